@@ -1,0 +1,32 @@
+# Two commands set up and run everything on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint fmt clean
+
+install: $(STAMP)
+
+# Re-installs only when a dependency list changes; a second run costs nothing.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/check-system
+	scripts/check-system
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/callbot demo
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check callbot stream_relay functions devtools tests
+	terraform fmt -check -recursive terraform
+
+clean:
+	-$(BIN)/callbot dev down
+	rm -rf $(VENV) .callbot

@@ -1,0 +1,160 @@
+"""Typed messages between the relay and the functions, and the one map of topics they travel on.
+
+Commands are imperative, events past tense. Every message carries the call id (Twilio CallSid), a
+monotonic `turn_seq` within the call and a deterministic `message_key` used for deduplication.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from callbot.errors import BadMessage
+
+SCHEMA_VERSION = 1
+
+
+class Topic(StrEnum):
+    """Pub/Sub topics. Names are the same in every environment (one project per environment)."""
+
+    TURNS = "callbot-turns"  # caller input and action results, ordering key = call id, to agent_turn
+    REPLIES = "callbot-replies"  # bot speech back to the relay instance that holds the call
+    CALL_EVENTS = "callbot-call-events"  # call lifecycle, to the post-call pipeline
+    DEAD_LETTER = "callbot-dead-letter"  # messages that failed permanently or too often
+
+
+class Subscription(StrEnum):
+    """Subscriptions other than the relay's own per-instance reply subscriptions."""
+
+    AGENT_TURN = "callbot-turns-agent-turn"  # push, ordered, to the agent_turn function
+    DEAD_LETTER_AUDIT = "callbot-dead-letter-audit"  # pull, kept for inspection and alerting
+
+
+def reply_subscription(relay_instance: str) -> str:
+    """The name of one relay instance's subscription on the replies topic."""
+    return f"{Topic.REPLIES}-{relay_instance}"
+
+
+class Message(BaseModel):
+    """Fields every message has."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    schema_version: int = SCHEMA_VERSION
+    call_id: str = Field(min_length=1, max_length=64)
+    turn_seq: int = Field(ge=0)
+    sent_at_ms: int = Field(default=0, ge=0, description="publisher's wall clock, ms since epoch")
+
+    @property
+    def message_key(self) -> str:
+        return f"{self.type}:{self.call_id}:{self.turn_seq}"  # type: ignore[attr-defined]
+
+    @property
+    def topic(self) -> Topic:
+        return TOPIC_OF[self.type]  # type: ignore[attr-defined]
+
+    @property
+    def ordering_key(self) -> str:
+        return self.call_id
+
+
+class CallStarted(Message):
+    """The media stream of a call opened on a relay instance; the agent greets the caller."""
+
+    type: Literal["CallStarted"] = "CallStarted"
+    relay_instance: str
+    from_number: str = ""
+    to_number: str = ""
+    language: str = "en-US"
+
+
+class UserUtterance(Message):
+    """The caller finished saying something (endpointed and transcribed by the relay)."""
+
+    type: Literal["UserUtterance"] = "UserUtterance"
+    relay_instance: str
+    text: str
+    language: str = "en-US"
+    speech_ended_at_ms: int = Field(default=0, ge=0)
+
+
+class DtmfReceived(Message):
+    """The caller pressed a key."""
+
+    type: Literal["DtmfReceived"] = "DtmfReceived"
+    relay_instance: str
+    digit: str = Field(pattern=r"^[0-9*#A-D]$")
+
+
+class BotSpeech(Message):
+    """One sentence of the bot's reply to turn `turn_seq`, to be spoken in `segment` order."""
+
+    type: Literal["BotSpeech"] = "BotSpeech"
+    relay_instance: str
+    segment: int = Field(ge=0)
+    text: str
+    is_last: bool = True
+    end_call: bool = False
+
+    @property
+    def message_key(self) -> str:
+        return f"{self.type}:{self.call_id}:{self.turn_seq}:{self.segment}"
+
+
+class CallEnded(Message):
+    """The call is over, however it ended."""
+
+    type: Literal["CallEnded"] = "CallEnded"
+    relay_instance: str
+    ended_by: Literal["caller", "bot", "transfer", "timeout", "error"]
+    reason: str = ""
+
+
+AnyMessage = Annotated[
+    Union[CallStarted, UserUtterance, DtmfReceived, BotSpeech, CallEnded], Field(discriminator="type")
+]
+TurnInput = Union[CallStarted, UserUtterance, DtmfReceived]
+
+TOPIC_OF: dict[str, Topic] = {
+    "CallStarted": Topic.TURNS,
+    "UserUtterance": Topic.TURNS,
+    "DtmfReceived": Topic.TURNS,
+    "BotSpeech": Topic.REPLIES,
+    "CallEnded": Topic.CALL_EVENTS,
+}
+
+_ADAPTER: TypeAdapter[AnyMessage] = TypeAdapter(AnyMessage)
+
+
+def encode(message: Message) -> tuple[bytes, dict[str, str]]:
+    """Pub/Sub payload and attributes for `message`."""
+    attributes = {
+        "type": message.type,  # type: ignore[attr-defined]
+        "call_id": message.call_id,
+        "message_key": message.message_key,
+        "schema_version": str(message.schema_version),
+    }
+    relay_instance = getattr(message, "relay_instance", "")
+    if relay_instance:
+        attributes["relay_instance"] = relay_instance
+    return message.model_dump_json().encode(), attributes
+
+
+def decode(data: bytes | str) -> AnyMessage:
+    """Parse a payload written by `encode`; raises `BadMessage` for anything else."""
+    try:
+        raw = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadMessage(f"payload is not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise BadMessage("payload is not a JSON object")
+    version = raw.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise BadMessage(f"unsupported schema_version {version!r}")
+    try:
+        return _ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        raise BadMessage(f"invalid message: {exc.errors(include_url=False)}") from exc
