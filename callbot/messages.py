@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -113,10 +113,24 @@ class CallEnded(Message):
     reason: str = ""
 
 
+class DeadLettered(Message):
+    """A message that failed permanently, kept with the reason for inspection and alerting."""
+
+    type: Literal["DeadLettered"] = "DeadLettered"
+    source: str = Field(description="the function or process that gave up on it")
+    reason: str
+    payload: str = Field(description="the original payload, as received")
+
+    @property
+    def message_key(self) -> str:
+        return f"{self.type}:{self.call_id}:{self.turn_seq}:{self.source}"
+
+
 AnyMessage = Annotated[
-    Union[CallStarted, UserUtterance, DtmfReceived, BotSpeech, CallEnded], Field(discriminator="type")
+    CallStarted | UserUtterance | DtmfReceived | BotSpeech | CallEnded | DeadLettered,
+    Field(discriminator="type"),
 ]
-TurnInput = Union[CallStarted, UserUtterance, DtmfReceived]
+TurnInput = CallStarted | UserUtterance | DtmfReceived
 
 TOPIC_OF: dict[str, Topic] = {
     "CallStarted": Topic.TURNS,
@@ -124,6 +138,7 @@ TOPIC_OF: dict[str, Topic] = {
     "DtmfReceived": Topic.TURNS,
     "BotSpeech": Topic.REPLIES,
     "CallEnded": Topic.CALL_EVENTS,
+    "DeadLettered": Topic.DEAD_LETTER,
 }
 
 _ADAPTER: TypeAdapter[AnyMessage] = TypeAdapter(AnyMessage)

@@ -59,7 +59,7 @@ class RelaySettings(CommonSettings):
     playback_lead_ms: int = Field(default=100, ge=0, description="audio sent ahead of real time")
 
     @model_validator(mode="after")
-    def _secrets_present(self) -> "RelaySettings":
+    def _secrets_present(self) -> RelaySettings:
         if not self.twilio_auth_token.get_secret_value():
             if self.environment is not Environment.DEV:
                 raise ValueError("CALLBOT_TWILIO_AUTH_TOKEN is required outside dev")

@@ -1,0 +1,58 @@
+"""The message bus: the `Publisher` port, and decoding of messages delivered to functions.
+
+Adapters: `pubsub.py` (Google Pub/Sub, also against its emulator) and `memory.py` (a recording fake).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from callbot.errors import BadMessage
+from callbot.messages import AnyMessage, Message, decode
+
+
+class Publisher(Protocol):
+    """Publishes a typed message on its topic, ordered by call. The future resolves to the message id."""
+
+    def publish(self, message: Message) -> Future[str]: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A message as a function receives it, with what the transport says about it."""
+
+    message: AnyMessage
+    message_id: str
+    published_at: datetime | None
+
+
+def from_cloud_event(event: Any) -> Delivery:
+    """Decode the CloudEvent of a Pub/Sub delivery (Eventarc, or a push subscription converted by
+    functions-framework) into a typed message. Raises `BadMessage` for anything undecodable."""
+    data = getattr(event, "data", None)
+    envelope = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(envelope, dict) or "data" not in envelope:
+        raise BadMessage("CloudEvent does not carry a Pub/Sub message")
+    try:
+        payload = base64.b64decode(envelope["data"], validate=True)
+    except (binascii.Error, TypeError) as exc:
+        raise BadMessage(f"Pub/Sub data is not base64: {exc}") from exc
+    return Delivery(
+        message=decode(payload),
+        message_id=str(envelope.get("messageId") or envelope.get("message_id") or ""),
+        published_at=_parse_time(envelope.get("publishTime") or envelope.get("publish_time")),
+    )
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

@@ -1,0 +1,75 @@
+"""The Pub/Sub topology, declared once from the topic map: the local stack applies it to the
+emulator, and Terraform declares the same topics and subscriptions for the cloud."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from callbot.messages import Subscription, Topic
+
+TOPICS: tuple[Topic, ...] = tuple(Topic)
+MAX_DELIVERY_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class PushSubscription:
+    """A subscription that pushes to a function's HTTP endpoint."""
+
+    name: Subscription
+    topic: Topic
+    function: str
+    ordered: bool
+    ack_deadline_s: int = 60
+
+
+@dataclass(frozen=True)
+class PullSubscription:
+    name: Subscription
+    topic: Topic
+
+
+PUSH_SUBSCRIPTIONS = (
+    PushSubscription(Subscription.AGENT_TURN, Topic.TURNS, function="agent_turn", ordered=True),
+)
+PULL_SUBSCRIPTIONS = (PullSubscription(Subscription.DEAD_LETTER_AUDIT, Topic.DEAD_LETTER),)
+
+
+def apply(project_id: str, function_urls: dict[str, str]) -> None:
+    """Create every topic and subscription that is missing (idempotent)."""
+    from google.api_core.exceptions import AlreadyExists
+    from google.cloud import pubsub_v1
+
+    publisher = pubsub_v1.PublisherClient()
+    subscriber = pubsub_v1.SubscriberClient()
+    try:
+        for topic in TOPICS:
+            try:
+                publisher.create_topic(name=publisher.topic_path(project_id, topic))
+            except AlreadyExists:
+                pass
+        dead_letter = publisher.topic_path(project_id, Topic.DEAD_LETTER)
+        for push in PUSH_SUBSCRIPTIONS:
+            request = {
+                "name": subscriber.subscription_path(project_id, push.name),
+                "topic": publisher.topic_path(project_id, push.topic),
+                "push_config": {"push_endpoint": function_urls[push.function]},
+                "ack_deadline_seconds": push.ack_deadline_s,
+                "enable_message_ordering": push.ordered,
+                "dead_letter_policy": {"dead_letter_topic": dead_letter,
+                                       "max_delivery_attempts": MAX_DELIVERY_ATTEMPTS},
+                "retry_policy": {"minimum_backoff": {"seconds": 1}, "maximum_backoff": {"seconds": 60}},
+            }
+            _create_subscription(subscriber, request, AlreadyExists)
+        for pull in PULL_SUBSCRIPTIONS:
+            request = {"name": subscriber.subscription_path(project_id, pull.name),
+                       "topic": publisher.topic_path(project_id, pull.topic)}
+            _create_subscription(subscriber, request, AlreadyExists)
+    finally:
+        subscriber.close()
+
+
+def _create_subscription(subscriber, request: dict, already_exists: type[Exception]) -> None:
+    try:
+        subscriber.create_subscription(request=request)
+    except already_exists:
+        pass

@@ -1,0 +1,104 @@
+"""`callbot`: the developer CLI.
+
+    callbot dev up | down | status [--json]
+    callbot call --scenario FILE [--report FILE]
+    callbot demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from devtools import stack
+
+DEMO_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "demo.yaml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="callbot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--state-dir", type=Path, default=stack.DEFAULT_STATE_DIR,
+                        help="where the local stack records its processes and logs")
+    commands = parser.add_subparsers(dest="command", required=True)
+    dev = commands.add_parser("dev", help="the local stack").add_subparsers(dest="action", required=True)
+    dev.add_parser("up", help="start the local stack and leave it running")
+    dev.add_parser("down", help="stop the local stack")
+    status = dev.add_parser("status", help="what runs where")
+    status.add_argument("--json", action="store_true")
+    call = commands.add_parser("call", help="place a simulated call (starts the stack if needed)")
+    call.add_argument("--scenario", type=Path, required=True)
+    call.add_argument("--report", type=Path, help="write the report as JSON here")
+    commands.add_parser("demo", help="start a stack, place the demo call, print it, stop the stack")
+    args = parser.parse_args(argv)
+
+    match args.command:
+        case "dev":
+            return _dev(args)
+        case "call":
+            info = stack.up(args.state_dir)
+            return _call(info, args.scenario, args.report)
+        case "demo":
+            demo_dir = args.state_dir.parent / "demo"
+            print("starting the local stack (emulators, agent_turn, relay)...", flush=True)
+            info = stack.up(demo_dir)
+            try:
+                return _call(info, DEMO_SCENARIO, None)
+            finally:
+                stack.down(demo_dir)
+                print("local stack stopped", flush=True)
+    return 2
+
+
+def _dev(args: argparse.Namespace) -> int:
+    match args.action:
+        case "up":
+            info = stack.up(args.state_dir)
+            print(f"local stack up: relay {info.relay_public_url}, logs in {info.log_dir}")
+            return 0
+        case "down":
+            stopped = stack.down(args.state_dir)
+            print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+            return 0
+        case "status":
+            current = stack.status(args.state_dir)
+            if args.json:
+                print(json.dumps(current, indent=2))
+            elif not current.get("processes"):
+                print("local stack: not running")
+            else:
+                print(f"local stack: {'running' if current['running'] else 'DEGRADED'}")
+                print(f"  relay      {current['relay_public_url']}  (public URL; media stream on /twilio/stream)")
+                print(f"  firestore  {current['firestore']}")
+                print(f"  pubsub     {current['pubsub']}")
+                for name, url in current["functions"].items():
+                    print(f"  {name:<10} {url}")
+                for name, alive in current["alive"].items():
+                    print(f"  process {name:<18} {'up' if alive else 'DOWN'}")
+            return 0 if current.get("running") or not current.get("processes") else 1
+    return 2
+
+
+def _call(info: stack.StackInfo, scenario_path: Path, report_path: Path | None) -> int:
+    from callbot.store.firestore import FirestoreCallStore
+    from devtools.simcall.caller import CallTarget, SimulatedCall
+    from devtools.simcall.report import render
+    from devtools.simcall.scenario import load
+
+    os.environ.update(info.emulator_env())
+    call = SimulatedCall(CallTarget(info.relay_public_url, info.twilio_auth_token), load(scenario_path),
+                         FirestoreCallStore(info.project_id, retention_days=1))
+    report = asyncio.run(call.run())
+    if report_path is not None:
+        report_path.write_text(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(render(report))
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The report of a simulated call: what was said and heard, per-turn latency, Twilio frame counts,
+the outcome read back from Firestore, and errors."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from devtools.simcall.phone import PhoneLine
+
+
+@dataclass
+class CallReport:
+    call_sid: str
+    ended_by: str
+    transcript: list[dict[str, Any]]
+    turns: list[dict[str, Any]]
+    twilio: dict[str, int]
+    outcome: dict[str, Any]
+    call_status: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build_report(call_sid: str, phone: PhoneLine, said: list[dict], events: list[dict], call: dict,
+                 started_wall: float, ended_by: str, errors: list[str]) -> CallReport:
+    wall_t0_ms = (time.time() - (phone.clock() - phone.t0)) * 1000
+    heard_by_seq = {e.get("turn_seq"): e.get("text") for e in events if e.get("speaker") == "caller"}
+    transcript = [
+        {"speaker": "caller", "text": s["text"], "start_ms": phone.ms(s["start"]), "end_ms": phone.ms(s["end"]),
+         "interrupted": False, "turn_seq": s["seq"], "stt_text": heard_by_seq.get(s["seq"])}
+        for s in said
+    ]
+    transcript += [
+        {"speaker": "bot", "text": e.get("text", ""), "start_ms": int(e.get("at_ms", 0) - wall_t0_ms),
+         "end_ms": int(e.get("ended_at_ms", 0) - wall_t0_ms), "interrupted": bool(e.get("interrupted")),
+         "heard": e.get("heard", ""), "turn_seq": e.get("turn_seq")}
+        for e in events if e.get("speaker") == "bot"
+    ]
+    transcript.sort(key=lambda entry: (entry["start_ms"], entry["speaker"] != "caller"))
+    turns = []
+    for s in said:
+        first = phone.first_bot_frame_after(s["end"])
+        turns.append({"turn_seq": s["seq"], "caller_end_ms": phone.ms(s["end"]),
+                      "first_bot_audio_ms": phone.ms(first) if first is not None else None,
+                      "latency_ms": round((first - s["end"]) * 1000) if first is not None else None})
+    return CallReport(
+        call_sid=call_sid, ended_by=ended_by, transcript=transcript, turns=turns,
+        twilio={"media_in": phone.media_in, "media_out": phone.media_out, "marks": phone.marks,
+                "clears": phone.clears},
+        outcome={"lead": call.get("lead_id"), "meeting": call.get("meeting"),
+                 "transferred_to": call.get("transferred_to")},
+        call_status=call.get("status"), errors=list(errors),
+    )
+
+
+def render(report: CallReport) -> str:
+    """The transcript and a latency table, for a person."""
+    lines = [f"call {report.call_sid}  ended by {report.ended_by}  status {report.call_status}", ""]
+    for entry in report.transcript:
+        who = "caller" if entry["speaker"] == "caller" else "bot   "
+        text = entry["text"]
+        if entry["speaker"] == "bot" and entry["interrupted"]:
+            text += f"   [interrupted; heard: \"{entry.get('heard', '')}\"]"
+        if entry["speaker"] == "caller" and entry.get("stt_text") not in (None, entry["text"]):
+            text += f"   [STT heard: \"{entry['stt_text']}\"]"
+        lines.append(f"{entry['start_ms'] / 1000:7.2f}s  {who}  {text}")
+    lines += ["", "turn  caller end   first bot audio   latency (end of speech -> first bot audio)"]
+    for turn in report.turns:
+        latency = f"{turn['latency_ms']} ms" if turn["latency_ms"] is not None else "-"
+        first = f"{turn['first_bot_audio_ms'] / 1000:.2f}s" if turn["first_bot_audio_ms"] is not None else "-"
+        lines.append(f"{turn['turn_seq']:>4}  {turn['caller_end_ms'] / 1000:9.2f}s  {first:>16}   {latency}")
+    latencies = [t["latency_ms"] for t in report.turns if t["latency_ms"] is not None]
+    if latencies:
+        lines.append(f"median {statistics.median(latencies):.0f} ms, max {max(latencies)} ms "
+                     f"over {len(latencies)} turns (includes the endpointer's silence window)")
+    lines.append(f"twilio frames: {report.twilio}")
+    if report.errors:
+        lines += ["", "errors:", *[f"  - {e}" for e in report.errors]]
+    return "\n".join(lines)

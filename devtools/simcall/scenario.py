@@ -1,0 +1,112 @@
+"""Scenario files (YAML) for the simulated caller.
+
+    caller: {number: "+14155550123"}
+    language: en-US
+    steps:
+      - say: "Hi, I'd like to know more about your product."
+      - wait_bot: {timeout_s: 10}
+      - pause: {ms: 2000}
+      - barge_in: {after_ms: 400, say: "Sorry, one more thing"}
+      - dtmf: "0"
+      - hangup: {}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+
+
+@dataclass(frozen=True)
+class WaitBot:
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class Pause:
+    ms: int
+
+
+@dataclass(frozen=True)
+class BargeIn:
+    after_ms: int
+    text: str
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class Dtmf:
+    digits: str
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+Step = Say | WaitBot | Pause | BargeIn | Dtmf | Hangup
+
+
+@dataclass(frozen=True)
+class Scenario:
+    caller_number: str
+    called_number: str
+    language: str
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def spoken(self) -> list[str]:
+        """Everything the caller says, in order: what a scripted STT hears."""
+        return [s.text for s in self.steps if isinstance(s, (Say, BargeIn))]
+
+
+class ScenarioError(ValueError):
+    pass
+
+
+def load(path: str | Path) -> Scenario:
+    return parse(yaml.safe_load(Path(path).read_text()))
+
+
+def parse(raw: object) -> Scenario:
+    if not isinstance(raw, dict) or not isinstance(raw.get("steps"), list):
+        raise ScenarioError("a scenario is a mapping with a list of steps")
+    caller = raw.get("caller") or {}
+    return Scenario(
+        caller_number=str(caller.get("number", "+14155550123")),
+        called_number=str(raw.get("called", {}).get("number", "+14155550100")),
+        language=str(raw.get("language", "en-US")),
+        steps=[_step(i, s) for i, s in enumerate(raw["steps"])],
+    )
+
+
+def _step(index: int, raw: object) -> Step:
+    if not isinstance(raw, dict) or len(raw) != 1:
+        raise ScenarioError(f"step {index}: one key per step, e.g. `- say: ...`")
+    (kind, value), = raw.items()
+    args = value if isinstance(value, dict) else {}
+    try:
+        match kind:
+            case "say":
+                return Say(text=str(value))
+            case "wait_bot":
+                return WaitBot(timeout_s=float(args.get("timeout_s", 10)))
+            case "pause":
+                return Pause(ms=int(args["ms"]))
+            case "barge_in":
+                return BargeIn(after_ms=int(args.get("after_ms", 400)), text=str(args["say"]),
+                               timeout_s=float(args.get("timeout_s", 10)))
+            case "dtmf":
+                return Dtmf(digits=str(value))
+            case "hangup":
+                return Hangup()
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ScenarioError(f"step {index} ({kind}): {exc}") from exc
+    raise ScenarioError(f"step {index}: unknown step {kind!r}")

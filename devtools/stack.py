@@ -1,0 +1,172 @@
+"""The local stack behind `callbot dev up|down|status`: both emulators, one functions-framework
+process per function (Pub/Sub push subscriptions point at them), and the relay under uvicorn.
+
+Every process runs in its own process group and is recorded in `<state dir>/stack.json`; `down`
+stops the groups. If `up` fails or is interrupted, whatever it had started is stopped again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from callbot.bus import topology
+from callbot.settings import DEV_TWILIO_AUTH_TOKEN
+from devtools.emulators import spawn_emulator, wait_emulator
+from devtools.processes import Child, free_port, group_alive, spawn, stop_group, wait_http_ok
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STATE_DIR = ROOT / ".callbot" / "stack"
+PROJECT_ID = "callbot-local"
+FUNCTIONS = {"agent_turn": "functions/agent_turn/main.py"}
+
+
+@dataclass
+class StackInfo:
+    """Where everything of a running stack is; what `dev status --json` prints."""
+
+    project_id: str
+    firestore: str
+    pubsub: str
+    relay_url: str
+    relay_public_url: str
+    twilio_auth_token: str
+    functions: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, dict] = field(default_factory=dict)
+    log_dir: str = ""
+
+    def emulator_env(self) -> dict[str, str]:
+        return {"FIRESTORE_EMULATOR_HOST": self.firestore, "PUBSUB_EMULATOR_HOST": self.pubsub,
+                "CALLBOT_PROJECT_ID": self.project_id, "GOOGLE_CLOUD_PROJECT": self.project_id}
+
+
+def _state_file(state_dir: Path) -> Path:
+    return state_dir / "stack.json"
+
+
+def load(state_dir: Path = DEFAULT_STATE_DIR) -> StackInfo | None:
+    path = _state_file(state_dir)
+    if not path.exists():
+        return None
+    return StackInfo(**json.loads(path.read_text()))
+
+
+def status(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, object]:
+    info = load(state_dir)
+    if info is None:
+        return {"running": False}
+    alive = {name: group_alive(p["pid"]) for name, p in info.processes.items()}
+    return {"running": all(alive.values()), "alive": alive, **asdict(info)}
+
+
+def up(state_dir: Path = DEFAULT_STATE_DIR) -> StackInfo:
+    """Start the stack unless a healthy one is already recorded in `state_dir`."""
+    current = status(state_dir)
+    if current.get("running"):
+        return load(state_dir)  # type: ignore[return-value]
+    if current.get("processes"):
+        down(state_dir)  # a half-dead stack: clear it before starting again
+    log_dir = state_dir / "logs"
+    started: list[Child] = []
+    with _stop_on_failure(started):
+        firestore, firestore_host = spawn_emulator("firestore", log_dir)
+        started.append(firestore)
+        pubsub, pubsub_host = spawn_emulator("pubsub", log_dir)
+        started.append(pubsub)
+        relay_port = free_port()
+        relay_url = f"http://127.0.0.1:{relay_port}"
+        info = StackInfo(project_id=PROJECT_ID, firestore=firestore_host, pubsub=pubsub_host,
+                         relay_url=relay_url, relay_public_url=relay_url,
+                         twilio_auth_token=DEV_TWILIO_AUTH_TOKEN, log_dir=str(log_dir))
+        env = {**info.emulator_env(), "CALLBOT_ENVIRONMENT": "dev", "CALLBOT_LOG_LEVEL": "INFO"}
+        for name, source in FUNCTIONS.items():
+            port = free_port()
+            child = spawn(name, [sys.executable, "-m", "functions_framework", "--target", name,
+                                 "--source", str(ROOT / source), "--signature-type", "cloudevent",
+                                 "--host", "127.0.0.1", "--port", str(port)], log_dir, env=env, cwd=ROOT)
+            started.append(child)
+            info.functions[name] = f"http://127.0.0.1:{port}/"
+        wait_emulator(firestore, firestore_host)
+        wait_emulator(pubsub, pubsub_host)
+        with _environ(info.emulator_env()):
+            topology.apply(PROJECT_ID, info.functions)
+        relay = spawn("relay", [sys.executable, "-m", "uvicorn", "stream_relay.app:create_app", "--factory",
+                                "--host", "127.0.0.1", "--port", str(relay_port), "--no-access-log",
+                                "--ws-ping-interval", "0"],
+                      log_dir, env={**env, "CALLBOT_PUBLIC_URL": relay_url,
+                                    "CALLBOT_RELAY_INSTANCE": f"local-{relay_port}"}, cwd=ROOT)
+        started.append(relay)
+        for child in started:
+            if child.name in FUNCTIONS:
+                _wait_port(info.functions[child.name], child)
+        wait_http_ok(f"{relay_url}/healthz", 60, relay)
+        info.processes = {c.name: {"pid": c.pid, "log": str(c.log_path)} for c in started}
+        state_dir.mkdir(parents=True, exist_ok=True)
+        _state_file(state_dir).write_text(json.dumps(asdict(info), indent=2))
+    return info
+
+
+def down(state_dir: Path = DEFAULT_STATE_DIR) -> list[str]:
+    """Stop every process group of the stack; return the names stopped."""
+    info = load(state_dir)
+    if info is None:
+        return []
+    for process in reversed(list(info.processes.values())):
+        stop_group(process["pid"])
+    _state_file(state_dir).unlink(missing_ok=True)
+    return list(info.processes)
+
+
+@contextmanager
+def _stop_on_failure(started: list[Child]) -> Iterator[None]:
+    """Stop what was started if the block fails, is interrupted (Ctrl-C) or the launcher is
+    terminated (SIGTERM, turned into SystemExit here)."""
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    except BaseException:
+        for child in reversed(started):
+            child.stop()
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _wait_port(url: str, child: Child, timeout_s: float = 60) -> None:
+    host, port = url.split("//", 1)[1].rstrip("/").split(":")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not child.alive():
+            raise RuntimeError(f"{child.name} exited during start-up; see {child.log_path}")
+        try:
+            with socket.create_connection((host, int(port)), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{child.name} did not listen on {url} within {timeout_s}s")

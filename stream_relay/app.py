@@ -1,0 +1,47 @@
+"""The relay's ASGI application: `uvicorn stream_relay.app:create_app --factory`."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from callbot import logs
+from callbot.settings import RelaySettings
+from stream_relay import media_stream, webhooks
+from stream_relay.bootstrap import RelayServices, build_services
+from stream_relay.replies import CallRegistry
+
+log = logging.getLogger(__name__)
+
+
+def create_app(services: RelayServices | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        nonlocal services
+        if services is None:
+            settings = RelaySettings()
+            logs.configure(settings.log_level)
+            services = build_services(settings)
+        registry = CallRegistry()
+        app.state.services, app.state.registry = services, registry
+        await services.replies.start(registry.deliver)
+        log.info("relay ready", extra={"relay_instance": services.settings.relay_instance})
+        try:
+            yield
+        finally:
+            for session in list(registry.sessions.values()):
+                await session.close("error", "relay shutting down")
+            await services.replies.stop()
+
+    app = FastAPI(title="callbot stream relay", lifespan=lifespan)
+    app.include_router(webhooks.router)
+    app.include_router(media_stream.router)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, object]:
+        return {"status": "ok", "relay_instance": app.state.services.settings.relay_instance,
+                "calls": len(app.state.registry.sessions)}
+
+    return app

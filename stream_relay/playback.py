@@ -1,0 +1,154 @@
+"""Outbound audio of one call: reply segments in order, paced near real time, each followed by a
+`mark` so that Twilio's echo tells us what the caller has actually heard.
+
+Segments are played in (turn, segment) order, one turn after the other; a segment of a turn that is
+older than the caller's latest input, or of a turn cut off by a barge-in, is dropped. Nothing
+starts playing while the caller is speaking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from callbot.messages import BotSpeech
+from stream_relay import mulaw
+
+log = logging.getLogger(__name__)
+FRAME_S = mulaw.FRAME_MS / 1000
+
+
+@dataclass
+class Segment:
+    speech: BotSpeech
+    audio: asyncio.Task[bytes]
+    started_at: float | None = None  # loop time at which its first frame plays
+    wall_started_ms: int = 0
+    duration_s: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.speech.turn_seq, self.speech.segment)
+
+    @property
+    def mark(self) -> str:
+        """Mark names: `turn.segment`, with `.end` on the last segment of a reply."""
+        suffix = ".end" if self.speech.is_last else ""
+        return f"{self.speech.turn_seq}.{self.speech.segment}{suffix}"
+
+    def heard_text(self, now: float) -> str:
+        """The words played before `now`, assuming they are spread evenly over the audio."""
+        if self.started_at is None or self.duration_s <= 0:
+            return ""
+        words = self.speech.text.split()
+        fraction = min(max((now - self.started_at) / self.duration_s, 0.0), 1.0)
+        return " ".join(words[: int(len(words) * fraction)])
+
+
+@dataclass
+class Playback:
+    """Queues, paces and sends one call's reply audio. `send` writes one wire message."""
+
+    send_media: Callable[[bytes], Awaitable[None]]
+    send_mark: Callable[[str], Awaitable[None]]
+    lead_s: float
+    clock: Callable[[], float] = time.monotonic
+    pending: dict[tuple[int, int], Segment] = field(default_factory=dict)
+    playing: Segment | None = None
+    next_segment: dict[int, int] = field(default_factory=dict)
+    min_turn: int = 0  # segments of older turns are stale
+    last_turn: int = -1  # the turn of the latest segment that started playing
+    play_clock: float = 0.0  # when the audio sent so far will have finished playing
+    hold: bool = False  # the caller is speaking: start nothing new
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _interrupt: bool = False
+
+    def enqueue(self, segment: Segment) -> bool:
+        """Queue a segment; False when it is stale or already known."""
+        if segment.speech.turn_seq < self.min_turn or segment.key in self.pending:
+            segment.audio.cancel()
+            return False
+        if segment.speech.segment < self.next_segment.get(segment.speech.turn_seq, 0):
+            segment.audio.cancel()
+            return False
+        self.pending[segment.key] = segment
+        self._wake.set()
+        return True
+
+    def set_hold(self, hold: bool) -> None:
+        self.hold = hold
+        if not hold:
+            self._wake.set()
+
+    def drop_turns_before(self, turn_seq: int) -> None:
+        """Forget every queued segment of turns older than `turn_seq`."""
+        self.min_turn = max(self.min_turn, turn_seq)
+        for key in [k for k in self.pending if k[0] < self.min_turn]:
+            self.pending.pop(key).audio.cancel()
+
+    @property
+    def speaking(self) -> bool:
+        return self.playing is not None or self.play_clock > self.clock()
+
+    def interrupt(self) -> Segment | None:
+        """Barge-in: stop the segment being played, drop its turn and everything queued before it."""
+        current = self.playing
+        if current is not None:
+            current.interrupted = True
+            self._interrupt = True
+        self.drop_turns_before(self.last_turn + 1)
+        for key in list(self.pending):
+            self.pending.pop(key).audio.cancel()
+        self.play_clock = self.clock()
+        return current
+
+    def _ready(self) -> Segment | None:
+        if self.hold:
+            return None
+        for key in sorted(self.pending):
+            turn, index = key
+            if index == self.next_segment.get(turn, 0):
+                return self.pending[key]
+            return None
+        return None
+
+    async def run(self, on_played: Callable[[Segment], Awaitable[None]]) -> None:
+        """Play segments forever; `on_played` is called after a segment's mark has been sent."""
+        while True:
+            segment = self._ready()
+            if segment is None:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            del self.pending[segment.key]
+            self.next_segment[segment.speech.turn_seq] = segment.speech.segment + 1
+            self.min_turn = max(self.min_turn, segment.speech.turn_seq)
+            self.last_turn = segment.speech.turn_seq
+            audio = await segment.audio
+            if await self._play(segment, audio):
+                await on_played(segment)
+
+    async def _play(self, segment: Segment, audio: bytes) -> bool:
+        self.playing, self._interrupt = segment, False
+        now = self.clock()
+        self.play_clock = max(self.play_clock, now)
+        segment.started_at = self.play_clock
+        segment.wall_started_ms = int((time.time() + (self.play_clock - now)) * 1000)
+        segment.duration_s = mulaw.duration_ms(audio) / 1000
+        try:
+            for frame in mulaw.frames(audio):
+                delay = self.play_clock - self.lead_s - self.clock()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                if self._interrupt:
+                    return False
+                await self.send_media(frame)
+                self.play_clock = max(self.play_clock, self.clock()) + FRAME_S
+            await self.send_mark(segment.mark)
+            return True
+        finally:
+            self.playing = None

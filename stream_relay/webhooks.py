@@ -1,0 +1,82 @@
+"""Twilio's HTTP webhooks: the incoming-call webhook answered with TwiML that connects a media
+stream, the `<Connect action>` callback after the stream ends, and the call status callback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, Response
+from twilio.twiml.voice_response import Connect, VoiceResponse
+
+from callbot.logs import bind_call
+from stream_relay import signatures
+from stream_relay.bootstrap import RelayServices
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/twilio")
+TWIML = "application/xml"
+ENDED_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+
+
+async def _signed_form(request: Request) -> dict[str, str] | None:
+    """The form parameters of a request whose signature is valid, else None."""
+    services: RelayServices = request.app.state.services
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    url = signatures.public_url(services.settings, request.url.path, request.url.query)
+    if not signatures.is_valid(services.settings, url, form, request.headers.get(signatures.HEADER)):
+        log.warning("request with a missing or invalid Twilio signature refused",
+                    extra={"path": request.url.path, "call_id": form.get("CallSid")})
+        return None
+    return form
+
+
+def _forbidden() -> Response:
+    return Response("invalid signature", status_code=403, media_type="text/plain")
+
+
+@router.post("/voice")
+async def voice(request: Request) -> Response:
+    form = await _signed_form(request)
+    if form is None:
+        return _forbidden()
+    services: RelayServices = request.app.state.services
+    call_id = form.get("CallSid", "")
+    with bind_call(call_id):
+        await services.calls.create_call(call_id, {
+            "from": form.get("From", ""), "to": form.get("To", ""), "status": "ringing",
+            "relay_instance": services.settings.relay_instance, "language": "en-US"})
+        response = VoiceResponse()
+        connect = Connect(action=signatures.public_url(services.settings, "/twilio/connect-action"))
+        stream = connect.stream(url=services.settings.stream_url)
+        for name, value in (("from", form.get("From", "")), ("to", form.get("To", "")), ("language", "en-US")):
+            stream.parameter(name=name, value=value)
+        response.append(connect)
+        log.info("incoming call answered with a media stream")
+    return Response(str(response), media_type=TWIML)
+
+
+@router.post("/connect-action")
+async def connect_action(request: Request) -> Response:
+    """After the media stream ends: hang up (a transfer comes with the handover work)."""
+    form = await _signed_form(request)
+    if form is None:
+        return _forbidden()
+    response = VoiceResponse()
+    response.hangup()
+    return Response(str(response), media_type=TWIML)
+
+
+@router.post("/status")
+async def status(request: Request) -> Response:
+    form = await _signed_form(request)
+    if form is None:
+        return _forbidden()
+    services: RelayServices = request.app.state.services
+    call_id, call_status = form.get("CallSid", ""), form.get("CallStatus", "")
+    with bind_call(call_id):
+        fields: dict[str, object] = {"twilio_status": call_status}
+        if form.get("CallDuration"):
+            fields["duration_s"] = int(form["CallDuration"])
+        await services.calls.update_call(call_id, fields)
+        log.info("call status %s", call_status)
+    return Response(status_code=204)

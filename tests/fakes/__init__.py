@@ -1,0 +1,1 @@
+"""Fakes of the project's ports that record calls, for unit tests."""

@@ -1,0 +1,22 @@
+import json
+import logging
+
+from callbot.logs import CloudLoggingFormatter, bind_call, mask
+
+
+def test_mask_hides_phone_numbers_and_emails_but_keeps_call_ids():
+    masked = mask("caller +1 (415) 555-0123 <jane.doe@acme.io> on CA0123456789abcdef0123456789abcdef")
+    assert "555" not in masked and "jane" not in masked
+    assert "***23" in masked and "j***@acme.io" in masked
+    assert "CA0123456789abcdef0123456789abcdef" in masked
+
+
+def test_formatter_writes_cloud_logging_json_with_call_id_and_masked_fields():
+    record = logging.LogRecord("t", logging.WARNING, __file__, 1, "from %s", ("+14155550123",), None)
+    record.email = "bob@example.com"
+    with bind_call("CA42"):
+        line = json.loads(CloudLoggingFormatter().format(record))
+    assert line["severity"] == "WARNING"
+    assert line["call_id"] == "CA42" and line["logging.googleapis.com/labels"] == {"call_id": "CA42"}
+    assert "4155550123" not in line["message"]
+    assert line["email"] == "b***@example.com"

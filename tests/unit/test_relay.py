@@ -1,0 +1,191 @@
+"""The relay's webhooks and media stream with fake services (no network, no emulators)."""
+
+import json
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+from twilio.request_validator import RequestValidator
+
+from callbot.messages import BotSpeech, CallEnded, CallStarted, DtmfReceived, UserUtterance
+from stream_relay import mulaw, twilio_wire
+from stream_relay.app import create_app
+from stream_relay.speech.synthetic_voice import synthesize_mulaw
+from tests.fakes.relay import fake_services
+
+BASE = "https://relay.example.com"
+STREAM = "wss://relay.example.com/twilio/stream"
+
+
+@pytest.fixture
+def services():
+    return fake_services()
+
+
+@pytest.fixture
+def client(services):
+    with TestClient(create_app(services)) as test_client:
+        yield test_client
+
+
+def sign(services, url, params):
+    return RequestValidator(services.settings.twilio_auth_token.get_secret_value()).compute_signature(url, params)
+
+
+CALL = {"CallSid": "CA100", "From": "+14155550123", "To": "+14155550100", "AccountSid": "AC1"}
+
+
+def test_voice_webhook_answers_signed_requests_with_a_media_stream(client, services):
+    response = client.post("/twilio/voice", data=CALL,
+                           headers={"X-Twilio-Signature": sign(services, f"{BASE}/twilio/voice", CALL)})
+    assert response.status_code == 200
+    root = ET.fromstring(response.text)
+    connect = root.find("Connect")
+    assert connect.get("action") == f"{BASE}/twilio/connect-action"
+    stream = connect.find("Stream")
+    assert stream.get("url") == STREAM
+    assert {p.get("name"): p.get("value") for p in stream.findall("Parameter")}["from"] == "+14155550123"
+    assert services.calls.calls["CA100"]["status"] == "ringing"
+
+
+@pytest.mark.parametrize("signature", [None, "forged", "signed-for-another-host"])
+def test_voice_webhook_refuses_missing_or_forged_signatures(client, services, signature):
+    headers = {}
+    if signature == "forged":
+        headers["X-Twilio-Signature"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="
+    elif signature:
+        headers["X-Twilio-Signature"] = sign(services, "http://testserver/twilio/voice", CALL)
+    response = client.post("/twilio/voice", data=CALL, headers=headers)
+    assert response.status_code == 403
+    assert "CA100" not in services.calls.calls
+
+
+def test_connect_action_hangs_up_and_status_callback_is_recorded(client, services):
+    params = {**CALL, "CallStatus": "completed", "CallDuration": "42"}
+    hangup = client.post("/twilio/connect-action", data=params,
+                         headers={"X-Twilio-Signature": sign(services, f"{BASE}/twilio/connect-action", params)})
+    assert "<Hangup" in hangup.text
+    status = client.post("/twilio/status", data=params,
+                         headers={"X-Twilio-Signature": sign(services, f"{BASE}/twilio/status", params)})
+    assert status.status_code == 204
+    assert services.calls.calls["CA100"]["duration_s"] == 42
+
+
+def test_media_stream_refuses_a_forged_signature(client):
+    with (pytest.raises(WebSocketDisconnect) as refused,
+          client.websocket_connect("/twilio/stream", headers={"X-Twilio-Signature": "forged"}) as ws):
+        ws.receive_text()
+    assert refused.value.code == 1008
+
+
+def open_stream(client, services):
+    return client.websocket_connect("/twilio/stream",
+                                    headers={"X-Twilio-Signature": sign(services, STREAM, {})})
+
+
+def wait_published(services, kind):
+    deadline = time.monotonic() + 5
+    while not services.publisher.of_type(kind):
+        assert time.monotonic() < deadline, f"the relay did not publish {kind.__name__}"
+        time.sleep(0.01)
+
+
+def start(ws, services, script):
+    """Open the call and wait until the relay holds it."""
+    ws.send_text(twilio_wire.connected_message())
+    ws.send_text(twilio_wire.start_message("MZ1", "CA200", "AC1", {"from": "+14155550123",
+                                                                  "stt_script": json.dumps(script)}))
+    wait_published(services, CallStarted)
+
+
+def speak(ws, text, silence_ms=600):
+    audio = synthesize_mulaw(text) + mulaw.silence(silence_ms)
+    for i, frame in enumerate(mulaw.frames(audio)):
+        ws.send_text(twilio_wire.media_in_message("MZ1", frame, i, i * 20, i))
+
+
+def test_a_bad_first_frame_closes_the_socket_cleanly(client, services):
+    with open_stream(client, services) as ws:
+        ws.send_text("{not json")
+        with pytest.raises(WebSocketDisconnect):
+            ws.receive_text()
+    assert services.publisher.published == []
+
+
+def test_a_call_through_the_media_stream(client, services):
+    publisher = services.publisher
+    with open_stream(client, services) as ws:
+        start(ws, services, ["I need a demo"])
+        ws.send_text('{"event": "unknown-event"}')
+        ws.send_text("garbage")  # logged and skipped, the call goes on
+        speak(ws, "I need a demo")
+        ws.send_text(twilio_wire.dtmf_message("MZ1", "5", 1))
+        wait_published(services, DtmfReceived)
+        stale = BotSpeech(call_id="CA200", turn_seq=1, relay_instance="test-relay", segment=0, text="Stale.")
+        services.replies.deliver(stale)  # a reply to a turn the caller has moved on from
+        reply = BotSpeech(call_id="CA200", turn_seq=2, relay_instance="test-relay", segment=0, text="Sure.")
+        services.replies.deliver(reply)
+        services.replies.deliver(reply)  # a duplicate delivery
+        services.replies.deliver(BotSpeech(call_id="CA-other", turn_seq=1, relay_instance="x", segment=0,
+                                           text="Not yours."))
+        frames = []
+        while True:
+            frame = twilio_wire.parse_outbound(ws.receive_text())
+            if isinstance(frame, twilio_wire.PlayMark):
+                break
+            frames.append(frame)
+        assert frame.name == "2.0.end"
+        assert len(frames) == len(list(mulaw.frames(synthesize_mulaw("Sure.")))) > 0
+        ws.send_text(twilio_wire.mark_echo_message("MZ1", frame.name, 2))
+        ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
+    kinds = [type(m) for m in publisher.published]
+    assert kinds[0] is CallStarted and kinds[-1] is CallEnded
+    [utterance] = publisher.of_type(UserUtterance)
+    assert (utterance.text, utterance.turn_seq, utterance.relay_instance) == ("I need a demo", 1, "test-relay")
+    [dtmf] = publisher.of_type(DtmfReceived)
+    assert dtmf.digit == "5" and dtmf.turn_seq == 2
+    assert publisher.of_type(CallEnded)[0].ended_by == "caller"
+    events = services.calls.events["CA200"]
+    assert events["caller-0001"]["text"] == "I need a demo"
+    assert events["bot-0002-00"]["heard"] == "Sure." and not events["bot-0002-00"]["interrupted"]
+    assert "bot-0001-00" not in events
+    assert services.calls.calls["CA200"]["status"] == "completed"
+
+
+def test_caller_speech_during_playback_clears_it_and_drops_the_rest_of_the_reply(client, services):
+    with open_stream(client, services) as ws:
+        start(ws, services, ["Wait, one more thing"])
+        long_text = "This is a rather long sentence that the caller will not let the bot finish saying."
+        for segment, text in enumerate([long_text, "And another one."]):
+            services.replies.deliver(BotSpeech(call_id="CA200", turn_seq=0, relay_instance="test-relay",
+                                               segment=segment, text=text, is_last=segment == 1))
+        assert isinstance(twilio_wire.parse_outbound(ws.receive_text()), twilio_wire.PlayMedia)
+        speak(ws, "Wait, one more thing", silence_ms=0)
+        seen = []
+        while not seen or not isinstance(seen[-1], twilio_wire.Clear):
+            seen.append(twilio_wire.parse_outbound(ws.receive_text()))
+        assert not any(isinstance(f, twilio_wire.PlayMark) for f in seen)
+        ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
+    bot = services.calls.events["CA200"]["bot-0000-00"]
+    assert bot["interrupted"] and len(bot["heard"]) < len(long_text)
+    assert "bot-0000-01" not in services.calls.events["CA200"]
+
+
+def test_bot_ending_the_call_closes_the_stream_after_the_goodbye_played(client, services):
+    with open_stream(client, services) as ws:
+        start(ws, services, [])
+        services.replies.deliver(BotSpeech(call_id="CA200", turn_seq=0, relay_instance="test-relay", segment=0,
+                                           text="Goodbye.", is_last=True, end_call=True))
+        while not isinstance(frame := twilio_wire.parse_outbound(ws.receive_text()), twilio_wire.PlayMark):
+            pass
+        ws.send_text(twilio_wire.mark_echo_message("MZ1", frame.name, 2))
+        with pytest.raises(WebSocketDisconnect):
+            ws.receive_text()
+    [ended] = services.publisher.of_type(CallEnded)
+    assert ended.ended_by == "bot"
+
+
+def test_health_endpoint(client):
+    assert client.get("/healthz").json()["status"] == "ok"

@@ -1,0 +1,25 @@
+import pytest
+
+from devtools.cli import DEMO_SCENARIO
+from devtools.simcall import scenario as sc
+
+
+def test_parses_every_step_kind():
+    parsed = sc.parse({"caller": {"number": "+14155550123"}, "language": "en-US", "steps": [
+        {"say": "Hi"}, {"wait_bot": {"timeout_s": 5}}, {"pause": {"ms": 200}},
+        {"barge_in": {"after_ms": 400, "say": "Sorry"}}, {"dtmf": "0"}, {"hangup": {}}]})
+    assert parsed.steps == [sc.Say("Hi"), sc.WaitBot(5.0), sc.Pause(200), sc.BargeIn(400, "Sorry"),
+                            sc.Dtmf("0"), sc.Hangup()]
+    assert parsed.spoken == ["Hi", "Sorry"]
+
+
+@pytest.mark.parametrize("steps", [[{"jump": 1}], [{"pause": {}}], ["say"], [{"say": "a", "pause": 1}]])
+def test_rejects_malformed_steps(steps):
+    with pytest.raises(sc.ScenarioError):
+        sc.parse({"steps": steps})
+
+
+def test_the_shipped_demo_scenario_is_valid_and_has_at_least_three_turns():
+    demo = sc.load(DEMO_SCENARIO)
+    assert len(demo.spoken) >= 3
+    assert isinstance(demo.steps[-1], sc.Hangup)
