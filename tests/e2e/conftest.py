@@ -1,0 +1,21 @@
+"""End-to-end fixtures: the whole local stack (`callbot dev up`) once per session."""
+
+from __future__ import annotations
+
+import pytest
+
+from devtools import stack
+
+
+@pytest.fixture(scope="session")
+def stack_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("stack")
+
+
+@pytest.fixture(scope="session")
+def local_stack(stack_dir):
+    info = stack.up(stack_dir)
+    try:
+        yield info
+    finally:
+        stack.down(stack_dir)

@@ -1,0 +1,123 @@
+"""Simulated calls through every process: relay -> Pub/Sub -> agent_turn -> Firestore -> Pub/Sub -> relay."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+from twilio.request_validator import RequestValidator
+from websockets.exceptions import InvalidStatus
+
+from callbot.bus.pubsub import PubSubPublisher
+from callbot.messages import BotSpeech, Topic, UserUtterance
+from devtools import stack
+from devtools.processes import group_alive
+from tests.integration.conftest import TopicTap
+
+pytestmark = pytest.mark.e2e
+SCENARIO = Path(__file__).parent / "scenarios" / "three_turns_barge_in.yaml"
+
+
+@pytest.fixture(scope="module")
+def report(local_stack, stack_dir, tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "report.json"
+    result = subprocess.run([sys.executable, "-m", "devtools.cli", "--state-dir", str(stack_dir), "call",
+                             "--scenario", str(SCENARIO), "--report", str(path)],
+                            check=False, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(path.read_text())
+
+
+def test_the_call_completes_with_every_turn_answered_in_order(report):
+    assert report["ended_by"] == "caller" and report["errors"] == [] and report["call_status"] == "completed"
+    caller = [e["text"] for e in report["transcript"] if e["speaker"] == "caller"]
+    assert caller == ["Hello there.", "Do you integrate with our CRM?", "Actually, wait.", "[DTMF 0]"]
+    assert [e["stt_text"] for e in report["transcript"] if e["speaker"] == "caller"][:3] == caller[:3]
+    bot = [e for e in report["transcript"] if e["speaker"] == "bot"]
+    assert bot[0]["text"] == "Hello, and thanks for calling."
+    assert [e["text"] for e in bot if e["text"].startswith("You said")] == [
+        "You said: Hello there.", "You said: Do you integrate with our CRM?", "You said: Actually, wait."]
+    starts = [e["start_ms"] for e in report["transcript"]]
+    assert starts == sorted(starts)
+
+
+def test_every_turn_has_a_measured_latency(report):
+    assert [t["turn_seq"] for t in report["turns"]] == [1, 2, 3, 4]
+    for turn in report["turns"]:
+        assert turn["latency_ms"] is not None and 0 < turn["latency_ms"] < 5000
+        assert abs(turn["first_bot_audio_ms"] - turn["caller_end_ms"] - turn["latency_ms"]) <= 1  # rounding
+
+
+def test_barge_in_clears_playback_and_records_what_was_heard(report):
+    assert report["twilio"]["clears"] == 1
+    [cut] = [e for e in report["transcript"] if e["speaker"] == "bot" and e["interrupted"]]
+    assert cut["text"] == "You said: Do you integrate with our CRM?"
+    assert len(cut["heard"]) < len(cut["text"])
+    # the rest of the interrupted reply ("Tell me more.") was never played for turn 2
+    assert not [e for e in report["transcript"] if e["speaker"] == "bot" and e["turn_seq"] == 2
+                and e["text"] == "Tell me more."]
+
+
+def test_marks_are_sent_for_every_played_segment(report):
+    played = [e for e in report["transcript"] if e["speaker"] == "bot" and not e["interrupted"]]
+    assert report["twilio"]["marks"] == len(played)
+    assert report["twilio"]["media_in"] > 100 and report["twilio"]["media_out"] > 100
+
+
+def test_forged_signatures_are_refused(local_stack):
+    url = f"{local_stack.relay_public_url}/twilio/voice"
+    params = {"CallSid": "CAforged", "From": "+14155550123", "To": "+14155550100"}
+    wrong = RequestValidator("not-the-token").compute_signature(url, params)
+    response = httpx.post(url, data=params, headers={"X-Twilio-Signature": wrong})
+    assert response.status_code == 403
+
+    async def open_forged_stream():
+        ws_url = local_stack.relay_public_url.replace("http", "ws") + "/twilio/stream"
+        with pytest.raises(InvalidStatus) as refused:
+            async with websockets.connect(ws_url, additional_headers={"X-Twilio-Signature": "forged"}):
+                pass
+        assert refused.value.response.status_code == 403
+
+    import asyncio
+
+    asyncio.run(open_forged_stream())
+
+
+def test_a_duplicate_pubsub_delivery_is_ignored(local_stack):
+    env = local_stack.emulator_env()
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        replies = TopicTap(local_stack.project_id, Topic.REPLIES)
+        call_id = f"CAdup{int(time.time() * 1000)}"
+        utterance = UserUtterance(call_id=call_id, turn_seq=1, relay_instance="e2e", text="same")
+        publisher = PubSubPublisher(local_stack.project_id)
+        publisher.publish(utterance).result(timeout=10)
+        publisher.publish(utterance).result(timeout=10)  # the same message again, as a redelivery would
+        got = [m for m in replies.drain(expect=4, timeout_s=15) if m.call_id == call_id]
+        replies.close()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert sorted((m.turn_seq, m.segment) for m in got if isinstance(m, BotSpeech)) == [(1, 0), (1, 1)]
+
+
+def test_dev_up_status_down_leaves_no_process(tmp_path):
+    cli = [sys.executable, "-m", "devtools.cli", "--state-dir", str(tmp_path)]
+    subprocess.run([*cli, "dev", "up"], check=True, capture_output=True, timeout=120)
+    status = json.loads(subprocess.run([*cli, "dev", "status", "--json"], check=True, capture_output=True,
+                                       text=True).stdout)
+    assert status["running"] and status["relay_public_url"].startswith("http://127.0.0.1:")
+    assert set(status["processes"]) == {"firestore-emulator", "pubsub-emulator", "agent_turn", "relay"}
+    assert httpx.get(status["relay_public_url"] + "/healthz").json()["status"] == "ok"
+    subprocess.run([*cli, "dev", "down"], check=True, capture_output=True, timeout=60)
+    assert not any(group_alive(p["pid"]) for p in status["processes"].values())
+    assert stack.load(tmp_path) is None
