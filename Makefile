@@ -11,7 +11,7 @@ install: $(STAMP)
 
 # Re-installs only when a dependency list changes; a second run costs nothing.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/check-system
-	scripts/check-system
+	PYTHON=$(PYTHON) scripts/check-system
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -21,6 +21,7 @@ demo: install
 	$(BIN)/callbot demo
 
 test: install
+	$(BIN)/ruff check callbot stream_relay functions devtools tests
 	$(BIN)/pytest -q
 
 lint: install

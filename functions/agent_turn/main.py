@@ -25,13 +25,19 @@ def agent_turn(event) -> None:
         handler.dead_letter(_call_id(event), 0, str(exc), _raw_payload(event))
 
 
+def _envelope(event) -> dict:
+    data = getattr(event, "data", None)
+    message = data.get("message") if isinstance(data, dict) else None
+    return message if isinstance(message, dict) else {}
+
+
 def _call_id(event) -> str:
-    attributes = (event.data or {}).get("message", {}).get("attributes") or {}
+    attributes = _envelope(event).get("attributes") or {}
     return attributes.get("call_id") or "unknown"
 
 
 def _raw_payload(event) -> str:
-    data = (event.data or {}).get("message", {}).get("data", "")
+    data = _envelope(event).get("data", "")
     try:
         return base64.b64decode(data).decode("utf-8", "replace")
     except (ValueError, TypeError):
