@@ -6,6 +6,7 @@ so every child gets its own session and is stopped by signalling the whole group
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,3 +111,18 @@ def wait_http_ok(url: str, timeout_s: float, child: Child | None = None) -> None
             last_error = exc
         time.sleep(0.05)
     raise TimeoutError(f"{url} did not become healthy in {timeout_s}s: {last_error}")
+
+
+@contextlib.contextmanager
+def patched_environ(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block, then restore what was there before."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

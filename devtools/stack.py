@@ -8,7 +8,6 @@ stops the groups. If `up` fails or is interrupted, whatever it had started is st
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 from callbot.bus import topology
 from callbot.settings import DEV_TWILIO_AUTH_TOKEN
 from devtools.emulators import spawn_emulator, wait_emulator
-from devtools.processes import Child, free_port, group_alive, spawn, stop_group, wait_http_ok
+from devtools.processes import Child, free_port, group_alive, patched_environ, spawn, stop_group, wait_http_ok
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = ROOT / ".callbot" / "stack"
@@ -96,7 +95,7 @@ def up(state_dir: Path = DEFAULT_STATE_DIR) -> StackInfo:
             info.functions[name] = f"http://127.0.0.1:{port}/"
         wait_emulator(firestore, firestore_host)
         wait_emulator(pubsub, pubsub_host)
-        with _environ(info.emulator_env()):
+        with patched_environ(info.emulator_env()):
             topology.apply(PROJECT_ID, info.functions)
         relay = spawn("relay", [sys.executable, "-m", "uvicorn", "stream_relay.app:create_app", "--factory",
                                 "--host", "127.0.0.1", "--port", str(relay_port), "--no-access-log",
@@ -142,20 +141,6 @@ def _stop_on_failure(started: list[Child]) -> Iterator[None]:
 
 def _exit_on_sigterm(signum, frame) -> None:
     raise SystemExit(128 + signum)
-
-
-@contextmanager
-def _environ(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _wait_port(url: str, child: Child, timeout_s: float = 60) -> None:

@@ -3,7 +3,6 @@ own process groups, and stopped at the end: the suite leaves nothing running."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,45 +10,33 @@ from pathlib import Path
 import pytest
 
 from devtools.emulators import start_emulator
+from devtools.processes import patched_environ
 
 LOG_DIR = Path(__file__).resolve().parent.parent / ".callbot" / "test-logs"
-PROJECT_ID = "callbot-test"
+
+
+def _emulator(kind: str, env_var: str) -> Iterator[str]:
+    child, host = start_emulator(kind, LOG_DIR)
+    try:
+        with patched_environ({env_var: host}):
+            yield host
+    finally:
+        child.stop()
 
 
 @pytest.fixture(scope="session")
 def firestore_emulator() -> Iterator[str]:
     """host:port of a running Firestore emulator; FIRESTORE_EMULATOR_HOST points at it."""
-    child, host = start_emulator("firestore", LOG_DIR)
-    previous = os.environ.get("FIRESTORE_EMULATOR_HOST")
-    os.environ["FIRESTORE_EMULATOR_HOST"] = host
-    try:
-        yield host
-    finally:
-        child.stop()
-        _restore("FIRESTORE_EMULATOR_HOST", previous)
+    yield from _emulator("firestore", "FIRESTORE_EMULATOR_HOST")
 
 
 @pytest.fixture(scope="session")
 def pubsub_emulator() -> Iterator[str]:
     """host:port of a running Pub/Sub emulator; PUBSUB_EMULATOR_HOST points at it."""
-    child, host = start_emulator("pubsub", LOG_DIR)
-    previous = os.environ.get("PUBSUB_EMULATOR_HOST")
-    os.environ["PUBSUB_EMULATOR_HOST"] = host
-    try:
-        yield host
-    finally:
-        child.stop()
-        _restore("PUBSUB_EMULATOR_HOST", previous)
+    yield from _emulator("pubsub", "PUBSUB_EMULATOR_HOST")
 
 
 @pytest.fixture
 def unique() -> str:
     """A short unique suffix for ids, so that tests sharing an emulator never see each other's data."""
     return uuid.uuid4().hex[:10]
-
-
-def _restore(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value

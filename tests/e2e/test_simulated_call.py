@@ -2,9 +2,11 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -16,7 +18,7 @@ from websockets.exceptions import InvalidStatus
 from callbot.bus.pubsub import PubSubPublisher
 from callbot.messages import BotSpeech, Topic, UserUtterance
 from devtools import stack
-from devtools.processes import group_alive
+from devtools.processes import group_alive, patched_environ
 from tests.integration.conftest import TopicTap
 
 pytestmark = pytest.mark.e2e
@@ -89,10 +91,7 @@ def test_forged_signatures_are_refused(local_stack):
 
 
 def test_a_duplicate_pubsub_delivery_is_ignored(local_stack):
-    env = local_stack.emulator_env()
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with patched_environ(local_stack.emulator_env()):
         replies = TopicTap(local_stack.project_id, Topic.REPLIES)
         call_id = f"CAdup{int(time.time() * 1000)}"
         utterance = UserUtterance(call_id=call_id, turn_seq=1, relay_instance="e2e", text="same")
@@ -101,12 +100,6 @@ def test_a_duplicate_pubsub_delivery_is_ignored(local_stack):
         publisher.publish(utterance).result(timeout=10)  # the same message again, as a redelivery would
         got = [m for m in replies.drain(expect=4, timeout_s=15) if m.call_id == call_id]
         replies.close()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     assert sorted((m.turn_seq, m.segment) for m in got if isinstance(m, BotSpeech)) == [(1, 0), (1, 1)]
 
 
@@ -120,4 +113,36 @@ def test_dev_up_status_down_leaves_no_process(tmp_path):
     assert httpx.get(status["relay_public_url"] + "/healthz").json()["status"] == "ok"
     subprocess.run([*cli, "dev", "down"], check=True, capture_output=True, timeout=60)
     assert not any(group_alive(p["pid"]) for p in status["processes"].values())
+    assert stack.load(tmp_path) is None
+
+
+def _marked_pids(marker: str) -> set[int]:
+    """Processes whose environment carries `marker` (children inherit it, Java included)."""
+    pids = set()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                pids.add(int(environ.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupting_dev_up_leaves_no_process(tmp_path, signum):
+    marker = f"CALLBOT_TEST_MARKER_{uuid.uuid4().hex}"
+    launcher = subprocess.Popen([sys.executable, "-m", "devtools.cli", "--state-dir", str(tmp_path), "dev", "up"],
+                                env={**os.environ, marker: "1"}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not (_marked_pids(marker) - {launcher.pid}) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _marked_pids(marker) - {launcher.pid}, "dev up started nothing"
+    time.sleep(0.5)  # mid-start: the emulators are booting
+    launcher.send_signal(signum)
+    assert launcher.wait(timeout=60) != 0
+    deadline = time.monotonic() + 10
+    while _marked_pids(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _marked_pids(marker) == set()
     assert stack.load(tmp_path) is None

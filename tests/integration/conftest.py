@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
 from callbot.bus import topology
 from callbot.messages import Topic, decode
+from devtools.processes import patched_environ
 
 PROJECT = "callbot-it"
 
 
 @pytest.fixture(scope="session")
 def emulators(firestore_emulator, pubsub_emulator):
-    os.environ["CALLBOT_PROJECT_ID"] = PROJECT
-    topology.apply(PROJECT, {"agent_turn": "http://127.0.0.1:9/unused"})  # push target set per test
-    return PROJECT
+    with patched_environ({"CALLBOT_PROJECT_ID": PROJECT}):
+        topology.apply(PROJECT, {"agent_turn": "http://127.0.0.1:9/unused"})  # push target set per test
+        yield PROJECT
 
 
 class TopicTap:

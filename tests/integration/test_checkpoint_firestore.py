@@ -19,7 +19,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
 from callbot.checkpoint.firestore import BATCH_BYTES, BATCH_OPS, FirestoreSaver, _Commit, _size
-from tests.conftest import PROJECT_ID
+
+PROJECT_ID = "callbot-test"
 
 pytestmark = pytest.mark.integration
 
