@@ -7,7 +7,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
 
 from callbot.logs import bind_call
 from callbot.messages import BotSpeech, CallEnded, CallStarted, DtmfReceived, Message, UserUtterance
@@ -15,6 +14,7 @@ from stream_relay import twilio_wire
 from stream_relay.bootstrap import RelayServices
 from stream_relay.playback import Playback, Segment
 from stream_relay.speech.endpointer import Endpointer, EnergyVad, SpeechEnded, SpeechStarted
+from stream_relay.turn_latency import TurnTiming
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class CallSession:
         self._cleared: set[str] = set()
         self._speech_started_ms = 0
         self._background: set[asyncio.Task] = set()
+        self._timings: dict[int, TurnTiming] = {}
         self._utterances = asyncio.Lock()
         self._stt = services.stt_factory(self.call_id, self.parameters)
         self._endpointer = Endpointer(
@@ -53,7 +54,7 @@ class CallSession:
             send_mark=lambda name: send(twilio_wire.mark_message(self.stream_sid, name)),
             lead_s=self._settings.playback_lead_ms / 1000,
         )
-        self._player = asyncio.create_task(self.playback.run(self._on_sent))
+        self._player = asyncio.create_task(self.playback.run(self._on_started, self._on_sent))
         self.ended = False
 
     # --- caller side -------------------------------------------------------------------------
@@ -78,9 +79,11 @@ class CallSession:
                 if self.playback.speaking:
                     await self._barge_in()
             elif isinstance(event, SpeechEnded):
-                self._spawn(self._utterance_ended(event, now_ms()))
+                endpointed = now_ms()
+                speech_ended = endpointed - (self._endpointer.stream_ms - event.at_ms)
+                self._spawn(self._utterance_ended(event, speech_ended, endpointed))
 
-    async def _utterance_ended(self, event: SpeechEnded, ended_ms: int) -> None:
+    async def _utterance_ended(self, event: SpeechEnded, speech_ended_ms: int, endpointed_ms: int) -> None:
         async with self._utterances:
             text = await self._stt.transcribe(event.audio)
             if not text.strip():
@@ -88,21 +91,28 @@ class CallSession:
                 self.playback.set_hold(False)
                 return
             self._seq += 1
+            timing = TurnTiming(self._seq, speech_ended_ms, endpointed_ms, transcribed_ms=now_ms())
+            self._timings[self._seq] = timing
             self.playback.drop_turns_before(self._seq)
             self.playback.set_hold(False)
-            self._publish(UserUtterance(
+            published = self._publish(UserUtterance(
                 call_id=self.call_id, turn_seq=self._seq, relay_instance=self._settings.relay_instance,
-                text=text, speech_ended_at_ms=ended_ms, sent_at_ms=now_ms()))
+                text=text, speech_ended_at_ms=speech_ended_ms, sent_at_ms=timing.transcribed_ms))
+            published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
             await self._services.calls.record_event(self.call_id, f"caller-{self._seq:04d}", {
                 "speaker": "caller", "text": text, "turn_seq": self._seq,
-                "at_ms": self._speech_started_ms, "ended_at_ms": ended_ms})
+                "at_ms": self._speech_started_ms, "ended_at_ms": speech_ended_ms})
 
     async def on_dtmf(self, digit: str) -> None:
         async with self._utterances:
             self._seq += 1
+            pressed = now_ms()
+            timing = TurnTiming(self._seq, speech_ended_ms=pressed, endpointed_ms=pressed, transcribed_ms=pressed)
+            self._timings[self._seq] = timing
             self.playback.drop_turns_before(self._seq)
-            self._publish(DtmfReceived(call_id=self.call_id, turn_seq=self._seq, digit=digit,
-                                       relay_instance=self._settings.relay_instance, sent_at_ms=now_ms()))
+            published = self._publish(DtmfReceived(call_id=self.call_id, turn_seq=self._seq, digit=digit,
+                                                   relay_instance=self._settings.relay_instance, sent_at_ms=pressed))
+            published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
             self._spawn(self._services.calls.record_event(self.call_id, f"dtmf-{self._seq:04d}", {
                 "speaker": "caller", "dtmf": digit, "turn_seq": self._seq, "at_ms": now_ms()}))
 
@@ -126,6 +136,10 @@ class CallSession:
         if speech.message_key in self._seen or self.ended:
             return
         self._seen.add(speech.message_key)
+        timing = self._timings.get(speech.turn_seq)
+        if timing is not None and speech.segment == 0:
+            received = now_ms()
+            timing.agent_sent_ms, timing.reply_received_ms = speech.sent_at_ms or received, received
         audio = asyncio.create_task(self._services.tts.synthesize(speech.text))
         if not self.playback.enqueue(Segment(speech=speech, audio=audio)):
             log.info("stale reply segment dropped", extra={"call_id": self.call_id,
@@ -133,6 +147,14 @@ class CallSession:
 
     async def _on_sent(self, segment: Segment) -> None:
         self._marks[segment.mark] = segment
+
+    def _on_started(self, segment: Segment) -> None:
+        """The first frame of a reply reached Twilio: the turn's latency is known."""
+        timing = self._timings.pop(segment.speech.turn_seq, None)
+        if timing is not None:
+            timing.first_audio_ms = now_ms()
+            self._spawn(self._services.calls.record_event(self.call_id, f"latency-{timing.turn_seq:04d}", {
+                "kind": "turn_latency", "at_ms": timing.first_audio_ms, **timing.breakdown()}))
 
     async def on_mark(self, name: str) -> None:
         if name in self._cleared:
@@ -174,9 +196,10 @@ class CallSession:
             await asyncio.gather(*self._background, return_exceptions=True)
         log.info("call closed", extra={"call_id": self.call_id, "ended_by": ended_by, "reason": reason})
 
-    def _publish(self, message: Message) -> None:
-        future: Future[str] = self._services.publisher.publish(message)
-        self._spawn(asyncio.wrap_future(future))
+    def _publish(self, message: Message) -> asyncio.Future:
+        published = asyncio.wrap_future(self._services.publisher.publish(message))
+        self._spawn(published)
+        return published
 
     def _spawn(self, awaitable: Awaitable) -> None:
         task = asyncio.ensure_future(awaitable)

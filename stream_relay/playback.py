@@ -116,8 +116,10 @@ class Playback:
             return None
         return None
 
-    async def run(self, on_played: Callable[[Segment], Awaitable[None]]) -> None:
-        """Play segments forever; `on_played` is called after a segment's mark has been sent."""
+    async def run(self, on_started: Callable[[Segment], None],
+                  on_played: Callable[[Segment], Awaitable[None]]) -> None:
+        """Play segments forever; `on_started` is called once a segment's first frame is sent,
+        `on_played` after its mark has been sent."""
         while True:
             segment = self._ready()
             if segment is None:
@@ -129,10 +131,10 @@ class Playback:
             self.min_turn = max(self.min_turn, segment.speech.turn_seq)
             self.last_turn = segment.speech.turn_seq
             audio = await segment.audio
-            if await self._play(segment, audio):
+            if await self._play(segment, audio, on_started):
                 await on_played(segment)
 
-    async def _play(self, segment: Segment, audio: bytes) -> bool:
+    async def _play(self, segment: Segment, audio: bytes, on_started: Callable[[Segment], None]) -> bool:
         self.playing, self._interrupt = segment, False
         now = self.clock()
         self.play_clock = max(self.play_clock, now)
@@ -147,6 +149,8 @@ class Playback:
                 if self._interrupt:
                     return False
                 await self.send_media(frame)
+                if self.play_clock <= segment.started_at:
+                    on_started(segment)
                 self.play_clock = max(self.play_clock, self.clock()) + FRAME_S
             await self.send_mark(segment.mark)
             return True

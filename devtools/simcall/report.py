@@ -46,12 +46,15 @@ def build_report(call_sid: str, phone: PhoneLine, said: list[dict], events: list
         for e in events if e.get("speaker") == "bot"
     ]
     transcript.sort(key=lambda entry: (entry["start_ms"], entry["speaker"] != "caller"))
+    measured = {e.get("turn_seq"): e for e in events if e.get("kind") == "turn_latency"}
     turns = []
     for s in said:
         first = phone.first_bot_frame_after(s["end"])
+        stages = {k: v for k, v in measured.get(s["seq"], {}).items() if k.endswith("_ms") and k != "at_ms"}
         turns.append({"turn_seq": s["seq"], "caller_end_ms": phone.ms(s["end"]),
                       "first_bot_audio_ms": phone.ms(first) if first is not None else None,
-                      "latency_ms": round((first - s["end"]) * 1000) if first is not None else None})
+                      "latency_ms": round((first - s["end"]) * 1000) if first is not None else None,
+                      "relay_breakdown": stages})
     return CallReport(
         call_sid=call_sid, ended_by=ended_by, transcript=transcript, turns=turns,
         twilio={"media_in": phone.media_in, "media_out": phone.media_out, "marks": phone.marks,
@@ -73,11 +76,18 @@ def render(report: CallReport) -> str:
         if entry["speaker"] == "caller" and entry.get("stt_text") not in (None, entry["text"]):
             text += f"   [STT heard: \"{entry['stt_text']}\"]"
         lines.append(f"{entry['start_ms'] / 1000:7.2f}s  {who}  {text}")
-    lines += ["", "turn  caller end   first bot audio   latency (end of speech -> first bot audio)"]
+    lines += ["", "latency: end of the caller's speech audio -> first bot audio frame, as the caller heard it;",
+              "stages as the relay measured them (ms): endpointing, STT, publish, bus+agent_turn, reply bus,",
+              "TTS+playback", "",
+              "turn  caller end  first bot audio  latency   endpt  stt  pub  bus+agent  reply  tts+play"]
     for turn in report.turns:
         latency = f"{turn['latency_ms']} ms" if turn["latency_ms"] is not None else "-"
         first = f"{turn['first_bot_audio_ms'] / 1000:.2f}s" if turn["first_bot_audio_ms"] is not None else "-"
-        lines.append(f"{turn['turn_seq']:>4}  {turn['caller_end_ms'] / 1000:9.2f}s  {first:>16}   {latency}")
+        b = turn.get("relay_breakdown") or {}
+        stages = "  ".join(f"{b.get(k, '-'):>{w}}" for k, w in (
+            ("endpointing_ms", 5), ("stt_ms", 3), ("publish_ms", 3), ("bus_and_agent_ms", 9),
+            ("reply_bus_ms", 5), ("tts_and_playback_ms", 8)))
+        lines.append(f"{turn['turn_seq']:>4}  {turn['caller_end_ms'] / 1000:9.2f}s  {first:>15}  {latency:>7}   {stages}")
     latencies = [t["latency_ms"] for t in report.turns if t["latency_ms"] is not None]
     if latencies:
         lines.append(f"median {statistics.median(latencies):.0f} ms, max {max(latencies)} ms "

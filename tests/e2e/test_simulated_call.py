@@ -53,6 +53,9 @@ def test_every_turn_has_a_measured_latency(report):
     for turn in report["turns"]:
         assert turn["latency_ms"] is not None and 0 < turn["latency_ms"] < 5000
         assert abs(turn["first_bot_audio_ms"] - turn["caller_end_ms"] - turn["latency_ms"]) <= 1  # rounding
+        stages = turn["relay_breakdown"]  # recorded by the relay in Firestore
+        assert stages["total_ms"] == sum(v for k, v in stages.items() if k != "total_ms")
+        assert stages["bus_and_agent_ms"] > 0
 
 
 def test_barge_in_clears_playback_and_records_what_was_heard(report):

@@ -151,6 +151,10 @@ def test_a_call_through_the_media_stream(client, services):
     assert events["caller-0001"]["text"] == "I need a demo"
     assert events["bot-0002-00"]["heard"] == "Sure." and not events["bot-0002-00"]["interrupted"]
     assert "bot-0001-00" not in events
+    latency = events["latency-0002"]  # the DTMF turn: no speech, so only the reply path counts
+    stages = [v for k, v in latency.items() if k.endswith("_ms") and k not in ("total_ms", "at_ms")]
+    assert all(v >= 0 for v in stages), latency
+    assert latency["turn_seq"] == 2
     assert services.calls.calls["CA200"]["status"] == "completed"
 
 
