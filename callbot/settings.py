@@ -50,13 +50,54 @@ class RelaySettings(CommonSettings):
         description="the URL Twilio calls; signatures are computed over it, never over the Host header",
     )
     twilio_auth_token: SecretStr = SecretStr("")
+    twilio_account_sid: str = ""
     relay_instance: str = Field(default_factory=_default_instance, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
-    stt_engine: Literal["scripted"] = "scripted"
-    tts_engine: Literal["tone"] = "tone"
-    vad_energy_dbfs: float = Field(default=-45.0, description="frames louder than this count as speech")
+    languages: tuple[str, ...] = ("en-US", "fr-FR")
+    default_language: str = "en-US"
+
+    # speech engines
+    stt_engine: Literal["scripted", "whisper", "google"] = "scripted"
+    tts_engine: Literal["tone", "espeak", "google"] = "tone"
+    stt_phrase_hints: tuple[str, ...] = Field(
+        default=("demo", "pricing", "Salesforce", "CRM", "onboarding", "integration"),
+        description="the company's vocabulary, passed to the STT as hints or prompt",
+    )
+    google_stt_api: Literal["v1", "v2"] = "v1"
+    google_stt_model: str = Field(default="telephony", description="v1: telephony; v2: chirp_3, telephony")
+    google_stt_location: str = "global"
+    stt_stream_restart_s: float = Field(default=270.0, gt=0, description="restart before Google's ~5 min limit")
+    whisper_model_dir: str = Field(default="", description="CTranslate2 Whisper model; empty: the bundled tiny.en")
+    whisper_threads: int = Field(default=1, ge=1)
+    google_tts_voices: dict[str, str] = {"en-US": "en-US-Neural2-F", "fr-FR": "fr-FR-Neural2-A"}
+    espeak_voices: dict[str, str] = {"en-US": "en-us", "fr-FR": "fr-fr"}
+    tts_speaking_rate: float = Field(default=1.0, gt=0.25, le=4.0)
+
+    # turn-taking
+    vad_engine: Literal["webrtc", "energy"] = "webrtc"
+    vad_aggressiveness: int = Field(default=2, ge=0, le=3, description="webrtcvad mode")
+    vad_energy_dbfs: float = Field(default=-45.0, description="energy VAD: frames louder than this are speech")
     vad_min_speech_ms: int = Field(default=60, ge=20, description="speech this long opens an utterance")
     endpoint_silence_ms: int = Field(default=500, ge=100, description="silence this long closes it")
+    endpoint_silence_after_final_ms: int = Field(
+        default=200, ge=40, description="shorter silence that closes it once the STT has a final result")
+    barge_in_min_speech_ms: int = Field(default=200, ge=20, description="caller speech that may cut the bot off")
+    backchannel_max_ms: int = Field(
+        default=700, ge=100, description="speech longer than this interrupts even without a transcript")
+    backchannel_phrases: tuple[str, ...] = (
+        "mm-hm", "mhm", "mm", "uh-huh", "yeah", "yes", "yep", "okay", "ok", "right", "sure", "i see",
+        "oui", "d'accord", "ok d'accord", "hum")
     playback_lead_ms: int = Field(default=100, ge=0, description="audio sent ahead of real time")
+
+    # call timers and control
+    silence_reprompt_s: float = Field(default=8.0, gt=0, description="caller silence before a reprompt")
+    silence_hangup_s: float = Field(default=8.0, gt=0, description="further silence before goodbye")
+    max_call_s: float = Field(default=1800.0, gt=0, description="calls are wrapped up politely after this")
+    human_dtmf_digit: str = Field(default="0", pattern=r"^[0-9*#]$")
+    transfer_number: str = Field(default="", description="E.164 number of the sales desk for handovers")
+
+    # stores
+    audio_cache_uri: str = Field(default="", description="gs://bucket/prefix or a folder; empty: none")
+    recordings_uri: str = Field(default="", description="gs://bucket/prefix or a folder; empty: not kept")
 
     @model_validator(mode="after")
     def _secrets_present(self) -> RelaySettings:

@@ -1,22 +1,48 @@
-"""The speech-to-text port: one recognizer per call, fed the caller's audio, asked for the
-transcript of an utterance once the endpointer has closed it."""
+"""The speech-to-text port: one recognizer per call, fed every frame of the caller's audio, asked
+for the transcript of an utterance once the endpointer has closed it.
+
+Engines: `scripted_stt.py` (tests, benchmarks), `whisper_stt.py` (local, faster-whisper),
+`google_stt.py` (Google Speech-to-Text streaming). `bootstrap.py` picks one from settings.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 
+@dataclass(frozen=True)
+class Transcript:
+    """What the engine heard in one utterance."""
+
+    text: str
+    confidence: float | None = None  # 0..1 where the engine reports one
+
+
 class SpeechToText(Protocol):
-    """A per-call recognizer."""
+    """A per-call recognizer. Methods are called on the relay's event loop and must not block it:
+    engines that compute run their work in a worker thread or process."""
 
     def feed(self, audio_mulaw: bytes) -> None:
-        """Audio of the caller, 20 ms frames of 8 kHz mu-law, as they arrive."""
+        """One inbound frame (20 ms of 8 kHz mu-law), as it arrives, speech or not."""
 
-    async def transcribe(self, utterance_mulaw: bytes) -> str:
-        """The text of the utterance the endpointer just closed (its audio, pre-roll included)."""
+    def utterance_started(self) -> None:
+        """The endpointer heard the caller start talking (pre-roll already fed)."""
 
-    async def close(self) -> None: ...
+    def interim_text(self) -> str:
+        """The engine's current hypothesis for the utterance in progress ('' when it has none).
+        Used to tell a backchannel ("mm-hm") from a real barge-in before the utterance ends."""
+
+    def final_ready(self) -> bool:
+        """Whether the engine has already produced a final result for the utterance in progress,
+        so the endpointer can close the turn on a shorter silence."""
+
+    async def transcribe(self, utterance_mulaw: bytes) -> Transcript:
+        """The transcript of the utterance the endpointer just closed (its audio, pre-roll included)."""
+
+    async def close(self) -> None:
+        """Release the engine's resources for this call (streams, threads)."""
 
 
 class SpeechToTextFactory(Protocol):
-    def __call__(self, call_id: str, custom_parameters: dict[str, str]) -> SpeechToText: ...
+    def __call__(self, call_id: str, language: str, custom_parameters: dict[str, str]) -> SpeechToText: ...

@@ -1,5 +1,6 @@
 """A placeholder text-to-speech engine: real 8 kHz mu-law audio of a speech-like tone, as long as
-the sentence would take to say. It has no words in it; the real engines are a later issue."""
+the sentence would take to say. It has no words in it; tests and benchmarks use it because it is
+instant and deterministic."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from stream_relay.speech.synthetic_voice import synthesize_mulaw
 class ToneTextToSpeech:
     def __init__(self, pitch_hz: float = 180.0) -> None:
         self._pitch_hz = pitch_hz
+        self.voice_id = f"tone:{pitch_hz:g}"
 
-    async def synthesize(self, text: str) -> bytes:
+    async def synthesize(self, text: str, language: str) -> bytes:
         return synthesize_mulaw(text, pitch_hz=self._pitch_hz)
