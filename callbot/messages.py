@@ -89,8 +89,17 @@ class DtmfReceived(Message):
     digit: str = Field(pattern=r"^[0-9*#A-D]$")
 
 
+class BotInterrupted(Message):
+    """The caller cut the bot off during its reply to `turn_seq`; `heard` is what they heard of it."""
+
+    type: Literal["BotInterrupted"] = "BotInterrupted"
+    relay_instance: str
+    heard: str
+
+
 class BotSpeech(Message):
-    """One sentence of the bot's reply to turn `turn_seq`, to be spoken in `segment` order."""
+    """One sentence of the bot's reply to turn `turn_seq`, to be spoken in `segment` order. The last
+    segment carries the directive, if any: end the call, or hand it to a person, once it was heard."""
 
     type: Literal["BotSpeech"] = "BotSpeech"
     relay_instance: str
@@ -98,6 +107,7 @@ class BotSpeech(Message):
     text: str
     is_last: bool = True
     end_call: bool = False
+    transfer: bool = False
 
     @property
     def message_key(self) -> str:
@@ -127,15 +137,16 @@ class DeadLettered(Message):
 
 
 AnyMessage = Annotated[
-    CallStarted | UserUtterance | DtmfReceived | BotSpeech | CallEnded | DeadLettered,
+    CallStarted | UserUtterance | DtmfReceived | BotInterrupted | BotSpeech | CallEnded | DeadLettered,
     Field(discriminator="type"),
 ]
-TurnInput = CallStarted | UserUtterance | DtmfReceived
+TurnInput = CallStarted | UserUtterance | DtmfReceived | BotInterrupted
 
 TOPIC_OF: dict[str, Topic] = {
     "CallStarted": Topic.TURNS,
     "UserUtterance": Topic.TURNS,
     "DtmfReceived": Topic.TURNS,
+    "BotInterrupted": Topic.TURNS,
     "BotSpeech": Topic.REPLIES,
     "CallEnded": Topic.CALL_EVENTS,
     "DeadLettered": Topic.DEAD_LETTER,

@@ -119,3 +119,4 @@ class AgentTurnSettings(CommonSettings):
     """The agent_turn function."""
 
     max_message_age_s: int = Field(default=600, ge=1, description="older messages are dropped, not retried")
+    human_dtmf_digit: str = Field(default="0", pattern=r"^[0-9*#]$", description="the key that asks for a person")

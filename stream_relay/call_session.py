@@ -1,5 +1,5 @@
 """One call on this relay instance: caller audio in, utterances out to the bus, replies in from
-the bus, paced audio and marks out, barge-in, and the call's record in Firestore."""
+the bus, paced audio and marks out, barge-in, call timers, and the call's record in Firestore."""
 
 from __future__ import annotations
 
@@ -9,11 +9,24 @@ import time
 from collections.abc import Awaitable, Callable
 
 from callbot.logs import bind_call
-from callbot.messages import BotSpeech, CallEnded, CallStarted, DtmfReceived, Message, UserUtterance
-from stream_relay import twilio_wire
+from callbot.messages import (
+    BotInterrupted,
+    BotSpeech,
+    CallEnded,
+    CallStarted,
+    DtmfReceived,
+    Message,
+    UserUtterance,
+)
+from callbot.phrases import phrase
+from stream_relay import mulaw, twilio_wire
+from stream_relay.barge_in import BargeInPolicy
 from stream_relay.bootstrap import RelayServices
+from stream_relay.call_timers import CallTimers
 from stream_relay.playback import Playback, Segment
-from stream_relay.speech.endpointer import Endpointer, EnergyVad, SpeechEnded, SpeechStarted
+from stream_relay.recording import CallRecorder
+from stream_relay.speech.endpointer import Endpointer, SpeechEnded, SpeechStarted
+from stream_relay.speech.stt import Transcript
 from stream_relay.turn_latency import TurnTiming
 
 log = logging.getLogger(__name__)
@@ -25,69 +38,85 @@ def now_ms() -> int:
 
 class CallSession:
     """State and behaviour of one call. `send` writes one text message to Twilio's socket;
-    `hang_up` closes it (the bot ends the call)."""
+    `hang_up` closes it, after which Twilio fetches the `<Connect action>` (hang up or transfer)."""
 
     def __init__(self, start: twilio_wire.Start, services: RelayServices,
                  send: Callable[[str], Awaitable[None]], hang_up: Callable[[], Awaitable[None]]) -> None:
-        self.call_id = start.call_sid
-        self.stream_sid = start.stream_sid
+        settings = services.settings
+        self.call_id, self.stream_sid = start.call_sid, start.stream_sid
         self.parameters = dict(start.custom_parameters)
-        self._services = services
-        self._settings = services.settings
-        self._send = send
-        self._hang_up = hang_up
+        self.language = self.parameters.get("language") or settings.default_language
+        self._services, self._settings, self._send, self._hang_up = services, settings, send, hang_up
         self._seq = 0
         self._seen: set[str] = set()
         self._marks: dict[str, Segment] = {}
         self._cleared: set[str] = set()
         self._speech_started_ms = 0
+        self._over_bot = False  # the caller started speaking while the bot was speaking
+        self._barged_in = False
         self._background: set[asyncio.Task] = set()
         self._timings: dict[int, TurnTiming] = {}
         self._utterances = asyncio.Lock()
-        self._stt = services.stt_factory(self.call_id, self.parameters)
-        self._endpointer = Endpointer(
-            EnergyVad(self._settings.vad_energy_dbfs), min_speech_ms=self._settings.vad_min_speech_ms,
-            silence_ms=self._settings.endpoint_silence_ms,
-        )
-        self.playback = Playback(
-            send_media=lambda audio: send(twilio_wire.media_message(self.stream_sid, audio)),
-            send_mark=lambda name: send(twilio_wire.mark_message(self.stream_sid, name)),
-            lead_s=self._settings.playback_lead_ms / 1000,
-        )
+        self._ending: tuple[str, str] | None = None  # (ended_by, reason) once a final line is queued
+        self._stt = services.stt_factory(self.call_id, self.language, self.parameters)
+        self._endpointer = Endpointer(services.vad_factory(), min_speech_ms=settings.vad_min_speech_ms,
+                                      silence_ms=settings.endpoint_silence_ms,
+                                      silence_after_final_ms=settings.endpoint_silence_after_final_ms)
+        self._barge_in = BargeInPolicy.from_phrases(settings.barge_in_min_speech_ms, settings.backchannel_max_ms,
+                                                    settings.backchannel_phrases)
+        self.recorder = CallRecorder()
+        self.playback = Playback(send_media=self._send_media,
+                                 send_mark=lambda name: send(twilio_wire.mark_message(self.stream_sid, name)),
+                                 lead_s=settings.playback_lead_ms / 1000)
+        self._t0 = self.playback.clock()
+        self._timers = CallTimers(settings.silence_reprompt_s, settings.silence_hangup_s, settings.max_call_s,
+                                  on_reprompt=lambda: self._say("reprompt"),
+                                  on_silence_hangup=lambda: self._say("silence_goodbye", ("timeout", "caller silent")),
+                                  on_max_duration=lambda: self._say("wrap_up", ("timeout", "maximum call duration")))
         self._player = asyncio.create_task(self.playback.run(self._on_started, self._on_sent))
         self.ended = False
 
     # --- caller side -------------------------------------------------------------------------
 
     async def begin(self) -> None:
-        with bind_call(self.call_id):
-            log.info("media stream started", extra={"stream_sid": self.stream_sid})
-            self._spawn(self._services.calls.update_call(self.call_id, {
-                "status": "in-progress", "stream_sid": self.stream_sid,
-                "relay_instance": self._settings.relay_instance, "stream_started_at_ms": now_ms()}))
-            self._publish(CallStarted(
-                call_id=self.call_id, turn_seq=0, relay_instance=self._settings.relay_instance,
-                from_number=self.parameters.get("from", ""), to_number=self.parameters.get("to", ""),
-                language=self.parameters.get("language", "en-US"), sent_at_ms=now_ms()))
+        log.info("media stream started", extra={"stream_sid": self.stream_sid, "language": self.language})
+        self._spawn(self._services.calls.update_call(self.call_id, {
+            "status": "in-progress", "stream_sid": self.stream_sid, "language": self.language,
+            "relay_instance": self._settings.relay_instance, "stream_started_at_ms": now_ms()}))
+        self._publish(CallStarted(
+            call_id=self.call_id, turn_seq=0, relay_instance=self._settings.relay_instance,
+            from_number=self.parameters.get("from", ""), to_number=self.parameters.get("to", ""),
+            language=self.language, sent_at_ms=now_ms()))
 
     async def on_media(self, frame: twilio_wire.Media) -> None:
+        self.recorder.caller_frame(frame.audio)
         self._stt.feed(frame.audio)
-        for event in self._endpointer.process(frame.audio):
+        for event in self._endpointer.process(frame.audio, final_ready=self._stt.final_ready()):
             if isinstance(event, SpeechStarted):
-                self._speech_started_ms = now_ms()
+                self._speech_started_ms = now_ms() - (self._endpointer.stream_ms - event.at_ms)
+                self._stt.utterance_started()
+                self._timers.caller_active()
                 self.playback.set_hold(True)
-                if self.playback.speaking:
-                    await self._barge_in()
+                self._over_bot, self._barged_in = self.playback.speaking, False
             elif isinstance(event, SpeechEnded):
                 endpointed = now_ms()
                 speech_ended = endpointed - (self._endpointer.stream_ms - event.at_ms)
-                self._spawn(self._utterance_ended(event, speech_ended, endpointed))
+                over_bot_only = self._over_bot and not self._barged_in
+                self._over_bot = False
+                self._spawn(self._utterance_ended(event, speech_ended, endpointed, over_bot_only))
+        if self._over_bot and not self._barged_in and self._endpointer.in_speech \
+                and self._barge_in.should_interrupt(self._endpointer.speech_ms, self._stt.interim_text()):
+            self._barged_in = True
+            await self._interrupt()
 
-    async def _utterance_ended(self, event: SpeechEnded, speech_ended_ms: int, endpointed_ms: int) -> None:
+    async def _utterance_ended(self, event: SpeechEnded, speech_ended_ms: int, endpointed_ms: int,
+                               over_bot_only: bool) -> None:
         async with self._utterances:
-            text = await self._stt.transcribe(event.audio)
-            if not text.strip():
-                log.info("utterance without transcript ignored", extra={"call_id": self.call_id})
+            transcript: Transcript = await self._stt.transcribe(event.audio)
+            text = transcript.text.strip()
+            if not text or (over_bot_only and self._barge_in.is_backchannel(text)):
+                log.info("utterance ignored: %s", "backchannel" if text else "no transcript",
+                         extra={"call_id": self.call_id})
                 self.playback.set_hold(False)
                 return
             self._seq += 1
@@ -97,13 +126,15 @@ class CallSession:
             self.playback.set_hold(False)
             published = self._publish(UserUtterance(
                 call_id=self.call_id, turn_seq=self._seq, relay_instance=self._settings.relay_instance,
-                text=text, speech_ended_at_ms=speech_ended_ms, sent_at_ms=timing.transcribed_ms))
+                text=text, language=self.language, speech_ended_at_ms=speech_ended_ms,
+                sent_at_ms=timing.transcribed_ms))
             published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
             await self._services.calls.record_event(self.call_id, f"caller-{self._seq:04d}", {
-                "speaker": "caller", "text": text, "turn_seq": self._seq,
+                "speaker": "caller", "text": text, "confidence": transcript.confidence, "turn_seq": self._seq,
                 "at_ms": self._speech_started_ms, "ended_at_ms": speech_ended_ms})
 
     async def on_dtmf(self, digit: str) -> None:
+        self._timers.caller_active()
         async with self._utterances:
             self._seq += 1
             pressed = now_ms()
@@ -114,19 +145,29 @@ class CallSession:
                                                    relay_instance=self._settings.relay_instance, sent_at_ms=pressed))
             published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
             self._spawn(self._services.calls.record_event(self.call_id, f"dtmf-{self._seq:04d}", {
-                "speaker": "caller", "dtmf": digit, "turn_seq": self._seq, "at_ms": now_ms()}))
+                "speaker": "caller", "dtmf": digit, "turn_seq": self._seq, "at_ms": pressed}))
 
-    async def _barge_in(self) -> None:
+    async def _interrupt(self) -> None:
+        """Barge-in: clear Twilio's buffer, drop what is queued, record and report what was heard."""
         now = self.playback.clock()
         playing = self.playback.interrupt()
         await self._send(twilio_wire.clear_message(self.stream_sid))
-        if playing is not None:
-            self._spawn(self._record_bot(playing, playing.heard_text(now)))
-        for name, segment in list(self._marks.items()):
-            self._cleared.add(name)
-            del self._marks[name]
+        self.recorder.bot_cleared(self._sample_at(now))
+        cut = [s for s in self._marks.values()] + ([playing] if playing is not None else [])
+        self._cleared.update(self._marks)
+        self._marks.clear()
+        for segment in cut:
             segment.interrupted = True
             self._spawn(self._record_bot(segment, segment.heard_text(now)))
+        reply = [s for s in cut if not s.system]
+        if reply:
+            turn = reply[0].speech.turn_seq
+            heard = " ".join(s.heard_text(now) if s.interrupted else s.speech.text
+                             for s in sorted(reply, key=lambda s: s.speech.segment)).strip()
+            self._publish(BotInterrupted(call_id=self.call_id, turn_seq=turn, heard=heard,
+                                         relay_instance=self._settings.relay_instance, sent_at_ms=now_ms()))
+        if self._ending is not None and any(s.system for s in cut):
+            self._ending = None  # the caller spoke over the goodbye: the call goes on
         log.info("barge-in: playback cleared", extra={"call_id": self.call_id})
 
     # --- bot side ----------------------------------------------------------------------------
@@ -140,23 +181,43 @@ class CallSession:
         if timing is not None and speech.segment == 0:
             received = now_ms()
             timing.agent_sent_ms, timing.reply_received_ms = speech.sent_at_ms or received, received
-        audio = asyncio.create_task(self._services.tts.synthesize(speech.text))
+        audio = asyncio.create_task(self._services.tts.synthesize(speech.text, self.language))
         if not self.playback.enqueue(Segment(speech=speech, audio=audio)):
             log.info("stale reply segment dropped", extra={"call_id": self.call_id,
                                                            "message_key": speech.message_key})
 
-    async def _on_sent(self, segment: Segment) -> None:
-        self._marks[segment.mark] = segment
+    async def _say(self, kind: str, ending: tuple[str, str] | None = None) -> None:
+        """Play one of the relay's own lines; with `ending`, end the call once it has been heard."""
+        if self.ended or (self._ending is not None and ending is None):
+            return
+        text = phrase(kind, self.language)
+        speech = BotSpeech(call_id=self.call_id, turn_seq=self._seq, relay_instance=self._settings.relay_instance,
+                           segment=0, text=text, end_call=ending is not None)
+        self._ending = ending or self._ending
+        audio = asyncio.create_task(self._services.tts.synthesize(text, self.language))
+        self.playback.say(Segment(speech=speech, audio=audio, system=kind))
+
+    async def _send_media(self, audio: bytes) -> None:
+        self.recorder.bot_frame(audio, self._sample_at(self.playback.play_clock))
+        await self._send(twilio_wire.media_message(self.stream_sid, audio))
+
+    def _sample_at(self, clock: float) -> int:
+        return max(0, int((clock - self._t0) * mulaw.SAMPLE_RATE))
 
     def _on_started(self, segment: Segment) -> None:
-        """The first frame of a reply reached Twilio: the turn's latency is known."""
-        timing = self._timings.pop(segment.speech.turn_seq, None)
+        """The first frame of a segment reached Twilio: a turn's latency is known."""
+        self._timers.bot_started()
+        timing = None if segment.system else self._timings.pop(segment.speech.turn_seq, None)
         if timing is not None:
             timing.first_audio_ms = now_ms()
             self._spawn(self._services.calls.record_event(self.call_id, f"latency-{timing.turn_seq:04d}", {
                 "kind": "turn_latency", "at_ms": timing.first_audio_ms, **timing.breakdown()}))
 
+    async def _on_sent(self, segment: Segment) -> None:
+        self._marks[segment.mark] = segment
+
     async def on_mark(self, name: str) -> None:
+        """Twilio played everything up to this mark."""
         if name in self._cleared:
             self._cleared.discard(name)
             return
@@ -165,33 +226,57 @@ class CallSession:
             log.warning("unknown mark echoed", extra={"call_id": self.call_id, "mark": name})
             return
         self._spawn(self._record_bot(segment, segment.speech.text))
-        if segment.speech.end_call and segment.speech.is_last:
-            await self.close("bot", "the bot ended the call")
-            await self._hang_up()
+        if not segment.speech.is_last:
+            return
+        if segment.speech.end_call or segment.speech.transfer:
+            await self._finish(segment)
+        elif segment.system == "reprompt":
+            self._timers.reprompt_finished()
+        elif self.playback.idle and not self._endpointer.in_speech:
+            self._timers.bot_finished()
+
+    async def _finish(self, segment: Segment) -> None:
+        """The last line has been heard: hand over or hang up."""
+        if segment.speech.transfer:
+            await self._services.calls.update_call(self.call_id, {
+                "transfer_requested": True, "transferred_to": self._settings.transfer_number or None})
+            ended_by, reason = "transfer", "handed over to a person"
+        elif segment.system and self._ending is not None:
+            ended_by, reason = self._ending
+        else:
+            ended_by, reason = "bot", "the bot ended the call"
+        await self.close(ended_by, reason)
+        await self._hang_up()
 
     async def _record_bot(self, segment: Segment, heard: str) -> None:
         speech = segment.speech
-        await self._services.calls.record_event(self.call_id, f"bot-{speech.turn_seq:04d}-{speech.segment:02d}", {
+        event_id = (f"sys-{segment.system}-{speech.turn_seq:04d}" if segment.system
+                    else f"bot-{speech.turn_seq:04d}-{speech.segment:02d}")
+        await self._services.calls.record_event(self.call_id, event_id, {
             "speaker": "bot", "text": speech.text, "heard": heard, "interrupted": segment.interrupted,
             "turn_seq": speech.turn_seq, "segment": speech.segment, "mark": segment.mark,
-            "at_ms": segment.wall_started_ms, "ended_at_ms": now_ms()})
+            "system": segment.system or None, "at_ms": segment.wall_started_ms, "ended_at_ms": now_ms()})
 
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def close(self, ended_by: str, reason: str) -> None:
-        """End the call once: stop playback, publish CallEnded, close the call document."""
+        """End the call once: stop playback and timers, publish CallEnded, store the recording,
+        close the call document."""
         if self.ended:
             return
         self.ended = True
+        self._timers.cancel()
         self._player.cancel()
-        for segment in self.playback.pending.values():
+        for segment in [*self.playback.pending.values(), *self.playback.system]:
             segment.audio.cancel()
         await self._stt.close()
         self._publish(CallEnded(call_id=self.call_id, turn_seq=self._seq + 1, ended_by=ended_by,
                                 reason=reason, relay_instance=self._settings.relay_instance,
                                 sent_at_ms=now_ms()))
-        await self._services.calls.update_call(self.call_id, {
-            "status": "completed", "ended_by": ended_by, "end_reason": reason, "ended_at_ms": now_ms()})
+        fields = {"status": "completed", "ended_by": ended_by, "end_reason": reason, "ended_at_ms": now_ms()}
+        if self._services.recordings is not None:
+            fields["recording_uri"] = await self._services.recordings.store(self.call_id, self.recorder)
+        await self._services.calls.update_call(self.call_id, fields)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         log.info("call closed", extra={"call_id": self.call_id, "ended_by": ended_by, "reason": reason})
@@ -209,5 +294,5 @@ class CallSession:
     def _finished(self, task: asyncio.Task) -> None:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("background work of the call failed: %r", task.exception(),
-                      extra={"call_id": self.call_id})
+            with bind_call(self.call_id):
+                log.error("background work of the call failed: %r", task.exception())

@@ -25,10 +25,12 @@ FRAME_S = mulaw.FRAME_MS / 1000
 class Segment:
     speech: BotSpeech
     audio: asyncio.Task[bytes]
+    system: str = ""  # a line of the relay's own (reprompt, goodbye...), not part of a reply
     started_at: float | None = None  # loop time at which its first frame plays
     wall_started_ms: int = 0
     duration_s: float = 0.0
     interrupted: bool = False
+    frames_sent: int = 0
 
     @property
     def key(self) -> tuple[int, int]:
@@ -36,16 +38,22 @@ class Segment:
 
     @property
     def mark(self) -> str:
-        """Mark names: `turn.segment`, with `.end` on the last segment of a reply."""
+        """Mark names: `turn.segment`, with `.end` on the last segment of a reply; the relay's own
+        lines are `sys-<kind>.turn.end`."""
+        if self.system:
+            return f"sys-{self.system}.{self.speech.turn_seq}.end"
         suffix = ".end" if self.speech.is_last else ""
         return f"{self.speech.turn_seq}.{self.speech.segment}{suffix}"
 
+
     def heard_text(self, now: float) -> str:
-        """The words played before `now`, assuming they are spread evenly over the audio."""
+        """The words played before `now`: the audio sent and already due to have played, with the
+        words assumed to be spread evenly over it."""
         if self.started_at is None or self.duration_s <= 0:
             return ""
+        played_s = min(now - self.started_at, self.frames_sent * FRAME_S)
         words = self.speech.text.split()
-        fraction = min(max((now - self.started_at) / self.duration_s, 0.0), 1.0)
+        fraction = min(max(played_s / self.duration_s, 0.0), 1.0)
         return " ".join(words[: int(len(words) * fraction)])
 
 
@@ -58,6 +66,7 @@ class Playback:
     lead_s: float
     clock: Callable[[], float] = time.monotonic
     pending: dict[tuple[int, int], Segment] = field(default_factory=dict)
+    system: list[Segment] = field(default_factory=list)  # the relay's own lines, played first
     playing: Segment | None = None
     next_segment: dict[int, int] = field(default_factory=dict)
     min_turn: int = 0  # segments of older turns are stale
@@ -79,6 +88,11 @@ class Playback:
         self._wake.set()
         return True
 
+    def say(self, segment: Segment) -> None:
+        """Queue one of the relay's own lines, ahead of reply segments."""
+        self.system.append(segment)
+        self._wake.set()
+
     def set_hold(self, hold: bool) -> None:
         self.hold = hold
         if not hold:
@@ -89,6 +103,11 @@ class Playback:
         self.min_turn = max(self.min_turn, turn_seq)
         for key in [k for k in self.pending if k[0] < self.min_turn]:
             self.pending.pop(key).audio.cancel()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing is being sent and nothing is queued."""
+        return self.playing is None and not self.pending and not self.system
 
     @property
     def speaking(self) -> bool:
@@ -103,12 +122,17 @@ class Playback:
         self.drop_turns_before(self.last_turn + 1)
         for key in list(self.pending):
             self.pending.pop(key).audio.cancel()
+        for segment in self.system:
+            segment.audio.cancel()
+        self.system.clear()
         self.play_clock = self.clock()
         return current
 
     def _ready(self) -> Segment | None:
         if self.hold:
             return None
+        if self.system:
+            return self.system[0]
         for key in sorted(self.pending):
             turn, index = key
             if index == self.next_segment.get(turn, 0):
@@ -126,11 +150,19 @@ class Playback:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            del self.pending[segment.key]
-            self.next_segment[segment.speech.turn_seq] = segment.speech.segment + 1
-            self.min_turn = max(self.min_turn, segment.speech.turn_seq)
-            self.last_turn = segment.speech.turn_seq
-            audio = await segment.audio
+            if segment.system:
+                self.system.pop(0)
+            else:
+                del self.pending[segment.key]
+                self.next_segment[segment.speech.turn_seq] = segment.speech.segment + 1
+                self.min_turn = max(self.min_turn, segment.speech.turn_seq)
+                self.last_turn = segment.speech.turn_seq
+            try:
+                audio = await segment.audio
+            except asyncio.CancelledError:
+                if asyncio.current_task().cancelling():
+                    raise
+                continue  # its synthesis was cancelled by a barge-in
             if await self._play(segment, audio, on_started):
                 await on_played(segment)
 
@@ -149,7 +181,8 @@ class Playback:
                 if self._interrupt:
                     return False
                 await self.send_media(frame)
-                if self.play_clock <= segment.started_at:
+                segment.frames_sent += 1
+                if segment.frames_sent == 1:
                     on_started(segment)
                 self.play_clock = max(self.play_clock, self.clock()) + FRAME_S
             await self.send_mark(segment.mark)

@@ -42,13 +42,14 @@ async def voice(request: Request) -> Response:
     services: RelayServices = request.app.state.services
     call_id = form.get("CallSid", "")
     with bind_call(call_id):
+        language = services.settings.default_language
         await services.calls.create_call(call_id, {
             "from": form.get("From", ""), "to": form.get("To", ""), "status": "ringing",
-            "relay_instance": services.settings.relay_instance, "language": "en-US"})
+            "relay_instance": services.settings.relay_instance, "language": language})
         response = VoiceResponse()
         connect = Connect(action=signatures.public_url(services.settings, "/twilio/connect-action"))
         stream = connect.stream(url=services.settings.stream_url)
-        for name, value in (("from", form.get("From", "")), ("to", form.get("To", "")), ("language", "en-US")):
+        for name, value in (("from", form.get("From", "")), ("to", form.get("To", "")), ("language", language)):
             stream.parameter(name=name, value=value)
         response.append(connect)
         log.info("incoming call answered with a media stream")
@@ -57,12 +58,23 @@ async def voice(request: Request) -> Response:
 
 @router.post("/connect-action")
 async def connect_action(request: Request) -> Response:
-    """After the media stream ends: hang up (a transfer comes with the handover work)."""
+    """After the media stream ends: dial the sales desk if the bot handed the call over, else hang up."""
     form = await _signed_form(request)
     if form is None:
         return _forbidden()
+    services: RelayServices = request.app.state.services
+    call_id = form.get("CallSid", "")
     response = VoiceResponse()
-    response.hangup()
+    with bind_call(call_id):
+        call = await services.calls.get_call(call_id) or {}
+        number = call.get("transferred_to")
+        if call.get("transfer_requested") and number:
+            log.info("call handed over to the sales desk")
+            response.dial(number)
+        else:
+            if call.get("transfer_requested"):
+                log.error("a handover was requested but no transfer_number is configured; hanging up")
+            response.hangup()
     return Response(str(response), media_type=TWIML)
 
 

@@ -17,5 +17,5 @@ def turn_handler() -> TurnHandler:
 
     settings = AgentTurnSettings()
     logs.configure(settings.log_level)
-    graph = build_graph(checkpointer=FirestoreSaver.from_project(settings.project_id))
+    graph = build_graph(FirestoreSaver.from_project(settings.project_id), settings.human_dtmf_digit)
     return TurnHandler(graph, PubSubPublisher(settings.project_id), settings)

@@ -16,7 +16,7 @@ from typing import Any
 from callbot.bus import Delivery, Publisher
 from callbot.errors import BadMessage
 from callbot.logs import bind_call
-from callbot.messages import BotSpeech, CallStarted, DeadLettered, DtmfReceived, UserUtterance
+from callbot.messages import BotInterrupted, BotSpeech, CallStarted, DeadLettered, DtmfReceived, UserUtterance
 from callbot.settings import AgentTurnSettings
 from functions.agent_turn.graph import Inbound
 
@@ -34,7 +34,7 @@ class TurnHandler:
 
     def handle(self, delivery: Delivery) -> None:
         message = delivery.message
-        if not isinstance(message, (CallStarted, UserUtterance, DtmfReceived)):
+        if not isinstance(message, (CallStarted, UserUtterance, DtmfReceived, BotInterrupted)):
             raise BadMessage(f"{message.type} does not belong on the turns topic")
         with bind_call(message.call_id):
             if self._too_old(delivery):
@@ -55,11 +55,15 @@ class TurnHandler:
 
     def _publish_reply(self, message, state: dict[str, Any], config: dict[str, Any]) -> None:
         sentences = state.get("reply") or []
+        if not sentences:
+            return
+        last = len(sentences) - 1
         futures = [
             self._publisher.publish(BotSpeech(
                 call_id=message.call_id, turn_seq=message.turn_seq, relay_instance=message.relay_instance,
-                segment=index, text=text, is_last=index == len(sentences) - 1,
-                end_call=bool(state.get("end_call")) and index == len(sentences) - 1,
+                segment=index, text=text, is_last=index == last,
+                end_call=bool(state.get("end_call")) and index == last,
+                transfer=bool(state.get("transfer")) and index == last,
                 sent_at_ms=int(self._clock() * 1000),
             ))
             for index, text in enumerate(sentences)
@@ -83,11 +87,14 @@ class TurnHandler:
         )).result(timeout=PUBLISH_TIMEOUT_S)
 
 
-def _inbound(message: CallStarted | UserUtterance | DtmfReceived) -> Inbound:
+def _inbound(message: CallStarted | UserUtterance | DtmfReceived | BotInterrupted) -> Inbound:
+    common: Inbound = {"key": message.message_key, "turn_seq": message.turn_seq}
     match message:
         case CallStarted():
-            return {"key": message.message_key, "kind": "call_started"}
+            return {**common, "kind": "call_started", "language": message.language}
         case DtmfReceived():
-            return {"key": message.message_key, "kind": "dtmf", "digit": message.digit}
+            return {**common, "kind": "dtmf", "digit": message.digit}
+        case BotInterrupted():
+            return {**common, "kind": "bot_interrupted", "text": message.heard}
         case UserUtterance():
-            return {"key": message.message_key, "kind": "utterance", "text": message.text}
+            return {**common, "kind": "utterance", "text": message.text}

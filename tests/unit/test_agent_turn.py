@@ -11,7 +11,15 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from callbot.bus import Delivery
 from callbot.bus.memory import RecordingPublisher
-from callbot.messages import BotSpeech, CallStarted, DeadLettered, DtmfReceived, UserUtterance, encode
+from callbot.messages import (
+    BotInterrupted,
+    BotSpeech,
+    CallStarted,
+    DeadLettered,
+    DtmfReceived,
+    UserUtterance,
+    encode,
+)
 from callbot.settings import AgentTurnSettings
 from functions.agent_turn import bootstrap
 from functions.agent_turn.graph import build_graph
@@ -78,9 +86,27 @@ def test_calls_do_not_share_state(handler, publisher):
     assert by_call["CA4"].text.endswith("one") and by_call["CA5"].relay_instance == "r2"
 
 
-def test_dtmf_is_answered(handler, publisher):
-    deliver(handler, DtmfReceived(call_id="CA6", turn_seq=1, relay_instance="r1", digit="0"))
-    assert speech(publisher)[0][2] == "You pressed 0."
+def test_dtmf_is_answered_and_the_human_digit_hands_the_call_over(handler, publisher):
+    deliver(handler, DtmfReceived(call_id="CA6", turn_seq=1, relay_instance="r1", digit="5"))
+    deliver(handler, DtmfReceived(call_id="CA6", turn_seq=2, relay_instance="r1", digit="0"))
+    replies = publisher.of_type(BotSpeech)
+    assert replies[0].text == "You pressed 5." and not any(r.transfer for r in replies[:2])
+    [handover] = replies[2:]
+    assert handover.transfer and handover.is_last and handover.text.startswith("Let me connect you")
+
+
+def test_a_barge_in_cuts_the_reply_in_the_history_to_what_was_heard(handler, publisher):
+    deliver(handler, UserUtterance(call_id="CA12", turn_seq=1, relay_instance="r1", text="tell me everything"))
+    deliver(handler, BotInterrupted(call_id="CA12", turn_seq=1, relay_instance="r1", heard="You said:"))
+    messages = handler._graph.get_state({"configurable": {"thread_id": "CA12"}}).values["messages"]
+    assert [m.content for m in messages] == ["tell me everything", "You said:"]
+    assert messages[-1].additional_kwargs == {"interrupted": True}
+    assert len(publisher.of_type(BotSpeech)) == 2  # nothing is said in answer to a barge-in
+
+
+def test_the_greeting_follows_the_call_language(handler, publisher):
+    deliver(handler, CallStarted(call_id="CA13", turn_seq=0, relay_instance="r1", language="fr-FR"))
+    assert publisher.of_type(BotSpeech)[0].text == "Bonjour, et merci de votre appel."
 
 
 def test_a_message_older_than_the_limit_is_dead_lettered_not_answered(handler, publisher):

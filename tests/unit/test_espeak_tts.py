@@ -1,0 +1,148 @@
+"""espeak-ng text-to-speech: 8 kHz mu-law out, per-language voices, hostile text spoken, silence trimmed.
+
+These run the real espeak-ng binary (a Debian package, ~20 ms per sentence); they skip where it is
+not installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+
+import numpy as np
+import pytest
+
+from stream_relay import mulaw
+from stream_relay.speech.espeak_tts import EspeakTextToSpeech
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+
+VOICES = {"en-US": "en-us", "fr-FR": "fr-fr"}
+
+
+@pytest.fixture(scope="module")
+def tts() -> EspeakTextToSpeech:
+    return EspeakTextToSpeech(VOICES)
+
+
+def _leading_silence_ms(pcm: np.ndarray) -> float:
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 100)
+    return loud[0] * 1000 / mulaw.SAMPLE_RATE
+
+
+def _trailing_silence_ms(pcm: np.ndarray) -> float:
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 100)
+    return (len(pcm) - 1 - loud[-1]) * 1000 / mulaw.SAMPLE_RATE
+
+
+async def test_speech_is_8khz_mulaw_of_a_plausible_length_and_level(tts):
+    audio = await tts.synthesize("I would like to book a demo next week", "en-US")
+
+    pcm = mulaw.decode(audio)
+    # eight words at ~175 words per minute: about 2.3 s
+    assert 1500 <= mulaw.duration_ms(audio) <= 3500
+    assert -30.0 < mulaw.rms_dbfs(pcm) < -6.0
+    # 8 kHz: the energy sits below the 4 kHz Nyquist limit, most of it in the voice band
+    spectrum = np.abs(np.fft.rfft(pcm.astype(np.float64)))
+    freqs = np.fft.rfftfreq(len(pcm), 1 / mulaw.SAMPLE_RATE)
+    assert spectrum[(freqs > 100) & (freqs < 3400)].sum() > 0.9 * spectrum.sum()
+
+
+async def test_longer_text_takes_longer_to_say(tts):
+    short = await tts.synthesize("Hello.", "en-US")
+    long = await tts.synthesize("Hello. Thanks for calling, how can I help you with your sales team today?",
+                                "en-US")
+
+    assert 200 <= mulaw.duration_ms(short) <= 1200
+    assert mulaw.duration_ms(long) > 3 * mulaw.duration_ms(short)
+
+
+async def test_speaking_rate_scales_duration():
+    text = "We can book a demo for Tuesday afternoon."
+    normal = await EspeakTextToSpeech(VOICES).synthesize(text, "en-US")
+    fast = await EspeakTextToSpeech(VOICES, speaking_rate=1.5).synthesize(text, "en-US")
+
+    assert 0.55 < len(fast) / len(normal) < 0.8
+
+
+async def test_french_voice_speaks_french(tts, caplog):
+    with caplog.at_level(logging.WARNING):
+        audio = await tts.synthesize("Bonjour, je voudrais réserver une démonstration.", "fr-FR")
+
+    assert 1500 <= mulaw.duration_ms(audio) <= 4500
+    assert mulaw.rms_dbfs(mulaw.decode(audio)) > -30.0
+    assert not caplog.records
+
+
+async def test_unknown_language_falls_back_to_english_with_a_warning(tts, caplog):
+    with caplog.at_level(logging.WARNING):
+        audio = await tts.synthesize("Hello there.", "de-DE")
+
+    assert mulaw.duration_ms(audio) > 300
+    assert "de-DE" in caplog.text
+
+
+@pytest.mark.parametrize("text", [
+    '"; rm -rf {tmp} ; touch {tmp}/pwned; echo "',
+    "$(touch {tmp}/pwned) `touch {tmp}/pwned` && touch {tmp}/pwned",
+    "-w {tmp}/pwned.wav --help",
+    "--stdout -v fr-fr -f /etc/passwd",
+])
+async def test_hostile_text_is_spoken_not_executed(tts, tmp_path, text):
+    (tmp_path / "keep").write_text("still here")
+    audio = await tts.synthesize(text.format(tmp=tmp_path), "en-US")
+
+    assert mulaw.duration_ms(audio) > 1000  # the characters were read out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep"]
+
+
+async def test_silence_is_trimmed_to_about_50_ms(tts):
+    audio = await tts.synthesize("Great, thank you.", "en-US")
+
+    pcm = mulaw.decode(audio)
+    assert _leading_silence_ms(pcm) <= 60
+    assert _trailing_silence_ms(pcm) <= 60
+
+
+async def test_blank_text_is_no_audio(tts):
+    assert await tts.synthesize("  ", "en-US") == b""
+    assert await tts.synthesize("...", "en-US") == b""
+
+
+async def test_voice_id_names_engine_voices_and_rate():
+    assert EspeakTextToSpeech(VOICES).voice_id == "espeak-ng:en-US=en-us,fr-FR=fr-fr:175wpm"
+    assert EspeakTextToSpeech(VOICES, speaking_rate=1.2).voice_id.endswith(":210wpm")
+
+
+async def test_sentences_are_synthesized_concurrently_without_blocking_the_loop(tts):
+    texts = [f"This is sentence number {n} of the reply." for n in range(6)]
+    ticks = 0
+
+    async def ticker():
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    ticking = asyncio.create_task(ticker())
+    audios = await asyncio.gather(*(tts.synthesize(t, "en-US") for t in texts))
+    ticking.cancel()
+
+    assert all(mulaw.duration_ms(a) > 1000 for a in audios)
+    assert ticks > 0
+
+
+def test_missing_executable_fails_at_construction():
+    with pytest.raises(FileNotFoundError, match="no-such-espeak"):
+        EspeakTextToSpeech(VOICES, executable="no-such-espeak")
+
+
+def test_unknown_voice_fails_at_construction():
+    with pytest.raises(ValueError, match="xx-nowhere"):
+        EspeakTextToSpeech({"en-US": "en-us", "fr-FR": "xx-nowhere"})
+
+
+def test_an_english_fallback_voice_is_required():
+    with pytest.raises(ValueError, match="en-US"):
+        EspeakTextToSpeech({"fr-FR": "fr-fr"})

@@ -1,0 +1,134 @@
+"""Barge-in versus backchannels, call timers, handover and recording, with fake services."""
+
+import time
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from callbot.messages import BotInterrupted, BotSpeech, CallEnded, UserUtterance
+from stream_relay import twilio_wire
+from stream_relay.app import create_app
+from stream_relay.barge_in import BargeInPolicy
+from tests.fakes.relay import fake_services
+from tests.unit.test_relay import BASE, open_stream, sign, speak, start, wait_published
+
+LONG = "This is a rather long sentence that the caller may or may not let the bot finish saying."
+
+
+def reply(text, turn=0, segment=0, **flags):
+    return BotSpeech(call_id="CA200", turn_seq=turn, relay_instance="test-relay", segment=segment, text=text,
+                     **flags)
+
+
+def read_until(ws, kind):
+    seen = []
+    while not seen or not isinstance(seen[-1], kind):
+        seen.append(twilio_wire.parse_outbound(ws.receive_text()))
+    return seen
+
+
+def test_policy_tells_backchannels_from_barge_ins():
+    policy = BargeInPolicy.from_phrases(200, 700, ("mm-hm", "yeah", "okay"))
+    assert not policy.should_interrupt(100, "wait")  # too short yet
+    assert policy.should_interrupt(200, "wait, stop")
+    assert not policy.should_interrupt(400, "Mm-hm.")
+    assert not policy.should_interrupt(400, "")  # no hypothesis yet, still short
+    assert policy.should_interrupt(700, "")  # long speech without a hypothesis
+
+
+def test_a_backchannel_does_not_interrupt_and_is_not_a_turn():
+    services = fake_services()
+    with TestClient(create_app(services)) as client, open_stream(client, services) as ws:
+        start(ws, services, ["Mm-hm."])
+        services.replies.deliver(reply("A reply of some two seconds.", is_last=True))
+        assert isinstance(twilio_wire.parse_outbound(ws.receive_text()), twilio_wire.PlayMedia)
+        speak(ws, "Mm-hm.", silence_ms=400)
+        seen = read_until(ws, twilio_wire.PlayMark)
+        assert not any(isinstance(f, twilio_wire.Clear) for f in seen)
+        ws.send_text(twilio_wire.mark_echo_message("MZ1", seen[-1].name, 2))
+        ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
+    assert services.publisher.of_type(UserUtterance) == []
+    assert not services.calls.events["CA200"]["bot-0000-00"]["interrupted"]
+
+
+def test_a_barge_in_reports_what_was_heard_to_the_agent():
+    services = fake_services()
+    with TestClient(create_app(services)) as client, open_stream(client, services) as ws:
+        start(ws, services, ["Stop, I have a question."])
+        services.replies.deliver(reply(LONG, is_last=True))
+        assert isinstance(twilio_wire.parse_outbound(ws.receive_text()), twilio_wire.PlayMedia)
+        time.sleep(0.5)
+        speak(ws, "Stop, I have a question.", silence_ms=0)
+        read_until(ws, twilio_wire.Clear)
+        wait_published(services, BotInterrupted)
+        ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
+    [cut] = services.publisher.of_type(BotInterrupted)
+    assert cut.turn_seq == 0 and 0 < len(cut.heard) < len(LONG) and LONG.startswith(cut.heard)
+    assert services.calls.events["CA200"]["bot-0000-00"]["heard"] == cut.heard
+
+
+def test_silence_reprompts_then_says_goodbye_and_hangs_up():
+    services = fake_services(silence_reprompt_s=0.3, silence_hangup_s=0.3)
+    with TestClient(create_app(services)) as client, open_stream(client, services) as ws:
+        start(ws, services, [])
+        services.replies.deliver(reply("Hello.", is_last=True))
+        marks = []
+        with pytest.raises(WebSocketDisconnect):
+            while True:
+                frame = twilio_wire.parse_outbound(ws.receive_text())
+                if isinstance(frame, twilio_wire.PlayMark):
+                    marks.append(frame.name)
+                    ws.send_text(twilio_wire.mark_echo_message("MZ1", frame.name, len(marks)))
+    assert marks == ["0.0.end", "sys-reprompt.0.end", "sys-silence_goodbye.0.end"]
+    [ended] = services.publisher.of_type(CallEnded)
+    assert ended.ended_by == "timeout"
+    assert services.calls.calls["CA200"]["ended_by"] == "timeout"
+
+
+def test_the_maximum_call_duration_wraps_up_politely():
+    services = fake_services(max_call_s=0.3)
+    with TestClient(create_app(services)) as client, open_stream(client, services) as ws:
+        start(ws, services, [])
+        [mark] = [f for f in read_until(ws, twilio_wire.PlayMark)][-1:]
+        assert mark.name == "sys-wrap_up.0.end"
+        ws.send_text(twilio_wire.mark_echo_message("MZ1", mark.name, 1))
+        with pytest.raises(WebSocketDisconnect):
+            ws.receive_text()
+    assert services.publisher.of_type(CallEnded)[0].reason == "maximum call duration"
+
+
+def test_a_handover_dials_the_sales_desk_after_the_notice_was_heard():
+    services = fake_services(transfer_number="+14155550100")
+    with TestClient(create_app(services)) as client:
+        with open_stream(client, services) as ws:
+            start(ws, services, [])
+            services.replies.deliver(reply("Let me connect you.", is_last=True, transfer=True))
+            mark = read_until(ws, twilio_wire.PlayMark)[-1]
+            assert services.calls.calls["CA200"].get("transfer_requested") is None  # not before it was heard
+            ws.send_text(twilio_wire.mark_echo_message("MZ1", mark.name, 1))
+            with pytest.raises(WebSocketDisconnect):
+                ws.receive_text()
+        params = {"CallSid": "CA200", "CallStatus": "in-progress"}
+        twiml = client.post("/twilio/connect-action", data=params,
+                            headers={"X-Twilio-Signature": sign(services, f"{BASE}/twilio/connect-action", params)})
+    assert "<Dial>+14155550100</Dial>" in twiml.text
+    assert services.publisher.of_type(CallEnded)[0].ended_by == "transfer"
+
+
+def test_both_directions_are_recorded_aligned():
+    services = fake_services()
+    with TestClient(create_app(services)) as client, open_stream(client, services) as ws:
+        start(ws, services, ["Hello there."])
+        speak(ws, "Hello there.", silence_ms=400)
+        wait_published(services, UserUtterance)
+        services.replies.deliver(reply("Hi.", turn=1, is_last=True))
+        read_until(ws, twilio_wire.PlayMark)
+        ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
+    caller, bot = services.recordings.calls["CA200"].tracks()
+    assert len(caller) == len(bot) > 8000
+    loud = lambda pcm: np.flatnonzero(np.abs(pcm.astype(np.int32)) > 1000)  # noqa: E731
+    assert loud(caller).size and loud(bot).size
+    assert loud(bot)[0] > loud(caller)[-1] - 8000  # the bot answered after the caller spoke
+    assert services.calls.calls["CA200"]["recording_uri"] == "memory://recordings/CA200.wav"
