@@ -54,6 +54,8 @@ class RelaySettings(CommonSettings):
     relay_instance: str = Field(default_factory=_default_instance, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     languages: tuple[str, ...] = ("en-US", "fr-FR")
     default_language: str = "en-US"
+    number_languages: dict[str, str] = Field(
+        default_factory=dict, description="language per called number (E.164), e.g. a French sales line")
 
     # speech engines
     stt_engine: Literal["scripted", "whisper", "google"] = "scripted"

@@ -26,13 +26,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the local stack records its processes and logs")
     commands = parser.add_subparsers(dest="command", required=True)
     dev = commands.add_parser("dev", help="the local stack").add_subparsers(dest="action", required=True)
-    dev.add_parser("up", help="start the local stack and leave it running")
+    up = dev.add_parser("up", help="start the local stack and leave it running")
+    up.add_argument("--stt", choices=("whisper", "scripted", "google"), default="whisper",
+                    help="speech-to-text engine of the relay (default: local Whisper)")
+    up.add_argument("--tts", choices=("espeak", "tone", "google"), default="espeak",
+                    help="text-to-speech engine of the relay (default: local espeak-ng)")
     dev.add_parser("down", help="stop the local stack")
     status = dev.add_parser("status", help="what runs where")
     status.add_argument("--json", action="store_true")
     call = commands.add_parser("call", help="place a simulated call (starts the stack if needed)")
     call.add_argument("--scenario", type=Path, required=True)
     call.add_argument("--report", type=Path, help="write the report as JSON here")
+    call.add_argument("--voice", choices=("espeak", "tone"),
+                      help="the caller's voice: real words (espeak) or a speech-like tone; "
+                           "default: tone when the relay's STT is scripted, else espeak")
     commands.add_parser("demo", help="start a stack, place the demo call, print it, stop the stack")
     args = parser.parse_args(argv)
 
@@ -41,13 +48,14 @@ def main(argv: list[str] | None = None) -> int:
             return _dev(args)
         case "call":
             info = stack.up(args.state_dir)
-            return _call(info, args.scenario, args.report)
+            return _call(info, args.scenario, args.report, args.voice)
         case "demo":
             demo_dir = args.state_dir.parent / "demo"
-            print("starting the local stack (emulators, agent_turn, relay)...", flush=True)
-            info = stack.up(demo_dir)
+            print("starting the local stack (emulators, agent_turn, relay with Whisper STT and espeak-ng "
+                  "TTS)...", flush=True)
+            info = stack.up(demo_dir, stt="whisper", tts="espeak")
             try:
-                return _call(info, DEMO_SCENARIO, None)
+                return _call(info, DEMO_SCENARIO, None, "espeak")
             finally:
                 stack.down(demo_dir)
                 print("local stack stopped", flush=True)
@@ -57,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
 def _dev(args: argparse.Namespace) -> int:
     match args.action:
         case "up":
-            info = stack.up(args.state_dir)
-            print(f"local stack up: relay {info.relay_public_url}, logs in {info.log_dir}")
+            info = stack.up(args.state_dir, stt=args.stt, tts=args.tts)
+            print(f"local stack up: relay {info.relay_public_url} (STT {info.stt_engine}, TTS {info.tts_engine}), "
+                  f"logs in {info.log_dir}")
             return 0
         case "down":
             stopped = stack.down(args.state_dir)
@@ -83,15 +92,18 @@ def _dev(args: argparse.Namespace) -> int:
     return 2
 
 
-def _call(info: stack.StackInfo, scenario_path: Path, report_path: Path | None) -> int:
+def _call(info: stack.StackInfo, scenario_path: Path, report_path: Path | None, voice: str | None) -> int:
     from callbot.store.firestore import FirestoreCallStore
-    from devtools.simcall.caller import CallTarget, SimulatedCall
+    from devtools.simcall.caller import CallTarget, SimulatedCall, espeak_voice, tone_voice
     from devtools.simcall.report import render
     from devtools.simcall.scenario import load
 
     os.environ.update(info.emulator_env())
-    call = SimulatedCall(CallTarget(info.relay_public_url, info.twilio_auth_token), load(scenario_path),
-                         FirestoreCallStore(info.project_id, retention_days=1))
+    scenario = load(scenario_path)
+    voice = voice or ("tone" if info.stt_engine == "scripted" else "espeak")
+    call = SimulatedCall(CallTarget(info.relay_public_url, info.twilio_auth_token), scenario,
+                         FirestoreCallStore(info.project_id, retention_days=1),
+                         voice=espeak_voice(scenario.language) if voice == "espeak" else tone_voice)
     report = asyncio.run(call.run())
     if report_path is not None:
         report_path.write_text(json.dumps(report.to_dict(), indent=2))

@@ -7,6 +7,7 @@ stops the groups. If `up` fails or is interrupted, whatever it had started is st
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import socket
@@ -26,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = ROOT / ".callbot" / "stack"
 PROJECT_ID = "callbot-local"
 FUNCTIONS = {"agent_turn": "functions/agent_turn/main.py"}
+DEV_SALES_DESK = "+14155550100"  # where handovers go locally: nobody answers, the report shows it
+DEV_FRENCH_LINE = "+33155550100"  # calls to this number are answered in French
 
 
 @dataclass
@@ -41,6 +44,9 @@ class StackInfo:
     functions: dict[str, str] = field(default_factory=dict)
     processes: dict[str, dict] = field(default_factory=dict)
     log_dir: str = ""
+    stt_engine: str = "scripted"
+    tts_engine: str = "tone"
+    recordings_dir: str = ""
 
     def emulator_env(self) -> dict[str, str]:
         return {"FIRESTORE_EMULATOR_HOST": self.firestore, "PUBSUB_EMULATOR_HOST": self.pubsub,
@@ -66,8 +72,12 @@ def status(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, object]:
     return {"running": all(alive.values()), "alive": alive, **asdict(info)}
 
 
-def up(state_dir: Path = DEFAULT_STATE_DIR) -> StackInfo:
-    """Start the stack unless a healthy one is already recorded in `state_dir`."""
+def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "espeak",
+       settings: dict[str, str] | None = None) -> StackInfo:
+    """Start the stack unless a healthy one is already recorded in `state_dir`.
+
+    `stt` and `tts` pick the relay's speech engines; `settings` adds relay settings (environment
+    variables, e.g. shorter call timers for tests)."""
     current = status(state_dir)
     if current.get("running"):
         return load(state_dir)  # type: ignore[return-value]
@@ -84,7 +94,15 @@ def up(state_dir: Path = DEFAULT_STATE_DIR) -> StackInfo:
         relay_url = f"http://127.0.0.1:{relay_port}"
         info = StackInfo(project_id=PROJECT_ID, firestore=firestore_host, pubsub=pubsub_host,
                          relay_url=relay_url, relay_public_url=relay_url,
-                         twilio_auth_token=DEV_TWILIO_AUTH_TOKEN, log_dir=str(log_dir))
+                         twilio_auth_token=DEV_TWILIO_AUTH_TOKEN, log_dir=str(log_dir),
+                         stt_engine=stt, tts_engine=tts, recordings_dir=str(state_dir / "recordings"))
+        relay_env = {"CALLBOT_PUBLIC_URL": relay_url, "CALLBOT_RELAY_INSTANCE": f"local-{relay_port}",
+                     "CALLBOT_STT_ENGINE": stt, "CALLBOT_TTS_ENGINE": tts,
+                     "CALLBOT_RECORDINGS_URI": info.recordings_dir,
+                     "CALLBOT_AUDIO_CACHE_URI": str(state_dir / "audio-cache"),
+                     "CALLBOT_TRANSFER_NUMBER": DEV_SALES_DESK,
+                     "CALLBOT_NUMBER_LANGUAGES": json.dumps({DEV_FRENCH_LINE: "fr-FR"}), **(settings or {})}
+        _build_audio_cache(relay_env)
         env = {**info.emulator_env(), "CALLBOT_ENVIRONMENT": "dev", "CALLBOT_LOG_LEVEL": "INFO"}
         for name, source in FUNCTIONS.items():
             port = free_port()
@@ -100,8 +118,7 @@ def up(state_dir: Path = DEFAULT_STATE_DIR) -> StackInfo:
         relay = spawn("relay", [sys.executable, "-m", "uvicorn", "stream_relay.app:create_app", "--factory",
                                 "--host", "127.0.0.1", "--port", str(relay_port), "--no-access-log",
                                 "--ws-ping-interval", "0"],
-                      log_dir, env={**env, "CALLBOT_PUBLIC_URL": relay_url,
-                                    "CALLBOT_RELAY_INSTANCE": f"local-{relay_port}"}, cwd=ROOT)
+                      log_dir, env={**env, **relay_env}, cwd=ROOT)
         started.append(relay)
         for child in started:
             if child.name in FUNCTIONS:
@@ -111,6 +128,19 @@ def up(state_dir: Path = DEFAULT_STATE_DIR) -> StackInfo:
         state_dir.mkdir(parents=True, exist_ok=True)
         _state_file(state_dir).write_text(json.dumps(asdict(info), indent=2))
     return info
+
+
+def _build_audio_cache(relay_env: dict[str, str]) -> None:
+    """Synthesize the common phrases for the chosen TTS engine into the local cache (idempotent)."""
+    from callbot.blobs import open_blob_store
+    from callbot.settings import RelaySettings
+    from stream_relay.audio_cache import build_audio_cache
+    from stream_relay.bootstrap import make_tts
+
+    with patched_environ(relay_env):
+        settings = RelaySettings()
+    asyncio.run(build_audio_cache(make_tts(settings), open_blob_store(settings.audio_cache_uri),
+                                  settings.languages))
 
 
 def down(state_dir: Path = DEFAULT_STATE_DIR) -> list[str]:

@@ -26,6 +26,9 @@ def create_app(services: RelayServices | None = None) -> FastAPI:
             services = build_services(settings)
         registry = CallRegistry()
         app.state.services, app.state.registry = services, registry
+        warm_up = getattr(services.stt_factory, "warm_up", None)
+        if warm_up is not None:
+            await warm_up()  # load the local STT model before the first call, not during it
         await services.replies.start(registry.deliver)
         log.info("relay ready", extra={"relay_instance": services.settings.relay_instance})
         try:

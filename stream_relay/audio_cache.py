@@ -134,18 +134,12 @@ async def build_audio_cache(
 
 
 def make_tts(name: str, settings: RelaySettings) -> TextToSpeech:
-    """The engine `name`, configured from settings (the voice and rate that the relay will use)."""
-    match name:
-        case "tone":
-            from stream_relay.speech.tone_tts import ToneTextToSpeech
+    """The engine `name`, configured from settings as the relay configures it."""
+    from stream_relay.bootstrap import make_tts as relay_tts
 
-            return ToneTextToSpeech()
-        case "google":
-            from stream_relay.speech.google_tts import GoogleTextToSpeech
-
-            return GoogleTextToSpeech(settings.google_tts_voices, settings.tts_speaking_rate)
-        # case "espeak": added with the espeak-ng engine (stream_relay/speech/espeak_tts.py).
-    raise ValueError(f"unknown TTS engine {name!r}")
+    if name not in ("tone", "espeak", "google"):
+        raise ValueError(f"unknown TTS engine {name!r}")
+    return relay_tts(settings.model_copy(update={"tts_engine": name}))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     from callbot.settings import RelaySettings
 
     settings = RelaySettings()
-    parser = argparse.ArgumentParser(prog="python -m stream_relay.audio_cache", 
+    parser = argparse.ArgumentParser(prog="python -m stream_relay.audio_cache",
                                      description="Synthesize the common phrases into the audio cache.")
     parser.add_argument("--store", default=settings.audio_cache_uri,
                         help="gs://bucket/prefix or a folder (default: CALLBOT_AUDIO_CACHE_URI)")
@@ -164,10 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.store:
         parser.error("--store is required when CALLBOT_AUDIO_CACHE_URI is not set")
+    try:
+        store, tts = open_blob_store(args.store), make_tts(args.engine, settings)
+    except ValueError as error:
+        parser.error(str(error))
     configure(settings.log_level)
-    tts = make_tts(args.engine, settings)
     languages = args.languages or list(settings.languages)
-    added = asyncio.run(build_audio_cache(tts, open_blob_store(args.store), languages))
+    added = asyncio.run(build_audio_cache(tts, store, languages))
     log.info("audio cache built: %d phrases added for %s in %s", added, tts.voice_id, args.store)
     return 0
 

@@ -73,7 +73,8 @@ class CallSession:
                                   on_reprompt=lambda: self._say("reprompt"),
                                   on_silence_hangup=lambda: self._say("silence_goodbye", ("timeout", "caller silent")),
                                   on_max_duration=lambda: self._say("wrap_up", ("timeout", "maximum call duration")))
-        self._player = asyncio.create_task(self.playback.run(self._on_started, self._on_sent))
+        self._player = asyncio.create_task(self.playback.run(self._on_started, self._on_sent, self._on_tts_failed))
+        self._apologised = False
         self.ended = False
 
     # --- caller side -------------------------------------------------------------------------
@@ -212,6 +213,16 @@ class CallSession:
             timing.first_audio_ms = now_ms()
             self._spawn(self._services.calls.record_event(self.call_id, f"latency-{timing.turn_seq:04d}", {
                 "kind": "turn_latency", "at_ms": timing.first_audio_ms, **timing.breakdown()}))
+
+    def _on_tts_failed(self, segment: Segment, error: Exception) -> None:
+        """A sentence could not be synthesized: log it, and say the (cached) apology once rather
+        than leave the caller in silence."""
+        with bind_call(self.call_id):
+            log.error("speech synthesis failed, segment skipped: %r", error,
+                      extra={"message_key": segment.speech.message_key})
+        if not self._apologised and segment.system != "apology":
+            self._apologised = True
+            self._spawn(self._say("apology"))
 
     async def _on_sent(self, segment: Segment) -> None:
         self._marks[segment.mark] = segment

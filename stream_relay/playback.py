@@ -141,9 +141,11 @@ class Playback:
         return None
 
     async def run(self, on_started: Callable[[Segment], None],
-                  on_played: Callable[[Segment], Awaitable[None]]) -> None:
+                  on_played: Callable[[Segment], Awaitable[None]],
+                  on_failed: Callable[[Segment, Exception], None]) -> None:
         """Play segments forever; `on_started` is called once a segment's first frame is sent,
-        `on_played` after its mark has been sent."""
+        `on_played` after its mark has been sent, `on_failed` when its synthesis failed (the
+        segment is skipped, playback goes on)."""
         while True:
             segment = self._ready()
             if segment is None:
@@ -163,6 +165,9 @@ class Playback:
                 if asyncio.current_task().cancelling():
                     raise
                 continue  # its synthesis was cancelled by a barge-in
+            except Exception as exc:  # noqa: BLE001 - reported to the session, which logs it and apologises
+                on_failed(segment, exc)
+                continue
             if await self._play(segment, audio, on_started):
                 await on_played(segment)
 

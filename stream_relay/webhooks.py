@@ -42,7 +42,7 @@ async def voice(request: Request) -> Response:
     services: RelayServices = request.app.state.services
     call_id = form.get("CallSid", "")
     with bind_call(call_id):
-        language = services.settings.default_language
+        language = services.settings.number_languages.get(form.get("To", ""), services.settings.default_language)
         await services.calls.create_call(call_id, {
             "from": form.get("From", ""), "to": form.get("To", ""), "status": "ringing",
             "relay_instance": services.settings.relay_instance, "language": language})

@@ -21,6 +21,10 @@ class GcsBlobStore:
         self._client = client
 
     @property
+    def uri(self) -> str:
+        return f"gs://{self._bucket_name}/{self._prefix}".rstrip("/")
+
+    @property
     def client(self) -> Any:
         if self._client is None:
             from google.cloud import storage

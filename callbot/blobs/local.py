@@ -17,6 +17,10 @@ class LocalBlobStore:
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self._root = Path(folder).expanduser().resolve()
 
+    @property
+    def uri(self) -> str:
+        return self._root.as_uri()
+
     def put(self, name: str, data: bytes, content_type: str) -> str:
         path = self._path(name)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ import json
 import secrets
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -24,6 +25,24 @@ from stream_relay.speech.scripted_stt import SCRIPT_PARAMETER
 from stream_relay.speech.synthetic_voice import synthesize_mulaw
 
 CALLER_PITCH_HZ = 110.0
+CallerVoice = Callable[[str], Awaitable[bytes]]
+
+
+async def tone_voice(text: str) -> bytes:
+    """A speech-like buzz as long as the line: enough for VAD and a scripted STT."""
+    return synthesize_mulaw(text, pitch_hz=CALLER_PITCH_HZ)
+
+
+def espeak_voice(language: str) -> CallerVoice:
+    """Real words (espeak-ng), for a stack whose STT actually listens."""
+    from stream_relay.speech.espeak_tts import EspeakTextToSpeech
+
+    engine = EspeakTextToSpeech({"en-US": "en-us+m3", "fr-FR": "fr-fr+m3"})
+
+    async def speak(text: str) -> bytes:
+        return await engine.synthesize(text, language)
+
+    return speak
 
 
 @dataclass
@@ -42,10 +61,13 @@ class _Timeline:
 
 
 class SimulatedCall:
-    def __init__(self, target: CallTarget, scenario: sc.Scenario, calls: CallStore) -> None:
+    def __init__(self, target: CallTarget, scenario: sc.Scenario, calls: CallStore,
+                 voice: CallerVoice = tone_voice) -> None:
         self.target = target
         self.scenario = scenario
         self.calls = calls
+        self.voice = voice
+        self._sequence = 0
         self.call_sid = "CA" + secrets.token_hex(16)
         self.account_sid = "AC" + secrets.token_hex(16)
         self.stream_sid = "MZ" + secrets.token_hex(16)
@@ -137,11 +159,16 @@ class SimulatedCall:
                                           downlink)
                 case sc.Pause(ms=ms):
                     await asyncio.sleep(ms / 1000)
-                case sc.BargeIn(after_ms=after_ms, text=text, timeout_s=timeout):
-                    if not await _until(lambda since=last_input_at: phone.reply_started(since), phone, timeout, downlink):
-                        return self._fail(f"no reply to barge in on within {timeout}s", downlink)
+                case sc.BargeIn(after_ms=after_ms, text=text, timeout_s=timeout) | sc.Backchannel(
+                        after_ms=after_ms, text=text, timeout_s=timeout):
+                    if not await _until(lambda since=last_input_at: phone.reply_started(since), phone, timeout,
+                                        downlink):
+                        return self._fail(f"no reply to speak over within {timeout}s", downlink)
                     await asyncio.sleep(after_ms / 1000)
-                    last_input_at = await self._say(phone, text, "barge_in")
+                    if isinstance(step, sc.BargeIn):
+                        last_input_at = await self._say(phone, text, "barge_in")
+                    else:
+                        await self._say(phone, text, "backchannel", turn=False)
                 case sc.Dtmf(digits=digits):
                     for digit in digits:
                         self._seq += 1
@@ -158,17 +185,16 @@ class SimulatedCall:
         if downlink.done():
             self._timeline.ended_by = "bot"
 
-    async def _say(self, phone: PhoneLine, text: str, kind: str) -> float:
-        self._seq += 1
-        start, end = await phone.speak(synthesize_mulaw(text, pitch_hz=CALLER_PITCH_HZ))
+    async def _say(self, phone: PhoneLine, text: str, kind: str, turn: bool = True) -> float:
+        if turn:
+            self._seq += 1
+        start, end = await phone.speak(await self.voice(text))
         self._timeline.said.append({"text": text, "start": start, "end": end, "seq": self._seq, "kind": kind})
         return end
 
     def _fail(self, error: str, downlink: asyncio.Task) -> None:
         self._timeline.errors.append(error)
         self._timeline.ended_by = "bot" if downlink.done() else "timeout"
-
-    _sequence = 0
 
     def _next_seq(self) -> int:
         self._sequence += 1

@@ -34,6 +34,7 @@ class PhoneLine:
     media_out: int = 0
     marks: int = 0
     clears: int = 0
+    clears_at: list[float] = field(default_factory=list)
     bot_frames_at: list[float] = field(default_factory=list)
     segments: list[BotSegment] = field(default_factory=list)
     echoed: list[tuple[float, str]] = field(default_factory=list)
@@ -98,6 +99,7 @@ class PhoneLine:
     async def on_clear(self) -> None:
         now = self.clock()
         self.clears += 1
+        self.clears_at.append(now)
         for segment in self.segments:
             if segment.played_until > now:
                 segment.played_until, segment.interrupted = now, True

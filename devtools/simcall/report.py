@@ -20,6 +20,8 @@ class CallReport:
     twilio: dict[str, int]
     outcome: dict[str, Any]
     call_status: str | None = None
+    barge_ins: list[dict[str, Any]] = field(default_factory=list)
+    recording_uri: str | None = None
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -36,27 +38,37 @@ def build_report(call_sid: str, phone: PhoneLine, said: list[dict], events: list
     heard_by_seq = {e.get("turn_seq"): e.get("text") for e in events if e.get("speaker") == "caller"}
     transcript = [
         {"speaker": "caller", "text": s["text"], "start_ms": phone.ms(s["start"]), "end_ms": phone.ms(s["end"]),
-         "interrupted": False, "turn_seq": s["seq"], "stt_text": heard_by_seq.get(s["seq"])}
+         "interrupted": False, "turn_seq": s["seq"] if s["kind"] != "backchannel" else None,
+         "stt_text": heard_by_seq.get(s["seq"]) if s["kind"] != "backchannel" else None, "kind": s["kind"]}
         for s in said
     ]
     transcript += [
         {"speaker": "bot", "text": e.get("text", ""), "start_ms": int(e.get("at_ms", 0) - wall_t0_ms),
          "end_ms": int(e.get("ended_at_ms", 0) - wall_t0_ms), "interrupted": bool(e.get("interrupted")),
-         "heard": e.get("heard", ""), "turn_seq": e.get("turn_seq")}
+         "heard": e.get("heard", ""), "turn_seq": e.get("turn_seq"), "system": e.get("system")}
         for e in events if e.get("speaker") == "bot"
     ]
     transcript.sort(key=lambda entry: (entry["start_ms"], entry["speaker"] != "caller"))
     measured = {e.get("turn_seq"): e for e in events if e.get("kind") == "turn_latency"}
     turns = []
-    for s in said:
+    for s in (s for s in said if s["kind"] != "backchannel"):
         first = phone.first_bot_frame_after(s["end"])
         stages = {k: v for k, v in measured.get(s["seq"], {}).items() if k.endswith("_ms") and k != "at_ms"}
         turns.append({"turn_seq": s["seq"], "caller_end_ms": phone.ms(s["end"]),
                       "first_bot_audio_ms": phone.ms(first) if first is not None else None,
                       "latency_ms": round((first - s["end"]) * 1000) if first is not None else None,
                       "relay_breakdown": stages})
+    barge_ins = []
+    for s in said:
+        if s["kind"] == "barge_in":
+            clear = next((t for t in phone.clears_at if t >= s["start"]), None)
+            barge_ins.append({"turn_seq": s["seq"], "speech_start_ms": phone.ms(s["start"]),
+                              "clear_ms": phone.ms(clear) if clear is not None else None,
+                              "delay_ms": round((clear - s["start"]) * 1000) if clear is not None else None})
+    if ended_by == "bot" and call.get("ended_by") in ("bot", "timeout", "transfer"):
+        ended_by = call["ended_by"]  # the relay ended the call, and says why
     return CallReport(
-        call_sid=call_sid, ended_by=ended_by, transcript=transcript, turns=turns,
+        call_sid=call_sid, ended_by=ended_by, barge_ins=barge_ins, recording_uri=call.get("recording_uri"), transcript=transcript, turns=turns,
         twilio={"media_in": phone.media_in, "media_out": phone.media_out, "marks": phone.marks,
                 "clears": phone.clears},
         outcome={"lead": call.get("lead_id"), "meeting": call.get("meeting"),
@@ -92,7 +104,12 @@ def render(report: CallReport) -> str:
     if latencies:
         lines.append(f"median {statistics.median(latencies):.0f} ms, max {max(latencies)} ms "
                      f"over {len(latencies)} turns (includes the endpointer's silence window)")
+    for b in report.barge_ins:
+        delay = f"{b['delay_ms']} ms" if b["delay_ms"] is not None else "no clear"
+        lines.append(f"barge-in at {b['speech_start_ms'] / 1000:.2f}s: playback cleared after {delay}")
     lines.append(f"twilio frames: {report.twilio}")
+    if report.recording_uri:
+        lines.append(f"recording: {report.recording_uri}")
     if report.errors:
         lines += ["", "errors:", *[f"  - {e}" for e in report.errors]]
     return "\n".join(lines)

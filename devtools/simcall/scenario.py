@@ -7,6 +7,7 @@
       - wait_bot: {timeout_s: 10}
       - pause: {ms: 2000}
       - barge_in: {after_ms: 400, say: "Sorry, one more thing"}
+      - backchannel: {after_ms: 400, say: "Mm-hm."}   # must not cut the bot off
       - dtmf: "0"
       - hangup: {}
 """
@@ -42,6 +43,15 @@ class BargeIn:
 
 
 @dataclass(frozen=True)
+class Backchannel:
+    """Like a barge-in, but a short acknowledgement ("mm-hm") that must not cut the bot off."""
+
+    after_ms: int
+    text: str
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
 class Dtmf:
     digits: str
 
@@ -51,7 +61,7 @@ class Hangup:
     pass
 
 
-Step = Say | WaitBot | Pause | BargeIn | Dtmf | Hangup
+Step = Say | WaitBot | Pause | BargeIn | Backchannel | Dtmf | Hangup
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ class Scenario:
     @property
     def spoken(self) -> list[str]:
         """Everything the caller says, in order: what a scripted STT hears."""
-        return [s.text for s in self.steps if isinstance(s, (Say, BargeIn))]
+        return [s.text for s in self.steps if isinstance(s, (Say, BargeIn, Backchannel))]
 
 
 class ScenarioError(ValueError):
@@ -103,6 +113,9 @@ def _step(index: int, raw: object) -> Step:
             case "barge_in":
                 return BargeIn(after_ms=int(args.get("after_ms", 400)), text=str(args["say"]),
                                timeout_s=float(args.get("timeout_s", 10)))
+            case "backchannel":
+                return Backchannel(after_ms=int(args.get("after_ms", 400)), text=str(args["say"]),
+                                   timeout_s=float(args.get("timeout_s", 10)))
             case "dtmf":
                 return Dtmf(digits=str(value))
             case "hangup":

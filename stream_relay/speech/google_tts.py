@@ -10,7 +10,8 @@ The response is a WAV file even for MULAW; its `data` chunk is found by `wav.mul
 
 Errors: UNAVAILABLE, DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED are tried once more, then raised as
 `RetryableError`; any other API error (a voice that does not exist, a rejected text) is raised as
-`PermanentError`. Both keep the Google exception as their cause.
+`PermanentError`, as is an answer whose audio cannot be read. Each keeps the original exception
+as its cause.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from callbot.errors import PermanentError, RetryableError
 from stream_relay import mulaw
-from stream_relay.speech.wav import mulaw_from_wav
+from stream_relay.speech.wav import BadWav, mulaw_from_wav
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ class GoogleTextToSpeech:
         if not voices:
             raise ValueError("GoogleTextToSpeech needs at least one voice")
         if not MIN_SPEAKING_RATE <= speaking_rate <= MAX_SPEAKING_RATE:
-            raise ValueError(f"speaking_rate {speaking_rate} outside {MIN_SPEAKING_RATE}..{MAX_SPEAKING_RATE}")
+            raise ValueError(
+                f"speaking_rate {speaking_rate} outside {MIN_SPEAKING_RATE}..{MAX_SPEAKING_RATE}")
         self._voices = dict(voices)
         self._speaking_rate = speaking_rate
         self._timeout_s = timeout_s
@@ -72,7 +74,10 @@ class GoogleTextToSpeech:
             raise RetryableError(f"Google TTS unavailable: {error}") from error
         except exceptions.GoogleAPICallError as error:
             raise PermanentError(f"Google TTS rejected the request: {error}") from error
-        return mulaw_from_wav(response.audio_content)
+        try:
+            return mulaw_from_wav(response.audio_content)
+        except BadWav as error:
+            raise PermanentError(f"Google TTS returned unreadable audio: {error}") from error
 
     def _request(self, text: str, language: str) -> Any:
         from google.cloud import texttospeech

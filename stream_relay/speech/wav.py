@@ -2,8 +2,10 @@
 
 Speech engines hand back WAV files (Google Text-to-Speech wraps even MULAW in one), while Twilio
 wants headerless 8 kHz mu-law. The header is parsed chunk by chunk, never cut at a fixed offset:
-writers put LIST, fact or other chunks before `data`, and streaming writers leave the `data` size at
-0 or 0xFFFFFFFF because they did not know it yet (the audio then runs to the end of the file).
+writers put LIST, fact or other chunks before `data`, and streaming writers leave a placeholder for
+the `data` size because they did not know it yet: 0, 0xFFFFFFFF, or near 2 GiB (espeak-ng writing
+to a pipe puts 0x7FFFF000). The audio then runs to the end of the file. Any other size past the end
+of the file means the file was cut short, and is an error.
 Call recordings are written here too, as interleaved 16-bit stereo.
 """
 
@@ -19,7 +21,7 @@ from stream_relay import mulaw
 FORMAT_PCM = 1
 FORMAT_MULAW = 7
 FORMAT_EXTENSIBLE = 0xFFFE
-_UNKNOWN_SIZES = (0, 0xFFFFFFFF)  # data sizes left by streaming writers
+_PLACEHOLDER_MIN = 0x7FFF0000  # data sizes from here up, and 0, are streaming writers' placeholders
 
 
 class BadWav(ValueError):
@@ -52,7 +54,7 @@ def parse_wav(data: bytes) -> WavAudio:
         if chunk_id == b"data":
             if fmt is None:
                 raise BadWav("data chunk before the fmt chunk")
-            if size in _UNKNOWN_SIZES:
+            if size == 0 or (size >= _PLACEHOLDER_MIN and body + size > len(data)):
                 size = len(data) - body
             elif body + size > len(data):
                 raise BadWav(f"data chunk declares {size} bytes, only {len(data) - body} present")
@@ -90,7 +92,9 @@ def mulaw_wav(audio: bytes, sample_rate: int = mulaw.SAMPLE_RATE) -> bytes:
     return write_wav(audio, format_tag=FORMAT_MULAW, channels=1, sample_rate=sample_rate, bits_per_sample=8)
 
 
-def stereo_wav(left_pcm16: np.ndarray, right_pcm16: np.ndarray, sample_rate: int = mulaw.SAMPLE_RATE) -> bytes:
+def stereo_wav(
+    left_pcm16: np.ndarray, right_pcm16: np.ndarray, sample_rate: int = mulaw.SAMPLE_RATE
+) -> bytes:
     """A 16-bit stereo WAV of two int16 tracks; the shorter one is padded with silence."""
     left, right = np.asarray(left_pcm16), np.asarray(right_pcm16)
     for track in (left, right):
@@ -103,7 +107,9 @@ def stereo_wav(left_pcm16: np.ndarray, right_pcm16: np.ndarray, sample_rate: int
                      bits_per_sample=16)
 
 
-def write_wav(frames: bytes, *, format_tag: int, channels: int, sample_rate: int, bits_per_sample: int) -> bytes:
+def write_wav(
+    frames: bytes, *, format_tag: int, channels: int, sample_rate: int, bits_per_sample: int
+) -> bytes:
     """A canonical WAV file: RIFF header, 16-byte fmt chunk, data chunk (padded to even length)."""
     block_align = channels * ((bits_per_sample + 7) // 8)
     fmt = struct.pack("<HHIIHH", format_tag, channels, sample_rate, sample_rate * block_align, block_align,

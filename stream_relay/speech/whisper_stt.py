@@ -15,14 +15,16 @@ Transcription runs in a process-wide pool of `WORKERS` threads, and the model ha
 CTranslate2 workers, so two utterances are decoded in parallel and the event loop (which carries
 every call's audio) never waits on one. Each worker uses `whisper_threads` CPU threads.
 
-Decoding: greedy search cost as much as a 5-wide beam within ~30 ms (Whisper always encodes a
-30 s window, which dominates) but misheard espeak-ng over 8 kHz mu-law far more often, so the beam
-is 5. The phrase hints are the decoder's prompt. Temperature fallback is off: it multiplies the time
+Decoding: a 5-wide beam costs ~30 ms more than greedy search (Whisper always encodes a 30 s window,
+which dominates: ~0.4 s per utterance on one thread, whatever its length), and on espeak-ng speech
+sent through 8 kHz mu-law it cut the word error rate of tiny.en from ~0.46 to ~0.31, so the beam is
+5. The phrase hints are the decoder's prompt (`initial_prompt`; `hotwords` fills the same prompt
+slot, so passing both would only repeat them). Temperature fallback is off: it multiplies the time
 of a hard utterance and, on noise, invents text.
 
-Confidence: `exp(mean token log-probability)`, the per-token probability the decoder gave its
-own output, averaging each segment's `avg_logprob` weighted by its token count. Clear speech reads
-about 0.6-0.8, mumbles and misrecognitions 0.3-0.5.
+Confidence: `exp(mean token log-probability)`, the geometric mean of the probabilities the decoder
+gave its own tokens (each segment's `avg_logprob`, weighted by its token count). With tiny.en on
+telephone audio, correct transcripts read about 0.7 and misheard ones about 0.5.
 """
 
 from __future__ import annotations

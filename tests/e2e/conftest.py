@@ -14,7 +14,8 @@ def stack_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def local_stack(stack_dir):
-    info = stack.up(stack_dir)
+    info = stack.up(stack_dir, stt="scripted", tts="tone",
+                    settings={"CALLBOT_SILENCE_REPROMPT_S": "3", "CALLBOT_SILENCE_HANGUP_S": "3"})
     try:
         yield info
     finally:

@@ -22,30 +22,51 @@ from devtools.processes import group_alive, patched_environ
 from tests.integration.conftest import TopicTap
 
 pytestmark = pytest.mark.e2e
-SCENARIO = Path(__file__).parent / "scenarios" / "three_turns_barge_in.yaml"
+SCENARIOS = Path(__file__).parent / "scenarios"
 
 
-@pytest.fixture(scope="module")
-def report(local_stack, stack_dir, tmp_path_factory):
-    path = tmp_path_factory.mktemp("report") / "report.json"
+def place_call(stack_dir: Path, scenario: str, report_dir: Path) -> dict:
+    """`callbot call` as a developer runs it, against the session's stack; the JSON report."""
+    path = report_dir / f"{scenario}.json"
     result = subprocess.run([sys.executable, "-m", "devtools.cli", "--state-dir", str(stack_dir), "call",
-                             "--scenario", str(SCENARIO), "--report", str(path)],
+                             "--scenario", str(SCENARIOS / f"{scenario}.yaml"), "--report", str(path)],
                             check=False, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(path.read_text())
 
 
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("reports")
+
+
+@pytest.fixture(scope="module")
+def report(local_stack, stack_dir, report_dir):
+    return place_call(stack_dir, "three_turns_barge_in", report_dir)
+
+
+def bot_lines(report):
+    return [e for e in report["transcript"] if e["speaker"] == "bot"]
+
+
 def test_the_call_completes_with_every_turn_answered_in_order(report):
-    assert report["ended_by"] == "caller" and report["errors"] == [] and report["call_status"] == "completed"
+    assert report["errors"] == [] and report["call_status"] == "completed"
     caller = [e["text"] for e in report["transcript"] if e["speaker"] == "caller"]
     assert caller == ["Hello there.", "Do you integrate with our CRM?", "Actually, wait.", "[DTMF 0]"]
     assert [e["stt_text"] for e in report["transcript"] if e["speaker"] == "caller"][:3] == caller[:3]
-    bot = [e for e in report["transcript"] if e["speaker"] == "bot"]
+    bot = bot_lines(report)
     assert bot[0]["text"] == "Hello, and thanks for calling."
     assert [e["text"] for e in bot if e["text"].startswith("You said")] == [
         "You said: Hello there.", "You said: Do you integrate with our CRM?", "You said: Actually, wait."]
     starts = [e["start_ms"] for e in report["transcript"]]
     assert starts == sorted(starts)
+
+
+def test_the_human_digit_hands_the_call_over_after_the_notice(report):
+    assert report["ended_by"] == "transfer"
+    assert report["outcome"]["transferred_to"] == stack.DEV_SALES_DESK
+    notice = bot_lines(report)[-1]
+    assert notice["text"].startswith("Let me connect you") and not notice["interrupted"]
 
 
 def test_every_turn_has_a_measured_latency(report):
@@ -58,20 +79,52 @@ def test_every_turn_has_a_measured_latency(report):
         assert stages["bus_and_agent_ms"] > 0
 
 
-def test_barge_in_clears_playback_and_records_what_was_heard(report):
+def test_barge_in_clears_playback_fast_and_records_what_was_heard(report):
     assert report["twilio"]["clears"] == 1
-    [cut] = [e for e in report["transcript"] if e["speaker"] == "bot" and e["interrupted"]]
+    [barge_in] = report["barge_ins"]
+    assert barge_in["delay_ms"] is not None and barge_in["delay_ms"] <= 300
+    [cut] = [e for e in bot_lines(report) if e["interrupted"]]
     assert cut["text"] == "You said: Do you integrate with our CRM?"
-    assert len(cut["heard"]) < len(cut["text"])
+    assert cut["text"].startswith(cut["heard"]) and len(cut["heard"]) < len(cut["text"])
     # the rest of the interrupted reply ("Tell me more.") was never played for turn 2
-    assert not [e for e in report["transcript"] if e["speaker"] == "bot" and e["turn_seq"] == 2
-                and e["text"] == "Tell me more."]
+    assert not [e for e in bot_lines(report) if e["turn_seq"] == 2 and e["text"] == "Tell me more."]
 
 
 def test_marks_are_sent_for_every_played_segment(report):
-    played = [e for e in report["transcript"] if e["speaker"] == "bot" and not e["interrupted"]]
+    played = [e for e in bot_lines(report) if not e["interrupted"]]
     assert report["twilio"]["marks"] == len(played)
     assert report["twilio"]["media_in"] > 100 and report["twilio"]["media_out"] > 100
+
+
+def test_the_call_is_recorded_in_stereo(report, local_stack):
+    from stream_relay.speech.wav import parse_wav
+
+    assert report["recording_uri"]
+    wav = parse_wav(Path(local_stack.recordings_dir, "recordings", f"{report['call_sid']}.wav").read_bytes())
+    assert (wav.channels, wav.sample_rate) == (2, 8000)
+    assert len(wav.frames) / 4 / 8000 > 5  # seconds of audio, both directions
+
+
+def test_a_backchannel_does_not_interrupt_the_bot(local_stack, stack_dir, report_dir):
+    report = place_call(stack_dir, "backchannel", report_dir)
+    assert report["errors"] == [] and report["twilio"]["clears"] == 0
+    assert not any(e["interrupted"] for e in bot_lines(report))
+    assert [t["turn_seq"] for t in report["turns"]] == [1]  # "Mm-hm." was not taken as a turn
+
+
+def test_a_silent_caller_is_reprompted_then_the_call_ends(local_stack, stack_dir, report_dir):
+    report = place_call(stack_dir, "silent_caller", report_dir)
+    assert report["ended_by"] == "timeout"
+    greeting_end = bot_lines(report)[1]["end_ms"]
+    systems = {e["system"]: e for e in bot_lines(report) if e["system"]}
+    assert set(systems) == {"reprompt", "silence_goodbye"}
+    assert 2500 <= systems["reprompt"]["start_ms"] - greeting_end <= 4500  # the stack's timer is 3 s
+    assert 2500 <= systems["silence_goodbye"]["start_ms"] - systems["reprompt"]["end_ms"] <= 4500
+
+
+def test_a_call_to_the_french_line_is_answered_in_french(local_stack, stack_dir, report_dir):
+    report = place_call(stack_dir, "french", report_dir)
+    assert bot_lines(report)[0]["text"] == "Bonjour, et merci de votre appel."
 
 
 def test_forged_signatures_are_refused(local_stack):
@@ -108,7 +161,8 @@ def test_a_duplicate_pubsub_delivery_is_ignored(local_stack):
 
 def test_dev_up_status_down_leaves_no_process(tmp_path):
     cli = [sys.executable, "-m", "devtools.cli", "--state-dir", str(tmp_path)]
-    subprocess.run([*cli, "dev", "up"], check=True, capture_output=True, timeout=120)
+    subprocess.run([*cli, "dev", "up", "--stt", "scripted", "--tts", "tone"], check=True, capture_output=True,
+                   timeout=120)
     status = json.loads(subprocess.run([*cli, "dev", "status", "--json"], check=True, capture_output=True,
                                        text=True).stdout)
     assert status["running"] and status["relay_public_url"].startswith("http://127.0.0.1:")
@@ -134,7 +188,8 @@ def _marked_pids(marker: str) -> set[int]:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupting_dev_up_leaves_no_process(tmp_path, signum):
     marker = f"CALLBOT_TEST_MARKER_{uuid.uuid4().hex}"
-    launcher = subprocess.Popen([sys.executable, "-m", "devtools.cli", "--state-dir", str(tmp_path), "dev", "up"],
+    launcher = subprocess.Popen([sys.executable, "-m", "devtools.cli", "--state-dir", str(tmp_path), "dev", "up",
+                                 "--stt", "scripted", "--tts", "tone"],
                                 env={**os.environ, marker: "1"}, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 
 import numpy as np
 import pytest
 
 from stream_relay import mulaw
-from stream_relay.speech.espeak_tts import EspeakTextToSpeech
+from stream_relay.speech import espeak_tts
+from stream_relay.speech.espeak_tts import EspeakTextToSpeech, SpeechSynthesisFailed
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -117,20 +119,62 @@ async def test_voice_id_names_engine_voices_and_rate():
 
 async def test_sentences_are_synthesized_concurrently_without_blocking_the_loop(tts):
     texts = [f"This is sentence number {n} of the reply." for n in range(6)]
-    ticks = 0
+    loop = asyncio.get_running_loop()
+    worst_lag = 0.0
 
     async def ticker():
-        nonlocal ticks
+        nonlocal worst_lag
         while True:
+            before = loop.time()
             await asyncio.sleep(0.005)
-            ticks += 1
+            worst_lag = max(worst_lag, loop.time() - before - 0.005)
 
     ticking = asyncio.create_task(ticker())
     audios = await asyncio.gather(*(tts.synthesize(t, "en-US") for t in texts))
     ticking.cancel()
 
     assert all(mulaw.duration_ms(a) > 1000 for a in audios)
-    assert ticks > 0
+    assert worst_lag < 0.05
+
+
+@pytest.fixture
+def stuck_espeak(tmp_path):
+    """An executable that accepts any voice but then hangs, writing its pid first."""
+    script = tmp_path / "stuck-espeak"
+    script.write_text('#!/bin/sh\nfor arg; do [ "$arg" = -q ] && exit 0; done\n'
+                      f'echo $$ > {tmp_path}/pid\nexec sleep 30\n')
+    script.chmod(0o755)
+    return script
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_cancelled_synthesis_leaves_no_process(stuck_espeak):
+    tts = EspeakTextToSpeech(VOICES, executable=str(stuck_espeak))
+    task = asyncio.create_task(tts.synthesize("Hello there.", "en-US"))
+    pid_file = stuck_espeak.parent / "pid"
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        await asyncio.sleep(0.01)
+    task.cancel()  # a barge-in cancels pending speech
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert not _alive(int(pid_file.read_text()))
+
+
+async def test_hung_espeak_times_out_and_is_killed(stuck_espeak, monkeypatch):
+    monkeypatch.setattr(espeak_tts, "SYNTHESIS_TIMEOUT_S", 0.3)
+    tts = EspeakTextToSpeech(VOICES, executable=str(stuck_espeak))
+
+    with pytest.raises(SpeechSynthesisFailed, match="took more than"):
+        await tts.synthesize("Hello there.", "en-US")
+    assert not _alive(int((stuck_espeak.parent / "pid").read_text()))
 
 
 def test_missing_executable_fails_at_construction():

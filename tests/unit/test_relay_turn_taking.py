@@ -128,7 +128,33 @@ def test_both_directions_are_recorded_aligned():
         ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
     caller, bot = services.recordings.calls["CA200"].tracks()
     assert len(caller) == len(bot) > 8000
-    loud = lambda pcm: np.flatnonzero(np.abs(pcm.astype(np.int32)) > 1000)  # noqa: E731
+    loud = lambda pcm: np.flatnonzero(np.abs(pcm.astype(np.int32)) > 1000)
     assert loud(caller).size and loud(bot).size
     assert loud(bot)[0] > loud(caller)[-1] - 8000  # the bot answered after the caller spoke
     assert services.calls.calls["CA200"]["recording_uri"] == "memory://recordings/CA200.wav"
+
+
+class FailingOnce:
+    """A TTS engine whose first synthesis fails."""
+
+    voice_id = "failing"
+
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, 0
+
+    async def synthesize(self, text, language):
+        self.calls += 1
+        if self.calls == 1:
+            raise ConnectionError("tts unavailable")
+        return await self.inner.synthesize(text, language)
+
+
+def test_a_failed_synthesis_is_skipped_and_the_caller_hears_an_apology():
+    services = fake_services()
+    services.tts = FailingOnce(services.tts)
+    with TestClient(create_app(services)) as client, open_stream(client, services) as ws:
+        start(ws, services, [])
+        services.replies.deliver(reply("This one fails.", is_last=True))
+        mark = read_until(ws, twilio_wire.PlayMark)[-1]
+        assert mark.name == "sys-apology.0.end"
+        ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
