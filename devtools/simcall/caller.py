@@ -177,6 +177,11 @@ class SimulatedCall:
                         self._timeline.said.append({"text": f"[DTMF {digit}]", "start": now, "end": now,
                                                     "seq": self._seq, "kind": "dtmf"})
                         last_input_at = now
+                case sc.WaitHangup(timeout_s=timeout):
+                    if not await _until(downlink.done, phone, timeout, downlink):
+                        return self._fail(f"the bot did not end the call within {timeout}s", downlink)
+                    self._timeline.ended_by = "bot"
+                    return
                 case sc.Hangup():
                     await ws.send(twilio_wire.stop_message(self.stream_sid, self.call_sid, self.account_sid,
                                                            self._next_seq()))

@@ -9,7 +9,7 @@
       - barge_in: {after_ms: 400, say: "Sorry, one more thing"}
       - backchannel: {after_ms: 400, say: "Mm-hm."}   # must not cut the bot off
       - dtmf: "0"
-      - hangup: {}
+      - hangup: {}                   # or `wait_hangup: {timeout_s: 10}`: until the bot ends the call
 """
 
 from __future__ import annotations
@@ -61,7 +61,14 @@ class Hangup:
     pass
 
 
-Step = Say | WaitBot | Pause | BargeIn | Backchannel | Dtmf | Hangup
+@dataclass(frozen=True)
+class WaitHangup:
+    """Until the bot ends the call (goodbye, handover, timeout)."""
+
+    timeout_s: float = 10.0
+
+
+Step = Say | WaitBot | Pause | BargeIn | Backchannel | Dtmf | Hangup | WaitHangup
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,8 @@ def _step(index: int, raw: object) -> Step:
                 return Dtmf(digits=str(value))
             case "hangup":
                 return Hangup()
+            case "wait_hangup":
+                return WaitHangup(timeout_s=float(args.get("timeout_s", 10)))
     except (KeyError, TypeError, ValueError) as exc:
         raise ScenarioError(f"step {index} ({kind}): {exc}") from exc
     raise ScenarioError(f"step {index}: unknown step {kind!r}")

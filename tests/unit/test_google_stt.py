@@ -360,28 +360,34 @@ async def test_an_endless_utterance_still_restarts_before_the_hard_limit(servers
     assert_audio_complete(fake, caller.fed)
 
 
-async def test_a_six_minute_call_keeps_transcribing_under_an_enforced_stream_limit(servers, engines, clock):
+@pytest.mark.parametrize("restarts", ["planned", "forced by the limit"])
+async def test_a_six_minute_call_keeps_transcribing_under_an_enforced_stream_limit(servers, engines, clock, restarts):
     limit_frames = 300 * FRAMES_PER_S  # the fake ends streams longer than 300 s, as Google does
 
     def stream_limit(number, stream):
         return grpc.StatusCode.OUT_OF_RANGE if len(stream.indices) > limit_frames else None
 
     fake = FakeSpeech("v1", fail=stream_limit)
-    stt = engines(servers(fake), clock=clock)  # restart after 270 s, at the latest after 290 s
+    # planned: restart after 270 s between utterances, 290 s at the latest; otherwise never
+    options = {} if restarts == "planned" else {"restart_after_s": 1000.0, "max_stream_s": 2000.0}
+    stt = engines(servers(fake), clock=clock, **options)
     caller = Caller(stt, clock, fake)
     heard = []
-    for turn in range(18):  # one 3-word utterance every 20 s; the one at 265-271 s spans the restart
+    for turn in range(18):  # one 3-word utterance every 20 s; the one at 266-272 s spans 270 s
         await caller.silence(5.0 if turn == 0 else 14.0)
         heard.append((await caller.say(f"w{turn}a", f"w{turn}b", f"w{turn}c", gap_s=2.0)).text)
     await caller.silence(10.0)
 
-    assert heard == [f"w{t}a w{t}b w{t}c" for t in range(18)]
     assert clock.now - 1000.0 >= 360
-    assert len(fake.streams) == 2 and not any(s.aborted for s in fake.streams)
-    boundary = fake.streams[1].indices[0] + REPLAY_FRAMES  # the first frame the new stream got first-hand
-    assert boundary > 270 * FRAMES_PER_S  # the restart waited for the utterance in progress at 270 s
-    assert not any(start <= boundary <= end for start, end in caller.utterances)
-    assert_audio_complete(fake, caller.fed)
+    assert heard == [f"w{t}a w{t}b w{t}c" for t in range(18)]
+    if restarts == "planned":
+        assert len(fake.streams) == 2 and not any(s.aborted for s in fake.streams)
+        boundary = fake.streams[1].indices[0] + REPLAY_FRAMES  # the first frame the new stream got first-hand
+        assert boundary > 270 * FRAMES_PER_S  # the restart waited for the utterance in progress at 270 s
+        assert not any(start <= boundary <= end for start, end in caller.utterances)
+        assert_audio_complete(fake, caller.fed)
+    else:
+        assert [s.aborted for s in fake.streams] == [grpc.StatusCode.OUT_OF_RANGE, None]
 
 
 @pytest.mark.parametrize("status", [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
