@@ -143,8 +143,9 @@ class Endpointer:
 
     @property
     def speech_ms(self) -> int:
-        """How long the utterance in progress has lasted (0 when the caller is quiet)."""
-        return self.stream_ms - self._speech_start_ms if self._utterance is not None else 0
+        """How much speech the utterance in progress has had so far, up to its latest speech frame
+        (trailing silence does not count; 0 when the caller is quiet)."""
+        return self._last_speech_end_ms - self._speech_start_ms if self._utterance is not None else 0
 
     def _process_frame(self, frame: bytes) -> list[Event]:
         start_ms = self.stream_ms

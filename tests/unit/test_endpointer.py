@@ -162,3 +162,12 @@ def test_rejects_bad_settings() -> None:
     for bad in ({"min_speech_ms": 0}, {"silence_ms": -20}, {"pre_roll_ms": -1}):
         with pytest.raises(ValueError):
             Endpointer(EnergyVad(), **bad)
+
+
+def test_speech_ms_counts_speech_not_the_silence_after_it():
+    endpointer = Endpointer(EnergyVad(), silence_ms=500)
+    audio = synthesize_mulaw("Okay.") + mulaw.silence(400)
+    for frame in mulaw.frames(audio):
+        endpointer.process(frame)
+    assert endpointer.in_speech
+    assert endpointer.speech_ms <= mulaw.duration_ms(synthesize_mulaw("Okay.")) + 20
