@@ -23,6 +23,7 @@ from stream_relay import mulaw, twilio_wire
 from stream_relay.barge_in import BargeInPolicy
 from stream_relay.bootstrap import RelayServices
 from stream_relay.call_timers import CallTimers
+from stream_relay.frame_lag import FrameLag
 from stream_relay.playback import Playback, Segment
 from stream_relay.recording import CallRecorder
 from stream_relay.speech.endpointer import Endpointer, SpeechEnded, SpeechStarted
@@ -65,6 +66,7 @@ class CallSession:
         self._barge_in = BargeInPolicy.from_phrases(settings.barge_in_min_speech_ms, settings.backchannel_max_ms,
                                                     settings.backchannel_phrases)
         self.recorder = CallRecorder()
+        self.lag = FrameLag()
         self.playback = Playback(send_media=self._send_media,
                                  send_mark=lambda name: send(twilio_wire.mark_message(self.stream_sid, name)),
                                  lead_s=settings.playback_lead_ms / 1000)
@@ -90,6 +92,7 @@ class CallSession:
             language=self.language, sent_at_ms=now_ms()))
 
     async def on_media(self, frame: twilio_wire.Media) -> None:
+        self.lag.frame((self.playback.clock() - self._t0) * 1000, frame.timestamp_ms)
         self.recorder.caller_frame(frame.audio)
         self._stt.feed(frame.audio)
         for event in self._endpointer.process(frame.audio, final_ready=self._stt.final_ready()):
@@ -284,7 +287,8 @@ class CallSession:
         self._publish(CallEnded(call_id=self.call_id, turn_seq=self._seq + 1, ended_by=ended_by,
                                 reason=reason, relay_instance=self._settings.relay_instance,
                                 sent_at_ms=now_ms()))
-        fields = {"status": "completed", "ended_by": ended_by, "end_reason": reason, "ended_at_ms": now_ms()}
+        fields = {"status": "completed", "ended_by": ended_by, "end_reason": reason, "ended_at_ms": now_ms(),
+                  **self.lag.summary()}
         if self._services.recordings is not None:
             fields["recording_uri"] = await self._services.recordings.store(self.call_id, self.recorder)
         await self._services.calls.update_call(self.call_id, fields)

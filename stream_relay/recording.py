@@ -62,4 +62,4 @@ class RecordingArchive:
 
         caller, bot = recorder.tracks()
         data = stereo_wav(caller, bot, mulaw.SAMPLE_RATE)
-        return await asyncio.to_thread(self._store.put, f"recordings/{call_id}.wav", data, "audio/wav")
+        return await asyncio.to_thread(self._store.put, f"{call_id}.wav", data, "audio/wav")

@@ -100,7 +100,7 @@ def test_the_call_is_recorded_in_stereo(report, local_stack):
     from stream_relay.speech.wav import parse_wav
 
     assert report["recording_uri"]
-    wav = parse_wav(Path(local_stack.recordings_dir, "recordings", f"{report['call_sid']}.wav").read_bytes())
+    wav = parse_wav(Path(local_stack.recordings_dir, f"{report['call_sid']}.wav").read_bytes())
     assert (wav.channels, wav.sample_rate) == (2, 8000)
     assert len(wav.frames) / 4 / 8000 > 5  # seconds of audio, both directions
 
