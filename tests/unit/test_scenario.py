@@ -22,4 +22,4 @@ def test_rejects_malformed_steps(steps):
 def test_the_shipped_demo_scenario_is_valid_and_has_at_least_three_turns():
     demo = sc.load(DEMO_SCENARIO)
     assert len(demo.spoken) >= 3
-    assert isinstance(demo.steps[-1], sc.Hangup)
+    assert isinstance(demo.steps[-1], (sc.Hangup, sc.WaitHangup))
