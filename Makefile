@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint fmt clean
+.PHONY: install demo test bench lint clean
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ demo: install
 test: install
 	$(BIN)/ruff check callbot stream_relay functions devtools tests
 	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python -m bench.endpointing
+	$(BIN)/python -m bench.relay_capacity
 
 lint: install
 	$(BIN)/ruff check callbot stream_relay functions devtools tests
