@@ -9,22 +9,23 @@ generator (`_audio`). A worker thread per call opens streams, reads the response
 and final results under the same lock. `transcribe()` waits on the event loop for an
 `asyncio.Event` that the worker sets with `call_soon_threadsafe`.
 
-Restarts. Google ends a stream after about five minutes (v1 fails it with OUT_OF_RANGE, "Exceeded
-maximum allowed stream duration of 305 seconds"). The adapter half-closes its stream and opens a new
-one once the stream is `restart_after_s` old and no utterance is in progress (from
-`utterance_started()` until `transcribe()` returns). If an utterance is in progress then, the
-restart happens as soon as it ends, and in any case at `max_stream_s`, below Google's limit. After a
-half-close Google still returns the results for the audio it already has. Audio fed during the
-switch waits in the buffer and goes to the new stream. Before that audio, the new stream gets the
-last `replay_ms` of audio sent on the old one, so that a word the caller began just before the
-switch, before the endpointer noticed speech, reaches the new stream whole. The cost is that the
-replayed tail may be recognized twice. Between utterances the tail is usually silence, and results
-that arrive outside an utterance are dropped at the next `utterance_started()`.
+Restarts. Google ends a stream after about five minutes (v1 fails it with OUT_OF_RANGE "Exceeded
+maximum allowed stream duration of 305 seconds", v2 with ABORTED "Max duration of 5 minutes reached
+for stream"). The adapter half-closes its stream and opens a new one once the stream is
+`restart_after_s` old and no utterance is in progress (from `utterance_started()` until
+`transcribe()` returns). If an utterance is in progress then, the restart happens as soon as it
+ends, and in any case at `max_stream_s`, below Google's limit. After a half-close Google still
+returns the results for the audio it already has. Audio fed during the switch waits in the buffer
+and goes to the new stream. Before that audio, the new stream gets the last `replay_ms` of audio
+sent on the old one, so that a word the caller began just before the switch, before the endpointer
+noticed speech, reaches the new stream whole. The cost is that the replayed tail may be recognized
+twice. Between utterances the tail is usually silence, and results that arrive outside an utterance
+are dropped at the next `utterance_started()`.
 
 Errors. A stream that fails with a retryable status (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL,
-OUT_OF_RANGE, RESOURCE_EXHAUSTED, ...) is logged with the call id and reopened after an exponential
-backoff (replaying the tail as above), and the call carries on. After `max_attempts` consecutive
-failures the adapter gives up. A permanent status (INVALID_ARGUMENT, PERMISSION_DENIED,
+OUT_OF_RANGE, ABORTED, RESOURCE_EXHAUSTED, ...) is logged with the call id and reopened after an
+exponential backoff (replaying the tail as above), and the call carries on. After `max_attempts`
+consecutive failures the adapter gives up. A permanent status (INVALID_ARGUMENT, PERMISSION_DENIED,
 UNAUTHENTICATED, ...) is not retried, except that an INVALID_ARGUMENT is tried once more without the
 phrase hints, because a model or language that rejects adaptation should cost the call its hints and
 not its transcripts. Once the adapter gives up, the error is logged, audio is dropped and
@@ -53,14 +54,14 @@ log = logging.getLogger(__name__)
 BYTES_PER_SECOND = mulaw.SAMPLE_RATE  # mu-law: one byte per sample
 MAX_CHUNK_BYTES = 3200  # 400 ms per request, well below v2's 15 KB limit on `audio`
 POLL_S = 0.05  # how often an idle request generator checks whether its stream should end
-MAX_STREAM_S = 290.0  # restart at the latest here: Google ends a stream at about 305 s
+MAX_STREAM_S = 290.0  # restart at the latest here: Google ends a stream at 300 s (v2) or 305 s (v1)
 HEALTHY_STREAM_S = 10.0  # a stream that lived this long resets the count of consecutive failures
 # v1: an enhanced variant exists only for these models, per the "enhanced models" page.
 V1_ENHANCED_MODELS = frozenset({"phone_call", "video"})
 # v2 models sent inline phrase hints (`adaptation`). Unknown models get none rather than a stream that
 # fails with INVALID_ARGUMENT. Google lists speech adaptation for chirp_3 since its GA (release
 # notes, 2025-10-13), and previews of the model did not have it: if a region rejects it, the
-# INVALID_ARGUMENT fallback described above drops the hints.
+# INVALID_ARGUMENT fallback (see the module docstring) drops the hints.
 V2_MODELS_WITH_ADAPTATION = frozenset({"telephony", "telephony_short", "long", "short", "chirp_2", "chirp_3"})
 PERMANENT_STATUS = frozenset(
     {"INVALID_ARGUMENT", "PERMISSION_DENIED", "UNAUTHENTICATED", "NOT_FOUND", "FAILED_PRECONDITION",
@@ -464,7 +465,8 @@ def speech_client(settings: RelaySettings) -> Any:
     from google.api_core.client_options import ClientOptions
 
     location = settings.google_stt_location
-    options = None if location == "global" else ClientOptions(api_endpoint=f"{location}-speech.googleapis.com")
+    endpoint = None if location == "global" else f"{location}-speech.googleapis.com"
+    options = ClientOptions(api_endpoint=endpoint) if endpoint else None
     if settings.google_stt_api == "v1":
         from google.cloud import speech
 
@@ -474,7 +476,8 @@ def speech_client(settings: RelaySettings) -> Any:
     return speech_v2.SpeechClient(client_options=options)
 
 
-def google_stt_factory(settings: RelaySettings, client: Any = None, **engine_options: Any) -> SpeechToTextFactory:
+def google_stt_factory(
+        settings: RelaySettings, client: Any = None, **engine_options: Any) -> SpeechToTextFactory:
     """Checks the settings, builds one SpeechClient (its gRPC channel is shared by all calls) unless
     one is given, and returns the per-call factory. `engine_options` are GoogleSpeechToText's keyword
     options (clock, final_timeout_s, max_stream_s, backoff, ...)."""
