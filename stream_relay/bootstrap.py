@@ -89,7 +89,6 @@ def make_cached_tts(settings: RelaySettings) -> TextToSpeech:
     if not settings.audio_cache_uri:
         return tts
     from callbot.blobs import open_blob_store
-
     from stream_relay.audio_cache import AudioCache, CachedTextToSpeech
 
     cache = AudioCache.load(open_blob_store(settings.audio_cache_uri), tts.voice_id, settings.languages)
