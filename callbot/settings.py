@@ -68,6 +68,9 @@ class RelaySettings(CommonSettings):
     google_stt_model: str = Field(default="telephony", description="v1: telephony; v2: chirp_3, telephony")
     google_stt_location: str = "global"
     stt_stream_restart_s: float = Field(default=270.0, gt=0, description="restart before Google's ~5 min limit")
+    stt_max_stream_s: float = Field(default=290.0, gt=0, description="restart even mid-utterance at this age")
+    google_stt_endpoint: str = Field(
+        default="", description="host:port of a local fake Speech service (insecure, no credentials); tests only")
     whisper_model_dir: str = Field(default="", description="CTranslate2 Whisper model; empty: the bundled tiny.en")
     whisper_threads: int = Field(default=1, ge=1)
     google_tts_voices: dict[str, str] = {"en-US": "en-US-Neural2-F", "fr-FR": "fr-FR-Neural2-A"}
