@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from callbot.settings import RelaySettings
+from callbot.settings import Environment, RelaySettings
 from stream_relay import mulaw
 from stream_relay.speech.stt import SpeechToText, SpeechToTextFactory, Transcript
 
@@ -461,7 +461,12 @@ class GoogleSpeechToText:
 
 
 def speech_client(settings: RelaySettings) -> Any:
-    """A SpeechClient for the configured API version; regional locations use their own endpoint."""
+    """A SpeechClient for the configured API version; regional locations use their own endpoint.
+
+    With `google_stt_endpoint` set (local tests only), the client talks to a fake Speech service on
+    that host:port over an insecure channel with anonymous credentials."""
+    if settings.google_stt_endpoint:
+        return _local_speech_client(settings.google_stt_api, settings.google_stt_endpoint)
     from google.api_core.client_options import ClientOptions
 
     location = settings.google_stt_location
@@ -476,11 +481,25 @@ def speech_client(settings: RelaySettings) -> Any:
     return speech_v2.SpeechClient(client_options=options)
 
 
+def _local_speech_client(api: str, endpoint: str) -> Any:
+    import grpc
+    from google.auth.credentials import AnonymousCredentials
+
+    if api == "v1":
+        from google.cloud import speech
+        from google.cloud.speech_v1.services.speech.transports import SpeechGrpcTransport as transport_type
+    else:
+        from google.cloud import speech_v2 as speech
+        from google.cloud.speech_v2.services.speech.transports import SpeechGrpcTransport as transport_type
+    transport = transport_type(credentials=AnonymousCredentials(), channel=grpc.insecure_channel(endpoint))
+    return speech.SpeechClient(transport=transport)
+
+
 def google_stt_factory(
         settings: RelaySettings, client: Any = None, **engine_options: Any) -> SpeechToTextFactory:
     """Checks the settings, builds one SpeechClient (its gRPC channel is shared by all calls) unless
     one is given, and returns the per-call factory. `engine_options` are GoogleSpeechToText's keyword
-    options (clock, final_timeout_s, max_stream_s, backoff, ...)."""
+    options (clock, final_timeout_s, backoff, ...); `max_stream_s` defaults to `stt_max_stream_s`."""
     api, model, location = settings.google_stt_api, settings.google_stt_model, settings.google_stt_location
     if api == "v1" and model.startswith("chirp"):
         raise ValueError(f"google_stt_model {model!r} needs google_stt_api v2")
@@ -490,9 +509,14 @@ def google_stt_factory(
         log.warning("chirp_3 is served in regional locations (us, eu, ...), not global")
     if api == "v2" and settings.stt_phrase_hints and model not in V2_MODELS_WITH_ADAPTATION:
         log.warning("phrase hints are not sent to model %s", model)
-    max_stream_s = engine_options.get("max_stream_s", MAX_STREAM_S)
+    if settings.google_stt_endpoint and settings.environment is not Environment.DEV:
+        raise ValueError("google_stt_endpoint points at a local fake Speech service: dev only")
+    if not settings.google_stt_endpoint and settings.stt_max_stream_s > MAX_STREAM_S:
+        raise ValueError(f"stt_max_stream_s must be at most {MAX_STREAM_S} s: Google ends streams at 300 s")
+    engine_options.setdefault("max_stream_s", settings.stt_max_stream_s)
+    max_stream_s = engine_options["max_stream_s"]
     if settings.stt_stream_restart_s >= max_stream_s:
-        raise ValueError(f"stt_stream_restart_s must be below {max_stream_s} s, Google's stream limit")
+        raise ValueError(f"stt_stream_restart_s must be below stt_max_stream_s ({max_stream_s} s)")
     client = client if client is not None else speech_client(settings)
     phrases = tuple(settings.stt_phrase_hints)
     recognizer = f"projects/{settings.project_id}/locations/{location}/recognizers/_"

@@ -13,7 +13,6 @@ import asyncio
 import logging
 import os
 import threading
-from concurrent import futures
 from dataclasses import dataclass, field
 
 import grpc
@@ -24,6 +23,7 @@ from google.cloud.speech_v1.services.speech.transports import SpeechGrpcTranspor
 from google.cloud.speech_v2.services.speech.transports import SpeechGrpcTransport as V2Transport
 
 from callbot.settings import RelaySettings
+from devtools.fake_speech import recognition_response, start_server
 from stream_relay.speech.google_stt import GoogleSpeechToText, google_stt_factory
 from stream_relay.speech.stt import Transcript
 
@@ -31,8 +31,6 @@ FRAME = 160
 FRAMES_PER_S = 50
 REPLAY_FRAMES = 15  # the adapter's default 300 ms tail
 HINTS = ("demo", "pricing", "Salesforce")
-SERVICES = {"v1": ("google.cloud.speech.v1.Speech", speech_v1),
-            "v2": ("google.cloud.speech.v2.Speech", speech_v2)}
 
 
 def frame(index: int, word: str = "") -> bytes:
@@ -59,7 +57,6 @@ class FakeSpeech:
 
     def __init__(self, api: str, *, finals: bool = True, final_after: int = 5, fail=None) -> None:
         self.api = api
-        self.types = SERVICES[api][1]
         self.finals = finals
         self.final_after = final_after
         self.fail = fail
@@ -72,10 +69,7 @@ class FakeSpeech:
         return -1
 
     def _response(self, text: str, is_final: bool):
-        confidence = 0.9 if is_final else 0.0  # Google reports confidence on final results only
-        alternative = self.types.SpeechRecognitionAlternative(transcript=text, confidence=confidence)
-        result = self.types.StreamingRecognitionResult(alternatives=[alternative], is_final=is_final)
-        return self.types.StreamingRecognizeResponse(results=[result])
+        return recognition_response(self.api, text, is_final)
 
     def _check(self, number: int, stream: FakeStream, context) -> None:
         status = self.fail(number, stream) if self.fail else None
@@ -185,17 +179,7 @@ def servers():
     started = []
 
     def start(fake: FakeSpeech):
-        service, types = SERVICES[fake.api]
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        handler = grpc.stream_stream_rpc_method_handler(
-            fake.streaming_recognize,
-            request_deserializer=types.StreamingRecognizeRequest.deserialize,
-            response_serializer=types.StreamingRecognizeResponse.serialize,
-        )
-        server.add_generic_rpc_handlers(
-            (grpc.method_handlers_generic_handler(service, {"StreamingRecognize": handler}),))
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
+        server, port = start_server(lambda api: fake.streaming_recognize, (fake.api,), workers=4)
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         transport_type = V1Transport if fake.api == "v1" else V2Transport
         transport = transport_type(credentials=AnonymousCredentials(), channel=channel)

@@ -1,0 +1,102 @@
+"""The benchmarks' pure parts: statistics, ground truth, endpointing judgement, pacing, /proc parsing.
+No espeak-ng, no stack: the benchmarks themselves are run with `make bench`."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import proc_stats
+from bench.call_metrics import build_scenario, pacing, split_segments
+from bench.endpointing import ReplayVad, endpoint, judge, stt_finals
+from bench.endpointing_report import smallest_silence
+from bench.stats import percentile, table
+from bench.utterances import LEAD_MS, build
+from devtools.simcall import scenario as sc
+from stream_relay import mulaw
+from stream_relay.speech.endpointer import EnergyVad
+from stream_relay.speech.synthetic_voice import synthesize_mulaw
+
+
+def test_percentile_is_nearest_rank():
+    assert percentile([], 50) is None
+    assert percentile([3, 1, 2], 50) == 2
+    assert percentile(range(1, 101), 99) == 99
+    assert percentile([5], 99) == 5
+
+
+def test_table_aligns_columns():
+    lines = table(["vad", "p95"], [["webrtc-2", 620], ["energy-45", None]]).splitlines()
+    assert lines[0].startswith("vad") and lines[2].endswith("620") and lines[3].endswith("-")
+
+
+def utterance(text: str = "Do you integrate with Salesforce?"):
+    return build("test/sentence/00", "en-US", "sentence", text, "tone", synthesize_mulaw(text))
+
+
+def test_ground_truth_from_the_padded_audio():
+    u = utterance()
+    speech_ms = mulaw.duration_ms(synthesize_mulaw("Do you integrate with Salesforce?"))
+    assert u.true_start_ms == LEAD_MS
+    assert abs(u.true_end_ms - (LEAD_MS + speech_ms)) <= 20
+    assert u.longest_pause_ms < 100
+    assert not u.several_sentences and build("k", "en-US", "sentence", "Yes. Next Tuesday works.", "tone",
+                                             synthesize_mulaw("Yes.")).several_sentences
+
+
+def test_energy_endpointing_delay_is_the_silence_threshold():
+    u = utterance()
+    frames = list(mulaw.frames(u.clean))
+    vad = EnergyVad(-45.0)
+    decisions = [vad.is_speech(mulaw.decode(f)) for f in frames]
+    outcome = judge(u, endpoint(frames, decisions, min_speech_ms=60, silence_ms=500))
+    assert not outcome.missed and not outcome.premature and not outcome.false_start and outcome.ended == 1
+    assert 480 <= outcome.delay_ms <= 520
+
+
+def test_a_final_result_closes_the_turn_sooner():
+    u = utterance()
+    frames = list(mulaw.frames(u.clean))
+    decisions = [EnergyVad(-45.0).is_speech(mulaw.decode(f)) for f in frames]
+    finals = stt_finals(u, 150, at_pauses=False)
+    assert not any(finals[: u.true_end_ms // 20]) and finals[(u.true_end_ms + 160) // 20]
+    outcome = judge(u, endpoint(frames, decisions, 60, 500, after_final_ms=200, finals=finals))
+    assert outcome.delay_ms is not None and outcome.delay_ms < 300
+
+
+def test_replay_vad_replays_in_order():
+    vad = ReplayVad([True, False])
+    assert vad.is_speech(None) is True and vad.is_speech(None) is False
+
+
+def test_smallest_silence_reads_the_split_utterances():
+    details = [{"path": "silence", "vad": "v", "silence_ms": 300, "premature": True, "longest_pause_ms": 340},
+               {"path": "silence", "vad": "v", "silence_ms": 400, "premature": True, "longest_pause_ms": 600}]
+    result = {"silence": [{"silence_ms": 300}, {"silence_ms": 400}], "details": details}
+    assert smallest_silence(result, "v", 500) == 400
+    assert smallest_silence(result, "v", 300) == 300
+
+
+def test_scenario_is_a_loop_of_turns_ending_in_a_hangup():
+    scenario = build_scenario(30, offset=3)
+    assert isinstance(scenario.steps[0], sc.WaitBot) and isinstance(scenario.steps[-1], sc.Hangup)
+    says = [s for s in scenario.steps if isinstance(s, sc.Say)]
+    assert 2 <= len(says) <= 6 and scenario.spoken == [s.text for s in says]
+    assert len(build_scenario(120).spoken) > len(says)
+
+
+def test_pacing_counts_jitter_and_underruns():
+    steady = [i * 0.02 for i in range(50)]
+    assert pacing([(steady, [0.0])], lead_frames=0)["jitter_p99_ms"] == pytest.approx(0.0, abs=1e-6)
+    late = steady[:20] + [t + 0.05 for t in steady[20:]]
+    figures = pacing([(late, [0.0])], lead_frames=0)
+    assert figures["underruns"] == 1 and figures["underrun_ms"] == pytest.approx(50.0, abs=0.5)
+    assert split_segments([0.0, 0.02, 5.0, 5.02], [0.0, 5.0]) == [[0.0, 0.02], [5.0, 5.02]]
+
+
+def test_proc_stat_parsing_survives_odd_command_names():
+    fields = ["S", "1", "4242", "4242"] + ["0"] * 7 + ["250", "50"] + ["0"] * 4 + ["7"] + ["0"] * 30
+    stat = proc_stats.parse_stat("4243 (py (thon) x) " + " ".join(fields))
+    assert stat.pid == 4243 and stat.pgrp == 4242 and stat.threads == 7
+    assert stat.cpu_s == pytest.approx(300 / proc_stats.TICKS_PER_S)
+    busy, total = proc_stats.parse_machine("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4")
+    assert busy == pytest.approx(150 / proc_stats.TICKS_PER_S) and total == pytest.approx(1000 / proc_stats.TICKS_PER_S)
