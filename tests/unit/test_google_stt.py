@@ -472,3 +472,8 @@ def test_the_factory_refuses_settings_google_cannot_serve(servers):
         google_stt_factory(RelaySettings(stt_stream_restart_s=300.0), client)
     with pytest.raises(ValueError, match="v1"):
         google_stt_factory(RelaySettings(google_stt_location="us-central1"), client)
+    with pytest.raises(ValueError, match="at most"):
+        google_stt_factory(RelaySettings(stt_max_stream_s=400.0), client)
+    with pytest.raises(ValueError, match="dev only"):
+        google_stt_factory(RelaySettings(environment="prod", twilio_auth_token="t",
+                                         google_stt_endpoint="127.0.0.1:1"), client)
