@@ -91,4 +91,8 @@ async def status(request: Request) -> Response:
             fields["duration_s"] = int(form["CallDuration"])
         await services.calls.update_call(call_id, fields)
         log.info("call status %s", call_status)
+        session = request.app.state.registry.sessions.get(call_id)
+        if session is not None and call_status in ENDED_STATUSES:
+            # Twilio says the call is over but the stream never sent `stop`: close it out here
+            await session.close("caller", f"Twilio reported the call {call_status}")
     return Response(status_code=204)

@@ -193,3 +193,15 @@ def test_bot_ending_the_call_closes_the_stream_after_the_goodbye_played(client, 
 
 def test_health_endpoint(client):
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_a_status_callback_closes_a_call_whose_stream_never_stopped(client, services):
+    with open_stream(client, services) as ws:
+        start(ws, services, [])
+        params = {**CALL, "CallSid": "CA200", "CallStatus": "completed"}
+        client.post("/twilio/status", data=params,
+                    headers={"X-Twilio-Signature": sign(services, f"{BASE}/twilio/status", params)})
+        [ended] = services.publisher.of_type(CallEnded)
+        assert ended.ended_by == "caller" and "completed" in ended.reason
+        ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
+    assert len(services.publisher.of_type(CallEnded)) == 1  # the late stop changes nothing
