@@ -87,6 +87,7 @@ def test_scenario_is_a_loop_of_turns_ending_in_a_hangup():
 def test_pacing_counts_jitter_and_underruns():
     steady = [i * 0.02 for i in range(50)]
     assert pacing([(steady, [0.0])], lead_frames=0)["jitter_p99_ms"] == pytest.approx(0.0, abs=1e-6)
+    assert pacing([(steady, [0.0, steady[25]])], lead_frames=0)["underruns"] == 0  # buffer carries over
     late = steady[:20] + [t + 0.05 for t in steady[20:]]
     figures = pacing([(late, [0.0])], lead_frames=0)
     assert figures["underruns"] == 1 and figures["underrun_ms"] == pytest.approx(50.0, abs=0.5)
