@@ -21,7 +21,7 @@ demo: install
 	$(BIN)/callbot demo
 
 test: install
-	$(BIN)/ruff check callbot stream_relay functions devtools tests
+	$(BIN)/ruff check callbot stream_relay functions devtools tests bench
 	$(BIN)/pytest -q
 
 bench: install
@@ -29,7 +29,7 @@ bench: install
 	$(BIN)/python -m bench.relay_capacity
 
 lint: install
-	$(BIN)/ruff check callbot stream_relay functions devtools tests
+	$(BIN)/ruff check callbot stream_relay functions devtools tests bench
 	terraform fmt -check -recursive terraform
 
 clean:

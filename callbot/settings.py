@@ -82,9 +82,12 @@ class RelaySettings(CommonSettings):
     vad_aggressiveness: int = Field(default=2, ge=0, le=3, description="webrtcvad mode")
     vad_energy_dbfs: float = Field(default=-45.0, description="energy VAD: frames louder than this are speech")
     vad_min_speech_ms: int = Field(default=60, ge=20, description="speech this long opens an utterance")
-    endpoint_silence_ms: int = Field(default=500, ge=100, description="silence this long closes it")
+    endpoint_silence_ms: int = Field(
+        default=450, ge=100, description="silence this long closes it; 450 ms is the smallest that kept every "
+        "pause of up to 500 ms inside the turn in bench/endpointing.py (webrtc 2, p95 delay 580 ms)")
     endpoint_silence_after_final_ms: int = Field(
-        default=200, ge=40, description="shorter silence that closes it once the STT has a final result")
+        default=200, ge=40, description="shorter silence that closes it once the STT has a final result; "
+        "bench/endpointing.py: 150 ms is the least that cuts no sentence, 200 ms halves the cuts between sentences")
     barge_in_min_speech_ms: int = Field(default=200, ge=20, description="caller speech that may cut the bot off")
     backchannel_max_ms: int = Field(
         default=700, ge=100, description="speech longer than this interrupts even without a transcript")

@@ -2,39 +2,42 @@
 whether one relay process keeps up with its calls.
 
 Twilio stamps each inbound frame with its stream time. Lag is the time the frame was handled minus
-its stamp, relative to the smallest such difference seen in the call (network and start-up offsets
-cancel out). Kept as a 1 ms histogram, so memory stays flat however long the call.
+its stamp, relative to the smallest such difference seen in the whole call (network and start-up
+offsets cancel out). Offsets are kept in a 1 ms histogram around the first frame's offset, so
+memory stays flat however long the call, and a later, smaller offset re-bases every frame.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-MAX_MS = 2000
+BELOW_MS = 1000  # how far below the first frame's offset a later offset may be recorded
+ABOVE_MS = 2000  # lags past this are counted at this value
 
 
 class FrameLag:
     def __init__(self) -> None:
-        self._histogram = np.zeros(MAX_MS + 1, dtype=np.int64)
-        self._offsets: list[float] = []
-        self._base: float | None = None
+        self._histogram = np.zeros(BELOW_MS + ABOVE_MS + 1, dtype=np.int64)
+        self._first: float | None = None
 
     def frame(self, handled_ms: float, stamp_ms: int) -> None:
         offset = handled_ms - stamp_ms
-        if self._base is None or offset < self._base:
-            self._base = offset
-        self._histogram[min(int(offset - self._base), MAX_MS)] += 1
+        if self._first is None:
+            self._first = offset
+        index = round(offset - self._first) + BELOW_MS
+        self._histogram[min(max(index, 0), len(self._histogram) - 1)] += 1
 
     @property
     def frames(self) -> int:
         return int(self._histogram.sum())
 
     def percentile(self, q: float) -> int | None:
-        """The q-th percentile of lag in ms (an upper bound: lag only grows from the baseline)."""
+        """The q-th percentile of lag in ms."""
         total = self.frames
         if total == 0:
             return None
-        return int(np.searchsorted(np.cumsum(self._histogram), q / 100 * total))
+        base = int(np.flatnonzero(self._histogram)[0])
+        return int(np.searchsorted(np.cumsum(self._histogram), q / 100 * total)) - base
 
     def summary(self) -> dict[str, int | None]:
         return {"inbound_frames": self.frames, "inbound_lag_p50_ms": self.percentile(50),

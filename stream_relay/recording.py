@@ -60,6 +60,8 @@ class RecordingArchive:
 
         from stream_relay.speech.wav import stereo_wav
 
-        caller, bot = recorder.tracks()
-        data = stereo_wav(caller, bot, mulaw.SAMPLE_RATE)
-        return await asyncio.to_thread(self._store.put, f"{call_id}.wav", data, "audio/wav")
+        def encode_and_put() -> str:  # ~0.4 s for a 30-minute call: never on the event loop
+            caller, bot = recorder.tracks()
+            return self._store.put(f"{call_id}.wav", stereo_wav(caller, bot, mulaw.SAMPLE_RATE), "audio/wav")
+
+        return await asyncio.to_thread(encode_and_put)

@@ -68,6 +68,7 @@ class SimulatedCall:
         self.calls = calls
         self.voice = voice
         self._sequence = 0
+        self.phone: PhoneLine | None = None  # the line as the caller heard it, once the call is over
         self.call_sid = "CA" + secrets.token_hex(16)
         self.account_sid = "AC" + secrets.token_hex(16)
         self.stream_sid = "MZ" + secrets.token_hex(16)
@@ -92,7 +93,7 @@ class SimulatedCall:
         async with httpx.AsyncClient(timeout=10) as client:
             twiml = (await self._post(client, f"{base}/twilio/voice", params)).text
             stream_url, stream_params, action_url = _parse_twiml(twiml)
-            phone = await self._stream(stream_url, stream_params)
+            phone = self.phone = await self._stream(stream_url, stream_params)
             if action_url:
                 await self._post(client, action_url, {**params, "CallStatus": "in-progress"})
             await self._post(client, f"{base}/twilio/status", {**params, "CallStatus": "completed",

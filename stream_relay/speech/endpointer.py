@@ -90,6 +90,7 @@ class Endpointer:
         silence_ms: int = 500,
         pre_roll_ms: int = 200,
         silence_after_final_ms: int | None = None,
+        ignore_first_ms: int = 100,
     ) -> None:
         if min_speech_ms <= 0 or silence_ms <= 0 or pre_roll_ms < 0:
             raise ValueError(
@@ -99,6 +100,8 @@ class Endpointer:
         self._vad = vad
         self._min_speech_frames = _frames_for(min_speech_ms)
         self._silence_frames = _frames_for(silence_ms)
+        # a fresh webrtcvad calls the first 80-100 ms of any noisy line speech (bench/endpointing.py)
+        self._ignore_first_ms = ignore_first_ms
         self._silence_after_final_frames = min(self._silence_frames, _frames_for(silence_after_final_ms or silence_ms))
         self._pre_roll_frames = _frames_for(pre_roll_ms)
         self._frames_seen = 0
@@ -151,7 +154,7 @@ class Endpointer:
         start_ms = self.stream_ms
         self._frames_seen += 1
         self._recent.append(frame)
-        speech = self._vad.is_speech(mulaw.decode(frame))
+        speech = self._vad.is_speech(mulaw.decode(frame)) and start_ms >= self._ignore_first_ms
         if self._utterance is None:
             return self._while_quiet(speech, start_ms)
         self._utterance.append(frame)

@@ -118,10 +118,16 @@ def test_two_utterances_separated_by_a_second_of_silence() -> None:
 
 def test_speech_from_the_first_frame() -> None:
     voice = synthesize_mulaw("Hello?")
-    reported = feed(endpointer(), voice + mulaw.silence(600))
+    reported = feed(Endpointer(EnergyVad(), ignore_first_ms=0), voice + mulaw.silence(600))
     started, ended = (e for _, e in reported)
     assert started == SpeechStarted(at_ms=0)
     assert isinstance(ended, SpeechEnded) and ended.audio == voice[: ended.at_ms * 8]
+
+
+def test_the_first_100_ms_of_the_line_are_not_taken_for_speech_by_default() -> None:
+    voice = synthesize_mulaw("Hello?")
+    started, _ = (e for _, e in feed(endpointer(), voice + mulaw.silence(600)))
+    assert started == SpeechStarted(at_ms=100)
 
 
 def test_reset_drops_the_utterance_but_keeps_stream_time() -> None:
@@ -171,3 +177,15 @@ def test_speech_ms_counts_speech_not_the_silence_after_it():
         endpointer.process(frame)
     assert endpointer.in_speech
     assert endpointer.speech_ms <= mulaw.duration_ms(synthesize_mulaw("Okay.")) + 20
+
+
+def test_noise_at_the_very_start_of_the_line_does_not_open_an_utterance():
+    from stream_relay.speech.endpointer import WebRtcVad
+
+    rng = np.random.default_rng(7)
+    noise = (rng.standard_normal(8000) * 32768 * 10 ** (-50 / 20)).astype(np.int16)
+    endpointer = Endpointer(WebRtcVad(2))
+    events = []
+    for frame in mulaw.frames(mulaw.encode(noise)):
+        events += endpointer.process(frame)
+    assert not any(isinstance(e, SpeechStarted) for e in events)

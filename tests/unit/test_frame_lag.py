@@ -12,3 +12,12 @@ def test_lag_is_measured_from_the_best_offset_seen():
 
 def test_no_frames_no_figures():
     assert FrameLag().summary() == {"inbound_frames": 0, "inbound_lag_p50_ms": None, "inbound_lag_p99_ms": None}
+
+
+def test_a_later_smaller_offset_rebases_frames_already_counted():
+    lag = FrameLag()
+    lag.frame(handled_ms=1050, stamp_ms=0)  # first frame handled 50 ms late
+    for n in range(1, 100):
+        lag.frame(handled_ms=1000 + 20 * n, stamp_ms=20 * n)
+    assert lag.percentile(50) == 0
+    assert lag.percentile(100) == 50
