@@ -11,6 +11,7 @@ from callbot import logs
 from callbot.settings import RelaySettings
 from stream_relay import media_stream, webhooks
 from stream_relay.bootstrap import RelayServices, build_services
+from stream_relay.loop_lag import LoopLag
 from stream_relay.replies import CallRegistry
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,9 @@ def create_app(services: RelayServices | None = None) -> FastAPI:
             settings = RelaySettings()
             logs.configure(settings.log_level)
             services = build_services(settings)
-        registry = CallRegistry()
-        app.state.services, app.state.registry = services, registry
+        registry, loop_lag = CallRegistry(), LoopLag()
+        app.state.services, app.state.registry, app.state.loop_lag = services, registry, loop_lag
+        loop_lag.start()
         warm_up = getattr(services.stt_factory, "warm_up", None)
         if warm_up is not None:
             await warm_up()  # load the local STT model before the first call, not during it
@@ -37,6 +39,7 @@ def create_app(services: RelayServices | None = None) -> FastAPI:
             for session in list(registry.sessions.values()):
                 await session.close("error", "relay shutting down")
             await services.replies.stop()
+            await loop_lag.stop()
 
     app = FastAPI(title="callbot stream relay", lifespan=lifespan)
     app.include_router(webhooks.router)
@@ -45,6 +48,6 @@ def create_app(services: RelayServices | None = None) -> FastAPI:
     @app.get("/healthz")
     async def healthz() -> dict[str, object]:
         return {"status": "ok", "relay_instance": app.state.services.settings.relay_instance,
-                "calls": len(app.state.registry.sessions)}
+                "calls": len(app.state.registry.sessions), "loop_lag_p99_ms": app.state.loop_lag.p99_ms()}
 
     return app

@@ -192,7 +192,10 @@ def test_bot_ending_the_call_closes_the_stream_after_the_goodbye_played(client, 
 
 
 def test_health_endpoint(client):
-    assert client.get("/healthz").json()["status"] == "ok"
+    time.sleep(0.1)
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["calls"] == 0
+    assert health["loop_lag_p99_ms"] is not None
 
 
 def test_a_status_callback_closes_a_call_whose_stream_never_stopped(client, services):
