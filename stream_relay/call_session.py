@@ -122,6 +122,8 @@ class CallSession:
                 log.info("utterance ignored: %s", "backchannel" if text else "no transcript",
                          extra={"call_id": self.call_id})
                 self.playback.set_hold(False)
+                if self.playback.idle:
+                    self._timers.bot_finished()  # nothing to answer: count the silence again
                 return
             self._seq += 1
             timing = TurnTiming(self._seq, speech_ended_ms, endpointed_ms, transcribed_ms=now_ms())

@@ -158,3 +158,16 @@ def test_a_failed_synthesis_is_skipped_and_the_caller_hears_an_apology():
         mark = read_until(ws, twilio_wire.PlayMark)[-1]
         assert mark.name == "sys-apology.0.end"
         ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
+
+
+def test_noise_without_words_does_not_stop_the_silence_timer_for_good():
+    services = fake_services(silence_reprompt_s=0.3, silence_hangup_s=5)
+    with TestClient(create_app(services)) as client, open_stream(client, services) as ws:
+        start(ws, services, [])  # the STT hears no words in anything
+        services.replies.deliver(reply("Hello.", is_last=True))
+        first = read_until(ws, twilio_wire.PlayMark)[-1]
+        speak(ws, "cough", silence_ms=0)  # speech the STT makes nothing of, before the mark is echoed
+        ws.send_text(twilio_wire.mark_echo_message("MZ1", first.name, 1))
+        speak(ws, "", silence_ms=500)
+        assert read_until(ws, twilio_wire.PlayMark)[-1].name == "sys-reprompt.0.end"
+        ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
