@@ -290,7 +290,8 @@ class CallSession:
                                 reason=reason, relay_instance=self._settings.relay_instance,
                                 sent_at_ms=now_ms()))
         fields = {"status": "completed", "ended_by": ended_by, "end_reason": reason, "ended_at_ms": now_ms(),
-                  **self.lag.summary()}
+                  **self.lag.summary(), "outbound_underruns": self.playback.underruns,
+                  "outbound_underrun_ms": round(self.playback.underrun_s * 1000)}
         if self._services.recordings is not None:
             fields["recording_uri"] = await self._services.recordings.store(self.call_id, self.recorder)
         await self._services.calls.update_call(self.call_id, fields)

@@ -73,6 +73,8 @@ class Playback:
     last_turn: int = -1  # the turn of the latest segment that started playing
     play_clock: float = 0.0  # when the audio sent so far will have finished playing
     hold: bool = False  # the caller is speaking: start nothing new
+    underruns: int = 0  # frames sent after the audio before them had finished playing
+    underrun_s: float = 0.0
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _interrupt: bool = False
 
@@ -189,7 +191,12 @@ class Playback:
                 segment.frames_sent += 1
                 if segment.frames_sent == 1:
                     on_started(segment)
-                self.play_clock = max(self.play_clock, self.clock()) + FRAME_S
+                now = self.clock()
+                if segment.frames_sent > 1 and now > self.play_clock:
+                    # Twilio ran out of audio mid-segment: the caller heard a gap
+                    self.underruns += 1
+                    self.underrun_s += now - self.play_clock
+                self.play_clock = max(self.play_clock, now) + FRAME_S
             await self.send_mark(segment.mark)
             return True
         finally:
