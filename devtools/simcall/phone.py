@@ -71,7 +71,7 @@ class PhoneLine:
             if not self._outgoing and self._utterance_done is not None:
                 self._utterance_done.set()
                 self._utterance_done = None
-            self._echo_due_marks()
+            await self._echo_due_marks()
             next_at += FRAME_S
             await asyncio.sleep(max(0.0, next_at - self.clock()))
 
@@ -109,11 +109,13 @@ class PhoneLine:
         for _, name in pending:
             await self._echo(name, interrupted=True)
 
-    def _echo_due_marks(self) -> None:
+    async def _echo_due_marks(self) -> None:
+        """Echo the marks whose audio has played by now, in order, on the uplink's own task (so a
+        failed send surfaces there instead of in a task nobody awaits)."""
         now = self.clock()
         while self._pending_marks and self._pending_marks[0][0] <= now:
             _, name = self._pending_marks.pop(0)
-            asyncio.ensure_future(self._echo(name, interrupted=False))
+            await self._echo(name, interrupted=False)
 
     async def _echo(self, name: str, interrupted: bool) -> None:
         await self.echo_mark(name)
