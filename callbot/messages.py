@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -24,6 +24,9 @@ class Topic(StrEnum):
     REPLIES = "callbot-replies"  # bot speech back to the relay instance that holds the call
     CALL_EVENTS = "callbot-call-events"  # call lifecycle, to the post-call pipeline
     DEAD_LETTER = "callbot-dead-letter"  # messages that failed permanently or too often
+    CRM_ACTIONS = "callbot-crm-actions"  # ActionRequested for the CRM, to crm_action
+    CALENDAR_ACTIONS = "callbot-calendar-actions"  # ActionRequested for calendars, to calendar_action
+    KNOWLEDGE_ACTIONS = "callbot-knowledge-actions"  # ActionRequested for the knowledge base, to knowledge_action
 
 
 class Subscription(StrEnum):
@@ -31,6 +34,24 @@ class Subscription(StrEnum):
 
     AGENT_TURN = "callbot-turns-agent-turn"  # push, ordered, to the agent_turn function
     DEAD_LETTER_AUDIT = "callbot-dead-letter-audit"  # pull, kept for inspection and alerting
+    CRM_ACTION = "callbot-crm-actions-crm-action"  # push, to the crm_action function
+    CALENDAR_ACTION = "callbot-calendar-actions-calendar-action"  # push, to calendar_action
+    KNOWLEDGE_ACTION = "callbot-knowledge-actions-knowledge-action"  # push, to knowledge_action
+
+
+class ActionPort(StrEnum):
+    """The external systems an agent acts on; one action function and one topic each."""
+
+    CRM = "crm"
+    CALENDAR = "calendar"
+    KNOWLEDGE = "knowledge"
+
+
+ACTION_TOPICS: dict[ActionPort, Topic] = {
+    ActionPort.CRM: Topic.CRM_ACTIONS,
+    ActionPort.CALENDAR: Topic.CALENDAR_ACTIONS,
+    ActionPort.KNOWLEDGE: Topic.KNOWLEDGE_ACTIONS,
+}
 
 
 def reply_subscription(relay_instance: str) -> str:
@@ -114,6 +135,48 @@ class BotSpeech(Message):
         return f"{self.type}:{self.call_id}:{self.turn_seq}:{self.segment}"
 
 
+class ActionRequested(Message):
+    """Run `action` on `port` for the turn `turn_seq` (a command to one action function). The graph
+    waits for the matching `ActionCompleted`; `request_id` is unique within the call."""
+
+    type: Literal["ActionRequested"] = "ActionRequested"
+    relay_instance: str
+    request_id: str = Field(min_length=1, max_length=128)
+    port: ActionPort
+    action: str = Field(min_length=1)
+    args: dict[str, Any] = Field(default_factory=dict)
+    language: str = "en-US"
+    caller_number: str = ""
+
+    @property
+    def message_key(self) -> str:
+        return f"{self.type}:{self.call_id}:{self.request_id}"
+
+    @property
+    def topic(self) -> Topic:
+        return ACTION_TOPICS[self.port]
+
+
+class ActionCompleted(Message):
+    """An action function finished `request_id`: `ok` with a `result`, or a permanent `error`
+    (retryable errors are not reported: the action function raises and Pub/Sub redelivers)."""
+
+    type: Literal["ActionCompleted"] = "ActionCompleted"
+    relay_instance: str
+    request_id: str = Field(min_length=1, max_length=128)
+    port: ActionPort
+    action: str
+    ok: bool = True
+    result: dict[str, Any] = Field(default_factory=dict)
+    error: str = ""
+    duration_ms: int = Field(default=0, ge=0, description="how long the action itself took")
+    requested_at_ms: int = Field(default=0, ge=0, description="the request's sent_at_ms, for the round trip")
+
+    @property
+    def message_key(self) -> str:
+        return f"{self.type}:{self.call_id}:{self.request_id}"
+
+
 class CallEnded(Message):
     """The call is over, however it ended."""
 
@@ -137,16 +200,19 @@ class DeadLettered(Message):
 
 
 AnyMessage = Annotated[
-    CallStarted | UserUtterance | DtmfReceived | BotInterrupted | BotSpeech | CallEnded | DeadLettered,
+    CallStarted | UserUtterance | DtmfReceived | BotInterrupted | BotSpeech | CallEnded | DeadLettered
+    | ActionRequested | ActionCompleted,
     Field(discriminator="type"),
 ]
-TurnInput = CallStarted | UserUtterance | DtmfReceived | BotInterrupted
+TurnInput = CallStarted | UserUtterance | DtmfReceived | BotInterrupted | ActionCompleted
 
 TOPIC_OF: dict[str, Topic] = {
     "CallStarted": Topic.TURNS,
     "UserUtterance": Topic.TURNS,
     "DtmfReceived": Topic.TURNS,
     "BotInterrupted": Topic.TURNS,
+    "ActionCompleted": Topic.TURNS,
+    "ActionRequested": Topic.CRM_ACTIONS,  # the default; each request goes to its port's topic
     "BotSpeech": Topic.REPLIES,
     "CallEnded": Topic.CALL_EVENTS,
     "DeadLettered": Topic.DEAD_LETTER,

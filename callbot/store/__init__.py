@@ -21,3 +21,14 @@ class CallStore(Protocol):
     async def get_call(self, call_id: str) -> dict[str, Any] | None: ...
 
     async def list_events(self, call_id: str) -> list[dict[str, Any]]: ...
+
+
+class CallLog(Protocol):
+    """The synchronous writes of a function to the call document (functions are not asyncio).
+
+    Same documents and deterministic event ids as `CallStore`; one writer per call at a time, since
+    turns of one call reach `agent_turn` in order."""
+
+    def update_call(self, call_id: str, fields: dict[str, Any]) -> None: ...
+
+    def record_event(self, call_id: str, event_id: str, fields: dict[str, Any]) -> None: ...

@@ -7,15 +7,19 @@ import functools
 from callbot import logs
 from callbot.bus.pubsub import PubSubPublisher
 from callbot.settings import AgentTurnSettings
-from functions.agent_turn.graph import build_graph
 from functions.agent_turn.handler import TurnHandler
 
 
 @functools.cache
 def turn_handler() -> TurnHandler:
+    from callbot.agents.graph import build_graph
     from callbot.checkpoint.firestore import FirestoreSaver
+    from callbot.llm.providers import chat_model
+    from callbot.store.call_log import FirestoreCallLog
 
     settings = AgentTurnSettings()
     logs.configure(settings.log_level)
-    graph = build_graph(FirestoreSaver.from_project(settings.project_id), settings.human_dtmf_digit)
-    return TurnHandler(graph, PubSubPublisher(settings.project_id), settings)
+    saver = FirestoreSaver.from_project(settings.project_id)
+    graph = build_graph(saver, chat_model(settings), settings)
+    return TurnHandler(graph, PubSubPublisher(settings.project_id), settings,
+                       FirestoreCallLog(saver.client, settings.call_retention_days))

@@ -1,10 +1,12 @@
-"""One agent turn: deduplicate, run the graph on the caller's input, publish the reply.
+"""One agent turn: deduplicate, run the conversation graph on the input, publish what it says.
 
 The graph's checkpoint is the dedupe record: the key of every handled input is part of the state
-that the checkpointer writes atomically, so a redelivered message finds its key and changes
-nothing. Publishing happens after the checkpoint; `published_key` records that it succeeded, so a
-crash in between republishes the same reply on redelivery (with the same message keys) and a plain
-duplicate publishes nothing.
+the checkpointer writes atomically, so a redelivered message finds its key and changes nothing.
+Sentences are published as the graph produces them (`BotSpeech`, ordered segments); the last one
+carries the directive. When the graph pauses for an action, the `ActionRequested` is published
+and the matching `ActionCompleted` resumes it; inputs arriving meanwhile are queued in the state.
+`published_key` records that a run's output was published, so a crash in between republishes it
+(same message keys, so the relay and the action functions drop the copies).
 """
 
 from __future__ import annotations
@@ -13,88 +15,170 @@ import logging
 import time
 from typing import Any
 
+from langgraph.errors import GraphRecursionError
+from langgraph.types import Command
+
 from callbot.bus import Delivery, Publisher
 from callbot.errors import BadMessage
 from callbot.logs import bind_call
-from callbot.messages import BotInterrupted, BotSpeech, CallStarted, DeadLettered, DtmfReceived, UserUtterance
+from callbot.messages import (
+    ActionCompleted,
+    ActionRequested,
+    BotInterrupted,
+    BotSpeech,
+    CallStarted,
+    DeadLettered,
+    DtmfReceived,
+    UserUtterance,
+)
+from callbot.phrases import phrase
 from callbot.settings import AgentTurnSettings
-from functions.agent_turn.graph import Inbound
+from callbot.store import CallLog
+from functions.agent_turn.inbound import inbound_of
+from functions.agent_turn.outcome import outcome_changes
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_S = 30
+TURN_INPUTS = (CallStarted, UserUtterance, DtmfReceived, BotInterrupted, ActionCompleted)
 
 
 class TurnHandler:
-    def __init__(self, graph: Any, publisher: Publisher, settings: AgentTurnSettings,
+    def __init__(self, graph: Any, publisher: Publisher, settings: AgentTurnSettings, call_log: CallLog,
                  clock=time.time) -> None:
         self._graph = graph
         self._publisher = publisher
         self._settings = settings
+        self._log = call_log
         self._clock = clock
 
     def handle(self, delivery: Delivery) -> None:
         message = delivery.message
-        if not isinstance(message, (CallStarted, UserUtterance, DtmfReceived, BotInterrupted)):
+        if not isinstance(message, TURN_INPUTS):
             raise BadMessage(f"{message.type} does not belong on the turns topic")
         with bind_call(message.call_id):
             if self._too_old(delivery):
                 self.dead_letter(message.call_id, message.turn_seq, "older than max_message_age_s",
                                  message.model_dump_json())
                 return
-            config = {"configurable": {"thread_id": message.call_id}}
+            config = {"configurable": {"thread_id": message.call_id},
+                      "recursion_limit": self._settings.recursion_limit}
             state = self._graph.get_state(config).values
+            pending = state.get("pending")
             if message.message_key in state.get("handled_keys", ()):
-                if state.get("last_key") == message.message_key and state.get("published_key") != message.message_key:
-                    log.warning("reply of a handled input was not published; publishing it again")
-                    self._publish_reply(message, state, config)
-                else:
-                    log.info("duplicate delivery ignored", extra={"message_key": message.message_key})
-                return
-            state = self._graph.invoke({"inbound": _inbound(message)}, config)
-            self._publish_reply(message, state, config)
+                self._redelivered(message, state, config)
+            elif isinstance(message, ActionCompleted):
+                if not pending or pending.get("request_id") != message.request_id:
+                    log.warning("result of an action the call is not waiting for, ignored",
+                                extra={"request_id": message.request_id})
+                    return
+                self._record_action(message)
+                self._run(message, Command(resume=_completion(message)), config, state)
+            elif pending:
+                self._graph.update_state(config, {"queued": [inbound_of(message)],
+                                                  "handled_keys": [message.message_key]})
+                log.info("input queued until the pending action completes",
+                         extra={"turn_seq": message.turn_seq, "action": pending.get("action")})
+            else:
+                self._run(message, {"inbound": inbound_of(message)}, config, state)
 
-    def _publish_reply(self, message, state: dict[str, Any], config: dict[str, Any]) -> None:
-        sentences = state.get("reply") or []
-        if not sentences:
-            return
-        last = len(sentences) - 1
-        futures = [
-            self._publisher.publish(BotSpeech(
-                call_id=message.call_id, turn_seq=message.turn_seq, relay_instance=message.relay_instance,
-                segment=index, text=text, is_last=index == last,
-                end_call=bool(state.get("end_call")) and index == last,
-                transfer=bool(state.get("transfer")) and index == last,
-                sent_at_ms=int(self._clock() * 1000),
-            ))
-            for index, text in enumerate(sentences)
-        ]
+    def _run(self, message, graph_input: Any, config: dict[str, Any], before: dict[str, Any]) -> None:
+        started = self._clock()
+        futures, request, after, first_ms, said = [], None, before, None, None
+        try:
+            for mode, data in self._graph.stream(graph_input, config, stream_mode=["custom", "updates", "values"]):
+                if mode == "custom" and "say" in data:
+                    said = data["say"]
+                    futures.append(self._publish_segment(message, said))
+                    first_ms = first_ms if first_ms is not None else int((self._clock() - started) * 1000)
+                elif mode == "updates" and "__interrupt__" in data:
+                    request = data["__interrupt__"][0].value
+                elif mode == "values":
+                    after = data
+        except GraphRecursionError:
+            log.error("graph step limit reached; apologising", extra={"turn_seq": message.turn_seq})
+            futures += self._apologise(message, before, said)
+        if request is not None:
+            futures.append(self._publish_request(message, request, after))
         for future in futures:
             future.result(timeout=PUBLISH_TIMEOUT_S)
         self._graph.update_state(config, {"published_key": message.message_key})
-        log.info("reply published", extra={"turn_seq": message.turn_seq, "segments": len(sentences)})
+        run_ms = int((self._clock() - started) * 1000)
+        log.info("turn done", extra={"turn_seq": message.turn_seq, "segments": len(futures), "run_ms": run_ms,
+                                     "waiting_for": request and request.get("action")})
+        self._record_run(message, after, run_ms, first_ms, len(futures))
+        changes = outcome_changes(before, after)
+        if changes:
+            self._log.update_call(message.call_id, changes)
+
+    def _redelivered(self, message, state: dict[str, Any], config: dict[str, Any]) -> None:
+        if state.get("last_key") != message.message_key or state.get("published_key") == message.message_key:
+            log.info("duplicate delivery ignored", extra={"message_key": message.message_key})
+            return
+        log.warning("output of a handled input was not published; publishing it again")
+        futures = [self._publish_segment(message, segment) for segment in state.get("reply") or []]
+        if state.get("pending"):
+            futures.append(self._publish_request(message, state["pending"], state))
+        for future in futures:
+            future.result(timeout=PUBLISH_TIMEOUT_S)
+        self._graph.update_state(config, {"published_key": message.message_key})
+
+    def _publish_segment(self, message, segment: dict[str, Any]):
+        return self._publisher.publish(BotSpeech(
+            call_id=message.call_id, turn_seq=segment["turn"], relay_instance=message.relay_instance,
+            segment=segment["segment"], text=segment["text"], is_last=segment["last"],
+            end_call=segment["end_call"], transfer=segment["transfer"], sent_at_ms=self._now_ms()))
+
+    def _publish_request(self, message, request: dict[str, Any], state: dict[str, Any]):
+        return self._publisher.publish(ActionRequested(
+            call_id=message.call_id, turn_seq=state.get("reply_turn", message.turn_seq),
+            relay_instance=message.relay_instance, request_id=request["request_id"], port=request["port"],
+            action=request["action"], args=request.get("args") or {}, language=state.get("language") or "en-US",
+            caller_number=state.get("caller_number", ""), sent_at_ms=self._now_ms()))
+
+    def _apologise(self, message, state: dict[str, Any], said: dict[str, Any] | None) -> list:
+        """The run was stopped: close the reply with the apology, after what was already said."""
+        language = state.get("language") or "en-US"
+        if said is not None:
+            turn, first = said["turn"], said["segment"] + 1
+        elif isinstance(message, ActionCompleted):
+            turn, first = state.get("reply_turn", message.turn_seq), len(state.get("reply") or [])
+        else:
+            turn, first = message.turn_seq, 0
+        lines = [phrase("apology", language), phrase("offer_help", language)]
+        return [self._publish_segment(message, {"turn": turn, "segment": first + i, "text": text,
+                                                "last": i == len(lines) - 1, "end_call": False, "transfer": False})
+                for i, text in enumerate(lines)]
+
+    def _record_action(self, message: ActionCompleted) -> None:
+        now = self._now_ms()
+        self._log.record_event(message.call_id, f"action-{message.request_id}", {
+            "kind": "action", "turn_seq": message.turn_seq, "port": message.port.value, "action": message.action,
+            "ok": message.ok, "error": message.error or None, "action_ms": message.duration_ms,
+            "round_trip_ms": now - message.requested_at_ms if message.requested_at_ms else None, "at_ms": now})
+
+    def _record_run(self, message, state: dict[str, Any], run_ms: int, first_ms: int | None, published: int) -> None:
+        key = getattr(message, "request_id", None) or f"{message.turn_seq:04d}"
+        self._log.record_event(message.call_id, f"agent-{message.type}-{key}", {
+            "kind": "agent_run", "turn_seq": message.turn_seq, "input": message.type, "run_ms": run_ms,
+            "first_segment_ms": first_ms, "published": published, "agent": state.get("active_agent"),
+            "at_ms": self._now_ms()})
 
     def _too_old(self, delivery: Delivery) -> bool:
         if delivery.published_at is None:
             return False
         return self._clock() - delivery.published_at.timestamp() > self._settings.max_message_age_s
 
+    def _now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
     def dead_letter(self, call_id: str, turn_seq: int, reason: str, payload: str) -> None:
         """Log a permanent failure with the call id and park the message on the dead-letter topic."""
         log.error("message dead-lettered: %s", reason, extra={"call_id": call_id})
         self._publisher.publish(DeadLettered(
             call_id=call_id, turn_seq=turn_seq, source="agent_turn", reason=reason, payload=payload,
-            sent_at_ms=int(self._clock() * 1000),
+            sent_at_ms=self._now_ms(),
         )).result(timeout=PUBLISH_TIMEOUT_S)
 
 
-def _inbound(message: CallStarted | UserUtterance | DtmfReceived | BotInterrupted) -> Inbound:
-    common: Inbound = {"key": message.message_key, "turn_seq": message.turn_seq}
-    match message:
-        case CallStarted():
-            return {**common, "kind": "call_started", "language": message.language}
-        case DtmfReceived():
-            return {**common, "kind": "dtmf", "digit": message.digit}
-        case BotInterrupted():
-            return {**common, "kind": "bot_interrupted", "text": message.heard}
-        case UserUtterance():
-            return {**common, "kind": "utterance", "text": message.text}
+def _completion(message: ActionCompleted) -> dict[str, Any]:
+    return {"key": message.message_key, "ok": message.ok, "result": message.result, "error": message.error}

@@ -1,0 +1,131 @@
+"""A specialist agent as a graph node: one LLM step, streamed sentence by sentence.
+
+The LLM runs in a worker thread so that the node can keep time: when no sentence is ready after
+`first_sentence_timeout_s`, the filler line is spoken (it is in the audio cache); when the reply
+is not finished after `llm_timeout_s`, or the LLM fails, the caller hears an apology and an offer
+to be connected or called back, never silence. `max_agent_steps` bounds the LLM steps of a reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, AnyMessage, HumanMessage, SystemMessage
+from langchain_core.messages.utils import message_chunk_to_message
+from langchain_core.tools import BaseTool
+
+from callbot.agents.speech import SentenceBuffer, Speaker
+from callbot.agents.state import ConversationState
+from callbot.phrases import phrase
+
+log = logging.getLogger(__name__)
+CALL_CONNECTED = "(The call has connected.)"
+
+
+class LlmFailed(Exception):
+    pass
+
+
+def make_agent_node(agent: str, model: Any, tools: list[BaseTool], prompt: Callable[..., str], settings: Any,
+                    now: Callable[[], Any]) -> Callable[[ConversationState], dict[str, Any]]:
+    bound = model.bind_tools(tools)
+
+    def node(state: ConversationState) -> dict[str, Any]:
+        speaker = Speaker(state)
+        language = state.get("language") or "en-US"
+        steps = state.get("steps", 0) + 1
+        if steps > settings.max_agent_steps:
+            log.error("agent step limit reached", extra={"agent": agent, "steps": steps})
+            return _fallback(speaker, state, steps, language)
+        messages = [SystemMessage(prompt(state, settings, now().isoformat())), *llm_history(state["messages"])]
+        try:
+            reply = _stream_reply(bound, messages, speaker, settings, language)
+        except LlmFailed as exc:
+            log.error("LLM failed: %r", exc.__cause__ or exc, extra={"agent": agent})
+            return _fallback(speaker, state, steps, language)
+        reply = AIMessage(content=reply.text, tool_calls=reply.tool_calls, id=_message_id(state),
+                          additional_kwargs={"turn": speaker.turn, "agent": agent})
+        return {"messages": [reply], "reply": speaker.segments, "steps": steps}
+
+    node.__name__ = agent
+    return node
+
+
+def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, settings: Any,
+                  language: str) -> AIMessage:
+    chunks: queue.Queue = queue.Queue()
+    threading.Thread(target=_produce, args=(bound, messages, chunks), daemon=True, name="llm-stream").start()
+    started = time.monotonic()
+    deadline, filler_at = started + settings.llm_timeout_s, started + settings.first_sentence_timeout_s
+    sentences, total, first = SentenceBuffer(), None, len(speaker.segments)
+    while True:
+        wait_until = deadline if speaker.spoken else min(filler_at, deadline)
+        try:
+            kind, item = chunks.get(timeout=max(0.0, wait_until - time.monotonic()))
+        except queue.Empty:
+            if time.monotonic() >= deadline:
+                raise LlmFailed(f"no complete reply within {settings.llm_timeout_s}s") from None
+            speaker.say(phrase("filler", language))  # the first sentence is late
+            continue
+        if kind == "error":
+            raise LlmFailed(str(item)) from item
+        if kind == "done":
+            break
+        total = item if total is None else total + item
+        for sentence in sentences.feed(item.text):
+            speaker.say(sentence)
+    message = message_chunk_to_message(total) if total is not None else AIMessage("")
+    rest = sentences.flush()
+    for index, sentence in enumerate(rest):
+        speaker.say(sentence, last=index == len(rest) - 1 and not message.tool_calls)
+    if not message.tool_calls and len(speaker.segments) == first:
+        speaker.say(phrase("not_caught", language), last=True)  # an empty reply: never silence
+    elif not message.tool_calls and not speaker.segments[-1]["last"]:
+        speaker.segments[-1]["last"] = True  # (only a filler was said) close the reply
+    spoken = speaker.said(since=first)
+    return AIMessage(content=spoken if spoken else message.text, tool_calls=message.tool_calls)
+
+
+def _produce(bound: Any, messages: list[AnyMessage], out: queue.Queue) -> None:
+    try:
+        for chunk in bound.stream(messages):
+            if isinstance(chunk, AIMessageChunk):
+                out.put(("chunk", chunk))
+        out.put(("done", None))
+    except Exception as exc:  # noqa: BLE001 - handed to the node, which logs it and apologises
+        out.put(("error", exc))
+
+
+def _fallback(speaker: Speaker, state: ConversationState, steps: int, language: str) -> dict[str, Any]:
+    first = len(speaker.segments)
+    speaker.say(phrase("apology", language))
+    speaker.say(phrase("offer_help", language), last=True)
+    said = AIMessage(speaker.said(since=first), id=_message_id(state), additional_kwargs={"turn": speaker.turn})
+    return {"messages": [said], "reply": speaker.segments, "steps": steps}
+
+
+def _message_id(state: ConversationState) -> str:
+    return f"ai-{state.get('reply_turn', 0)}-{len(state.get('messages') or [])}"
+
+
+def llm_history(messages: list[AnyMessage]) -> list[AnyMessage]:
+    """The history as providers accept it: starting with the caller, consecutive plain bot lines
+    merged, and lines cut to nothing by a barge-in left out."""
+    history: list[AnyMessage] = []
+    for message in messages:
+        if isinstance(message, AIMessage) and not message.tool_calls:
+            if not message.text.strip():
+                continue
+            previous = history[-1] if history else None
+            if isinstance(previous, AIMessage) and not previous.tool_calls:
+                history[-1] = AIMessage(f"{previous.text} {message.text}", id=previous.id)
+                continue
+        history.append(message)
+    if history and not isinstance(history[0], HumanMessage):
+        history.insert(0, HumanMessage(CALL_CONNECTED))
+    return history

@@ -1,0 +1,70 @@
+"""What the bot says: reply segments, spoken as soon as each sentence exists.
+
+A node that speaks calls `Speaker.say`: the sentence goes out at once through LangGraph's custom
+stream (so `agent_turn` publishes it while the graph is still running) and into the node's state
+update (so the checkpoint knows what was said, for a republish after a crash and for the history).
+The last segment of a reply carries the directive, if any (`end_call`, `transfer`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langgraph.config import get_stream_writer
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=\S)")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+
+
+class SentenceBuffer:
+    """Collects streamed text; `feed` returns the sentences completed so far, `flush` the rest."""
+
+    def __init__(self) -> None:
+        self._text = ""
+
+    def feed(self, text: str) -> list[str]:
+        self._text += text
+        last = None
+        for last in _SENTENCE_END.finditer(self._text):
+            pass
+        if last is None:
+            return []
+        done, self._text = self._text[:last.start()], self._text[last.end():]
+        return split_sentences(done)
+
+    def flush(self) -> list[str]:
+        rest, self._text = self._text.strip(), ""
+        return [rest] if rest else []
+
+
+class Speaker:
+    """Speaks the segments of one reply from inside a node; `segments` is the node's `reply` update."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.turn: int = state.get("reply_turn", 0)
+        self.segments: list[dict[str, Any]] = list(state.get("reply") or [])
+        self._write = _writer()
+
+    @property
+    def spoken(self) -> bool:
+        return bool(self.segments)
+
+    def say(self, text: str, *, last: bool = False, end_call: bool = False, transfer: bool = False) -> None:
+        segment = {"turn": self.turn, "segment": len(self.segments), "text": text.strip(), "last": last,
+                   "end_call": end_call and last, "transfer": transfer and last}
+        self.segments.append(segment)
+        self._write({"say": segment})
+
+    def said(self, *, since: int = 0) -> str:
+        return " ".join(s["text"] for s in self.segments[since:])
+
+
+def _writer():
+    try:
+        return get_stream_writer()
+    except RuntimeError:  # called outside a graph run (unit tests of a node)
+        return lambda _: None

@@ -1,0 +1,91 @@
+"""The tool calls of the latest LLM step: tools that only change the conversation (recording the
+caller's details, handing over, ending the call) run here; the first call of an action tool
+becomes the `pending` request the `act` node waits for."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
+from pydantic import ValidationError
+
+from callbot.agents.actions import ActionContext, ActionSpec
+from callbot.agents.lead.tools import record_details
+from callbot.agents.state import ConversationState, missing_fields
+from callbot.agents.supervisor.tools import HANDOFFS
+
+
+def unanswered_calls(messages: list[AnyMessage]) -> list[dict[str, Any]]:
+    """Tool calls of the latest LLM step that have no result yet, in order."""
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if isinstance(message, AIMessage) and message.tool_calls:
+            answered = {m.tool_call_id for m in messages[index + 1:] if isinstance(m, ToolMessage)}
+            return [call for call in message.tool_calls if call["id"] not in answered]
+        if isinstance(message, AIMessage):
+            return []
+    return []
+
+
+def _result(call: dict[str, Any], content: Any) -> ToolMessage:
+    return ToolMessage(json.dumps(content, ensure_ascii=False, default=str), tool_call_id=call["id"],
+                       name=call["name"])
+
+
+def make_tool_node(actions: dict[str, ActionSpec], context: Callable[[ConversationState], ActionContext]):
+    def tools(state: ConversationState) -> dict[str, Any]:
+        view: dict[str, Any] = dict(state)
+        update: dict[str, Any] = {"messages": []}
+        for call in unanswered_calls(state.get("messages") or []):
+            name, args = call["name"], call.get("args") or {}
+            if name in actions:
+                spec, ctx = actions[name], context(state)
+                count = state.get("actions", 0) + 1
+                update["pending"] = {"request_id": call["id"] or f"action-{count}", "port": spec.port.value,
+                                     "action": name, "args": spec.build(args, view, ctx), "tool_call_id": call["id"],
+                                     "agent": view.get("active_agent") or "lead"}
+                update["actions"] = count
+                break
+            content, changes = _run_local(name, args, view)
+            update["messages"].append(_result(call, content))
+            for key, value in changes.items():
+                view[key] = value
+                update[key] = value
+        return update
+
+    return tools
+
+
+def _run_local(name: str, args: dict[str, Any], view: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    if name == "record_details":
+        try:
+            fields = record_details.args_schema.model_validate(args).model_dump(exclude_none=True)
+        except ValidationError as exc:
+            return {"error": f"invalid details: {exc.errors(include_url=False)}"}, {}
+        lead = dict(view.get("lead") or {})
+        if fields.get("email"):
+            fields["email"] = fields["email"].strip().lower()
+            if fields["email"] != lead.get("email") and "email_confirmed" not in fields:
+                fields["email_confirmed"] = False
+        lead.update(fields)
+        return {"recorded": fields, "lead": lead, "missing": missing_fields(lead)}, {"lead": lead}
+    if name in HANDOFFS:
+        changes: dict[str, Any] = {"active_agent": HANDOFFS[name]}
+        if name == "transfer_to_calendar":
+            changes["calendar_intent"] = str(args.get("intent") or "book")
+        return {"now_speaking": f"the {HANDOFFS[name]} specialist"}, changes
+    if name == "transfer_to_human":
+        return {"ok": True}, {"transfer": True, "handoff_reason": str(args.get("reason") or "caller asked")}
+    if name == "end_call":
+        return {"ok": True}, {"end_call": True}
+    return {"error": f"unknown tool {name}"}, {}
+
+
+def route_after_tools(state: ConversationState) -> str:
+    if state.get("pending"):
+        return "hold"
+    if state.get("transfer") or state.get("end_call"):
+        return "finish"
+    return state.get("active_agent") or "lead"

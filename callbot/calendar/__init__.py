@@ -1,0 +1,73 @@
+"""Calendars: the `CalendarPort` and the meeting types it speaks.
+
+Adapters: `memory.py` (in-memory fake, also the local stack's calendar until the Google Calendar
+and Salesforce Events adapters land). Every time is timezone-aware; `timezone` names the IANA zone
+a time is spoken in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, EmailStr
+
+
+class Slot(BaseModel):
+    """A free time a sales rep can meet."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    start: datetime
+    end: datetime
+    timezone: str
+    rep: str  # the rep's display name
+    rep_email: str = ""
+
+
+class Attendee(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    email: EmailStr
+    phone: str = ""
+
+
+class Meeting(BaseModel):
+    """A meeting booked with a rep (possibly moved or cancelled since)."""
+
+    id: str
+    start: datetime
+    end: datetime
+    timezone: str
+    rep: str
+    rep_email: str = ""
+    attendee_email: str = ""
+    status: Literal["booked", "cancelled"] = "booked"
+
+
+class SlotTaken(Exception):
+    """The slot is no longer free (someone booked it meanwhile); offer others."""
+
+
+class MeetingNotFound(Exception):
+    pass
+
+
+class CalendarPort(Protocol):
+    def free_slots(self, *, after: datetime, count: int, preferred: datetime | None = None) -> list[Slot]:
+        """Up to `count` free slots from `after`, the ones nearest `preferred` first when given."""
+        ...
+
+    def book(self, *, request_id: str, slot_id: str, attendee: Attendee, title: str) -> Meeting:
+        """Book `slot_id`; the same `request_id` again returns the same meeting. Raises `SlotTaken`."""
+        ...
+
+    def reschedule(self, *, request_id: str, meeting_id: str, slot_id: str) -> Meeting: ...
+
+    def cancel(self, *, meeting_id: str) -> Meeting: ...
+
+    def meetings_for(self, *, email: str = "", phone: str = "") -> list[Meeting]:
+        """Upcoming booked meetings of one attendee."""
+        ...

@@ -1,0 +1,33 @@
+"""Adapters of the `CallLog` port: Firestore (sync client) and an in-memory fake for unit tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from callbot.store.firestore import CALLS, EVENTS
+
+
+class FirestoreCallLog:
+    def __init__(self, client: Any, retention_days: int) -> None:
+        self._client = client
+        self._retention = timedelta(days=retention_days)
+
+    def update_call(self, call_id: str, fields: dict[str, Any]) -> None:
+        self._client.collection(CALLS).document(call_id).set({"updated_at": datetime.now(UTC), **fields}, merge=True)
+
+    def record_event(self, call_id: str, event_id: str, fields: dict[str, Any]) -> None:
+        ref = self._client.collection(CALLS).document(call_id).collection(EVENTS).document(event_id)
+        ref.set({"expire_at": datetime.now(UTC) + self._retention, **fields})
+
+
+class MemoryCallLog:
+    def __init__(self) -> None:
+        self.calls: dict[str, dict[str, Any]] = {}
+        self.events: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def update_call(self, call_id: str, fields: dict[str, Any]) -> None:
+        self.calls.setdefault(call_id, {}).update(fields)
+
+    def record_event(self, call_id: str, event_id: str, fields: dict[str, Any]) -> None:
+        self.events.setdefault(call_id, {})[event_id] = {"id": event_id, **fields}
