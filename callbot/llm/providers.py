@@ -39,23 +39,3 @@ def chat_model(settings: AgentTurnSettings) -> Any:
         case other:
             raise UnknownProvider(f"unknown LLM provider {other!r}: use vertexai, openai, anthropic or offline")
 
-
-def credentials_present(provider: str) -> bool:
-    """Whether a real provider can be called from here (used to skip evaluations without them)."""
-    import os
-
-    match provider:
-        case "openai":
-            return bool(os.environ.get("OPENAI_API_KEY"))
-        case "anthropic":
-            return bool(os.environ.get("ANTHROPIC_API_KEY"))
-        case "vertexai":
-            try:
-                import google.auth
-
-                google.auth.default()
-            except Exception:  # noqa: BLE001 - any failure means "no usable credentials here"
-                return False
-            return True
-        case _:
-            return provider == "offline"
