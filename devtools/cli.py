@@ -2,6 +2,7 @@
 
     callbot dev up | down | status [--json]
     callbot call --scenario FILE [--report FILE]
+    callbot eval [--provider offline|vertexai|openai|anthropic] [--scenario NAME ...]
     callbot demo
 """
 
@@ -40,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     call.add_argument("--voice", choices=("espeak", "tone"),
                       help="the caller's voice: real words (espeak) or a speech-like tone; "
                            "default: tone when the relay's STT is scripted, else espeak")
+    evaluation = commands.add_parser("eval", help="run the agent scenarios (tests/scenarios) against an LLM "
+                                                  "provider on a fresh stack; pass/fail per scenario")
+    evaluation.add_argument("--provider", choices=("offline", "vertexai", "openai", "anthropic"), default="offline")
+    evaluation.add_argument("--scenario", action="append", help="only this scenario (file stem); repeatable")
     commands.add_parser("demo", help="start a stack, place the demo call, print it, stop the stack")
     args = parser.parse_args(argv)
 
@@ -49,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         case "call":
             info = stack.up(args.state_dir)
             return _call(info, args.scenario, args.report, args.voice)
+        case "eval":
+            return _eval(args)
         case "demo":
             demo_dir = args.state_dir.parent / "demo"
             print("starting the local stack (emulators, agent_turn, relay with Whisper STT and espeak-ng "
@@ -92,24 +99,48 @@ def _dev(args: argparse.Namespace) -> int:
     return 2
 
 
-def _call(info: stack.StackInfo, scenario_path: Path, report_path: Path | None, voice: str | None) -> int:
+async def place_call(info: stack.StackInfo, scenario, voice: str | None):
+    """Place one simulated call described by `scenario` on the running stack `info`; its report."""
     from callbot.store.firestore import FirestoreCallStore
     from devtools.simcall.caller import CallTarget, SimulatedCall, espeak_voice, tone_voice
-    from devtools.simcall.report import render
-    from devtools.simcall.scenario import load
 
     os.environ.update(info.emulator_env())
-    scenario = load(scenario_path)
     voice = voice or ("tone" if info.stt_engine == "scripted" else "espeak")
     call = SimulatedCall(CallTarget(info.relay_public_url, info.twilio_auth_token), scenario,
                          FirestoreCallStore(info.project_id, retention_days=1),
                          voice=espeak_voice(scenario.language) if voice == "espeak" else tone_voice)
-    report = asyncio.run(call.run())
+    return await call.run()
+
+
+def _call(info: stack.StackInfo, scenario_path: Path, report_path: Path | None, voice: str | None) -> int:
+    from devtools.simcall.expectations import check
+    from devtools.simcall.report import render
+    from devtools.simcall.scenario import load
+
+    scenario = load(scenario_path)
+    report = asyncio.run(place_call(info, scenario, voice))
+    result = report.to_dict()
+    failures = check(result, scenario.expect) if scenario.expect else []
+    result["expectations"] = {"checked": bool(scenario.expect), "failures": failures}
     if report_path is not None:
-        report_path.write_text(json.dumps(report.to_dict(), indent=2))
+        report_path.write_text(json.dumps(result, indent=2))
     else:
         print(render(report))
-    return 0 if report.ok else 1
+        for failure in failures:
+            print(f"EXPECTATION NOT MET: {failure}")
+    return 0 if report.ok and not failures else 1
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from devtools.evaluate import credentials_missing, evaluate, render
+
+    missing = credentials_missing(args.provider)
+    if missing:
+        print(f"skipped: the {args.provider} provider cannot be called from here: {missing}")
+        return 0
+    verdicts = evaluate(args.state_dir.parent / f"eval-{args.provider}", args.provider, only=args.scenario)
+    print(render(args.provider, verdicts))
+    return 0 if all(v.passed for v in verdicts) else 1
 
 
 if __name__ == "__main__":

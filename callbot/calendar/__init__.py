@@ -45,6 +45,7 @@ class Meeting(BaseModel):
     rep_email: str = ""
     attendee_email: str = ""
     status: Literal["booked", "cancelled"] = "booked"
+    moved_from: datetime | None = None  # the start it had before its latest reschedule
 
 
 class SlotTaken(Exception):

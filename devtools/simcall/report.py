@@ -50,6 +50,7 @@ def build_report(call_sid: str, phone: PhoneLine, said: list[dict], events: list
     ]
     transcript.sort(key=lambda entry: (entry["start_ms"], entry["speaker"] != "caller"))
     measured = {e.get("turn_seq"): e for e in events if e.get("kind") == "turn_latency"}
+    agent_work = _agent_work(events)
     turns = []
     for s in (s for s in said if s["kind"] != "backchannel"):
         first = phone.first_bot_frame_after(s["end"])
@@ -57,7 +58,7 @@ def build_report(call_sid: str, phone: PhoneLine, said: list[dict], events: list
         turns.append({"turn_seq": s["seq"], "caller_end_ms": phone.ms(s["end"]),
                       "first_bot_audio_ms": phone.ms(first) if first is not None else None,
                       "latency_ms": round((first - s["end"]) * 1000) if first is not None else None,
-                      "relay_breakdown": stages})
+                      "relay_breakdown": stages, "agent": agent_work.get(s["seq"], {})})
     barge_ins = []
     for s in said:
         if s["kind"] == "barge_in":
@@ -71,10 +72,31 @@ def build_report(call_sid: str, phone: PhoneLine, said: list[dict], events: list
         call_sid=call_sid, ended_by=ended_by, barge_ins=barge_ins, recording_uri=call.get("recording_uri"), transcript=transcript, turns=turns,
         twilio={"media_in": phone.media_in, "media_out": phone.media_out, "marks": phone.marks,
                 "clears": phone.clears},
-        outcome={"lead": call.get("lead_id"), "meeting": call.get("meeting"),
-                 "transferred_to": call.get("transferred_to")},
+        outcome=_outcome(call),
         call_status=call.get("status"), errors=list(errors),
     )
+
+
+def _outcome(call: dict[str, Any]) -> dict[str, Any]:
+    agent = call.get("agent") or {}
+    return {"lead": call.get("lead_id"), "lead_fields": agent.get("qualification") or {},
+            "meeting": call.get("meeting"), "transferred_to": call.get("transferred_to"),
+            "handoff_reason": agent.get("handoff_reason"), "known_caller": agent.get("known_caller"),
+            "unanswered_questions": agent.get("unanswered_questions") or [],
+            "knowledge_sources": agent.get("knowledge_sources") or []}
+
+
+def _agent_work(events: list[dict]) -> dict[int, dict[str, Any]]:
+    """Per turn, as agent_turn recorded it: the graph runs (ms each) and the action round trips."""
+    work: dict[int, dict[str, Any]] = {}
+    for event in events:
+        entry = work.setdefault(event.get("turn_seq"), {"runs_ms": [], "actions": []})
+        if event.get("kind") == "agent_run":
+            entry["runs_ms"].append(event.get("run_ms"))
+        elif event.get("kind") == "action":
+            entry["actions"].append({"action": event.get("action"), "ok": event.get("ok"),
+                                     "round_trip_ms": event.get("round_trip_ms"), "action_ms": event.get("action_ms")})
+    return {turn: entry for turn, entry in work.items() if entry["runs_ms"] or entry["actions"]}
 
 
 def render(report: CallReport) -> str:
@@ -100,6 +122,11 @@ def render(report: CallReport) -> str:
             ("endpointing_ms", 5), ("stt_ms", 3), ("publish_ms", 3), ("bus_and_agent_ms", 9),
             ("reply_bus_ms", 5), ("tts_and_playback_ms", 8)))
         lines.append(f"{turn['turn_seq']:>4}  {turn['caller_end_ms'] / 1000:9.2f}s  {first:>15}  {latency:>7}   {stages}")
+    for turn in report.turns:
+        work = turn.get("agent") or {}
+        if work.get("actions"):
+            trips = ", ".join(f"{a['action']} {a['round_trip_ms']} ms" for a in work["actions"])
+            lines.append(f"      turn {turn['turn_seq']}: agent runs {work['runs_ms']} ms; actions: {trips}")
     latencies = [t["latency_ms"] for t in report.turns if t["latency_ms"] is not None]
     if latencies:
         lines.append(f"median {statistics.median(latencies):.0f} ms, max {max(latencies)} ms "
@@ -108,6 +135,7 @@ def render(report: CallReport) -> str:
         delay = f"{b['delay_ms']} ms" if b["delay_ms"] is not None else "no clear"
         lines.append(f"barge-in at {b['speech_start_ms'] / 1000:.2f}s: playback cleared after {delay}")
     lines.append(f"twilio frames: {report.twilio}")
+    lines.append(f"outcome: {report.outcome}")
     if report.recording_uri:
         lines.append(f"recording: {report.recording_uri}")
     if report.errors:

@@ -10,6 +10,10 @@
       - backchannel: {after_ms: 400, say: "Mm-hm."}   # must not cut the bot off
       - dtmf: "0"
       - hangup: {}                   # or `wait_hangup: {timeout_s: 10}`: until the bot ends the call
+    expect:                          # optional; checked by `devtools.simcall.expectations`
+      ended_by: bot
+      outcome: {meeting: booked, lead_fields: {last_name: "O'Brien"}}
+      bot_says: ["Pricing"]
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ class Scenario:
     called_number: str
     language: str
     steps: list[Step] = field(default_factory=list)
+    expect: dict = field(default_factory=dict)
 
     @property
     def spoken(self) -> list[str]:
@@ -101,7 +106,16 @@ def parse(raw: object) -> Scenario:
         called_number=str(raw.get("called", {}).get("number", "+14155550100")),
         language=str(raw.get("language", "en-US")),
         steps=[_step(i, s) for i, s in enumerate(raw["steps"])],
+        expect=_expect(raw.get("expect")),
     )
+
+
+def _expect(raw: object) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ScenarioError("`expect` is a mapping")
+    return raw
 
 
 def _step(index: int, raw: object) -> Step:

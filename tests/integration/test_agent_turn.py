@@ -11,7 +11,7 @@ from functions_framework import create_app
 
 from callbot.bus.pubsub import PubSubPublisher
 from callbot.checkpoint.firestore import FirestoreSaver
-from callbot.messages import BotSpeech, CallStarted, Topic, UserUtterance, encode
+from callbot.messages import ActionCompleted, CallStarted, DtmfReceived, Topic, encode
 from devtools.processes import free_port, spawn
 from functions.agent_turn import bootstrap
 
@@ -34,56 +34,77 @@ def client(emulators):
     bootstrap.turn_handler.cache_clear()
 
 
+def completed(request, **result):
+    return ActionCompleted(call_id=request.call_id, turn_seq=request.turn_seq, relay_instance=request.relay_instance,
+                           request_id=request.request_id, port=request.port, action=request.action, result=result)
+
+
 def test_turns_are_checkpointed_in_firestore_and_replies_published(client, emulators, tap, unique):
-    replies = tap(Topic.REPLIES)
+    replies, crm = tap(Topic.REPLIES), tap(Topic.CRM_ACTIONS)
     call_id = f"CA{unique}"
-    assert client.post("/", json=push_body(CallStarted(call_id=call_id, turn_seq=0, relay_instance="r"))).status_code == 200
-    utterance = UserUtterance(call_id=call_id, turn_seq=1, relay_instance="r", text="pricing please")
-    assert client.post("/", json=push_body(utterance)).status_code == 200
-    got = [m for m in replies.drain(expect=4) if m.call_id == call_id]
-    assert [(m.turn_seq, m.segment) for m in got] == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    saved = FirestoreSaver.from_project(emulators).get_tuple({"configurable": {"thread_id": call_id}})
-    channel_values = saved.checkpoint["channel_values"]
-    assert [m.content for m in channel_values["messages"]][-2:] == ["pricing please",
-                                                                     "You said: pricing please Tell me more."]
+    started = CallStarted(call_id=call_id, turn_seq=0, relay_instance="r", from_number="+14155550123")
+    assert client.post("/", json=push_body(started)).status_code == 200
+    [lookup] = [m for m in crm.drain(expect=1) if m.call_id == call_id]
+    assert (lookup.action, lookup.args) == ("find_caller", {"phone": "+14155550123"})
+    saver = FirestoreSaver.from_project(emulators)
+    config = {"configurable": {"thread_id": call_id}}
+    assert saver.get_tuple(config).checkpoint["channel_values"]["pending"]["request_id"] == lookup.request_id
+    assert client.post("/", json=push_body(completed(lookup, caller=None))).status_code == 200
+    got = [m for m in replies.drain(expect=2) if m.call_id == call_id]
+    assert [(m.turn_seq, m.segment, m.text) for m in got] == [
+        (0, 0, "Hello, and thanks for calling."), (0, 1, "How can I help you today?")]
+    values = saver.get_tuple(config).checkpoint["channel_values"]
+    assert values["pending"] is None and values["reply"][-1]["last"]
 
 
 def test_a_duplicate_delivery_changes_nothing_and_publishes_nothing(client, emulators, tap, unique):
-    replies = tap(Topic.REPLIES)
+    replies, crm = tap(Topic.REPLIES), tap(Topic.CRM_ACTIONS)
     call_id = f"CA{unique}"
-    utterance = UserUtterance(call_id=call_id, turn_seq=1, relay_instance="r", text="hello")
-    assert client.post("/", json=push_body(utterance, "1")).status_code == 200
+    started = CallStarted(call_id=call_id, turn_seq=0, relay_instance="r")
+    assert client.post("/", json=push_body(started, "1")).status_code == 200
+    [lookup] = [m for m in crm.drain(expect=1) if m.call_id == call_id]
+    assert client.post("/", json=push_body(completed(lookup, caller=None), "2")).status_code == 200
     saver = FirestoreSaver.from_project(emulators)
     config = {"configurable": {"thread_id": call_id}}
     before = saver.get_tuple(config).checkpoint["id"]
-    assert client.post("/", json=push_body(utterance, "2")).status_code == 200  # redelivered
+    assert client.post("/", json=push_body(completed(lookup, caller=None), "3")).status_code == 200  # redelivered
+    assert client.post("/", json=push_body(started, "4")).status_code == 200  # redelivered
     assert saver.get_tuple(config).checkpoint["id"] == before
-    got = [m for m in replies.drain(expect=2) if m.call_id == call_id]
-    assert len(got) == 2
+    assert len([m for m in replies.drain(expect=2) if m.call_id == call_id]) == 2
+    assert [m for m in crm.drain(expect=0, timeout_s=1) if m.call_id == call_id] == []
 
 
-def test_the_function_process_is_driven_by_a_push_subscription(emulators, tap, unique, tmp_path):
+def test_the_turn_loop_runs_through_pubsub_push_and_the_crm_action_function(emulators, tap, unique, tmp_path):
+    """agent_turn and crm_action as functions-framework processes fed by push subscriptions: the
+    greeting, the CRM lookup's round trip, then the human digit's handover, in order."""
     from google.cloud import pubsub_v1
 
-    port = free_port()
-    child = spawn("agent_turn", [sys.executable, "-m", "functions_framework", "--target", "agent_turn",
-                                 "--source", SOURCE, "--signature-type", "cloudevent", "--host", "127.0.0.1",
-                                 "--port", str(port)], tmp_path, cwd=ROOT)
     subscriber = pubsub_v1.SubscriberClient()
-    subscription = subscriber.subscription_path(emulators, f"push-{unique}")
+    children, subscriptions = [], []
     try:
+        for name, topic in (("agent_turn", Topic.TURNS), ("crm_action", Topic.CRM_ACTIONS)):
+            port = free_port()
+            children.append(spawn(name, [sys.executable, "-m", "functions_framework", "--target", name, "--source",
+                                         str(ROOT / f"functions/{name}/main.py"), "--signature-type", "cloudevent",
+                                         "--host", "127.0.0.1", "--port", str(port)], tmp_path, cwd=ROOT))
+            subscriptions.append(subscriber.subscription_path(emulators, f"push-{name}-{unique}"))
+            subscriber.create_subscription(request={
+                "name": subscriptions[-1], "topic": f"projects/{emulators}/topics/{topic}",
+                "push_config": {"push_endpoint": f"http://127.0.0.1:{port}/"},
+                "enable_message_ordering": topic == Topic.TURNS})
         replies = tap(Topic.REPLIES)
-        subscriber.create_subscription(request={
-            "name": subscription, "topic": f"projects/{emulators}/topics/{Topic.TURNS}",
-            "push_config": {"push_endpoint": f"http://127.0.0.1:{port}/"}, "enable_message_ordering": True})
         call_id = f"CA{unique}"
         publisher = PubSubPublisher(emulators)
-        for seq, text in enumerate(["one", "two", "three"], start=1):
-            publisher.publish(UserUtterance(call_id=call_id, turn_seq=seq, relay_instance="r", text=text))
-        got = [m for m in replies.drain(expect=6, timeout_s=30) if m.call_id == call_id]
-        assert [m.text for m in got if isinstance(m, BotSpeech) and m.segment == 0] == [
-            "You said: one", "You said: two", "You said: three"]
+        publisher.publish(CallStarted(call_id=call_id, turn_seq=0, relay_instance="r", from_number="+14155550123"))
+        got = [m for m in replies.drain(expect=2, timeout_s=30) if m.call_id == call_id]
+        publisher.publish(DtmfReceived(call_id=call_id, turn_seq=1, relay_instance="r", digit="0"))
+        got += [m for m in replies.drain(expect=1, timeout_s=30) if m.call_id == call_id]
+        assert [(m.turn_seq, m.text, m.transfer) for m in got] == [
+            (0, "Hello, and thanks for calling.", False), (0, "How can I help you today?", False),
+            (1, "Let me connect you with someone from our team. Please hold.", True)]
     finally:
-        subscriber.delete_subscription(request={"subscription": subscription})
-        child.stop()
-        assert not child.alive()
+        for path in subscriptions:
+            subscriber.delete_subscription(request={"subscription": path})
+        for child in children:
+            child.stop()
+            assert not child.alive()

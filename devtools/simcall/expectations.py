@@ -1,0 +1,69 @@
+"""What a scenario expects of its call, checked against the call's report.
+
+    expect:
+      ended_by: transfer                  # caller | bot | transfer | timeout
+      errors: none                        # the report has no errors (the default)
+      outcome:
+        lead: present | absent
+        lead_fields: {last_name: "O'Brien", email: dana+calls@acme-logistics.com}
+        meeting: booked | moved | cancelled | none
+        transferred_to: present | absent
+        knowledge_sources: [pricing.md]   # each of these was cited
+        unanswered_questions: 1           # how many
+        known_caller: present | absent
+      bot_says: ["49", "Pricing"]         # each appears in what the bot said (case-insensitive)
+      bot_never_says: ["instructions"]    # none appears in what the bot said
+
+The same expectations serve the end-to-end tests (offline engine) and `callbot eval` (a real LLM).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def check(report: dict[str, Any], expect: dict[str, Any]) -> list[str]:
+    """Every way the report falls short of `expect`; empty when it meets it."""
+    failures: list[str] = []
+    if expect.get("errors", "none") == "none" and report.get("errors"):
+        failures.append(f"the call had errors: {report['errors']}")
+    if "ended_by" in expect and report.get("ended_by") != expect["ended_by"]:
+        failures.append(f"ended by {report.get('ended_by')}, expected {expect['ended_by']}")
+    failures += _outcome(report.get("outcome") or {}, expect.get("outcome") or {})
+    spoken = " ".join(e.get("text", "") for e in report.get("transcript", []) if e.get("speaker") == "bot").lower()
+    failures += [f"the bot never said {s!r}" for s in expect.get("bot_says", []) if s.lower() not in spoken]
+    failures += [f"the bot said {s!r}" for s in expect.get("bot_never_says", []) if s.lower() in spoken]
+    return failures
+
+
+def _outcome(outcome: dict[str, Any], expect: dict[str, Any]) -> list[str]:
+    failures = []
+    for name in ("lead", "transferred_to", "known_caller"):
+        if name in expect and _presence(outcome.get(name)) != expect[name]:
+            failures.append(f"outcome.{name} is {outcome.get(name)!r}, expected {expect[name]}")
+    for field, value in (expect.get("lead_fields") or {}).items():
+        got = (outcome.get("lead_fields") or {}).get(field)
+        if got != value:
+            failures.append(f"lead field {field} is {got!r}, expected {value!r}")
+    if "meeting" in expect and _meeting_state(outcome.get("meeting")) != expect["meeting"]:
+        failures.append(f"meeting is {_meeting_state(outcome.get('meeting'))}, expected {expect['meeting']}")
+    missing = [s for s in expect.get("knowledge_sources", []) if s not in (outcome.get("knowledge_sources") or [])]
+    if missing:
+        failures.append(f"sources not cited: {missing} (cited: {outcome.get('knowledge_sources')})")
+    if "unanswered_questions" in expect and len(outcome.get("unanswered_questions") or []) != expect[
+            "unanswered_questions"]:
+        failures.append(f"unanswered questions {outcome.get('unanswered_questions')}, "
+                        f"expected {expect['unanswered_questions']}")
+    return failures
+
+
+def _presence(value: Any) -> str:
+    return "present" if value else "absent"
+
+
+def _meeting_state(meeting: dict[str, Any] | None) -> str:
+    if not meeting:
+        return "none"
+    if meeting.get("status") == "cancelled":
+        return "cancelled"
+    return "moved" if meeting.get("rescheduled") or meeting.get("moved_from") else "booked"

@@ -1,0 +1,62 @@
+"""The agent scenarios (`tests/scenarios/*.yaml`) end to end on the offline dialogue engine: each
+call goes through the relay, Pub/Sub, agent_turn, the action functions and Firestore, and its
+report must meet the scenario's `expect` section (outcome and transcript).
+
+The calls are placed concurrently, on the session's stack, as `callbot eval` places them."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from devtools.cli import place_call
+from devtools.processes import patched_environ
+from devtools.simcall import scenario as scenarios
+from devtools.simcall.expectations import check
+
+pytestmark = pytest.mark.e2e
+SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def reports(local_stack):
+    async def all_calls():
+        loaded = [scenarios.load(path) for path in SCENARIOS]
+        done = await asyncio.gather(*(place_call(local_stack, s, "tone") for s in loaded))
+        return {path.stem: (s, r.to_dict()) for path, s, r in zip(SCENARIOS, loaded, done, strict=True)}
+
+    with patched_environ(local_stack.emulator_env()):
+        return asyncio.run(all_calls())
+
+
+def bot_lines(report):
+    return [e["text"] for e in report["transcript"] if e["speaker"] == "bot"]
+
+
+@pytest.mark.parametrize("name", [p.stem for p in SCENARIOS])
+def test_scenario_meets_its_expectations(reports, name):
+    scenario, report = reports[name]
+    assert scenario.expect, "every agent scenario says what it expects"
+    failures = check(report, scenario.expect)
+    assert failures == [], "\n".join([*failures, "transcript:", *bot_lines(report)])
+
+
+def test_every_caller_turn_is_answered_and_timed(reports):
+    for name, (_, report) in reports.items():
+        for turn in report["turns"]:
+            assert turn["latency_ms"] is not None, f"{name}: turn {turn['turn_seq']} was not answered"
+
+
+def test_actions_ran_as_functions_and_their_round_trips_were_recorded(reports):
+    _, report = reports["new_prospect_books"]
+    actions = [a for t in report["turns"] for a in (t.get("agent") or {}).get("actions", [])]
+    assert {"save_lead", "find_slots", "book_meeting"} <= {a["action"] for a in actions}
+    assert all(a["ok"] and a["round_trip_ms"] > 0 for a in actions)
+
+
+def test_the_booked_meeting_is_confirmed_with_day_time_and_zone(reports):
+    _, report = reports["new_prospect_books"]
+    meeting = report["outcome"]["meeting"]
+    confirmation = next(line for line in bot_lines(report) if "booked" in line.lower())
+    assert meeting["status"] == "booked" and "Eastern Time" in confirmation
+    assert meeting["attendee_email"] == "dana@acme-logistics.com"
