@@ -26,7 +26,8 @@ from devtools.processes import Child, free_port, group_alive, patched_environ, s
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = ROOT / ".callbot" / "stack"
 PROJECT_ID = "callbot-local"
-FUNCTIONS = {"agent_turn": "functions/agent_turn/main.py"}
+FUNCTIONS = {name: f"functions/{name}/main.py"
+             for name in ("agent_turn", "crm_action", "calendar_action", "knowledge_action")}
 DEV_SALES_DESK = "+14155550100"  # where handovers go locally: nobody answers, the report shows it
 DEV_FRENCH_LINE = "+33155550100"  # calls to this number are answered in French
 
@@ -73,11 +74,12 @@ def status(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, object]:
 
 
 def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "espeak",
-       settings: dict[str, str] | None = None) -> StackInfo:
+       settings: dict[str, str] | None = None, function_settings: dict[str, str] | None = None) -> StackInfo:
     """Start the stack unless a healthy one is already recorded in `state_dir`.
 
     `stt` and `tts` pick the relay's speech engines; `settings` adds relay settings (environment
-    variables, e.g. shorter call timers for tests)."""
+    variables, e.g. shorter call timers for tests), `function_settings` settings of the functions
+    (e.g. `CALLBOT_LLM_PROVIDER`)."""
     current = status(state_dir)
     if current.get("running"):
         return load(state_dir)  # type: ignore[return-value]
@@ -104,11 +106,12 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
                      "CALLBOT_NUMBER_LANGUAGES": json.dumps({DEV_FRENCH_LINE: "fr-FR"}), **(settings or {})}
         _build_audio_cache(relay_env)
         env = {**info.emulator_env(), "CALLBOT_ENVIRONMENT": "dev", "CALLBOT_LOG_LEVEL": "INFO"}
+        function_env = {**env, **(function_settings or {})}
         for name, source in FUNCTIONS.items():
             port = free_port()
             child = spawn(name, [sys.executable, "-m", "functions_framework", "--target", name,
                                  "--source", str(ROOT / source), "--signature-type", "cloudevent",
-                                 "--host", "127.0.0.1", "--port", str(port)], log_dir, env=env, cwd=ROOT)
+                                 "--host", "127.0.0.1", "--port", str(port)], log_dir, env=function_env, cwd=ROOT)
             started.append(child)
             info.functions[name] = f"http://127.0.0.1:{port}/"
         wait_emulator(firestore, firestore_host)

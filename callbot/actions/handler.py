@@ -1,0 +1,114 @@
+"""Run one `ActionRequested` on a port and report it as `ActionCompleted` on the turns topic.
+
+What happens to a failure decides whether the call goes on:
+
+- retryable (`RetryableError`, `TimeoutError`, `ConnectionError`): raised, so Pub/Sub delivers the
+  request again; nothing is reported yet.
+- permanent (`PermanentError`, bad arguments as `ValueError` or pydantic's `ValidationError`,
+  `MeetingNotFound`, an unknown action): logged with the call id and reported as
+  `ActionCompleted(ok=False, error=...)`, so the agent can apologise and carry on.
+- a message that is not a request for this port, or too old to matter: dead-lettered.
+
+Operations are idempotent by request id (the adapters see `<call id>/<request id>`), so a redelivery
+after a lost publish does the work once and reports the same result again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from callbot.actions.settings import ActionSettings
+from callbot.bus import Delivery, Publisher
+from callbot.calendar import MeetingNotFound
+from callbot.errors import BadMessage, PermanentError, RetryableError
+from callbot.logs import bind_call
+from callbot.messages import ActionCompleted, ActionPort, ActionRequested, DeadLettered
+
+log = logging.getLogger(__name__)
+PUBLISH_TIMEOUT_S = 30
+Operation = Callable[[ActionRequested], dict[str, Any]]
+RETRYABLE = (RetryableError, TimeoutError, ConnectionError)
+PERMANENT = (PermanentError, ValueError, MeetingNotFound)  # ValidationError is a ValueError
+
+
+def request_key(request: ActionRequested) -> str:
+    """The id an adapter deduplicates on: request ids are unique only within their call."""
+    return f"{request.call_id}/{request.request_id}"
+
+
+class ActionHandler:
+    def __init__(self, port: ActionPort, operations: Mapping[str, Operation], publisher: Publisher,
+                 settings: ActionSettings, clock: Callable[[], float] = time.time) -> None:
+        self._port = port
+        self._operations = dict(operations)
+        self._publisher = publisher
+        self._settings = settings
+        self._clock = clock
+
+    @property
+    def source(self) -> str:
+        """The function's name, as dead letters record it."""
+        return f"{self._port}_action"
+
+    def handle(self, delivery: Delivery) -> None:
+        request = delivery.message
+        if not isinstance(request, ActionRequested) or request.port is not self._port:
+            raise BadMessage(f"{request.type} for {getattr(request, 'port', '-')} does not belong to {self.source}")
+        with bind_call(request.call_id):
+            if self._too_old(delivery):
+                self.dead_letter(request.call_id, request.turn_seq, "older than max_message_age_s",
+                                 request.model_dump_json())
+                return
+            started = time.monotonic()
+            try:
+                result, error = self._run(request), ""
+            except RETRYABLE:
+                log.warning("action failed, to be retried", exc_info=True,
+                            extra={"action": request.action, "request_id": request.request_id})
+                raise
+            except PERMANENT as exc:
+                result, error = {}, _reason(exc)
+                log.error("action failed: %s", error, extra={"action": request.action,
+                                                             "request_id": request.request_id})
+            self._publisher.publish(ActionCompleted(
+                call_id=request.call_id, turn_seq=request.turn_seq, relay_instance=request.relay_instance,
+                request_id=request.request_id, port=request.port, action=request.action, ok=not error,
+                result=result, error=error, duration_ms=int((time.monotonic() - started) * 1000),
+                sent_at_ms=int(self._clock() * 1000), requested_at_ms=request.sent_at_ms,
+            )).result(timeout=PUBLISH_TIMEOUT_S)
+            log.info("action completed", extra={"action": request.action, "request_id": request.request_id,
+                                                "ok": not error})
+
+    def _run(self, request: ActionRequested) -> dict[str, Any]:
+        operation = self._operations.get(request.action)
+        if operation is None:
+            raise PermanentError(f"unknown action {request.action!r}")
+        return operation(request)
+
+    def _too_old(self, delivery: Delivery) -> bool:
+        if delivery.published_at is None:
+            return False
+        return self._clock() - delivery.published_at.timestamp() > self._settings.max_message_age_s
+
+    def dead_letter(self, call_id: str, turn_seq: int, reason: str, payload: str) -> None:
+        """Log a permanent failure with the call id and park the message on the dead-letter topic."""
+        log.error("message dead-lettered: %s", reason, extra={"call_id": call_id})
+        self._publisher.publish(DeadLettered(
+            call_id=call_id, turn_seq=turn_seq, source=self.source, reason=reason, payload=payload,
+            sent_at_ms=int(self._clock() * 1000),
+        )).result(timeout=PUBLISH_TIMEOUT_S)
+
+
+def _reason(exc: Exception) -> str:
+    """A short reason the agent (and whoever reads the logs) can act on."""
+    if isinstance(exc, ValidationError):
+        fields = sorted({".".join(str(part) for part in e["loc"]) or "args" for e in exc.errors()})
+        return f"invalid arguments: {', '.join(fields)}"[:200]
+    if isinstance(exc, MeetingNotFound):
+        return "meeting not found"
+    return (str(exc) or type(exc).__name__)[:200]

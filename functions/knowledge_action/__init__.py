@@ -1,0 +1,1 @@
+"""knowledge_action: searches the company's knowledge base for the agent."""
