@@ -1,0 +1,132 @@
+"""The calendar specialist's rules: find slots near the time the caller names, offer two or three,
+book (or move) the one they pick, cancel when asked."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from callbot.llm.offline.dates import local_now, option_time, preferred_time, requested, slot_label, slot_time
+from callbot.llm.offline.intents import classify
+from callbot.llm.offline.lines import either, join, line
+from callbot.llm.offline.turn import Decision, ToolResult, Turn
+
+OFFERED = 3
+ORDINALS = ((r"\b(?:first|1st|earliest|premier|première)\b", 0),
+            (r"\b(?:second|2nd|middle|deuxième|seconde?)\b", 1),
+            (r"\b(?:third|3rd|troisième)\b", 2),
+            (r"\b(?:last|final|dernier|dernière)\b", -1))
+
+
+def _timezone(turn: Turn) -> str:
+    return turn.context.get("timezone") or "UTC"
+
+
+def _labels(turn: Turn, slots: list[dict[str, Any]]) -> list[str]:
+    return [slot_label(slot, _timezone(turn)) for slot in slots]
+
+
+def offer(turn: Turn, slots: list[dict[str, Any]], prefix: str = "") -> Decision:
+    if not slots:
+        return Decision(join(prefix, line("no_slots", turn.language)))
+    options = either(_labels(turn, slots[:OFFERED]), turn.language)
+    return Decision(join(prefix, line("offer_slots", turn.language, options=options)))
+
+
+def _as_offered(turn: Turn) -> list[dict[str, Any]]:
+    """The options in the order the bot said them."""
+    said = turn.previous_bot_text
+    options = turn.options
+    labels = _labels(turn, options)
+    return sorted(options, key=lambda o: (said.find(labels[options.index(o)]) % (len(said) + 1),
+                                          options.index(o)))
+
+
+def pick(turn: Turn, text: str) -> dict[str, Any] | None:
+    """The offered option the caller chose, by rank ("the second one") or by time ("Tuesday at 10")."""
+    options = _as_offered(turn)[:OFFERED]
+    for pattern, index in ORDINALS:
+        if re.search(pattern, text, re.IGNORECASE) and -len(options) <= index < len(options):
+            return options[index]
+    now = local_now(turn.context.get("now", ""), _timezone(turn))
+    wanted = requested(text, now, _timezone(turn))
+    if not wanted.named:
+        return None
+    for option in options:
+        start = option_time(option, now, _timezone(turn))
+        if start is None:
+            continue
+        if wanted.weekday is not None and start.weekday() != wanted.weekday:
+            continue
+        if wanted.weekday is None and wanted.day is not None and start.date() != wanted.day:
+            continue
+        if wanted.hour is not None and (start.hour % 12, start.minute) != (wanted.hour % 12, wanted.minute):
+            continue
+        if wanted.hour is not None and wanted.meridiem_given and start.hour != wanted.hour:
+            continue
+        if wanted.period is not None and wanted.hour is None and (start.hour < 12) != (wanted.period < 12):
+            continue
+        return option
+    return None
+
+
+def _booked(turn: Turn) -> bool:
+    meeting = turn.meeting
+    return bool(meeting) and meeting.get("status", "booked") == "booked"
+
+
+def _rescheduling(turn: Turn) -> bool:
+    return _booked(turn) and (turn.context.get("pending_intent") == "reschedule"
+                              or any(classify(said) == "reschedule" for said in turn.caller_said()))
+
+
+def opening(turn: Turn) -> Decision:
+    return turn.call("find_slots", fallback=line("no_slots", turn.language), args={"preferred_time": ""})
+
+
+def on_utterance(turn: Turn, intent: str | None) -> Decision:
+    text = turn.utterance or ""
+    if intent == "cancel" and _booked(turn):
+        return turn.call("cancel_meeting", fallback=line("error", turn.language))
+    if intent in ("cancel", "reschedule") and not _booked(turn):
+        return Decision(line("no_meeting", turn.language))
+    chosen = pick(turn, text) if turn.options else None
+    if chosen is not None:
+        tool = "reschedule_meeting" if _rescheduling(turn) else "book_meeting"
+        return turn.call(tool, fallback=line("error", turn.language), args={"slot_id": chosen["id"]})
+    preferred = preferred_time(text, turn.context.get("now", ""), _timezone(turn))
+    if not preferred and intent is None and turn.asked_anything_else:
+        return Decision(join(line("sorry", turn.language), line("anything_else", turn.language)))
+    if not turn.options or preferred:
+        return turn.call("find_slots", fallback=line("no_slots", turn.language),
+                         args={"preferred_time": preferred or ""})
+    return offer(turn, _as_offered(turn), prefix=line("sorry", turn.language))
+
+
+def _ordered(turn: Turn, slots: list[dict[str, Any]], preferred: str) -> list[dict[str, Any]]:
+    """`slots`, the one at exactly the preferred time first."""
+    exact = [s for s in slots if preferred and (t := slot_time(s, _timezone(turn))) and t.isoformat() == preferred]
+    return exact + [s for s in slots if s not in exact]
+
+
+def _meeting_said(turn: Turn, meeting: dict[str, Any]) -> tuple[str, str]:
+    label = slot_label(meeting, _timezone(turn))
+    rep = line("with_rep", turn.language, rep=meeting["rep"]) if meeting.get("rep") else ""
+    return label, rep
+
+
+def after_tool(turn: Turn, result: ToolResult) -> Decision:
+    data = result.data
+    if result.name == "find_slots":
+        return offer(turn, _ordered(turn, list(data.get("slots") or []), str(result.args.get("preferred_time", ""))))
+    if data.get("taken"):
+        return offer(turn, list(data.get("slots") or []), prefix=line("slot_taken", turn.language))
+    meeting = data.get("meeting") or turn.meeting or {}
+    label, rep = _meeting_said(turn, meeting)
+    if result.name == "cancel_meeting":
+        return Decision(line("cancelled", turn.language, label=label))
+    if result.name == "reschedule_meeting":
+        return Decision(line("rescheduled", turn.language, label=label, with_rep=rep))
+    if result.name == "book_meeting":
+        return Decision(line("booked", turn.language, label=label, with_rep=rep))
+    return Decision(line("anything_else", turn.language))

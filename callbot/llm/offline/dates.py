@@ -1,0 +1,162 @@
+"""Times the caller names ("next Tuesday at 10 am", "Thursday afternoon", "tomorrow at 2"), resolved
+against the call's "now" in the company's time zone.
+
+The day is read by `dateparser` (relative to "now", preferring future dates); the time of day is read
+here, because dateparser misreads bare hours ("Tuesday at 10"). An hour without am/pm is taken in
+business hours: 8 to 11 in the morning, 12 to 7 in the afternoon.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+          "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+DAY = re.compile(
+    rf"\b(?:(?:next|this|coming) )?(?:{'|'.join(WEEKDAYS + WEEKDAYS_FR)})\b|\b(?:the )?day after tomorrow\b|"
+    rf"\btomorrow\b|\btoday\b|\bdemain\b|\baujourd'hui\b|\bnext week\b|"
+    rf"\b(?:{MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{MONTHS})\b", re.IGNORECASE)
+HOUR_WORDS = {word: index + 1 for index, word in enumerate(
+    ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
+TIMES = (
+    re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s?m\b\.?", re.IGNORECASE),
+    re.compile(r"\b(\d{1,2}):(\d{2})\b()"),
+    re.compile(r"\b(?:at|around|@)\s+(\d{1,2})(?:\s*h(\d{2})?)?\b()", re.IGNORECASE),
+    re.compile(r"\b(\d{1,2})\s*(?:o'?clock|h(\d{2})?|heures?)()", re.IGNORECASE),
+    re.compile(rf"\b(?:at|around)\s+({'|'.join(HOUR_WORDS)})(?:\s+(thirty|fifteen|forty-five))?\b()", re.IGNORECASE),
+)
+MINUTE_WORDS = {"thirty": 30, "fifteen": 15, "forty-five": 45}
+PERIODS = {"morning": 10, "matin": 10, "afternoon": 14, "après-midi": 14, "noon": 12, "midi": 12, "evening": 17}
+ZONE_NAMES = {"America/New_York": "Eastern Time", "America/Chicago": "Central Time",
+              "America/Denver": "Mountain Time", "America/Los_Angeles": "Pacific Time"}
+
+
+@dataclass(frozen=True)
+class Requested:
+    """What the caller said about when: a day, a weekday, a time of day, a part of the day."""
+
+    day: date | None = None
+    weekday: int | None = None  # set when the day was named only by its weekday
+    hour: int | None = None
+    minute: int = 0
+    meridiem_given: bool = False
+    period: int | None = None  # the hour a part of the day stands for ("afternoon": 14)
+
+    @property
+    def named(self) -> bool:
+        return self.day is not None or self.hour is not None or self.period is not None
+
+
+def local_now(now_iso: str, timezone: str) -> datetime:
+    """The call's "now" as naive local time in `timezone` (the machine clock when none is given)."""
+    zone = ZoneInfo(timezone or "UTC")
+    now = datetime.fromisoformat(now_iso) if now_iso else datetime.now(zone)
+    return (now.astimezone(zone) if now.tzinfo else now).replace(tzinfo=None)
+
+
+def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | None]:
+    match = DAY.search(text)
+    if match is None:
+        return None, None
+    said = re.sub(r"\b(?:coming|prochain)\s*", "", match.group(0).lower()).strip()
+    settings = {"RELATIVE_BASE": now, "PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": False,
+                "TIMEZONE": timezone or "UTC"}
+    parsed = dateparser.parse(said, languages=["en", "fr"], settings=settings)
+    if parsed is None:
+        return None, None
+    plain = said.split()[-1]
+    weekday = (WEEKDAYS.index(plain) if plain in WEEKDAYS else
+               WEEKDAYS_FR.index(plain) if plain in WEEKDAYS_FR else None)
+    return parsed.date(), weekday
+
+
+def _time(text: str) -> tuple[int | None, int, bool]:
+    for pattern in TIMES:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        hour_said, minute_said, meridiem = match.group(1), match.group(2), match.group(3)
+        hour = int(hour_said) if hour_said.isdigit() else HOUR_WORDS[hour_said.lower()]
+        minute = int(minute_said) if minute_said and minute_said.isdigit() else MINUTE_WORDS.get(
+            (minute_said or "").lower(), 0)
+        if hour > 23 or minute > 59:
+            continue
+        if meridiem:
+            hour = hour % 12 + (12 if meridiem.lower() == "p" else 0)
+        elif 1 <= hour <= 7:
+            hour += 12
+        return hour, minute, bool(meridiem)
+    return None, 0, False
+
+
+def requested(text: str, now: datetime, timezone: str) -> Requested:
+    """What `text` says about when, read against `now` (naive local time)."""
+    day, weekday = _day(text, now, timezone)
+    hour, minute, meridiem_given = _time(text)
+    period = next((hour for word, hour in PERIODS.items()
+                   if re.search(rf"(?<!good )\b{word}\b", text, re.IGNORECASE)), None)
+    return Requested(day, weekday, hour, minute, meridiem_given, period)
+
+
+def mentions_time(text: str) -> bool:
+    return requested(text, datetime(2000, 1, 1), "UTC").named
+
+
+def preferred_time(text: str, now_iso: str, timezone: str) -> str | None:
+    """The time `text` asks for as an ISO local date-time ("2026-12-01T10:00:00"), None if it names none."""
+    now = local_now(now_iso, timezone)
+    wanted = requested(text, now, timezone)
+    if not wanted.named:
+        return None
+    hour = wanted.hour if wanted.hour is not None else wanted.period if wanted.period is not None else 9
+    at = time(hour, wanted.minute)
+    day = wanted.day or (now.date() if at > now.time() else date.fromordinal(now.date().toordinal() + 1))
+    return datetime.combine(day, at).isoformat()
+
+
+def slot_time(slot: dict, timezone: str) -> datetime | None:
+    """When `slot` starts, as naive local time."""
+    try:
+        start = datetime.fromisoformat(str(slot["start"]))
+    except (KeyError, ValueError):
+        return None
+    zone = ZoneInfo(slot.get("timezone") or timezone or "UTC")
+    return (start.astimezone(zone) if start.tzinfo else start).replace(tzinfo=None)
+
+
+def slot_label(slot: dict, timezone: str) -> str:
+    """How `slot` is said: its label, or "Tuesday, December 1 at 10:00 AM Eastern Time" from its start."""
+    if slot.get("label"):
+        return str(slot["label"])
+    start = slot_time(slot, timezone)
+    if start is None:
+        return str(slot.get("id", ""))
+    zone = slot.get("timezone") or timezone
+    clock = start.strftime("%I:%M %p").lstrip("0")
+    return f"{start.strftime('%A, %B')} {start.day} at {clock} {ZONE_NAMES.get(zone, zone)}".strip()
+
+
+LABEL = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),? ([a-z]+) (\d{1,2})"
+                   r"(?:st|nd|rd|th)?,? at (\d{1,2}):(\d{2}) ?([ap])\.?m", re.IGNORECASE)
+MONTH_NUMBERS = {name: index + 1 for index, name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"))}
+
+
+def option_time(option: dict, now: datetime, timezone: str) -> datetime | None:
+    """When an offered slot starts: from its `start`, or read from its label."""
+    start = slot_time(option, timezone)
+    match = None if start else LABEL.search(str(option.get("label", "")))
+    if start or match is None or match.group(1).lower() not in MONTH_NUMBERS:
+        return start
+    month, day = MONTH_NUMBERS[match.group(1).lower()], int(match.group(2))
+    hour = int(match.group(3)) % 12 + (12 if match.group(5).lower() == "p" else 0)
+    year = now.year + (1 if (month, day) < (now.month, now.day) else 0)
+    return datetime(year, month, day, hour, int(match.group(4)))

@@ -1,0 +1,42 @@
+"""The knowledge specialist's rules: answer product questions only from the passages the search
+returns, name the page they come from, and say so plainly when there is none."""
+
+from __future__ import annotations
+
+import re
+
+from callbot.llm.offline.lines import cached, join, line
+from callbot.llm.offline.turn import Decision, ToolResult, Turn
+
+SHORT_SENTENCE = 80  # a first sentence this short is followed by the second one
+
+
+def first_sentences(text: str) -> str:
+    """The first sentence of `text`, and the second when the first is short, verbatim."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
+    if not sentences:
+        return ""
+    if len(sentences) > 1 and len(sentences[0]) < SHORT_SENTENCE:
+        return f"{sentences[0]} {sentences[1]}"
+    return sentences[0]
+
+
+def opening(turn: Turn) -> Decision:
+    return Decision(cached("greeting_question", turn.language))
+
+
+def on_utterance(turn: Turn, intent: str | None) -> Decision:
+    """Not a product question: the lead specialist takes it."""
+    return turn.call("transfer_to_lead", fallback=line("what_else", turn.language))
+
+
+def after_tool(turn: Turn, result: ToolResult) -> Decision:
+    if result.name != "search_knowledge":
+        return Decision(line("anything_else", turn.language))
+    passages = [p for p in result.data.get("passages") or [] if isinstance(p, dict) and p.get("text")]
+    if not passages:
+        return Decision(join(line("dont_know", turn.language), line("dont_know_more", turn.language)))
+    best = passages[0]
+    title = best.get("title") or best.get("source") or turn.company
+    return Decision(join(first_sentences(best["text"]), line("kb_source", turn.language, title=title),
+                         line("kb_more", turn.language)))

@@ -1,0 +1,100 @@
+"""The lead specialist's rules: record what the caller gives, ask for what is missing in
+`QUALIFICATION_ORDER`, read the email back, save the lead, then offer (or go on to) a meeting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callbot.agents.state import missing_fields
+from callbot.llm.offline.extract import extract
+from callbot.llm.offline.intents import classify
+from callbot.llm.offline.lines import cached, join, line
+from callbot.llm.offline.spoken import read_back, yes_or_no
+from callbot.llm.offline.turn import Decision, ToolResult, Turn
+
+
+def question(turn: Turn, field: str, lead: dict[str, Any]) -> str:
+    """The question that asks for `field`."""
+    if field == "email_confirmed" and lead.get("email"):
+        return line("ask_email_confirmed", turn.language, spoken=read_back(lead["email"], turn.language))
+    if field == "email_confirmed":
+        field = "email"
+    if field == "last_name" and not lead.get("first_name"):
+        field = "first_name"
+    return line(f"ask_{field}", turn.language, company=turn.company)
+
+
+def _thanks(turn: Turn, lead: dict[str, Any]) -> str:
+    """A short acknowledgement; it varies along the call (by how many answers were recorded) so that
+    the caller does not hear the same words after every answer."""
+    name = lead.get("first_name") or turn.first_name
+    recorded = turn.results_of("record_details")
+    key = ("thanks", "got_it", "great")[max(recorded - 1, 0) % 3]
+    return line(f"{key}_name", turn.language, name=name) if name else line(key, turn.language)
+
+
+def _all_set(turn: Turn, lead: dict[str, Any]) -> str:
+    name = lead.get("first_name") or turn.first_name
+    return line("all_set", turn.language, name=name) if name else line("all_set_anon", turn.language)
+
+
+def _wants_meeting(turn: Turn) -> bool:
+    return turn.context.get("pending_intent") == "book" or any(classify(said) == "book" for said in turn.caller_said())
+
+
+def _to_calendar(turn: Turn, intent: str = "book") -> Decision:
+    return turn.call("transfer_to_calendar", fallback=line("anything_else", turn.language), args={"intent": intent})
+
+
+def _next(turn: Turn, lead: dict[str, Any], missing: list[str], prefix: str) -> Decision:
+    """Ask for the first missing field, or save the lead once nothing is missing."""
+    if missing:
+        return Decision(join(prefix, question(turn, missing[0], lead)))
+    if turn.context.get("lead_saved"):
+        return Decision(_all_set(turn, lead))
+    return turn.call("save_lead", fallback=_all_set(turn, lead))
+
+
+def opening(turn: Turn) -> Decision:
+    if turn.missing:
+        return Decision(question(turn, turn.missing[0], turn.lead))
+    return Decision(cached("greeting_question", turn.language))
+
+
+def on_utterance(turn: Turn, intent: str | None) -> Decision:
+    text, missing, saved = turn.utterance or "", turn.missing, bool(turn.context.get("lead_saved"))
+    if intent in ("reschedule", "cancel") or (intent == "book" and saved):
+        return _to_calendar(turn, intent)
+    if not missing and saved:
+        answer = yes_or_no(text) if line("offer_meeting", turn.language) in turn.previous_bot_text else None
+        if answer is True:
+            return _to_calendar(turn)
+        if answer is False:
+            return Decision(line("no_problem", turn.language))
+        return Decision(join(line("sorry", turn.language), line("offer_meeting", turn.language)))
+    asked = missing[0] if missing else None
+    fields = extract(text, asked, turn.lead)
+    if fields:
+        merged = {**turn.lead, **fields}
+        fallback = join(_thanks(turn, merged), question(turn, missing_fields(merged)[0], merged)) \
+            if missing_fields(merged) else _all_set(turn, merged)
+        return turn.call("record_details", fallback=fallback, args=fields)
+    if asked == "email_confirmed" and turn.lead.get("email") and yes_or_no(text) is False:
+        return Decision(line("spell_email", turn.language))
+    prefix = line("happy_to_book", turn.language) if intent == "book" else line("sorry", turn.language)
+    return _next(turn, turn.lead, missing, prefix if missing else "")
+
+
+def after_tool(turn: Turn, result: ToolResult) -> Decision:
+    if result.name == "record_details":
+        lead = result.data.get("lead") or {**turn.lead, **result.args}
+        missing = result.data.get("missing")
+        missing = missing if isinstance(missing, list) else missing_fields(lead)
+        booking = classify(turn.utterance or "") == "book"
+        prefix = line("happy_to_book", turn.language) if booking else _thanks(turn, lead)
+        return _next(turn, lead, missing, prefix)
+    if result.name == "save_lead":
+        if _wants_meeting(turn):
+            return _to_calendar(turn)
+        return Decision(_all_set(turn, result.data.get("lead") or turn.lead))
+    return Decision(line("anything_else", turn.language))

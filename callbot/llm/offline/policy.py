@@ -1,0 +1,83 @@
+"""The next step of the conversation, whichever specialist is active.
+
+The last message decides: a tool result is answered (a handoff's result means the new specialist
+takes the caller's latest utterance); a caller's utterance is classified (`intents.classify`) and the
+intents every specialist shares are handled here, the rest by the active specialist's module.
+"""
+
+from __future__ import annotations
+
+import re
+from types import ModuleType
+
+from callbot.llm.offline import calendar_agent, knowledge_agent, lead_agent
+from callbot.llm.offline.intents import classify
+from callbot.llm.offline.lines import cached, line
+from callbot.llm.offline.spoken import yes_or_no
+from callbot.llm.offline.turn import HANDOFF_TOOLS, Decision, Turn
+
+AGENTS: dict[str, ModuleType] = {"lead": lead_agent, "calendar": calendar_agent, "knowledge": knowledge_agent}
+MAX_HANDOFFS = 2  # per utterance; a third would mean two specialists passing the caller back and forth
+NOISE = re.compile(r"^(?:\W|um+|uh+|hmm+|mm+|er+|ah+|erm|euh+)*$", re.IGNORECASE)
+SHORT_YES = 3  # words: "yes please", a "yes" that asks for nothing in particular
+
+
+def decide(turn: Turn) -> Decision:
+    decision = _decide(turn)
+    if decision.tool in HANDOFF_TOOLS and turn.handoffs_since_utterance() >= MAX_HANDOFFS:
+        return Decision(cached("greeting_question", turn.language))
+    return decision
+
+
+def _agent(turn: Turn) -> ModuleType:
+    return AGENTS.get(turn.agent, lead_agent)
+
+
+def _decide(turn: Turn) -> Decision:
+    result = turn.result
+    if result is None or result.name in HANDOFF_TOOLS:
+        return respond(turn)
+    if result.data.get("error"):
+        return Decision(line("error", turn.language))
+    if result.name == "transfer_to_human":
+        return Decision(cached("transfer", turn.language))
+    if result.name == "end_call":
+        return Decision(cached("goodbye", turn.language))
+    return _agent(turn).after_tool(turn, result)
+
+
+def respond(turn: Turn) -> Decision:
+    """Answer the caller's latest utterance."""
+    text, language = turn.utterance, turn.language
+    if text is None:
+        return _agent(turn).opening(turn)
+    if NOISE.match(text):
+        return Decision(line("not_caught", language))
+    previous = turn.previous_bot_text
+    asks_more = turn.asked_anything_else
+    intent = classify(text, confirming=previous.rstrip().endswith("?") and not asks_more)
+    if intent == "refuse":
+        return Decision(line("refusal", language, company=turn.company))
+    if intent == "human":
+        return turn.call("transfer_to_human", fallback=line("cannot_transfer", language),
+                         args={"reason": "caller asked for a person"})
+    if intent == "goodbye":
+        return turn.call("end_call", fallback=cached("goodbye", language))
+    if intent in ("book", "reschedule", "cancel") and turn.agent == "knowledge":
+        to_lead = intent == "book" and (turn.missing or not turn.context.get("lead_saved"))
+        target = "transfer_to_lead" if to_lead else "transfer_to_calendar"
+        return turn.call(target, fallback=line("anything_else", language),
+                         args=None if to_lead else {"intent": intent})
+    if intent == "question":
+        if turn.agent == "knowledge":
+            return turn.call("search_knowledge", fallback=line("dont_know", language), args={"question": text})
+        return turn.call("transfer_to_knowledge", fallback=line("dont_know", language))
+    if previous == line("error", language) and re.search(r"\bcall (?:me )?back\b|\bcallback\b", text, re.IGNORECASE):
+        return Decision(line("call_back", language))
+    if asks_more and intent is None:
+        answer = yes_or_no(text)
+        if answer is False:
+            return turn.call("end_call", fallback=cached("goodbye", language))
+        if answer is True and len(text.split()) <= SHORT_YES:
+            return Decision(line("what_else", language))
+    return _agent(turn).on_utterance(turn, intent)

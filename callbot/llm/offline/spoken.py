@@ -1,0 +1,145 @@
+"""Spoken forms: numbers said in words, yes and no, email addresses said aloud and read back.
+
+A speech recognizer writes what it heard: "dana plus calls at acme dash logistics dot com", "forty",
+"d a n a". These helpers turn such text into values, and values back into words a caller can check.
+"""
+
+from __future__ import annotations
+
+import re
+
+UNIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+              "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+TEN_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+UNITS = {word: value for value, word in enumerate(UNIT_WORDS)}
+TENS = {word: 10 * (index + 2) for index, word in enumerate(TEN_WORDS)}
+NUMBER_WORD = "|".join([*UNITS, *TENS, "hundred", "dozen"])
+NUMBER = rf"\b(?:\d+|(?:an? )?(?:{NUMBER_WORD})(?:[ -](?:and )?(?:{NUMBER_WORD}))*)\b"
+
+NO = re.compile(r"^\W*(?:no|nope|nah|non)\b|\b(?:not (?:right|correct|quite|really)|(?:that's |that is )?wrong|"
+                r"incorrect|don't|do not|rather not|no thanks?|no thank you|pas (?:correct|d'accord))\b", re.IGNORECASE)
+YES = re.compile(r"\b(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|absolutely|definitely|of course|ok|okay|"
+                 r"sounds good|please do|go ahead|perfect|great|that works|that's it|i do|i agree|fine|"
+                 r"oui|d'accord|exact|c'est ça|bien sûr|volontiers)\b", re.IGNORECASE)
+
+
+def parse_number(text: str) -> int | None:
+    """The first number in `text`, in digits or words ("forty five", "a dozen", "a hundred")."""
+    match = re.search(NUMBER, text.lower())
+    if match is None:
+        return None
+    said = match.group(0)
+    if said.isdigit():
+        return int(said)
+    total, current = 0, 0
+    for word in re.findall(r"[a-z]+", said):
+        if word in UNITS:
+            current += UNITS[word]
+        elif word in TENS:
+            current += TENS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        elif word == "dozen":
+            current = (current or 1) * 12
+    return total + current
+
+
+def yes_or_no(text: str) -> bool | None:
+    """True for a yes, False for a no, None when the answer is neither."""
+    if NO.search(text):
+        return False
+    if YES.search(text):
+        return True
+    return None
+
+
+SYMBOL_WORDS = {"at": "@", "arobase": "@", "dot": ".", "period": ".", "point": ".", "dash": "-", "hyphen": "-",
+                "minus": "-", "tiret": "-", "underscore": "_", "plus": "+"}
+LITERAL_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+BREAK = ","
+# words that end the local part when reading backwards from "at"
+BEFORE_EMAIL = {"is", "it's", "its", "email", "e-mail", "address", "mail", "me", "to", "yes", "yeah", "sure",
+                "okay", "ok", "so", "um", "uh", "it", "my", "the", "that's", "thats", "and", "was", "i", "reach",
+                "contact", "use", "try", "actually", "no", "sorry", "oh", "well", "send", "c'est", "est", "at",
+                "arobase"}
+SPELLED_OUT = {"@": "at", ".": "dot", "-": "dash", "_": "underscore", "+": "plus"}
+SPELLED_OUT_FR = {"@": "arobase", ".": "point", "-": "tiret", "_": "tiret bas", "+": "plus"}
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """Words with their offsets; punctuation that ends a phrase becomes a BREAK token."""
+    tokens = []
+    for match in re.finditer(r"[^\s,;!?]+|[,;!?]", text.lower()):
+        word, start = match.group(0), match.start()
+        stripped = word.rstrip(".:")
+        if stripped in ",;!?" or not stripped:
+            tokens.append((BREAK, start, match.end()))
+            continue
+        tokens.append((stripped.replace("’", "'"), start, start + len(stripped)))
+        if stripped != word:
+            tokens.append((BREAK, start + len(stripped), match.end()))
+    return tokens
+
+
+def _is_word(token: str) -> bool:
+    return token != BREAK and bool(re.fullmatch(r"[a-z0-9][a-z0-9.+_-]*", token))
+
+
+def _domain(tokens: list[tuple[str, int, int]], index: int) -> tuple[str, int] | None:
+    """The domain said from `tokens[index]`, and the index of its last token."""
+    parts: list[str] = []
+    dotted, expect_word, last = False, True, index - 1
+    for position in range(index, len(tokens)):
+        token = tokens[position][0]
+        symbol = SYMBOL_WORDS.get(token) if token != "at" else None
+        if symbol in (".", "-"):
+            if expect_word:
+                return None
+            parts.append(symbol)
+            dotted, expect_word = dotted or symbol == ".", True
+        elif _is_word(token) and (expect_word or not dotted):
+            parts.append(token)
+            dotted, expect_word, last = dotted or "." in token, False, position
+        else:
+            break
+    domain = "".join(parts).strip(".-")
+    return (domain, last) if dotted and not expect_word and "." in domain else None
+
+
+def _local(tokens: list[tuple[str, int, int]], index: int) -> tuple[str, int] | None:
+    """The local part said before `tokens[index]` ("at"), and the index of its first token."""
+    parts: list[str] = []
+    first = index
+    for position in range(index - 1, max(-1, index - 13), -1):
+        token = tokens[position][0]
+        spelling = len(token) == 1 and bool(parts) and len(parts[0]) == 1  # "l i a m": "i" is a letter
+        if (token in BEFORE_EMAIL and not spelling) or not _is_word(token):
+            break
+        parts.insert(0, SYMBOL_WORDS.get(token, token))
+        first = position
+    local = "".join(parts).strip(".-_+")
+    return (local, first) if local else None
+
+
+def find_email(text: str, expecting: bool) -> tuple[str, tuple[int, int]] | None:
+    """The email address in `text` (typed, or said aloud when `expecting` one or the caller names it),
+    normalised to lower case, with its span in `text`."""
+    literal = LITERAL_EMAIL.search(text)
+    if literal:
+        return literal.group(0).lower().rstrip("."), literal.span()
+    if not expecting and not re.search(r"\b(?:e-?mail|address|reach me)\b", text, re.IGNORECASE):
+        return None
+    tokens = _tokens(text)
+    for index, (token, _, _) in enumerate(tokens):
+        if token not in ("at", "arobase", "@"):
+            continue
+        domain, local = _domain(tokens, index + 1), _local(tokens, index)
+        if domain and local:
+            return f"{local[0]}@{domain[0]}", (tokens[local[1]][1], tokens[domain[1]][2])
+    return None
+
+
+def read_back(email: str, language: str) -> str:
+    """`email` as words, the way it was understood: "dana plus calls at acme dash logistics dot com"."""
+    words = SPELLED_OUT_FR if language.startswith("fr") else SPELLED_OUT
+    return " ".join(words.get(part, part) for part in re.findall(r"[^@._+-]+|[@._+-]", email))
