@@ -42,6 +42,7 @@ UNKNOWN = re.compile(r"\b(?:don't know|not sure|no idea|why|what|who|hello|can y
 COMPANY_INTRO = re.compile(
     r"\b(?:i work (?:at|for)|i'm (?:at|with)|i am (?:at|with)|we(?:'re| are) (?:at|with)|calling from|"
     r"from|company is(?: called)?|company's called|company called|representing)\s+", re.IGNORECASE)
+AND_NAME = re.compile(r"\s+and\s+([A-Z][\w'&-]*(?:\s+[A-Z][\w'&-]*)*)(?=\s*(?:[,.;!?]|$))")
 ROLE_INTRO = re.compile(
     r"(?:\b(?:i'm|i am|i work as|as)|,)\s+(?:the |a |an |our |their )?(?=\S)|"
     r"\b(?:my (?:role|title|job|position) is)\s+(?:the |a |an )?", re.IGNORECASE)
@@ -126,7 +127,11 @@ def company(text: str) -> tuple[dict[str, Any], Span] | None:
     for intro in COMPANY_INTRO.finditer(text):
         found = _phrase(text, intro.end(), 6)
         if found and (not capitalised or found[0][:1].isupper()) and found[0].split()[0].lower() not in NOT_A_NAME:
-            return {"company": found[0]}, (intro.start(), found[1][1])
+            name, end = found[0], found[1][1]
+            joined = AND_NAME.match(text, end) if capitalised else None  # "Harbor and Vine"
+            if joined:
+                name, end = f"{name} and {joined.group(1)}", joined.end()
+            return {"company": name}, (intro.start(), end)
     return None
 
 
@@ -190,7 +195,8 @@ def _bare(field: str, said: str) -> dict[str, Any]:
     return {field: said}
 
 
-FINDERS: tuple[Callable[[str], tuple[dict[str, Any], Span] | None], ...] = (role, company, need, team_size, timeline)
+# the need first: "we want to answer calls from prospects" is a need, not a company called "prospects"
+FINDERS: tuple[Callable[[str], tuple[dict[str, Any], Span] | None], ...] = (role, need, company, team_size, timeline)
 
 
 def extract(text: str, asked: str | None, lead: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,60 @@
+"""Every agent scenario (`tests/scenarios/*.yaml`) as a conversation in one process: the graph on
+the offline dialogue engine, the action functions' handlers on the demo company's in-memory data.
+The end-to-end tests place the same calls through every process; these find a broken rule in a
+second, and check the scenarios' expectations themselves (`devtools.simcall.expectations`)."""
+
+from pathlib import Path
+
+import pytest
+
+from devtools.simcall import scenario as scenarios
+from devtools.simcall.expectations import check
+from devtools.simcall.report import _outcome
+from tests.fakes.conversation import Conversation
+
+SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
+
+
+def converse(path: Path) -> tuple[scenarios.Scenario, Conversation, list[str]]:
+    scenario = scenarios.load(path)
+    conversation = Conversation(call_id=f"CA{path.stem}", caller=scenario.caller_number, language=scenario.language)
+    said = [text for m in conversation.publisher.published if (text := getattr(m, "text", None))]
+    for step in scenario.steps:
+        if isinstance(step, scenarios.Say):
+            said += conversation.say(step.text)
+    return scenario, conversation, said
+
+
+def as_report(conversation: Conversation, said: list[str]) -> dict:
+    state = conversation.state
+    call = conversation.call_log.calls.get(conversation.call_id, {})
+    if state.get("transfer"):
+        call = {**call, "transferred_to": "+14155550100"}  # what the relay adds when it hands over
+    return {"errors": [], "ended_by": "transfer" if state.get("transfer") else "bot" if state.get("end_call") else None,
+            "outcome": _outcome(call), "transcript": [{"speaker": "bot", "text": text} for text in said]}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_the_conversation_meets_the_scenarios_expectations(path):
+    scenario, conversation, said = converse(path)
+    assert check(as_report(conversation, said), scenario.expect) == [], "\n".join(said)
+
+
+def test_the_returning_caller_is_welcomed_by_name_and_the_meeting_moved_not_duplicated():
+    _, conversation, said = converse(next(p for p in SCENARIOS if p.stem == "returning_caller_reschedules"))
+    assert said[:3] == ["Hello, and thanks for calling.", "Welcome back, Sam.", "How can I help you today?"]
+    meeting = conversation.state["meeting"]
+    assert meeting["moved_from"] and meeting["status"] == "booked"
+    calls = [name for name, _ in conversation.calendar.calls]
+    assert calls.count("reschedule") == 1 and "book" not in calls  # (the seeded meeting is not recorded)
+    assert any("Done: your meeting is moved" in line for line in said)
+
+
+def test_the_checker_reports_what_a_call_falls_short_of():
+    report = {"errors": ["no reply"], "ended_by": "caller", "transcript": [{"speaker": "bot", "text": "It costs 49."}],
+              "outcome": {"lead": None, "meeting": {"status": "cancelled"}, "lead_fields": {"last_name": "OBrien"},
+                          "knowledge_sources": [], "unanswered_questions": ["q"]}}
+    failures = check(report, {"ended_by": "bot", "bot_says": ["Pricing"], "bot_never_says": ["49"],
+                              "outcome": {"lead": "present", "meeting": "booked", "knowledge_sources": ["pricing.md"],
+                                          "lead_fields": {"last_name": "O'Brien"}, "unanswered_questions": 0}})
+    assert len(failures) == 9
