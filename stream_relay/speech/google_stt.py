@@ -20,7 +20,10 @@ and goes to the new stream. Before that audio, the new stream gets the last `rep
 sent on the old one, so that a word the caller began just before the switch, before the endpointer
 noticed speech, reaches the new stream whole. The cost is that the replayed tail may be recognized
 twice. Between utterances the tail is usually silence, and results that arrive outside an utterance
-are dropped at the next `utterance_started()`.
+are dropped at the next `utterance_started()`, except when the stream was switched less than
+`ONSET_GRACE_S` before: then a word begun just before the switch was finalized (by the old stream,
+or by the new one from the replayed tail) a moment before the endpointer noticed the speech, and
+the results since shortly before the switch are kept as the utterance's beginning.
 
 Errors. A stream that fails with a retryable status (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL,
 OUT_OF_RANGE, ABORTED, RESOURCE_EXHAUSTED, ...) is logged with the call id and reopened after an
@@ -54,6 +57,7 @@ log = logging.getLogger(__name__)
 BYTES_PER_SECOND = mulaw.SAMPLE_RATE  # mu-law: one byte per sample
 MAX_CHUNK_BYTES = 3200  # 400 ms per request, well below v2's 15 KB limit on `audio`
 POLL_S = 0.05  # how often an idle request generator checks whether its stream should end
+ONSET_GRACE_S = 0.6  # finals this recent when an utterance starts are its beginning (see Restarts)
 MAX_STREAM_S = 290.0  # restart at the latest here: Google ends a stream at 300 s (v2) or 305 s (v1)
 HEALTHY_STREAM_S = 10.0  # a stream that lived this long resets the count of consecutive failures
 # v1: an enhanced variant exists only for these models, per the "enhanced models" page.
@@ -217,6 +221,8 @@ class GoogleSpeechToText:
         self._failed = False
         self._in_utterance = False
         self._finals: list[tuple[str, float]] = []
+        self._final_times: list[float] = []  # when each final arrived
+        self._switched_at: float | None = None  # the latest planned stream switch
         self._interim = ""
         self._waiter: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
 
@@ -243,7 +249,12 @@ class GoogleSpeechToText:
     def utterance_started(self) -> None:
         with self._cond:
             self._in_utterance = True
-            self._finals.clear()
+            now = self._clock()
+            switched = self._switched_at is not None and now - self._switched_at <= ONSET_GRACE_S
+            onset = [i for i, at in enumerate(self._final_times)
+                     if switched and at >= self._switched_at - ONSET_GRACE_S]
+            self._finals = [self._finals[i] for i in onset]
+            self._final_times = [self._final_times[i] for i in onset]
             self._interim = ""
 
     def interim_text(self) -> str:
@@ -283,6 +294,7 @@ class GoogleSpeechToText:
                 transcript, used_interim = self._transcript(), bool(self._interim)
                 self._in_utterance = False
                 self._finals.clear()
+                self._final_times.clear()
                 self._interim = ""
         if used_interim:
             log.info("no final result in time; using the interim hypothesis", extra=self._log_extra)
@@ -388,6 +400,7 @@ class GoogleSpeechToText:
                 age = self._clock() - opened_at
                 if age >= self._max_stream_s or (age >= self._restart_after_s and not self._in_utterance):
                     self._end_requested = True
+                    self._switched_at = self._clock()
                     break
                 chunk = self._take_chunk()
             if chunk:
@@ -423,6 +436,7 @@ class GoogleSpeechToText:
                 interim.append(text)
         with self._cond:
             self._finals.extend(finals)
+            self._final_times.extend([self._clock()] * len(finals))
             self._interim = " ".join(interim)
             self._wake_waiter()
 

@@ -477,3 +477,20 @@ def test_the_factory_refuses_settings_google_cannot_serve(servers):
     with pytest.raises(ValueError, match="dev only"):
         google_stt_factory(RelaySettings(environment="prod", twilio_auth_token="t",
                                          google_stt_endpoint="127.0.0.1:1"), client)
+
+
+async def test_a_word_finalized_by_the_stream_being_restarted_starts_the_next_utterance(servers, engines, clock):
+    """The caller starts talking just as the stream is switched: the old stream returns that word
+    after its half-close, a moment before the endpointer opens the utterance; it is kept."""
+    fake = FakeSpeech("v1")
+    stt = engines(servers(fake), clock=clock, restart_after_s=10.0, max_stream_s=20.0)
+    caller = Caller(stt, clock, fake)
+    await caller.silence(9.96)
+    caller.feed("yes")  # still on the first stream
+    await caller.silence(0.1)  # the stream is 10 s old: switched between utterances
+    await until(lambda: len(fake.streams) == 2 and stt.final_ready())
+    assert (await caller.say("please", gap_s=0.2)).text == "yes please"
+    caller.feed("cough")
+    await caller.silence(1.0)
+    await until(lambda: stt.final_ready())
+    assert (await caller.say("thanks", gap_s=0.2)).text == "thanks"  # long after a switch: dropped as before
