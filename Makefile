@@ -27,6 +27,7 @@ test: install
 bench: install
 	$(BIN)/python -m bench.endpointing
 	$(BIN)/python -m bench.relay_capacity
+	$(BIN)/python -m bench.agent_turn_overhead
 
 lint: install
 	$(BIN)/ruff check callbot stream_relay functions devtools tests bench

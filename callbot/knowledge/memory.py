@@ -2,7 +2,7 @@
 knowledge base (the demo company's documents) until the RAG adapter lands.
 
 Documents are split into passages at blank lines. A passage's score is the share of the question's
-keywords (words other than stop words, plurals reduced) it contains. Words said everywhere, like
+keywords (words other than stop words, plurals reduced) it contains, its document's title included. Words said everywhere, like
 the company's name, are passed as `ignore` so that they match nothing. Only passages of the
 question's language that reach the threshold are returned: an empty list means "the knowledge base
 does not say".
@@ -62,7 +62,7 @@ class MemoryKnowledge:
         documents = [d if isinstance(d, Document) else Document(*d) for d in documents]
         self._passages = [
             _Indexed(Passage(text=paragraph, source=doc.source, title=doc.title, score=0.0),
-                     _primary(doc.language), keywords(paragraph, self._ignore))
+                     _primary(doc.language), keywords(f"{doc.title} {paragraph}", self._ignore))
             for doc in documents for paragraph in _paragraphs(doc.text)]
         self._lock = threading.Lock()
         self.calls: list[tuple[str, dict]] = []

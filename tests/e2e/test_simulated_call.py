@@ -56,8 +56,8 @@ def test_the_call_completes_with_every_turn_answered_in_order(report):
     assert [e["stt_text"] for e in report["transcript"] if e["speaker"] == "caller"][:3] == caller[:3]
     bot = bot_lines(report)
     assert bot[0]["text"] == "Hello, and thanks for calling."
-    assert [e["text"] for e in bot if e["text"].startswith("You said")] == [
-        "You said: Hello there.", "You said: Do you integrate with our CRM?", "You said: Actually, wait."]
+    answered = {e["turn_seq"] for e in bot if not e["interrupted"]}
+    assert {0, 1, 3, 4} <= answered  # turn 2 was cut off by turn 3, which was answered
     starts = [e["start_ms"] for e in report["transcript"]]
     assert starts == sorted(starts)
 
@@ -84,10 +84,10 @@ def test_barge_in_clears_playback_fast_and_records_what_was_heard(report):
     [barge_in] = report["barge_ins"]
     assert barge_in["delay_ms"] is not None and barge_in["delay_ms"] <= 300
     [cut] = [e for e in bot_lines(report) if e["interrupted"]]
-    assert cut["text"] == "You said: Do you integrate with our CRM?"
+    assert cut["turn_seq"] == 2  # the filler or the answer to "Do you integrate with our CRM?"
     assert cut["text"].startswith(cut["heard"]) and len(cut["heard"]) < len(cut["text"])
-    # the rest of the interrupted reply ("Tell me more.") was never played for turn 2
-    assert not [e for e in bot_lines(report) if e["turn_seq"] == 2 and e["text"] == "Tell me more."]
+    # the rest of the interrupted reply was never played
+    assert not [e for e in bot_lines(report) if e["turn_seq"] == 2 and e["start_ms"] > cut["start_ms"]]
 
 
 def test_marks_are_sent_for_every_played_segment(report):

@@ -41,7 +41,7 @@ def _wait_listening(port: int, child: Child, timeout_s: float = 15) -> None:
 def _place_call(stack_dir: Path, report_path: Path) -> dict:
     result = subprocess.run([sys.executable, "-m", "devtools.cli", "--state-dir", str(stack_dir), "call",
                              "--scenario", str(SCENARIO), "--voice", "tone", "--report", str(report_path)],
-                            check=False, capture_output=True, text=True, timeout=150, cwd=ROOT)
+                            check=False, capture_output=True, text=True, timeout=240, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(report_path.read_text())
 
@@ -84,8 +84,8 @@ def test_every_utterance_is_transcribed_and_answered(long_call):
     spoken = load(SCENARIO).spoken
     assert [e["text"] for e in caller] == spoken
     assert [e["stt_text"] for e in caller] == spoken  # the fake's final results, never a cut interim
-    answers = [e["text"] for e in report["transcript"] if e["speaker"] == "bot" and e["text"].startswith("You said")]
-    assert answers == [f"You said: {line}" for line in spoken]
+    answered = {e["turn_seq"] for e in report["transcript"] if e["speaker"] == "bot" and not e["interrupted"]}
+    assert set(range(len(spoken) + 1)) <= answered  # the greeting, then a reply to every utterance
     assert [t["turn_seq"] for t in report["turns"]] == list(range(1, len(spoken) + 1))
     assert all(t["latency_ms"] is not None for t in report["turns"])
 
