@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from devtools import stack
@@ -25,6 +26,9 @@ SCENARIOS = ROOT / "tests" / "scenarios"
 class Verdict:
     scenario: str
     failures: list[str]
+    latencies_ms: list[int] = field(default_factory=list)  # end of caller speech -> first bot audio, per turn
+    agent_runs_ms: list[int] = field(default_factory=list)  # agent_turn graph runs (LLM included)
+    action_round_trips_ms: list[int] = field(default_factory=list)  # ActionRequested -> ActionCompleted received
 
     @property
     def passed(self) -> bool:
@@ -62,17 +66,37 @@ def evaluate(state_dir: Path, provider: str, directory: Path = SCENARIOS, only: 
         for path in paths:
             scenario = scenarios.load(path)
             report = asyncio.run(place_call(info, scenario, "tone")).to_dict()
-            verdicts.append(Verdict(path.stem, check(report, scenario.expect)))
+            verdicts.append(_verdict(path.stem, report, check(report, scenario.expect)))
     finally:
         stack.down(state_dir)
     return verdicts
 
 
+def _verdict(name: str, report: dict, failures: list[str]) -> Verdict:
+    turns = report.get("turns") or []
+    work = [t.get("agent") or {} for t in turns]
+    return Verdict(name, failures,
+                   latencies_ms=[t["latency_ms"] for t in turns if t.get("latency_ms") is not None],
+                   agent_runs_ms=[ms for w in work for ms in w.get("runs_ms", []) if ms is not None],
+                   action_round_trips_ms=[a["round_trip_ms"] for w in work for a in w.get("actions", [])
+                                          if a.get("round_trip_ms") is not None])
+
+
+def _median(values: list[int]) -> str:
+    return f"{statistics.median(values):.0f}" if values else "-"
+
+
 def render(provider: str, verdicts: list[Verdict]) -> str:
-    lines = [f"scenarios against {provider}:"]
+    lines = [f"scenarios against {provider}  (median ms: turn latency / agent_turn run / action round trip)"]
     for verdict in verdicts:
-        lines.append(f"  {'PASS' if verdict.passed else 'FAIL'}  {verdict.scenario}")
+        figures = " / ".join(_median(v) for v in (verdict.latencies_ms, verdict.agent_runs_ms,
+                                                   verdict.action_round_trips_ms))
+        lines.append(f"  {'PASS' if verdict.passed else 'FAIL'}  {verdict.scenario:<32} {figures}")
         lines += [f"        - {failure}" for failure in verdict.failures]
     passed = sum(v.passed for v in verdicts)
-    lines.append(f"{passed}/{len(verdicts)} passed")
+    totals = [[ms for v in verdicts for ms in v.latencies_ms], [ms for v in verdicts for ms in v.agent_runs_ms],
+              [ms for v in verdicts for ms in v.action_round_trips_ms]]
+    lines.append(f"{passed}/{len(verdicts)} passed; over all calls: turn latency median {_median(totals[0])} ms "
+                 f"(n={len(totals[0])}), agent_turn run median {_median(totals[1])} ms (n={len(totals[1])}), "
+                 f"action round trip median {_median(totals[2])} ms (n={len(totals[2])})")
     return "\n".join(lines)

@@ -18,6 +18,10 @@ def test_a_provider_without_credentials_is_skipped(provider, variable, monkeypat
 
 
 def test_the_verdicts_are_printed_per_scenario():
-    text = render("vertexai", [Verdict("asks_for_human", []), Verdict("product_question", ["the bot never said 'Pricing'"])])
-    assert text.splitlines() == ["scenarios against vertexai:", "  PASS  asks_for_human", "  FAIL  product_question",
-                                 "        - the bot never said 'Pricing'", "1/2 passed"]
+    text = render("vertexai", [Verdict("asks_for_human", [], [400, 600], [100], []),
+                               Verdict("product_question", ["the bot never said 'Pricing'"], [900], [50, 70], [300])])
+    lines = text.splitlines()
+    assert lines[1].split() == ["PASS", "asks_for_human", "500", "/", "100", "/", "-"]
+    assert lines[2].split() == ["FAIL", "product_question", "900", "/", "60", "/", "300"]
+    assert lines[3] == "        - the bot never said 'Pricing'"
+    assert lines[4].startswith("1/2 passed; over all calls: turn latency median 600 ms (n=3)")
