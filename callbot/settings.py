@@ -145,6 +145,9 @@ class AgentTurnSettings(CommonSettings):
         default=1.5, gt=0, description="no first sentence by then: the filler line is spoken meanwhile")
     offline_chunk_delay_s: float = Field(default=0.0, ge=0, description="offline engine: pause between words")
     max_agent_steps: int = Field(default=6, ge=1, description="LLM steps per reply; stops tool-call loops")
+    action_timeout_s: float = Field(
+        default=15.0, gt=0, description="an action without a result by then is given up when the caller speaks "
+        "again: the agent is told it failed and answers them")
     recursion_limit: int = Field(default=40, ge=10, description="LangGraph steps per run, a backstop")
 
     company_name: str = "Northwind Voice"

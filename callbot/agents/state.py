@@ -74,6 +74,7 @@ class ActionRequest(TypedDict, total=False):
     args: dict[str, Any]
     tool_call_id: str
     agent: str  # the node that resumes with the result
+    requested_at: str  # ISO time the graph paused for it
 
 
 class ConversationState(TypedDict, total=False):

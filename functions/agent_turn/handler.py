@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from typing import Any
 
 from langgraph.errors import GraphRecursionError
@@ -78,6 +79,10 @@ class TurnHandler:
                                                   "handled_keys": [message.message_key]})
                 log.info("input queued until the pending action completes",
                          extra={"turn_seq": message.turn_seq, "action": pending.get("action")})
+                if self._overdue(pending):
+                    log.error("no result for the pending action in time; giving it up",
+                              extra={"action": pending.get("action"), "request_id": pending.get("request_id")})
+                    self._run(message, Command(resume=_given_up(message.call_id, pending)), config, state)
             else:
                 self._run(message, {"inbound": inbound_of(message)}, config, state)
 
@@ -163,6 +168,12 @@ class TurnHandler:
             "first_segment_ms": first_ms, "published": published, "agent": state.get("active_agent"),
             "at_ms": self._now_ms()})
 
+    def _overdue(self, pending: dict[str, Any]) -> bool:
+        requested = pending.get("requested_at")
+        if not requested:
+            return False
+        return self._clock() - datetime.fromisoformat(requested).timestamp() > self._settings.action_timeout_s
+
     def _too_old(self, delivery: Delivery) -> bool:
         if delivery.published_at is None:
             return False
@@ -178,6 +189,13 @@ class TurnHandler:
             call_id=call_id, turn_seq=turn_seq, source="agent_turn", reason=reason, payload=payload,
             sent_at_ms=self._now_ms(),
         )).result(timeout=PUBLISH_TIMEOUT_S)
+
+
+def _given_up(call_id: str, pending: dict[str, Any]) -> dict[str, Any]:
+    """The resume value for an action given up: a failure, under a key of its own (a late result
+    for it is then ignored, as it no longer matches the pending request)."""
+    return {"key": f"ActionGivenUp:{call_id}:{pending['request_id']}", "ok": False, "result": {},
+            "error": "no result in time"}
 
 
 def _completion(message: ActionCompleted) -> dict[str, Any]:

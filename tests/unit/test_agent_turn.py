@@ -337,3 +337,27 @@ def test_entry_point_returns_an_error_for_a_retryable_failure(client, publisher)
     publisher.fail_next = [ConnectionError("pubsub down")]
     body = _push_event(*encode(CallStarted(call_id="CA22", turn_seq=0, relay_instance="r1")))
     assert client.post("/", json=body).status_code == 500
+
+
+def test_an_action_without_result_is_given_up_when_the_caller_speaks_again(publisher, model, call_log):
+    now = [1_800_000_000.0]
+    settings = AgentTurnSettings(action_timeout_s=10)
+    handler = TurnHandler(build_graph(InMemorySaver(), model, settings, clock=lambda: datetime.fromtimestamp(now[0], UTC)),
+                          publisher, settings, call_log, clock=lambda: now[0])
+    start(handler, publisher, "CA23")
+    model.script += [call("transfer_to_calendar"), call("find_slots", {}, "f1")]
+    deliver(handler, UserUtterance(call_id="CA23", turn_seq=1, relay_instance="r1", text="book a demo"))
+    request = publisher.of_type(ActionRequested)[-1]
+    now[0] += 5
+    deliver(handler, UserUtterance(call_id="CA23", turn_seq=2, relay_instance="r1", text="hello?"))
+    assert state(handler, "CA23")["pending"]["request_id"] == "f1"  # 5 s: still waiting
+    now[0] += 10
+    model.script += [AIMessage("Sorry, the calendar is not answering. Can I take your details instead?")]
+    deliver(handler, UserUtterance(call_id="CA23", turn_seq=3, relay_instance="r1", text="are you there?"))
+    assert said(publisher)[-1][0] == 3 and said(publisher)[-1][3]  # answered, as turn 3
+    told = [m for m in model.calls[-1] if isinstance(m, ToolMessage)][-1]
+    assert json.loads(told.content) == {"error": "no result in time"}
+    assert [m.content for m in model.calls[-1][-2:]] == ["hello?", "are you there?"]
+    count = len(publisher.published)
+    deliver(handler, complete(request, slots=[]))  # the late result changes nothing
+    assert len(publisher.published) == count and state(handler, "CA23")["pending"] is None

@@ -4,6 +4,7 @@ Updates to the caller's record go through its `save_lead` tool (see `tools.py`).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.messages import AIMessage
@@ -20,7 +21,8 @@ def identify(state: ConversationState) -> dict[str, Any]:
     turn = speaker.turn
     said = AIMessage(speaker.said(), id=f"ai-{turn}-greeting", additional_kwargs={"turn": turn})
     pending = {"request_id": f"find_caller-{turn}", "port": ActionPort.CRM.value, "action": "find_caller",
-               "args": {"phone": state.get("caller_number", "")}, "agent": "welcome"}
+               "args": {"phone": state.get("caller_number", "")}, "agent": "welcome",
+               "requested_at": datetime.now(UTC).isoformat()}
     return {"reply": speaker.segments, "messages": [said], "pending": pending}
 
 
