@@ -70,20 +70,18 @@ class InstantModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=reply)])
 
 
-class CountingSaver:
-    """Wraps a checkpointer and counts the calls that reach Firestore."""
+def count_calls(saver: Any) -> dict[str, int]:
+    """Count the checkpointer's calls that reach Firestore (its methods wrapped on the instance)."""
+    counts = {"get_tuple": 0, "put": 0, "put_writes": 0}
+    for name in counts:
+        method = getattr(saver, name)
 
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.counts = inner, {"get_tuple": 0, "put": 0, "put_writes": 0}
+        def counted(*args, _name=name, _method=method, **kwargs):
+            counts[_name] += 1
+            return _method(*args, **kwargs)
 
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self.inner, name)
-        if name in self.counts:
-            def counted(*args, **kwargs):
-                self.counts[name] += 1
-                return attribute(*args, **kwargs)
-            return counted
-        return attribute
+        setattr(saver, name, counted)
+    return counts
 
 
 def main() -> int:
@@ -134,9 +132,10 @@ def _warm(turns: int) -> dict[str, Any]:
     from functions.agent_turn.handler import TurnHandler
 
     settings = AgentTurnSettings(project_id=PROJECT)
-    saver = CountingSaver(FirestoreSaver.from_project(PROJECT))
+    saver = FirestoreSaver.from_project(PROJECT)
+    counts = count_calls(saver)
     handler = TurnHandler(build_graph(saver, InstantModel(), settings), PubSubPublisher(PROJECT), settings,
-                          FirestoreCallLog(saver.inner.client, 1))
+                          FirestoreCallLog(saver.client, 1))
     published: list[ActionRequested] = []
     original = handler._publisher.publish
 
@@ -148,10 +147,10 @@ def _warm(turns: int) -> dict[str, Any]:
     handler._publisher.publish = keep
 
     def timed(message) -> tuple[float, dict[str, int]]:
-        before = dict(saver.counts)
+        before = dict(counts)
         started = time.perf_counter()
         handler.handle(Delivery(message, "1", None))
-        return (time.perf_counter() - started) * 1000, {k: saver.counts[k] - before[k] for k in before}
+        return (time.perf_counter() - started) * 1000, {k: counts[k] - before[k] for k in before}
 
     call_id = f"CAbench{int(time.time())}"
     timed(CallStarted(call_id=call_id, turn_seq=0, relay_instance="b"))

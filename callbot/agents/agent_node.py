@@ -62,7 +62,7 @@ def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, sett
     threading.Thread(target=_produce, args=(bound, messages, chunks), daemon=True, name="llm-stream").start()
     started = time.monotonic()
     deadline, filler_at = started + settings.llm_timeout_s, started + settings.first_sentence_timeout_s
-    sentences, total, first = SentenceBuffer(), None, len(speaker.segments)
+    sentences, total, whole, first = SentenceBuffer(), None, None, len(speaker.segments)
     while True:
         wait_until = deadline if speaker.spoken else min(filler_at, deadline)
         try:
@@ -76,10 +76,13 @@ def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, sett
             raise LlmFailed(str(item)) from item
         if kind == "done":
             break
-        total = item if total is None else total + item
+        if kind == "message":  # a model without streaming: one whole message
+            whole = item
+        else:
+            total = item if total is None else total + item
         for sentence in sentences.feed(item.text):
             speaker.say(sentence)
-    message = message_chunk_to_message(total) if total is not None else AIMessage("")
+    message = whole or (message_chunk_to_message(total) if total is not None else AIMessage(""))
     rest = sentences.flush()
     for index, sentence in enumerate(rest):
         speaker.say(sentence, last=index == len(rest) - 1 and not message.tool_calls)
@@ -96,6 +99,8 @@ def _produce(bound: Any, messages: list[AnyMessage], out: queue.Queue) -> None:
         for chunk in bound.stream(messages):
             if isinstance(chunk, AIMessageChunk):
                 out.put(("chunk", chunk))
+            elif isinstance(chunk, AIMessage):  # what `stream` yields for a model that cannot stream
+                out.put(("message", chunk))
         out.put(("done", None))
     except Exception as exc:  # noqa: BLE001 - handed to the node, which logs it and apologises
         out.put(("error", exc))

@@ -361,3 +361,17 @@ def test_an_action_without_result_is_given_up_when_the_caller_speaks_again(publi
     count = len(publisher.published)
     deliver(handler, complete(request, slots=[]))  # the late result changes nothing
     assert len(publisher.published) == count and state(handler, "CA23")["pending"] is None
+
+
+def test_a_model_that_cannot_stream_still_speaks_and_calls_tools(publisher, call_log):
+    from langchain_core.language_models import BaseChatModel
+
+    class WholeMessages(ScriptedChatModel):
+        _stream = BaseChatModel._stream  # LangChain's `stream` then yields one whole AIMessage
+
+    model = WholeMessages(script=[call("transfer_to_human", {"reason": "asked"}), AIMessage("Sure. Goodbye.")])
+    settings = AgentTurnSettings()
+    handler = TurnHandler(build_graph(InMemorySaver(), model, settings), publisher, settings, call_log)
+    start(handler, publisher, "CA24")
+    deliver(handler, UserUtterance(call_id="CA24", turn_seq=1, relay_instance="r1", text="a person please"))
+    assert publisher.of_type(BotSpeech)[-1].transfer
