@@ -6,6 +6,7 @@ lands). Phone numbers are E.164.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -44,6 +45,18 @@ class CallerRecord(BaseModel):
     meetings: list[Meeting] = []
 
 
+class CallActivity(BaseModel):
+    """A call logged on a CRM record (a Salesforce Task of type Call)."""
+
+    call_id: str
+    record_id: str  # the lead or contact the call is logged on
+    subject: str = "Inbound call"
+    started_at: datetime
+    duration_s: int = 0
+    summary: str = ""
+    recording_url: str = ""
+
+
 class CrmPort(Protocol):
     def find_caller(self, *, phone: str) -> CallerRecord | None:
         """The lead or contact with this phone number, with their upcoming meetings."""
@@ -51,4 +64,8 @@ class CrmPort(Protocol):
 
     def upsert_lead(self, *, request_id: str, fields: LeadFields) -> CallerRecord:
         """Create the lead, or update the one that matches on phone or email: never a duplicate."""
+        ...
+
+    def log_call(self, *, request_id: str, activity: CallActivity) -> str:
+        """Log the call on its record; the same request again returns the same activity id."""
         ...

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 import phonenumbers
 
 from callbot.calendar import Meeting
-from callbot.crm import CallerRecord, LeadFields
+from callbot.crm import CallActivity, CallerRecord, LeadFields
+from callbot.errors import PermanentError
 
 DEFAULT_REGION = "US"
 LEAD_ID_PREFIX = "00Q"  # the key prefix of Salesforce leads, so ids look alike in every environment
@@ -42,6 +43,7 @@ class MemoryCrm:
         self._by_request: dict[str, str] = {}
         self.details: dict[str, dict] = {}  # record id -> every lead field saved (role, need, ...)
         self.calls: list[tuple[str, dict]] = []
+        self.activities: dict[str, CallActivity] = {}  # task id -> the call logged
         for record in records:
             self._records[record.id] = record.model_copy(update={"phone": e164(record.phone, region)})
 
@@ -74,6 +76,15 @@ class MemoryCrm:
             saved = fields.model_dump(exclude_none=True)
             self.details[record.id] = {**self.details.get(record.id, {}), **saved, **given}
             return record.model_copy(deep=True)
+
+    def log_call(self, *, request_id: str, activity: CallActivity) -> str:
+        with self._lock:
+            self.calls.append(("log_call", {"request_id": request_id, "activity": activity}))
+            if activity.record_id not in self._records:
+                raise PermanentError(f"no record {activity.record_id} to log the call on")
+            task_id = "00T" + hashlib.sha256(request_id.encode()).hexdigest()[:15]
+            self.activities.setdefault(task_id, activity.model_copy())
+            return task_id
 
     def attach_meeting(self, record_id: str, meeting: Meeting) -> None:
         """Add a meeting to a record's upcoming meetings (the demo seed uses it)."""

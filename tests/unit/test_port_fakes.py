@@ -198,3 +198,19 @@ def test_the_returning_contact_has_one_upcoming_meeting_that_can_be_moved_and_ca
     assert moved.rep == "Priya Shah"
     assert other.cancel(meeting_id=meeting.id).status == "cancelled"
     assert other.meetings_for(phone="+14155550199") == []
+
+
+def test_a_call_is_logged_once_per_request_on_an_existing_record():
+    from datetime import UTC, datetime
+
+    from callbot.crm import CallActivity
+    from callbot.errors import PermanentError
+
+    crm = MemoryCrm()
+    record = crm.upsert_lead(request_id="CA1/s1", fields=LeadFields(first_name="Dana", phone="+14155550123"))
+    activity = CallActivity(call_id="CA1", record_id=record.id, started_at=datetime(2026, 11, 24, tzinfo=UTC),
+                            duration_s=95, summary="Booked a demo.")
+    first = crm.log_call(request_id="CA1/log", activity=activity)
+    assert crm.log_call(request_id="CA1/log", activity=activity) == first and len(crm.activities) == 1
+    with pytest.raises(PermanentError):
+        crm.log_call(request_id="CA2/log", activity=activity.model_copy(update={"record_id": "00Qnone"}))
