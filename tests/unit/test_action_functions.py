@@ -253,3 +253,23 @@ def test_the_handler_reports_result_and_duration_and_raises_when_the_report_cann
     publisher.fail_next = [TimeoutError("pubsub unavailable")]
     with pytest.raises(TimeoutError):
         handler.handle(Delivery(message=message, message_id="2", published_at=None))
+
+
+def test_a_known_callers_meetings_come_from_the_calendar_backend():
+    from callbot.calendar import Attendee
+    from callbot.calendar.memory import MemoryCalendar
+    from callbot.crm import LeadFields
+    from callbot.crm.memory import MemoryCrm
+    from functions.crm_action import operations
+
+    now = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+    calendar = MemoryCalendar([("Alex Kim", "alex@example.com")], clock=lambda: now)
+    slot = calendar.free_slots(after=now, count=1)[0]
+    booked = calendar.book(request_id="r1", slot_id=slot.id, attendee=Attendee(name="Dana", email="dana@example.com"),
+                           title="Intro")
+    crm = MemoryCrm()
+    crm.upsert_lead(request_id="s1", fields=LeadFields(first_name="Dana", email="dana@example.com", phone="+14155550123"))
+    lookup = request(ActionPort.CRM, "find_caller", {"phone": "+14155550123"})
+    assert operations.bind(crm)["find_caller"](lookup)["caller"]["meetings"] == []
+    found = operations.bind(crm, calendar)["find_caller"](lookup)["caller"]
+    assert [m["id"] for m in found["meetings"]] == [booked.id]
