@@ -1,0 +1,118 @@
+"""The Calendar v3 REST subset the Google Calendar adapter calls, on Google's paths and in Google's
+JSON shapes, so the real `googleapiclient` code runs against it.
+
+API (under `/calendar/v3`): POST `/freeBusy`; POST and GET `/calendars/{calendarId}/events`
+(insert, list with timeMin/timeMax/q/privateExtendedProperty/showDeleted); GET, PATCH and DELETE
+`/calendars/{calendarId}/events/{eventId}`; POST `.../{eventId}/move?destination=`. `sendUpdates`
+decides which invitations are recorded. Errors are `{"error": {"code", "message", "errors":
+[{"domain", "reason"}]}}`.
+
+Admin (for tests and the call report): GET `/__admin/events` (every event, with its calendarId),
+GET `/__admin/invitations`, GET `/__admin/requests` (every request received, admin ones included),
+POST `/__admin/seed` (the seed format of `CalendarStore`), POST `/__admin/reset`, POST
+`/__admin/fail-next` `{"status": 503, "count": 1}` (the next API requests fail with that status),
+GET `/__admin/health`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from devtools.fake_google_calendar.store import ApiError, CalendarStore, parse_time
+
+_FAIL_REASONS = {429: "rateLimitExceeded", 500: "backendError", 503: "backendError"}
+
+
+def create_app(seed: dict[str, Any] | None = None) -> FastAPI:
+    """A fresh fake calendar, seeded; its store is `app.state.store`."""
+    app = FastAPI(title="fake Google Calendar v3")
+    store = CalendarStore(seed)
+    app.state.store = store
+
+    @app.middleware("http")
+    async def record_and_fail(request: Request, call_next):
+        status = store.record(request.method, request.url.path, request.url.query)
+        if status is not None:
+            error = ApiError(status, _FAIL_REASONS.get(status, "failNext"), "Injected failure")
+            return JSONResponse(error.body(), status_code=status)
+        return await call_next(request)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, error: ApiError) -> JSONResponse:
+        return JSONResponse(error.body(), status_code=error.code)
+
+    @app.post("/calendar/v3/freeBusy")
+    async def free_busy(request: Request) -> dict[str, Any]:
+        body = await request.json()
+        ids = [item["id"] for item in body.get("items", [])]
+        time_min, time_max = parse_time(body["timeMin"]), parse_time(body["timeMax"])
+        return {"kind": "calendar#freeBusy", "timeMin": body["timeMin"], "timeMax": body["timeMax"],
+                "calendars": store.free_busy(time_min, time_max, ids)}
+
+    @app.post("/calendar/v3/calendars/{calendar_id}/events")
+    async def insert(calendar_id: str, request: Request, sendUpdates: str = "none") -> dict[str, Any]:
+        return store.insert(calendar_id, await request.json(), sendUpdates)
+
+    @app.get("/calendar/v3/calendars/{calendar_id}/events")
+    def list_events(calendar_id: str, timeMin: str | None = None, timeMax: str | None = None,
+                    q: str = "", privateExtendedProperty: list[str] = Query(default=[]),  # noqa: B008
+                    showDeleted: bool = False) -> dict[str, Any]:
+        items = store.list(calendar_id, parse_time(timeMin) if timeMin else None,
+                           parse_time(timeMax) if timeMax else None, q, privateExtendedProperty, showDeleted)
+        return {"kind": "calendar#events", "summary": calendar_id, "timeZone": "UTC", "items": items}
+
+    @app.get("/calendar/v3/calendars/{calendar_id}/events/{event_id}")
+    def get(calendar_id: str, event_id: str) -> dict[str, Any]:
+        return store.get(calendar_id, event_id)
+
+    @app.patch("/calendar/v3/calendars/{calendar_id}/events/{event_id}")
+    async def patch(calendar_id: str, event_id: str, request: Request,
+                    sendUpdates: str = "none") -> dict[str, Any]:
+        return store.patch(calendar_id, event_id, await request.json(), sendUpdates)
+
+    @app.delete("/calendar/v3/calendars/{calendar_id}/events/{event_id}", status_code=204)
+    def delete(calendar_id: str, event_id: str, sendUpdates: str = "none") -> Response:
+        store.delete(calendar_id, event_id, sendUpdates)
+        return Response(status_code=204)
+
+    @app.post("/calendar/v3/calendars/{calendar_id}/events/{event_id}/move")
+    def move(calendar_id: str, event_id: str, destination: str,
+             sendUpdates: str = "none") -> dict[str, Any]:
+        return store.move(calendar_id, event_id, destination, sendUpdates)
+
+    @app.get("/__admin/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/__admin/events")
+    def all_events() -> dict[str, Any]:
+        return {"events": store.all_events()}
+
+    @app.get("/__admin/invitations")
+    def invitations() -> dict[str, Any]:
+        return {"invitations": list(store.invitations)}
+
+    @app.get("/__admin/requests")
+    def requests() -> dict[str, Any]:
+        return {"requests": list(store.requests)}
+
+    @app.post("/__admin/seed")
+    async def seed_more(request: Request) -> dict[str, int]:
+        store.seed(await request.json())
+        return {"events": len(store.events)}
+
+    @app.post("/__admin/reset")
+    def reset() -> dict[str, str]:
+        store.reset()
+        return {"status": "ok"}
+
+    @app.post("/__admin/fail-next")
+    async def fail_next(request: Request) -> dict[str, Any]:
+        body = await request.json()
+        store.fail_next.extend([int(body.get("status", 503))] * int(body.get("count", 1)))
+        return {"queued": list(store.fail_next)}
+
+    return app
