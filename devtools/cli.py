@@ -4,6 +4,7 @@
     callbot call --scenario FILE [--report FILE]
     callbot eval [--provider offline|vertexai|openai|anthropic] [--scenario NAME ...]
     callbot demo
+    callbot kb ingest DIR [--json] | kb ask "QUESTION" [--language en-US] [--json] | kb eval [--k 3]
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluation.add_argument("--provider", choices=("offline", "vertexai", "openai", "anthropic"), default="offline")
     evaluation.add_argument("--scenario", action="append", help="only this scenario (file stem); repeatable")
     commands.add_parser("demo", help="start a stack, place the demo call, print it, stop the stack")
+    _kb_parser(commands)
     args = parser.parse_args(argv)
 
     match args.command:
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 stack.down(demo_dir)
                 print("local stack stopped", flush=True)
+        case "kb":
+            return _kb(args)
     return 2
 
 
@@ -141,6 +145,61 @@ def _eval(args: argparse.Namespace) -> int:
     verdicts = evaluate(args.state_dir.parent / f"eval-{args.provider}", args.provider, only=args.scenario)
     print(render(args.provider, verdicts))
     return 0 if all(v.passed for v in verdicts) else 1
+
+
+def _kb_parser(commands: argparse._SubParsersAction) -> None:
+    from callbot.knowledge.embeddings import OFFLINE_THRESHOLD
+    from callbot.knowledge.firestore_vectors import DEFAULT_COLLECTION
+
+    kb = commands.add_parser("kb", help="the knowledge base on Firestore (the local stack's emulator if "
+                                        "running, else the environment's project)")
+    kb.add_argument("--collection", default=DEFAULT_COLLECTION)
+    kb.add_argument("--embedder", choices=("offline", "vertex"), default="offline")
+    kb.add_argument("--threshold", type=float, default=OFFLINE_THRESHOLD,
+                    help="cosine similarity under which a passage is dropped (tuned for the offline embedder)")
+    actions = kb.add_subparsers(dest="action", required=True)
+    ingest = actions.add_parser("ingest", help="index a folder (or gs://bucket/prefix) of documents")
+    ingest.add_argument("root")
+    ingest.add_argument("--json", action="store_true")
+    ask = actions.add_parser("ask", help="search the knowledge base as the bot would")
+    ask.add_argument("question")
+    ask.add_argument("--language", default="en-US")
+    ask.add_argument("--k", type=int, default=3)
+    ask.add_argument("--json", action="store_true")
+    evaluation = actions.add_parser("eval", help="recall@k and declined share on knowledge_base/eval.yaml")
+    evaluation.add_argument("--k", type=int, default=3)
+    evaluation.add_argument("--json", action="store_true")
+
+
+def _kb(args: argparse.Namespace) -> int:
+    from devtools import kb
+
+    store = kb.open_store(args.embedder, args.collection, args.threshold, args.state_dir)
+    match args.action:
+        case "ingest":
+            report = kb.ingest_folder(store, args.root)
+            if args.json:
+                print(json.dumps(report.to_dict(), indent=2))
+            else:
+                print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged "
+                      f"{len(report.unchanged)}, removed {len(report.removed)}; {report.chunks} chunks "
+                      f"embedded, {report.writes} writes")
+            return 0
+        case "ask":
+            answer, passages = kb.ask(store, args.question, args.language, args.k)
+            if args.json:
+                print(json.dumps({"answer": answer, "passages": [p.model_dump() for p in passages]}, indent=2,
+                                 ensure_ascii=False))
+            else:
+                print(answer)
+                for p in passages:
+                    print(f"  {p.score:.3f}  {p.source} ({p.title}): {p.text[:100]}")
+            return 0
+        case "eval":
+            report = kb.run_eval(store, args.k)
+            print(json.dumps(report.to_dict(), indent=2) if args.json else kb.render_eval(report))
+            return 0
+    return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,147 @@
+"""Text embeddings for the knowledge base: the `Embedder` port and its two engines.
+
+- `OfflineEmbedder`: deterministic, no model, no network: the local stack's and the tests' engine.
+  Words are lowercased, accent-folded, stripped of stop words and lightly stemmed ("pricing",
+  "prices" -> "pric"); the vector is the signed feature hashing of their unigrams, of the bigrams
+  of neighbouring words and of their character trigrams (which catch what the stemmer misses:
+  "integrate" / "integrations"), L2-normalised. Cosine similarity then measures shared vocabulary,
+  weighted towards whole words: enough for "how much does it cost" to find the pricing section,
+  while a question about something the documents never mention stays below the threshold.
+- `VertexEmbedder`: Vertex AI `text-embedding-005` through `langchain-google-vertexai`, imported
+  lazily (the import alone takes seconds). Documents are embedded with the RETRIEVAL_DOCUMENT task
+  type and questions with RETRIEVAL_QUERY, as the model expects for asymmetric search.
+
+The vector index's dimension must match `dimensions` (768 for both engines by default), and
+each engine needs its own similarity threshold (`OFFLINE_THRESHOLD` for the offline one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from callbot.knowledge.memory import STOP_WORDS as _MEMORY_STOP_WORDS
+
+OFFLINE_DIMENSIONS = 768  # the same as text-embedding-005: one index definition for both engines
+OFFLINE_THRESHOLD = 0.15  # cosine similarity below which a passage does not answer the question
+VERTEX_MODEL = "text-embedding-005"
+VERTEX_DIMENSIONS = 768
+
+_WORD = re.compile(r"[a-z0-9]+")
+_EXTRA_STOP_WORDS = """
+am been being did doing had has having he her him his i'm into just know like may might more most
+must need now off only other out over own same she should some such than them then these they those
+through too under up very want was were what's wants get got go going much many also able
+work works working use using offer offers marche fonctionne
+ca cela ces cet cette comment dans elle est-ce etre faire ils leurs moi peut plus quand quoi sans
+ses si sont tout tous tres
+"""
+STOP_WORDS = frozenset(_MEMORY_STOP_WORDS | set(_EXTRA_STOP_WORDS.split()))
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "es", "ed", "s", "e")
+_REPLACEMENTS = {"ations": "at", "ation": "at", "ies": "y", "ied": "y"}
+_WEIGHTS = {"word": 1.0, "bigram": 0.5, "trigram": 0.5}
+
+
+class Embedder(Protocol):
+    dimensions: int
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents: "Intégrations" -> "integrations"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper, English first, good enough to join a word's common forms."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                continue
+            root = word[:-len(suffix)]
+            if suffix in ("ing", "ed") and len(root) > 3 and root[-1] == root[-2] and root[-1] not in "lsz":
+                root = root[:-1]  # running -> run, planned -> plan
+            return root + _REPLACEMENTS.get(suffix, "")
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """The stemmed content words of `text`, in order."""
+    words = _WORD.findall(fold(text).replace("'", " "))
+    return [stem(w) for w in words if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
+
+
+class OfflineEmbedder:
+    """Hashed word, bigram and trigram features: deterministic across processes and machines."""
+
+    def __init__(self, dimensions: int = OFFLINE_DIMENSIONS, ignore: Iterable[str] = ()) -> None:
+        """`ignore`: words said everywhere, such as the company's name, which would otherwise make
+        any question that names the company look close to every passage."""
+        if dimensions < 16:
+            raise ValueError("dimensions must be at least 16")
+        self.dimensions = dimensions
+        self._ignore = frozenset(terms(" ".join(ignore)))
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        return [self._embed(text) for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed(text)
+
+    def _embed(self, text: str) -> list[float]:
+        words = [w for w in terms(text) if w not in self._ignore]
+        features: defaultdict[tuple[str, str], float] = defaultdict(float)
+        for word in words:
+            features["word", word] += 1
+            padded = f"#{word}#"
+            trigrams = [padded[i:i + 3] for i in range(len(padded) - 2)]
+            for trigram in trigrams:  # a word's trigrams weigh the same whatever its length
+                features["trigram", trigram] += 1 / math.sqrt(len(trigrams))
+        for left, right in itertools.pairwise(words):
+            features["bigram", f"{left} {right}"] += 1
+        vector = [0.0] * self.dimensions
+        for (kind, feature), count in features.items():
+            digest = hashlib.blake2b(f"{kind}:{feature}".encode(), digest_size=8).digest()
+            index = int.from_bytes(digest[:4], "big") % self.dimensions
+            sign = 1.0 if digest[4] & 1 else -1.0
+            vector[index] += sign * _WEIGHTS[kind] * (1.0 + math.log(count) if count >= 1 else count)
+        norm = math.sqrt(sum(v * v for v in vector))
+        return [v / norm for v in vector] if norm else vector
+
+
+class VertexEmbedder:
+    """Vertex AI text embeddings; the client is created on first use, not at construction."""
+
+    def __init__(self, model: str = VERTEX_MODEL, project: str | None = None, location: str | None = None,
+                 dimensions: int = VERTEX_DIMENSIONS) -> None:
+        self.model = model
+        self.project = project
+        self.location = location
+        self.dimensions = dimensions
+        self._client: Any | None = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from langchain_google_vertexai import VertexAIEmbeddings
+
+            options = {k: v for k, v in (("project", self.project), ("location", self.location)) if v}
+            self._client = VertexAIEmbeddings(model_name=self.model, **options)
+        return self._client
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.client.embed(list(texts), embeddings_task_type="RETRIEVAL_DOCUMENT",
+                                 dimensions=self.dimensions)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.client.embed([text], embeddings_task_type="RETRIEVAL_QUERY", dimensions=self.dimensions)[0]

@@ -1,0 +1,77 @@
+"""Ingestion: a folder (or `gs://bucket/prefix`) of documents into the Firestore knowledge base.
+
+Incremental and idempotent, so it can run on every deploy or on a schedule:
+
+- a document whose content hash is the one stored is skipped: nothing is embedded, nothing written;
+- a new or changed document is chunked and embedded, its chunks set under deterministic ids
+  (`sha256(source)#n`), and the old chunks beyond the new count deleted;
+- a document no longer in the source loses its chunks and its record.
+
+The files are read through `callbot.blobs`, whose stores list and read both a local folder and a
+Cloud Storage prefix; only `.md`, `.markdown`, `.txt`, `.html` and `.htm` files are documents (so an
+`eval.yaml` next to them is ignored). Writes go in batches of at most 400 (see `FirestoreKnowledge.write`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from callbot.blobs import open_blob_store
+from callbot.knowledge.chunking import chunk_document, parse_document, supported
+from callbot.knowledge.embeddings import Embedder
+from callbot.knowledge.firestore_vectors import FirestoreKnowledge, StoredSource, chunk_id, primary_language
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    chunks: int = 0  # chunks embedded and written
+    writes: int = 0  # Firestore writes, deletes included
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "removed": self.removed, "chunks": self.chunks, "writes": self.writes}
+
+
+def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> IngestReport:
+    """Bring `store` in line with the documents under `root` (a folder, `file://` URI or `gs://` URI)."""
+    blobs = open_blob_store(str(root))
+    stored = store.stored_sources()
+    report = IngestReport()
+    puts: list[tuple[str, dict[str, Any]]] = []
+    deletes: list[str] = []
+    records: list[StoredSource] = []
+    names = [name for name in blobs.list() if supported(name)]
+    for name in names:
+        data = blobs.get(name)
+        if data is None:  # deleted between listing and reading: treated as removed below
+            continue
+        document = parse_document(name, data)
+        previous = stored.get(name)
+        if previous is not None and previous.content_hash == document.content_hash:
+            report.unchanged.append(name)
+            continue
+        (report.updated if previous else report.added).append(name)
+        chunks = chunk_document(document)
+        vectors = embedder.embed_documents([c.embedding_text for c in chunks]) if chunks else []
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            puts.append((chunk_id(name, chunk.index), {
+                "source": name, "index": chunk.index, "title": chunk.title, "heading": chunk.heading,
+                "text": chunk.text, "language": primary_language(chunk.language), "locale": chunk.language,
+                "content_hash": document.content_hash, "embedding": vector}))
+        deletes += [chunk_id(name, n) for n in range(len(chunks), previous.chunks if previous else 0)]
+        records.append(StoredSource(name, document.content_hash, len(chunks)))
+        report.chunks += len(chunks)
+    present = {r.source for r in records} | set(report.unchanged)
+    for source, previous in sorted(stored.items()):
+        if source not in present:
+            report.removed.append(source)
+            deletes += [chunk_id(source, n) for n in range(previous.chunks)]
+    if puts or deletes or records or report.removed:
+        report.writes = store.write(puts, deletes, records, report.removed)
+    return report
