@@ -35,6 +35,8 @@ class CommonSettings(BaseSettings):
     project_id: str = "callbot-local"
     log_level: str = "INFO"
     call_retention_days: int = Field(default=30, ge=1)
+    company_name: str = "Northwind Voice"
+    company_timezone: str = Field(default="America/New_York", description="IANA zone times are spoken in")
 
 
 def _default_instance() -> str:
@@ -149,9 +151,6 @@ class AgentTurnSettings(CommonSettings):
         default=15.0, gt=0, description="an action without a result by then is given up when the caller speaks "
         "again: the agent is told it failed and answers them")
     recursion_limit: int = Field(default=40, ge=10, description="LangGraph steps per run, a backstop")
-
-    company_name: str = "Northwind Voice"
-    company_timezone: str = Field(default="America/New_York", description="IANA zone times are spoken in")
 
     @model_validator(mode="after")
     def _provider_for_environment(self) -> AgentTurnSettings:

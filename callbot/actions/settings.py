@@ -3,21 +3,61 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from callbot.settings import CommonSettings
 
 
+class RepSetting(BaseModel):
+    """A sales rep whose calendar meetings are booked on (`CALLBOT_CALENDAR_REPS`, a JSON list)."""
+
+    name: str
+    email: str
+    calendar_id: str = ""  # default: the email (a user's primary calendar)
+    timezone: str = "America/New_York"
+
+
 class ActionSettings(CommonSettings):
-    """crm_action, calendar_action and knowledge_action."""
+    """crm_action, calendar_action and knowledge_action. `memory` backends are the demo company in
+    memory (unit tests, and a stack without the local servers); the others are the real adapters,
+    pointed at the local servers by the `*_url` settings in dev."""
 
     max_message_age_s: int = Field(default=600, ge=1, description="older messages are dropped, not retried")
-    crm_backend: Literal["memory"] = "memory"
-    calendar_backend: Literal["memory"] = "memory"
-    knowledge_backend: Literal["memory"] = "memory"
+    crm_backend: Literal["memory", "salesforce"] = "memory"
+    calendar_backend: Literal["memory", "google"] = "memory"
+    knowledge_backend: Literal["memory", "firestore"] = "memory"
+
+    # Salesforce: JWT bearer (client id, username, private key) or username + password + token
+    salesforce_login_url: str = Field(default="https://login.salesforce.com",
+                                      description="the OAuth server; the local fake's URL in dev")
+    salesforce_api_version: str = "62.0"
+    salesforce_client_id: str = ""
+    salesforce_username: str = ""
+    salesforce_private_key: SecretStr = SecretStr("")
+    salesforce_password: SecretStr = SecretStr("")
+    salesforce_security_token: SecretStr = SecretStr("")
+
+    # Google Calendar
+    google_calendar_root_url: str = Field(default="", description="the local fake's URL; empty: Google")
+    calendar_reps: list[RepSetting] = Field(default_factory=list, description="empty in dev: the demo company's")
+    calendar_organizer_id: str = Field(default="", description="a shared calendar that holds every meeting")
+    business_hours_start: time = time(9, 0)
+    business_hours_end: time = time(17, 0)
+    meeting_minutes: int = Field(default=30, ge=5, le=480)
+    meeting_buffer_minutes: int = Field(default=10, ge=0, le=120)
+    meeting_min_notice_minutes: int = Field(default=120, ge=0)
+    meeting_horizon_days: int = Field(default=14, ge=1, le=90)
+    slot_assignment: Literal["round_robin", "owner_first"] = "round_robin"
+    calendar_owner_email: str = Field(default="", description="owner_first: whose slots come first")
+
+    # knowledge base
+    knowledge_collection: str = "knowledge_chunks"
+    knowledge_threshold: float = Field(default=0.0, ge=0, le=1, description="0: the adapter's default")
+    embedding_backend: Literal["offline", "vertexai"] = "offline"
+    embedding_model: str = "text-embedding-005"
     demo_clock: str = Field(
         default="", description="ISO date-time the in-memory calendar takes as now (tests); empty: the real now")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 
 from callbot import logs
+from callbot.actions.adapters import make_calendar
 from callbot.actions.handler import ActionHandler
 from callbot.actions.settings import ActionSettings
 from callbot.bus.pubsub import PubSubPublisher
-from callbot.calendar import CalendarPort
 from callbot.messages import ActionPort
 from functions.calendar_action import operations
 
@@ -20,14 +20,3 @@ def action_handler() -> ActionHandler:
     calendar = make_calendar(settings)
     return ActionHandler(ActionPort.CALENDAR, operations.bind(calendar, settings.calendar_clock()),
                          PubSubPublisher(settings.project_id), settings)
-
-
-def make_calendar(settings: ActionSettings) -> CalendarPort:
-    """The calendar adapter named by `calendar_backend`."""
-    match settings.calendar_backend:
-        case "memory":
-            from devtools.demo_company import demo_calendar
-
-            return demo_calendar(settings.calendar_clock())
-        case other:
-            raise ValueError(f"unknown calendar_backend {other!r}")

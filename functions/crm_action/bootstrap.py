@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 
 from callbot import logs
+from callbot.actions.adapters import make_calendar, make_crm
 from callbot.actions.handler import ActionHandler
 from callbot.actions.settings import ActionSettings
 from callbot.bus.pubsub import PubSubPublisher
-from callbot.crm import CrmPort
 from callbot.messages import ActionPort
 from functions.crm_action import operations
 
@@ -17,16 +17,7 @@ from functions.crm_action import operations
 def action_handler() -> ActionHandler:
     settings = ActionSettings()
     logs.configure(settings.log_level)
-    return ActionHandler(ActionPort.CRM, operations.bind(make_crm(settings)), PubSubPublisher(settings.project_id),
-                         settings)
-
-
-def make_crm(settings: ActionSettings) -> CrmPort:
-    """The CRM adapter named by `crm_backend`."""
-    match settings.crm_backend:
-        case "memory":
-            from devtools.demo_company import demo_calendar, demo_crm
-
-            return demo_crm(demo_calendar(settings.calendar_clock()))
-        case other:
-            raise ValueError(f"unknown crm_backend {other!r}")
+    # meetings live in the calendar backend (the demo CRM in memory carries its own)
+    calendar = make_calendar(settings) if settings.calendar_backend != "memory" else None
+    return ActionHandler(ActionPort.CRM, operations.bind(make_crm(settings), calendar),
+                         PubSubPublisher(settings.project_id), settings)

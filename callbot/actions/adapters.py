@@ -1,0 +1,97 @@
+"""Which adapter runs behind each port of the action functions, from settings: the one place the
+action functions choose them. SDKs are imported only for the backend chosen."""
+
+from __future__ import annotations
+
+from callbot.actions.settings import ActionSettings
+from callbot.calendar import CalendarPort
+from callbot.crm import CrmPort
+from callbot.knowledge import KnowledgePort
+
+
+def make_calendar(settings: ActionSettings) -> CalendarPort:
+    """The calendar adapter named by `calendar_backend`."""
+    match settings.calendar_backend:
+        case "memory":
+            from devtools.demo_company import demo_calendar
+
+            return demo_calendar(settings.calendar_clock())
+        case "google":
+            from callbot.calendar.google_calendar import GoogleCalendar, calendar_service
+            from callbot.calendar.slots import Rep, SlotRules
+
+            reps = [Rep(name=r.name, email=r.email, calendar_id=r.calendar_id or r.email, timezone=r.timezone)
+                    for r in settings.calendar_reps or _demo_reps()]
+            rules = SlotRules(opens=settings.business_hours_start, closes=settings.business_hours_end,
+                              meeting=_minutes(settings.meeting_minutes), buffer=_minutes(settings.meeting_buffer_minutes),
+                              min_notice=_minutes(settings.meeting_min_notice_minutes),
+                              horizon_days=settings.meeting_horizon_days)
+            return GoogleCalendar(calendar_service(settings.google_calendar_root_url or None), reps, rules,
+                                  assignment=settings.slot_assignment, owner_email=settings.calendar_owner_email or None,
+                                  clock=settings.calendar_clock(),
+                                  organizer_calendar_id=settings.calendar_organizer_id or None)
+        case other:
+            raise ValueError(f"unknown calendar_backend {other!r}")
+
+
+def make_crm(settings: ActionSettings) -> CrmPort:
+    """The CRM adapter named by `crm_backend`."""
+    match settings.crm_backend:
+        case "memory":
+            from devtools.demo_company import demo_calendar, demo_crm
+
+            return demo_crm(demo_calendar(settings.calendar_clock()))
+        case "salesforce":
+            from callbot.crm.salesforce import SalesforceCrm
+            from callbot.crm.salesforce_auth import SalesforceAuth
+
+            auth = SalesforceAuth(
+                login_url=settings.salesforce_login_url, username=settings.salesforce_username,
+                client_id=settings.salesforce_client_id,
+                private_key_pem=settings.salesforce_private_key.get_secret_value(),
+                password=settings.salesforce_password.get_secret_value(),
+                security_token=settings.salesforce_security_token.get_secret_value(),
+                api_version=settings.salesforce_api_version)
+            return SalesforceCrm.from_auth(auth, timezone=settings.company_timezone)
+        case other:
+            raise ValueError(f"unknown crm_backend {other!r}")
+
+
+def make_knowledge(settings: ActionSettings) -> KnowledgePort:
+    """The knowledge base adapter named by `knowledge_backend`."""
+    match settings.knowledge_backend:
+        case "memory":
+            from devtools.demo_company import demo_knowledge
+
+            return demo_knowledge()
+        case "firestore":
+            from callbot.knowledge.embeddings import OFFLINE_THRESHOLD, OfflineEmbedder, VertexEmbedder
+            from callbot.knowledge.firestore_vectors import FirestoreKnowledge
+
+            if settings.embedding_backend == "vertexai":
+                embedder, default = VertexEmbedder(model=settings.embedding_model, project=settings.project_id), None
+            else:  # the company's name is in every passage: it matches nothing
+                embedder, default = OfflineEmbedder(ignore=[settings.company_name]), OFFLINE_THRESHOLD
+            threshold = settings.knowledge_threshold or default
+            if threshold is None:
+                raise ValueError("CALLBOT_KNOWLEDGE_THRESHOLD must be set for the vertexai embedder")
+            return FirestoreKnowledge.from_project(settings.project_id, embedder,
+                                                   collection=settings.knowledge_collection, threshold=threshold)
+        case other:
+            raise ValueError(f"unknown knowledge_backend {other!r}")
+
+
+def _minutes(value: int):
+    from datetime import timedelta
+
+    return timedelta(minutes=value)
+
+
+def _demo_reps():
+    """The demo company's reps (dev only: a deployment configures `calendar_reps`)."""
+    from callbot.actions.settings import RepSetting
+    from devtools.demo_company import seed
+
+    data = seed()
+    return [RepSetting(name=r["name"], email=r["email"], timezone=r.get("timezone", data["timezone"]))
+            for r in data["reps"]]
