@@ -113,7 +113,16 @@ async def place_call(info: stack.StackInfo, scenario, voice: str | None):
     call = SimulatedCall(CallTarget(info.relay_public_url, info.twilio_auth_token), scenario,
                          FirestoreCallStore(info.project_id, retention_days=1),
                          voice=espeak_voice(scenario.language) if voice == "espeak" else tone_voice)
-    return await call.run()
+    report = await call.run()
+    report.systems = await asyncio.to_thread(_systems, info, report.outcome)
+    return report
+
+
+def _systems(info: stack.StackInfo, outcome: dict) -> dict:
+    from devtools.simcall.systems import snapshot
+
+    email = (outcome.get("lead_fields") or {}).get("email")
+    return snapshot(info.salesforce_url, info.calendar_url, outcome.get("lead"), email)
 
 
 def _call(info: stack.StackInfo, scenario_path: Path, report_path: Path | None, voice: str | None) -> int:

@@ -84,3 +84,50 @@ def _business_day_at(now: datetime, days_ahead: int, at: time, zone: ZoneInfo) -
 def _contact_id(email: str) -> str:
     """A Salesforce-like contact id (key prefix 003), stable across processes."""
     return "003" + hashlib.sha256(email.casefold().encode()).hexdigest()[:15]
+
+
+# -- the same company as seeds for the local Salesforce and Google Calendar servers -------------
+
+DEV_SALESFORCE_USER = {"Name": "Callbot Integration", "Email": "callbot@northwind.example",
+                       "Username": "callbot@northwind.example", "Password": "callbot-dev-password",
+                       "SecurityToken": "DEVTOKEN"}
+
+
+def _sf_id(prefix: str, key: str) -> str:
+    return prefix + hashlib.sha256(key.casefold().encode()).hexdigest()[:15]
+
+
+def salesforce_seed() -> dict[str, Any]:
+    """The org of the local Salesforce server: the integration user, the reps, the known contacts."""
+    data = seed()
+    users = [{**DEV_SALESFORCE_USER, "Id": _sf_id("005", DEV_SALESFORCE_USER["Email"])}]
+    users += [{"Id": _sf_id("005", r["email"]), "Name": r["name"], "Email": r["email"], "Username": r["email"],
+               "Password": "", "SecurityToken": ""} for r in data["reps"]]
+    owners = {r["name"]: _sf_id("005", r["email"]) for r in data["reps"]}
+    accounts = {c["company"]: _sf_id("001", c["company"]) for c in data["contacts"]}
+    return {"users": users,
+            "Account": [{"Id": account_id, "Name": name} for name, account_id in accounts.items()],
+            "Contact": [{"Id": _contact_id(c["email"]), "FirstName": c["first_name"], "LastName": c["last_name"],
+                         "Email": c["email"], "Phone": c["phone"], "AccountId": accounts[c["company"]],
+                         "OwnerId": owners[c["owner"]]} for c in data["contacts"]]}
+
+
+def calendar_seed(now: datetime) -> dict[str, Any]:
+    """The reps' calendars on the local Google Calendar server, with the contacts' seed meetings."""
+    data = seed()
+    zone = ZoneInfo(data["timezone"])
+    reps = {r["name"]: r["email"] for r in data["reps"]}
+    events = []
+    for contact in data["contacts"]:
+        meeting = contact.get("meeting")
+        if not meeting:
+            continue
+        start = _business_day_at(now, meeting["days_ahead"], time.fromisoformat(meeting["time"]), zone)
+        end = start + timedelta(minutes=data["meeting_minutes"])
+        events.append({"calendarId": reps[meeting["rep"]],
+                       "id": hashlib.sha256(f"demo-seed:{contact['email']}".encode()).hexdigest(),
+                       "summary": meeting["title"],
+                       "start": {"dateTime": start.isoformat(), "timeZone": data["timezone"]},
+                       "end": {"dateTime": end.isoformat(), "timeZone": data["timezone"]},
+                       "attendees": [{"email": contact["email"]}, {"email": reps[meeting["rep"]]}]})
+    return {"calendars": list(reps.values()), "events": events}

@@ -1,5 +1,7 @@
-"""The local stack behind `callbot dev up|down|status`: both emulators, one functions-framework
-process per function (Pub/Sub push subscriptions point at them), and the relay under uvicorn.
+"""The local stack behind `callbot dev up|down|status`: both emulators, the local Salesforce and
+Google Calendar servers (seeded with the demo company), one functions-framework process per
+function (Pub/Sub push subscriptions point at them), and the relay under uvicorn. The demo
+company's knowledge base (`knowledge_base/`) is ingested into the Firestore emulator.
 
 Every process runs in its own process group and is recorded in `<state dir>/stack.json`; `down`
 stops the groups. If `up` fails or is interrupted, whatever it had started is stopped again.
@@ -48,6 +50,8 @@ class StackInfo:
     stt_engine: str = "scripted"
     tts_engine: str = "tone"
     recordings_dir: str = ""
+    salesforce_url: str = ""  # the local Salesforce server (its /__admin/records/{Object} show what was written)
+    calendar_url: str = ""  # the local Google Calendar server (/__admin/events)
 
     def emulator_env(self) -> dict[str, str]:
         return {"FIRESTORE_EMULATOR_HOST": self.firestore, "PUBSUB_EMULATOR_HOST": self.pubsub,
@@ -106,7 +110,8 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
                      "CALLBOT_NUMBER_LANGUAGES": json.dumps({DEV_FRENCH_LINE: "fr-FR"}), **(settings or {})}
         _build_audio_cache(relay_env)
         env = {**info.emulator_env(), "CALLBOT_ENVIRONMENT": "dev", "CALLBOT_LOG_LEVEL": "INFO"}
-        function_env = {**env, **(function_settings or {})}
+        started.extend(_start_local_servers(info, state_dir, log_dir))
+        function_env = {**env, **_adapter_settings(info), **(function_settings or {})}
         for name, source in FUNCTIONS.items():
             port = free_port()
             child = spawn(name, [sys.executable, "-m", "functions_framework", "--target", name,
@@ -118,6 +123,7 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
         wait_emulator(pubsub, pubsub_host)
         with patched_environ(info.emulator_env()):
             topology.apply(PROJECT_ID, info.functions)
+            _ingest_knowledge(info)
         relay = spawn("relay", [sys.executable, "-m", "uvicorn", "stream_relay.app:create_app", "--factory",
                                 "--host", "127.0.0.1", "--port", str(relay_port), "--no-access-log",
                                 "--ws-ping-interval", "0"],
@@ -126,11 +132,58 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
         for child in started:
             if child.name in FUNCTIONS:
                 _wait_port(info.functions[child.name], child)
+            elif child.name in LOCAL_SERVERS:
+                wait_http_ok(f"{getattr(info, LOCAL_SERVERS[child.name])}/__admin/health", 30, child)
         wait_http_ok(f"{relay_url}/healthz", 60, relay)
         info.processes = {c.name: {"pid": c.pid, "log": str(c.log_path)} for c in started}
         state_dir.mkdir(parents=True, exist_ok=True)
         _state_file(state_dir).write_text(json.dumps(asdict(info), indent=2))
     return info
+
+
+LOCAL_SERVERS = {"fake-salesforce": "salesforce_url", "fake-calendar": "calendar_url"}
+
+
+def _start_local_servers(info: StackInfo, state_dir: Path, log_dir: Path) -> list[Child]:
+    """The local Salesforce and Google Calendar servers, seeded with the demo company."""
+    from datetime import UTC, datetime
+
+    from devtools.demo_company import calendar_seed, salesforce_seed
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    seeds = {"fake-salesforce": ("devtools.fake_salesforce", salesforce_seed()),
+             "fake-calendar": ("devtools.fake_google_calendar", calendar_seed(datetime.now(UTC)))}
+    children = []
+    for name, (module, data) in seeds.items():
+        seed_file = state_dir / f"{name}-seed.json"
+        seed_file.write_text(json.dumps(data))
+        port = free_port()
+        setattr(info, LOCAL_SERVERS[name], f"http://127.0.0.1:{port}")
+        children.append(spawn(name, [sys.executable, "-m", module, "--port", str(port), "--seed", str(seed_file)],
+                              log_dir, cwd=ROOT))
+    return children
+
+
+def _adapter_settings(info: StackInfo) -> dict[str, str]:
+    """The action functions' real adapters, pointed at the local servers and the emulator."""
+    from devtools.demo_company import DEV_SALESFORCE_USER
+
+    return {"CALLBOT_CRM_BACKEND": "salesforce", "CALLBOT_SALESFORCE_LOGIN_URL": info.salesforce_url,
+            "CALLBOT_SALESFORCE_USERNAME": DEV_SALESFORCE_USER["Username"],
+            "CALLBOT_SALESFORCE_PASSWORD": DEV_SALESFORCE_USER["Password"],
+            "CALLBOT_SALESFORCE_SECURITY_TOKEN": DEV_SALESFORCE_USER["SecurityToken"],
+            "CALLBOT_CALENDAR_BACKEND": "google", "CALLBOT_GOOGLE_CALENDAR_ROOT_URL": f"{info.calendar_url}/",
+            "CALLBOT_KNOWLEDGE_BACKEND": "firestore"}
+
+
+def _ingest_knowledge(info: StackInfo) -> None:
+    """The demo company's documents into the emulator's knowledge base (offline embedder)."""
+    from callbot.knowledge.firestore_vectors import FirestoreKnowledge
+    from callbot.knowledge.ingest import ingest
+    from devtools.kb import KNOWLEDGE_BASE, embedder
+
+    store = FirestoreKnowledge.from_project(info.project_id, embedder("offline"))
+    ingest(store, store.embedder, KNOWLEDGE_BASE)
 
 
 def _build_audio_cache(relay_env: dict[str, str]) -> None:

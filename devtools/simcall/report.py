@@ -23,6 +23,7 @@ class CallReport:
     barge_ins: list[dict[str, Any]] = field(default_factory=list)
     recording_uri: str | None = None
     errors: list[str] = field(default_factory=list)
+    systems: dict[str, Any] = field(default_factory=dict)  # what the call left in the CRM and calendar
 
     @property
     def ok(self) -> bool:
@@ -136,6 +137,8 @@ def render(report: CallReport) -> str:
         lines.append(f"barge-in at {b['speech_start_ms'] / 1000:.2f}s: playback cleared after {delay}")
     lines.append(f"twilio frames: {report.twilio}")
     lines.append(f"outcome: {report.outcome}")
+    if report.systems:
+        lines.append(f"in the CRM and calendar: {report.systems}")
     if report.recording_uri:
         lines.append(f"recording: {report.recording_uri}")
     if report.errors:

@@ -60,3 +60,29 @@ def test_the_booked_meeting_is_confirmed_with_day_time_and_zone(reports):
     confirmation = next(line for line in bot_lines(report) if "booked" in line.lower())
     assert meeting["status"] == "booked" and "Eastern Time" in confirmation
     assert meeting["attendee_email"] == "dana@acme-logistics.com"
+
+
+def test_the_new_prospect_is_one_lead_and_one_event_in_the_local_salesforce_and_calendar(reports):
+    _, report = reports["new_prospect_books"]
+    salesforce, calendar = report["systems"]["salesforce"], report["systems"]["calendar"]
+    lead = salesforce["record"]
+    assert lead["Id"] == report["outcome"]["lead"] and lead["LeadSource"] == "Inbound Call"
+    assert (lead["FirstName"], lead["LastName"], lead["Company"]) == ("Dana", "Whitfield", "Acme Logistics")
+    assert salesforce["leads_with_email"] == 1
+    [event] = calendar["events"]
+    assert report["outcome"]["meeting"]["id"].endswith(event["id"])
+
+
+def test_the_returning_caller_is_found_by_phone_and_the_same_event_is_moved(reports):
+    _, report = reports["returning_caller_reschedules"]
+    assert report["systems"]["salesforce"]["record"]["LastName"] == "Rivera"  # a Contact, found by phone
+    meeting = report["outcome"]["meeting"]
+    [event] = report["systems"]["calendar"]["events"]  # still one event, now at the new time
+    assert meeting["id"].endswith(event["id"]) and event["start"] == meeting["start"] != meeting["moved_from"]
+
+
+def test_the_name_with_an_apostrophe_reaches_salesforce_verbatim(reports):
+    _, report = reports["apostrophe_and_plus_email"]
+    lead = report["systems"]["salesforce"]["record"]
+    assert (lead["LastName"], lead["Email"], lead["Company"]) == ("O'Brien", "liam+calls@harbor-vine.com",
+                                                                  "Harbor and Vine")

@@ -166,7 +166,8 @@ def test_dev_up_status_down_leaves_no_process(tmp_path):
     status = json.loads(subprocess.run([*cli, "dev", "status", "--json"], check=True, capture_output=True,
                                        text=True).stdout)
     assert status["running"] and status["relay_public_url"].startswith("http://127.0.0.1:")
-    assert set(status["processes"]) == {"firestore-emulator", "pubsub-emulator", "agent_turn", "crm_action",
+    assert set(status["processes"]) == {"firestore-emulator", "pubsub-emulator", "fake-salesforce", "fake-calendar",
+                                        "agent_turn", "crm_action",
                                         "calendar_action", "knowledge_action", "relay"}
     assert httpx.get(status["relay_public_url"] + "/healthz").json()["status"] == "ok"
     subprocess.run([*cli, "dev", "down"], check=True, capture_output=True, timeout=60)
