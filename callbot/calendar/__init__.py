@@ -1,8 +1,8 @@
 """Calendars: the `CalendarPort` and the meeting types it speaks.
 
-Adapters: `memory.py` (in-memory fake, also the local stack's calendar until the Google Calendar
-and Salesforce Events adapters land). Every time is timezone-aware; `timezone` names the IANA zone
-a time is spoken in.
+Adapters: `google_calendar.py` (Google Calendar v3; slots from `slots.py`) and `memory.py` (the
+demo company in memory, for unit tests). Every time is timezone-aware; `timezone` names the IANA
+zone a time is spoken in.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The CRM: the `CrmPort` and the records it speaks.
 
-Adapters: `memory.py` (in-memory fake, also the local stack's CRM until the Salesforce adapter
-lands). Phone numbers are E.164.
+Adapters: `salesforce.py` (simple-salesforce; `salesforce_auth.py`, `salesforce_errors.py`) and
+`memory.py` (the demo company in memory, for unit tests). Phone numbers are E.164.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The knowledge base: the `KnowledgePort` and the passages it returns.
 
-Adapters: `memory.py` (in-memory fake with keyword scoring, also the local stack's knowledge base
-until the RAG adapter lands). Passages below the relevance threshold are not returned: an empty
-list means "the knowledge base does not say".
+Adapters: `firestore_vectors.py` (Firestore vector search over chunks written by `ingest.py`,
+embedded by `embeddings.py`) and `memory.py` (keyword scoring over the demo company's documents,
+for unit tests). Passages below the relevance threshold are not returned: an empty list means
+"the knowledge base does not say".
 """
 
 from __future__ import annotations
