@@ -97,6 +97,11 @@ def _sf_id(prefix: str, key: str) -> str:
     return prefix + hashlib.sha256(key.casefold().encode()).hexdigest()[:15]
 
 
+def demo_user_id(email: str) -> str:
+    """The Salesforce User Id of a demo rep in the local Salesforce server's seed."""
+    return _sf_id("005", email)
+
+
 def salesforce_seed() -> dict[str, Any]:
     """The org of the local Salesforce server: the integration user, the reps, the known contacts."""
     data = seed()

@@ -18,18 +18,17 @@ def make_calendar(settings: ActionSettings) -> CalendarPort:
             return demo_calendar(settings.calendar_clock())
         case "google":
             from callbot.calendar.google_calendar import GoogleCalendar, calendar_service
-            from callbot.calendar.slots import Rep, SlotRules
 
-            reps = [Rep(name=r.name, email=r.email, calendar_id=r.calendar_id or r.email, timezone=r.timezone)
-                    for r in settings.calendar_reps or _demo_reps()]
-            rules = SlotRules(opens=settings.business_hours_start, closes=settings.business_hours_end,
-                              meeting=_minutes(settings.meeting_minutes), buffer=_minutes(settings.meeting_buffer_minutes),
-                              min_notice=_minutes(settings.meeting_min_notice_minutes),
-                              horizon_days=settings.meeting_horizon_days)
-            return GoogleCalendar(calendar_service(settings.google_calendar_root_url or None), reps, rules,
-                                  assignment=settings.slot_assignment, owner_email=settings.calendar_owner_email or None,
-                                  clock=settings.calendar_clock(),
+            return GoogleCalendar(calendar_service(settings.google_calendar_root_url or None), _reps(settings),
+                                  _rules(settings), assignment=settings.slot_assignment,
+                                  owner_email=settings.calendar_owner_email or None, clock=settings.calendar_clock(),
                                   organizer_calendar_id=settings.calendar_organizer_id or None)
+        case "salesforce":
+            from callbot.calendar.salesforce_events import SalesforceEventsCalendar
+
+            return SalesforceEventsCalendar.from_auth(
+                _salesforce_auth(settings), _reps(settings), _rules(settings), assignment=settings.slot_assignment,
+                owner_email=settings.calendar_owner_email or None, clock=settings.calendar_clock())
         case other:
             raise ValueError(f"unknown calendar_backend {other!r}")
 
@@ -43,16 +42,8 @@ def make_crm(settings: ActionSettings) -> CrmPort:
             return demo_crm(demo_calendar(settings.calendar_clock()))
         case "salesforce":
             from callbot.crm.salesforce import SalesforceCrm
-            from callbot.crm.salesforce_auth import SalesforceAuth
 
-            auth = SalesforceAuth(
-                login_url=settings.salesforce_login_url, username=settings.salesforce_username,
-                client_id=settings.salesforce_client_id,
-                private_key_pem=settings.salesforce_private_key.get_secret_value(),
-                password=settings.salesforce_password.get_secret_value(),
-                security_token=settings.salesforce_security_token.get_secret_value(),
-                api_version=settings.salesforce_api_version)
-            return SalesforceCrm.from_auth(auth, timezone=settings.company_timezone)
+            return SalesforceCrm.from_auth(_salesforce_auth(settings), timezone=settings.company_timezone)
         case other:
             raise ValueError(f"unknown crm_backend {other!r}")
 
@@ -81,17 +72,43 @@ def make_knowledge(settings: ActionSettings) -> KnowledgePort:
             raise ValueError(f"unknown knowledge_backend {other!r}")
 
 
-def _minutes(value: int):
+def _salesforce_auth(settings: ActionSettings):
+    from callbot.crm.salesforce_auth import SalesforceAuth
+
+    return SalesforceAuth(
+        login_url=settings.salesforce_login_url, username=settings.salesforce_username,
+        client_id=settings.salesforce_client_id, private_key_pem=settings.salesforce_private_key.get_secret_value(),
+        password=settings.salesforce_password.get_secret_value(),
+        security_token=settings.salesforce_security_token.get_secret_value(), api_version=settings.salesforce_api_version)
+
+
+def _rules(settings: ActionSettings):
     from datetime import timedelta
 
-    return timedelta(minutes=value)
+    from callbot.calendar.slots import SlotRules
+
+    return SlotRules(opens=settings.business_hours_start, closes=settings.business_hours_end,
+                     meeting=timedelta(minutes=settings.meeting_minutes),
+                     buffer=timedelta(minutes=settings.meeting_buffer_minutes),
+                     min_notice=timedelta(minutes=settings.meeting_min_notice_minutes),
+                     horizon_days=settings.meeting_horizon_days)
 
 
-def _demo_reps():
+def _reps(settings: ActionSettings):
+    """The reps' calendars: a Google calendar id (default: their email) or a Salesforce User Id."""
+    from callbot.calendar.slots import Rep
+
+    configured = settings.calendar_reps or _demo_reps(settings.calendar_backend)
+    return [Rep(name=r.name, email=r.email, calendar_id=r.calendar_id or r.email, timezone=r.timezone)
+            for r in configured]
+
+
+def _demo_reps(backend: str):
     """The demo company's reps (dev only: a deployment configures `calendar_reps`)."""
     from callbot.actions.settings import RepSetting
-    from devtools.demo_company import seed
+    from devtools.demo_company import demo_user_id, seed
 
     data = seed()
-    return [RepSetting(name=r["name"], email=r["email"], timezone=r.get("timezone", data["timezone"]))
+    return [RepSetting(name=r["name"], email=r["email"], timezone=r.get("timezone", data["timezone"]),
+                       calendar_id=demo_user_id(r["email"]) if backend == "salesforce" else r["email"])
             for r in data["reps"]]

@@ -27,7 +27,7 @@ class ActionSettings(CommonSettings):
 
     max_message_age_s: int = Field(default=600, ge=1, description="older messages are dropped, not retried")
     crm_backend: Literal["memory", "salesforce"] = "memory"
-    calendar_backend: Literal["memory", "google"] = "memory"
+    calendar_backend: Literal["memory", "google", "salesforce"] = "memory"
     knowledge_backend: Literal["memory", "firestore"] = "memory"
 
     # Salesforce: JWT bearer (client id, username, private key) or username + password + token

@@ -1,7 +1,8 @@
 """Calendars: the `CalendarPort` and the meeting types it speaks.
 
-Adapters: `google_calendar.py` (Google Calendar v3; slots from `slots.py`) and `memory.py` (the
-demo company in memory, for unit tests). Every time is timezone-aware; `timezone` names the IANA
+Adapters: `google_calendar.py` (Google Calendar v3), `salesforce_events.py` (Salesforce Events on
+the reps' calendars), both with slots from `slots.py`, and `memory.py` (the demo company in memory,
+for unit tests). Every time is timezone-aware; `timezone` names the IANA
 zone a time is spoken in.
 """
 
