@@ -102,18 +102,20 @@ class TurnHandler:
         except GraphRecursionError:
             log.error("graph step limit reached; apologising", extra={"turn_seq": message.turn_seq})
             futures += self._apologise(message, before, said)
-        if request is not None:
-            futures.append(self._publish_request(message, request, after))
         for future in futures:
             future.result(timeout=PUBLISH_TIMEOUT_S)
-        self._graph.update_state(config, {"published_key": message.message_key})
         run_ms = int((self._clock() - started) * 1000)
-        log.info("turn done", extra={"turn_seq": message.turn_seq, "segments": len(futures), "run_ms": run_ms,
-                                     "waiting_for": request and request.get("action")})
         self._record_run(message, after, run_ms, first_ms, len(futures))
         changes = outcome_changes(before, after)
         if changes:
             self._log.update_call(message.call_id, changes)
+        if request is not None:
+            # last before the ack: its result comes back on this call's ordered turns subscription,
+            # which holds it until this delivery is acknowledged
+            self._publish_request(message, request, after).result(timeout=PUBLISH_TIMEOUT_S)
+        self._graph.update_state(config, {"published_key": message.message_key})
+        log.info("turn done", extra={"turn_seq": message.turn_seq, "segments": len(futures), "run_ms": run_ms,
+                                     "waiting_for": request and request.get("action")})
 
     def _redelivered(self, message, state: dict[str, Any], config: dict[str, Any]) -> None:
         if state.get("last_key") != message.message_key or state.get("published_key") == message.message_key:
