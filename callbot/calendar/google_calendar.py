@@ -208,15 +208,7 @@ class GoogleCalendar:
         return not any(b0 - buffer < end and start < b1 + buffer for b0, b1 in intervals)
 
     def _slot(self, slot_id: str) -> tuple[datetime, Rep]:
-        start, email = slots.parse_slot_id(slot_id)
-        rep = self._by_email.get(email.casefold())
-        if rep is None:
-            raise ValueError(f"slot {slot_id!r} is not with one of our reps")
-        if not slots.is_slot_start(start, rep, self._rules):
-            raise ValueError(f"slot {slot_id!r} is outside business hours")
-        if start <= self._clock():
-            raise ValueError(f"slot {slot_id!r} is in the past")
-        return start, rep
+        return slots.resolve_slot(slot_id, self._by_email, self._rules, self._clock())
 
     def _find(self, meeting_id: str) -> tuple[str, dict[str, Any]]:
         """The calendar and event of a meeting: in the calendar its id names, else (moved) another."""

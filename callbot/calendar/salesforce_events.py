@@ -26,23 +26,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-import requests
 from simple_salesforce import Salesforce, format_soql
-from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession, SalesforceResourceNotFound
+from simple_salesforce.exceptions import SalesforceResourceNotFound
 
 from callbot.calendar import Attendee, Meeting, MeetingNotFound, Slot, SlotTaken, slots
 from callbot.calendar.slots import Assignment, Interval, Rep, SlotRules
 from callbot.crm.memory import DEFAULT_REGION, e164
 from callbot.crm.salesforce import phone_variants
 from callbot.crm.salesforce_auth import SalesforceAuth, connect
-from callbot.crm.salesforce_errors import classify
-from callbot.errors import RetryableError
+from callbot.crm.salesforce_session import SalesforceSession
 
 T = TypeVar("T")
 CANCELLED = "Cancelled: "
@@ -62,12 +59,10 @@ class SalesforceEventsCalendar:
             raise ValueError("a calendar needs at least one rep")
         if assignment == "owner_first" and owner_email not in {r.email for r in reps}:
             raise ValueError("owner_first needs owner_email to be one of the reps")
-        self._connect, self._reps, self._rules = connect, list(reps), rules or SlotRules()
+        self._session, self._reps, self._rules = SalesforceSession(connect), list(reps), rules or SlotRules()
         self._by_email = {r.email.casefold(): r for r in reps}
         self._by_user = {r.calendar_id: r for r in reps}
         self._assignment, self._owner, self._region, self._clock = assignment, owner_email, region, clock
-        self._lock = threading.Lock()
-        self._client: Salesforce | None = None
 
     @classmethod
     def from_auth(cls, auth: SalesforceAuth, reps: Sequence[Rep], rules: SlotRules | None = None,
@@ -188,15 +183,7 @@ class SalesforceEventsCalendar:
             raise MeetingNotFound(meeting_id) from exc
 
     def _slot(self, slot_id: str) -> tuple[datetime, Rep]:
-        start, email = slots.parse_slot_id(slot_id)
-        rep = self._by_email.get(email.casefold())
-        if rep is None:
-            raise ValueError(f"slot {slot_id!r} is not with one of our reps")
-        if not slots.is_slot_start(start, rep, self._rules):
-            raise ValueError(f"slot {slot_id!r} is outside business hours")
-        if start <= self._clock():
-            raise ValueError(f"slot {slot_id!r} is in the past")
-        return start, rep
+        return slots.resolve_slot(slot_id, self._by_email, self._rules, self._clock())
 
     def _meeting(self, event: dict[str, Any]) -> Meeting:
         rep = self._by_user.get(event.get("OwnerId") or "")
@@ -211,21 +198,7 @@ class SalesforceEventsCalendar:
                        moved_from=datetime.fromisoformat(moved).astimezone(zone) if moved else None)
 
     def _call(self, work: Callable[[Salesforce], T]) -> T:
-        """Run `work` on the client; on an expired session sign in again once and run it again."""
-        for attempt in (1, 2):
-            with self._lock:
-                client = self._client = self._client or self._connect()
-            try:
-                return work(client)
-            except SalesforceExpiredSession as exc:
-                with self._lock:
-                    if self._client is client:
-                        self._client = None
-                if attempt == 2:
-                    raise RetryableError("Salesforce session invalid right after signing in again") from exc
-            except (SalesforceError, requests.RequestException) as exc:
-                raise classify(exc) from exc
-        raise AssertionError("unreachable")
+        return self._session.run(work)
 
 
 def _hash(request_id: str) -> str:

@@ -178,3 +178,17 @@ def _utc(moment: datetime) -> datetime:
 
 def _aware(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def resolve_slot(slot_id: str, reps_by_email: dict[str, Rep], rules: SlotRules, now: datetime) -> tuple[datetime, Rep]:
+    """The start and rep of an offered slot, checked: one of our reps, inside their business hours,
+    not in the past. Raises `ValueError` (the agent is told the slot is not valid)."""
+    start, email = parse_slot_id(slot_id)
+    rep = reps_by_email.get(email.casefold())
+    if rep is None:
+        raise ValueError(f"slot {slot_id!r} is not with one of our reps")
+    if not is_slot_start(start, rep, rules):
+        raise ValueError(f"slot {slot_id!r} is outside business hours")
+    if start <= now:
+        raise ValueError(f"slot {slot_id!r} is in the past")
+    return start, rep

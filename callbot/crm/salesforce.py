@@ -23,23 +23,21 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-import requests
 from simple_salesforce import Salesforce, format_soql
-from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession, SalesforceMalformedRequest
+from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from callbot.calendar import Meeting
 from callbot.crm import CallActivity, CallerRecord, LeadFields
 from callbot.crm.memory import DEFAULT_REGION, e164
 from callbot.crm.salesforce_auth import SalesforceAuth, connect
-from callbot.crm.salesforce_errors import classify, duplicate_ids
-from callbot.errors import RetryableError
+from callbot.crm.salesforce_errors import duplicate_ids
+from callbot.crm.salesforce_session import SalesforceSession
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,13 +59,11 @@ class SalesforceCrm:
 
     def __init__(self, connect: Callable[[], Salesforce], *, timezone: str = "America/New_York",
                  region: str = DEFAULT_REGION, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self._connect = connect
+        self._session = SalesforceSession(connect)
         self._timezone = timezone
         self._zone = ZoneInfo(timezone)
         self._region = region
         self._clock = clock
-        self._lock = threading.Lock()
-        self._client: Salesforce | None = None
 
     @classmethod
     def from_auth(cls, auth: SalesforceAuth, **kwargs: Any) -> SalesforceCrm:
@@ -178,27 +174,7 @@ class SalesforceCrm:
             owner=(row.get("Owner") or {}).get("Name") or "", meetings=meetings)
 
     def _call(self, work: Callable[[Salesforce], T]) -> T:
-        """Run `work` on the client; on an expired session sign in again once and run it again."""
-        for attempt in (1, 2):
-            client = self._signed_in()
-            try:
-                return work(client)
-            except SalesforceExpiredSession as exc:
-                with self._lock:
-                    if self._client is client:
-                        self._client = None
-                if attempt == 2:
-                    raise RetryableError("Salesforce session invalid right after signing in again") from exc
-                log.info("Salesforce session expired; signing in again")
-            except (SalesforceError, requests.RequestException) as exc:
-                raise classify(exc) from exc
-        raise AssertionError("unreachable")
-
-    def _signed_in(self) -> Salesforce:
-        with self._lock:
-            if self._client is None:
-                self._client = self._connect()
-            return self._client
+        return self._session.run(work)
 
 
 def phone_variants(phone: str, region: str = DEFAULT_REGION) -> list[str]:
