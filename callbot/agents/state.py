@@ -18,7 +18,6 @@ AGENTS = ("lead", "calendar", "knowledge")
 # The order in which the lead agent asks for what is missing.
 QUALIFICATION_ORDER = ("first_name", "last_name", "company", "role", "need", "team_size", "timeline",
                        "email", "email_confirmed", "consent")
-REQUIRED_FOR_LEAD = QUALIFICATION_ORDER
 
 
 def _remember(existing: list[str] | None, new: list[str] | None) -> list[str]:

@@ -25,12 +25,9 @@ from callbot.logs import bind_call
 from callbot.messages import (
     ActionCompleted,
     ActionRequested,
-    BotInterrupted,
     BotSpeech,
-    CallStarted,
     DeadLettered,
-    DtmfReceived,
-    UserUtterance,
+    TurnInput,
 )
 from callbot.phrases import phrase
 from callbot.settings import AgentTurnSettings
@@ -40,7 +37,6 @@ from functions.agent_turn.outcome import outcome_changes
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_S = 30
-TURN_INPUTS = (CallStarted, UserUtterance, DtmfReceived, BotInterrupted, ActionCompleted)
 
 
 class TurnHandler:
@@ -54,7 +50,7 @@ class TurnHandler:
 
     def handle(self, delivery: Delivery) -> None:
         message = delivery.message
-        if not isinstance(message, TURN_INPUTS):
+        if not isinstance(message, TurnInput):
             raise BadMessage(f"{message.type} does not belong on the turns topic")
         with bind_call(message.call_id):
             if self._too_old(delivery):
