@@ -19,6 +19,7 @@ delivers again); other 4xx raise `PermanentError` with Google's reason; 404/410 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import logging
 import re
 import threading
@@ -255,7 +256,11 @@ class GoogleCalendar:
         re-raised as `HttpError` for the caller to handle."""
         try:
             with self._lock:
-                return request.execute(num_retries=self._num_retries)
+                try:
+                    return request.execute(num_retries=self._num_retries)
+                except STALE_CONNECTION:  # the server closed the idle kept-alive connection: a new one
+                    log.info("Google Calendar connection was closed while idle; reconnecting")
+                    return request.execute(num_retries=self._num_retries)
         except HttpError as exc:
             status, reasons = exc.status_code, {d.get("reason") for d in _details(exc)}
             if status in expect:
@@ -268,6 +273,11 @@ class GoogleCalendar:
                                  f"{exc.reason}") from exc
         except (TimeoutError, ConnectionError, httplib2.HttpLib2Error) as exc:
             raise RetryableError(f"Google Calendar unreachable: {exc!r}") from exc
+
+
+# Errors of a request written on a connection the server had already closed. httplib2 drops the
+# connection on them, so the request is repeated once at once rather than after Pub/Sub's backoff.
+STALE_CONNECTION = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
 
 
 def _event_id(request_id: str) -> str:
