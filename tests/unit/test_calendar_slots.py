@@ -138,4 +138,3 @@ def test_rules_and_reps_fail_fast():
         SlotRules(weekdays=frozenset({7}))
     with pytest.raises(Exception):  # noqa: B017 (ZoneInfoNotFoundError)
         Rep("X", "x@y.z", "x", "Mars/Olympus")
-
