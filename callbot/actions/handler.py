@@ -23,11 +23,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from callbot.actions.settings import ActionSettings
-from callbot.bus import Delivery, Publisher
+from callbot.bus import Delivery, Publisher, entry
 from callbot.calendar import MeetingNotFound
 from callbot.errors import BadMessage, PermanentError, RetryableError
 from callbot.logs import bind_call
-from callbot.messages import ActionCompleted, ActionPort, ActionRequested, DeadLettered
+from callbot.messages import ActionCompleted, ActionPort, ActionRequested
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_S = 30
@@ -60,7 +60,7 @@ class ActionHandler:
         if not isinstance(request, ActionRequested) or request.port is not self._port:
             raise BadMessage(f"{request.type} for {getattr(request, 'port', '-')} does not belong to {self.source}")
         with bind_call(request.call_id):
-            if self._too_old(delivery):
+            if delivery.older_than(self._settings.max_message_age_s, self._clock):
                 self.dead_letter(request.call_id, request.turn_seq, "older than max_message_age_s",
                                  request.model_dump_json())
                 return
@@ -90,18 +90,8 @@ class ActionHandler:
             raise PermanentError(f"unknown action {request.action!r}")
         return operation(request)
 
-    def _too_old(self, delivery: Delivery) -> bool:
-        if delivery.published_at is None:
-            return False
-        return self._clock() - delivery.published_at.timestamp() > self._settings.max_message_age_s
-
     def dead_letter(self, call_id: str, turn_seq: int, reason: str, payload: str) -> None:
-        """Log a permanent failure with the call id and park the message on the dead-letter topic."""
-        log.error("message dead-lettered: %s", reason, extra={"call_id": call_id})
-        self._publisher.publish(DeadLettered(
-            call_id=call_id, turn_seq=turn_seq, source=self.source, reason=reason, payload=payload,
-            sent_at_ms=int(self._clock() * 1000),
-        )).result(timeout=PUBLISH_TIMEOUT_S)
+        entry.dead_letter(self._publisher, self.source, call_id, turn_seq, reason, payload, int(self._clock() * 1000))
 
 
 def _reason(exc: Exception) -> str:

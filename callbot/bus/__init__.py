@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,10 @@ class Delivery:
     message: AnyMessage
     message_id: str
     published_at: datetime | None
+
+    def older_than(self, max_age_s: float, clock: Callable[[], float]) -> bool:
+        """Published more than `max_age_s` before `clock()` (epoch seconds): too old to act on."""
+        return self.published_at is not None and clock() - self.published_at.timestamp() > max_age_s
 
 
 def from_cloud_event(event: Any) -> Delivery:

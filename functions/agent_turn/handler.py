@@ -19,14 +19,13 @@ from typing import Any
 from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
-from callbot.bus import Delivery, Publisher
+from callbot.bus import Delivery, Publisher, entry
 from callbot.errors import BadMessage
 from callbot.logs import bind_call
 from callbot.messages import (
     ActionCompleted,
     ActionRequested,
     BotSpeech,
-    DeadLettered,
     TurnInput,
 )
 from callbot.phrases import phrase
@@ -53,7 +52,7 @@ class TurnHandler:
         if not isinstance(message, TurnInput):
             raise BadMessage(f"{message.type} does not belong on the turns topic")
         with bind_call(message.call_id):
-            if self._too_old(delivery):
+            if delivery.older_than(self._settings.max_message_age_s, self._clock):
                 self.dead_letter(message.call_id, message.turn_seq, "older than max_message_age_s",
                                  message.model_dump_json())
                 return
@@ -172,21 +171,11 @@ class TurnHandler:
             return False
         return self._clock() - datetime.fromisoformat(requested).timestamp() > self._settings.action_timeout_s
 
-    def _too_old(self, delivery: Delivery) -> bool:
-        if delivery.published_at is None:
-            return False
-        return self._clock() - delivery.published_at.timestamp() > self._settings.max_message_age_s
-
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
 
     def dead_letter(self, call_id: str, turn_seq: int, reason: str, payload: str) -> None:
-        """Log a permanent failure with the call id and park the message on the dead-letter topic."""
-        log.error("message dead-lettered: %s", reason, extra={"call_id": call_id})
-        self._publisher.publish(DeadLettered(
-            call_id=call_id, turn_seq=turn_seq, source="agent_turn", reason=reason, payload=payload,
-            sent_at_ms=self._now_ms(),
-        )).result(timeout=PUBLISH_TIMEOUT_S)
+        entry.dead_letter(self._publisher, "agent_turn", call_id, turn_seq, reason, payload, int(self._clock() * 1000))
 
 
 def _given_up(call_id: str, pending: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ Returning acknowledges the message; raising makes Pub/Sub deliver it again.
 
 import functions_framework
 
-from callbot.actions.entry import deliver
+from callbot.bus.entry import deliver
 from functions.knowledge_action.bootstrap import action_handler
 
 
