@@ -130,11 +130,8 @@ DEFAULT_MODELS: dict[str, str] = {"vertexai": "gemini-2.5-flash", "openai": "gpt
                                   "anthropic": "claude-sonnet-4-5", "offline": "rules-v1"}
 
 
-class AgentTurnSettings(CommonSettings):
-    """The agent_turn function: the conversation graph and its LLM."""
-
-    max_message_age_s: int = Field(default=600, ge=1, description="older messages are dropped, not retried")
-    human_dtmf_digit: str = Field(default="0", pattern=r"^[0-9*#]$", description="the key that asks for a person")
+class LlmSettings(CommonSettings):
+    """The LLM of a process that uses one (agent_turn, summarize_call)."""
 
     llm_provider: LlmProvider | None = Field(
         default=None, description="vertexai (production default), openai, anthropic, or offline: a deterministic "
@@ -143,20 +140,27 @@ class AgentTurnSettings(CommonSettings):
     llm_location: str = Field(default="us-central1", description="Vertex AI region")
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
     llm_timeout_s: float = Field(default=8.0, gt=0, description="a reply not finished by then becomes an apology")
-    first_sentence_timeout_s: float = Field(
-        default=1.5, gt=0, description="no first sentence by then: the filler line is spoken meanwhile")
     offline_chunk_delay_s: float = Field(default=0.0, ge=0, description="offline engine: pause between words")
-    max_agent_steps: int = Field(default=6, ge=1, description="LLM steps per reply; stops tool-call loops")
-    action_timeout_s: float = Field(
-        default=15.0, gt=0, description="an action without a result by then is given up when the caller speaks "
-        "again: the agent is told it failed and answers them")
-    recursion_limit: int = Field(default=40, ge=10, description="LangGraph steps per run, a backstop")
 
     @model_validator(mode="after")
-    def _provider_for_environment(self) -> AgentTurnSettings:
+    def _provider_for_environment(self) -> LlmSettings:
         if self.llm_provider is None:
             provider = "offline" if self.environment is Environment.DEV else "vertexai"
             object.__setattr__(self, "llm_provider", provider)
         if not self.llm_model:
             object.__setattr__(self, "llm_model", DEFAULT_MODELS[self.llm_provider])
         return self
+
+
+class AgentTurnSettings(LlmSettings):
+    """The agent_turn function: the conversation graph and its LLM."""
+
+    max_message_age_s: int = Field(default=600, ge=1, description="older messages are dropped, not retried")
+    human_dtmf_digit: str = Field(default="0", pattern=r"^[0-9*#]$", description="the key that asks for a person")
+    first_sentence_timeout_s: float = Field(
+        default=1.5, gt=0, description="no first sentence by then: the filler line is spoken meanwhile")
+    max_agent_steps: int = Field(default=6, ge=1, description="LLM steps per reply; stops tool-call loops")
+    action_timeout_s: float = Field(
+        default=15.0, gt=0, description="an action without a result by then is given up when the caller speaks "
+        "again: the agent is told it failed and answers them")
+    recursion_limit: int = Field(default=40, ge=10, description="LangGraph steps per run, a backstop")

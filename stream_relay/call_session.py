@@ -276,8 +276,8 @@ class CallSession:
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def close(self, ended_by: str, reason: str) -> None:
-        """End the call once: stop playback and timers, publish CallEnded, store the recording,
-        close the call document."""
+        """End the call once: stop playback and timers, store the recording, close the call
+        document, then publish CallEnded."""
         if self.ended:
             return
         self.ended = True
@@ -286,15 +286,17 @@ class CallSession:
         for segment in [*self.playback.pending.values(), *self.playback.system]:
             segment.audio.cancel()
         await self._stt.close()
-        self._publish(CallEnded(call_id=self.call_id, turn_seq=self._seq + 1, ended_by=ended_by,
-                                reason=reason, relay_instance=self._settings.relay_instance,
-                                sent_at_ms=now_ms()))
         fields = {"status": "completed", "ended_by": ended_by, "end_reason": reason, "ended_at_ms": now_ms(),
                   **self.lag.summary(), "outbound_underruns": self.playback.underruns,
                   "outbound_underrun_ms": round(self.playback.underrun_s * 1000)}
-        if self._services.recordings is not None:
-            fields["recording_uri"] = await self._services.recordings.store(self.call_id, self.recorder)
-        await self._services.calls.update_call(self.call_id, fields)
+        try:  # the call document is complete before CallEnded starts the post-call work that reads it
+            if self._services.recordings is not None:
+                fields["recording_uri"] = await self._services.recordings.store(self.call_id, self.recorder)
+            await self._services.calls.update_call(self.call_id, fields)
+        finally:
+            self._publish(CallEnded(call_id=self.call_id, turn_seq=self._seq + 1, ended_by=ended_by,
+                                    reason=reason, relay_instance=self._settings.relay_instance,
+                                    sent_at_ms=now_ms()))
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         log.info("call closed", extra={"call_id": self.call_id, "ended_by": ended_by, "reason": reason})

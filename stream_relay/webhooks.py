@@ -3,19 +3,23 @@ stream, the `<Connect action>` callback after the stream ends, and the call stat
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import APIRouter, Request, Response
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from callbot.logs import bind_call
+from callbot.messages import CallEnded
 from stream_relay import signatures
 from stream_relay.bootstrap import RelayServices
+from stream_relay.call_session import now_ms
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/twilio")
 TWIML = "application/xml"
 ENDED_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+CLOSED_STATUSES = {"completed", "processed", "post_call_failed"}  # the call document's, once a relay closed it
 
 
 async def _signed_form(request: Request) -> dict[str, str] | None:
@@ -91,8 +95,28 @@ async def status(request: Request) -> Response:
             fields["duration_s"] = int(form["CallDuration"])
         await services.calls.update_call(call_id, fields)
         log.info("call status %s", call_status)
-        session = request.app.state.registry.sessions.get(call_id)
-        if session is not None and call_status in ENDED_STATUSES:
-            # Twilio says the call is over but the stream never sent `stop`: close it out here
-            await session.close("caller", f"Twilio reported the call {call_status}")
+        if call_status in ENDED_STATUSES:
+            await _close_out(request, call_id, call_status)
     return Response(status_code=204)
+
+
+async def _close_out(request: Request, call_id: str, call_status: str) -> None:
+    """Twilio says the call is over. A stream this relay holds that never sent `stop` is closed here;
+    a call no relay closed (the stream never started, or the relay that held it is gone) is marked
+    completed and reported with `CallEnded`, so its post-call work still runs. A second `CallEnded`
+    for a call starts nothing new."""
+    services: RelayServices = request.app.state.services
+    reason = f"Twilio reported the call {call_status}"
+    session = request.app.state.registry.sessions.get(call_id)
+    if session is not None:
+        await session.close("caller", reason)
+        return
+    call = await services.calls.get_call(call_id) or {}
+    if call.get("status") in CLOSED_STATUSES:
+        return
+    log.warning("call ended without a relay closing it; closing it out", extra={"twilio_status": call_status})
+    await services.calls.update_call(call_id, {"status": "completed", "ended_by": "error", "end_reason": reason,
+                                               "ended_at_ms": now_ms()})
+    await asyncio.wrap_future(services.publisher.publish(CallEnded(
+        call_id=call_id, turn_seq=0, relay_instance=services.settings.relay_instance, ended_by="error",
+        reason=reason, sent_at_ms=now_ms())))

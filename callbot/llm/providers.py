@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from callbot.settings import AgentTurnSettings
+from callbot.settings import LlmSettings
 
 
 class UnknownProvider(ValueError):
     pass
 
 
-def chat_model(settings: AgentTurnSettings) -> Any:
+def chat_model(settings: LlmSettings) -> Any:
     """A LangChain chat model with streaming, tool calling and the configured timeout."""
     match settings.llm_provider:
         case "vertexai":

@@ -1,5 +1,6 @@
 """The relay's webhooks and media stream with fake services (no network, no emulators)."""
 
+import asyncio
 import json
 import time
 import xml.etree.ElementTree as ET
@@ -208,3 +209,26 @@ def test_a_status_callback_closes_a_call_whose_stream_never_stopped(client, serv
         assert ended.ended_by == "caller" and "completed" in ended.reason
         ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
     assert len(services.publisher.of_type(CallEnded)) == 1  # the late stop changes nothing
+
+
+def test_a_call_no_relay_closed_is_closed_out_by_the_status_callback(client, services):
+    """The stream never started here (or its relay is gone): the call is marked completed and
+    CallEnded is published, so the post-call work still runs; a second callback adds nothing."""
+    params = {**CALL, "CallSid": "CA300", "CallStatus": "no-answer"}
+    headers = {"X-Twilio-Signature": sign(services, f"{BASE}/twilio/status", params)}
+    asyncio.run(services.calls.create_call("CA300", {"status": "ringing"}))
+    assert client.post("/twilio/status", data=params, headers=headers).status_code == 204
+    [ended] = services.publisher.of_type(CallEnded)
+    assert (ended.call_id, ended.ended_by) == ("CA300", "error") and "no-answer" in ended.reason
+    assert services.calls.calls["CA300"]["status"] == "completed"
+    client.post("/twilio/status", data=params, headers=headers)
+    assert len(services.publisher.of_type(CallEnded)) == 1
+
+
+def test_the_call_document_is_closed_before_call_ended_is_published(client, services):
+    with open_stream(client, services) as ws:
+        start(ws, services, [])
+        ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
+    wait_published(services, CallEnded)
+    assert services.calls.calls["CA200"]["status"] == "completed"
+    assert "ended_at_ms" in services.calls.calls["CA200"]
