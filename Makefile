@@ -4,10 +4,14 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# workflows-emulator pins an old fastapi: it gets a virtual environment of its own
+WF_VENV := .venv-workflows
+WF_STAMP := $(WF_VENV)/.installed
+WORKFLOWS_EMULATOR := workflows-emulator==1.10.0
 
 .PHONY: install demo test bench lint clean
 
-install: $(STAMP)
+install: $(STAMP) $(WF_STAMP)
 
 # Re-installs only when a dependency list changes; a second run costs nothing.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/check-system
@@ -16,6 +20,11 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/check-sys
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+$(WF_STAMP): Makefile
+	test -x $(WF_VENV)/bin/python || $(PYTHON) -m venv $(WF_VENV)
+	$(WF_VENV)/bin/pip install -q --disable-pip-version-check $(WORKFLOWS_EMULATOR)
+	touch $(WF_STAMP)
 
 demo: install
 	$(BIN)/callbot demo
@@ -35,4 +44,4 @@ lint: install
 
 clean:
 	-$(BIN)/callbot dev down
-	rm -rf $(VENV) .callbot
+	rm -rf $(VENV) $(WF_VENV) .callbot

@@ -37,6 +37,7 @@ class Subscription(StrEnum):
     CRM_ACTION = "callbot-crm-actions-crm-action"  # push, to the crm_action function
     CALENDAR_ACTION = "callbot-calendar-actions-calendar-action"  # push, to calendar_action
     KNOWLEDGE_ACTION = "callbot-knowledge-actions-knowledge-action"  # push, to knowledge_action
+    POST_CALL_TRIGGER = "callbot-call-events-post-call-trigger"  # push, to post_call_trigger
 
 
 class ActionPort(StrEnum):

@@ -36,6 +36,9 @@ PUSH_SUBSCRIPTIONS = (
                      ordered=False),
     PushSubscription(Subscription.KNOWLEDGE_ACTION, Topic.KNOWLEDGE_ACTIONS, function="knowledge_action",
                      ordered=False),
+    # one CallEnded per call starts the post-call workflow; the trigger deduplicates on the call
+    PushSubscription(Subscription.POST_CALL_TRIGGER, Topic.CALL_EVENTS, function="post_call_trigger",
+                     ordered=False),
 )
 PULL_SUBSCRIPTIONS = (PullSubscription(Subscription.DEAD_LETTER_AUDIT, Topic.DEAD_LETTER),)
 
