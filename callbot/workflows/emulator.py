@@ -22,6 +22,9 @@ import requests
 from callbot.errors import RetryableError
 
 log = logging.getLogger(__name__)
+# The emulator binds the argument's keys to `main`'s params by name, where Cloud Workflows binds the
+# whole argument to its single param: locally the argument is wrapped in that param's name.
+MAIN_PARAM = "args"
 
 
 class EmulatorWorkflowRunner:
@@ -48,7 +51,7 @@ class EmulatorWorkflowRunner:
         call_id = argument.get("call_id", "")
         try:
             response = requests.post(f"{self._base}/v1/{self._parent}/executions",
-                                     json={"argument": json.dumps(argument)}, timeout=self._timeout_s)
+                                     json={"argument": json.dumps({MAIN_PARAM: argument})}, timeout=self._timeout_s)
         except requests.RequestException as exc:
             log.error("workflow execution %s failed to run: %s", name, exc, extra={"call_id": call_id})
             return
