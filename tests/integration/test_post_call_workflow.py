@@ -259,3 +259,25 @@ def test_retry_predicate_retries_rate_limits_server_errors_and_lost_connections(
                           capture_output=True, text=True, timeout=60, check=True)
 
     assert json.loads(done.stdout) == [retry for _, retry in cases]
+
+
+def test_the_emulator_adapter_starts_an_execution_without_waiting_for_it(workflows, functions, call_id):
+    """EmulatorWorkflowRunner, as post_call_trigger uses it in dev: `start` returns an execution name
+    at once, the run goes on in the background, and a stopped emulator is a retryable failure."""
+    import time
+
+    from callbot.errors import RetryableError
+    from callbot.workflows.emulator import EmulatorWorkflowRunner
+
+    functions.script(Step.SUMMARIZE, 503)  # the run takes over a second: a retry waits 1 s
+    runner = EmulatorWorkflowRunner(workflows, "callbot-it", "us-central1", "post-call")
+    started = time.monotonic()
+    name = runner.start({"call_id": call_id, "run": 1})
+    assert time.monotonic() - started < 0.5
+    assert name.startswith("projects/callbot-it/locations/us-central1/workflows/post-call/executions/")
+    for thread in runner.threads:
+        thread.join(timeout=30)
+    assert functions.calls() == [Step.SUMMARIZE, *ALL_STEPS]
+    assert functions.bodies(Step.RECORD)[0]["call_id"] == call_id
+    with pytest.raises(RetryableError):
+        EmulatorWorkflowRunner("http://127.0.0.1:9", "callbot-it", "us-central1", "post-call").start({"call_id": "x"})
