@@ -25,6 +25,9 @@ class PostCallSettings(LlmSettings):
         default=120, ge=1, description="a post-call run claimed but never started (a crash in between) is "
         "started again by a redelivered CallEnded after this long")
 
+    summary_timeout_s: float = Field(default=60.0, gt=0, description="the LLM's time to summarize a call "
+                                     "(no caller waits for it; a timeout is retried by the workflow)")
+
     twilio_account_sid: str = DEV_TWILIO_ACCOUNT_SID
     twilio_auth_token: SecretStr = SecretStr("")
     twilio_api_url: str = Field(default="", description="empty: api.twilio.com; dev: the local Twilio server")

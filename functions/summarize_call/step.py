@@ -1,0 +1,47 @@
+"""The call summarized for the sales rep (`callbot.post_call.summary`), stored on the call document
+under `summary`, with the lead score and sentiment under `post_call.steps.summarize_call`.
+
+Idempotent: a call that already has a summary keeps it, so a retry or a re-run of the workflow
+neither asks the LLM again nor gives sync_crm a different note from the one it may have written.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from callbot.errors import PermanentError
+from callbot.post_call.records import CallRecords
+from callbot.post_call.summary import CallSummary, Summarizer
+
+log = logging.getLogger(__name__)
+
+
+class SummarizeCall:
+    def __init__(self, records: CallRecords, summarizer: Summarizer, clock: Callable[[], float] = time.time) -> None:
+        self._records = records
+        self._summarizer = summarizer
+        self._clock = clock
+
+    def __call__(self, call_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        call = self._records.get_call(call_id)
+        if call is None:
+            raise PermanentError(f"no call {call_id}")
+        summary = _stored(call) or self._summarizer.summarize(call, self._records.list_events(call_id))
+        result = summary.model_dump(mode="json")
+        self._records.update_call(call_id, {"summary": result, "post_call.steps.summarize_call": {
+            "lead_score": summary.lead_score, "sentiment": summary.sentiment, "at_ms": int(self._clock() * 1000)}})
+        log.info("call summarized by %s: lead score %d, %s", summary.engine, summary.lead_score, summary.sentiment)
+        return result
+
+
+def _stored(call: dict[str, Any]) -> CallSummary | None:
+    try:
+        return CallSummary.model_validate(call["summary"]) if isinstance(call.get("summary"), dict) else None
+    except ValidationError:
+        log.warning("the stored summary does not fit the current schema: summarizing again")
+        return None
