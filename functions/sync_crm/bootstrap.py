@@ -1,0 +1,18 @@
+"""Composition root of sync_crm: built once per instance, on first use (lazy global)."""
+
+from __future__ import annotations
+
+import functools
+
+from callbot import logs
+from callbot.actions.adapters import make_crm
+from callbot.actions.settings import ActionSettings
+from callbot.post_call.records import FirestoreCallRecords
+from functions.sync_crm.step import SyncCrm
+
+
+@functools.cache
+def step() -> SyncCrm:
+    settings = ActionSettings()
+    logs.configure(settings.log_level)
+    return SyncCrm(FirestoreCallRecords.from_project(settings.project_id), make_crm(settings), settings.company_timezone)
