@@ -1,0 +1,186 @@
+"""The text after the call: when a meeting was booked and the caller agreed to be contacted, one SMS
+to the caller with the meeting's date, time and time zone, the rep, and how to move it (call back,
+and the bot reschedules it).
+
+Never twice. `confirmation_sms` on the call document guards the send:
+
+    (none) --claim--> sending --Twilio accepted--> sent          a later run answers the recorded result
+                      sending --5xx, timeout-----> unconfirmed   the next attempt asks Twilio first
+                      sending --refused (4xx)----> rejected      a re-run drafts the message again
+                      sending, stale (a crash) --> asks Twilio first
+
+"Asks Twilio first": the messages sent to the caller since the claim are listed, and one with the
+same body is recorded as the send instead of sending again. Each later attempt claims its own number
+(`confirmation_sms.attempts.nN`), so two attempts never send at once, and a `sending` younger than
+`in_flight_s` is left to the attempt that is still waiting for Twilio (the caller retries).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from callbot.agents.calendar.labels import speak_time
+from callbot.calendar import Meeting
+from callbot.errors import PermanentError, RetryableError
+from callbot.logs import mask
+from callbot.post_call import Step
+from callbot.post_call.records import CallRecords
+from callbot.post_call.settings import PostCallSettings
+from callbot.sms import SentSms, SmsPort
+
+log = logging.getLogger(__name__)
+
+FIELD = "confirmation_sms"
+RESULT = f"post_call.steps.{Step.SEND_CONFIRMATION}"
+SENDING, SENT, UNCONFIRMED, REJECTED = "sending", "sent", "unconfirmed", "rejected"
+IN_FLIGHT_S = 12.0  # more than TwilioSms's request timeout
+LOOKUP_SLACK_S = 300  # clock skew between us and Twilio
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def confirmation_text(meeting: Meeting, language: str, reschedule_number: str, company_name: str) -> str:
+    """The SMS body, in the call's language (French for `fr-*`, else English)."""
+    french = language.lower().startswith("fr")
+    when = speak_time(meeting.start, meeting.timezone, "fr-FR" if french else "en-US")
+    abbreviation = meeting.start.astimezone(ZoneInfo(meeting.timezone)).strftime("%Z")
+    if abbreviation[:1] in "+-":
+        abbreviation = f"UTC{abbreviation}"
+    if french:
+        again = f"appelez le {reschedule_number}" if reschedule_number else "rappelez-nous"
+        return (f"{company_name} : votre rendez-vous avec {meeting.rep} est confirmé pour le {when} "
+                f"({abbreviation}). Pour le déplacer, {again} : notre assistant s'en charge.")
+    again = f"call {reschedule_number}" if reschedule_number else "call us back"
+    return (f"{company_name}: your meeting with {meeting.rep} is confirmed for {when} ({abbreviation}). "
+            f"To reschedule, {again} and our assistant will move it for you.")
+
+
+class SendConfirmation:
+    def __init__(self, records: CallRecords, sms: SmsPort, settings: PostCallSettings,
+                 clock: Callable[[], float] = time.time, in_flight_s: float = IN_FLIGHT_S) -> None:
+        self._records = records
+        self._sms = sms
+        self._settings = settings
+        self._clock = clock
+        self._in_flight_ms = int(in_flight_s * 1000)
+
+    def __call__(self, call_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        call = self._records.get_call(call_id)
+        if call is None:
+            raise PermanentError(f"no call {call_id}")
+        record = call.get(FIELD) or None
+        if record is None:
+            draft = self._draft(call)
+            if isinstance(draft, str):
+                return self._skip(call_id, draft)
+            now = self._now_ms()
+            claimed = {**draft, "state": SENDING, "attempt": 1, "claimed_at_ms": now, "attempt_at_ms": now}
+            record = self._records.claim(call_id, FIELD, claimed)
+            if record is None:
+                return self._send(call_id, claimed)
+        return self._resume(call_id, call, record)
+
+    def _resume(self, call_id: str, call: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+        state = record.get("state")
+        if state == SENT:
+            log.info("confirmation already sent (%s)", record.get("sid"))
+            return _result(record)
+        if not self._settings.sms_enabled:  # switched off since the claim: send nothing more
+            return self._skip(call_id, "sms_disabled")
+        if state == SENDING and self._now_ms() - int(record.get("attempt_at_ms") or 0) < self._in_flight_ms:
+            raise RetryableError("another attempt is sending the confirmation right now")
+        draft: dict[str, Any] = {}
+        if state == REJECTED:  # nothing went out: draft it again (the sender may have been fixed since)
+            fresh = self._draft(call)
+            if isinstance(fresh, str):
+                return self._skip(call_id, fresh)
+            draft = fresh
+        record = self._next_attempt(call_id, record, draft)
+        if state != REJECTED:
+            found = self._already_sent(record)
+            if found is not None:
+                log.warning("confirmation found at Twilio after an interrupted attempt: %s", found.sid)
+                return self._record_sent(call_id, {**record, "recovered": True}, found)
+        return self._send(call_id, record)
+
+    def _draft(self, call: dict[str, Any]) -> dict[str, Any] | str:
+        """The message to send, or why there is none."""
+        if not self._settings.sms_enabled:
+            return "sms_disabled"
+        if not call.get("meeting"):
+            return "no_meeting"
+        try:
+            meeting = Meeting.model_validate(call["meeting"])
+        except ValidationError as exc:
+            raise PermanentError(f"the call's meeting cannot be read ({exc.error_count()} errors)") from exc
+        if meeting.status != "booked":
+            return "meeting_cancelled"
+        if meeting.start <= datetime.fromtimestamp(self._clock(), UTC):
+            return "meeting_passed"
+        if ((call.get("agent") or {}).get("qualification") or {}).get("consent") is not True:
+            return "no_consent"
+        caller, called = str(call.get("from") or ""), str(call.get("to") or "")
+        if not _E164.match(caller):
+            return "no_caller_number"
+        sender = self._settings.sms_from or called
+        if not sender:
+            raise PermanentError("no number to send the confirmation from: set CALLBOT_SMS_FROM")
+        language = str(call.get("language") or "en-US")
+        text = confirmation_text(meeting, language, self._settings.reschedule_number or called,
+                                 self._settings.company_name)
+        return {"to": caller, "from": sender, "body": text, "language": language, "meeting_id": meeting.id}
+
+    def _next_attempt(self, call_id: str, record: dict[str, Any], draft: dict[str, Any]) -> dict[str, Any]:
+        number, now = int(record.get("attempt") or 1) + 1, self._now_ms()
+        if self._records.claim(call_id, f"{FIELD}.attempts.n{number}", now) is not None:
+            raise RetryableError("another attempt is sending the confirmation right now")
+        fields = {"state": SENDING, "attempt": number, "attempt_at_ms": now, **draft}
+        self._records.update_call(call_id, {f"{FIELD}.{key}": value for key, value in fields.items()})
+        return {**record, **fields}
+
+    def _already_sent(self, record: dict[str, Any]) -> SentSms | None:
+        since = datetime.fromtimestamp(int(record.get("claimed_at_ms") or 0) / 1000 - LOOKUP_SLACK_S, UTC)
+        return next((m for m in self._sms.sent_to(to=record["to"], since=since) if m.body == record["body"]), None)
+
+    def _send(self, call_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        try:
+            sent = self._sms.send(to=record["to"], from_=record["from"], body=record["body"])
+        except RetryableError as exc:
+            self._records.update_call(call_id, {f"{FIELD}.state": UNCONFIRMED, f"{FIELD}.error": str(exc)})
+            raise
+        except PermanentError as exc:
+            self._records.update_call(call_id, {f"{FIELD}.state": REJECTED, f"{FIELD}.error": str(exc)})
+            raise
+        log.info("confirmation sent to %s: %s", mask(record["to"]), sent.sid)
+        return self._record_sent(call_id, record, sent)
+
+    def _record_sent(self, call_id: str, record: dict[str, Any], sent: SentSms) -> dict[str, Any]:
+        record = {**record, "state": SENT, "sid": sent.sid, "status": sent.status, "sent_at_ms": self._now_ms(),
+                  "error": None}
+        result = _result(record)
+        fields = {f"{FIELD}.{key}": record[key] for key in ("state", "sid", "status", "sent_at_ms", "error")}
+        if record.get("recovered"):
+            fields[f"{FIELD}.recovered"] = True
+        self._records.update_call(call_id, {**fields, RESULT: result})
+        return result
+
+    def _skip(self, call_id: str, reason: str) -> dict[str, Any]:
+        result = {"sent": False, "reason": reason}
+        self._records.update_call(call_id, {RESULT: result})
+        log.info("no confirmation to send: %s", reason)
+        return result
+
+    def _now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+
+def _result(record: dict[str, Any]) -> dict[str, Any]:
+    return {"sent": True, "sid": record.get("sid"), "to": record.get("to"), "status": record.get("status"),
+            "at_ms": record.get("sent_at_ms")}
