@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python -m bench.endpointing
 	$(BIN)/python -m bench.relay_capacity
 	$(BIN)/python -m bench.agent_turn_overhead
+	$(BIN)/python -m bench.post_call
 
 lint: install
 	$(BIN)/ruff check callbot stream_relay functions devtools tests bench

@@ -5,6 +5,7 @@
     callbot eval [--provider offline|vertexai|openai|anthropic] [--scenario NAME ...]
     callbot demo
     callbot kb ingest DIR [--json] | kb ask "QUESTION" [--language en-US] [--json] | kb eval [--k 3]
+    callbot post-call rerun CALL_SID [--wait SECONDS]
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     evaluation.add_argument("--scenario", action="append", help="only this scenario (file stem); repeatable")
     commands.add_parser("demo", help="start a stack, place the demo call, print it, stop the stack")
     _kb_parser(commands)
+    post_call = commands.add_parser("post-call", help="the post-call workflow").add_subparsers(dest="action",
+                                                                                               required=True)
+    rerun = post_call.add_parser("rerun", help="run the post-call workflow of a call again (safe: every step "
+                                 "is idempotent); on the local stack when one runs, else on the project that "
+                                 "the CALLBOT_* settings name")
+    rerun.add_argument("call_sid")
+    rerun.add_argument("--wait", type=float, default=120.0, help="seconds to wait for the outcome (0: do not wait)")
     args = parser.parse_args(argv)
 
     match args.command:
@@ -70,7 +78,44 @@ def main(argv: list[str] | None = None) -> int:
                 print("local stack stopped", flush=True)
         case "kb":
             return _kb(args)
+        case "post-call":
+            return _post_call_rerun(args)
     return 2
+
+
+def _post_call_rerun(args: argparse.Namespace) -> int:
+    import time
+
+    from callbot.post_call import FAILED, PROCESSED, runs
+    from callbot.post_call.records import FirestoreCallRecords
+    from callbot.post_call.settings import PostCallSettings
+    from callbot.workflows.factory import workflow_runner
+
+    info = stack.load(args.state_dir) if stack.status(args.state_dir).get("running") else None
+    if info is not None:
+        os.environ.update(info.emulator_env())
+        settings = PostCallSettings(workflow_engine="emulator", workflows_emulator_url=info.workflows_url,
+                                    project_id=info.project_id)
+    else:
+        settings = PostCallSettings()
+    records = FirestoreCallRecords.from_project(settings.project_id)
+    execution = runs.rerun(records, workflow_runner(settings), args.call_sid)
+    print(f"post-call work of {args.call_sid} started again: {execution}", flush=True)
+    deadline = time.monotonic() + args.wait
+    while args.wait and time.monotonic() < deadline:
+        call = records.get_call(args.call_sid) or {}
+        post_call = call.get("post_call") or {}
+        if post_call.get("status") in (PROCESSED, FAILED) and post_call.get("finished_at_ms", 0) >= (
+                post_call.get("run") or {}).get("started_at_ms", 0):
+            print(f"{args.call_sid}: {post_call['status']}"
+                  + (f" at {post_call.get('failed_step')}: {post_call.get('error')}" if post_call["status"] == FAILED
+                     else ""))
+            return 0 if post_call["status"] == PROCESSED else 1
+        time.sleep(0.25)
+    if args.wait:
+        print(f"{args.call_sid}: no outcome within {args.wait:.0f} s; see the workflow's logs")
+        return 1
+    return 0
 
 
 def _dev(args: argparse.Namespace) -> int:
@@ -103,10 +148,12 @@ def _dev(args: argparse.Namespace) -> int:
     return 2
 
 
-async def place_call(info: stack.StackInfo, scenario, voice: str | None):
-    """Place one simulated call described by `scenario` on the running stack `info`; its report."""
+async def place_call(info: stack.StackInfo, scenario, voice: str | None, wait_post_call_s: float = 60.0):
+    """Place one simulated call described by `scenario` on the running stack `info`; its report,
+    with what the post-call workflow did (waited for up to `wait_post_call_s`; 0: not waited for)."""
     from callbot.store.firestore import FirestoreCallStore
     from devtools.simcall.caller import CallTarget, SimulatedCall, espeak_voice, tone_voice
+    from devtools.simcall.post_call import wait_post_call
 
     os.environ.update(info.emulator_env())
     voice = voice or ("tone" if info.stt_engine == "scripted" else "espeak")
@@ -114,15 +161,19 @@ async def place_call(info: stack.StackInfo, scenario, voice: str | None):
                          FirestoreCallStore(info.project_id, retention_days=1),
                          voice=espeak_voice(scenario.language) if voice == "espeak" else tone_voice)
     report = await call.run()
-    report.systems = await asyncio.to_thread(_systems, info, report.outcome)
+    if wait_post_call_s:
+        report.post_call = await wait_post_call(call.calls, call.call_sid, info.twilio_url, scenario.caller_number,
+                                                timeout_s=wait_post_call_s)
+    record_id = (report.post_call.get("crm") or {}).get("record_id") or report.outcome.get("lead")
+    report.systems = await asyncio.to_thread(_systems, info, report.outcome, record_id)
     return report
 
 
-def _systems(info: stack.StackInfo, outcome: dict) -> dict:
+def _systems(info: stack.StackInfo, outcome: dict, record_id: str | None) -> dict:
     from devtools.simcall.systems import snapshot
 
     email = (outcome.get("lead_fields") or {}).get("email")
-    return snapshot(info.salesforce_url, info.calendar_url, outcome.get("lead"), email)
+    return snapshot(info.salesforce_url, info.calendar_url, record_id, email)
 
 
 def _call(info: stack.StackInfo, scenario_path: Path, report_path: Path | None, voice: str | None) -> int:

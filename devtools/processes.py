@@ -41,6 +41,23 @@ class Child:
         stop_group(self.pid, grace_s)
 
 
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM that arrive inside the block take effect when it ends, so that a child
+    started inside is recorded (and so stopped on the way out) before the interruption lands. Main
+    thread only, as Python's signal handlers."""
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: received.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in received[:1]:
+            signal.raise_signal(signum)
+
+
 def spawn(name: str, argv: list[str], log_dir: Path, env: dict[str, str] | None = None,
           cwd: Path | None = None) -> Child:
     """Start `argv` in a new session (so a new process group) with output in `log_dir/name.log`."""

@@ -1,6 +1,8 @@
-"""The local stack behind `callbot dev up|down|status`: both emulators, the local Salesforce and
-Google Calendar servers (seeded with the demo company), one functions-framework process per
-function (Pub/Sub push subscriptions point at them), and the relay under uvicorn. The demo
+"""The local stack behind `callbot dev up|down|status`: both emulators, the local Salesforce, Google
+Calendar (seeded with the demo company) and Twilio Messaging servers, one functions-framework
+process per function (Pub/Sub push subscriptions point at the Pub/Sub-triggered ones),
+workflows-emulator running the post-call workflow against the HTTP ones, and the relay under
+uvicorn. The demo
 company's knowledge base (`knowledge_base/`) is ingested into the Firestore emulator.
 
 Every process runs in its own process group and is recorded in `<state dir>/stack.json`; `down`
@@ -23,13 +25,25 @@ from pathlib import Path
 from callbot.bus import topology
 from callbot.settings import DEV_TWILIO_AUTH_TOKEN
 from devtools.emulators import spawn_emulator, wait_emulator
-from devtools.processes import Child, free_port, group_alive, patched_environ, spawn, stop_group, wait_http_ok
+from devtools.processes import (
+    Child,
+    free_port,
+    group_alive,
+    patched_environ,
+    signals_deferred,
+    spawn,
+    stop_group,
+    wait_http_ok,
+)
+from devtools.workflows_emulator import spawn_workflows_emulator, wait_workflows_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = ROOT / ".callbot" / "stack"
 PROJECT_ID = "callbot-local"
-FUNCTIONS = {name: f"functions/{name}/main.py"
-             for name in ("agent_turn", "crm_action", "calendar_action", "knowledge_action")}
+# every function, with its functions-framework signature type: Pub/Sub push (cloudevent) or HTTP
+FUNCTIONS = {"agent_turn": "cloudevent", "crm_action": "cloudevent", "calendar_action": "cloudevent",
+             "knowledge_action": "cloudevent", "post_call_trigger": "cloudevent", "summarize_call": "http",
+             "sync_crm": "http", "send_confirmation": "http", "record_post_call": "http"}
 DEV_SALES_DESK = "+14155550100"  # where handovers go locally: nobody answers, the report shows it
 DEV_FRENCH_LINE = "+33155550100"  # calls to this number are answered in French
 
@@ -52,6 +66,8 @@ class StackInfo:
     recordings_dir: str = ""
     salesforce_url: str = ""  # the local Salesforce server (its /__admin/records/{Object} show what was written)
     calendar_url: str = ""  # the local Google Calendar server (/__admin/events)
+    twilio_url: str = ""  # the local Twilio Messaging server (/__admin/messages: the SMS sent)
+    workflows_url: str = ""  # workflows-emulator running workflows/post_call.yaml
 
     def emulator_env(self) -> dict[str, str]:
         return {"FIRESTORE_EMULATOR_HOST": self.firestore, "PUBSUB_EMULATOR_HOST": self.pubsub,
@@ -92,10 +108,14 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
     log_dir = state_dir / "logs"
     started: list[Child] = []
     with _stop_on_failure(started):
-        firestore, firestore_host = spawn_emulator("firestore", log_dir)
-        started.append(firestore)
-        pubsub, pubsub_host = spawn_emulator("pubsub", log_dir)
-        started.append(pubsub)
+        # every child is recorded in `started` before an interruption can land (signals_deferred),
+        # so that _stop_on_failure stops it
+        with signals_deferred():
+            firestore, firestore_host = spawn_emulator("firestore", log_dir)
+            started.append(firestore)
+        with signals_deferred():
+            pubsub, pubsub_host = spawn_emulator("pubsub", log_dir)
+            started.append(pubsub)
         relay_port = free_port()
         relay_url = f"http://127.0.0.1:{relay_port}"
         info = StackInfo(project_id=PROJECT_ID, firestore=firestore_host, pubsub=pubsub_host,
@@ -110,28 +130,35 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
                      "CALLBOT_NUMBER_LANGUAGES": json.dumps({DEV_FRENCH_LINE: "fr-FR"}), **(settings or {})}
         _build_audio_cache(relay_env)
         env = {**info.emulator_env(), "CALLBOT_ENVIRONMENT": "dev", "CALLBOT_LOG_LEVEL": "INFO"}
-        started.extend(_start_local_servers(info, state_dir, log_dir))
+        _start_local_servers(info, state_dir, log_dir, started)
+        info.functions = {name: f"http://127.0.0.1:{free_port()}/" for name in FUNCTIONS}
+        with signals_deferred():
+            workflows, info.workflows_url = spawn_workflows_emulator(log_dir, info.functions)
+            started.append(workflows)
         function_env = {**env, **_adapter_settings(info), **(function_settings or {})}
-        for name, source in FUNCTIONS.items():
-            port = free_port()
-            child = spawn(name, [sys.executable, "-m", "functions_framework", "--target", name,
-                                 "--source", str(ROOT / source), "--signature-type", "cloudevent",
-                                 "--host", "127.0.0.1", "--port", str(port)], log_dir, env=function_env, cwd=ROOT)
-            started.append(child)
-            info.functions[name] = f"http://127.0.0.1:{port}/"
+        for name, signature in FUNCTIONS.items():
+            port = info.functions[name].rstrip("/").rsplit(":", 1)[1]
+            argv = [sys.executable, "-m", "functions_framework", "--target", name, "--source",
+                    str(ROOT / f"functions/{name}/main.py"), "--signature-type", signature, "--host", "127.0.0.1",
+                    "--port", port]
+            with signals_deferred():
+                started.append(spawn(name, argv, log_dir, env=function_env, cwd=ROOT))
         wait_emulator(firestore, firestore_host)
         wait_emulator(pubsub, pubsub_host)
         with patched_environ(info.emulator_env()):
             topology.apply(PROJECT_ID, info.functions)
             _ingest_knowledge(info)
-        relay = spawn("relay", [sys.executable, "-m", "uvicorn", "stream_relay.app:create_app", "--factory",
-                                "--host", "127.0.0.1", "--port", str(relay_port), "--no-access-log",
-                                "--ws-ping-interval", "0"],
-                      log_dir, env={**env, **relay_env}, cwd=ROOT)
-        started.append(relay)
+        with signals_deferred():
+            relay = spawn("relay", [sys.executable, "-m", "uvicorn", "stream_relay.app:create_app", "--factory",
+                                    "--host", "127.0.0.1", "--port", str(relay_port), "--no-access-log",
+                                    "--ws-ping-interval", "0"],
+                          log_dir, env={**env, **relay_env}, cwd=ROOT)
+            started.append(relay)
         for child in started:
             if child.name in FUNCTIONS:
                 _wait_port(info.functions[child.name], child)
+            elif child is workflows:
+                wait_workflows_emulator(workflows, info.workflows_url)
             elif child.name in LOCAL_SERVERS:
                 wait_http_ok(f"{getattr(info, LOCAL_SERVERS[child.name])}/__admin/health", 30, child)
         wait_http_ok(f"{relay_url}/healthz", 60, relay)
@@ -141,11 +168,12 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
     return info
 
 
-LOCAL_SERVERS = {"fake-salesforce": "salesforce_url", "fake-calendar": "calendar_url"}
+LOCAL_SERVERS = {"fake-salesforce": "salesforce_url", "fake-calendar": "calendar_url", "fake-twilio": "twilio_url"}
 
 
-def _start_local_servers(info: StackInfo, state_dir: Path, log_dir: Path) -> list[Child]:
-    """The local Salesforce and Google Calendar servers, seeded with the demo company."""
+def _start_local_servers(info: StackInfo, state_dir: Path, log_dir: Path, started: list[Child]) -> None:
+    """The local Salesforce and Google Calendar servers, seeded with the demo company, and the local
+    Twilio Messaging server."""
     from datetime import UTC, datetime
 
     from devtools.demo_company import calendar_seed, salesforce_seed
@@ -153,15 +181,17 @@ def _start_local_servers(info: StackInfo, state_dir: Path, log_dir: Path) -> lis
     state_dir.mkdir(parents=True, exist_ok=True)
     seeds = {"fake-salesforce": ("devtools.fake_salesforce", salesforce_seed()),
              "fake-calendar": ("devtools.fake_google_calendar", calendar_seed(datetime.now(UTC)))}
-    children = []
+    commands = {}
     for name, (module, data) in seeds.items():
         seed_file = state_dir / f"{name}-seed.json"
         seed_file.write_text(json.dumps(data))
+        commands[name] = [sys.executable, "-m", module, "--seed", str(seed_file)]
+    commands["fake-twilio"] = [sys.executable, "-m", "devtools.fake_twilio"]
+    for name, argv in commands.items():
         port = free_port()
         setattr(info, LOCAL_SERVERS[name], f"http://127.0.0.1:{port}")
-        children.append(spawn(name, [sys.executable, "-m", module, "--port", str(port), "--seed", str(seed_file)],
-                              log_dir, cwd=ROOT))
-    return children
+        with signals_deferred():
+            started.append(spawn(name, [*argv, "--port", str(port)], log_dir, cwd=ROOT))
 
 
 def _adapter_settings(info: StackInfo) -> dict[str, str]:
@@ -173,7 +203,10 @@ def _adapter_settings(info: StackInfo) -> dict[str, str]:
             "CALLBOT_SALESFORCE_PASSWORD": DEV_SALESFORCE_USER["Password"],
             "CALLBOT_SALESFORCE_SECURITY_TOKEN": DEV_SALESFORCE_USER["SecurityToken"],
             "CALLBOT_CALENDAR_BACKEND": "google", "CALLBOT_GOOGLE_CALENDAR_ROOT_URL": f"{info.calendar_url}/",
-            "CALLBOT_KNOWLEDGE_BACKEND": "firestore"}
+            "CALLBOT_KNOWLEDGE_BACKEND": "firestore",
+            # the post-call functions: the workflow on the emulator, SMS to the local Twilio server
+            "CALLBOT_WORKFLOW_ENGINE": "emulator", "CALLBOT_WORKFLOWS_EMULATOR_URL": info.workflows_url,
+            "CALLBOT_TWILIO_API_URL": info.twilio_url, "CALLBOT_TWILIO_AUTH_TOKEN": DEV_TWILIO_AUTH_TOKEN}
 
 
 def _ingest_knowledge(info: StackInfo) -> None:

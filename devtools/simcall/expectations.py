@@ -13,6 +13,11 @@
         known_caller: present | absent
       bot_says: ["49", "Pricing"]         # each appears in what the bot said (case-insensitive)
       bot_never_says: ["instructions"]    # none appears in what the bot said
+      post_call:                          # what the post-call workflow did after the hang-up
+        status: processed                 # processed | post_call_failed
+        crm_synced: true
+        sms: 1                            # confirmations texted to the caller
+        lead_score_at_least: 60
 
 The same expectations serve the end-to-end tests (offline engine) and `callbot eval` (a real LLM).
 """
@@ -33,6 +38,19 @@ def check(report: dict[str, Any], expect: dict[str, Any]) -> list[str]:
     spoken = " ".join(e.get("text", "") for e in report.get("transcript", []) if e.get("speaker") == "bot").lower()
     failures += [f"the bot never said {s!r}" for s in expect.get("bot_says", []) if s.lower() not in spoken]
     failures += [f"the bot said {s!r}" for s in expect.get("bot_never_says", []) if s.lower() in spoken]
+    failures += _post_call(report.get("post_call") or {}, expect.get("post_call") or {})
+    return failures
+
+
+def _post_call(post_call: dict[str, Any], expect: dict[str, Any]) -> list[str]:
+    failures = []
+    for name in ("status", "crm_synced"):
+        if name in expect and post_call.get(name) != expect[name]:
+            failures.append(f"post_call.{name} is {post_call.get(name)!r}, expected {expect[name]!r}")
+    if "sms" in expect and len(post_call.get("sms") or []) != expect["sms"]:
+        failures.append(f"{len(post_call.get('sms') or [])} SMS sent, expected {expect['sms']}")
+    if "lead_score_at_least" in expect and (post_call.get("lead_score") or 0) < expect["lead_score_at_least"]:
+        failures.append(f"lead score {post_call.get('lead_score')}, expected at least {expect['lead_score_at_least']}")
     return failures
 
 

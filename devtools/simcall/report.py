@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from devtools.simcall.phone import PhoneLine
+from devtools.simcall.post_call import render as render_post_call
 
 
 @dataclass
@@ -24,6 +25,7 @@ class CallReport:
     recording_uri: str | None = None
     errors: list[str] = field(default_factory=list)
     systems: dict[str, Any] = field(default_factory=dict)  # what the call left in the CRM and calendar
+    post_call: dict[str, Any] = field(default_factory=dict)  # what the post-call workflow did
 
     @property
     def ok(self) -> bool:
@@ -141,6 +143,7 @@ def render(report: CallReport) -> str:
         lines.append(f"in the CRM and calendar: {report.systems}")
     if report.recording_uri:
         lines.append(f"recording: {report.recording_uri}")
+    lines += render_post_call(report.post_call)
     if report.errors:
         lines += ["", "errors:", *[f"  - {e}" for e in report.errors]]
     return "\n".join(lines)

@@ -86,3 +86,13 @@ def test_the_name_with_an_apostrophe_reaches_salesforce_verbatim(reports):
     lead = report["systems"]["salesforce"]["record"]
     assert (lead["LastName"], lead["Email"], lead["Company"]) == ("O'Brien", "liam+calls@harbor-vine.com",
                                                                   "Harbor and Vine")
+
+
+def test_after_the_call_the_lead_has_one_task_and_the_caller_one_confirmation(reports):
+    _, report = reports["new_prospect_books"]
+    post_call = report["post_call"]
+    [task] = report["systems"]["salesforce"]["tasks"]
+    assert task["Id"] == post_call["crm"]["task_id"] and task["CallType"] == "Inbound"
+    [sms] = post_call["sms"]
+    assert sms["to"] == "+14155550123" and "Eastern Time" in sms["body"]
+    assert post_call["lead_score"] >= 60 and post_call["after_hang_up_ms"] > 0

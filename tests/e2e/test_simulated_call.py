@@ -50,7 +50,9 @@ def bot_lines(report):
 
 
 def test_the_call_completes_with_every_turn_answered_in_order(report):
-    assert report["errors"] == [] and report["call_status"] == "completed"
+    # the relay closed the call; the post-call pipeline may have processed it already
+    assert report["errors"] == [] and report["call_status"] in ("completed", "processed")
+    assert report["post_call"]["status"] == "processed"
     caller = [e["text"] for e in report["transcript"] if e["speaker"] == "caller"]
     assert caller == ["Hello there.", "Do you integrate with our CRM?", "Actually, wait.", "[DTMF 0]"]
     assert [e["stt_text"] for e in report["transcript"] if e["speaker"] == "caller"][:3] == caller[:3]
@@ -115,8 +117,11 @@ def test_a_backchannel_does_not_interrupt_the_bot(local_stack, stack_dir, report
 def test_a_silent_caller_is_reprompted_then_the_call_ends(local_stack, stack_dir, report_dir):
     report = place_call(stack_dir, "silent_caller", report_dir)
     assert report["ended_by"] == "timeout"
-    greeting_end = bot_lines(report)[1]["end_ms"]
     systems = {e["system"]: e for e in bot_lines(report) if e["system"]}
+    # the greeting's last line (a caller the CRM knows, e.g. from an earlier call's post-call sync,
+    # is also welcomed back)
+    greeting_end = max(e["end_ms"] for e in bot_lines(report) if not e["system"]
+                       and e["start_ms"] < systems["reprompt"]["start_ms"])
     assert set(systems) == {"reprompt", "silence_goodbye"}
     assert 2500 <= systems["reprompt"]["start_ms"] - greeting_end <= 4500  # the stack's timer is 3 s
     assert 2500 <= systems["silence_goodbye"]["start_ms"] - systems["reprompt"]["end_ms"] <= 4500
@@ -167,8 +172,7 @@ def test_dev_up_status_down_leaves_no_process(tmp_path):
                                        text=True).stdout)
     assert status["running"] and status["relay_public_url"].startswith("http://127.0.0.1:")
     assert set(status["processes"]) == {"firestore-emulator", "pubsub-emulator", "fake-salesforce", "fake-calendar",
-                                        "agent_turn", "crm_action",
-                                        "calendar_action", "knowledge_action", "relay"}
+                                        "fake-twilio", "workflows-emulator", *stack.FUNCTIONS, "relay"}
     assert httpx.get(status["relay_public_url"] + "/healthz").json()["status"] == "ok"
     subprocess.run([*cli, "dev", "down"], check=True, capture_output=True, timeout=60)
     assert not any(group_alive(p["pid"]) for p in status["processes"].values())

@@ -37,7 +37,8 @@ def as_report(conversation: Conversation, said: list[str]) -> dict:
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_the_conversation_meets_the_scenarios_expectations(path):
     scenario, conversation, said = converse(path)
-    assert check(as_report(conversation, said), scenario.expect) == [], "\n".join(said)
+    in_process = {k: v for k, v in scenario.expect.items() if k != "post_call"}  # no post-call pipeline here
+    assert check(as_report(conversation, said), in_process) == [], "\n".join(said)
 
 
 def test_the_returning_caller_is_welcomed_by_name_and_the_meeting_moved_not_duplicated():

@@ -1,0 +1,27 @@
+"""The scenario expectations on the post-call part of a call's report."""
+
+from devtools.simcall.expectations import check
+
+EXPECT = {"post_call": {"status": "processed", "crm_synced": True, "sms": 1, "lead_score_at_least": 60}}
+
+
+def report(**post_call) -> dict:
+    return {"errors": [], "transcript": [], "outcome": {},
+            "post_call": {"status": "processed", "crm_synced": True, "sms": [{"to": "+1", "body": "b"}],
+                          "lead_score": 90, **post_call}}
+
+
+def test_a_processed_call_with_its_sms_meets_the_expectation():
+    assert check(report(), EXPECT) == []
+
+
+def test_each_shortfall_is_named():
+    failures = check(report(status="post_call_failed", crm_synced=False, sms=[], lead_score=20), EXPECT)
+    assert failures == ["post_call.status is 'post_call_failed', expected 'processed'",
+                        "post_call.crm_synced is False, expected True", "0 SMS sent, expected 1",
+                        "lead score 20, expected at least 60"]
+
+
+def test_a_report_without_post_call_work_fails_a_post_call_expectation():
+    assert check({"errors": [], "transcript": [], "outcome": {}}, {"post_call": {"status": "processed"}}) == [
+        "post_call.status is None, expected 'processed'"]
