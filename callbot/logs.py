@@ -16,10 +16,16 @@ _call_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("call_id",
 
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 _PHONE = re.compile(r"(?<![\w])\+?\d[\d ().-]{6,}\d(?![\w])")
+# the same in URL-encoded text (a query string or form body an HTTP library logs): %2B..., ...%40...
+_ENCODED_EMAIL = re.compile(r"(?<![\w.%+-])([\w.+-])[\w.%+-]*%40([\w-]+(?:\.[\w-]+)+)")
+_ENCODED_PHONE = re.compile(r"%2[Bb](\d{7,15})(?!\d)")
 
 
 def mask(text: str) -> str:
-    """Mask email addresses (keep first letter and domain) and phone numbers (keep last two digits)."""
+    """Mask email addresses (keep first letter and domain) and phone numbers (keep last two digits),
+    also URL-encoded."""
+    text = _ENCODED_EMAIL.sub(lambda m: f"{m.group(1)}***%40{m.group(2)}", text)
+    text = _ENCODED_PHONE.sub(lambda m: "%2B***" + m.group(1)[-2:], text)
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
     return _PHONE.sub(lambda m: "***" + re.sub(r"\D", "", m.group(0))[-2:], text)
 

@@ -20,3 +20,10 @@ def test_formatter_writes_cloud_logging_json_with_call_id_and_masked_fields():
     assert line["call_id"] == "CA42" and line["logging.googleapis.com/labels"] == {"call_id": "CA42"}
     assert "4155550123" not in line["message"]
     assert line["email"] == "b***@example.com"
+
+
+def test_mask_hides_url_encoded_numbers_and_emails():
+    line = "POST /Messages.json To=%2B14155550123&From=%2B14155550100&Email=dana.w%2Bx%40acme-logistics.com"
+    masked = mask(line)
+    assert "4155550123" not in masked and "4155550100" not in masked and "dana" not in masked
+    assert "To=%2B***23" in masked and "d***%40acme-logistics.com" in masked
