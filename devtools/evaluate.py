@@ -29,6 +29,8 @@ class Verdict:
     latencies_ms: list[int] = field(default_factory=list)  # end of caller speech -> first bot audio, per turn
     agent_runs_ms: list[int] = field(default_factory=list)  # agent_turn graph runs (LLM included)
     action_round_trips_ms: list[int] = field(default_factory=list)  # ActionRequested -> ActionCompleted received
+    round_trips_by_action: dict[str, list[int]] = field(default_factory=dict)
+    post_call_ms: int | None = None  # hang-up -> the post-call workflow marked the call processed
 
     @property
     def passed(self) -> bool:
@@ -75,11 +77,15 @@ def evaluate(state_dir: Path, provider: str, directory: Path = SCENARIOS, only: 
 def _verdict(name: str, report: dict, failures: list[str]) -> Verdict:
     turns = report.get("turns") or []
     work = [t.get("agent") or {} for t in turns]
+    actions = [a for w in work for a in w.get("actions", []) if a.get("round_trip_ms") is not None]
+    by_action: dict[str, list[int]] = {}
+    for action in actions:
+        by_action.setdefault(action["action"], []).append(action["round_trip_ms"])
     return Verdict(name, failures,
                    latencies_ms=[t["latency_ms"] for t in turns if t.get("latency_ms") is not None],
                    agent_runs_ms=[ms for w in work for ms in w.get("runs_ms", []) if ms is not None],
-                   action_round_trips_ms=[a["round_trip_ms"] for w in work for a in w.get("actions", [])
-                                          if a.get("round_trip_ms") is not None])
+                   action_round_trips_ms=[a["round_trip_ms"] for a in actions], round_trips_by_action=by_action,
+                   post_call_ms=(report.get("post_call") or {}).get("after_hang_up_ms"))
 
 
 def _median(values: list[int]) -> str:
@@ -99,4 +105,14 @@ def render(provider: str, verdicts: list[Verdict]) -> str:
     lines.append(f"{passed}/{len(verdicts)} passed; over all calls: turn latency median {_median(totals[0])} ms "
                  f"(n={len(totals[0])}), agent_turn run median {_median(totals[1])} ms (n={len(totals[1])}), "
                  f"action round trip median {_median(totals[2])} ms (n={len(totals[2])})")
+    by_action: dict[str, list[int]] = {}
+    for verdict in verdicts:
+        for action, trips in verdict.round_trips_by_action.items():
+            by_action.setdefault(action, []).extend(trips)
+    if by_action:
+        lines.append("action round trip median per action: " + ", ".join(
+            f"{action} {_median(trips)} ms (n={len(trips)})" for action, trips in sorted(by_action.items())))
+    after = [v.post_call_ms for v in verdicts if v.post_call_ms is not None]
+    if after:
+        lines.append(f"hang-up -> post-call processed: median {_median(after)} ms, max {max(after)} ms (n={len(after)})")
     return "\n".join(lines)
