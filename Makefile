@@ -8,10 +8,14 @@ STAMP := $(VENV)/.installed
 WF_VENV := .venv-workflows
 WF_STAMP := $(WF_VENV)/.installed
 WORKFLOWS_EMULATOR := workflows-emulator==1.10.0
+# checkov (Terraform static checks) pins much of its own: a virtual environment of its own too
+CK_VENV := .venv-checkov
+CK_STAMP := $(CK_VENV)/.installed
+CHECKOV := checkov==3.3.30
 
 .PHONY: install demo test bench lint clean
 
-install: $(STAMP) $(WF_STAMP)
+install: $(STAMP) $(WF_STAMP) $(CK_STAMP)
 
 # Re-installs only when a dependency list changes; a second run costs nothing.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/check-system
@@ -25,6 +29,11 @@ $(WF_STAMP): Makefile
 	test -x $(WF_VENV)/bin/python || $(PYTHON) -m venv $(WF_VENV)
 	$(WF_VENV)/bin/pip install -q --disable-pip-version-check $(WORKFLOWS_EMULATOR)
 	touch $(WF_STAMP)
+
+$(CK_STAMP): Makefile
+	test -x $(CK_VENV)/bin/python || $(PYTHON) -m venv $(CK_VENV)
+	$(CK_VENV)/bin/pip install -q --disable-pip-version-check $(CHECKOV)
+	touch $(CK_STAMP)
 
 demo: install
 	$(BIN)/callbot demo
@@ -45,4 +54,4 @@ lint: install
 
 clean:
 	-$(BIN)/callbot dev down
-	rm -rf $(VENV) $(WF_VENV) .callbot
+	rm -rf $(VENV) $(WF_VENV) $(CK_VENV) .callbot
