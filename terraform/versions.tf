@@ -1,5 +1,6 @@
-# The Google Cloud footprint (topics, functions, relay on Cloud Run, Firestore, secrets, IAM) is
-# declared in this folder; until the deploy issue lands it holds only the pinned versions.
+# Pinned versions of Terraform and the Google providers. The Google Cloud footprint (topics,
+# functions, relay on Cloud Run, Firestore, secrets, IAM, monitoring) is declared in the topic-wise
+# files of this folder; README.md says what is where.
 terraform {
   required_version = ">= 1.11, < 2.0"
 

@@ -1,0 +1,259 @@
+# Identities and least privilege. One service account per component: the relay, each function (made
+# by modules/function), the post-call workflow, the Pub/Sub pusher and the function builder. No
+# basic roles (owner, editor, viewer) and no project-wide admin roles: a role is granted on the topic,
+# subscription, bucket, secret or service it is about, and at the project only where that is the
+# narrowest scope that exists (Firestore, Vertex AI, Speech, Workflows invoker, log writing).
+# Secret accessors are in secrets.tf, the invokers of the functions at the end of this file.
+
+resource "google_service_account" "relay" {
+  project      = var.project_id
+  account_id   = "callbot-relay"
+  display_name = "callbot stream relay (Cloud Run)"
+}
+
+resource "google_service_account" "workflow" {
+  project      = var.project_id
+  account_id   = "callbot-post-call-workflow"
+  display_name = "callbot post-call workflow"
+}
+
+resource "google_service_account" "pusher" {
+  project      = var.project_id
+  account_id   = "callbot-pubsub-pusher"
+  display_name = "callbot Pub/Sub push subscriptions (OIDC identity towards the functions)"
+}
+
+resource "google_service_account" "builder" {
+  project      = var.project_id
+  account_id   = "callbot-function-builder"
+  display_name = "callbot Cloud Build of the functions"
+}
+
+# The Pub/Sub service agent: forwards undeliverable messages to the dead-letter topic and mints the
+# push subscriptions' OIDC tokens.
+resource "google_project_service_identity" "pubsub" {
+  provider = google-beta
+
+  project = var.project_id
+  service = "pubsub.googleapis.com"
+
+  depends_on = [google_project_service.this]
+}
+
+locals {
+  pubsub_agent_member = "serviceAccount:${google_project_service_identity.pubsub.email}"
+  relay_member        = "serviceAccount:${google_service_account.relay.email}"
+  workflow_member     = "serviceAccount:${google_service_account.workflow.email}"
+  pusher_member       = "serviceAccount:${google_service_account.pusher.email}"
+  builder_member      = "serviceAccount:${google_service_account.builder.email}"
+
+  # Project-level roles, "<component>/<role>" => role. Firestore, Vertex AI and Speech have no
+  # narrower scope; none of these is an admin role.
+  project_roles = merge(
+    {
+      "relay/roles/datastore.user" = "roles/datastore.user"
+      # Speech-to-Text v2 (CALLBOT_GOOGLE_STT_API=v2) checks speech.recognizers.recognize.
+      "relay/roles/speech.client"                 = "roles/speech.client"
+      "agent_turn/roles/aiplatform.user"          = "roles/aiplatform.user"
+      "knowledge_action/roles/aiplatform.user"    = "roles/aiplatform.user"
+      "summarize_call/roles/aiplatform.user"      = "roles/aiplatform.user"
+      "post_call_trigger/roles/workflows.invoker" = "roles/workflows.invoker"
+      "workflow/roles/logging.logWriter"          = "roles/logging.logWriter"
+    },
+    { for name, _ in local.functions : "${name}/roles/datastore.user" => "roles/datastore.user" },
+  )
+
+  members = merge(local.component_members, { workflow = local.workflow_member })
+
+  # Topics each component publishes to.
+  publishers = {
+    relay             = ["callbot-turns", "callbot-call-events"]
+    agent_turn        = ["callbot-replies", "callbot-crm-actions", "callbot-calendar-actions", "callbot-knowledge-actions", "callbot-dead-letter"]
+    crm_action        = ["callbot-turns", "callbot-dead-letter"]
+    calendar_action   = ["callbot-turns", "callbot-dead-letter"]
+    knowledge_action  = ["callbot-turns", "callbot-dead-letter"]
+    post_call_trigger = ["callbot-dead-letter"]
+  }
+  topic_publishers = merge([
+    for component, topics in local.publishers : {
+      for topic in topics : "${component}/${topic}" => { component = component, topic = topic }
+    }
+  ]...)
+
+  http_functions = { for name, fn in local.functions : name => fn if fn.trigger == "http" }
+}
+
+resource "google_project_iam_member" "component" {
+  for_each = local.project_roles
+
+  project = var.project_id
+  role    = each.value
+  member  = local.members[split("/", each.key)[0]]
+}
+
+resource "google_pubsub_topic_iam_member" "publisher" {
+  for_each = local.topic_publishers
+
+  project = var.project_id
+  topic   = google_pubsub_topic.this[each.value.topic].name
+  role    = "roles/pubsub.publisher"
+  member  = local.members[each.value.component]
+}
+
+# --- the relay's own reply subscriptions -------------------------------------------------------
+# Each relay instance creates "callbot-replies-<instance>" on the replies topic when it starts and
+# deletes it when it stops (stream_relay/replies.py). It may do that for those subscriptions only.
+
+resource "google_project_iam_custom_role" "reply_subscriptions" {
+  project     = var.project_id
+  role_id     = "callbotRelayReplySubscriptions"
+  title       = "callbot relay reply subscriptions"
+  description = "Create, read, consume and delete the relay's per-instance subscriptions on the replies topic."
+  permissions = [
+    "pubsub.subscriptions.consume",
+    "pubsub.subscriptions.create",
+    "pubsub.subscriptions.delete",
+    "pubsub.subscriptions.get",
+  ]
+}
+
+resource "google_project_iam_custom_role" "reply_topic_attach" {
+  project     = var.project_id
+  role_id     = "callbotReplyTopicAttach"
+  title       = "callbot attach to the replies topic"
+  description = "Attach a subscription to a topic; granted on the replies topic only."
+  permissions = ["pubsub.topics.attachSubscription"]
+}
+
+resource "google_project_iam_member" "relay_reply_subscriptions" {
+  project = var.project_id
+  role    = google_project_iam_custom_role.reply_subscriptions.name
+  member  = local.relay_member
+
+  condition {
+    title       = "callbot-replies-subscriptions"
+    description = "Only the relay's own per-instance reply subscriptions."
+    expression  = "resource.name.startsWith(\"projects/${var.project_id}/subscriptions/callbot-replies-\")"
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "relay_reply_attach" {
+  project = var.project_id
+  topic   = google_pubsub_topic.this["callbot-replies"].name
+  role    = google_project_iam_custom_role.reply_topic_attach.name
+  member  = local.relay_member
+}
+
+# --- the relay's buckets -----------------------------------------------------------------------
+
+resource "google_storage_bucket_iam_member" "relay_recordings" {
+  bucket = google_storage_bucket.recordings.name
+  role   = "roles/storage.objectCreator"
+  member = local.relay_member
+}
+
+resource "google_storage_bucket_iam_member" "relay_audio_cache" {
+  bucket = google_storage_bucket.audio_cache.name
+  role   = "roles/storage.objectViewer"
+  member = local.relay_member
+}
+
+# --- building the functions --------------------------------------------------------------------
+# Cloud Build runs each function's build as the builder: it reads the source archive, writes the
+# image and its build logs. Granted before any function is deployed (functions.tf).
+
+resource "google_project_iam_member" "builder_log_writer" {
+  project = var.project_id
+  role    = "roles/logging.logWriter"
+  member  = local.builder_member
+}
+
+resource "google_storage_bucket_iam_member" "builder_source" {
+  bucket = google_storage_bucket.function_source.name
+  role   = "roles/storage.objectViewer"
+  member = local.builder_member
+}
+
+resource "google_artifact_registry_repository_iam_member" "builder_images" {
+  project    = var.project_id
+  location   = google_artifact_registry_repository.functions.location
+  repository = google_artifact_registry_repository.functions.repository_id
+  role       = "roles/artifactregistry.writer"
+  member     = local.builder_member
+}
+
+# --- Pub/Sub: push with OIDC, dead-lettering -----------------------------------------------------
+
+resource "google_service_account_iam_member" "pubsub_agent_token_creator" {
+  service_account_id = google_service_account.pusher.id
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = local.pubsub_agent_member
+}
+
+resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letter" {
+  project = var.project_id
+  topic   = google_pubsub_topic.this[local.dead_letter_topic].name
+  role    = "roles/pubsub.publisher"
+  member  = local.pubsub_agent_member
+}
+
+resource "google_pubsub_subscription_iam_member" "pubsub_agent_push" {
+  for_each = google_pubsub_subscription.push
+
+  project      = var.project_id
+  subscription = each.value.name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent_member
+}
+
+# --- who may invoke the functions ----------------------------------------------------------------
+# Every function is internal-only (ingress) and IAM-protected: the Pub/Sub-triggered ones are
+# invoked by the pusher's push subscriptions, the workflow's steps by the workflow only.
+
+resource "google_cloud_run_v2_service_iam_member" "pusher_invoker" {
+  for_each = { for name, sub in local.push_subscriptions : sub.function => sub }
+
+  project  = var.project_id
+  location = var.region
+  name     = module.function[each.key].service_name
+  role     = "roles/run.invoker"
+  member   = local.pusher_member
+}
+
+resource "google_cloud_run_v2_service_iam_member" "workflow_invoker" {
+  for_each = local.http_functions
+
+  project  = var.project_id
+  location = var.region
+  name     = module.function[each.key].service_name
+  role     = "roles/run.invoker"
+  member   = local.workflow_member
+}
+
+# --- Data Access audit logs ----------------------------------------------------------------------
+# Firestore holds calls and transcripts, Secret Manager the credentials: record who read and wrote
+# them. "datastore.googleapis.com" configures the Firestore API's audit logs too.
+
+resource "google_project_iam_audit_config" "firestore" {
+  project = var.project_id
+  service = "datastore.googleapis.com"
+
+  audit_log_config {
+    log_type = "DATA_READ"
+  }
+  audit_log_config {
+    log_type = "DATA_WRITE"
+  }
+}
+
+resource "google_project_iam_audit_config" "secret_manager" {
+  project = var.project_id
+  service = "secretmanager.googleapis.com"
+
+  audit_log_config {
+    log_type = "DATA_READ"
+  }
+  audit_log_config {
+    log_type = "DATA_WRITE"
+  }
+}

@@ -1,0 +1,59 @@
+# Secret Manager secrets. Terraform declares the secrets and who may read them, never their values:
+# no google_secret_manager_secret_version here, so no secret ever lands in the Terraform state.
+# Versions are added by hand (README.md), and a new version reaches new instances ("latest") with
+# no code or configuration change.
+locals {
+  secrets = {
+    twilio_auth_token = {
+      secret_id   = "callbot-twilio-auth-token"
+      description = "Twilio auth token: the relay checks webhook signatures with it, send_confirmation sends SMS."
+    }
+    salesforce_private_key = {
+      secret_id   = "callbot-salesforce-private-key"
+      description = "PEM private key of the Salesforce connected app (JWT bearer flow) of crm_action and sync_crm."
+    }
+  }
+
+  # Service account member of every component, relay and functions.
+  component_members = merge(
+    { relay = local.relay_member },
+    { for name, fn in module.function : name => fn.service_account_member },
+  )
+
+  # "<component>/<secret key>" for every secret a component reads (component_secrets).
+  secret_readers = merge([
+    for component, secrets in local.component_secrets : {
+      for key in distinct(values(secrets)) : "${component}/${key}" => {
+        component = component
+        secret    = key
+      }
+    }
+  ]...)
+}
+
+resource "google_secret_manager_secret" "this" {
+  for_each = local.secrets
+
+  project   = var.project_id
+  secret_id = each.value.secret_id
+
+  annotations = {
+    description = each.value.description
+  }
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [google_project_service.this]
+}
+
+# Each secret is readable by exactly the service accounts of the components that read it.
+resource "google_secret_manager_secret_iam_member" "accessor" {
+  for_each = local.secret_readers
+
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.this[each.value.secret].secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = local.component_members[each.value.component]
+}

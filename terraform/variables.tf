@@ -1,0 +1,280 @@
+# Inputs of one environment (staging or prod); terraform.tfvars.example lists them with examples.
+# Secret values are not inputs: they are added to Secret Manager by hand (README.md).
+
+# --- project -----------------------------------------------------------------------------------
+
+variable "project_id" {
+  type        = string
+  description = "The Google Cloud project of this environment (one project per environment)."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a Google Cloud project id: 6-30 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the relay, the functions, the workflow, the buckets and the image repositories."
+  default     = "us-central1"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]+$", var.region))
+    error_message = "region must be a Google Cloud region such as us-central1 or europe-west1."
+  }
+}
+
+variable "environment" {
+  type        = string
+  description = "Which environment this project is: staging or prod (dev is the local stack, never deployed)."
+
+  validation {
+    condition     = contains(["staging", "prod"], var.environment)
+    error_message = "environment must be staging or prod."
+  }
+}
+
+variable "firestore_location" {
+  type        = string
+  description = "Location of the Firestore database (a multi-region such as nam5 or eur3, or a region). Cannot be changed once created."
+  default     = "nam5"
+
+  validation {
+    condition     = can(regex("^[a-z0-9-]+$", var.firestore_location))
+    error_message = "firestore_location must be a Firestore location id such as nam5, eur3 or us-central1."
+  }
+}
+
+# --- what is deployed --------------------------------------------------------------------------
+
+variable "relay_image" {
+  type        = string
+  description = "Container image of the stream relay, preferably pinned by digest (REGION-docker.pkg.dev/PROJECT/callbot/relay@sha256:...)."
+
+  validation {
+    condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$", var.relay_image))
+    error_message = "relay_image must be a full image reference with a tag or a sha256 digest."
+  }
+}
+
+variable "function_source_version" {
+  type        = string
+  description = "Version of the function source archives: each function is built from gs://<function source bucket>/functions/<entry point>/<version>.zip (README.md: what an archive holds)."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,64}$", var.function_source_version))
+    error_message = "function_source_version must be 1-64 letters, digits, dots, underscores or hyphens (e.g. a commit sha)."
+  }
+}
+
+# --- telephony ---------------------------------------------------------------------------------
+
+variable "twilio_account_sid" {
+  type        = string
+  description = "Twilio account SID (not a secret); its auth token lives in Secret Manager."
+
+  validation {
+    condition     = can(regex("^AC[0-9a-f]{32}$", var.twilio_account_sid))
+    error_message = "twilio_account_sid must be AC followed by 32 lowercase hex digits."
+  }
+}
+
+variable "sms_from" {
+  type        = string
+  description = "E.164 sender of the meeting confirmation SMS; empty: the number the caller called."
+  default     = ""
+
+  validation {
+    condition     = var.sms_from == "" || can(regex("^\\+[1-9][0-9]{6,14}$", var.sms_from))
+    error_message = "sms_from must be empty or an E.164 number such as +14155550100."
+  }
+}
+
+variable "transfer_number" {
+  type        = string
+  description = "E.164 number of the sales desk the relay dials when a caller asks for a person."
+
+  validation {
+    condition     = can(regex("^\\+[1-9][0-9]{6,14}$", var.transfer_number))
+    error_message = "transfer_number must be an E.164 number such as +14155550100."
+  }
+}
+
+variable "relay_public_url" {
+  type        = string
+  description = "The URL Twilio calls (signatures are checked against it). Empty: the relay's own Cloud Run URL, https://callbot-relay-<project number>.<region>.run.app; set it when a custom domain fronts the relay."
+  default     = ""
+
+  validation {
+    condition     = var.relay_public_url == "" || can(regex("^https://[a-z0-9.-]+(:[0-9]+)?/?$", var.relay_public_url))
+    error_message = "relay_public_url must be empty or an https:// origin without a path."
+  }
+}
+
+# --- CRM and calendars -------------------------------------------------------------------------
+
+variable "salesforce_login_url" {
+  type        = string
+  description = "Salesforce OAuth server: https://login.salesforce.com, https://test.salesforce.com for a sandbox, or the org's My Domain."
+  default     = "https://login.salesforce.com"
+
+  validation {
+    condition     = can(regex("^https://[A-Za-z0-9.-]+/?$", var.salesforce_login_url))
+    error_message = "salesforce_login_url must be an https:// origin."
+  }
+}
+
+variable "salesforce_client_id" {
+  type        = string
+  description = "Consumer key of the Salesforce connected app used for the JWT bearer flow (its private key lives in Secret Manager)."
+
+  validation {
+    condition     = length(trimspace(var.salesforce_client_id)) > 0
+    error_message = "salesforce_client_id must not be empty."
+  }
+}
+
+variable "salesforce_username" {
+  type        = string
+  description = "Salesforce integration user the JWT bearer flow signs in as."
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@[^@\\s]+$", var.salesforce_username))
+    error_message = "salesforce_username must look like a Salesforce username (user@domain)."
+  }
+}
+
+variable "calendar_reps" {
+  type        = string
+  description = "JSON list of the sales reps meetings are booked with: [{\"name\", \"email\", \"calendar_id\" (optional), \"timezone\"}]. Each rep's calendar must be shared with the calendar service accounts (output calendar_service_accounts)."
+
+  validation {
+    condition     = can(length(jsondecode(var.calendar_reps))) && can([for rep in jsondecode(var.calendar_reps) : rep.email])
+    error_message = "calendar_reps must be a JSON list of objects, each with at least an email."
+  }
+}
+
+# --- company -----------------------------------------------------------------------------------
+
+variable "company_name" {
+  type        = string
+  description = "Company name the agent speaks for."
+
+  validation {
+    condition     = length(trimspace(var.company_name)) > 0
+    error_message = "company_name must not be empty."
+  }
+}
+
+variable "company_timezone" {
+  type        = string
+  description = "IANA time zone the agent speaks times in."
+  default     = "America/New_York"
+
+  validation {
+    condition     = can(regex("^(UTC|[A-Za-z_]+(/[A-Za-z0-9_+-]+)+)$", var.company_timezone))
+    error_message = "company_timezone must be an IANA zone such as America/New_York."
+  }
+}
+
+# --- operations --------------------------------------------------------------------------------
+
+variable "alert_email" {
+  type        = string
+  description = "Email address alerts (failed calls, dead-lettered messages) are sent to."
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
+    error_message = "alert_email must be an email address."
+  }
+}
+
+variable "retention_days" {
+  type        = number
+  description = "Days calls, transcripts and recordings are kept (Firestore TTL on expire_at, bucket lifecycle)."
+  default     = 30
+
+  validation {
+    condition     = var.retention_days >= 1 && var.retention_days <= 3650 && floor(var.retention_days) == var.retention_days
+    error_message = "retention_days must be a whole number of days between 1 and 3650."
+  }
+}
+
+variable "log_level" {
+  type        = string
+  description = "Log level of every component."
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "llm_location" {
+  type        = string
+  description = "Vertex AI region of the Gemini models (agent_turn, summarize_call)."
+  default     = "us-central1"
+
+  validation {
+    condition     = can(regex("^(global|[a-z]+-[a-z]+[0-9]+)$", var.llm_location))
+    error_message = "llm_location must be global or a Vertex AI region such as us-central1."
+  }
+}
+
+# --- relay sizing ------------------------------------------------------------------------------
+
+variable "relay_concurrency" {
+  type        = number
+  description = "Calls (requests) one relay instance takes at once; bench/relay_capacity.py sizes it against relay_cpu and relay_memory."
+  default     = 50
+
+  validation {
+    condition     = var.relay_concurrency >= 1 && var.relay_concurrency <= 1000 && floor(var.relay_concurrency) == var.relay_concurrency
+    error_message = "relay_concurrency must be a whole number between 1 and 1000."
+  }
+}
+
+variable "relay_min_instances" {
+  type        = number
+  description = "Relay instances kept running (at least 1: the first ring must not wait for a cold start)."
+  default     = 1
+
+  validation {
+    condition     = var.relay_min_instances >= 1 && floor(var.relay_min_instances) == var.relay_min_instances
+    error_message = "relay_min_instances must be a whole number, at least 1."
+  }
+}
+
+variable "relay_max_instances" {
+  type        = number
+  description = "Upper bound on relay instances."
+  default     = 10
+
+  validation {
+    condition     = var.relay_max_instances >= var.relay_min_instances && floor(var.relay_max_instances) == var.relay_max_instances
+    error_message = "relay_max_instances must be a whole number, at least relay_min_instances."
+  }
+}
+
+variable "relay_cpu" {
+  type        = string
+  description = "vCPUs of a relay instance (always allocated)."
+  default     = "2"
+
+  validation {
+    condition     = contains(["1", "2", "4", "8"], var.relay_cpu)
+    error_message = "relay_cpu must be 1, 2, 4 or 8."
+  }
+}
+
+variable "relay_memory" {
+  type        = string
+  description = "Memory of a relay instance, e.g. 2Gi."
+  default     = "2Gi"
+
+  validation {
+    condition     = can(regex("^[0-9]+(Mi|Gi)$", var.relay_memory))
+    error_message = "relay_memory must be a quantity in Mi or Gi, e.g. 2Gi."
+  }
+}
