@@ -39,7 +39,7 @@ demo: install
 	$(BIN)/callbot demo
 
 test: install
-	$(BIN)/ruff check callbot stream_relay functions devtools tests bench
+	$(BIN)/ruff check callbot stream_relay functions devtools tests bench scripts
 	$(BIN)/pytest -q
 
 bench: install
@@ -49,7 +49,7 @@ bench: install
 	$(BIN)/python -m bench.post_call
 
 lint: install
-	$(BIN)/ruff check callbot stream_relay functions devtools tests bench
+	$(BIN)/ruff check callbot stream_relay functions devtools tests bench scripts
 	terraform fmt -check -recursive terraform
 
 clean:

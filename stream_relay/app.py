@@ -45,7 +45,10 @@ def create_app(services: RelayServices | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(media_stream.router)
 
+    # /healthz for the probes (they reach the container directly); /health from outside, since
+    # Cloud Run's front end reserves some paths ending in "z"
     @app.get("/healthz")
+    @app.get("/health")
     async def healthz() -> dict[str, object]:
         return {"status": "ok", "relay_instance": app.state.services.settings.relay_instance,
                 "calls": len(app.state.registry.sessions), "loop_lag_p99_ms": app.state.loop_lag.p99_ms()}
