@@ -22,7 +22,6 @@ not know is not an error: it parses to `Unknown`, so a new Twilio event cannot b
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -263,7 +262,7 @@ def _base64(obj: dict[str, Any], key: str, path: str) -> bytes:
         raise MalformedFrame(f"{path}{key} must be a base64 string")
     try:
         return base64.b64decode(value, validate=True)
-    except binascii.Error as err:
+    except ValueError as err:  # binascii.Error, or a non-ASCII character in the string
         raise MalformedFrame(f"{path}{key} is not valid base64: {err}") from err
 
 
