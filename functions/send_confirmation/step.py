@@ -182,5 +182,7 @@ class SendConfirmation:
 
 
 def _result(record: dict[str, Any]) -> dict[str, Any]:
-    return {"sent": True, "sid": record.get("sid"), "to": record.get("to"), "status": record.get("status"),
-            "at_ms": record.get("sent_at_ms")}
+    """The step's result: no full phone number, since it also travels through the workflow (its
+    execution history) and `post_call.steps`; `confirmation_sms` keeps the number."""
+    return {"sent": True, "sid": record.get("sid"), "to": mask(record.get("to") or ""),
+            "status": record.get("status"), "at_ms": record.get("sent_at_ms")}

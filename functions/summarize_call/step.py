@@ -1,5 +1,6 @@
 """The call summarized for the sales rep (`callbot.post_call.summary`), stored on the call document
-under `summary`, with the lead score and sentiment under `post_call.steps.summarize_call`.
+under `summary`, with the lead score and sentiment under `post_call.steps.summarize_call` (also the
+step's answer to the workflow).
 
 Idempotent: a call that already has a summary keeps it, so a retry or a re-run of the workflow
 neither asks the LLM again nor gives sync_crm a different note from the one it may have written.
@@ -32,10 +33,13 @@ class SummarizeCall:
         if call is None:
             raise PermanentError(f"no call {call_id}")
         summary = _stored(call) or self._summarizer.summarize(call, self._records.list_events(call_id))
-        result = summary.model_dump(mode="json")
-        self._records.update_call(call_id, {"summary": result, "post_call.steps.summarize_call": {
-            "lead_score": summary.lead_score, "sentiment": summary.sentiment, "at_ms": int(self._clock() * 1000)}})
+        result = {"lead_score": summary.lead_score, "sentiment": summary.sentiment, "engine": summary.engine,
+                  "at_ms": int(self._clock() * 1000)}
+        self._records.update_call(call_id, {"summary": summary.model_dump(mode="json"),
+                                            "post_call.steps.summarize_call": result})
         log.info("call summarized by %s: lead score %d, %s", summary.engine, summary.lead_score, summary.sentiment)
+        # the summary itself (names, email, what was said) stays in Firestore: the answer travels
+        # through the workflow's execution history
         return result
 
 

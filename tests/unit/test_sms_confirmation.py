@@ -76,7 +76,7 @@ def test_a_booked_meeting_is_confirmed_by_one_text_with_when_where_and_how_to_mo
     assert message.to == CALLER and message.from_ == LINE
     assert EN_WHEN in message.body and "Alex Kim" in message.body and "Northwind Voice" in message.body
     assert f"To reschedule, call {LINE}" in message.body and "assistant will move it" in message.body
-    assert result == {"sent": True, "sid": message.sid, "to": CALLER, "status": "queued",
+    assert result == {"sent": True, "sid": message.sid, "to": "***" + CALLER[-2:], "status": "queued",
                       "at_ms": int(NOW.timestamp() * 1000)}
     assert _doc(records)["post_call"]["steps"]["send_confirmation"] == result
     record = _doc(records)["confirmation_sms"]

@@ -49,20 +49,27 @@ def test_the_summary_and_the_step_result_are_stored_on_the_call():
     result, status = serve(Request({"call_id": "CA1", "execution": "e1"}), Step.SUMMARIZE, summarize)
     assert status == 200
     stored = records.calls["CA1"]
-    assert stored["summary"] == result
-    assert result["engine"] == "rules-v1" and result["unanswered_questions"] == ["Do you support SAP?"]
-    assert result["next_step"] == "A specialist follows up on: Do you support SAP?"
-    assert stored["post_call"]["steps"]["summarize_call"] == {
-        "lead_score": result["lead_score"], "sentiment": "positive", "at_ms": int(NOW * 1000)}
+    summary = stored["summary"]
+    assert summary["engine"] == "rules-v1" and summary["unanswered_questions"] == ["Do you support SAP?"]
+    assert summary["next_step"] == "A specialist follows up on: Do you support SAP?"
+    assert stored["post_call"]["steps"]["summarize_call"] == result == {
+        "lead_score": summary["lead_score"], "sentiment": "positive", "engine": "rules-v1", "at_ms": int(NOW * 1000)}
     assert stored["status"] == "completed"
+
+
+def test_the_answer_to_the_workflow_carries_no_personal_data():
+    summarize, _ = step({"CA1": CALL})
+    result, _ = serve(Request({"call_id": "CA1"}), Step.SUMMARIZE, summarize)
+    assert set(result) == {"lead_score", "sentiment", "engine", "at_ms"}
 
 
 def test_a_second_run_gives_the_same_summary_without_summarizing_again():
     counting = CountingSummarizer()
     summarize, records = step({"CA1": CALL}, counting)
     first = summarize("CA1", {"call_id": "CA1"})
+    summary = records.calls["CA1"]["summary"]
     assert summarize("CA1", {"call_id": "CA1"}) == first
-    assert counting.calls == 1 and records.calls["CA1"]["summary"] == first
+    assert counting.calls == 1 and records.calls["CA1"]["summary"] == summary
 
 
 def test_the_offline_engine_gives_the_same_summary_on_a_fresh_run():
@@ -108,7 +115,8 @@ def test_the_deployed_function_runs_through_its_composition_root(monkeypatch):
     try:
         client = create_app(target="summarize_call", source="functions/summarize_call/main.py").test_client()
         response = client.post("/", json={"call_id": "CA1", "execution": "e1"})
-        assert response.status_code == 200 and response.get_json() == records.calls["CA1"]["summary"]
+        assert response.status_code == 200
+        assert response.get_json() == records.calls["CA1"]["post_call"]["steps"]["summarize_call"]
         assert client.post("/", json={"call_id": "CA404"}).status_code == 422
     finally:
         bootstrap.step.cache_clear()
