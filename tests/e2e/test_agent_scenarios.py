@@ -5,10 +5,12 @@ report must meet the scenario's `expect` section (outcome and transcript).
 The calls are placed concurrently, on the session's stack, as `callbot eval` places them."""
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
 
+from devtools import stack
 from devtools.cli import place_call
 from devtools.processes import patched_environ
 from devtools.simcall import scenario as scenarios
@@ -96,3 +98,18 @@ def test_after_the_call_the_lead_has_one_task_and_the_caller_one_confirmation(re
     [sms] = post_call["sms"]
     assert sms["to"] == "+14155550123" and "Eastern Time" in sms["body"]
     assert post_call["lead_score"] >= 60 and post_call["after_hang_up_ms"] > 0
+
+
+# an E.164 number or an email address, whole: what the logs must never hold (masked: ***23, d***@x.io)
+PERSONAL_DATA = re.compile(r"\+\d{10,15}|[\w.%+-]+@[\w-]+\.[\w.]+")
+
+
+def test_no_log_line_of_ours_holds_a_full_phone_number_or_email(reports, local_stack):
+    """After the scenarios' calls (names, numbers, emails said and stored), the relay's and every
+    function's logs: the local servers and emulators stand in for other companies' systems."""
+    found = []
+    for name in ("relay", *stack.FUNCTIONS):
+        for line in (Path(local_stack.log_dir) / f"{name}.log").read_text(errors="replace").splitlines():
+            if PERSONAL_DATA.search(line):
+                found.append(f"{name}.log: {line[:300]}")
+    assert found == []
