@@ -193,8 +193,13 @@ def _parse_media(raw: dict[str, Any]) -> Media:
     )
 
 
+DTMF_DIGITS = frozenset("0123456789*#ABCD")
+
+
 def _parse_dtmf(raw: dict[str, Any]) -> Dtmf:
     digit = _str(_object(raw, "dtmf", ""), "digit", "dtmf.")
+    if digit not in DTMF_DIGITS:
+        raise MalformedFrame(f"dtmf.digit must be one key of a phone keypad, got {digit!r}")
     return Dtmf(_str(raw, "streamSid", ""), digit, _sequence_number(raw))
 
 

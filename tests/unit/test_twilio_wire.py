@@ -228,3 +228,11 @@ MALFORMED_OUTBOUND = {
 def test_malformed_outbound_frames_raise(text: str) -> None:
     with pytest.raises(MalformedFrame):
         wire.parse_outbound(text)
+
+
+@pytest.mark.parametrize("digit", ["00", "x", "", "1#"])
+def test_a_dtmf_digit_that_no_keypad_has_is_malformed(digit):
+    frame = json.loads(wire.dtmf_message("MZ1", "5", 3))
+    frame["dtmf"]["digit"] = digit
+    with pytest.raises(wire.MalformedFrame):
+        wire.parse_inbound(json.dumps(frame))
