@@ -84,12 +84,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _post_call_rerun(args: argparse.Namespace) -> int:
-    import time
-
     from callbot.post_call import FAILED, PROCESSED, runs
     from callbot.post_call.records import FirestoreCallRecords
     from callbot.post_call.settings import PostCallSettings
     from callbot.workflows.factory import workflow_runner
+    from devtools.finished_call import wait_outcome
 
     info = stack.load(args.state_dir) if stack.status(args.state_dir).get("running") else None
     if info is not None:
@@ -101,21 +100,16 @@ def _post_call_rerun(args: argparse.Namespace) -> int:
     records = FirestoreCallRecords.from_project(settings.project_id)
     execution = runs.rerun(records, workflow_runner(settings), args.call_sid)
     print(f"post-call work of {args.call_sid} started again: {execution}", flush=True)
-    deadline = time.monotonic() + args.wait
-    while args.wait and time.monotonic() < deadline:
-        call = records.get_call(args.call_sid) or {}
-        post_call = call.get("post_call") or {}
-        if post_call.get("status") in (PROCESSED, FAILED) and post_call.get("finished_at_ms", 0) >= (
-                post_call.get("run") or {}).get("started_at_ms", 0):
-            print(f"{args.call_sid}: {post_call['status']}"
-                  + (f" at {post_call.get('failed_step')}: {post_call.get('error')}" if post_call["status"] == FAILED
-                     else ""))
-            return 0 if post_call["status"] == PROCESSED else 1
-        time.sleep(0.25)
-    if args.wait:
+    if not args.wait:
+        return 0
+    try:
+        post_call = wait_outcome(records, args.call_sid, timeout_s=args.wait)["post_call"]
+    except TimeoutError:
         print(f"{args.call_sid}: no outcome within {args.wait:.0f} s; see the workflow's logs")
         return 1
-    return 0
+    print(f"{args.call_sid}: {post_call['status']}"
+          + (f" at {post_call.get('failed_step')}: {post_call.get('error')}" if post_call["status"] == FAILED else ""))
+    return 0 if post_call["status"] == PROCESSED else 1
 
 
 def _dev(args: argparse.Namespace) -> int:

@@ -10,11 +10,9 @@ from typing import Any
 
 from callbot.bus import Publisher
 from callbot.messages import CallEnded
-from callbot.post_call import FAILED, PROCESSED
+from callbot.post_call import FINAL
 from callbot.post_call.records import FirestoreCallRecords
 from callbot.store.firestore import CALLS, EVENTS
-
-FINAL = (PROCESSED, FAILED)
 
 
 def seed_finished_call(records: FirestoreCallRecords, caller: str, called: str = "+14155550100") -> str:
@@ -47,12 +45,15 @@ def publish_call_ended(publisher: Publisher, call_id: str) -> None:
 
 
 def wait_outcome(records: FirestoreCallRecords, call_id: str, timeout_s: float = 60) -> dict[str, Any]:
-    """The call document once the pipeline marked it processed or failed."""
+    """The call document once the latest post-call run marked it processed or failed (a run's start
+    sets `post_call.status` back to running; an earlier run's outcome does not count)."""
     deadline = time.monotonic() + timeout_s
     call: dict[str, Any] = {}
     while time.monotonic() < deadline:
         call = records.get_call(call_id) or {}
-        if call.get("status") in FINAL:
+        post_call = call.get("post_call") or {}
+        started_ms = (post_call.get("run") or {}).get("started_at_ms", 0)
+        if post_call.get("status") in FINAL and post_call.get("finished_at_ms", 0) >= started_ms:
             return call
         time.sleep(0.1)
     raise TimeoutError(f"{call_id}: no post-call outcome within {timeout_s}s: {call.get('post_call')}")

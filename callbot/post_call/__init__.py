@@ -30,3 +30,4 @@ PIPELINE: tuple[Step, ...] = (Step.SUMMARIZE, Step.SYNC_CRM, Step.SEND_CONFIRMAT
 
 PROCESSED = "processed"
 FAILED = "post_call_failed"
+FINAL = (PROCESSED, FAILED)  # a run's outcomes

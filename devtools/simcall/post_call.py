@@ -8,12 +8,9 @@ import asyncio
 import time
 from typing import Any
 
-import httpx
-
-from callbot.post_call import FAILED, PROCESSED
+from callbot.post_call import FINAL
 from callbot.store import CallStore
-
-FINAL = (PROCESSED, FAILED)
+from devtools.in_process import admin
 
 
 async def wait_post_call(calls: CallStore, call_sid: str, twilio_url: str, caller_number: str,
@@ -40,7 +37,7 @@ async def wait_post_call(calls: CallStore, call_sid: str, twilio_url: str, calle
         "next_step": summary.get("next_step"),
         "crm_synced": bool((steps.get("sync_crm") or {}).get("task_id")),
         "crm": steps.get("sync_crm"),
-        "sms": await asyncio.to_thread(_messages_to, twilio_url, caller_number),
+        "sms": await asyncio.to_thread(messages_to, twilio_url, caller_number),
         "after_hang_up_ms": post_call.get("after_hang_up_ms"),
         "failed_step": post_call.get("failed_step"),
         "error": post_call.get("error"),
@@ -48,15 +45,12 @@ async def wait_post_call(calls: CallStore, call_sid: str, twilio_url: str, calle
     }
 
 
-def _messages_to(twilio_url: str, number: str) -> list[dict[str, str]]:
+def messages_to(twilio_url: str, number: str) -> list[dict[str, str]]:
+    """The SMS the local Twilio server received for `number`, as `{to, body}`."""
     if not twilio_url:
         return []
-    with httpx.Client(timeout=5) as client:
-        response = client.get(f"{twilio_url}/__admin/messages")
-        response.raise_for_status()
-        body = response.json()
-    messages = body.get("messages", body) if isinstance(body, dict) else body
-    return [{"to": m.get("to"), "body": m.get("body")} for m in messages if m.get("to") == number]
+    return [{"to": m["to"], "body": m["body"]} for m in admin(twilio_url, "messages")["messages"]
+            if m.get("to") == number]
 
 
 def render(post_call: dict[str, Any]) -> list[str]:

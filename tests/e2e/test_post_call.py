@@ -18,6 +18,7 @@ from callbot.post_call.records import FirestoreCallRecords
 from devtools import cli
 from devtools.finished_call import publish_call_ended, seed_finished_call, wait_outcome
 from devtools.processes import patched_environ
+from devtools.simcall.post_call import messages_to
 
 pytestmark = pytest.mark.e2e
 
@@ -42,8 +43,7 @@ class Pipeline:
         return [t for t in tasks if t.get("CallObject") == call_id]
 
     def sms_to(self, number: str) -> list[dict]:
-        messages = httpx.get(f"{self.info.twilio_url}/__admin/messages").json()["messages"]
-        return [m for m in messages if m["to"] == number]
+        return messages_to(self.info.twilio_url, number)
 
     def fail_salesforce(self, spec: dict) -> None:
         httpx.post(f"{self.info.salesforce_url}/__admin/fail-next", json=spec).raise_for_status()
