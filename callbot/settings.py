@@ -78,6 +78,12 @@ class RelaySettings(CommonSettings):
     google_tts_voices: dict[str, str] = {"en-US": "en-US-Neural2-F", "fr-FR": "fr-FR-Neural2-A"}
     espeak_voices: dict[str, str] = {"en-US": "en-us", "fr-FR": "fr-fr"}
     tts_speaking_rate: float = Field(default=1.0, gt=0.25, le=4.0)
+    scripted_stt_final_ms: int = Field(
+        default=0, ge=0, description="scripted STT: its final result is ready this long after the caller's last "
+        "loud frame, as a streaming engine's would be; 0: at once (benchmarks set 150)")
+    tone_tts_latency_ms: int = Field(
+        default=0, ge=0, description="tone TTS: wait this long before the audio, as an engine's time to first "
+        "audio (benchmarks set 150)")
 
     # turn-taking
     vad_engine: Literal["webrtc", "energy"] = "webrtc"
@@ -141,6 +147,9 @@ class LlmSettings(CommonSettings):
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
     llm_timeout_s: float = Field(default=8.0, gt=0, description="a reply not finished by then becomes an apology")
     offline_chunk_delay_s: float = Field(default=0.0, ge=0, description="offline engine: pause between words")
+    offline_first_token_s: float = Field(
+        default=0.0, ge=0, description="offline engine: wait before the first word, as an LLM's time to first "
+        "token (benchmarks and fault tests)")
 
     @model_validator(mode="after")
     def _provider_for_environment(self) -> LlmSettings:

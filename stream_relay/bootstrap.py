@@ -54,7 +54,7 @@ def make_stt_factory(settings: RelaySettings) -> SpeechToTextFactory:
         case "scripted":
             from stream_relay.speech.scripted_stt import ScriptedSpeechToText
 
-            return ScriptedSpeechToText.for_call
+            return ScriptedSpeechToText.factory(settings.scripted_stt_final_ms)
         case "whisper":
             from stream_relay.speech.whisper_stt import whisper_stt_factory
 
@@ -71,7 +71,7 @@ def make_tts(settings: RelaySettings) -> TextToSpeech:
         case "tone":
             from stream_relay.speech.tone_tts import ToneTextToSpeech
 
-            return ToneTextToSpeech()
+            return ToneTextToSpeech(latency_ms=settings.tone_tts_latency_ms)
         case "espeak":
             from stream_relay.speech.espeak_tts import EspeakTextToSpeech
 

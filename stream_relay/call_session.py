@@ -187,10 +187,17 @@ class CallSession:
         if timing is not None and speech.segment == 0:
             received = now_ms()
             timing.agent_sent_ms, timing.reply_received_ms = speech.sent_at_ms or received, received
-        audio = asyncio.create_task(self._services.tts.synthesize(speech.text, self.language))
+        first = timing if speech.segment == 0 else None
+        audio = asyncio.create_task(self._synthesize(speech.text, first))
         if not self.playback.enqueue(Segment(speech=speech, audio=audio)):
             log.info("stale reply segment dropped", extra={"call_id": self.call_id,
                                                            "message_key": speech.message_key})
+
+    async def _synthesize(self, text: str, timing: TurnTiming | None) -> bytes:
+        audio = await self._services.tts.synthesize(text, self.language)
+        if timing is not None:
+            timing.tts_ready_ms = now_ms()
+        return audio
 
     async def _say(self, kind: str, ending: tuple[str, str] | None = None) -> None:
         """Play one of the relay's own lines; with `ending`, end the call once it has been heard."""

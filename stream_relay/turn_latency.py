@@ -17,10 +17,11 @@ class TurnTiming:
     published_ms: int = 0  # the UserUtterance was accepted by Pub/Sub
     agent_sent_ms: int = 0  # agent_turn published the first reply segment
     reply_received_ms: int = 0  # the first reply segment reached this relay
+    tts_ready_ms: int = 0  # its audio was synthesized (or found in the audio cache)
     first_audio_ms: int = 0  # its first frame was sent to Twilio
 
-    def breakdown(self) -> dict[str, int]:
-        """Stages in ms; they add up to `total_ms`."""
+    def breakdown(self) -> dict[str, int | None]:
+        """Stages in ms; they add up to `total_ms` (`tts_ms` + `playback_ms` split `tts_and_playback_ms`)."""
         return {
             "turn_seq": self.turn_seq,
             "endpointing_ms": self.endpointed_ms - self.speech_ended_ms,
@@ -29,5 +30,8 @@ class TurnTiming:
             "bus_and_agent_ms": self.agent_sent_ms - self.published_ms,
             "reply_bus_ms": self.reply_received_ms - self.agent_sent_ms,
             "tts_and_playback_ms": self.first_audio_ms - self.reply_received_ms,
+            "tts_ms": max(0, self.tts_ready_ms - self.reply_received_ms) if self.tts_ready_ms else None,
+            "playback_ms": self.first_audio_ms - max(self.tts_ready_ms, self.reply_received_ms)
+            if self.tts_ready_ms else None,
             "total_ms": self.first_audio_ms - self.speech_ended_ms,
         }

@@ -63,6 +63,7 @@ def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, sett
     started = time.monotonic()
     deadline, filler_at = started + settings.llm_timeout_s, started + settings.first_sentence_timeout_s
     sentences, total, whole, first = SentenceBuffer(), None, None, len(speaker.segments)
+    waited_since = started
     while True:
         wait_until = deadline if speaker.spoken else min(filler_at, deadline)
         try:
@@ -70,8 +71,11 @@ def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, sett
         except queue.Empty:
             if time.monotonic() >= deadline:
                 raise LlmFailed(f"no complete reply within {settings.llm_timeout_s}s") from None
+            waited_since = _report_wait(speaker, waited_since)
             speaker.say(phrase("filler", language))  # the first sentence is late
             continue
+        if not speaker.spoken or kind == "done":
+            waited_since = _report_wait(speaker, waited_since)
         if kind == "error":
             raise LlmFailed(str(item)) from item
         if kind == "done":
@@ -92,6 +96,13 @@ def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, sett
         speaker.segments[-1]["last"] = True  # (only a filler was said) close the reply
     spoken = speaker.said(since=first)
     return AIMessage(content=spoken if spoken else message.text, tool_calls=message.tool_calls)
+
+
+def _report_wait(speaker: Speaker, since: float) -> float:
+    """Tell agent_turn how long the node waited on the LLM since `since`, until now."""
+    now = time.monotonic()
+    speaker.waited_for_llm((now - since) * 1000)
+    return now
 
 
 def _produce(bound: Any, messages: list[AnyMessage], out: queue.Queue) -> None:

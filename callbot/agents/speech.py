@@ -59,6 +59,11 @@ class Speaker:
         self.segments.append(segment)
         self._write({"say": segment})
 
+    def waited_for_llm(self, ms: float) -> None:
+        """Report time spent waiting on the LLM (agent_turn adds up what comes before the first
+        sentence: the LLM's share of the turn's latency)."""
+        self._write({"llm_ms": ms})
+
     def said(self, *, since: int = 0) -> str:
         return " ".join(s["text"] for s in self.segments[since:])
 

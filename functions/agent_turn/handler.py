@@ -48,6 +48,7 @@ class TurnHandler:
         self._clock = clock
 
     def handle(self, delivery: Delivery) -> None:
+        received_ms = self._now_ms()
         message = delivery.message
         if not isinstance(message, TurnInput):
             raise BadMessage(f"{message.type} does not belong on the turns topic")
@@ -68,7 +69,7 @@ class TurnHandler:
                                 extra={"request_id": message.request_id})
                     return
                 self._record_action(message)
-                self._run(message, Command(resume=_completion(message)), config, state)
+                self._run(message, Command(resume=_completion(message)), config, state, received_ms)
             elif pending:
                 self._graph.update_state(config, {"queued": [inbound_of(message)],
                                                   "handled_keys": [message.message_key]})
@@ -77,16 +78,20 @@ class TurnHandler:
                 if self._overdue(pending):
                     log.error("no result for the pending action in time; giving it up",
                               extra={"action": pending.get("action"), "request_id": pending.get("request_id")})
-                    self._run(message, Command(resume=_given_up(message.call_id, pending)), config, state)
+                    self._run(message, Command(resume=_given_up(message.call_id, pending)), config, state,
+                              received_ms)
             else:
-                self._run(message, {"inbound": inbound_of(message)}, config, state)
+                self._run(message, {"inbound": inbound_of(message)}, config, state, received_ms)
 
-    def _run(self, message, graph_input: Any, config: dict[str, Any], before: dict[str, Any]) -> None:
+    def _run(self, message, graph_input: Any, config: dict[str, Any], before: dict[str, Any],
+             received_ms: int) -> None:
         started = self._clock()
-        futures, request, after, first_ms, said = [], None, before, None, None
+        futures, request, after, first_ms, said, llm_ms = [], None, before, None, None, 0.0
         try:
             for mode, data in self._graph.stream(graph_input, config, stream_mode=["custom", "updates", "values"]):
-                if mode == "custom" and "say" in data:
+                if mode == "custom" and "llm_ms" in data:
+                    llm_ms += data["llm_ms"] if first_ms is None else 0.0
+                elif mode == "custom" and "say" in data:
                     said = data["say"]
                     futures.append(self._publish_segment(message, said))
                     first_ms = first_ms if first_ms is not None else int((self._clock() - started) * 1000)
@@ -100,7 +105,7 @@ class TurnHandler:
         for future in futures:
             future.result(timeout=PUBLISH_TIMEOUT_S)
         run_ms = int((self._clock() - started) * 1000)
-        self._record_run(message, after, run_ms, first_ms, len(futures))
+        self._record_run(message, after, run_ms, first_ms, len(futures), received_ms, round(llm_ms))
         changes = outcome_changes(before, after)
         if changes:
             self._log.update_call(message.call_id, changes)
@@ -158,11 +163,13 @@ class TurnHandler:
             "ok": message.ok, "error": message.error or None, "action_ms": message.duration_ms,
             "round_trip_ms": now - message.requested_at_ms if message.requested_at_ms else None, "at_ms": now})
 
-    def _record_run(self, message, state: dict[str, Any], run_ms: int, first_ms: int | None, published: int) -> None:
+    def _record_run(self, message, state: dict[str, Any], run_ms: int, first_ms: int | None, published: int,
+                    received_ms: int, llm_ms: int) -> None:
         key = getattr(message, "request_id", None) or f"{message.turn_seq:04d}"
         self._log.record_event(message.call_id, f"agent-{message.type}-{key}", {
             "kind": "agent_run", "turn_seq": message.turn_seq, "input": message.type, "run_ms": run_ms,
             "first_segment_ms": first_ms, "published": published, "agent": state.get("active_agent"),
+            "llm_before_first_ms": llm_ms if first_ms is not None else None, "received_at_ms": received_ms,
             "at_ms": self._now_ms()})
 
     def _overdue(self, pending: dict[str, Any]) -> bool:

@@ -1,6 +1,7 @@
 """A placeholder text-to-speech engine: real 8 kHz mu-law audio of a speech-like tone, as long as
 the sentence would take to say. It has no words in it; tests and benchmarks use it because it is
-instant and deterministic."""
+instant and deterministic. `latency_ms` makes it wait before answering, as a real engine's time to
+first audio, for the voice-to-voice latency benchmark."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from stream_relay.speech.synthetic_voice import synthesize_mulaw
 
 
 class ToneTextToSpeech:
-    def __init__(self, pitch_hz: float = 180.0) -> None:
+    def __init__(self, pitch_hz: float = 180.0, latency_ms: int = 0) -> None:
         self._pitch_hz = pitch_hz
+        self._latency_s = latency_ms / 1000
         self.voice_id = f"tone:{pitch_hz:g}"
 
     async def synthesize(self, text: str, language: str) -> bytes:
+        if self._latency_s:
+            await asyncio.sleep(self._latency_s)
         return await asyncio.to_thread(synthesize_mulaw, text, pitch_hz=self._pitch_hz)  # ~8 ms a sentence

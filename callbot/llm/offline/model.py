@@ -40,6 +40,7 @@ class OfflineDialogueModel(BaseChatModel):
     """A deterministic, rule-based chat model for the callbot's graph (no network, no weights)."""
 
     chunk_delay_s: float = 0.0  # pause between streamed chunks, to imitate token timing
+    first_token_s: float = 0.0  # wait before the first chunk, to imitate an LLM's time to first token
     company_name: str = "Northwind Voice"
 
     @property
@@ -81,8 +82,9 @@ class OfflineDialogueModel(BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         for index, chunk in enumerate(self._chunks(messages, kwargs.get("tools"))):
-            if index and self.chunk_delay_s:
-                time.sleep(self.chunk_delay_s)
+            delay = self.chunk_delay_s if index else self.first_token_s
+            if delay:
+                time.sleep(delay)
             if run_manager:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
@@ -91,8 +93,9 @@ class OfflineDialogueModel(BaseChatModel):
                        run_manager: AsyncCallbackManagerForLLMRun | None = None,
                        **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
         for index, chunk in enumerate(self._chunks(messages, kwargs.get("tools"))):
-            if index and self.chunk_delay_s:
-                await asyncio.sleep(self.chunk_delay_s)
+            delay = self.chunk_delay_s if index else self.first_token_s
+            if delay:
+                await asyncio.sleep(delay)
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
