@@ -261,17 +261,24 @@ def test_after_recording_the_next_missing_field_is_asked(field):
         lead = {}
     result = {"lead": lead, "missing": missing_fields(lead)}
     reply = ask(system("lead", lead=lead), HumanMessage("something"), *tool_turn("record_details", {}, result))
-    thanks = "Thanks, Dana." if lead.get("first_name") else "Thanks."
     assert call_of(reply) is None
-    assert reply.content == f"{thanks} {QUESTIONS_FOR[field]}"
+    assert reply.content == QUESTIONS_FOR[field]  # the acknowledgement went with the call
+
+
+def test_an_answer_is_acknowledged_with_the_call_that_records_it():
+    """The caller hears "Thanks." while the answer is recorded, one LLM step before the next question."""
+    reply = ask(system("lead"), HumanMessage("I'm Dana Whitfield"))
+    assert call_of(reply) == ("record_details", {"first_name": "Dana", "last_name": "Whitfield"})
+    assert reply.content == "Thanks, Dana."
+    booking = ask(system("lead"), HumanMessage("I'm Dana Whitfield from Acme Logistics and I'd like to book a demo"))
+    assert booking.content == "Happy to set that up."
 
 
 def test_the_email_is_read_back_as_understood():
     lead = {**BEFORE_EMAIL, "email": "dana+calls@acme-logistics.com"}
     reply = ask(system("lead", lead=BEFORE_EMAIL), HumanMessage("dana plus calls at acme dash logistics dot com"),
                 *tool_turn("record_details", {"email": lead["email"]}, {"lead": lead, "missing": missing_fields(lead)}))
-    assert reply.content == ("Thanks, Dana. Let me read that back: dana plus calls at acme dash logistics dot com. "
-                             "Is that right?")
+    assert reply.content == "Let me read that back: dana plus calls at acme dash logistics dot com. Is that right?"
 
 
 READ_BACK = AIMessage("Thanks, Dana. Let me read that back: dana at acme dot com. Is that right?")
@@ -586,12 +593,12 @@ def test_off_topic_talk_after_a_finished_task_is_not_a_booking():
 
 def test_acknowledgements_vary_along_the_call():
     lead = {"first_name": "Dana", "last_name": "Whitfield"}
+    first = ask(system("lead"), HumanMessage("Dana Whitfield"))
+    assert first.content == "Thanks, Dana."
     history = [system("lead", lead=lead), HumanMessage("Dana Whitfield"),
-               *tool_turn("record_details", {}, {"lead": lead, "missing": missing_fields(lead)}, 2)]
-    assert ask(*history).content.startswith("Thanks, Dana.")
-    history += [AIMessage("Thanks, Dana. What company are you with?"), HumanMessage("Acme"),
-                *tool_turn("record_details", {}, {"lead": lead, "missing": missing_fields(lead)}, 6)]
-    assert ask(*history).content.startswith("Got it, Dana.")
+               *tool_turn("record_details", {}, {"lead": lead, "missing": missing_fields(lead)}, 2),
+               AIMessage("What company are you with?"), HumanMessage("Acme")]
+    assert ask(*history).content == "Got it, Dana."
 
 
 def test_before_the_caller_speaks_each_specialist_opens_sensibly():

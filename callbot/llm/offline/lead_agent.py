@@ -24,11 +24,11 @@ def question(turn: Turn, field: str, lead: dict[str, Any]) -> str:
     return line(f"ask_{field}", turn.language, company=turn.company)
 
 
-def _thanks(turn: Turn, lead: dict[str, Any]) -> str:
+def _thanks(turn: Turn, lead: dict[str, Any], recorded: int | None = None) -> str:
     """A short acknowledgement; it varies along the call (by how many answers were recorded) so that
     the caller does not hear the same words after every answer."""
     name = lead.get("first_name") or turn.first_name
-    recorded = turn.results_of("record_details")
+    recorded = turn.results_of("record_details") if recorded is None else recorded
     key = ("thanks", "got_it", "great")[max(recorded - 1, 0) % 3]
     return line(f"{key}_name", turn.language, name=name) if name else line(key, turn.language)
 
@@ -76,9 +76,13 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     fields = extract(text, asked, turn.lead)
     if fields:
         merged = {**turn.lead, **fields}
-        fallback = join(_thanks(turn, merged), question(turn, missing_fields(merged)[0], merged)) \
-            if missing_fields(merged) else _all_set(turn, merged)
-        return turn.call("record_details", fallback=fallback, args=fields)
+        ahead = missing_fields(merged)
+        # the acknowledgement is said with the tool call, not after its result: the caller hears it
+        # one LLM step sooner (bench/voice_latency.py), while the next question is being worked out
+        thanks = (line("happy_to_book", turn.language) if intent == "book"
+                  else _thanks(turn, merged, turn.results_of("record_details") + 1)) if ahead else ""
+        fallback = join(thanks, question(turn, ahead[0], merged)) if ahead else _all_set(turn, merged)
+        return turn.call("record_details", fallback=fallback, args=fields, text=thanks)
     if asked == "email_confirmed" and turn.lead.get("email") and yes_or_no(text) is False:
         return Decision(line("spell_email", turn.language))
     prefix = line("happy_to_book", turn.language) if intent == "book" else line("sorry", turn.language)
@@ -90,9 +94,7 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
         lead = result.data.get("lead") or {**turn.lead, **result.args}
         missing = result.data.get("missing")
         missing = missing if isinstance(missing, list) else missing_fields(lead)
-        booking = classify(turn.utterance or "") == "book"
-        prefix = line("happy_to_book", turn.language) if booking else _thanks(turn, lead)
-        return _next(turn, lead, missing, prefix)
+        return _next(turn, lead, missing, "")  # acknowledged with the call (on_utterance)
     if result.name == "save_lead":
         if _wants_meeting(turn):
             return _to_calendar(turn)
