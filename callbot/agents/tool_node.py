@@ -13,8 +13,10 @@ from pydantic import ValidationError
 
 from callbot.agents.actions import ActionContext, ActionSpec
 from callbot.agents.lead.tools import record_details
+from callbot.agents.speech import Speaker
 from callbot.agents.state import ConversationState, missing_fields
 from callbot.agents.supervisor.tools import HANDOFFS
+from callbot.phrases import phrase
 
 
 def unanswered_calls(messages: list[AnyMessage]) -> list[dict[str, Any]]:
@@ -53,9 +55,23 @@ def make_tool_node(actions: dict[str, ActionSpec], context: Callable[[Conversati
             for key, value in changes.items():
                 view[key] = value
                 update[key] = value
+            if HANDOFFS.get(name) in HOLD_ON_HANDOFF_TO:
+                _hold_the_line(state, update)
         return update
 
     return tools
+
+
+HOLD_ON_HANDOFF_TO = ("knowledge", "calendar")  # specialists whose first step is an action (search, slots)
+
+
+def _hold_the_line(state: ConversationState, update: dict[str, Any]) -> None:
+    """A handover with nothing said yet in this reply: the filler now, rather than after the next
+    specialist's first LLM step (it would say it anyway when it calls an action)."""
+    speaker = Speaker(state)
+    if not speaker.spoken:
+        speaker.say(phrase("filler", state.get("language") or "en-US"))
+        update["reply"] = speaker.segments
 
 
 def _run_local(name: str, args: dict[str, Any], view: dict[str, Any]) -> tuple[Any, dict[str, Any]]:

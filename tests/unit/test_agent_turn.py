@@ -116,6 +116,25 @@ def test_a_reply_is_published_sentence_by_sentence_and_the_last_closes_it(handle
                                   (1, 2, "What's your name?", True)]
 
 
+def test_a_handover_to_the_knowledge_specialist_says_the_filler_before_its_llm_step(publisher, settings, call_log):
+    heard = []
+
+    class Watching(ScriptedChatModel):
+        def _next(self, messages):
+            heard.append([m.text for m in publisher.of_type(BotSpeech)])
+            return super()._next(messages)
+
+    model = Watching(script=[])
+    handler = TurnHandler(build_graph(InMemorySaver(), model, settings), publisher, settings, call_log)
+    start(handler, publisher, "CA40")
+    model.script += [call("transfer_to_knowledge"), call("search_knowledge", {"question": "price?"}, "q1")]
+    deliver(handler, UserUtterance(call_id="CA40", turn_seq=1, relay_instance="r1", text="What does it cost?"))
+    lead_step, knowledge_step = heard[-2:]
+    assert "One moment, let me check." not in lead_step
+    assert knowledge_step[-1] == "One moment, let me check."  # already sent while the specialist thinks
+    assert said(publisher, 2) == [(1, 0, "One moment, let me check.", False)]  # once, not again at the action
+
+
 def test_an_action_tool_pauses_the_graph_with_a_filler_and_resumes_with_the_result(handler, publisher, model):
     start(handler, publisher, "CA4")
     model.script += [call("transfer_to_knowledge"), call("search_knowledge", {"question": "price?"}, "q1")]
