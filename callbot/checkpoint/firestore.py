@@ -25,15 +25,22 @@ namespace and metadata are filtered here; writes are fetched with `checkpoint_id
 In production, exempt the payload fields (`checkpoint`, `metadata`, `value`, `data`) from
 single-field indexing: they are never queried and indexing them costs writes.
 
+`reusing_reads()` serves the second of two reads of a thread's latest checkpoint with no write in
+between from the first (one reuse, a copy): agent_turn reads the state to deduplicate, then the
+graph reads it again to run; that is three Firestore round trips fewer before the first sentence.
+
 Known limits: an overwritten large payload leaves its old chunks until `delete_thread`; the
 insert-if-absent of `put_writes` is a read then a batch, not a transaction (one writer per call).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import random
 from collections.abc import AsyncIterator, Generator, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -90,6 +97,7 @@ class _Out(NamedTuple):
 
 
 Program = Generator[Any, Any, Any]
+_reads: ContextVar[dict[tuple[str, str], CheckpointTuple] | None] = ContextVar("checkpoint_reads", default=None)
 
 
 class FirestoreSaver(BaseCheckpointSaver[str]):
@@ -113,8 +121,24 @@ class FirestoreSaver(BaseCheckpointSaver[str]):
 
     # --- public API: each method runs one program with the sync or the async driver ---
 
+    @contextmanager
+    def reusing_reads(self) -> Iterator[None]:
+        """Within this block, a read of a thread's latest checkpoint is kept for the next read of it
+        (once), unless something is written to the thread in between."""
+        token = _reads.set({})
+        try:
+            yield
+        finally:
+            _reads.reset(token)
+
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        return self._run(self._get_tuple(config))
+        memo, latest = _reads.get(), _latest_key(config)
+        if memo is not None and latest is not None and latest in memo:
+            return memo.pop(latest)
+        found = self._run(self._get_tuple(config))
+        if memo is not None and latest is not None and found is not None:
+            memo[latest] = copy.deepcopy(found)
+        return found
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         return await self._arun(self._get_tuple(config))
@@ -131,6 +155,7 @@ class FirestoreSaver(BaseCheckpointSaver[str]):
 
     def put(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
             new_versions: ChannelVersions) -> RunnableConfig:
+        _forget(config)
         return self._run(self._put(config, checkpoint, metadata, new_versions))
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
@@ -139,6 +164,7 @@ class FirestoreSaver(BaseCheckpointSaver[str]):
 
     def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                    task_path: str = "") -> None:
+        _forget(config)
         self._run(self._put_writes(config, writes, task_id, task_path))
 
     async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
@@ -146,6 +172,7 @@ class FirestoreSaver(BaseCheckpointSaver[str]):
         await self._arun(self._put_writes(config, writes, task_id, task_path))
 
     def delete_thread(self, thread_id: str) -> None:
+        _forget({"configurable": {"thread_id": thread_id}})
         self._run(self._delete_thread(thread_id))
 
     async def adelete_thread(self, thread_id: str) -> None:
@@ -408,6 +435,21 @@ class FirestoreSaver(BaseCheckpointSaver[str]):
                 return [ref.id async for ref in db.collection(*collection).list_documents()]
             case _Commit(ops):
                 await _fill(db.batch(), db, ops).commit()
+
+
+def _latest_key(config: RunnableConfig) -> tuple[str, str] | None:
+    """The key of a read of a thread's latest checkpoint; None for a read of a given checkpoint."""
+    conf = config.get("configurable") or {}
+    if get_checkpoint_id(config) or "thread_id" not in conf:
+        return None
+    return str(conf["thread_id"]), conf.get("checkpoint_ns", "")
+
+
+def _forget(config: RunnableConfig) -> None:
+    memo, thread_id = _reads.get(), (config.get("configurable") or {}).get("thread_id")
+    if memo:
+        for key in [k for k in memo if k[0] == str(thread_id)]:
+            del memo[key]
 
 
 def _key(*parts: str) -> str:

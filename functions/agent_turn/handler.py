@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +53,8 @@ class TurnHandler:
         message = delivery.message
         if not isinstance(message, TurnInput):
             raise BadMessage(f"{message.type} does not belong on the turns topic")
-        with bind_call(message.call_id):
+        reusing = getattr(self._graph.checkpointer, "reusing_reads", nullcontext)
+        with bind_call(message.call_id), reusing():  # the dedupe read serves the graph's first read
             if delivery.older_than(self._settings.max_message_age_s, self._clock):
                 self.dead_letter(message.call_id, message.turn_seq, "older than max_message_age_s",
                                  message.model_dump_json())

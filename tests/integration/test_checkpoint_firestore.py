@@ -261,3 +261,27 @@ def test_a_graph_sees_the_same_history_as_with_in_memory_saver(saver: FirestoreS
     assert histories[0] == histories[1]
     assert "sub" in histories[1][1]
     assert len(histories[1][0]) == 4
+
+
+def test_reusing_reads_serves_the_next_read_of_the_latest_checkpoint_once_and_forgets_it_on_a_write(
+        saver: FirestoreSaver, monkeypatch) -> None:
+    _put(saver, "t-reuse", {"messages": ["hello"]})
+    executed: list[Any] = []
+    execute = saver._execute
+    monkeypatch.setattr(saver, "_execute", lambda step: executed.append(step) or execute(step))
+    with saver.reusing_reads():
+        first = saver.get_tuple(_config("t-reuse"))
+        reads = len(executed)
+        second = saver.get_tuple(_config("t-reuse"))
+        assert len(executed) == reads  # no round trip
+        assert second.checkpoint == first.checkpoint and second.checkpoint is not first.checkpoint
+        saver.get_tuple(_config("t-reuse"))
+        assert len(executed) == 2 * reads  # only once
+        saver.get_tuple(_config("t-reuse"))
+        _put(saver, "t-reuse", {"messages": ["hello", "again"]}, parent=second.config)
+        after = saver.get_tuple(_config("t-reuse"))
+        assert after.checkpoint["channel_values"]["messages"] == ["hello", "again"]  # re-read after the write
+    saver.get_tuple(_config("t-reuse"))
+    before = len(executed)
+    saver.get_tuple(_config("t-reuse"))
+    assert len(executed) > before  # outside the block, every read goes to Firestore
