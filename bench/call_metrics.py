@@ -1,13 +1,19 @@
-"""Pure parts of the capacity benchmark: the generated call scenario, and what the simulated phone
+"""Pure parts of the load benchmarks: the generated call scenarios, and what the simulated phone
 line saw of the relay's outbound pacing.
 
-The scenario is a loop of `say` / `wait_bot` / `pause` cycles sized to last about the requested
-time. Its length is estimated from the audio durations (the tone voice and the tone TTS take
-`speech_duration_ms` to say a line; the offline agent answers "You said: <line>" then "Tell me
-more.") plus an assumed turn overhead; a slower stack makes the call longer, never shorter.
+A scenario is a loop of `say` / `wait_bot` / `pause` cycles. `build_scenario` sizes it to last
+about the requested time: its length is estimated from the audio durations (the tone voice and the
+tone TTS take `speech_duration_ms` to say a line; the offline agent answers "You said: <line>" then
+"Tell me more.") plus an assumed turn overhead; a slower stack makes the call longer, never shorter.
+`scenario_until` instead goes on until a deadline, however slow the stack (the soak's calls).
 """
 
 from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from bench.stats import percentile
 from callbot.phrases import phrase
@@ -56,6 +62,43 @@ def build_scenario(seconds: float, offset: int = 0, wait_timeout_s: float = 30.0
     steps.append(sc.Hangup())
     return sc.Scenario(caller_number=f"+1415555{offset % 10000:04d}", called_number="+14155550100",
                        language="en-US", steps=steps)
+
+
+@dataclass(frozen=True)
+class StepsUntil:
+    """The steps of a call that ends at a deadline: iterating them yields the wait for the
+    greeting, then whole say / wait_bot / pause cycles while `clock()` is before `deadline`, then
+    the hang-up. The simulated call iterates the steps as it plays them, so the check happens at
+    the start of each cycle and the call ends within one cycle after the deadline. The cycles are
+    bounded, so that the scripted STT can be given every line up front (`Scenario.spoken` iterates
+    once, at the start, before the deadline)."""
+
+    cycles: tuple[tuple[sc.Step, ...], ...]
+    deadline: float
+    wait_timeout_s: float = 30.0
+    clock: Callable[[], float] = time.monotonic
+
+    def __iter__(self) -> Iterator[sc.Step]:
+        yield sc.WaitBot(timeout_s=self.wait_timeout_s)
+        for cycle in self.cycles:
+            if self.clock() >= self.deadline:
+                break
+            yield from cycle
+        yield sc.Hangup()
+
+
+def scenario_until(deadline: float, offset: int = 0, wait_timeout_s: float = 30.0,
+                   clock: Callable[[], float] = time.monotonic) -> sc.Scenario:
+    """A call that says a line, waits for the whole reply and pauses, again and again until
+    `deadline` (on `clock`), then hangs up. `offset` rotates the lines as in `build_scenario`."""
+    lines = [CALLER_LINES[(offset + i) % len(CALLER_LINES)] for i in range(len(CALLER_LINES))]
+    shortest_ms = min(cycle_ms(line) - TURN_OVERHEAD_MS for line in lines)  # a stack with no overhead
+    count = math.ceil(max(0.0, deadline - clock()) * 1000 / shortest_ms) + 1
+    cycles = tuple((sc.Say(line), sc.WaitBot(timeout_s=wait_timeout_s), sc.Pause(ms=PAUSE_MS))
+                   for line in (lines[i % len(lines)] for i in range(count)))
+    steps = StepsUntil(cycles, deadline, wait_timeout_s, clock)
+    return sc.Scenario(caller_number=f"+1415555{offset % 10000:04d}", called_number="+14155550100",
+                       language="en-US", steps=steps)  # type: ignore[arg-type]  # iterated, as a list is
 
 
 def pacing(lines: list[tuple[list[float], list[float]]], lead_frames: int) -> dict[str, object]:

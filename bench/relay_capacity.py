@@ -18,120 +18,44 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import proc_stats
 from bench.call_metrics import build_scenario, pacing
+from bench.load_stack import STACK_SETTINGS, Sampler, Snapshot, place_call, relay_process, running_stack
 from bench.stats import fmt, percentile, table, write_results
 from callbot.settings import RelaySettings
 from devtools import stack
-from devtools.processes import patched_environ
-from devtools.simcall.caller import CallTarget, SimulatedCall, tone_voice
 
-STACK_SETTINGS = {"CALLBOT_SILENCE_REPROMPT_S": "3600", "CALLBOT_SILENCE_HANGUP_S": "3600",
-                  "CALLBOT_MAX_CALL_S": "7200"}
 LAG_LIMIT_MS = 20
 IDLE_S = 5.0
 WARMUP_CALL_S = 8.0  # one call before the rounds: imports, connections and caches, not measured
 STAGGER_S, MAX_RAMP_S = 0.1, 5.0
 
 
-class MeasuredCall(SimulatedCall):
-    """A SimulatedCall that keeps its PhoneLine: the pacing figures need every bot frame's arrival."""
-
-    phone = None
-
-    async def _stream(self, url, params):
-        self.phone = await super()._stream(url, params)
-        return self.phone
-
-
-@dataclass
-class Snapshot:
-    wall: float
-    relay_cpu: float
-    sim_cpu: float
-    groups: dict[str, float]
-    machine_busy: float
-
-    @classmethod
-    def take(cls, info: stack.StackInfo) -> Snapshot:
-        relay = info.processes["relay"]["pid"]
-        own = os.times()
-        return cls(wall=time.monotonic(), relay_cpu=proc_stats.process_stat(relay).cpu_s,
-                   sim_cpu=own.user + own.system,
-                   groups={name: proc_stats.group_cpu_s(p["pid"]) for name, p in info.processes.items()},
-                   machine_busy=proc_stats.machine_cpu_s()[0])
-
-
-@dataclass
-class Sampler:
-    """While a round runs: the relay's peak RSS, and how late this process's event loop wakes up
-    (if the simulator itself falls behind, its own figures are not to be trusted)."""
-
-    pid: int
-    rss_peak_mb: float = 0.0
-    loop_lag_ms: list[float] = field(default_factory=list)
-
-    async def run(self) -> None:
-        rss_at = 0.0
-        while True:
-            started = time.monotonic()
-            await asyncio.sleep(0.02)
-            self.loop_lag_ms.append((time.monotonic() - started - 0.02) * 1000)
-            if started - rss_at >= 0.5:
-                self.rss_peak_mb = max(self.rss_peak_mb, proc_stats.rss_mb(self.pid))
-                rss_at = started
-
-
 async def _one_call(info: stack.StackInfo, store, index: int, seconds: float, delay_s: float) -> dict:
     await asyncio.sleep(delay_s)
-    call = MeasuredCall(CallTarget(info.relay_public_url, info.twilio_auth_token),
-                        build_scenario(seconds, offset=index), store, voice=tone_voice)
-    errors: list[str] = []
-    try:
-        report = await call.run()
-    except Exception as exc:  # noqa: BLE001 - a failed call is a result of the benchmark, reported
-        return {"call_sid": call.call_sid, "ok": False, "errors": [f"{type(exc).__name__}: {exc}"]}
-    errors += report.errors
-    doc = await _call_document(store, call.call_sid)
-    if report.call_status != "completed":
-        errors.append(f"call status {report.call_status!r}")
-    if doc.get("inbound_frames") is None:
-        errors.append("no inbound lag on the call document")
-    phone = call.phone
-    return {"call_sid": call.call_sid, "ok": not errors, "errors": errors,
+    placed = await place_call(info, store, build_scenario(seconds, offset=index))
+    call, doc, phone = placed.call, placed.doc, placed.call.phone
+    if placed.report is None:
+        return {"call_sid": call.call_sid, "ok": False, "errors": placed.errors}
+    return {"call_sid": call.call_sid, "ok": not placed.errors, "errors": placed.errors,
             "seconds": phone.media_out * 0.02 if phone else 0.0,
             "lag_p50_ms": doc.get("inbound_lag_p50_ms"), "lag_p99_ms": doc.get("inbound_lag_p99_ms"),
             "inbound_frames": doc.get("inbound_frames"),
-            "turn_latency_ms": [t["latency_ms"] for t in report.turns if t["latency_ms"] is not None],
+            "turn_latency_ms": [t["latency_ms"] for t in placed.report.turns if t["latency_ms"] is not None],
             "bot_frames_at": phone.bot_frames_at if phone else [],
             "segment_starts": [s.first_frame_at for s in phone.segments] if phone else []}
-
-
-async def _call_document(store, call_sid: str, timeout_s: float = 10.0) -> dict:
-    """The call document once the relay has closed it (lag fields written), or what is there."""
-    deadline = time.monotonic() + timeout_s
-    doc: dict = {}
-    while time.monotonic() < deadline:
-        doc = await store.get_call(call_sid) or {}
-        if "inbound_frames" in doc:
-            break
-        await asyncio.sleep(0.25)
-    return doc
 
 
 async def run_round(info: stack.StackInfo, store, calls: int, seconds: float, lead_frames: int,
                     idle_cpu_per_s: float) -> dict:
     relay_pid = info.processes["relay"]["pid"]
     rss_before = proc_stats.rss_mb(relay_pid)
-    sampler = Sampler(relay_pid, rss_peak_mb=rss_before)
+    sampler = Sampler(relay_pid)
     sampling = asyncio.create_task(sampler.run())
     # 100 ms apart, plus a fraction of a frame each: the calls' 20 ms uplink ticks spread over the
     # frame grid, as real callers' do, instead of all arriving at the relay in the same instant
@@ -156,6 +80,7 @@ def summarize_round(calls: int, results: list[dict], before: Snapshot, after: Sn
     p50s = [r["lag_p50_ms"] for r in results if r.get("lag_p50_ms") is not None]
     turns = [ms for r in results for ms in r.get("turn_latency_ms", [])]
     cores = os.cpu_count() or 1
+    rss_peak = max(rss_before, sampler.rss_peak_mb)
     per_call_minute = relay_cpu / call_minutes if call_minutes else None
     return {
         "calls": calls, "completed": sum(r["ok"] for r in results), "wall_s": round(wall, 1),
@@ -164,9 +89,9 @@ def summarize_round(calls: int, results: list[dict], before: Snapshot, after: Sn
         "relay_cpu_s_per_call_minute": _r(per_call_minute, 3),
         "relay_cpu_s_per_call_minute_net_of_idle": _r(
             (relay_cpu - idle_cpu_per_s * wall) / call_minutes if call_minutes else None, 3),
-        "relay_rss_before_mb": round(rss_before, 1), "relay_rss_peak_mb": round(sampler.rss_peak_mb, 1),
+        "relay_rss_before_mb": round(rss_before, 1), "relay_rss_peak_mb": round(rss_peak, 1),
         "relay_rss_after_mb": round(rss_after, 1),
-        "relay_rss_per_call_mb": round((sampler.rss_peak_mb - rss_before) / calls, 2),
+        "relay_rss_per_call_mb": round((rss_peak - rss_before) / calls, 2),
         "lag_p50_ms_median": statistics.median(p50s) if p50s else None,
         "lag_p99_ms_median": statistics.median(p99s) if p99s else None,
         "lag_p99_ms_max": max(p99s, default=None),
@@ -187,17 +112,6 @@ def summarize_round(calls: int, results: list[dict], before: Snapshot, after: Sn
 
 def _r(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
-
-
-def relay_process(info: stack.StackInfo) -> dict:
-    """Check that the recorded pid is the uvicorn process itself (not a wrapper) and say so."""
-    pid = info.processes["relay"]["pid"]
-    argv = proc_stats.cmdline(pid)
-    stat = proc_stats.process_stat(pid)
-    if "uvicorn" not in argv:
-        raise RuntimeError(f"relay pid {pid} is not uvicorn: {argv}")
-    return {"pid": pid, "cmdline": " ".join(Path(argv[0]).name if i == 0 else a for i, a in enumerate(argv)),
-            "group_leader": stat.pgrp == pid, "threads": stat.threads, "children": proc_stats.children(pid)}
 
 
 def pin(info: stack.StackInfo) -> dict[str, list[int]]:
@@ -310,19 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     pinned = args.pin_relay and len(os.sched_getaffinity(0)) >= 2
     counts = [int(c) for c in args.calls.split(",") if c.strip()]
     began = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="callbot-bench-") as tmp:
-        state_dir = Path(tmp)
-        print("starting the local stack (scripted STT, tone TTS)...", flush=True)
-        try:
-            info = stack.up(state_dir, stt="scripted", tts="tone", settings=STACK_SETTINGS)
-            print(f"stack up in {time.monotonic() - began:.1f} s", flush=True)
-            with patched_environ(info.emulator_env()):
-                result = asyncio.run(measure(info, counts, args.seconds, pinned))
-        finally:
-            stopped = stack.down(state_dir)
-            print(f"stack stopped: {', '.join(stopped) or 'nothing was running'}", flush=True)
-            if args.keep_logs is not None and (state_dir / "logs").exists():
-                shutil.copytree(state_dir / "logs", args.keep_logs, dirs_exist_ok=True)
+    with running_stack(args.keep_logs) as info:
+        result = asyncio.run(measure(info, counts, args.seconds, pinned))
     print(render(result, args.seconds))
     elapsed = time.monotonic() - began
     path = write_results("relay_capacity", {"calls": counts, "seconds": args.seconds, "cores": os.cpu_count(),

@@ -101,3 +101,100 @@ def test_proc_stat_parsing_survives_odd_command_names():
     assert stat.cpu_s == pytest.approx(300 / proc_stats.TICKS_PER_S)
     busy, total = proc_stats.parse_machine("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4")
     assert busy == pytest.approx(150 / proc_stats.TICKS_PER_S) and total == pytest.approx(1000 / proc_stats.TICKS_PER_S)
+
+
+# --- bench.soak's pure parts -------------------------------------------------------------------
+
+from collections import namedtuple
+
+from bench.bus_audit import push_failures
+from bench.call_metrics import scenario_until
+from bench.soak_checks import (
+    BOT_FRAME_BYTES,
+    CALLER_FRAME_BYTES,
+    MIB,
+    CallTally,
+    answered_turns,
+    event_counts,
+    flows,
+    linear_fit,
+    memory_trend,
+    recordings_mb,
+)
+
+RssSample = namedtuple("RssSample", "at rss_mb calls")
+
+
+def test_a_soak_call_goes_on_until_its_deadline():
+    now = [0.0]
+    scenario = scenario_until(60.0, offset=1, clock=lambda: now[0])
+    script = scenario.spoken  # read by the simulated call at the start, for the scripted STT
+    assert len(script) >= 12  # enough lines for a stack with no overhead at all
+    steps = []
+    for step in scenario.steps:  # played: each cycle takes 25 s here
+        steps.append(step)
+        if isinstance(step, sc.Say):
+            now[0] += 25.0
+    assert isinstance(steps[0], sc.WaitBot) and isinstance(steps[-1], sc.Hangup)
+    assert [s.text for s in steps if isinstance(s, sc.Say)] == script[:3]  # at 0, 25 and 50 s
+
+
+def test_linear_fit():
+    slope, intercept = linear_fit([0, 1, 2, 3], [1, 3, 5, 7])
+    assert slope == pytest.approx(2.0) and intercept == pytest.approx(1.0)
+    assert linear_fit([1.0], [2.0]) is None and linear_fit([1, 1], [2, 3]) is None
+
+
+def test_answered_turns_and_event_counts():
+    assert answered_turns(["0.1.end", "1.0", "1.1.end", "sys-greeting.0.end", "3.0.end", "x.y"]) == {0, 1, 3}
+    events = [{"kind": "agent_run", "input": "UserUtterance"}, {"kind": "agent_run", "input": "CallStarted"},
+              {"speaker": "caller", "text": "hi"}, {"speaker": "caller", "dtmf": "1"},
+              {"speaker": "bot", "system": None}, {"speaker": "bot", "system": "greeting"}, {"kind": "action"},
+              {"kind": "turn_latency"}]
+    assert event_counts(events) == {"handled": {"UserUtterance": 1, "CallStarted": 1}, "heard": 1, "played": 1,
+                                    "actions": 1}
+
+
+def test_flows_name_what_was_published_and_not_handled():
+    tally = CallTally("CA1", 0, 0.0, 1.0, handled={"CallStarted": 1, "UserUtterance": 2}, played=3,
+                      post_call_started=True)
+    published = {"CA1": {"CallStarted": {"a"}, "UserUtterance": {"b", "c", "d"}, "BotSpeech": {"e", "f", "g"},
+                         "CallEnded": {"h"}}, "CA-other": {"CallEnded": {"i"}}}
+    rows = {f.name: f for f in flows([tally], published)}
+    assert rows["turns -> agent_turn"].published == 4 and rows["turns -> agent_turn"].handled == 3
+    assert rows["turns -> agent_turn"].missing == ["CA1: 1 of 3 UserUtterance without an agent_turn run"]
+    assert not rows["replies -> relay (played)"].missing and not rows["call events -> post_call_trigger"].missing
+
+
+def _held_calls(count: int, seconds: float) -> list[CallTally]:
+    bot = [i / 25 for i in range(int(seconds * 25))]  # the bot speaks half the time
+    return [CallTally(f"CA{i}", i, 0.0, seconds, caller_frames=int(seconds * 50), bot_frames_at=bot)
+            for i in range(count)]
+
+
+def test_recordings_grow_with_the_calls_in_progress():
+    calls = _held_calls(2, 60.0)
+    expected = 2 * (50 * 30 * CALLER_FRAME_BYTES + 25 * 30 * BOT_FRAME_BYTES) / MIB
+    assert recordings_mb(calls, 30.0) == pytest.approx(expected, rel=0.01)
+    assert recordings_mb(calls, 60.0) == 0.0  # ended: released
+
+
+@pytest.mark.parametrize(("leak_mb_per_min", "ok"), [(0.0, True), (5.0, False)])
+def test_memory_trend_is_net_of_the_recordings(leak_mb_per_min, ok):
+    calls = _held_calls(10, 400.0)
+    samples = [RssSample(t, 100 + recordings_mb(calls, t) + leak_mb_per_min * t / 60, 10)
+               for t in range(10, 310, 2)]
+    trend = memory_trend(samples, calls, baseline_mb=100.0, hold=(10.0, 310.0))
+    assert trend["recordings_slope_mb_per_min"] == pytest.approx(trend["slope_mb_per_min"] - leak_mb_per_min, abs=0.01)
+    assert trend["net_slope_mb_per_min"] == pytest.approx(leak_mb_per_min, abs=0.01)
+    assert trend["ok"] is ok and trend["limit_mb_per_min"] == 2.0
+    assert memory_trend(samples[:10], calls, 100.0, (10.0, 30.0))["ok"] is None  # too short to judge
+
+
+def test_push_failures_read_from_the_emulator_log(tmp_path):
+    log = tmp_path / "pubsub.log"
+    log.write_text("[pubsub] INFO: Failed to push to endpoint 'http://127.0.0.1:9/': refused\n")
+    since = log.stat().st_size
+    with log.open("a") as out:
+        out.write("[pubsub] INFO: Failed to push to endpoint 'http://127.0.0.1:8001/': Connection refused\n" * 2)
+    assert push_failures(log, since, {"agent_turn": "http://127.0.0.1:8001/"}) == {"agent_turn": 2}
