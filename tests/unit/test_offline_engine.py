@@ -330,6 +330,18 @@ def test_a_complete_lead_is_saved_then_a_meeting_offered():
     assert declined.content == "No problem. Is there anything else I can help with?"
 
 
+def test_a_save_that_failed_is_not_tried_again_in_the_same_call():
+    """The CRM failed (the caller heard the error line): the next answer does not make them wait on
+    it again; their details are on the call and the post-call sync writes the lead."""
+    failed = [system("lead", lead=DANA), HumanMessage("yes"),
+              *tool_turn("save_lead", {}, {"error": "Salesforce unavailable"}, 2),
+              AIMessage("Sorry, I couldn't do that just now."), HumanMessage("okay, fine")]
+    reply = ask(*failed)
+    assert call_of(reply) is None
+    assert reply.content == ("I've noted your details, and our team will follow up with you. Is there anything "
+                             "else I can help with?")
+
+
 def test_a_caller_who_asked_to_book_goes_to_the_calendar_once_saved():
     history = [system("lead", lead=DANA, lead_saved=True), HumanMessage("I'd like to book a demo"),
                AIMessage("Happy to set that up. May I have your first and last name?"), HumanMessage("Yes."),

@@ -52,6 +52,10 @@ def _next(turn: Turn, lead: dict[str, Any], missing: list[str], prefix: str) -> 
         return Decision(join(prefix, question(turn, missing[0], lead)))
     if turn.context.get("lead_saved"):
         return Decision(_all_set(turn, lead))
+    if turn.failures_of("save_lead"):
+        # the CRM failed once in this call: no second wait for the caller; the details are on the
+        # call, and the post-call sync writes the lead
+        return Decision(line("noted_follow_up", turn.language))
     return turn.call("save_lead", fallback=_all_set(turn, lead))
 
 

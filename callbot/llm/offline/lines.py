@@ -58,6 +58,8 @@ LINES: dict[str, dict[str, str]] = {
         "error": "Sorry, I couldn't do that just now. I can connect you with a colleague, or have someone "
                  "call you back. Which would you prefer?",
         "call_back": "Okay, someone from our team will call you back soon. Is there anything else I can help with?",
+        "noted_follow_up": "I've noted your details, and our team will follow up with you. Is there anything else "
+                           "I can help with?",
         "cannot_transfer": "I can't connect you right now, but someone from our team can call you back.",
     },
     "fr-FR": {
@@ -103,6 +105,8 @@ LINES: dict[str, dict[str, str]] = {
         "dont_know_more": "Autre chose ?",
         "error": "Désolé, je n'ai pas pu le faire pour le moment. Je peux vous mettre en relation avec un "
                  "collègue, ou vous faire rappeler. Que préférez-vous ?",
+        "noted_follow_up": "J'ai noté vos coordonnées, et notre équipe reviendra vers vous. Puis-je vous aider "
+                           "pour autre chose ?",
     },
 }
 

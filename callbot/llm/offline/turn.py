@@ -109,6 +109,11 @@ class Turn:
         """How many results of the tool `name` the history holds."""
         return sum(1 for m in self.messages if isinstance(m, ToolMessage) and self._tool_name(m) == name)
 
+    def failures_of(self, name: str) -> int:
+        """How many results of the tool `name` in the history are errors."""
+        return sum(1 for m in self.messages if isinstance(m, ToolMessage) and self._tool_name(m) == name
+                   and (m.status == "error" or '"error"' in m.text))
+
     def handoffs_since_utterance(self) -> int:
         start = (self._latest_human_index() or 0) + 1
         return sum(1 for m in self.messages[start:] if isinstance(m, ToolMessage)
