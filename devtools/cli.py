@@ -142,9 +142,11 @@ def _dev(args: argparse.Namespace) -> int:
     return 2
 
 
-async def place_call(info: stack.StackInfo, scenario, voice: str | None, wait_post_call_s: float = 60.0):
+async def place_call(info: stack.StackInfo, scenario, voice: str | None, wait_post_call_s: float = 60.0,
+                     cues: dict | None = None):
     """Place one simulated call described by `scenario` on the running stack `info`; its report,
-    with what the post-call workflow did (waited for up to `wait_post_call_s`; 0: not waited for)."""
+    with what the post-call workflow did (waited for up to `wait_post_call_s`; 0: not waited for).
+    `cues`: the hooks the scenario's `cue` steps run, by name."""
     from callbot.store.firestore import FirestoreCallStore
     from devtools.simcall.caller import CallTarget, SimulatedCall, espeak_voice, tone_voice
     from devtools.simcall.post_call import wait_post_call
@@ -153,7 +155,7 @@ async def place_call(info: stack.StackInfo, scenario, voice: str | None, wait_po
     voice = voice or ("tone" if info.stt_engine == "scripted" else "espeak")
     call = SimulatedCall(CallTarget(info.relay_public_url, info.twilio_auth_token), scenario,
                          FirestoreCallStore(info.project_id, retention_days=1),
-                         voice=espeak_voice(scenario.language) if voice == "espeak" else tone_voice)
+                         voice=espeak_voice(scenario.language) if voice == "espeak" else tone_voice, cues=cues)
     report = await call.run()
     if wait_post_call_s:
         report.post_call = await wait_post_call(call.calls, call.call_sid, info.twilio_url, scenario.caller_number,

@@ -122,37 +122,26 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
                          relay_url=relay_url, relay_public_url=relay_url,
                          twilio_auth_token=DEV_TWILIO_AUTH_TOKEN, log_dir=str(log_dir),
                          stt_engine=stt, tts_engine=tts, recordings_dir=str(state_dir / "recordings"))
-        relay_env = {"CALLBOT_PUBLIC_URL": relay_url, "CALLBOT_RELAY_INSTANCE": f"local-{relay_port}",
-                     "CALLBOT_STT_ENGINE": stt, "CALLBOT_TTS_ENGINE": tts,
-                     "CALLBOT_RECORDINGS_URI": info.recordings_dir,
-                     "CALLBOT_AUDIO_CACHE_URI": str(state_dir / "audio-cache"),
-                     "CALLBOT_TRANSFER_NUMBER": DEV_SALES_DESK,
-                     "CALLBOT_NUMBER_LANGUAGES": json.dumps({DEV_FRENCH_LINE: "fr-FR"}), **(settings or {})}
+        relay_env = _relay_env(info, state_dir, relay_port, settings)
         _build_audio_cache(relay_env)
-        env = {**info.emulator_env(), "CALLBOT_ENVIRONMENT": "dev", "CALLBOT_LOG_LEVEL": "INFO"}
+        env = _common_env(info)
         _start_local_servers(info, state_dir, log_dir, started)
         info.functions = {name: f"http://127.0.0.1:{free_port()}/" for name in FUNCTIONS}
         with signals_deferred():
             workflows, info.workflows_url = spawn_workflows_emulator(log_dir, info.functions)
             started.append(workflows)
         function_env = {**env, **_adapter_settings(info), **(function_settings or {})}
-        for name, signature in FUNCTIONS.items():
-            port = info.functions[name].rstrip("/").rsplit(":", 1)[1]
-            argv = [sys.executable, "-m", "functions_framework", "--target", name, "--source",
-                    str(ROOT / f"functions/{name}/main.py"), "--signature-type", signature, "--host", "127.0.0.1",
-                    "--port", port]
+        for name in FUNCTIONS:
+            port = int(info.functions[name].rstrip("/").rsplit(":", 1)[1])
             with signals_deferred():
-                started.append(spawn(name, argv, log_dir, env=function_env, cwd=ROOT))
+                started.append(_spawn_function(name, name, port, log_dir, function_env))
         wait_emulator(firestore, firestore_host)
         wait_emulator(pubsub, pubsub_host)
         with patched_environ(info.emulator_env()):
             topology.apply(PROJECT_ID, info.functions)
             _ingest_knowledge(info)
         with signals_deferred():
-            relay = spawn("relay", [sys.executable, "-m", "uvicorn", "stream_relay.app:create_app", "--factory",
-                                    "--host", "127.0.0.1", "--port", str(relay_port), "--no-access-log",
-                                    "--ws-ping-interval", "0"],
-                          log_dir, env={**env, **relay_env}, cwd=ROOT)
+            relay = _spawn_relay("relay", relay_port, log_dir, {**env, **relay_env})
             started.append(relay)
         for child in started:
             if child.name in FUNCTIONS:
@@ -166,6 +155,60 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
         state_dir.mkdir(parents=True, exist_ok=True)
         _state_file(state_dir).write_text(json.dumps(asdict(info), indent=2))
     return info
+
+
+def spawn_relay(info: StackInfo, state_dir: Path, name: str, settings: dict[str, str] | None,
+                started: list[Child]) -> tuple[Child, str]:
+    """One more relay instance on the running stack `info` (its own port and instance name, the same
+    emulators, speech engines and audio cache, and `settings`), healthy; the process and its URL.
+    Not recorded in the stack's state: it is appended to `started` as soon as it runs, and whoever
+    keeps that list stops it (tests of a relay stopped with calls on it)."""
+    port = free_port()
+    env = {**_common_env(info), **_relay_env(info, state_dir, port, settings)}
+    child = _spawn_relay(name, port, Path(info.log_dir), env)
+    started.append(child)
+    wait_http_ok(f"http://127.0.0.1:{port}/healthz", 60, child)
+    return child, f"http://127.0.0.1:{port}"
+
+
+def spawn_function(info: StackInfo, function: str, name: str, settings: dict[str, str] | None,
+                   started: list[Child]) -> tuple[Child, str]:
+    """One more process of `function` on the running stack `info`, with the stack's settings and
+    `settings` (e.g. another `CALLBOT_PROJECT_ID`, so that it serves topics of its own), listening;
+    the process and its URL. Appended to `started` as soon as it runs, like `spawn_relay`."""
+    port = free_port()
+    env = {**_common_env(info), **_adapter_settings(info), **(settings or {})}
+    child = _spawn_function(function, name, port, Path(info.log_dir), env)
+    started.append(child)
+    url = f"http://127.0.0.1:{port}/"
+    _wait_port(url, child)
+    return child, url
+
+
+def _spawn_function(function: str, name: str, port: int, log_dir: Path, env: dict[str, str]) -> Child:
+    return spawn(name, [sys.executable, "-m", "functions_framework", "--target", function, "--source",
+                        str(ROOT / f"functions/{function}/main.py"), "--signature-type", FUNCTIONS[function],
+                        "--host", "127.0.0.1", "--port", str(port)], log_dir, env=env, cwd=ROOT)
+
+
+def _common_env(info: StackInfo) -> dict[str, str]:
+    return {**info.emulator_env(), "CALLBOT_ENVIRONMENT": "dev", "CALLBOT_LOG_LEVEL": "INFO"}
+
+
+def _relay_env(info: StackInfo, state_dir: Path, port: int, settings: dict[str, str] | None) -> dict[str, str]:
+    url = f"http://127.0.0.1:{port}"
+    return {"CALLBOT_PUBLIC_URL": url, "CALLBOT_RELAY_INSTANCE": f"local-{port}",
+            "CALLBOT_STT_ENGINE": info.stt_engine, "CALLBOT_TTS_ENGINE": info.tts_engine,
+            "CALLBOT_RECORDINGS_URI": info.recordings_dir, "CALLBOT_AUDIO_CACHE_URI": str(state_dir / "audio-cache"),
+            "CALLBOT_TRANSFER_NUMBER": DEV_SALES_DESK,
+            "CALLBOT_NUMBER_LANGUAGES": json.dumps({DEV_FRENCH_LINE: "fr-FR"}), **(settings or {})}
+
+
+def _spawn_relay(name: str, port: int, log_dir: Path, env: dict[str, str]) -> Child:
+    return spawn(name, [sys.executable, "-m", "uvicorn", "stream_relay.app:create_app", "--factory", "--host",
+                        "127.0.0.1", "--port", str(port), "--no-access-log", "--ws-ping-interval", "0",
+                        "--ws-max-size", "65536"],
+                 log_dir, env=env, cwd=ROOT)
 
 
 LOCAL_SERVERS = {"fake-salesforce": "salesforce_url", "fake-calendar": "calendar_url", "fake-twilio": "twilio_url"}

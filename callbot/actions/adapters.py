@@ -19,7 +19,8 @@ def make_calendar(settings: ActionSettings) -> CalendarPort:
         case "google":
             from callbot.calendar.google_calendar import GoogleCalendar, calendar_service
 
-            return GoogleCalendar(calendar_service(settings.google_calendar_root_url or None), _reps(settings),
+            return GoogleCalendar(calendar_service(settings.google_calendar_root_url or None,
+                                                   timeout_s=settings.request_timeout_s), _reps(settings),
                                   _rules(settings), assignment=settings.slot_assignment,
                                   owner_email=settings.calendar_owner_email or None, clock=settings.calendar_clock(),
                                   organizer_calendar_id=settings.calendar_organizer_id or None)
@@ -79,7 +80,8 @@ def _salesforce_auth(settings: ActionSettings):
         login_url=settings.salesforce_login_url, username=settings.salesforce_username,
         client_id=settings.salesforce_client_id, private_key_pem=settings.salesforce_private_key.get_secret_value(),
         password=settings.salesforce_password.get_secret_value(),
-        security_token=settings.salesforce_security_token.get_secret_value(), api_version=settings.salesforce_api_version)
+        security_token=settings.salesforce_security_token.get_secret_value(), api_version=settings.salesforce_api_version,
+        timeout_s=settings.request_timeout_s)
 
 
 def _rules(settings: ActionSettings):

@@ -3,7 +3,10 @@
 What happens to a failure decides whether the call goes on:
 
 - retryable (`RetryableError`, `TimeoutError`, `ConnectionError`): raised, so Pub/Sub delivers the
-  request again; nothing is reported yet.
+  request again; nothing is reported yet. Once the request was published more than `action_retry_s`
+  ago, the failure is reported as `ActionCompleted(ok=False)` instead: the caller has heard the
+  holding line, and is answered rather than left waiting for a system that is down. (What the call
+  collected is kept in its document and written to the CRM after the call by sync_crm.)
 - permanent (`PermanentError`, bad arguments as `ValueError` or pydantic's `ValidationError`,
   `MeetingNotFound`, an unknown action): logged with the call id and reported as
   `ActionCompleted(ok=False, error=...)`, so the agent can apologise and carry on.
@@ -67,10 +70,14 @@ class ActionHandler:
             started = time.monotonic()
             try:
                 result, error = self._run(request), ""
-            except RETRYABLE:
-                log.warning("action failed, to be retried", exc_info=True,
-                            extra={"action": request.action, "request_id": request.request_id})
-                raise
+            except RETRYABLE as exc:
+                if not delivery.older_than(self._settings.action_retry_s, self._clock):
+                    log.warning("action failed, to be retried", exc_info=True,
+                                extra={"action": request.action, "request_id": request.request_id})
+                    raise
+                result, error = {}, _reason(exc)
+                log.error("action still failing after %ss, reported as failed: %s", self._settings.action_retry_s,
+                          error, extra={"action": request.action, "request_id": request.request_id})
             except PERMANENT as exc:
                 result, error = {}, _reason(exc)
                 log.error("action failed: %s", error, extra={"action": request.action,

@@ -26,6 +26,13 @@ class ActionSettings(CommonSettings):
     pointed at the local servers by the `*_url` settings in dev."""
 
     max_message_age_s: int = Field(default=600, ge=1, description="older messages are dropped, not retried")
+    action_retry_s: float = Field(
+        default=8.0, gt=0, description="a request still failing (timeout, 429, 5xx) this long after it was "
+        "published is reported as failed instead of retried: the caller, who heard the holding line, is "
+        "answered rather than left waiting; what the call collected is still synced after it (sync_crm)")
+    request_timeout_s: float = Field(
+        default=5.0, gt=0, description="per request to Salesforce or Google Calendar: a hung request fails in "
+        "time to be retried within action_retry_s")
     crm_backend: Literal["memory", "salesforce"] = "memory"
     calendar_backend: Literal["memory", "google", "salesforce"] = "memory"
     knowledge_backend: Literal["memory", "firestore"] = "memory"

@@ -10,18 +10,21 @@ decides which invitations are recorded. Errors are `{"error": {"code", "message"
 Admin (for tests and the call report): GET `/__admin/events` (every event, with its calendarId),
 GET `/__admin/invitations`, GET `/__admin/requests` (every request received, admin ones included),
 POST `/__admin/seed` (the seed format of `CalendarStore`), POST `/__admin/reset`, POST
-`/__admin/fail-next` `{"status": 503, "count": 1}` (the next API requests fail with that status),
-GET `/__admin/health`.
+`/__admin/fail-next` `{"status": 503, "count": 1}` (the next API requests fail with that status;
+`"count": "all"` fails every one until POST `/__admin/clear-failures`; `"delay_s": 3` answers that
+late, with the real answer when no status is given: a timeout for a client that waits less;
+`"match": "..."` only requests whose URL contains it), GET `/__admin/health`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from devtools.fake_google_calendar.store import ApiError, CalendarStore, parse_time
+from devtools.fake_google_calendar.store import ApiError, CalendarStore, Failure, parse_time
 
 _FAIL_REASONS = {429: "rateLimitExceeded", 500: "backendError", 503: "backendError"}
 
@@ -34,10 +37,12 @@ def create_app(seed: dict[str, Any] | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def record_and_fail(request: Request, call_next):
-        status = store.record(request.method, request.url.path, request.url.query)
-        if status is not None:
-            error = ApiError(status, _FAIL_REASONS.get(status, "failNext"), "Injected failure")
-            return JSONResponse(error.body(), status_code=status)
+        failure = store.record(request.method, request.url.path, request.url.query)
+        if failure is not None:
+            await asyncio.sleep(failure.delay_s)
+            if failure.status:
+                error = ApiError(failure.status, _FAIL_REASONS.get(failure.status, "failNext"), "Injected failure")
+                return JSONResponse(error.body(), status_code=failure.status)
         return await call_next(request)
 
     @app.exception_handler(ApiError)
@@ -112,7 +117,14 @@ def create_app(seed: dict[str, Any] | None = None) -> FastAPI:
     @app.post("/__admin/fail-next")
     async def fail_next(request: Request) -> dict[str, Any]:
         body = await request.json()
-        store.fail_next.extend([int(body.get("status", 503))] * int(body.get("count", 1)))
-        return {"queued": list(store.fail_next)}
+        delay_s, count = float(body.get("delay_s", 0)), body.get("count", 1)
+        status = int(body.get("status", 0 if delay_s else 503))
+        queued = store.queue_failure(Failure(status, delay_s, str(body.get("match", "")),
+                                             None if count == "all" else int(count)))
+        return {"queued": queued}
+
+    @app.post("/__admin/clear-failures")
+    def clear_failures() -> dict[str, int]:
+        return {"cleared": store.clear_failures()}
 
     return app

@@ -13,8 +13,10 @@ import copy
 import re
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote_plus
 from zoneinfo import ZoneInfo
 
 _EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
@@ -46,6 +48,17 @@ def parse_time(value: dict[str, Any] | str) -> datetime:
     raise ApiError(400, "required", "Missing time: start and end need dateTime or date.")
 
 
+@dataclass
+class Failure:
+    """A queued fault: answer `status` (0: the real answer) after `delay_s`, for the next
+    `remaining` API requests (None: every one until cleared) whose URL contains `match`."""
+
+    status: int
+    delay_s: float = 0.0
+    match: str = ""
+    remaining: int | None = 1
+
+
 class CalendarStore:
     """Events keyed by (calendar id, event id). Seed: {"calendars": [...], "events": [...]}."""
 
@@ -55,7 +68,7 @@ class CalendarStore:
         self.calendars: set[str] = set()  # empty: every calendar id exists
         self.invitations: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
-        self.fail_next: list[int] = []
+        self.fail_next: list[Failure] = []
         self.seed(seed or {})
 
     # -- admin
@@ -79,13 +92,30 @@ class CalendarStore:
         with self._lock:
             return [{**copy.deepcopy(e), "calendarId": cid} for (cid, _), e in self.events.items()]
 
-    def record(self, method: str, path: str, query: str) -> int | None:
-        """Note a request; the status to fail it with when a failure was queued for it."""
+    def queue_failure(self, failure: Failure) -> int:
+        with self._lock:
+            self.fail_next.append(failure)
+            return len(self.fail_next)
+
+    def clear_failures(self) -> int:
+        with self._lock:
+            cleared = len(self.fail_next)
+            self.fail_next.clear()
+            return cleared
+
+    def record(self, method: str, path: str, query: str) -> Failure | None:
+        """Note a request; the failure queued for it, if any (used up by one)."""
         with self._lock:
             self.requests.append({"method": method, "path": path, "query": query})
-            if self.fail_next and not path.startswith("/__admin"):
-                return self.fail_next.pop(0)
-            return None
+            if path.startswith("/__admin"):
+                return None
+            url = unquote_plus(f"{path}?{query}")
+            failure = next((f for f in self.fail_next if f.match in url), None)
+            if failure is not None and failure.remaining is not None:
+                failure.remaining -= 1
+                if failure.remaining <= 0:
+                    self.fail_next.remove(failure)
+            return failure
 
     # -- the API
 

@@ -2,17 +2,18 @@
 
 Every `/services/data/` request needs `Authorization: Bearer <token>` from the token endpoint and
 answers 401 `INVALID_SESSION_ID` otherwise. The `/__admin/*` endpoints are for tests and the local
-stack: expire every session, inject the next failures, list an object's records, load a seed.
+stack: expire every session, inject the next failures (errors, slow answers, an outage) and clear
+them, list an object's records, load a seed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -28,17 +29,46 @@ _DEFAULT_STATUS = {"REQUEST_LIMIT_EXCEEDED": 403, "INVALID_SESSION_ID": 401, "SE
 
 
 @dataclass
+class Failure:
+    """A queued fault: answer `error` (or, without one, the real answer) after `delay_s`, for the
+    next `remaining` requests (None: every one until cleared) whose URL contains `match`."""
+
+    error: ApiError | None
+    delay_s: float = 0.0
+    match: str = ""
+    remaining: int | None = 1
+
+
+@dataclass
 class FakeOrg:
     """The state behind one app: records, sessions, and failures waiting to be served."""
 
     store: Store
     sessions: Sessions = field(default_factory=Sessions)
-    failures: deque[ApiError] = field(default_factory=deque)
+    failures: list[Failure] = field(default_factory=list)
+    served: list[dict[str, Any]] = field(default_factory=list)  # the failures served, oldest first
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def next_failure(self) -> ApiError | None:
+    def next_failure(self, url: str) -> Failure | None:
+        """The first queued failure that applies to a request for `url`, used up by one."""
         with self.lock:
-            return self.failures.popleft() if self.failures else None
+            for failure in self.failures:
+                if failure.match in url:
+                    if failure.remaining is not None:
+                        failure.remaining -= 1
+                        if failure.remaining <= 0:
+                            self.failures.remove(failure)
+                    status, code = (failure.error.status, failure.error.body[0]["errorCode"]) if failure.error \
+                        else (200, None)  # a slow but correct answer
+                    self.served.append({"url": url, "status": status, "errorCode": code, "delay_s": failure.delay_s})
+                    return failure
+            return None
+
+    def clear_failures(self, match: str) -> int:
+        with self.lock:
+            kept = [f for f in self.failures if match not in f.match]
+            cleared, self.failures = len(self.failures) - len(kept), kept
+            return cleared
 
 
 def create_app(seed: dict | None = None) -> FastAPI:
@@ -50,15 +80,27 @@ def create_app(seed: dict | None = None) -> FastAPI:
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.body, status_code=exc.status)
 
-    def user_of(request: Request) -> str:
-        """The session's user; an injected failure is served here, after the session check."""
+    def session_user(request: Request) -> str | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        user_id = org.sessions.user(token) if scheme.lower() in ("bearer", "oauth") else None
+        return org.sessions.user(token) if scheme.lower() in ("bearer", "oauth") else None
+
+    @app.middleware("http")
+    async def inject_failures(request: Request, call_next):
+        """An injected failure is served to API requests with a valid session (an invalid one is
+        answered by the endpoint), matched on the URL with its query decoded."""
+        if request.url.path.startswith("/services/data/") and session_user(request) is not None:
+            failure = org.next_failure(unquote_plus(f"{request.url.path}?{request.url.query}"))
+            if failure is not None:
+                await asyncio.sleep(failure.delay_s)
+                if failure.error is not None:
+                    return JSONResponse(failure.error.body, status_code=failure.error.status)
+        return await call_next(request)
+
+    def user_of(request: Request) -> str:
+        """The session's user, or 401 INVALID_SESSION_ID."""
+        user_id = session_user(request)
         if user_id is None:
             raise ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid")
-        failure = org.next_failure()
-        if failure is not None:
-            raise failure
         return user_id
 
     async def body_of(request: Request) -> dict[str, Any]:
@@ -117,16 +159,35 @@ def create_app(seed: dict | None = None) -> FastAPI:
 
     @app.post("/__admin/fail-next")
     async def fail_next(request: Request) -> dict[str, int]:
-        """Queue failures: `{"status": 503}` or `{"errorCode": "REQUEST_LIMIT_EXCEEDED"}`, `count` times."""
+        """Queue failures for the next API requests: `{"status": 503}` or `{"errorCode":
+        "REQUEST_LIMIT_EXCEEDED"}`; `count` requests (default 1, `"all"`: every one until
+        `/__admin/clear-failures`); `delay_s`: answer that late (alone: a slow but correct answer,
+        a timeout for a client that waits less); `match`: only requests whose URL contains it, e.g.
+        a call id in a SOQL query, so that other calls are not affected."""
         spec = await body_of(request)
-        code = spec.get("errorCode") or _DEFAULT_CODES.get(int(spec.get("status", 503)), "UNKNOWN_EXCEPTION")
-        status = int(spec.get("status") or _DEFAULT_STATUS.get(code, 400))
-        message = spec.get("message") or {"REQUEST_LIMIT_EXCEEDED": "TotalRequests Limit exceeded."}.get(
-            code, "An unexpected error occurred. Please try again.")
+        error = None
+        if "status" in spec or "errorCode" in spec or not spec.get("delay_s"):
+            code = spec.get("errorCode") or _DEFAULT_CODES.get(int(spec.get("status", 503)), "UNKNOWN_EXCEPTION")
+            status = int(spec.get("status") or _DEFAULT_STATUS.get(code, 400))
+            message = spec.get("message") or {"REQUEST_LIMIT_EXCEEDED": "TotalRequests Limit exceeded."}.get(
+                code, "An unexpected error occurred. Please try again.")
+            error = ApiError(status, code, message, spec.get("fields"))
+        count = spec.get("count", 1)
         with org.lock:
-            for _ in range(int(spec.get("count", 1))):
-                org.failures.append(ApiError(status, code, message, spec.get("fields")))
+            org.failures.append(Failure(error, float(spec.get("delay_s", 0)), str(spec.get("match", "")),
+                                        None if count == "all" else int(count)))
             return {"queued": len(org.failures)}
+
+    @app.post("/__admin/clear-failures")
+    async def clear_failures(request: Request) -> dict[str, int]:
+        """The outage is over: drop the queued failures (`{"match": ...}`: those queued with it)."""
+        return {"cleared": org.clear_failures(str((await body_of(request)).get("match", "")))}
+
+    @app.get("/__admin/failures")
+    def failures() -> dict[str, Any]:
+        """The failures served so far (URL, status, errorCode, delay), and how many are queued."""
+        with org.lock:
+            return {"served": list(org.served), "queued": len(org.failures)}
 
     @app.get("/__admin/records/{name}")
     def records(name: str) -> list[dict[str, Any]]:

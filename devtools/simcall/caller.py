@@ -9,7 +9,7 @@ import json
 import secrets
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 import httpx
@@ -26,6 +26,7 @@ from stream_relay.speech.synthetic_voice import synthesize_mulaw
 
 CALLER_PITCH_HZ = 110.0
 CallerVoice = Callable[[str], Awaitable[bytes]]
+Cue = Callable[[str], Awaitable[None]]  # given the call sid
 
 
 async def tone_voice(text: str) -> bytes:
@@ -47,10 +48,13 @@ def espeak_voice(language: str) -> CallerVoice:
 
 @dataclass
 class CallTarget:
-    """Where the relay is and the secret Twilio signs with."""
+    """Where the relay is and the secret Twilio signs with. `callback_url`, when set, receives the
+    callbacks after the stream (`<Connect action>`, status) instead of the relay that took the
+    call, as a load balancer would route them to a surviving instance when that one is gone."""
 
     public_url: str
     auth_token: str
+    callback_url: str = ""
 
 
 @dataclass
@@ -62,11 +66,12 @@ class _Timeline:
 
 class SimulatedCall:
     def __init__(self, target: CallTarget, scenario: sc.Scenario, calls: CallStore,
-                 voice: CallerVoice = tone_voice) -> None:
+                 voice: CallerVoice = tone_voice, cues: Mapping[str, Cue] | None = None) -> None:
         self.target = target
         self.scenario = scenario
         self.calls = calls
         self.voice = voice
+        self.cues = dict(cues or {})
         self._sequence = 0
         self.phone: PhoneLine | None = None  # the line as the caller heard it, once the call is over
         self.call_sid = "CA" + secrets.token_hex(16)
@@ -89,15 +94,17 @@ class SimulatedCall:
         params = {"CallSid": self.call_sid, "AccountSid": self.account_sid, "From": self.scenario.caller_number,
                   "To": self.scenario.called_number, "CallStatus": "ringing", "Direction": "inbound",
                   "ApiVersion": "2010-04-01"}
+        callbacks = self.target.callback_url.rstrip("/") or base
         started_wall = time.time()
         async with httpx.AsyncClient(timeout=10) as client:
             twiml = (await self._post(client, f"{base}/twilio/voice", params)).text
             stream_url, stream_params, action_url = _parse_twiml(twiml)
             phone = self.phone = await self._stream(stream_url, stream_params)
             if action_url:
+                action_url = callbacks + action_url[len(base):] if action_url.startswith(base) else action_url
                 await self._post(client, action_url, {**params, "CallStatus": "in-progress"})
-            await self._post(client, f"{base}/twilio/status", {**params, "CallStatus": "completed",
-                                                               "CallDuration": str(int(time.time() - started_wall))})
+            await self._post(client, f"{callbacks}/twilio/status", {
+                **params, "CallStatus": "completed", "CallDuration": str(int(time.time() - started_wall))})
         await asyncio.sleep(0.3)  # let the relay finish writing the call's last events
         call = await self.calls.get_call(self.call_sid) or {}
         events = await self.calls.list_events(self.call_sid)
@@ -188,6 +195,14 @@ class SimulatedCall:
                                                            self._next_seq()))
                     self._timeline.ended_by = "caller"
                     return
+                case sc.Drop():
+                    ws.transport.abort()  # no close handshake, no `stop`: the connection is just gone
+                    self._timeline.ended_by = "caller"
+                    return
+                case sc.Cue(name=name):
+                    if name not in self.cues:
+                        return self._fail(f"the scenario cues {name!r}, which the call was not given", downlink)
+                    await self.cues[name](self.call_sid)
         if downlink.done():
             self._timeline.ended_by = "bot"
 

@@ -9,7 +9,9 @@
       - barge_in: {after_ms: 400, say: "Sorry, one more thing"}
       - backchannel: {after_ms: 400, say: "Mm-hm."}   # must not cut the bot off
       - dtmf: "0"
-      - hangup: {}                   # or `wait_hangup: {timeout_s: 10}`: until the bot ends the call
+      - cue: salesforce_down         # the test's hook of that name runs here (a fault injected mid-call)
+      - hangup: {}                   # or `wait_hangup: {timeout_s: 10}`: until the bot ends the call,
+                                     # or `drop: {}`: the line drops (the socket closes, no `stop`)
     expect:                          # optional; checked by `devtools.simcall.expectations`
       ended_by: bot
       outcome: {meeting: booked, lead_fields: {last_name: "O'Brien"}}
@@ -72,7 +74,20 @@ class WaitHangup:
     timeout_s: float = 10.0
 
 
-Step = Say | WaitBot | Pause | BargeIn | Backchannel | Dtmf | Hangup | WaitHangup
+@dataclass(frozen=True)
+class Drop:
+    """The line drops: the media stream's socket closes without a `stop` message."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    """The placing test's hook `name` runs here, given the call sid (e.g. a fault injected at this
+    point of the call)."""
+
+    name: str
+
+
+Step = Say | WaitBot | Pause | BargeIn | Backchannel | Dtmf | Hangup | WaitHangup | Drop | Cue
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,10 @@ def _step(index: int, raw: object) -> Step:
                 return Hangup()
             case "wait_hangup":
                 return WaitHangup(timeout_s=float(args.get("timeout_s", 10)))
+            case "drop":
+                return Drop()
+            case "cue":
+                return Cue(name=str(value))
     except (KeyError, TypeError, ValueError) as exc:
         raise ScenarioError(f"step {index} ({kind}): {exc}") from exc
     raise ScenarioError(f"step {index}: unknown step {kind!r}")

@@ -155,6 +155,14 @@ def test_server_errors_are_retryable_and_bad_requests_permanent(fake, calendar, 
     assert calendar.free_slots(after=NOW, count=1)  # the next request goes through
 
 
+def test_a_hung_request_times_out_as_retryable(fake):
+    calendar = GoogleCalendar(calendar_service(fake, timeout_s=0.5), [ALEX], RULES, clock=lambda: NOW)
+    admin(fake, "fail-next", {"delay_s": 1.5, "match": "freeBusy"})
+    with pytest.raises(RetryableError):
+        calendar.free_slots(after=NOW, count=1)
+    assert calendar.free_slots(after=NOW, count=1)
+
+
 def test_an_unreachable_server_is_retryable():
     calendar = GoogleCalendar(calendar_service(f"http://127.0.0.1:{free_port()}/"), [ALEX], clock=lambda: NOW)
     with pytest.raises(RetryableError):

@@ -222,6 +222,20 @@ def test_unavailable_and_over_the_limit_are_retryable(crm, org, failure):
         == "Kim"
 
 
+def test_a_hung_request_times_out_as_retryable_and_only_the_matching_call_is_affected(org):
+    auth = SalesforceAuth(login_url=org, username=USER["Username"], password="s3cret", security_token="TOK",
+                          timeout_s=0.5)
+    crm = SalesforceCrm.from_auth(auth)
+    admin(org, "fail-next", {"delay_s": 1.5, "count": "all", "match": "CA1/"})
+    assert crm.upsert_lead(request_id="CA2/r1", fields=LeadFields(last_name="Kim", phone="+19175550102")).id
+    with pytest.raises(RetryableError, match="Timeout"):
+        crm.upsert_lead(request_id="CA1/r1", fields=LeadFields(last_name="Kim", phone="+19175550100"))
+    admin(org, "clear-failures", {"match": "CA1/"})
+    assert crm.upsert_lead(request_id="CA1/r1", fields=LeadFields(last_name="Kim", phone="+19175550100")).id
+    served = requests.get(f"{org}/__admin/failures", timeout=5).json()["served"]
+    assert [(f["status"], "CA1/r1" in f["url"]) for f in served] == [(200, True)]  # answered late, in full
+
+
 def test_a_validation_error_is_permanent_and_names_the_field(crm):
     with pytest.raises(PermanentError, match=r"STRING_TOO_LONG \[FirstName\]"):
         crm.upsert_lead(request_id="CA1/r1", fields=LeadFields(first_name="A" * 41, phone="+19175550101"))

@@ -139,6 +139,16 @@ def test_a_retryable_failure_fails_the_delivery_so_pubsub_redelivers(function, p
     assert publisher.published == []
 
 
+@pytest.mark.parametrize("action", ["find_caller", "save_lead"])
+def test_a_failure_that_outlasts_the_retry_budget_is_reported_so_the_caller_is_answered(function, publisher,
+                                                                                        action):
+    post = function("crm_action", make_crm=UnavailableCrm())
+    published = datetime.now(UTC) - timedelta(seconds=ActionSettings().action_retry_s + 1)
+    assert post(request(ActionPort.CRM, action), published_at=published).status_code == 200
+    done = completed(publisher)
+    assert not done.ok and done.error in ("Salesforce answered 503", "Salesforce timed out")
+
+
 def test_a_request_for_another_port_is_dead_lettered(function, publisher):
     post = function("crm_action")
     assert post(request(ActionPort.CALENDAR, "find_slots")).status_code == 200

@@ -7,9 +7,10 @@ from devtools.simcall import scenario as sc
 def test_parses_every_step_kind():
     parsed = sc.parse({"caller": {"number": "+14155550123"}, "language": "en-US", "steps": [
         {"say": "Hi"}, {"wait_bot": {"timeout_s": 5}}, {"pause": {"ms": 200}},
-        {"barge_in": {"after_ms": 400, "say": "Sorry"}}, {"dtmf": "0"}, {"hangup": {}}]})
+        {"barge_in": {"after_ms": 400, "say": "Sorry"}}, {"dtmf": "0"}, {"cue": "crm_down"}, {"hangup": {}},
+        {"drop": {}}]})
     assert parsed.steps == [sc.Say("Hi"), sc.WaitBot(5.0), sc.Pause(200), sc.BargeIn(400, "Sorry"),
-                            sc.Dtmf("0"), sc.Hangup()]
+                            sc.Dtmf("0"), sc.Cue("crm_down"), sc.Hangup(), sc.Drop()]
     assert parsed.spoken == ["Hi", "Sorry"]
 
 
