@@ -19,6 +19,8 @@ _PHONE = re.compile(r"(?<![\w])\+?\d[\d ().-]{6,}\d(?![\w])")
 # the same in URL-encoded text (a query string or form body an HTTP library logs): %2B..., ...%40...
 _ENCODED_EMAIL = re.compile(r"(?<![\w.%+-])([\w.+-])[\w.%+-]*%40([\w-]+(?:\.[\w-]+)+)")
 _ENCODED_PHONE = re.compile(r"%2[Bb](\d{7,15})(?!\d)")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MIN_PHONE_DIGITS = 7  # a subscriber number alone has 7
 
 
 def mask(text: str) -> str:
@@ -27,17 +29,30 @@ def mask(text: str) -> str:
     text = _ENCODED_EMAIL.sub(lambda m: f"{m.group(1)}***%40{m.group(2)}", text)
     text = _ENCODED_PHONE.sub(lambda m: "%2B***" + m.group(1)[-2:], text)
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
-    return _PHONE.sub(lambda m: "***" + re.sub(r"\D", "", m.group(0))[-2:], text)
+    return _PHONE.sub(_masked_phone, text)
+
+
+def _masked_phone(match: re.Match[str]) -> str:
+    """The last two digits of a phone number; a date, or a run of fewer digits than any phone number
+    has (an IP address, a version), is left as it is."""
+    digits = re.sub(r"\D", "", match.group(0))
+    if len(digits) < _MIN_PHONE_DIGITS or _ISO_DATE.fullmatch(match.group(0)):
+        return match.group(0)
+    return "***" + digits[-2:]
 
 
 def _mask_value(value: object) -> object:
+    """`value` with every string in it masked, keys included; any other object is logged as its
+    masked `str` (what `json.dumps(default=str)` would otherwise write unmasked)."""
     if isinstance(value, str):
         return mask(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if isinstance(value, dict):
-        return {k: _mask_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+        return {mask(str(k)): _mask_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
         return [_mask_value(v) for v in value]
-    return value
+    return mask(str(value))
 
 
 @contextlib.contextmanager

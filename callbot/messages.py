@@ -242,6 +242,8 @@ def decode(data: bytes | str) -> AnyMessage:
         raw = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadMessage(f"payload is not JSON: {exc}") from exc
+    except RecursionError as exc:  # nested deeper than the parser goes: never a message of ours
+        raise BadMessage("payload is not JSON: nested too deeply") from exc
     if not isinstance(raw, dict):
         raise BadMessage("payload is not a JSON object")
     version = raw.get("schema_version", SCHEMA_VERSION)

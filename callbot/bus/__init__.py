@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from callbot.errors import BadMessage
-from callbot.messages import AnyMessage, Message, decode
+from callbot.messages import SCHEMA_VERSION, AnyMessage, Message, decode
 
 
 class Publisher(Protocol):
@@ -38,11 +38,18 @@ class Delivery:
 
 def from_cloud_event(event: Any) -> Delivery:
     """Decode the CloudEvent of a Pub/Sub delivery (Eventarc, or a push subscription converted by
-    functions-framework) into a typed message. Raises `BadMessage` for anything undecodable."""
+    functions-framework) into a typed message. Raises `BadMessage` for anything undecodable, and
+    for a `schema_version` attribute other than ours (the body's is checked by `decode`)."""
     data = getattr(event, "data", None)
     envelope = data.get("message") if isinstance(data, dict) else None
     if not isinstance(envelope, dict) or "data" not in envelope:
         raise BadMessage("CloudEvent does not carry a Pub/Sub message")
+    attributes = envelope.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        raise BadMessage("Pub/Sub attributes are not a map")
+    version = attributes.get("schema_version", str(SCHEMA_VERSION))
+    if version != str(SCHEMA_VERSION):  # a newer publisher: its payload may mean something else
+        raise BadMessage(f"unsupported schema_version attribute {str(version)[:20]!r}")
     try:
         payload = base64.b64decode(envelope["data"], validate=True)
     except (binascii.Error, TypeError) as exc:

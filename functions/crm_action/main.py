@@ -1,14 +1,20 @@
 """Cloud Functions entry point of crm_action (CloudEvent, Pub/Sub push from its action topic).
 
-Returning acknowledges the message; raising makes Pub/Sub deliver it again.
+Returning acknowledges the message; raising makes Pub/Sub deliver it again. A push that
+functions-framework cannot convert (a message without data) is dead-lettered too.
 """
 
 import functions_framework
 
-from callbot.bus.entry import deliver
+from callbot.bus.entry import deliver, deliver_unconverted
 from functions.crm_action.bootstrap import action_handler
 
 
 @functions_framework.cloud_event
 def crm_action(event) -> None:
     deliver(event, action_handler())
+
+
+@functions_framework.errorhandler(400)
+def unconverted_push(error):
+    return deliver_unconverted(error, action_handler)

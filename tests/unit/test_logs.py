@@ -27,3 +27,21 @@ def test_mask_hides_url_encoded_numbers_and_emails():
     masked = mask(line)
     assert "4155550123" not in masked and "4155550100" not in masked and "dana" not in masked
     assert "To=%2B***23" in masked and "d***%40acme-logistics.com" in masked
+
+
+def test_extra_objects_and_keys_are_masked_too():
+    class Lead:
+        def __str__(self) -> str:
+            return "Lead(email=dana@acme.io, phone=+14155550123)"
+
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "saved", (), None)
+    record.lead, record.by_phone, record.seen = Lead(), {"+14155550123": 2}, {"bob@example.com"}
+    line = CloudLoggingFormatter().format(record)
+    assert "dana@" not in line and "4155550123" not in line and "bob@" not in line
+    entry = json.loads(line)
+    assert entry["lead"] == "Lead(email=d***@acme.io, phone=***23)" and entry["by_phone"] == {"***23": 2}
+
+
+def test_dates_and_addresses_are_not_taken_for_phone_numbers():
+    masked = mask("GET http://127.0.0.1:8080/x on 2026-12-01 from 415-555-0123 or 555 0123")
+    assert "http://127.0.0.1:8080/x on 2026-12-01" in masked and "0123" not in masked
