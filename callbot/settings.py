@@ -173,3 +173,6 @@ class AgentTurnSettings(LlmSettings):
         default=15.0, gt=0, description="an action without a result by then is given up when the caller speaks "
         "again: the agent is told it failed and answers them")
     recursion_limit: int = Field(default=40, ge=10, description="LangGraph steps per run, a backstop")
+    max_caller_text_chars: int = Field(
+        default=2000, ge=200, description="caller text longer than this (about two minutes of speech) is cut, at a "
+        "word, before it reaches the prompt and the checkpoint")

@@ -13,8 +13,9 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from callbot.bus.entry import MAX_REASON_CHARS
 from callbot.errors import BadMessage
-from callbot.messages import BotSpeech, Topic, decode, reply_subscription
+from callbot.messages import SCHEMA_VERSION, BotSpeech, Topic, decode, reply_subscription
 
 log = logging.getLogger(__name__)
 Dispatch = Callable[[BotSpeech], None]
@@ -51,15 +52,25 @@ class PubSubReplySource:
         })
 
         def on_message(message: Any) -> None:
+            # never raise here: a nacked message comes straight back, and this subscription has no
+            # dead-letter policy to stop it
+            attributes = dict(message.attributes or {})
+            call_id = str(attributes.get("call_id", ""))[:64] or None
             try:
+                version = attributes.get("schema_version", str(SCHEMA_VERSION))
+                if str(version) != str(SCHEMA_VERSION):
+                    raise BadMessage(f"unsupported schema_version attribute {str(version)[:20]!r}")
                 reply = decode(message.data)
             except BadMessage as exc:
-                log.error("undecodable reply acknowledged and dropped: %s", exc)
+                log.error("undecodable reply acknowledged and dropped: %s", str(exc)[:MAX_REASON_CHARS],
+                          extra={"call_id": call_id})
                 message.ack()
                 return
             message.ack()
             if isinstance(reply, BotSpeech):
                 loop.call_soon_threadsafe(dispatch, reply)
+            else:
+                log.warning("%s on the replies topic ignored", reply.type, extra={"call_id": reply.call_id})
 
         flow = pubsub_v1.types.FlowControl(max_messages=1000)
         self._streaming = self._subscriber.subscribe(self.subscription_path, on_message, flow_control=flow)

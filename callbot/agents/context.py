@@ -14,7 +14,10 @@ END = "</call-state>"
 
 
 def render_context(context: dict[str, Any]) -> str:
-    return f"{BEGIN}\n{json.dumps(context, ensure_ascii=False, sort_keys=True, default=str)}\n{END}"
+    # "<" and ">" escaped: text from the caller or the CRM cannot open or close the block
+    rendered = json.dumps(context, ensure_ascii=False, sort_keys=True, default=str)
+    rendered = rendered.replace("<", "\\u003c").replace(">", "\\u003e")
+    return f"{BEGIN}\n{rendered}\n{END}"
 
 
 def parse_context(prompt: str) -> dict[str, Any]:

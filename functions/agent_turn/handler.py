@@ -73,7 +73,8 @@ class TurnHandler:
                 self._record_action(message)
                 self._run(message, Command(resume=_completion(message)), config, state, received_ms)
             elif pending:
-                self._graph.update_state(config, {"queued": [inbound_of(message)],
+                inbound = inbound_of(message, self._settings.max_caller_text_chars)
+                self._graph.update_state(config, {"queued": [inbound],
                                                   "handled_keys": [message.message_key]})
                 log.info("input queued until the pending action completes",
                          extra={"turn_seq": message.turn_seq, "action": pending.get("action")})
@@ -83,7 +84,8 @@ class TurnHandler:
                     self._run(message, Command(resume=_given_up(message.call_id, pending)), config, state,
                               received_ms)
             else:
-                self._run(message, {"inbound": inbound_of(message)}, config, state, received_ms)
+                inbound = inbound_of(message, self._settings.max_caller_text_chars)
+                self._run(message, {"inbound": inbound}, config, state, received_ms)
 
     def _run(self, message, graph_input: Any, config: dict[str, Any], before: dict[str, Any],
              received_ms: int) -> None:
