@@ -1,5 +1,10 @@
 """Twilio request signatures (`X-Twilio-Signature`), checked with the `twilio` library against the
-configured public URL: behind Cloud Run the Host header is not the URL Twilio signed."""
+configured public URL: behind Cloud Run the Host header is not the URL Twilio signed.
+
+A signature is an HMAC of the URL (query string included) and the POST parameters, nothing else: no
+time, no header (Twilio's `I-Twilio-Idempotency-Token` included), so a signed request can be replayed
+as is, and the media stream's handshake, which has no parameters, carries the same signature for
+every call. Replays are refused by the routes themselves (webhooks.py, media_stream.py)."""
 
 from __future__ import annotations
 

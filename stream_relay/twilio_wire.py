@@ -15,7 +15,11 @@ when playback reaches this point), `clear` (drop buffered audio; pending marks a
 Our test tooling plays Twilio, so the mirror image is here too: builders for what Twilio sends, in
 the field order of Twilio's examples, and `parse_outbound` for what the relay sends.
 
-Errors: every rejected frame raises `MalformedFrame` (a `ValueError`). An event name this module does
+Errors: every rejected frame raises `MalformedFrame` (a `ValueError`), and nothing else escapes,
+whatever the input (tests/unit/test_twilio_wire_fuzz.py): JSON nested too deeply for the parser,
+integers of thousands of digits and frames over `MAX_FRAME_BYTES` (`FrameTooLarge`, refused before
+any parsing) are malformed too. Integer fields must fit in 63 bits, and a `start`'s call SID must look
+like an identifier, since it becomes a document id and a file name. An event name this module does
 not know is not an error: it parses to `Unknown`, so a new Twilio event cannot break a live call.
 """
 
@@ -23,14 +27,24 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 MULAW_ENCODING = "audio/x-mulaw"
+# Twilio's frames are 200-400 bytes (a `start` with our custom parameters a few KB): anything this
+# large is not Twilio. The relay's server refuses larger messages too (uvicorn --ws-max-size).
+MAX_FRAME_BYTES = 64 * 1024
+MAX_INT = 2**63 - 1
+SID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 class MalformedFrame(ValueError):
     """A frame that is not valid JSON, not an object, or lacks a field its event requires."""
+
+
+class FrameTooLarge(MalformedFrame):
+    """A frame over `MAX_FRAME_BYTES`, refused before it is parsed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +144,8 @@ OutboundFrame = PlayMedia | PlayMark | Clear
 
 def parse_inbound(text: str | bytes) -> InboundFrame:
     """Parse one frame Twilio sent; raises MalformedFrame, returns Unknown for unknown events."""
+    if len(text) > MAX_FRAME_BYTES:
+        raise FrameTooLarge(f"a frame of {len(text)} characters, over {MAX_FRAME_BYTES}")
     raw = _load_object(text)
     event = _str(raw, "event", "")
     parser = _INBOUND_PARSERS.get(event)
@@ -170,9 +186,12 @@ def _parse_start(raw: dict[str, Any]) -> Start:
         sample_rate=_int(fmt, "sampleRate", "start.mediaFormat."),
         channels=_int(fmt, "channels", "start.mediaFormat."),
     )
+    call_sid = _str(start, "callSid", "start.")
+    if not SID_PATTERN.fullmatch(call_sid):
+        raise MalformedFrame(f"start.callSid must be letters, digits, '-' or '_', got {call_sid[:80]!r}")
     return Start(
         stream_sid=_str(raw, "streamSid", ""),
-        call_sid=_str(start, "callSid", "start."),
+        call_sid=call_sid,
         account_sid=_str(start, "accountSid", "start."),
         custom_parameters=dict(params),
         tracks=tuple(tracks),
@@ -226,8 +245,10 @@ _INBOUND_PARSERS = {
 def _load_object(text: str | bytes) -> dict[str, Any]:
     try:
         raw = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise MalformedFrame(f"not JSON: {err}") from err
+    except ValueError as err:  # not JSON, not UTF-8, or an integer of more than 4300 digits
+        raise MalformedFrame(f"not JSON: {str(err)[:200]}") from err
+    except RecursionError as err:
+        raise MalformedFrame("not JSON: nested too deeply") from err
     if not isinstance(raw, dict):
         raise MalformedFrame(f"expected a JSON object, got {type(raw).__name__}")
     return raw
@@ -248,13 +269,14 @@ def _str(obj: dict[str, Any], key: str, path: str) -> str:
 
 
 def _int(obj: dict[str, Any], key: str, path: str) -> int:
-    """An integer field; Twilio sends most of them as decimal strings."""
+    """A non-negative integer field of at most 63 bits; Twilio sends most of them as decimal strings."""
     value = obj.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INT:
         return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
-    raise MalformedFrame(f"{path}{key} must be an integer or a decimal string, got {value!r}")
+    raise MalformedFrame(f"{path}{key} must be an integer or a decimal string of 0 to 2**63 - 1, "
+                         f"got {str(value)[:80]!r}")
 
 
 def _sequence_number(raw: dict[str, Any]) -> int | None:
