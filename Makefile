@@ -13,7 +13,7 @@ CK_VENV := .venv-checkov
 CK_STAMP := $(CK_VENV)/.installed
 CHECKOV := checkov==3.3.30
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench soak lint clean
 
 install: $(STAMP) $(WF_STAMP) $(CK_STAMP)
 
@@ -43,10 +43,15 @@ test: install
 	$(BIN)/pytest -q
 
 bench: install
+	$(BIN)/python -m bench.voice_latency
 	$(BIN)/python -m bench.endpointing
 	$(BIN)/python -m bench.relay_capacity
 	$(BIN)/python -m bench.agent_turn_overhead
 	$(BIN)/python -m bench.post_call
+
+# the long load run (about 8 minutes by default); SOAK_ARGS="--calls 50 --minutes 5" to size it
+soak: install
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 lint: install
 	$(BIN)/ruff check callbot stream_relay functions devtools tests bench scripts

@@ -215,7 +215,7 @@ def capacity(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.relay_capacity", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", default="1,10,50", help="concurrent calls per round, comma-separated")
+    parser.add_argument("--calls", default="1,10,50,100,200", help="concurrent calls per round, comma-separated")
     parser.add_argument("--seconds", type=float, default=60.0, help="about how long each call lasts")
     parser.add_argument("--keep-logs", type=Path, help="copy the stack's logs here before removing it")
     parser.add_argument("--pin-relay", action="store_true",
