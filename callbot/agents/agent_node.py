@@ -25,6 +25,7 @@ from callbot.phrases import phrase
 
 log = logging.getLogger(__name__)
 CALL_CONNECTED = "(The call has connected.)"
+ANSWERS_AND_HANDS_BACK = "knowledge"
 
 
 class LlmFailed(Exception):
@@ -50,7 +51,12 @@ def make_agent_node(agent: str, model: Any, tools: list[BaseTool], prompt: Calla
             return _fallback(speaker, state, steps, language)
         reply = AIMessage(content=reply.text, tool_calls=reply.tool_calls, id=_message_id(state),
                           additional_kwargs={"turn": speaker.turn, "agent": agent})
-        return {"messages": [reply], "reply": speaker.segments, "steps": steps}
+        update = {"messages": [reply], "reply": speaker.segments, "steps": steps}
+        if agent == ANSWERS_AND_HANDS_BACK and not reply.tool_calls:
+            # the question is answered: the caller's next words go back to the specialist they were
+            # talking to, without an LLM step spent handing back (bench/voice_latency.py)
+            update["active_agent"] = state.get("returns_to") or "lead"
+        return update
 
     node.__name__ = agent
     return node

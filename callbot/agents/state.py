@@ -89,6 +89,7 @@ class ConversationState(TypedDict, total=False):
     steps: int  # agent (LLM) steps in the current reply; bounded
 
     active_agent: str  # which specialist answers the caller's next input
+    returns_to: str  # the specialist that handed over to the knowledge one, who answers and hands back
     caller: dict[str, Any] | None  # the CRM record that matched the caller id
     lead: Annotated[Qualification, _merge]
     lead_id: str

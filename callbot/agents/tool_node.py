@@ -89,6 +89,8 @@ def _run_local(name: str, args: dict[str, Any], view: dict[str, Any]) -> tuple[A
         return {"recorded": fields, "lead": lead, "missing": missing_fields(lead)}, {"lead": lead}
     if name in HANDOFFS:
         changes: dict[str, Any] = {"active_agent": HANDOFFS[name]}
+        if HANDOFFS[name] == "knowledge":
+            changes["returns_to"] = view.get("active_agent") or "lead"
         if name == "transfer_to_calendar":
             changes["calendar_intent"] = str(args.get("intent") or "book")
         return {"now_speaking": f"the {HANDOFFS[name]} specialist"}, changes

@@ -149,6 +149,7 @@ def test_an_action_tool_pauses_the_graph_with_a_filler_and_resumes_with_the_resu
                                   (1, 2, "That's from our Pricing page.", True)]
     values = state(handler, "CA4")
     assert values["knowledge_sources"] == ["pricing.md"] and values["pending"] is None
+    assert values["active_agent"] == "lead"  # answered: the caller's next words go back to the lead
     tool = [m for m in values["messages"] if isinstance(m, ToolMessage) and m.tool_call_id == "q1"]
     assert json.loads(tool[0].content)["passages"][0]["source"] == "pricing.md"
 
