@@ -226,8 +226,8 @@ variable "llm_location" {
 
 variable "relay_concurrency" {
   type        = number
-  description = "Calls (requests) one relay instance takes at once; bench/relay_capacity.py sizes it against relay_cpu and relay_memory."
-  default     = 50
+  description = "Calls (requests) one relay instance takes at once. The relay's event loop is one thread: bench/relay_capacity.py kept inbound frame lag p99 within 20 ms up to 20 calls on a shared 2-core machine (bench/README.md); re-measure on the instance type before raising it."
+  default     = 20
 
   validation {
     condition     = var.relay_concurrency >= 1 && var.relay_concurrency <= 1000 && floor(var.relay_concurrency) == var.relay_concurrency
