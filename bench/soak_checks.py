@@ -2,10 +2,10 @@
 relay's memory trend, the timeline, and the checks that decide the exit status. No I/O.
 
 Memory model. `stream_relay.recording.CallRecorder` keeps a call's audio in the relay's memory
-until the call ends (then writes the WAV): every caller frame (160 bytes of mu-law appended to a
-bytearray) and every bot frame (a `(start sample, 160-byte bytes)` tuple in a list). So a call's
-memory grows with its length by design, about 1 MiB per call-minute; the soak subtracts that
-expected size (from the frames each call sent and received, by time) before it looks for growth.
+until the call ends (then writes the WAV): two mu-law bytearrays, one byte per sample, the caller's
+(every frame it sent) and the bot's, a time line up to its latest frame (the gaps silence). So a
+call's memory grows with its length by design, about 0.9 MiB per call-minute; the soak subtracts
+that expected size (from the frames each call sent and received, by time) before it looks for growth.
 What is left growing is what the relay does not release or keeps accumulating: a leak.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import statistics
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -30,13 +29,8 @@ FRAMES_PER_S = 50
 TURN_INPUTS = ("CallStarted", "UserUtterance", "DtmfReceived", "BotInterrupted", "ActionCompleted")
 
 
-def _allocated(size: int) -> int:
-    return -(-size // 16) * 16  # pymalloc's size classes
-
-
 CALLER_FRAME_BYTES = 160
-BOT_FRAME_BYTES = (_allocated(sys.getsizeof(bytes(160))) + _allocated(sys.getsizeof((0, b"")))
-                   + _allocated(sys.getsizeof(2**40)) + 8)  # bytes + tuple + int + the list's slot
+SAMPLES_PER_S = 8000  # the bot's track: one byte per sample of the time line
 
 
 class RssSample(Protocol):
@@ -152,7 +146,9 @@ def recordings_mb(tallies: Sequence[CallTally], at: float) -> float:
     for t in tallies:
         if t.started_at <= at < t.ended_at:
             caller = min(t.caller_frames, int((at - t.started_at) * FRAMES_PER_S))
-            total += caller * CALLER_FRAME_BYTES + bisect.bisect_right(t.bot_frames_at, at) * BOT_FRAME_BYTES
+            sent = bisect.bisect_right(t.bot_frames_at, at)
+            bot = (t.bot_frames_at[sent - 1] - t.started_at) * SAMPLES_PER_S + CALLER_FRAME_BYTES if sent else 0
+            total += caller * CALLER_FRAME_BYTES + bot
     return total / MIB
 
 

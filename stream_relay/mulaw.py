@@ -51,6 +51,11 @@ def silence(ms: int) -> bytes:
     return bytes([SILENCE_BYTE]) * (SAMPLE_RATE * ms // 1000)
 
 
+def silence_samples(count: int) -> bytes:
+    """`count` samples of digital silence, as mu-law bytes."""
+    return bytes([SILENCE_BYTE]) * max(0, count)
+
+
 def frames(data: bytes) -> Iterator[bytes]:
     """Split mu-law audio into 160-byte (20 ms) frames; the last one is padded with silence."""
     for start in range(0, len(data), FRAME_BYTES):

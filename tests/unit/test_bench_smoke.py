@@ -110,9 +110,9 @@ from collections import namedtuple
 from bench.bus_audit import push_failures
 from bench.call_metrics import scenario_until
 from bench.soak_checks import (
-    BOT_FRAME_BYTES,
     CALLER_FRAME_BYTES,
     MIB,
+    SAMPLES_PER_S,
     CallTally,
     answered_turns,
     event_counts,
@@ -174,7 +174,8 @@ def _held_calls(count: int, seconds: float) -> list[CallTally]:
 
 def test_recordings_grow_with_the_calls_in_progress():
     calls = _held_calls(2, 60.0)
-    expected = 2 * (50 * 30 * CALLER_FRAME_BYTES + 25 * 30 * BOT_FRAME_BYTES) / MIB
+    # the caller's frames so far, and the bot's time line up to its latest frame (at 30 s)
+    expected = 2 * (50 * 30 * CALLER_FRAME_BYTES + 30 * SAMPLES_PER_S + CALLER_FRAME_BYTES) / MIB
     assert recordings_mb(calls, 30.0) == pytest.approx(expected, rel=0.01)
     assert recordings_mb(calls, 60.0) == 0.0  # ended: released
 
