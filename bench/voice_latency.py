@@ -1,6 +1,6 @@
 """Voice-to-voice latency: end of the caller's speech to the first bot audio, through every process.
 
-    .venv/bin/python -m bench.voice_latency [--calls 6] [--turns 8] [--stt-final-ms 150]
+    .venv/bin/python -m bench.voice_latency [--calls 4] [--turns 8] [--stt-final-ms 150]
         [--llm-first-token-ms 350] [--llm-tokens-per-s 40] [--tts-first-audio-ms 150]
 
 Starts the local stack in a temporary folder: the real relay, Pub/Sub and Firestore emulators,
@@ -227,7 +227,7 @@ def render(result: dict[str, Any], args: argparse.Namespace) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.voice_latency", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", type=int, default=6)
+    parser.add_argument("--calls", type=int, default=4)
     parser.add_argument("--turns", type=int, default=8, help="caller utterances per call")
     parser.add_argument("--stt-final-ms", type=int, default=150)
     parser.add_argument("--llm-first-token-ms", type=float, default=350)
