@@ -13,9 +13,10 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from callbot.bus import check_schema_attribute
 from callbot.bus.entry import MAX_REASON_CHARS
 from callbot.errors import BadMessage
-from callbot.messages import SCHEMA_VERSION, BotSpeech, Topic, decode, reply_subscription
+from callbot.messages import BotSpeech, Topic, decode, reply_subscription
 
 log = logging.getLogger(__name__)
 Dispatch = Callable[[BotSpeech], None]
@@ -57,9 +58,7 @@ class PubSubReplySource:
             attributes = dict(message.attributes or {})
             call_id = str(attributes.get("call_id", ""))[:64] or None
             try:
-                version = attributes.get("schema_version", str(SCHEMA_VERSION))
-                if str(version) != str(SCHEMA_VERSION):
-                    raise BadMessage(f"unsupported schema_version attribute {str(version)[:20]!r}")
+                check_schema_attribute(attributes)
                 reply = decode(message.data)
             except BadMessage as exc:
                 log.error("undecodable reply acknowledged and dropped: %s", str(exc)[:MAX_REASON_CHARS],

@@ -36,6 +36,14 @@ class Delivery:
         return self.published_at is not None and clock() - self.published_at.timestamp() > max_age_s
 
 
+def check_schema_attribute(attributes: dict[str, Any]) -> None:
+    """Raise `BadMessage` for a `schema_version` attribute other than ours: a newer publisher, whose
+    payload may mean something else (the body's own version is checked by `decode`)."""
+    version = attributes.get("schema_version", str(SCHEMA_VERSION))
+    if str(version) != str(SCHEMA_VERSION):
+        raise BadMessage(f"unsupported schema_version attribute {str(version)[:20]!r}")
+
+
 def from_cloud_event(event: Any) -> Delivery:
     """Decode the CloudEvent of a Pub/Sub delivery (Eventarc, or a push subscription converted by
     functions-framework) into a typed message. Raises `BadMessage` for anything undecodable, and
@@ -47,9 +55,7 @@ def from_cloud_event(event: Any) -> Delivery:
     attributes = envelope.get("attributes") or {}
     if not isinstance(attributes, dict):
         raise BadMessage("Pub/Sub attributes are not a map")
-    version = attributes.get("schema_version", str(SCHEMA_VERSION))
-    if version != str(SCHEMA_VERSION):  # a newer publisher: its payload may mean something else
-        raise BadMessage(f"unsupported schema_version attribute {str(version)[:20]!r}")
+    check_schema_attribute(attributes)
     try:
         payload = base64.b64decode(envelope["data"], validate=True)
     except (binascii.Error, TypeError) as exc:
