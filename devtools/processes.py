@@ -7,10 +7,13 @@ so every child gets its own session and is stopped by signalling the whole group
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import random
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -18,12 +21,65 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# Ports are picked below the kernel's ephemeral range (32768-60999 on Linux), which outgoing
+# connections draw their local ports from: a port picked there can be taken by any HTTP client
+# between the moment it is picked and the moment the server binds it.
+PORT_RANGE = (20000, 32000)
+_LOCK_DIR = Path(tempfile.gettempdir()) / "callbot-ports"
+_held: dict[int, int] = {}  # port -> fd of its lock file, held while this process lives
+_random = random.Random()
+
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now and that no process of ours picked.
+
+    Each port picked is reserved for the life of the picking process, in this process (never handed
+    out twice) and across processes (an exclusive lock on a file per port, released by the kernel
+    when the process ends), so two stacks or test runs starting side by side never pick the same
+    port. A server can still lose its port to a process that is not ours: starters watch for that
+    (`port_taken`) and start again on another."""
+    _LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    for _ in range(200):
+        port = _random.randrange(*PORT_RANGE)
+        if port in _held or not _bindable(port):
+            continue
+        fd = os.open(_LOCK_DIR / f"{port}.lock", os.O_CREAT | os.O_RDWR, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        _held[port] = fd
+        return port
+    raise RuntimeError(f"no free port in {PORT_RANGE}")
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+BIND_FAILURES = ("Address already in use", "BindException", "error while attempting to bind")
+
+
+def port_taken(child: Child) -> bool:
+    """Whether the child's log says it could not bind its port (the Cloud SDK's Java emulators,
+    uvicorn and functions-framework each say it their own way)."""
+    try:
+        with open(child.log_path, "rb") as log:
+            log.seek(child.log_offset)
+            text = log.read().decode(errors="replace")
+    except FileNotFoundError:
+        return False
+    return any(marker in text for marker in BIND_FAILURES)
+
+
+class PortTaken(RuntimeError):
+    """A server could not bind the port it was given: start it again on another."""
 
 
 @dataclass
@@ -33,6 +89,7 @@ class Child:
     name: str
     pid: int
     log_path: Path
+    log_offset: int = 0  # where this start's output begins in the (appended) log
 
     def alive(self) -> bool:
         return group_alive(self.pid)
@@ -64,11 +121,12 @@ def spawn(name: str, argv: list[str], log_dir: Path, env: dict[str, str] | None 
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     with open(log_path, "ab") as log:
+        offset = log.tell()
         proc = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env={**os.environ, **(env or {})}, cwd=cwd,
         )
-    return Child(name=name, pid=proc.pid, log_path=log_path)
+    return Child(name=name, pid=proc.pid, log_path=log_path, log_offset=offset)
 
 
 def group_alive(pgid: int) -> bool:
@@ -113,13 +171,22 @@ def stop_group(pgid: int, grace_s: float = 5.0) -> None:
         time.sleep(0.05)
 
 
+def check_starting(child: Child) -> None:
+    """Raise if a child that should be starting up has lost its port or exited. A wrapper such as
+    `gcloud` outlives the server it forks, so the log is read too, not only the process group."""
+    if port_taken(child):
+        raise PortTaken(f"{child.name} could not bind its port; see {child.log_path}")
+    if not child.alive():
+        raise RuntimeError(f"{child.name} exited during start-up; see {child.log_path}")
+
+
 def wait_http_ok(url: str, timeout_s: float, child: Child | None = None) -> None:
     """Poll `url` until it answers 2xx; fail early if `child` died meanwhile."""
     deadline = time.monotonic() + timeout_s
     last_error: Exception | None = None
     while time.monotonic() < deadline:
-        if child is not None and not child.alive():
-            raise RuntimeError(f"{child.name} exited during start-up; see {child.log_path}")
+        if child is not None:
+            check_starting(child)
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if 200 <= response.status < 300:

@@ -24,9 +24,10 @@ from pathlib import Path
 
 from callbot.bus import topology
 from callbot.settings import DEV_TWILIO_AUTH_TOKEN
-from devtools.emulators import spawn_emulator, wait_emulator
+from devtools.emulators import KINDS, settle_emulators, spawn_emulators
 from devtools.processes import (
     Child,
+    check_starting,
     free_port,
     group_alive,
     patched_environ,
@@ -110,22 +111,21 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
     with _stop_on_failure(started):
         # every child is recorded in `started` before an interruption can land (signals_deferred),
         # so that _stop_on_failure stops it
-        with signals_deferred():
-            firestore, firestore_host = spawn_emulator("firestore", log_dir)
-            started.append(firestore)
-        with signals_deferred():
-            pubsub, pubsub_host = spawn_emulator("pubsub", log_dir)
-            started.append(pubsub)
+        emulators = spawn_emulators(KINDS, log_dir, started)
         relay_port = free_port()
         relay_url = f"http://127.0.0.1:{relay_port}"
-        info = StackInfo(project_id=PROJECT_ID, firestore=firestore_host, pubsub=pubsub_host,
+        info = StackInfo(project_id=PROJECT_ID, firestore="", pubsub="",
                          relay_url=relay_url, relay_public_url=relay_url,
                          twilio_auth_token=DEV_TWILIO_AUTH_TOKEN, log_dir=str(log_dir),
                          stt_engine=stt, tts_engine=tts, recordings_dir=str(state_dir / "recordings"))
         relay_env = _relay_env(info, state_dir, relay_port, settings)
         _build_audio_cache(relay_env)
-        env = _common_env(info)
         _start_local_servers(info, state_dir, log_dir, started)
+        # the functions are started with the emulators' addresses: an emulator whose port was taken
+        # meanwhile is started again on another one first
+        hosts = settle_emulators(emulators, log_dir, started)
+        info.firestore, info.pubsub = hosts["firestore"], hosts["pubsub"]
+        env = _common_env(info)
         info.functions = {name: f"http://127.0.0.1:{free_port()}/" for name in FUNCTIONS}
         with signals_deferred():
             workflows, info.workflows_url = spawn_workflows_emulator(log_dir, info.functions)
@@ -135,8 +135,6 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
             port = int(info.functions[name].rstrip("/").rsplit(":", 1)[1])
             with signals_deferred():
                 started.append(_spawn_function(name, name, port, log_dir, function_env))
-        wait_emulator(firestore, firestore_host)
-        wait_emulator(pubsub, pubsub_host)
         with patched_environ(info.emulator_env()):
             topology.apply(PROJECT_ID, info.functions)
             _ingest_knowledge(info)
@@ -309,8 +307,7 @@ def _wait_port(url: str, child: Child, timeout_s: float = 60) -> None:
     host, port = url.split("//", 1)[1].rstrip("/").split(":")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if not child.alive():
-            raise RuntimeError(f"{child.name} exited during start-up; see {child.log_path}")
+        check_starting(child)
         try:
             with socket.create_connection((host, int(port)), timeout=0.5):
                 return
