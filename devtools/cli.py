@@ -19,8 +19,6 @@ from pathlib import Path
 
 from devtools import stack
 
-DEMO_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "demo.yaml"
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="callbot", description=__doc__,
@@ -67,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         case "eval":
             return _eval(args)
         case "demo":
+            from devtools.simcall.place import DEMO_SCENARIO
+
             demo_dir = args.state_dir.parent / "demo"
             print("starting the local stack (emulators, agent_turn, relay with Whisper STT and espeak-ng "
                   "TTS)...", flush=True)
@@ -142,46 +142,14 @@ def _dev(args: argparse.Namespace) -> int:
     return 2
 
 
-async def place_call(info: stack.StackInfo, scenario, voice: str | None, wait_post_call_s: float = 60.0,
-                     cues: dict | None = None):
-    """Place one simulated call described by `scenario` on the running stack `info`; its report,
-    with what the post-call workflow did (waited for up to `wait_post_call_s`; 0: not waited for).
-    `cues`: the hooks the scenario's `cue` steps run, by name."""
-    from callbot.store.firestore import FirestoreCallStore
-    from devtools.simcall.caller import CallTarget, SimulatedCall, espeak_voice, tone_voice
-    from devtools.simcall.post_call import wait_post_call
-
-    os.environ.update(info.emulator_env())
-    voice = voice or ("tone" if info.stt_engine == "scripted" else "espeak")
-    call = SimulatedCall(CallTarget(info.relay_public_url, info.twilio_auth_token), scenario,
-                         FirestoreCallStore(info.project_id, retention_days=1),
-                         voice=espeak_voice(scenario.language) if voice == "espeak" else tone_voice, cues=cues)
-    report = await call.run()
-    if wait_post_call_s:
-        report.post_call = await wait_post_call(call.calls, call.call_sid, info.twilio_url, scenario.caller_number,
-                                                timeout_s=wait_post_call_s)
-    record_id = (report.post_call.get("crm") or {}).get("record_id") or report.outcome.get("lead")
-    report.systems = await asyncio.to_thread(_systems, info, report.outcome, record_id)
-    return report
-
-
-def _systems(info: stack.StackInfo, outcome: dict, record_id: str | None) -> dict:
-    from devtools.simcall.systems import snapshot
-
-    email = (outcome.get("lead_fields") or {}).get("email")
-    return snapshot(info.salesforce_url, info.calendar_url, record_id, email)
-
-
 def _call(info: stack.StackInfo, scenario_path: Path, report_path: Path | None, voice: str | None) -> int:
-    from devtools.simcall.expectations import check
+    from devtools.simcall.place import checked, place_call
     from devtools.simcall.report import render
     from devtools.simcall.scenario import load
 
     scenario = load(scenario_path)
     report = asyncio.run(place_call(info, scenario, voice))
-    result = report.to_dict()
-    failures = check(result, scenario.expect) if scenario.expect else []
-    result["expectations"] = {"checked": bool(scenario.expect), "failures": failures}
+    result, failures = checked(report, scenario)
     if report_path is not None:
         report_path.write_text(json.dumps(result, indent=2))
     else:

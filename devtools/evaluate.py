@@ -17,6 +17,7 @@ from pathlib import Path
 from devtools import stack
 from devtools.simcall import scenario as scenarios
 from devtools.simcall.expectations import check
+from devtools.simcall.place import place_call
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "tests" / "scenarios"
@@ -58,8 +59,6 @@ def credentials_missing(provider: str) -> str | None:
 
 def evaluate(state_dir: Path, provider: str, directory: Path = SCENARIOS, only: list[str] | None = None) -> list[Verdict]:
     """Run every scenario in `directory` on a fresh stack with `provider`; the verdicts."""
-    from devtools.cli import place_call  # the same path as `callbot call`
-
     paths = sorted(p for p in directory.glob("*.yaml") if not only or p.stem in only)
     info = stack.up(state_dir, stt="scripted", tts="tone",
                     function_settings={"CALLBOT_LLM_PROVIDER": provider})

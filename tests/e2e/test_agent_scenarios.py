@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from devtools import stack
-from devtools.cli import place_call
 from devtools.processes import patched_environ
 from devtools.simcall import scenario as scenarios
 from devtools.simcall.expectations import check
+from devtools.simcall.place import place_call
 
 pytestmark = pytest.mark.e2e
 SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml"))

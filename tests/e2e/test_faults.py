@@ -111,11 +111,11 @@ from callbot.messages import CallEnded, Topic
 from callbot.phrases import phrase
 from callbot.store.firestore import FirestoreCallStore
 from devtools import stack
-from devtools.cli import place_call
 from devtools.processes import Child, patched_environ
 from devtools.simcall import scenario as scenarios
 from devtools.simcall.caller import CallTarget, SimulatedCall
 from devtools.simcall.expectations import check
+from devtools.simcall.place import place_call
 from devtools.simcall.post_call import wait_post_call
 from tests.integration.conftest import TopicTap
 

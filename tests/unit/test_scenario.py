@@ -1,7 +1,7 @@
 import pytest
 
-from devtools.cli import DEMO_SCENARIO
 from devtools.simcall import scenario as sc
+from devtools.simcall.place import DEMO_SCENARIO
 
 
 def test_parses_every_step_kind():
