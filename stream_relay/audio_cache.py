@@ -21,15 +21,11 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 from callbot.blobs import BlobStore
 from callbot.phrases import PHRASES
 from stream_relay.speech.tts import TextToSpeech
 from stream_relay.speech.wav import BadWav, mulaw_from_wav, mulaw_wav
-
-if TYPE_CHECKING:
-    from callbot.settings import RelaySettings
 
 log = logging.getLogger(__name__)
 
@@ -133,19 +129,11 @@ async def build_audio_cache(
     return added
 
 
-def make_tts(name: str, settings: RelaySettings) -> TextToSpeech:
-    """The engine `name`, configured from settings as the relay configures it."""
-    from stream_relay.bootstrap import make_tts as relay_tts
-
-    if name not in ("tone", "espeak", "google"):
-        raise ValueError(f"unknown TTS engine {name!r}")
-    return relay_tts(settings.model_copy(update={"tts_engine": name}))
-
-
 def main(argv: list[str] | None = None) -> int:
     from callbot.blobs import open_blob_store
     from callbot.logs import configure
     from callbot.settings import RelaySettings
+    from stream_relay.speech.tts_engines import make_tts
 
     settings = RelaySettings()
     parser = argparse.ArgumentParser(prog="python -m stream_relay.audio_cache",
@@ -159,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.store:
         parser.error("--store is required when CALLBOT_AUDIO_CACHE_URI is not set")
     try:
-        store, tts = open_blob_store(args.store), make_tts(args.engine, settings)
+        store, tts = open_blob_store(args.store), make_tts(settings.model_copy(update={"tts_engine": args.engine}))
     except ValueError as error:
         parser.error(str(error))
     configure(settings.log_level)

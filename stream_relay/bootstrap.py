@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from callbot.blobs import open_blob_store
 from callbot.bus import Publisher
 from callbot.settings import RelaySettings
 from callbot.store import CallStore
+from stream_relay.audio_cache import AudioCache, CachedTextToSpeech
 from stream_relay.recording import RecordingArchive
 from stream_relay.replies import ReplySource
 from stream_relay.speech.endpointer import VoiceActivityDetector
 from stream_relay.speech.stt import SpeechToTextFactory
 from stream_relay.speech.tts import TextToSpeech
+from stream_relay.speech.tts_engines import make_tts
 
 
 @dataclass
@@ -34,8 +37,6 @@ def build_services(settings: RelaySettings) -> RelayServices:
 
     recordings = None
     if settings.recordings_uri:
-        from callbot.blobs import open_blob_store
-
         recordings = RecordingArchive(open_blob_store(settings.recordings_uri))
     return RelayServices(
         settings=settings,
@@ -66,31 +67,11 @@ def make_stt_factory(settings: RelaySettings) -> SpeechToTextFactory:
     raise ValueError(f"unknown stt_engine {settings.stt_engine!r}")
 
 
-def make_tts(settings: RelaySettings) -> TextToSpeech:
-    match settings.tts_engine:
-        case "tone":
-            from stream_relay.speech.tone_tts import ToneTextToSpeech
-
-            return ToneTextToSpeech(latency_ms=settings.tone_tts_latency_ms)
-        case "espeak":
-            from stream_relay.speech.espeak_tts import EspeakTextToSpeech
-
-            return EspeakTextToSpeech(settings.espeak_voices, settings.tts_speaking_rate)
-        case "google":
-            from stream_relay.speech.google_tts import GoogleTextToSpeech
-
-            return GoogleTextToSpeech(settings.google_tts_voices, settings.tts_speaking_rate)
-    raise ValueError(f"unknown tts_engine {settings.tts_engine!r}")
-
-
 def make_cached_tts(settings: RelaySettings) -> TextToSpeech:
     """The TTS engine, behind the audio cache when one is configured (loaded into memory now)."""
     tts = make_tts(settings)
     if not settings.audio_cache_uri:
         return tts
-    from callbot.blobs import open_blob_store
-    from stream_relay.audio_cache import AudioCache, CachedTextToSpeech
-
     cache = AudioCache.load(open_blob_store(settings.audio_cache_uri), tts.voice_id, settings.languages)
     return CachedTextToSpeech(tts, cache)
 

@@ -17,11 +17,11 @@ from stream_relay.audio_cache import (
     CachedTextToSpeech,
     build_audio_cache,
     cache_key,
-    make_tts,
     voice_folder,
 )
 from stream_relay.speech.google_tts import GoogleTextToSpeech
 from stream_relay.speech.tone_tts import ToneTextToSpeech
+from stream_relay.speech.tts_engines import make_tts
 
 SMALL = {"en-US": {"greeting": "Hello there.", "goodbye": "Bye now."}, "fr-FR": {"greeting": "Bonjour."}}
 
@@ -154,12 +154,12 @@ async def test_load_skips_damaged_and_foreign_objects(
 
 def test_make_tts_builds_the_configured_engines() -> None:
     settings = RelaySettings(google_tts_voices={"en-US": "en-US-Neural2-J"}, tts_speaking_rate=1.1)
-    assert isinstance(make_tts("tone", settings), ToneTextToSpeech)
-    google = make_tts("google", settings)
+    assert isinstance(make_tts(settings.model_copy(update={"tts_engine": "tone"})), ToneTextToSpeech)
+    google = make_tts(settings.model_copy(update={"tts_engine": "google"}))
     assert isinstance(google, GoogleTextToSpeech)
     assert "en-US-Neural2-J" in google.voice_id and "rate=1.1" in google.voice_id
-    with pytest.raises(ValueError):
-        make_tts("festival", settings)
+    with pytest.raises(ValueError, match="festival"):
+        make_tts(settings.model_copy(update={"tts_engine": "festival"}))
 
 
 def test_main_builds_the_cache_with_the_tone_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
