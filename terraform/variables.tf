@@ -226,7 +226,7 @@ variable "llm_location" {
 
 variable "relay_concurrency" {
   type        = number
-  description = "Calls (requests) one relay instance takes at once. The relay's event loop is one thread: bench/relay_capacity.py kept inbound frame lag p99 within 20 ms up to 20 calls on a shared 2-core machine (bench/README.md); re-measure on the instance type before raising it."
+  description = "Calls (requests) one relay instance takes at once. The relay's event loop is one thread: see bench/README.md (bench.relay_capacity) for how the default was measured, and re-measure on the instance type before raising it."
   default     = 20
 
   validation {
