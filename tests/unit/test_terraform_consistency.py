@@ -1,6 +1,6 @@
 """The Terraform in `terraform/` declares what the code expects: the Pub/Sub topology of
 `callbot/bus/topology.py`, one function per folder of `functions/` with the right trigger, the settings
-of `callbot/deploy.py` for every component (secrets from Secret Manager only), the post-call workflow
+of `callbot/production_settings.py` for every component (secrets from Secret Manager only), the post-call workflow
 and its step URLs, an always-on relay, and no broad project roles."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from callbot.bus import topology
-from callbot.deploy import (
+from callbot.production_settings import (
     COMPONENTS,
     PRODUCTION_SETTINGS,
     WORKFLOW_AUTH_VARIABLE,

@@ -1,4 +1,4 @@
-"""The production-settings registry (`callbot/deploy.py`) names real components and real settings."""
+"""The production-settings registry (`callbot/production_settings.py`) names real components and real settings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from callbot.deploy import (
+from callbot.production_settings import (
     COMPONENTS,
     PRODUCTION_SETTINGS,
     RELAY,
