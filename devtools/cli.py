@@ -1,7 +1,12 @@
-"""`callbot`: the developer CLI.
+"""`callbot`: the developer CLI. It parses the arguments, checks them and the files they name before
+anything starts, and hands them to the library (`devtools.stack`, `devtools.simcall.place`,
+`devtools.evaluate`, `devtools.kb`, `devtools.post_call_rerun`). What stops a command is printed as
+one line on stderr that says what is wrong and how to fix it, with exit code 2 for a usage error and
+1 otherwise (`devtools.errors`); `--debug` prints the traceback instead.
 
-    callbot dev up | down | status [--json]
-    callbot call --scenario FILE [--report FILE]
+    callbot [--debug] [--state-dir DIR] COMMAND ...
+    callbot dev up [--stt whisper|scripted|google] [--tts espeak|tone|google] | down | status [--json]
+    callbot call --scenario FILE [--report FILE] [--voice espeak|tone]
     callbot eval [--provider offline|vertexai|openai|anthropic] [--scenario NAME ...]
     callbot demo
     callbot kb ingest DIR [--json] | kb ask "QUESTION" [--language en-US] [--json] | kb eval [--k 3]
@@ -13,18 +18,40 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
-from devtools import stack
+from devtools import stack, target
+from devtools.errors import CommandError, UsageError, refusal
+from devtools.simcall import scenario as sc
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="callbot", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+class _Parser(argparse.ArgumentParser):
+    """Raises its usage errors, so that `main` prints them as one line like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}; see `{self.prog} --help`")
+
+
+def _at_least(minimum: float, kind: type = int):
+    """An argparse type: a number of `kind` no smaller than `minimum`."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text} is less than {minimum}")
+        return value
+    return parse
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="callbot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--state-dir", type=Path, default=stack.DEFAULT_STATE_DIR,
                         help="where the local stack records its processes and logs")
+    parser.add_argument("--debug", action="store_true", help="an error prints its traceback, not one line")
     commands = parser.add_subparsers(dest="command", required=True)
     dev = commands.add_parser("dev", help="the local stack").add_subparsers(dest="action", required=True)
     up = dev.add_parser("up", help="start the local stack and leave it running")
@@ -51,70 +78,59 @@ def main(argv: list[str] | None = None) -> int:
                                                                                                required=True)
     rerun = post_call.add_parser("rerun", help="run the post-call workflow of a call again (safe: every step "
                                  "is idempotent); on the local stack when one runs, else on the project that "
-                                 "the CALLBOT_* settings name")
+                                 "CALLBOT_PROJECT_ID or GOOGLE_CLOUD_PROJECT names")
     rerun.add_argument("call_sid")
-    rerun.add_argument("--wait", type=float, default=120.0, help="seconds to wait for the outcome (0: do not wait)")
-    args = parser.parse_args(argv)
+    rerun.add_argument("--wait", type=_at_least(0, float), default=120.0,
+                       help="seconds to wait for the outcome (0: do not wait)")
+    return parser
 
-    match args.command:
-        case "dev":
-            return _dev(args)
-        case "call":
-            info = stack.up(args.state_dir)
-            return _call(info, args.scenario, args.report, args.voice)
-        case "eval":
-            return _eval(args)
-        case "demo":
-            from devtools.simcall.place import DEMO_SCENARIO
 
-            demo_dir = args.state_dir.parent / "demo"
-            print("starting the local stack (emulators, agent_turn, relay with Whisper STT and espeak-ng "
-                  "TTS)...", flush=True)
-            info = stack.up(demo_dir, stt="whisper", tts="espeak")
-            try:
-                return _call(info, DEMO_SCENARIO, None, "espeak")
-            finally:
-                stack.down(demo_dir)
-                print("local stack stopped", flush=True)
-        case "kb":
-            return _kb(args)
-        case "post-call":
-            return _post_call_rerun(args)
-    return 2
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except UsageError as exc:
+        return _refuse(exc)
+    commands = {"dev": _dev, "call": _call, "eval": _eval, "demo": _demo, "kb": _kb, "post-call": _post_call_rerun}
+    try:
+        return commands[args.command](args)
+    except KeyboardInterrupt:
+        print("callbot: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        return _refuse(exc)
+
+
+def _refuse(exc: Exception) -> int:
+    if isinstance(exc, sc.ScenarioError):
+        exc = UsageError(f"{exc}; a scenario file looks like {_shown(sc.DEMO_SCENARIO)}")
+    line, code = refusal(exc)
+    print(f"callbot: {line}", file=sys.stderr)
+    return code
+
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the working directory when it is below it."""
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
 
 def _post_call_rerun(args: argparse.Namespace) -> int:
-    from callbot.post_call import FAILED, PROCESSED, runs
-    from callbot.post_call.records import FirestoreCallRecords
-    from callbot.post_call.settings import PostCallSettings
-    from callbot.workflows.factory import workflow_runner
-    from devtools.finished_call import wait_outcome
+    from devtools import post_call_rerun
 
-    info = stack.load(args.state_dir) if stack.status(args.state_dir).get("running") else None
-    if info is not None:
-        os.environ.update(info.emulator_env())
-        settings = PostCallSettings(workflow_engine="emulator", workflows_emulator_url=info.workflows_url,
-                                    project_id=info.project_id)
-    else:
-        settings = PostCallSettings()
-    records = FirestoreCallRecords.from_project(settings.project_id)
-    execution = runs.rerun(records, workflow_runner(settings), args.call_sid)
+    records, execution = post_call_rerun.start(target.current(args.state_dir), args.call_sid)
     print(f"post-call work of {args.call_sid} started again: {execution}", flush=True)
     if not args.wait:
         return 0
-    try:
-        post_call = wait_outcome(records, args.call_sid, timeout_s=args.wait)["post_call"]
-    except TimeoutError:
-        print(f"{args.call_sid}: no outcome within {args.wait:.0f} s; see the workflow's logs")
-        return 1
-    print(f"{args.call_sid}: {post_call['status']}"
-          + (f" at {post_call.get('failed_step')}: {post_call.get('error')}" if post_call["status"] == FAILED else ""))
-    return 0 if post_call["status"] == PROCESSED else 1
+    processed, line = post_call_rerun.outcome(records, args.call_sid, args.wait)
+    print(line)
+    return 0 if processed else 1
 
 
 def _dev(args: argparse.Namespace) -> int:
     match args.action:
         case "up":
+            _google_speech_credentials(args.stt, args.tts)
             info = stack.up(args.state_dir, stt=args.stt, tts=args.tts)
             print(f"local stack up: relay {info.relay_public_url} (STT {info.stt_engine}, TTS {info.tts_engine}), "
                   f"logs in {info.log_dir}")
@@ -142,12 +158,52 @@ def _dev(args: argparse.Namespace) -> int:
     return 2
 
 
-def _call(info: stack.StackInfo, scenario_path: Path, report_path: Path | None, voice: str | None) -> int:
+def _google_speech_credentials(stt: str, tts: str) -> None:
+    if "google" not in (stt, tts):
+        return
+    missing = target.google_credentials_missing()
+    if missing:
+        raise CommandError(f"the google speech engines need Google credentials: {missing}; log in with "
+                           f"`{target.LOGIN}`, or choose --stt whisper and --tts espeak")
+
+
+def _call(args: argparse.Namespace) -> int:
+    scenario = _callable_scenario(args.scenario)
+    if args.report is not None and not args.report.parent.is_dir():
+        raise UsageError(f"--report {args.report}: the folder {args.report.parent} does not exist; create it or "
+                         f"write the report elsewhere")
+    if args.report is not None and args.report.is_dir():
+        raise UsageError(f"--report {args.report} is a folder; pass the path of a file to write the report to")
+    return _place(stack.up(args.state_dir), scenario, args.report, args.voice)
+
+
+def _callable_scenario(path: Path) -> sc.Scenario:
+    """The scenario in `path`, if `callbot call` can place it: it cues no hooks (only a test gives those)."""
+    scenario = sc.load(path)
+    cued = [step.name for step in scenario.steps if isinstance(step, sc.Cue)]
+    if cued:
+        raise UsageError(f"scenario file {path} cues {', '.join(cued)}: `cue` steps run hooks that only a test "
+                         f"can give; remove them to place the call with `callbot call`")
+    return scenario
+
+
+def _demo(args: argparse.Namespace) -> int:
+    scenario = sc.load(sc.DEMO_SCENARIO)
+    demo_dir = args.state_dir.parent / "demo"
+    print("starting the local stack (emulators, agent_turn, relay with Whisper STT and espeak-ng TTS)...",
+          flush=True)
+    info = stack.up(demo_dir, stt="whisper", tts="espeak")
+    try:
+        return _place(info, scenario, None, "espeak")
+    finally:
+        stack.down(demo_dir)
+        print("local stack stopped", flush=True)
+
+
+def _place(info: stack.StackInfo, scenario: sc.Scenario, report_path: Path | None, voice: str | None) -> int:
     from devtools.simcall.place import checked, place_call
     from devtools.simcall.report import render
-    from devtools.simcall.scenario import load
 
-    scenario = load(scenario_path)
     report = asyncio.run(place_call(info, scenario, voice))
     result, failures = checked(report, scenario)
     if report_path is not None:
@@ -160,14 +216,15 @@ def _call(info: stack.StackInfo, scenario_path: Path, report_path: Path | None, 
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from devtools.evaluate import credentials_missing, evaluate, render
+    from devtools import evaluate
 
-    missing = credentials_missing(args.provider)
+    selected = evaluate.select(args.scenario)
+    missing = evaluate.credentials_missing(args.provider)
     if missing:
         print(f"skipped: the {args.provider} provider cannot be called from here: {missing}")
         return 0
-    verdicts = evaluate(args.state_dir.parent / f"eval-{args.provider}", args.provider, only=args.scenario)
-    print(render(args.provider, verdicts))
+    verdicts = evaluate.evaluate(args.state_dir.parent / f"eval-{args.provider}", args.provider, selected)
+    print(evaluate.render(args.provider, verdicts))
     return 0 if all(v.passed for v in verdicts) else 1
 
 
@@ -188,16 +245,22 @@ def _kb_parser(commands: argparse._SubParsersAction) -> None:
     ask = actions.add_parser("ask", help="search the knowledge base as the bot would")
     ask.add_argument("question")
     ask.add_argument("--language", default="en-US")
-    ask.add_argument("--k", type=int, default=3)
+    ask.add_argument("--k", type=_at_least(1), default=3)
     ask.add_argument("--json", action="store_true")
     evaluation = actions.add_parser("eval", help="recall@k and declined share on knowledge_base/eval.yaml")
-    evaluation.add_argument("--k", type=int, default=3)
+    evaluation.add_argument("--k", type=_at_least(1), default=3)
     evaluation.add_argument("--json", action="store_true")
 
 
 def _kb(args: argparse.Namespace) -> int:
     from devtools import kb
 
+    if args.action == "ingest":
+        _documents_folder(args.root)
+    if args.embedder == "vertex" and (missing := target.google_credentials_missing()):
+        raise CommandError(f"the vertex embedder needs Google credentials: {missing}; log in with "
+                           f"`{target.LOGIN}`, or use --embedder offline")
+    target.current(args.state_dir)  # a running stack, or a named project with credentials
     store = kb.open_store(args.embedder, args.collection, args.threshold, args.state_dir)
     match args.action:
         case "ingest":
@@ -224,6 +287,14 @@ def _kb(args: argparse.Namespace) -> int:
             print(json.dumps(report.to_dict(), indent=2) if args.json else kb.render_eval(report))
             return 0
     return 2
+
+
+def _documents_folder(root: str) -> None:
+    """A local `root` must be a folder: ingesting one that does not exist would find no documents
+    and remove every indexed one."""
+    if not root.startswith("gs://") and not Path(root.removeprefix("file://")).is_dir():
+        raise UsageError(f"{root} is not a folder: pass a folder of documents (the demo company's: "
+                         f"knowledge_base) or gs://bucket/prefix")
 
 
 if __name__ == "__main__":

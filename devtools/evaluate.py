@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devtools import stack
+from devtools.errors import UsageError
 from devtools.simcall import scenario as scenarios
 from devtools.simcall.expectations import check
 from devtools.simcall.place import place_call
+from devtools.target import google_credentials_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "tests" / "scenarios"
@@ -47,27 +49,30 @@ def credentials_missing(provider: str) -> str | None:
             variable = f"{provider.upper()}_API_KEY"
             return None if os.environ.get(variable) else f"{variable} is not set"
         case "vertexai":
-            try:
-                import google.auth
-
-                google.auth.default()
-            except Exception as exc:  # noqa: BLE001 - whatever the reason, there are no usable credentials
-                return f"no Application Default Credentials ({type(exc).__name__})"
-            return None
+            return google_credentials_missing()
     return f"unknown provider {provider!r}"
 
 
-def evaluate(state_dir: Path, provider: str, directory: Path = SCENARIOS, only: list[str] | None = None) -> list[Verdict]:
-    """Run every scenario in `directory` on a fresh stack with `provider`; the verdicts."""
-    paths = sorted(p for p in directory.glob("*.yaml") if not only or p.stem in only)
+def select(only: list[str] | None = None, directory: Path = SCENARIOS) -> dict[str, scenarios.Scenario]:
+    """The scenarios of `directory` by name (file stem), all or those named in `only`, loaded: an
+    unknown name or a file that is not a scenario fails here, before a stack starts."""
+    paths = {path.stem: path for path in sorted(directory.glob("*.yaml"))}
+    unknown = [name for name in only or [] if name not in paths]
+    if unknown:
+        shown = directory.relative_to(ROOT) if directory.is_relative_to(ROOT) else directory
+        raise UsageError(f"no scenario named {', '.join(unknown)} in {shown}; the scenarios: {', '.join(paths)}")
+    return {name: scenarios.load(path) for name, path in paths.items() if not only or name in only}
+
+
+def evaluate(state_dir: Path, provider: str, selected: dict[str, scenarios.Scenario]) -> list[Verdict]:
+    """Run the `selected` scenarios, by name, on a fresh stack with `provider`; the verdicts."""
     info = stack.up(state_dir, stt="scripted", tts="tone",
                     function_settings={"CALLBOT_LLM_PROVIDER": provider})
     verdicts = []
     try:
-        for path in paths:
-            scenario = scenarios.load(path)
+        for name, scenario in selected.items():
             report = asyncio.run(place_call(info, scenario, "tone")).to_dict()
-            verdicts.append(_verdict(path.stem, report, check(report, scenario.expect)))
+            verdicts.append(_verdict(name, report, check(report, scenario.expect)))
     finally:
         stack.down(state_dir)
     return verdicts

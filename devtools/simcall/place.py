@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from callbot.store.firestore import FirestoreCallStore
 from devtools import stack
@@ -16,8 +15,6 @@ from devtools.simcall.expectations import check
 from devtools.simcall.post_call import wait_post_call
 from devtools.simcall.report import CallReport
 from devtools.simcall.systems import snapshot
-
-DEMO_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "demo.yaml"
 
 
 async def place_call(info: stack.StackInfo, scenario: sc.Scenario, voice: str | None,

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import yaml
 
+DEMO_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "demo.yaml"  # placed by `callbot demo`
+
 
 @dataclass(frozen=True)
 class Say:
@@ -88,6 +90,7 @@ class Cue:
 
 
 Step = Say | WaitBot | Pause | BargeIn | Backchannel | Dtmf | Hangup | WaitHangup | Drop | Cue
+STEP_KINDS = ("say", "wait_bot", "pause", "barge_in", "backchannel", "dtmf", "cue", "hangup", "wait_hangup", "drop")
 
 
 @dataclass(frozen=True)
@@ -105,11 +108,32 @@ class Scenario:
 
 
 class ScenarioError(ValueError):
-    pass
+    """The file or mapping is not a scenario; the message says where and why."""
 
 
 def load(path: str | Path) -> Scenario:
-    return parse(yaml.safe_load(Path(path).read_text()))
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError as exc:
+        raise ScenarioError(f"scenario file {path} does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"scenario file {path} cannot be read: {getattr(exc, 'strerror', None) or exc}") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"scenario file {path} is not valid YAML: {_yaml_problem(exc)}") from exc
+    try:
+        return parse(raw)
+    except ScenarioError as exc:
+        raise ScenarioError(f"scenario file {path}: {exc}") from exc
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    problem, mark = getattr(exc, "problem", None), getattr(exc, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return " ".join(str(exc).split())
 
 
 def parse(raw: object) -> Scenario:
@@ -162,6 +186,8 @@ def _step(index: int, raw: object) -> Step:
                 return Drop()
             case "cue":
                 return Cue(name=str(value))
-    except (KeyError, TypeError, ValueError) as exc:
+    except KeyError as exc:
+        raise ScenarioError(f"step {index} ({kind}): {exc} is missing") from exc
+    except (TypeError, ValueError) as exc:
         raise ScenarioError(f"step {index} ({kind}): {exc}") from exc
-    raise ScenarioError(f"step {index}: unknown step {kind!r}")
+    raise ScenarioError(f"step {index}: unknown step {kind!r} (the steps: {', '.join(STEP_KINDS)})")

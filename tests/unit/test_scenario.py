@@ -1,7 +1,6 @@
 import pytest
 
 from devtools.simcall import scenario as sc
-from devtools.simcall.place import DEMO_SCENARIO
 
 
 def test_parses_every_step_kind():
@@ -21,6 +20,6 @@ def test_rejects_malformed_steps(steps):
 
 
 def test_the_shipped_demo_scenario_is_valid_and_has_at_least_three_turns():
-    demo = sc.load(DEMO_SCENARIO)
+    demo = sc.load(sc.DEMO_SCENARIO)
     assert len(demo.spoken) >= 3
     assert isinstance(demo.steps[-1], (sc.Hangup, sc.WaitHangup))
