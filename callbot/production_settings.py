@@ -1,12 +1,20 @@
-"""What the deployed components read in production: the single list Terraform is checked against.
+"""What the deployed components are given in production: the Python side Terraform is generated from.
 
-Every deployable has one settings class (`COMPONENTS`), and `PRODUCTION_SETTINGS` says which of its
-`CALLBOT_*` variables staging and prod must set, and how: `"env"`, a plain environment variable, or
-`"secret"`, a Secret Manager secret mounted as that variable. Everything not listed keeps its typed
-default. `terraform/topology.tf` declares the same thing from the other side (`common_env`,
-`component_env`, `component_secrets`); `tests/unit/test_terraform_consistency.py` fails when the two
-disagree, so a setting added here without its Terraform, a typo in a variable name, or a secret passed
-as plain text is found before a deploy rather than by a component that starts on its dev default.
+Every deployable has one settings class (`COMPONENTS`: the relay, and each function of `FUNCTIONS`,
+which also says how that function runs). `PRODUCTION_SETTINGS` says which of its `CALLBOT_*`
+variables staging and prod set, and where each value comes from:
+
+- `Fixed(value)`: the same value in every environment;
+- `"deployment"`: a value only the deployment knows (a Terraform input such as the project, or the
+  name of something Terraform declares such as a bucket): `local.deployment_settings` in
+  `terraform/topology.tf` holds it, under the variable's name;
+- `"secret"`: the Secret Manager secret keyed by the field's name in `terraform/secrets.tf`,
+  mounted as the variable.
+
+Everything not listed keeps its typed default. `scripts/generate_topology.py` writes this, the
+post-call workflow's variables and the Pub/Sub topology (`callbot/bus/topology.py`) into
+`terraform/topology.auto.tfvars.json`; Terraform refuses a plan in which a component asks for a
+deployment setting or a secret it does not declare.
 
 The post-call workflow (`WORKFLOW_FILE`) reads the URLs of its step functions from its own
 environment, `WORKFLOW_URL_VARIABLES`, plus `WORKFLOW_AUTH_VARIABLE` ("OIDC" in the cloud).
@@ -14,8 +22,9 @@ environment, `WORKFLOW_URL_VARIABLES`, plus `WORKFLOW_AUTH_VARIABLE` ("OIDC" in 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic_settings import BaseSettings
 
@@ -24,65 +33,106 @@ from callbot.post_call import Step
 from callbot.post_call.settings import PostCallSettings
 from callbot.settings import AgentTurnSettings, RelaySettings
 
-Provision = Literal["env", "secret"]
+
+@dataclass(frozen=True)
+class Fixed:
+    """A setting with the same value in every environment."""
+
+    value: str
+
+
+DEPLOYMENT: Final = "deployment"
+SECRET: Final = "secret"
+Provision = Fixed | Literal["deployment", "secret"]
+
+
+@dataclass(frozen=True)
+class Function:
+    """A Cloud Function: its settings class and how it runs. A function pushed by Pub/Sub must finish
+    within its subscription's ack deadline, or the message is delivered again while it runs; the
+    post-call workflow's steps within the workflow's 300 s HTTP timeout."""
+
+    settings: type[BaseSettings]
+    max_instances: int
+    timeout_s: int
+    min_instances: int = 0
+    memory: str = "512Mi"
+
 
 RELAY = "relay"  # the stream relay on Cloud Run; every other component is a function of that name
 
+FUNCTIONS: dict[str, Function] = {
+    # a caller waits on every turn: one instance is kept warm
+    "agent_turn": Function(AgentTurnSettings, min_instances=1, max_instances=50, timeout_s=60),
+    "crm_action": Function(ActionSettings, max_instances=20, timeout_s=60),
+    "calendar_action": Function(ActionSettings, max_instances=20, timeout_s=60),
+    "knowledge_action": Function(ActionSettings, max_instances=20, timeout_s=60),
+    "post_call_trigger": Function(PostCallSettings, max_instances=10, timeout_s=60),
+    "summarize_call": Function(PostCallSettings, max_instances=20, timeout_s=300),
+    "sync_crm": Function(ActionSettings, max_instances=10, timeout_s=300),
+    "send_confirmation": Function(PostCallSettings, max_instances=10, timeout_s=120),
+    "record_post_call": Function(PostCallSettings, max_instances=10, timeout_s=60),
+}
+
 COMPONENTS: dict[str, type[BaseSettings]] = {
     RELAY: RelaySettings,
-    "agent_turn": AgentTurnSettings,
-    "crm_action": ActionSettings,
-    "calendar_action": ActionSettings,
-    "knowledge_action": ActionSettings,
-    "sync_crm": ActionSettings,
-    "post_call_trigger": PostCallSettings,
-    "summarize_call": PostCallSettings,
-    "send_confirmation": PostCallSettings,
-    "record_post_call": PostCallSettings,
+    **{name: function.settings for name, function in FUNCTIONS.items()},
 }
 
 _COMMON: dict[str, Provision] = {
-    "CALLBOT_ENVIRONMENT": "env",
-    "CALLBOT_PROJECT_ID": "env",
-    "CALLBOT_COMPANY_NAME": "env",
-    "CALLBOT_COMPANY_TIMEZONE": "env",
+    "CALLBOT_ENVIRONMENT": DEPLOYMENT,
+    "CALLBOT_PROJECT_ID": DEPLOYMENT,
+    "CALLBOT_COMPANY_NAME": DEPLOYMENT,
+    "CALLBOT_COMPANY_TIMEZONE": DEPLOYMENT,
+    "CALLBOT_LOG_LEVEL": DEPLOYMENT,
+    "CALLBOT_CALL_RETENTION_DAYS": DEPLOYMENT,
 }
-_LLM: dict[str, Provision] = {"CALLBOT_LLM_PROVIDER": "env", "CALLBOT_LLM_LOCATION": "env"}
-_CALENDAR: dict[str, Provision] = {"CALLBOT_CALENDAR_BACKEND": "env", "CALLBOT_CALENDAR_REPS": "env"}
+_LLM: dict[str, Provision] = {"CALLBOT_LLM_PROVIDER": Fixed("vertexai"), "CALLBOT_LLM_LOCATION": DEPLOYMENT}
+_CALENDAR: dict[str, Provision] = {
+    "CALLBOT_CALENDAR_BACKEND": Fixed("google"),
+    "CALLBOT_CALENDAR_REPS": DEPLOYMENT,
+}
 _CRM: dict[str, Provision] = {
-    "CALLBOT_CRM_BACKEND": "env",
+    "CALLBOT_CRM_BACKEND": Fixed("salesforce"),
     **_CALENDAR,
-    "CALLBOT_SALESFORCE_LOGIN_URL": "env",
-    "CALLBOT_SALESFORCE_CLIENT_ID": "env",
-    "CALLBOT_SALESFORCE_USERNAME": "env",
-    "CALLBOT_SALESFORCE_PRIVATE_KEY": "secret",
+    "CALLBOT_SALESFORCE_LOGIN_URL": DEPLOYMENT,
+    "CALLBOT_SALESFORCE_CLIENT_ID": DEPLOYMENT,
+    "CALLBOT_SALESFORCE_USERNAME": DEPLOYMENT,
+    "CALLBOT_SALESFORCE_PRIVATE_KEY": SECRET,
 }
-_TWILIO: dict[str, Provision] = {"CALLBOT_TWILIO_ACCOUNT_SID": "env", "CALLBOT_TWILIO_AUTH_TOKEN": "secret"}
+_TWILIO: dict[str, Provision] = {
+    "CALLBOT_TWILIO_ACCOUNT_SID": DEPLOYMENT,
+    "CALLBOT_TWILIO_AUTH_TOKEN": SECRET,
+}
 
 PRODUCTION_SETTINGS: dict[str, dict[str, Provision]] = {
     RELAY: {
         **_COMMON,
-        "CALLBOT_PUBLIC_URL": "env",
-        "CALLBOT_STT_ENGINE": "env",
-        "CALLBOT_TTS_ENGINE": "env",
-        "CALLBOT_RECORDINGS_URI": "env",
-        "CALLBOT_AUDIO_CACHE_URI": "env",
-        "CALLBOT_TRANSFER_NUMBER": "env",
+        "CALLBOT_PUBLIC_URL": DEPLOYMENT,
+        "CALLBOT_STT_ENGINE": Fixed("google"),
+        "CALLBOT_TTS_ENGINE": Fixed("google"),
+        "CALLBOT_RECORDINGS_URI": DEPLOYMENT,
+        "CALLBOT_AUDIO_CACHE_URI": DEPLOYMENT,
+        "CALLBOT_TRANSFER_NUMBER": DEPLOYMENT,
         **_TWILIO,
     },
     "agent_turn": {**_COMMON, **_LLM},
     "crm_action": {**_COMMON, **_CRM},
     "calendar_action": {**_COMMON, **_CALENDAR},
-    "knowledge_action": {**_COMMON, "CALLBOT_KNOWLEDGE_BACKEND": "env", "CALLBOT_EMBEDDING_BACKEND": "env"},
+    "knowledge_action": {
+        **_COMMON,
+        "CALLBOT_KNOWLEDGE_BACKEND": Fixed("firestore"),
+        "CALLBOT_EMBEDDING_BACKEND": Fixed("vertexai"),
+    },
     "sync_crm": {**_COMMON, **_CRM},
     "post_call_trigger": {
         **_COMMON,
-        "CALLBOT_WORKFLOW_ENGINE": "env",
-        "CALLBOT_WORKFLOW_ID": "env",
-        "CALLBOT_WORKFLOW_LOCATION": "env",
+        "CALLBOT_WORKFLOW_ENGINE": Fixed("cloud"),
+        "CALLBOT_WORKFLOW_ID": DEPLOYMENT,
+        "CALLBOT_WORKFLOW_LOCATION": DEPLOYMENT,
     },
     "summarize_call": {**_COMMON, **_LLM},
-    "send_confirmation": {**_COMMON, **_TWILIO, "CALLBOT_SMS_FROM": "env"},
+    "send_confirmation": {**_COMMON, **_TWILIO, "CALLBOT_SMS_FROM": DEPLOYMENT},
     "record_post_call": dict(_COMMON),
 }
 
@@ -94,6 +144,7 @@ WORKFLOW_URL_VARIABLES: dict[Step, str] = {
     Step.RECORD: "CALLBOT_RECORD_POST_CALL_URL",
 }
 WORKFLOW_AUTH_VARIABLE = "CALLBOT_FUNCTION_AUTH"
+WORKFLOW_AUTH = "OIDC"  # every call to a step carries an OIDC token of the workflow's service account
 
 
 def env_name(field: str) -> str:

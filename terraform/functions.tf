@@ -1,9 +1,9 @@
-# The functions (topology.tf, local.functions), one module instance each. A function is built from
+# The functions (topology.tf, var.functions), one module instance each. A function is built from
 # gs://<function source bucket>/<source_dir>/<function_source_version>.zip (README.md: the archive).
 
 module "function" {
   source   = "./modules/function"
-  for_each = local.functions
+  for_each = var.functions
 
   name       = each.key
   project_id = var.project_id
@@ -14,7 +14,7 @@ module "function" {
   build_service_account = google_service_account.builder.id
   docker_repository     = google_artifact_registry_repository.functions.id
 
-  env        = merge(local.common_env, local.component_env[each.key])
+  env        = local.component_env[each.key]
   secret_env = { for env_name, key in local.component_secrets[each.key] : env_name => google_secret_manager_secret.this[key].secret_id }
   secret_access = [
     for reader, binding in google_secret_manager_secret_iam_member.accessor : binding.id

@@ -60,7 +60,7 @@ locals {
       "post_call_trigger/roles/workflows.invoker" = "roles/workflows.invoker"
       "workflow/roles/logging.logWriter"          = "roles/logging.logWriter"
     },
-    { for name, _ in local.functions : "${name}/roles/datastore.user" => "roles/datastore.user" },
+    { for name, _ in var.functions : "${name}/roles/datastore.user" => "roles/datastore.user" },
   )
 
   members = merge(local.component_members, { workflow = local.workflow_member })
@@ -80,7 +80,7 @@ locals {
     }
   ]...)
 
-  http_functions = { for name, fn in local.functions : name => fn if fn.trigger == "http" }
+  http_functions = { for name, fn in var.functions : name => fn if fn.trigger == "http" }
 }
 
 resource "google_project_iam_member" "component" {
@@ -192,7 +192,7 @@ resource "google_service_account_iam_member" "pubsub_agent_token_creator" {
 
 resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letter" {
   project = var.project_id
-  topic   = google_pubsub_topic.this[local.dead_letter_topic].name
+  topic   = google_pubsub_topic.this[var.dead_letter_topic].name
   role    = "roles/pubsub.publisher"
   member  = local.pubsub_agent_member
 }
@@ -211,7 +211,7 @@ resource "google_pubsub_subscription_iam_member" "pubsub_agent_push" {
 # invoked by the pusher's push subscriptions, the workflow's steps by the workflow only.
 
 resource "google_cloud_run_v2_service_iam_member" "pusher_invoker" {
-  for_each = { for name, sub in local.push_subscriptions : sub.function => sub }
+  for_each = { for name, sub in var.push_subscriptions : sub.function => sub }
 
   project  = var.project_id
   location = var.region

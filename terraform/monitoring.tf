@@ -151,6 +151,6 @@ resource "google_monitoring_alert_policy" "dead_letters" {
 
   documentation {
     mime_type = "text/markdown"
-    content   = "Messages reached the dead-letter topic: they are kept 7 days on the `${keys(local.pull_subscriptions)[0]}` subscription, each DeadLettered message with its source and reason."
+    content   = "Messages reached the dead-letter topic: they are kept 7 days on the `${keys(var.pull_subscriptions)[0]}` subscription, each DeadLettered message with its source and reason."
   }
 }

@@ -1,9 +1,9 @@
-# Topics and subscriptions from topology.tf (the same as callbot/bus/topology.py applies to the
-# emulator). The relay's per-instance reply subscriptions are made by the relay itself.
+# Topics and subscriptions from topology.tf (generated from callbot/bus/topology.py, which the
+# local stack applies to the emulator). The relay makes its per-instance reply subscriptions itself.
 
 resource "google_pubsub_topic" "this" {
   #checkov:skip=CKV_GCP_83:Encrypted at rest with Google-managed keys. Messages are transient (delivered in seconds, kept at most 7 days on the dead-letter audit subscription); the call data itself lives in Firestore and Cloud Storage, so customer-managed keys are a project-wide key-management decision for all three, not one to take per topic.
-  for_each = toset(local.topics)
+  for_each = toset(var.topics)
 
   project = var.project_id
   name    = each.key
@@ -14,7 +14,7 @@ resource "google_pubsub_topic" "this" {
 # Push to each Pub/Sub-triggered function's HTTPS endpoint with an OIDC token of the pusher service
 # account. A message that fails max_delivery_attempts times is forwarded to the dead-letter topic.
 resource "google_pubsub_subscription" "push" {
-  for_each = local.push_subscriptions
+  for_each = var.push_subscriptions
 
   project                    = var.project_id
   name                       = each.key
@@ -33,13 +33,13 @@ resource "google_pubsub_subscription" "push" {
   }
 
   retry_policy {
-    minimum_backoff = local.retry_minimum_backoff
-    maximum_backoff = local.retry_maximum_backoff
+    minimum_backoff = var.retry_minimum_backoff
+    maximum_backoff = var.retry_maximum_backoff
   }
 
   dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.this[local.dead_letter_topic].id
-    max_delivery_attempts = local.max_delivery_attempts
+    dead_letter_topic     = google_pubsub_topic.this[var.dead_letter_topic].id
+    max_delivery_attempts = var.max_delivery_attempts
   }
 
   # Never expire for lack of activity (the default is 31 days).
@@ -55,7 +55,7 @@ resource "google_pubsub_subscription" "push" {
 
 # Dead letters are kept here, 7 days, for inspection; the alert in monitoring.tf watches them.
 resource "google_pubsub_subscription" "pull" {
-  for_each = local.pull_subscriptions
+  for_each = var.pull_subscriptions
 
   project                    = var.project_id
   name                       = each.key

@@ -12,7 +12,7 @@ locals {
   # is known before; relay_public_url overrides it (custom domain).
   relay_public_url = var.relay_public_url != "" ? trimsuffix(var.relay_public_url, "/") : "https://${local.relay_service_name}-${data.google_project.this.number}.${var.region}.run.app"
 
-  relay_env     = merge(local.common_env, local.component_env["relay"])
+  relay_env     = local.component_env["relay"]
   relay_secrets = local.component_secrets["relay"]
 }
 

@@ -1,6 +1,6 @@
 # Buckets: call recordings (expire after retention_days), the relay's audio cache of common phrases,
 # and the function source archives. All with uniform bucket-level access, public access prevention
-# and versioning. The names are the ones topology.tf puts into the relay's environment.
+# and versioning. topology.tf puts the recordings and audio cache URIs into the relay's environment.
 
 resource "google_storage_bucket" "recordings" {
   project                     = var.project_id

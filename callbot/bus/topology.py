@@ -1,5 +1,6 @@
 """The Pub/Sub topology, declared once from the topic map: the local stack applies it to the
-emulator, and Terraform declares the same topics and subscriptions for the cloud."""
+emulator, and `scripts/generate_topology.py` writes it into `terraform/topology.auto.tfvars.json`,
+from which Terraform declares the same topics and subscriptions for the cloud."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from dataclasses import dataclass
 from callbot.messages import Subscription, Topic
 
 TOPICS: tuple[Topic, ...] = tuple(Topic)
+DEAD_LETTER_TOPIC = Topic.DEAD_LETTER  # where a push subscription forwards what failed too often
 MAX_DELIVERY_ATTEMPTS = 10
+RETRY_MINIMUM_BACKOFF_S = 1
+RETRY_MAXIMUM_BACKOFF_S = 60
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ def apply(project_id: str, function_urls: dict[str, str]) -> None:
                 publisher.create_topic(name=publisher.topic_path(project_id, topic))
             except AlreadyExists:
                 pass
-        dead_letter = publisher.topic_path(project_id, Topic.DEAD_LETTER)
+        dead_letter = publisher.topic_path(project_id, DEAD_LETTER_TOPIC)
         for push in PUSH_SUBSCRIPTIONS:
             if push.function not in function_urls:
                 continue
@@ -69,7 +73,8 @@ def apply(project_id: str, function_urls: dict[str, str]) -> None:
                 "enable_message_ordering": push.ordered,
                 "dead_letter_policy": {"dead_letter_topic": dead_letter,
                                        "max_delivery_attempts": MAX_DELIVERY_ATTEMPTS},
-                "retry_policy": {"minimum_backoff": {"seconds": 1}, "maximum_backoff": {"seconds": 60}},
+                "retry_policy": {"minimum_backoff": {"seconds": RETRY_MINIMUM_BACKOFF_S},
+                                 "maximum_backoff": {"seconds": RETRY_MAXIMUM_BACKOFF_S}},
             }
             _create_subscription(subscriber, request, AlreadyExists)
         for pull in PULL_SUBSCRIPTIONS:

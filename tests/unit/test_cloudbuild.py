@@ -116,8 +116,9 @@ def test_names_agree_with_terraform():
     assert 'output "relay_public_url"' in terraform["outputs.tf"]
     assert 'name                        = "${var.project_id}-callbot-function-source"' in terraform["storage.tf"]
     assert "gs://$PROJECT_ID-callbot-function-source/" in script("upload-functions")
-    assert 'CALLBOT_AUDIO_CACHE_URI    = "gs://${var.project_id}-callbot-audio-cache/phrases"' \
-        in terraform["topology.tf"]
+    assert 'name                        = "${var.project_id}-callbot-audio-cache"' in terraform["storage.tf"]
+    assert re.search(r'CALLBOT_AUDIO_CACHE_URI += "gs://\$\{google_storage_bucket\.audio_cache\.name\}/phrases"',
+                     terraform["topology.tf"])
     assert "--store gs://$PROJECT_ID-callbot-audio-cache/phrases" in script("audio-cache")
     assert 'repository_id = "callbot"' in terraform["artifact_registry.tf"]
     assert CONFIG["substitutions"]["_REPOSITORY"] == "callbot"

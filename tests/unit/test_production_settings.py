@@ -1,56 +1,57 @@
-"""The production-settings registry (`callbot/production_settings.py`) names real components and real settings."""
+"""The production-settings registry (`callbot/production_settings.py`) names real components, real
+settings and real entry points, and its functions can run as deployed."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from callbot.bus import topology
+from callbot.post_call import Step
 from callbot.production_settings import (
     COMPONENTS,
+    FUNCTIONS,
     PRODUCTION_SETTINGS,
     RELAY,
+    SECRET,
     WORKFLOW_AUTH_VARIABLE,
     WORKFLOW_FILE,
     WORKFLOW_URL_VARIABLES,
+    Fixed,
     env_name,
     field_name,
 )
-from callbot.post_call import Step
 from devtools import workflows_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ROOT / "functions"
-FUNCTION_FOLDERS = sorted(path.parent.name for path in FUNCTIONS.glob("*/main.py"))
+FUNCTIONS_DIR = ROOT / "functions"
+FUNCTION_FOLDERS = sorted(path.parent.name for path in FUNCTIONS_DIR.glob("*/main.py"))
 
-# A plausible production value for every registered variable: enough for the validators to run.
+# A plausible production value for every variable the deployment or a secret gives: enough for the
+# validators to run.
 PRODUCTION_VALUES = {
     "CALLBOT_ENVIRONMENT": "prod",
     "CALLBOT_PROJECT_ID": "callbot-prod",
     "CALLBOT_COMPANY_NAME": "Northwind Voice",
     "CALLBOT_COMPANY_TIMEZONE": "America/New_York",
+    "CALLBOT_LOG_LEVEL": "INFO",
+    "CALLBOT_CALL_RETENTION_DAYS": "30",
     "CALLBOT_PUBLIC_URL": "https://relay.example.com",
-    "CALLBOT_STT_ENGINE": "google",
-    "CALLBOT_TTS_ENGINE": "google",
     "CALLBOT_RECORDINGS_URI": "gs://callbot-prod-recordings/calls",
     "CALLBOT_AUDIO_CACHE_URI": "gs://callbot-prod-audio-cache/phrases",
     "CALLBOT_TRANSFER_NUMBER": "+14155550100",
     "CALLBOT_TWILIO_ACCOUNT_SID": "AC11111111111111111111111111111111",
     "CALLBOT_TWILIO_AUTH_TOKEN": "twilio-token",
-    "CALLBOT_LLM_PROVIDER": "vertexai",
     "CALLBOT_LLM_LOCATION": "us-central1",
-    "CALLBOT_CRM_BACKEND": "salesforce",
-    "CALLBOT_CALENDAR_BACKEND": "google",
     "CALLBOT_SALESFORCE_LOGIN_URL": "https://login.salesforce.com",
     "CALLBOT_SALESFORCE_CLIENT_ID": "client-id",
     "CALLBOT_SALESFORCE_USERNAME": "callbot@example.com",
     "CALLBOT_SALESFORCE_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----",
     "CALLBOT_CALENDAR_REPS": '[{"name": "Ana", "email": "ana@example.com"}]',
-    "CALLBOT_KNOWLEDGE_BACKEND": "firestore",
-    "CALLBOT_EMBEDDING_BACKEND": "vertexai",
-    "CALLBOT_WORKFLOW_ENGINE": "cloud",
     "CALLBOT_WORKFLOW_ID": "post-call",
     "CALLBOT_WORKFLOW_LOCATION": "us-central1",
     "CALLBOT_SMS_FROM": "+14155550100",
@@ -59,7 +60,7 @@ PRODUCTION_VALUES = {
 
 def _settings_module(component: str) -> Path:
     """Where the component builds its settings object."""
-    return ROOT / "stream_relay/app.py" if component == RELAY else FUNCTIONS / component / "bootstrap.py"
+    return ROOT / "stream_relay/app.py" if component == RELAY else FUNCTIONS_DIR / component / "bootstrap.py"
 
 
 def _instantiated_classes(path: Path) -> set[str]:
@@ -67,13 +68,23 @@ def _instantiated_classes(path: Path) -> set[str]:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
 
 
-def test_every_component_is_the_relay_or_a_function_folder():
-    for component in COMPONENTS:
-        assert component == RELAY or (FUNCTIONS / component / "main.py").is_file(), component
+def _entry_point_kind(function: str) -> str | None:
+    """`cloud_event` or `http`: how functions/<function>/main.py's entry point is decorated."""
+    for node in ast.walk(ast.parse((FUNCTIONS_DIR / function / "main.py").read_text())):
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            for decorator in node.decorator_list:
+                if (isinstance(decorator, ast.Attribute) and isinstance(decorator.value, ast.Name)
+                        and decorator.value.id == "functions_framework"):
+                    return decorator.attr
+    return None
 
 
-def test_every_function_folder_is_a_component():
-    assert set(FUNCTION_FOLDERS) - set(COMPONENTS) == set()
+def _production_value(name: str, provision) -> str:
+    return provision.value if isinstance(provision, Fixed) else PRODUCTION_VALUES[name]
+
+
+def test_the_functions_are_the_function_folders():
+    assert sorted(FUNCTIONS) == FUNCTION_FOLDERS
 
 
 def test_every_component_has_its_production_settings():
@@ -99,7 +110,7 @@ def test_secret_exactly_for_secret_fields(component):
     fields = COMPONENTS[component].model_fields
     for name, provision in PRODUCTION_SETTINGS[component].items():
         is_secret = fields[field_name(name)].annotation is SecretStr
-        assert (provision == "secret") == is_secret, f"{component}: {name} is {provision!r}"
+        assert (provision == SECRET) == is_secret, f"{component}: {name} is {provision!r}"
 
 
 def test_common_settings_are_listed_for_every_component():
@@ -110,16 +121,16 @@ def test_common_settings_are_listed_for_every_component():
 
 @pytest.mark.parametrize("component", sorted(COMPONENTS))
 def test_the_listed_variables_make_valid_production_settings(component, monkeypatch):
-    for name in PRODUCTION_SETTINGS[component]:
-        monkeypatch.setenv(name, PRODUCTION_VALUES[name])
+    for name, provision in PRODUCTION_SETTINGS[component].items():
+        monkeypatch.setenv(name, _production_value(name, provision))
     settings = COMPONENTS[component]()
     assert settings.environment == "prod"
 
 
 def test_the_relay_fails_in_production_without_its_secret(monkeypatch):
-    for name in PRODUCTION_SETTINGS[RELAY]:
-        if PRODUCTION_SETTINGS[RELAY][name] == "env":
-            monkeypatch.setenv(name, PRODUCTION_VALUES[name])
+    for name, provision in PRODUCTION_SETTINGS[RELAY].items():
+        if provision != SECRET:
+            monkeypatch.setenv(name, _production_value(name, provision))
     monkeypatch.delenv("CALLBOT_TWILIO_AUTH_TOKEN", raising=False)
     with pytest.raises(ValidationError, match="CALLBOT_TWILIO_AUTH_TOKEN"):
         COMPONENTS[RELAY]()
@@ -143,3 +154,23 @@ def test_every_workflow_step_is_a_function_component():
     assert set(WORKFLOW_URL_VARIABLES) == set(Step)
     for step in WORKFLOW_URL_VARIABLES:
         assert step.value in COMPONENTS
+
+
+def test_the_workflow_reads_the_step_urls():
+    read = set(re.findall(r'sys\.get_env\("(CALLBOT_\w+_URL)"\)', WORKFLOW_FILE.read_text()))
+    assert read == set(WORKFLOW_URL_VARIABLES.values())
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_pushed_functions_take_cloud_events_and_the_others_http(function):
+    """Pushed by Pub/Sub (a subscription of `callbot/bus/topology.py`) or called by the workflow."""
+    pushed = any(push.function == function for push in topology.PUSH_SUBSCRIPTIONS)
+    assert _entry_point_kind(function) == ("cloud_event" if pushed else "http")
+    assert pushed != (function in {str(step) for step in WORKFLOW_URL_VARIABLES})
+
+
+@pytest.mark.parametrize("push", topology.PUSH_SUBSCRIPTIONS, ids=lambda push: push.function)
+def test_pushed_functions_finish_within_the_ack_deadline(push):
+    """Pub/Sub delivers a push again once the ack deadline passes: a function allowed to run longer
+    would be invoked twice for one message."""
+    assert FUNCTIONS[push.function].timeout_s <= push.ack_deadline_s

@@ -5,17 +5,27 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.unit.terraform_config import checkov_skips
-
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+CHECKOV_SKIP = re.compile(r"checkov:skip=(?P<check>[A-Za-z0-9_]+)(?::(?P<reason>.*))?")
+
+
+def checkov_skips(root: Path) -> list[tuple[Path, int, str, str]]:
+    """Every `checkov:skip` comment under `root`: file, line, check id and reason ("" when none)."""
+    skips = []
+    for path in sorted(path for path in root.rglob("*.tf") if ".terraform" not in path.parts):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            for match in CHECKOV_SKIP.finditer(line):
+                skips.append((path, number, match["check"], (match["reason"] or "").strip()))
+    return skips
 
 
 def test_terraform_is_formatted():
