@@ -1,89 +1,63 @@
-"""The demo company (Northwind Voice) as in-memory ports: the local stack's CRM, calendar and
-knowledge base, built from `demo_company.yaml`.
-
-Everything is deterministic for a given clock: every process that builds the demo calendar books
-the same seed meetings with the same ids, so the crm_action and calendar_action processes agree on
-them without sharing memory.
+"""The demo company (Northwind Voice), from `demo_company.yaml`: the seed of the action functions'
+`memory` backends (`callbot.actions.memory_seed`), which the dev stack and the tests point them at
+(`memory_settings`), the same company as seeds for the local Salesforce and Google Calendar servers
+and as their reps (`calendar_reps`), and its knowledge base folder (`knowledge_base/`) with the
+offline embedder that ignores its name.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import yaml
-
-from callbot.calendar import Attendee
+from callbot.actions.memory_seed import CompanySeed, contact_id, read_seed
+from callbot.actions.settings import RepSetting
 from callbot.calendar.memory import MemoryCalendar
-from callbot.crm import CallerRecord
 from callbot.crm.memory import MemoryCrm
-from callbot.knowledge.memory import Document, MemoryKnowledge
+from callbot.knowledge.embeddings import Embedder, OfflineEmbedder, VertexEmbedder
+from callbot.knowledge.memory import MemoryKnowledge
 
 SEED = Path(__file__).with_name("demo_company.yaml")
+KNOWLEDGE_BASE = Path(__file__).resolve().parent.parent / "knowledge_base"
 Clock = Callable[[], datetime]
 
 
-@functools.cache
-def seed() -> dict[str, Any]:
-    """The parsed YAML seed (read once)."""
-    return yaml.safe_load(SEED.read_text(encoding="utf-8"))
+def seed() -> CompanySeed:
+    """The parsed seed (read once)."""
+    return read_seed(SEED)
+
+
+def memory_settings() -> dict[str, str]:
+    """The settings (environment variables) that make the memory backends serve the demo company."""
+    return {"CALLBOT_MEMORY_SEED": str(SEED)}
 
 
 def demo_calendar(clock: Clock = lambda: datetime.now(UTC)) -> MemoryCalendar:
     """The reps' calendars, with every contact's seed meeting booked."""
-    data = seed()
-    calendar = MemoryCalendar([(r["name"], r["email"]) for r in data["reps"]], timezone=data["timezone"],
-                              meeting_minutes=data["meeting_minutes"], clock=clock)
-    reps = {r["name"]: r["email"] for r in data["reps"]}
-    for contact in data["contacts"]:
-        meeting = contact.get("meeting")
-        if not meeting:
-            continue
-        start = _business_day_at(clock(), meeting["days_ahead"], time.fromisoformat(meeting["time"]),
-                                 ZoneInfo(data["timezone"]))
-        attendee = Attendee(name=f"{contact['first_name']} {contact['last_name']}", email=contact["email"],
-                            phone=contact["phone"])
-        slot_id = calendar.slot_id(start, reps[meeting["rep"]])
-        calendar.book(request_id=f"demo-seed:{contact['email']}", slot_id=slot_id, attendee=attendee,
-                      title=meeting["title"])
-    calendar.calls.clear()  # the seed is not part of what a test observes
-    return calendar
+    return seed().calendar(clock)
 
 
 def demo_crm(calendar: MemoryCalendar) -> MemoryCrm:
     """The known contacts, each with their upcoming meetings from `calendar`."""
-    records = [
-        CallerRecord(id=_contact_id(c["email"]), kind="contact", first_name=c["first_name"],
-                     last_name=c["last_name"], company=c["company"], email=c["email"], phone=c["phone"],
-                     owner=c["owner"], meetings=calendar.meetings_for(email=c["email"], phone=c["phone"]))
-        for c in seed()["contacts"]]
-    calendar.calls.clear()
-    return MemoryCrm(records)
+    return seed().crm(calendar)
 
 
 def demo_knowledge() -> MemoryKnowledge:
     """The product documents, English and French."""
-    data = seed()
-    return MemoryKnowledge((Document(d["source"], d["title"], d["language"], d["text"]) for d in data["documents"]),
-                           ignore=[data["company"]])
+    return seed().knowledge()
 
 
-def _business_day_at(now: datetime, days_ahead: int, at: time, zone: ZoneInfo) -> datetime:
-    """`at` on the first Monday-to-Friday day at least `days_ahead` days after `now` (in `zone`)."""
-    day = now.astimezone(zone).date() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime.combine(day, at, tzinfo=zone)
-
-
-def _contact_id(email: str) -> str:
-    """A Salesforce-like contact id (key prefix 003), stable across processes."""
-    return "003" + hashlib.sha256(email.casefold().encode()).hexdigest()[:15]
+def embedder(name: str = "offline") -> Embedder:
+    """The knowledge base's embedder: the offline one ignores the company's name (said everywhere)."""
+    match name:
+        case "offline":
+            return OfflineEmbedder(ignore=[seed().company])
+        case "vertex":
+            return VertexEmbedder()
+    raise ValueError(f"unknown embedder {name!r}: offline or vertex")
 
 
 # -- the same company as seeds for the local Salesforce and Google Calendar servers -------------
@@ -102,37 +76,43 @@ def demo_user_id(email: str) -> str:
     return _sf_id("005", email)
 
 
+def calendar_reps(backend: str = "google") -> list[RepSetting]:
+    """The demo reps as `CALLBOT_CALENDAR_REPS` names them for the `backend` calendar: on Google their
+    calendar is their email, on Salesforce their User Id in the local server's seed."""
+    data = seed()
+    return [RepSetting(name=rep.name, email=rep.email, timezone=data.timezone,
+                       calendar_id=demo_user_id(rep.email) if backend == "salesforce" else rep.email)
+            for rep in data.reps]
+
+
 def salesforce_seed() -> dict[str, Any]:
     """The org of the local Salesforce server: the integration user, the reps, the known contacts."""
     data = seed()
     users = [{**DEV_SALESFORCE_USER, "Id": _sf_id("005", DEV_SALESFORCE_USER["Email"])}]
-    users += [{"Id": _sf_id("005", r["email"]), "Name": r["name"], "Email": r["email"], "Username": r["email"],
-               "Password": "", "SecurityToken": ""} for r in data["reps"]]
-    owners = {r["name"]: _sf_id("005", r["email"]) for r in data["reps"]}
-    accounts = {c["company"]: _sf_id("001", c["company"]) for c in data["contacts"]}
+    users += [{"Id": demo_user_id(r.email), "Name": r.name, "Email": r.email, "Username": r.email,
+               "Password": "", "SecurityToken": ""} for r in data.reps]
+    owners = {r.name: demo_user_id(r.email) for r in data.reps}
+    accounts = {c.company: _sf_id("001", c.company) for c in data.contacts}
     return {"users": users,
             "Account": [{"Id": account_id, "Name": name} for name, account_id in accounts.items()],
-            "Contact": [{"Id": _contact_id(c["email"]), "FirstName": c["first_name"], "LastName": c["last_name"],
-                         "Email": c["email"], "Phone": c["phone"], "AccountId": accounts[c["company"]],
-                         "OwnerId": owners[c["owner"]]} for c in data["contacts"]]}
+            "Contact": [{"Id": contact_id(c.email), "FirstName": c.first_name, "LastName": c.last_name,
+                         "Email": c.email, "Phone": c.phone, "AccountId": accounts[c.company],
+                         "OwnerId": owners[c.owner]} for c in data.contacts]}
 
 
 def calendar_seed(now: datetime) -> dict[str, Any]:
     """The reps' calendars on the local Google Calendar server, with the contacts' seed meetings."""
     data = seed()
-    zone = ZoneInfo(data["timezone"])
-    reps = {r["name"]: r["email"] for r in data["reps"]}
     events = []
-    for contact in data["contacts"]:
-        meeting = contact.get("meeting")
-        if not meeting:
+    for contact in data.contacts:
+        if contact.meeting is None:
             continue
-        start = _business_day_at(now, meeting["days_ahead"], time.fromisoformat(meeting["time"]), zone)
-        end = start + timedelta(minutes=data["meeting_minutes"])
-        events.append({"calendarId": reps[meeting["rep"]],
-                       "id": hashlib.sha256(f"demo-seed:{contact['email']}".encode()).hexdigest(),
-                       "summary": meeting["title"],
-                       "start": {"dateTime": start.isoformat(), "timeZone": data["timezone"]},
-                       "end": {"dateTime": end.isoformat(), "timeZone": data["timezone"]},
-                       "attendees": [{"email": contact["email"]}, {"email": reps[meeting["rep"]]}]})
-    return {"calendars": list(reps.values()), "events": events}
+        start = data.meeting_start(contact.meeting, now)
+        end = start + timedelta(minutes=data.meeting_minutes)
+        rep = data.rep_email(contact.meeting.rep)
+        events.append({"calendarId": rep, "id": hashlib.sha256(f"demo-seed:{contact.email}".encode()).hexdigest(),
+                       "summary": contact.meeting.title,
+                       "start": {"dateTime": start.isoformat(), "timeZone": data.timezone},
+                       "end": {"dateTime": end.isoformat(), "timeZone": data.timezone},
+                       "attendees": [{"email": contact.email}, {"email": rep}]})
+    return {"calendars": [rep.email for rep in data.reps], "events": events}

@@ -13,26 +13,15 @@ import re
 from pathlib import Path
 
 from callbot.knowledge import Passage
-from callbot.knowledge.embeddings import OFFLINE_THRESHOLD, Embedder, OfflineEmbedder, VertexEmbedder
+from callbot.knowledge.embeddings import OFFLINE_THRESHOLD
 from callbot.knowledge.evaluation import EvalReport, evaluate, load_items
 from callbot.knowledge.firestore_vectors import DEFAULT_COLLECTION, FirestoreKnowledge
 from callbot.knowledge.ingest import IngestReport, ingest
 from devtools import stack
+from devtools.demo_company import KNOWLEDGE_BASE, embedder
 
-KNOWLEDGE_BASE = Path(__file__).resolve().parent.parent / "knowledge_base"
 EVAL_SET = KNOWLEDGE_BASE / "eval.yaml"
 DONT_KNOW = "I don't know; a specialist will follow up."
-
-
-def embedder(name: str = "offline") -> Embedder:
-    match name:
-        case "offline":
-            from devtools.demo_company import seed
-
-            return OfflineEmbedder(ignore=[seed()["company"]])
-        case "vertex":
-            return VertexEmbedder()
-    raise ValueError(f"unknown embedder {name!r}: offline or vertex")
 
 
 def open_store(embedder_name: str = "offline", collection: str = DEFAULT_COLLECTION,

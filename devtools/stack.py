@@ -236,14 +236,17 @@ def _start_local_servers(info: StackInfo, state_dir: Path, log_dir: Path, starte
 
 
 def _adapter_settings(info: StackInfo) -> dict[str, str]:
-    """The action functions' real adapters, pointed at the local servers and the emulator."""
-    from devtools.demo_company import DEV_SALESFORCE_USER
+    """The action functions' real adapters, pointed at the local servers and the emulator (and the
+    demo company's seed, for a function switched to a memory backend by `function_settings`)."""
+    from devtools.demo_company import DEV_SALESFORCE_USER, calendar_reps, memory_settings
 
-    return {"CALLBOT_CRM_BACKEND": "salesforce", "CALLBOT_SALESFORCE_LOGIN_URL": info.salesforce_url,
+    return {**memory_settings(),
+            "CALLBOT_CRM_BACKEND": "salesforce", "CALLBOT_SALESFORCE_LOGIN_URL": info.salesforce_url,
             "CALLBOT_SALESFORCE_USERNAME": DEV_SALESFORCE_USER["Username"],
             "CALLBOT_SALESFORCE_PASSWORD": DEV_SALESFORCE_USER["Password"],
             "CALLBOT_SALESFORCE_SECURITY_TOKEN": DEV_SALESFORCE_USER["SecurityToken"],
             "CALLBOT_CALENDAR_BACKEND": "google", "CALLBOT_GOOGLE_CALENDAR_ROOT_URL": f"{info.calendar_url}/",
+            "CALLBOT_CALENDAR_REPS": json.dumps([rep.model_dump() for rep in calendar_reps("google")]),
             "CALLBOT_KNOWLEDGE_BACKEND": "firestore",
             # the post-call functions: the workflow on the emulator, SMS to the local Twilio server
             "CALLBOT_WORKFLOW_ENGINE": "emulator", "CALLBOT_WORKFLOWS_EMULATOR_URL": info.workflows_url,
@@ -254,7 +257,7 @@ def _ingest_knowledge(info: StackInfo) -> None:
     """The demo company's documents into the emulator's knowledge base (offline embedder)."""
     from callbot.knowledge.firestore_vectors import FirestoreKnowledge
     from callbot.knowledge.ingest import ingest
-    from devtools.kb import KNOWLEDGE_BASE, embedder
+    from devtools.demo_company import KNOWLEDGE_BASE, embedder
 
     store = FirestoreKnowledge.from_project(info.project_id, embedder("offline"))
     ingest(store, store.embedder, KNOWLEDGE_BASE)
@@ -265,7 +268,7 @@ def _build_audio_cache(relay_env: dict[str, str]) -> None:
     from callbot.blobs import open_blob_store
     from callbot.settings import RelaySettings
     from stream_relay.audio_cache import build_audio_cache
-    from stream_relay.bootstrap import make_tts
+    from stream_relay.speech.tts_engines import make_tts
 
     with patched_environ(relay_env):
         settings = RelaySettings()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from callbot.logs import CloudLoggingFormatter
+from devtools.demo_company import memory_settings
 from devtools.emulators import start_emulator
 from devtools.processes import patched_environ
 
@@ -99,3 +100,11 @@ def no_pii_in_logs(pii_lines: PiiLines) -> Iterator[None]:
     leaked, pii_lines.lines[:] = list(pii_lines.lines), []
     assert not leaked, "log lines show a phone number or an email address:\n" + "\n".join(
         line[:1000] for line in leaked)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_company_seed() -> Iterator[None]:
+    """The action functions' memory backends (the default in dev) serve the demo company: in the
+    suite's process and in the function processes its tests start."""
+    with patched_environ(memory_settings()):
+        yield

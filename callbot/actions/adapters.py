@@ -1,5 +1,6 @@
 """Which adapter runs behind each port of the action functions, from settings: the one place the
-action functions choose them. SDKs are imported only for the backend chosen."""
+action functions choose them. SDKs are imported only for the backend chosen; the `memory` backends
+(dev only) serve the company of the seed file settings name (`callbot.actions.memory_seed`)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,13 @@ def make_calendar(settings: ActionSettings) -> CalendarPort:
     """The calendar adapter named by `calendar_backend`."""
     match settings.calendar_backend:
         case "memory":
-            from devtools.demo_company import demo_calendar
-
-            return demo_calendar(settings.calendar_clock())
+            return _memory_seed(settings).calendar(settings.calendar_clock())
         case "google":
             from callbot.calendar.google_calendar import GoogleCalendar, calendar_service
 
+            reps = _reps(settings)  # before the client: a missing setting is said before missing credentials
             return GoogleCalendar(calendar_service(settings.google_calendar_root_url or None,
-                                                   timeout_s=settings.request_timeout_s), _reps(settings),
+                                                   timeout_s=settings.request_timeout_s), reps,
                                   _rules(settings), assignment=settings.slot_assignment,
                                   owner_email=settings.calendar_owner_email or None, clock=settings.calendar_clock(),
                                   organizer_calendar_id=settings.calendar_organizer_id or None)
@@ -38,9 +38,8 @@ def make_crm(settings: ActionSettings) -> CrmPort:
     """The CRM adapter named by `crm_backend`."""
     match settings.crm_backend:
         case "memory":
-            from devtools.demo_company import demo_calendar, demo_crm
-
-            return demo_crm(demo_calendar(settings.calendar_clock()))
+            seed = _memory_seed(settings)
+            return seed.crm(seed.calendar(settings.calendar_clock()))
         case "salesforce":
             from callbot.crm.salesforce import SalesforceCrm
 
@@ -53,9 +52,7 @@ def make_knowledge(settings: ActionSettings) -> KnowledgePort:
     """The knowledge base adapter named by `knowledge_backend`."""
     match settings.knowledge_backend:
         case "memory":
-            from devtools.demo_company import demo_knowledge
-
-            return demo_knowledge()
+            return _memory_seed(settings).knowledge()
         case "firestore":
             from callbot.knowledge.embeddings import OFFLINE_THRESHOLD, OfflineEmbedder, VertexEmbedder
             from callbot.knowledge.firestore_vectors import FirestoreKnowledge
@@ -100,17 +97,17 @@ def _reps(settings: ActionSettings):
     """The reps' calendars: a Google calendar id (default: their email) or a Salesforce User Id."""
     from callbot.calendar.slots import Rep
 
-    configured = settings.calendar_reps or _demo_reps(settings.calendar_backend)
+    if not settings.calendar_reps:
+        raise ValueError(f"the {settings.calendar_backend} calendar needs CALLBOT_CALENDAR_REPS: the sales reps "
+                         "meetings are booked with, a JSON list of {name, email, calendar_id, timezone}")
     return [Rep(name=r.name, email=r.email, calendar_id=r.calendar_id or r.email, timezone=r.timezone)
-            for r in configured]
+            for r in settings.calendar_reps]
 
 
-def _demo_reps(backend: str):
-    """The demo company's reps (dev only: a deployment configures `calendar_reps`)."""
-    from callbot.actions.settings import RepSetting
-    from devtools.demo_company import demo_user_id, seed
+def _memory_seed(settings: ActionSettings):
+    from callbot.actions.memory_seed import read_seed
 
-    data = seed()
-    return [RepSetting(name=r["name"], email=r["email"], timezone=r.get("timezone", data["timezone"]),
-                       calendar_id=demo_user_id(r["email"]) if backend == "salesforce" else r["email"])
-            for r in data["reps"]]
+    if not settings.memory_seed:
+        raise ValueError("the memory backends serve the company of a seed file: set CALLBOT_MEMORY_SEED (the dev "
+                         "stack and the tests set it to the demo company's)")
+    return read_seed(settings.memory_seed)

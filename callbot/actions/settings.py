@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
-from callbot.settings import CommonSettings
+from callbot.settings import CommonSettings, Environment
 
 
 class RepSetting(BaseModel):
@@ -20,10 +20,14 @@ class RepSetting(BaseModel):
     timezone: str = "America/New_York"
 
 
+PRODUCTION_BACKENDS = {"crm_backend": "salesforce", "calendar_backend": "google", "knowledge_backend": "firestore"}
+
+
 class ActionSettings(CommonSettings):
-    """crm_action, calendar_action and knowledge_action. `memory` backends are the demo company in
-    memory (unit tests, and a stack without the local servers); the others are the real adapters,
-    pointed at the local servers by the `*_url` settings in dev."""
+    """crm_action, calendar_action, knowledge_action and sync_crm. The `memory` backends serve the
+    company of a seed file (`memory_seed`, which the dev and test composition roots set) and exist
+    only in dev: the default there, refused elsewhere. The others are the real adapters (the default
+    outside dev), pointed at the local servers by the `*_url` settings in dev."""
 
     max_message_age_s: int = Field(default=600, ge=1, description="older messages are dropped, not retried")
     action_retry_s: float = Field(
@@ -33,9 +37,13 @@ class ActionSettings(CommonSettings):
     request_timeout_s: float = Field(
         default=5.0, gt=0, description="per request to Salesforce or Google Calendar: a hung request fails in "
         "time to be retried within action_retry_s")
-    crm_backend: Literal["memory", "salesforce"] = "memory"
-    calendar_backend: Literal["memory", "google", "salesforce"] = "memory"
-    knowledge_backend: Literal["memory", "firestore"] = "memory"
+    crm_backend: Literal["memory", "salesforce"] | None = Field(default=None, description="dev: memory, else salesforce")
+    calendar_backend: Literal["memory", "google", "salesforce"] | None = Field(
+        default=None, description="dev: memory, else google")
+    knowledge_backend: Literal["memory", "firestore"] | None = Field(
+        default=None, description="dev: memory, else firestore")
+    memory_seed: str = Field(default="", description="the seed file (YAML) of the company the memory backends "
+                             "serve (callbot.actions.memory_seed); dev and tests only")
 
     # Salesforce: JWT bearer (client id, username, private key) or username + password + token
     salesforce_login_url: str = Field(default="https://login.salesforce.com",
@@ -49,7 +57,8 @@ class ActionSettings(CommonSettings):
 
     # Google Calendar
     google_calendar_root_url: str = Field(default="", description="the local fake's URL; empty: Google")
-    calendar_reps: list[RepSetting] = Field(default_factory=list, description="empty in dev: the demo company's")
+    calendar_reps: list[RepSetting] = Field(default_factory=list, description="required by the google and "
+                                            "salesforce calendars")
     calendar_organizer_id: str = Field(default="", description="a shared calendar that holds every meeting")
     business_hours_start: time = time(9, 0)
     business_hours_end: time = time(17, 0)
@@ -67,6 +76,17 @@ class ActionSettings(CommonSettings):
     embedding_model: str = "text-embedding-005"
     demo_clock: str = Field(
         default="", description="ISO date-time the in-memory calendar takes as now (tests); empty: the real now")
+
+    @model_validator(mode="after")
+    def _backends_for_environment(self) -> ActionSettings:
+        for field, production in PRODUCTION_BACKENDS.items():
+            chosen = getattr(self, field)
+            if chosen is None:
+                object.__setattr__(self, field, "memory" if self.environment is Environment.DEV else production)
+            elif chosen == "memory" and self.environment is not Environment.DEV:
+                raise ValueError(f"CALLBOT_{field.upper()}=memory is for dev only (CALLBOT_ENVIRONMENT is "
+                                 f"{self.environment.value}): use {production}, or leave it unset")
+        return self
 
     @field_validator("demo_clock")
     @classmethod

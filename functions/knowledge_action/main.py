@@ -6,8 +6,13 @@ functions-framework cannot convert (a message without data) is dead-lettered too
 
 import functions_framework
 
+from callbot.actions.settings import ActionSettings
 from callbot.bus.entry import deliver, deliver_unconverted
 from functions.knowledge_action.bootstrap import action_handler
+
+# read at instance start: settings a deployment got wrong (a memory backend outside dev) stop the
+# instance here rather than fail its first message
+ActionSettings()
 
 
 @functions_framework.cloud_event

@@ -3,9 +3,14 @@ the call Task in the CRM, once."""
 
 import functions_framework
 
+from callbot.actions.settings import ActionSettings
 from callbot.post_call import Step
 from callbot.post_call.http import serve
 from functions.sync_crm.bootstrap import step
+
+# read at instance start: settings a deployment got wrong (a memory backend outside dev) stop the
+# instance here rather than fail its first message
+ActionSettings()
 
 
 @functions_framework.http
