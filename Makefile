@@ -13,7 +13,7 @@ CK_VENV := .venv-checkov
 CK_STAMP := $(CK_VENV)/.installed
 CHECKOV := checkov==3.3.30
 
-.PHONY: install demo test bench soak lint clean
+.PHONY: install demo test test-fast bench soak lint topology clean
 
 install: $(STAMP) $(WF_STAMP) $(CK_STAMP)
 
@@ -38,9 +38,13 @@ $(CK_STAMP): Makefile
 demo: install
 	$(BIN)/callbot demo
 
-test: install
-	$(BIN)/ruff check callbot stream_relay functions devtools tests bench scripts
-	$(BIN)/pytest -q
+# every tier (tests/unit, tests/integration, tests/e2e) after the static checks
+test: lint
+	$(BIN)/pytest -q -m "not lint"
+
+# the unit tests alone: fakes, no processes
+test-fast: install
+	$(BIN)/pytest -q -m unit tests/unit
 
 bench: install
 	$(BIN)/python -m bench.voice_latency
@@ -53,9 +57,14 @@ bench: install
 soak: install
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
+# ruff, then terraform fmt and checkov on terraform/ (tests/lint)
 lint: install
 	$(BIN)/ruff check callbot stream_relay functions devtools tests bench scripts
-	terraform fmt -check -recursive terraform
+	$(BIN)/pytest -q -m lint tests/lint
+
+# terraform/topology.auto.tfvars.json from the Python topology (a unit test fails when it is stale)
+topology: install
+	$(BIN)/python scripts/generate_topology.py
 
 clean:
 	-$(BIN)/callbot dev down

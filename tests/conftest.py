@@ -22,6 +22,17 @@ from devtools.emulators import start_emulator
 from devtools.processes import patched_environ
 
 LOG_DIR = Path(__file__).resolve().parent.parent / ".callbot" / "test-logs"
+TESTS = Path(__file__).resolve().parent
+TIERS = ("unit", "integration", "e2e", "lint")  # a folder each under tests/, a marker each
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test is marked with its tier, the folder it lives in: `pytest -m unit` runs the unit
+    tests wherever they are named on the command line."""
+    for item in items:
+        tier = Path(item.path).resolve().relative_to(TESTS).parts[0]
+        if tier in TIERS:
+            item.add_marker(tier)
 
 
 def _emulator(kind: str, env_var: str) -> Iterator[str]:
