@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
@@ -73,23 +74,21 @@ class ActionHandler:
             except RETRYABLE as exc:
                 if not delivery.older_than(self._settings.action_retry_s, self._clock):
                     log.warning("action failed, to be retried", exc_info=True,
-                                extra={"action": request.action, "request_id": request.request_id})
+                                extra=_fields(request, Outcome.RETRY))
                     raise
                 result, error = {}, _reason(exc)
                 log.error("action still failing after %ss, reported as failed: %s", self._settings.action_retry_s,
-                          error, extra={"action": request.action, "request_id": request.request_id})
+                          error, extra=_fields(request, Outcome.GAVE_UP))
             except PERMANENT as exc:
                 result, error = {}, _reason(exc)
-                log.error("action failed: %s", error, extra={"action": request.action,
-                                                             "request_id": request.request_id})
+                log.error("action failed: %s", error, extra=_fields(request, Outcome.FAILED))
             self._publisher.publish(ActionCompleted(
                 call_id=request.call_id, turn_seq=request.turn_seq, relay_instance=request.relay_instance,
                 request_id=request.request_id, port=request.port, action=request.action, ok=not error,
                 result=result, error=error, duration_ms=int((time.monotonic() - started) * 1000),
                 sent_at_ms=int(self._clock() * 1000), requested_at_ms=request.sent_at_ms,
             )).result(timeout=PUBLISH_TIMEOUT_S)
-            log.info("action completed", extra={"action": request.action, "request_id": request.request_id,
-                                                "ok": not error})
+            log.info("action reported", extra={**_fields(request, Outcome.REPORTED), "ok": not error})
 
     def _run(self, request: ActionRequested) -> dict[str, Any]:
         operation = self._operations.get(request.action)
@@ -99,6 +98,19 @@ class ActionHandler:
 
     def dead_letter(self, call_id: str, turn_seq: int, reason: str, payload: str) -> None:
         entry.dead_letter(self._publisher, self.source, call_id, turn_seq, reason, payload, int(self._clock() * 1000))
+
+
+class Outcome(StrEnum):
+    """What became of one delivery of a request: the `outcome` field of the handler's log lines."""
+
+    RETRY = "retry"  # failed retryably; raised so that Pub/Sub delivers it again
+    GAVE_UP = "gave_up"  # still failing action_retry_s after the request: reported as failed
+    FAILED = "failed"  # failed permanently: reported as failed
+    REPORTED = "reported"  # ActionCompleted published (its `ok` field says how it went)
+
+
+def _fields(request: ActionRequested, outcome: Outcome) -> dict[str, str]:
+    return {"action": request.action, "request_id": request.request_id, "outcome": outcome.value}
 
 
 def _reason(exc: Exception) -> str:

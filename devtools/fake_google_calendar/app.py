@@ -8,7 +8,8 @@ decides which invitations are recorded. Errors are `{"error": {"code", "message"
 [{"domain", "reason"}]}}`.
 
 Admin (for tests and the call report): GET `/__admin/events` (every event, with its calendarId),
-GET `/__admin/invitations`, GET `/__admin/requests` (every request received, admin ones included),
+GET `/__admin/invitations`, GET `/__admin/requests` (every request received, admin ones included, with the status it was
+answered with and whether that was an injected failure),
 POST `/__admin/seed` (the seed format of `CalendarStore`), POST `/__admin/reset`, POST
 `/__admin/fail-next` `{"status": 503, "count": 1}` (the next API requests fail with that status;
 `"count": "all"` fails every one until POST `/__admin/clear-failures`; `"delay_s": 3` answers that
@@ -37,13 +38,16 @@ def create_app(seed: dict[str, Any] | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def record_and_fail(request: Request, call_next):
-        failure = store.record(request.method, request.url.path, request.url.query)
+        entry, failure = store.record(request.method, request.url.path, request.url.query)
         if failure is not None:
             await asyncio.sleep(failure.delay_s)
             if failure.status:
                 error = ApiError(failure.status, _FAIL_REASONS.get(failure.status, "failNext"), "Injected failure")
+                entry["status"] = failure.status
                 return JSONResponse(error.body(), status_code=failure.status)
-        return await call_next(request)
+        response = await call_next(request)
+        entry["status"] = response.status_code
+        return response
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, error: ApiError) -> JSONResponse:

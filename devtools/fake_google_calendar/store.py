@@ -103,19 +103,22 @@ class CalendarStore:
             self.fail_next.clear()
             return cleared
 
-    def record(self, method: str, path: str, query: str) -> Failure | None:
-        """Note a request; the failure queued for it, if any (used up by one)."""
+    def record(self, method: str, path: str, query: str) -> tuple[dict[str, Any], Failure | None]:
+        """Note a request; its ledger entry (the caller sets its `status` once answered) and the
+        failure queued for it, if any (used up by one)."""
         with self._lock:
-            self.requests.append({"method": method, "path": path, "query": query})
+            entry: dict[str, Any] = {"method": method, "path": path, "query": query, "status": None}
+            self.requests.append(entry)
             if path.startswith("/__admin"):
-                return None
+                return entry, None
             url = unquote_plus(f"{path}?{query}")
             failure = next((f for f in self.fail_next if f.match in url), None)
             if failure is not None and failure.remaining is not None:
                 failure.remaining -= 1
                 if failure.remaining <= 0:
                     self.fail_next.remove(failure)
-            return failure
+            entry["injected"] = failure is not None
+            return entry, failure
 
     # -- the API
 

@@ -47,6 +47,8 @@ class FakeOrg:
     sessions: Sessions = field(default_factory=Sessions)
     failures: list[Failure] = field(default_factory=list)
     served: list[dict[str, Any]] = field(default_factory=list)  # the failures served, oldest first
+    # every API request answered, oldest first: url, status, injected (a failure or delay of ours)
+    answered: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_failure(self, url: str) -> Failure | None:
@@ -88,13 +90,17 @@ def create_app(seed: dict | None = None) -> FastAPI:
     async def inject_failures(request: Request, call_next):
         """An injected failure is served to API requests with a valid session (an invalid one is
         answered by the endpoint), matched on the URL with its query decoded."""
-        if request.url.path.startswith("/services/data/") and session_user(request) is not None:
-            failure = org.next_failure(unquote_plus(f"{request.url.path}?{request.url.query}"))
-            if failure is not None:
-                await asyncio.sleep(failure.delay_s)
-                if failure.error is not None:
-                    return JSONResponse(failure.error.body, status_code=failure.error.status)
-        return await call_next(request)
+        if not request.url.path.startswith("/services/data/"):
+            return await call_next(request)
+        url = unquote_plus(f"{request.url.path}?{request.url.query}")
+        failure = org.next_failure(url) if session_user(request) is not None else None
+        if failure is not None:
+            await asyncio.sleep(failure.delay_s)
+        response = JSONResponse(failure.error.body, status_code=failure.error.status) \
+            if failure is not None and failure.error is not None else await call_next(request)
+        with org.lock:
+            org.answered.append({"url": url, "status": response.status_code, "injected": failure is not None})
+        return response
 
     def user_of(request: Request) -> str:
         """The session's user, or 401 INVALID_SESSION_ID."""
@@ -185,9 +191,10 @@ def create_app(seed: dict | None = None) -> FastAPI:
 
     @app.get("/__admin/failures")
     def failures() -> dict[str, Any]:
-        """The failures served so far (URL, status, errorCode, delay), and how many are queued."""
+        """The failures served so far (URL, status, errorCode, delay), how many are queued, and every
+        API request answered (URL, status, whether a failure or delay was injected)."""
         with org.lock:
-            return {"served": list(org.served), "queued": len(org.failures)}
+            return {"served": list(org.served), "queued": len(org.failures), "answered": list(org.answered)}
 
     @app.get("/__admin/records/{name}")
     def records(name: str) -> list[dict[str, Any]]:
