@@ -35,7 +35,8 @@ def chat_model(settings: LlmSettings) -> Any:
         case "offline":
             from callbot.llm.offline import OfflineDialogueModel
 
-            return OfflineDialogueModel(chunk_delay_s=settings.offline_chunk_delay_s,
+            return OfflineDialogueModel(company_name=settings.company_name,
+                                        chunk_delay_s=settings.offline_chunk_delay_s,
                                         first_token_s=settings.offline_first_token_s)
         case other:
             raise UnknownProvider(f"unknown LLM provider {other!r}: use vertexai, openai, anthropic or offline")

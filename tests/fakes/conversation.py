@@ -37,7 +37,8 @@ class Conversation:
         self.publisher = RecordingPublisher()
         self.call_log = MemoryCallLog()
         settings = AgentTurnSettings()
-        self.handler = TurnHandler(build_graph(InMemorySaver(), OfflineDialogueModel(), settings), self.publisher,
+        model = OfflineDialogueModel(company_name=settings.company_name)
+        self.handler = TurnHandler(build_graph(InMemorySaver(), model, settings), self.publisher,
                                    settings, self.call_log)
         clock = lambda: datetime.now(UTC)
         self.calendar = demo_calendar(clock)  # the calendar_action process's own copy of the demo data

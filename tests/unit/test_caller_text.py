@@ -286,7 +286,8 @@ def test_an_oversized_utterance_is_cut_before_the_prompt_and_the_checkpoint(monk
 
 @pytest.mark.parametrize("size", [20_000, 1_000_000])
 def test_the_offline_agent_still_answers_an_oversized_utterance(monkeypatch, size):
-    client, publisher, handler = agent_turn(monkeypatch, OfflineDialogueModel())
+    model = OfflineDialogueModel(company_name=AgentTurnSettings().company_name)
+    client, publisher, handler = agent_turn(monkeypatch, model)
     greet(client, publisher, "CA-offline")
     text = ("How much does it cost for my team? " * (size // 35 + 1))[:size]
     assert push(client, UserUtterance(call_id="CA-offline", turn_seq=1, relay_instance="r1", text=text)) == 200

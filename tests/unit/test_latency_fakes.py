@@ -57,7 +57,7 @@ def test_the_relay_splits_tts_from_playback_and_the_stages_add_up():
 def test_agent_turn_records_how_long_it_waited_on_the_llm_before_the_first_sentence():
     settings = AgentTurnSettings(first_sentence_timeout_s=5, llm_timeout_s=5)
     publisher, call_log = RecordingPublisher(), MemoryCallLog()
-    model = OfflineDialogueModel(first_token_s=0.05)
+    model = OfflineDialogueModel(company_name=settings.company_name, first_token_s=0.05)
     handler = TurnHandler(build_graph(InMemorySaver(), model, settings), publisher, settings, call_log)
     handler.handle(Delivery(message=CallStarted(call_id="CA1", turn_seq=0, relay_instance="r1",
                                                 from_number="+14155550123"), message_id="1", published_at=None))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from callbot.agents.calendar.tools import book_meeting, cancel_meeting, find_slots, reschedule_meeting
 from callbot.llm.offline.dates import local_now, option_time, preferred_time, requested, slot_label, slot_time
 from callbot.llm.offline.intents import classify
 from callbot.llm.offline.lines import either, join, line
@@ -81,25 +82,24 @@ def _rescheduling(turn: Turn) -> bool:
 
 
 def opening(turn: Turn) -> Decision:
-    return turn.call("find_slots", fallback=line("no_slots", turn.language), args={"preferred_time": ""})
+    return turn.call(find_slots, args={"preferred_time": ""})
 
 
 def on_utterance(turn: Turn, intent: str | None) -> Decision:
     text = turn.utterance or ""
     if intent == "cancel" and _booked(turn):
-        return turn.call("cancel_meeting", fallback=line("error", turn.language))
+        return turn.call(cancel_meeting)
     if intent in ("cancel", "reschedule") and not _booked(turn):
         return Decision(line("no_meeting", turn.language))
     chosen = pick(turn, text) if turn.options else None
     if chosen is not None:
-        tool = "reschedule_meeting" if _rescheduling(turn) else "book_meeting"
-        return turn.call(tool, fallback=line("error", turn.language), args={"slot_id": chosen["id"]})
+        tool = reschedule_meeting if _rescheduling(turn) else book_meeting
+        return turn.call(tool, args={"slot_id": chosen["id"]})
     preferred = preferred_time(text, turn.context.get("now", ""), _timezone(turn))
     if not preferred and intent is None and turn.asked_anything_else:
         return Decision(join(line("sorry", turn.language), line("anything_else", turn.language)))
     if not turn.options or preferred:
-        return turn.call("find_slots", fallback=line("no_slots", turn.language),
-                         args={"preferred_time": preferred or ""})
+        return turn.call(find_slots, args={"preferred_time": preferred or ""})
     return offer(turn, _as_offered(turn), prefix=line("sorry", turn.language))
 
 
@@ -117,16 +117,16 @@ def _meeting_said(turn: Turn, meeting: dict[str, Any]) -> tuple[str, str]:
 
 def after_tool(turn: Turn, result: ToolResult) -> Decision:
     data = result.data
-    if result.name == "find_slots":
+    if result.is_from(find_slots):
         return offer(turn, _ordered(turn, list(data.get("slots") or []), str(result.args.get("preferred_time", ""))))
     if data.get("taken"):
         return offer(turn, list(data.get("slots") or []), prefix=line("slot_taken", turn.language))
     meeting = data.get("meeting") or turn.meeting or {}
     label, rep = _meeting_said(turn, meeting)
-    if result.name == "cancel_meeting":
+    if result.is_from(cancel_meeting):
         return Decision(line("cancelled", turn.language, label=label))
-    if result.name == "reschedule_meeting":
+    if result.is_from(reschedule_meeting):
         return Decision(line("rescheduled", turn.language, label=label, with_rep=rep))
-    if result.name == "book_meeting":
+    if result.is_from(book_meeting):
         return Decision(line("booked", turn.language, label=label, with_rep=rep))
     return Decision(line("anything_else", turn.language))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from callbot.agents.knowledge.tools import search_knowledge
+from callbot.agents.supervisor.tools import transfer_to_lead
 from callbot.llm.offline.lines import cached, join, line
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 
@@ -27,11 +29,11 @@ def opening(turn: Turn) -> Decision:
 
 def on_utterance(turn: Turn, intent: str | None) -> Decision:
     """Not a product question: the lead specialist takes it."""
-    return turn.call("transfer_to_lead", fallback=line("what_else", turn.language))
+    return turn.call(transfer_to_lead)
 
 
 def after_tool(turn: Turn, result: ToolResult) -> Decision:
-    if result.name != "search_knowledge":
+    if not result.is_from(search_knowledge):
         return Decision(line("anything_else", turn.language))
     passages = [p for p in result.data.get("passages") or [] if isinstance(p, dict) and p.get("text")]
     if not passages:

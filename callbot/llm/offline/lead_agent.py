@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from callbot.agents.lead.tools import record_details
+from callbot.agents.salesforce.tools import save_lead
 from callbot.agents.state import missing_fields
+from callbot.agents.supervisor.tools import transfer_to_calendar
 from callbot.llm.offline.extract import extract
 from callbot.llm.offline.intents import classify
 from callbot.llm.offline.lines import cached, join, line
@@ -28,7 +31,7 @@ def _thanks(turn: Turn, lead: dict[str, Any], recorded: int | None = None) -> st
     """A short acknowledgement; it varies along the call (by how many answers were recorded) so that
     the caller does not hear the same words after every answer."""
     name = lead.get("first_name") or turn.first_name
-    recorded = turn.results_of("record_details") if recorded is None else recorded
+    recorded = turn.results_of(record_details) if recorded is None else recorded
     key = ("thanks", "got_it", "great")[max(recorded - 1, 0) % 3]
     return line(f"{key}_name", turn.language, name=name) if name else line(key, turn.language)
 
@@ -43,7 +46,7 @@ def _wants_meeting(turn: Turn) -> bool:
 
 
 def _to_calendar(turn: Turn, intent: str = "book") -> Decision:
-    return turn.call("transfer_to_calendar", fallback=line("anything_else", turn.language), args={"intent": intent})
+    return turn.call(transfer_to_calendar, args={"intent": intent})
 
 
 def _next(turn: Turn, lead: dict[str, Any], missing: list[str], prefix: str) -> Decision:
@@ -52,11 +55,11 @@ def _next(turn: Turn, lead: dict[str, Any], missing: list[str], prefix: str) -> 
         return Decision(join(prefix, question(turn, missing[0], lead)))
     if turn.context.get("lead_saved"):
         return Decision(_all_set(turn, lead))
-    if turn.failures_of("save_lead"):
+    if turn.failures_of(save_lead):
         # the CRM failed once in this call: no second wait for the caller; the details are on the
         # call, and the post-call sync writes the lead
         return Decision(line("noted_follow_up", turn.language))
-    return turn.call("save_lead", fallback=_all_set(turn, lead))
+    return turn.call(save_lead)
 
 
 def opening(turn: Turn) -> Decision:
@@ -84,9 +87,8 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
         # the acknowledgement is said with the tool call, not after its result: the caller hears it
         # one LLM step sooner (bench/voice_latency.py), while the next question is being worked out
         thanks = (line("happy_to_book", turn.language) if intent == "book"
-                  else _thanks(turn, merged, turn.results_of("record_details") + 1)) if ahead else ""
-        fallback = join(thanks, question(turn, ahead[0], merged)) if ahead else _all_set(turn, merged)
-        return turn.call("record_details", fallback=fallback, args=fields, text=thanks)
+                  else _thanks(turn, merged, turn.results_of(record_details) + 1)) if ahead else ""
+        return turn.call(record_details, args=fields, text=thanks)
     if asked == "email_confirmed" and turn.lead.get("email") and yes_or_no(text) is False:
         return Decision(line("spell_email", turn.language))
     prefix = line("happy_to_book", turn.language) if intent == "book" else line("sorry", turn.language)
@@ -94,12 +96,12 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
 
 
 def after_tool(turn: Turn, result: ToolResult) -> Decision:
-    if result.name == "record_details":
+    if result.is_from(record_details):
         lead = result.data.get("lead") or {**turn.lead, **result.args}
         missing = result.data.get("missing")
         missing = missing if isinstance(missing, list) else missing_fields(lead)
         return _next(turn, lead, missing, "")  # acknowledged with the call (on_utterance)
-    if result.name == "save_lead":
+    if result.is_from(save_lead):
         if _wants_meeting(turn):
             return _to_calendar(turn)
         return Decision(_all_set(turn, result.data.get("lead") or turn.lead))

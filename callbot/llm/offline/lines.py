@@ -60,7 +60,6 @@ LINES: dict[str, dict[str, str]] = {
         "call_back": "Okay, someone from our team will call you back soon. Is there anything else I can help with?",
         "noted_follow_up": "I've noted your details, and our team will follow up with you. Is there anything else "
                            "I can help with?",
-        "cannot_transfer": "I can't connect you right now, but someone from our team can call you back.",
     },
     "fr-FR": {
         "refusal": "Je ne peux pas vous aider sur ce point. Je suis là pour répondre à vos questions sur "

@@ -41,7 +41,7 @@ class OfflineDialogueModel(BaseChatModel):
 
     chunk_delay_s: float = 0.0  # pause between streamed chunks, to imitate token timing
     first_token_s: float = 0.0  # wait before the first chunk, to imitate an LLM's time to first token
-    company_name: str = "Northwind Voice"
+    company_name: str  # what it calls the company it sells for (CALLBOT_COMPANY_NAME)
 
     @property
     def _llm_type(self) -> str:

@@ -10,6 +10,14 @@ from __future__ import annotations
 import re
 from types import ModuleType
 
+from callbot.agents.knowledge.tools import search_knowledge
+from callbot.agents.supervisor.tools import (
+    end_call,
+    transfer_to_calendar,
+    transfer_to_human,
+    transfer_to_knowledge,
+    transfer_to_lead,
+)
 from callbot.llm.offline import calendar_agent, knowledge_agent, lead_agent
 from callbot.llm.offline.intents import classify
 from callbot.llm.offline.lines import cached, line
@@ -39,9 +47,9 @@ def _decide(turn: Turn) -> Decision:
         return respond(turn)
     if result.data.get("error"):
         return Decision(line("error", turn.language))
-    if result.name == "transfer_to_human":
+    if result.is_from(transfer_to_human):
         return Decision(cached("transfer", turn.language))
-    if result.name == "end_call":
+    if result.is_from(end_call):
         return Decision(cached("goodbye", turn.language))
     return _agent(turn).after_tool(turn, result)
 
@@ -59,25 +67,22 @@ def respond(turn: Turn) -> Decision:
     if intent == "refuse":
         return Decision(line("refusal", language, company=turn.company))
     if intent == "human":
-        return turn.call("transfer_to_human", fallback=line("cannot_transfer", language),
-                         args={"reason": "caller asked for a person"})
+        return turn.call(transfer_to_human, args={"reason": "caller asked for a person"})
     if intent == "goodbye":
-        return turn.call("end_call", fallback=cached("goodbye", language))
+        return turn.call(end_call)
     if intent in ("book", "reschedule", "cancel") and turn.agent == "knowledge":
         to_lead = intent == "book" and (turn.missing or not turn.context.get("lead_saved"))
-        target = "transfer_to_lead" if to_lead else "transfer_to_calendar"
-        return turn.call(target, fallback=line("anything_else", language),
-                         args=None if to_lead else {"intent": intent})
+        return turn.call(transfer_to_lead) if to_lead else turn.call(transfer_to_calendar, args={"intent": intent})
     if intent == "question":
         if turn.agent == "knowledge":
-            return turn.call("search_knowledge", fallback=line("dont_know", language), args={"question": text})
-        return turn.call("transfer_to_knowledge", fallback=line("dont_know", language))
+            return turn.call(search_knowledge, args={"question": text})
+        return turn.call(transfer_to_knowledge)
     if previous == line("error", language) and re.search(r"\bcall (?:me )?back\b|\bcallback\b", text, re.IGNORECASE):
         return Decision(line("call_back", language))
     if asks_more and intent is None:
         answer = yes_or_no(text)
         if answer is False:
-            return turn.call("end_call", fallback=cached("goodbye", language))
+            return turn.call(end_call)
         if answer is True and len(text.split()) <= SHORT_YES:
             return Decision(line("what_else", language))
     return _agent(turn).on_utterance(turn, intent)

@@ -3,6 +3,10 @@
 A `Turn` is one model call: the call-state block of the system prompt (see
 `callbot.agents.context`), the message history and the names of the bound tools. A `Decision` is the
 reply: text, or one tool call, or both.
+
+The engine names tools by their definitions (`callbot.agents.*.tools`), never by a string of its
+own, and calling a tool that is not bound raises `ToolNotBound`: a renamed or unbound tool is a bug
+to see at once, not a conversation that quietly goes another way.
 """
 
 from __future__ import annotations
@@ -12,13 +16,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import BaseTool
 
 from callbot.agents.context import parse_context
 from callbot.agents.state import missing_fields
+from callbot.agents.supervisor.tools import HANDOFFS
 from callbot.llm.offline.lines import EN
 
-HANDOFF_TOOLS = ("transfer_to_lead", "transfer_to_calendar", "transfer_to_knowledge")
+HANDOFF_TOOLS = tuple(HANDOFFS)
 ANYTHING_ELSE = ("anything else", "autre chose")
+
+
+class ToolNotBound(LookupError):
+    """The engine decided to call a tool the model was not given: the graph and the engine disagree."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,9 @@ class ToolResult:
     data: dict[str, Any]  # the tool's JSON object; {"value": ...} for anything else
     args: dict[str, Any]  # what the tool was called with
 
+    def is_from(self, tool: BaseTool) -> bool:
+        return self.name == tool.name
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -47,9 +60,12 @@ class Turn:
         system = messages[0] if messages and isinstance(messages[0], SystemMessage) else None
         return cls(parse_context(system.text) if system else {}, list(messages), tools, company)
 
-    def call(self, name: str, fallback: str, args: dict[str, Any] | None = None, text: str = "") -> Decision:
-        """Call the tool `name` (saying `text` first) when it is bound; say `fallback` when it is not."""
-        return Decision(text, name, dict(args or {})) if name in self.tools else Decision(fallback)
+    def call(self, tool: BaseTool, args: dict[str, Any] | None = None, text: str = "") -> Decision:
+        """Call `tool` (saying `text` first); it must be bound."""
+        if tool.name not in self.tools:
+            raise ToolNotBound(f"the offline engine ({self.agent} specialist) calls {tool.name!r}, which is not "
+                               f"among the bound tools: {sorted(self.tools) or 'none'}")
+        return Decision(text, tool.name, dict(args or {}))
 
     @property
     def agent(self) -> str:
@@ -105,13 +121,13 @@ class Turn:
     def caller_said(self) -> list[str]:
         return [m.text for m in self.messages if isinstance(m, HumanMessage)]
 
-    def results_of(self, name: str) -> int:
-        """How many results of the tool `name` the history holds."""
-        return sum(1 for m in self.messages if isinstance(m, ToolMessage) and self._tool_name(m) == name)
+    def results_of(self, tool: BaseTool) -> int:
+        """How many results of `tool` the history holds."""
+        return sum(1 for m in self.messages if isinstance(m, ToolMessage) and self._tool_name(m) == tool.name)
 
-    def failures_of(self, name: str) -> int:
-        """How many results of the tool `name` in the history are errors."""
-        return sum(1 for m in self.messages if isinstance(m, ToolMessage) and self._tool_name(m) == name
+    def failures_of(self, tool: BaseTool) -> int:
+        """How many results of `tool` in the history are errors."""
+        return sum(1 for m in self.messages if isinstance(m, ToolMessage) and self._tool_name(m) == tool.name
                    and (m.status == "error" or '"error"' in m.text))
 
     def handoffs_since_utterance(self) -> int:
