@@ -94,7 +94,8 @@ class CompanySeed(_Seed):
         for contact in self.contacts:
             if contact.meeting is None:
                 continue
-            slot_id = calendar.slot_id(self.meeting_start(contact.meeting, clock()), self.rep_email(contact.meeting.rep))
+            start = self.meeting_start(contact.meeting, clock())
+            slot_id = calendar.slot_id(start, self.rep_email(contact.meeting.rep))
             calendar.book(request_id=f"demo-seed:{contact.email}", slot_id=slot_id, title=contact.meeting.title,
                           attendee=Attendee(name=contact.name, email=contact.email, phone=contact.phone))
         calendar.calls.clear()  # the seed is not part of what a test observes

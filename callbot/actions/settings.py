@@ -37,7 +37,8 @@ class ActionSettings(CommonSettings):
     request_timeout_s: float = Field(
         default=5.0, gt=0, description="per request to Salesforce or Google Calendar: a hung request fails in "
         "time to be retried within action_retry_s")
-    crm_backend: Literal["memory", "salesforce"] | None = Field(default=None, description="dev: memory, else salesforce")
+    crm_backend: Literal["memory", "salesforce"] | None = Field(
+        default=None, description="dev: memory, else salesforce")
     calendar_backend: Literal["memory", "google", "salesforce"] | None = Field(
         default=None, description="dev: memory, else google")
     knowledge_backend: Literal["memory", "firestore"] | None = Field(
