@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bench.stats import percentile
-from callbot.phrases import phrase
+from callbot.phrases import Phrase, phrase
 from devtools.simcall import scenario as sc
 from stream_relay.speech.synthetic_voice import speech_duration_ms
 
@@ -48,7 +48,7 @@ def cycle_ms(line: str) -> int:
 def build_scenario(seconds: float, offset: int = 0, wait_timeout_s: float = 30.0) -> sc.Scenario:
     """A call of about `seconds`: the greeting, then say / wait_bot / pause cycles, then hang up.
     `offset` rotates the caller's lines so concurrent calls do not say the same thing in step."""
-    greeting_ms = sum(speech_duration_ms(phrase(k, "en-US")) for k in ("greeting", "greeting_question"))
+    greeting_ms = sum(speech_duration_ms(phrase(k, "en-US")) for k in (Phrase.GREETING, Phrase.GREETING_QUESTION))
     steps: list[sc.Step] = [sc.WaitBot(timeout_s=wait_timeout_s)]
     elapsed = greeting_ms + TURN_OVERHEAD_MS
     index = offset

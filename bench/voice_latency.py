@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.stats import fmt, percentile, table, write_results
-from callbot.phrases import phrase
+from callbot.phrases import Phrase, phrase
 from callbot.settings import RelaySettings
 from devtools import stack
 from devtools.processes import patched_environ
@@ -70,7 +70,7 @@ CALLER_LINES = (
     "How long does the onboarding take?",
 )
 PAUSE_MS = 400
-FILLER = phrase("filler", "en-US")
+FILLER = phrase(Phrase.FILLER, "en-US")
 STAGES = ("endpointing", "stt", "publish", "push", "function", "llm", "reply_bus", "tts", "relay")
 
 

@@ -6,7 +6,8 @@ language): changing the voice, the speaking rate or a phrase's wording simply mi
 kept in a blob store as mu-law WAV files, `<voice folder>/<language>/<key>.wav`, which play in any
 browser, and are read into memory when the relay starts (`AudioCache.load`).
 
-The cache is a curated set, filled ahead of time by `build_audio_cache` (a Cloud Build step:
+The cache is a curated set, the phrases marked `cached` in `callbot.phrases`, filled ahead of time
+by `build_audio_cache` (a Cloud Build step:
 `python -m stream_relay.audio_cache --store gs://bucket/audio-cache --engine google`). A miss at call
 time goes to the engine and is not stored: what the LLM says once must not grow the set, and an
 object in the store is always something someone chose to pre-synthesize.
@@ -23,7 +24,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 from callbot.blobs import BlobStore
-from callbot.phrases import PHRASES
+from callbot.phrases import cached_texts
 from stream_relay.speech.tts import TextToSpeech
 from stream_relay.speech.wav import BadWav, mulaw_from_wav, mulaw_wav
 
@@ -107,10 +108,12 @@ async def build_audio_cache(
     tts: TextToSpeech,
     store: BlobStore,
     languages: Iterable[str],
-    phrases: Mapping[str, Mapping[str, str]] = PHRASES,
+    phrases: Mapping[str, Iterable[str]] | None = None,
 ) -> int:
-    """Synthesize every phrase of every language with `tts` and store it; returns how many were
-    added. Entries already in the store are left alone, so running it again costs no synthesis."""
+    """Synthesize every text of `phrases` (by language; the cached phrases by default) in each of
+    `languages` with `tts` and store it; returns how many were added. Entries already in the store
+    are left alone, so running it again costs no synthesis."""
+    phrases = cached_texts() if phrases is None else phrases
     added = 0
     for language in languages:
         if language not in phrases:
@@ -118,7 +121,7 @@ async def build_audio_cache(
             continue
         folder = f"{voice_folder(tts.voice_id)}/{language}/"
         existing = set(await asyncio.to_thread(store.list, folder))
-        for text in dict.fromkeys(phrases[language].values()):
+        for text in dict.fromkeys(phrases[language]):
             name = blob_name(cache_key(text, tts.voice_id, language), tts.voice_id, language)
             if name in existing:
                 continue

@@ -22,7 +22,7 @@ from callbot.agents.speech import Speaker
 from callbot.agents.state import ConversationState
 from callbot.agents.supervisor.graph import caller_message, cut_to_heard
 from callbot.agents.tool_node import unanswered_calls
-from callbot.phrases import phrase
+from callbot.phrases import Phrase, phrase
 
 log = logging.getLogger(__name__)
 NO_FILLER = ("find_caller",)  # the greeting is already playing
@@ -31,7 +31,7 @@ NO_FILLER = ("find_caller",)  # the greeting is already playing
 def hold(state: ConversationState) -> dict[str, Any]:
     speaker = Speaker(state)
     if not speaker.spoken and state["pending"]["action"] not in NO_FILLER:
-        speaker.say(phrase("filler", state.get("language") or "en-US"))
+        speaker.say(phrase(Phrase.FILLER, state.get("language") or "en-US"))
     return {"reply": speaker.segments}
 
 

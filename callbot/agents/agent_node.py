@@ -21,7 +21,7 @@ from langchain_core.tools import BaseTool
 
 from callbot.agents.speech import SentenceBuffer, Speaker
 from callbot.agents.state import ConversationState
-from callbot.phrases import phrase
+from callbot.phrases import Phrase, phrase
 
 log = logging.getLogger(__name__)
 CALL_CONNECTED = "(The call has connected.)"
@@ -78,7 +78,7 @@ def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, sett
             if time.monotonic() >= deadline:
                 raise LlmFailed(f"no complete reply within {settings.llm_timeout_s}s") from None
             waited_since = _report_wait(speaker, waited_since)
-            speaker.say(phrase("filler", language))  # the first sentence is late
+            speaker.say(phrase(Phrase.FILLER, language))  # the first sentence is late
             continue
         if not speaker.spoken or kind == "done":
             waited_since = _report_wait(speaker, waited_since)
@@ -97,7 +97,7 @@ def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, sett
     for index, sentence in enumerate(rest):
         speaker.say(sentence, last=index == len(rest) - 1 and not message.tool_calls)
     if not message.tool_calls and len(speaker.segments) == first:
-        speaker.say(phrase("not_caught", language), last=True)  # an empty reply: never silence
+        speaker.say(phrase(Phrase.NOT_CAUGHT, language), last=True)  # an empty reply: never silence
     elif not message.tool_calls and not speaker.segments[-1]["last"]:
         speaker.segments[-1]["last"] = True  # (only a filler was said) close the reply
     spoken = speaker.said(since=first)
@@ -125,8 +125,8 @@ def _produce(bound: Any, messages: list[AnyMessage], out: queue.Queue) -> None:
 
 def _fallback(speaker: Speaker, state: ConversationState, steps: int, language: str) -> dict[str, Any]:
     first = len(speaker.segments)
-    speaker.say(phrase("apology", language))
-    speaker.say(phrase("offer_help", language), last=True)
+    speaker.say(phrase(Phrase.APOLOGY, language))
+    speaker.say(phrase(Phrase.OFFER_HELP, language), last=True)
     said = AIMessage(speaker.said(since=first), id=_message_id(state), additional_kwargs={"turn": speaker.turn})
     return {"messages": [said], "reply": speaker.segments, "steps": steps}
 

@@ -16,7 +16,7 @@ from callbot.agents.lead.tools import record_details
 from callbot.agents.speech import Speaker
 from callbot.agents.state import ConversationState, missing_fields
 from callbot.agents.supervisor.tools import HANDOFFS
-from callbot.phrases import phrase
+from callbot.phrases import Phrase, phrase
 
 
 def unanswered_calls(messages: list[AnyMessage]) -> list[dict[str, Any]]:
@@ -70,7 +70,7 @@ def _hold_the_line(state: ConversationState, update: dict[str, Any]) -> None:
     specialist's first LLM step (it would say it anyway when it calls an action)."""
     speaker = Speaker(state)
     if not speaker.spoken:
-        speaker.say(phrase("filler", state.get("language") or "en-US"))
+        speaker.say(phrase(Phrase.FILLER, state.get("language") or "en-US"))
         update["reply"] = speaker.segments
 
 

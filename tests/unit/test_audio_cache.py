@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from callbot.blobs.local import LocalBlobStore
-from callbot.phrases import PHRASES
+from callbot.phrases import PHRASES, cached_texts, phrase
 from callbot.settings import RelaySettings
 from stream_relay import audio_cache
 from stream_relay.audio_cache import (
@@ -23,7 +23,7 @@ from stream_relay.speech.google_tts import GoogleTextToSpeech
 from stream_relay.speech.tone_tts import ToneTextToSpeech
 from stream_relay.speech.tts_engines import make_tts
 
-SMALL = {"en-US": {"greeting": "Hello there.", "goodbye": "Bye now."}, "fr-FR": {"greeting": "Bonjour."}}
+SMALL = {"en-US": ["Hello there.", "Bye now."], "fr-FR": ["Bonjour."]}
 
 
 class CountingTextToSpeech:
@@ -108,10 +108,18 @@ async def test_build_skips_languages_without_phrases_and_duplicate_texts(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     inner = CountingTextToSpeech()
-    phrases = {"en-US": {"goodbye": "Bye now.", "silence_goodbye": "Bye  now."}}
+    phrases = {"en-US": ["Bye now.", "Bye  now."]}
     with caplog.at_level(logging.WARNING, logger="stream_relay.audio_cache"):
         assert await build_audio_cache(inner, LocalBlobStore(tmp_path), ["en-US", "de-DE"], phrases) == 1
     assert "de-DE" in caplog.text
+
+
+async def test_build_synthesizes_the_phrases_marked_cached_and_no_other(tmp_path: Path) -> None:
+    inner = CountingTextToSpeech()
+    await build_audio_cache(inner, LocalBlobStore(tmp_path), ["en-US", "fr-FR"])
+    expected = {(phrase(key, language), language) for key, wording in PHRASES.items() if wording.cached
+                for language in ("en-US", "fr-FR")}
+    assert sorted(inner.calls) == sorted(expected)
 
 
 async def test_load_reads_what_build_wrote(tmp_path: Path) -> None:
@@ -119,12 +127,12 @@ async def test_load_reads_what_build_wrote(tmp_path: Path) -> None:
     builder = ToneTextToSpeech()
     await build_audio_cache(builder, store, ["en-US", "fr-FR"])
     cache = AudioCache.load(store, builder.voice_id, ["en-US", "fr-FR"])
-    assert len(cache) == sum(len(set(p.values())) for p in PHRASES.values())
+    assert len(cache) == sum(len(texts) for texts in cached_texts().values())
 
     inner = CountingTextToSpeech(voice_id=builder.voice_id)
     tts = CachedTextToSpeech(inner, cache)
-    for language, phrases in PHRASES.items():
-        for text in phrases.values():
+    for language, texts in cached_texts().items():
+        for text in texts:
             assert await tts.synthesize(text, language) == await builder.synthesize(text, language)
     assert inner.calls == []
 
@@ -167,7 +175,7 @@ def test_main_builds_the_cache_with_the_tone_engine(tmp_path: Path, monkeypatch:
     argv = ["--store", str(tmp_path), "--engine", "tone", "--language", "fr-FR"]
     assert audio_cache.main(argv) == 0
     names = LocalBlobStore(tmp_path).list()
-    assert len(names) == len(set(PHRASES["fr-FR"].values()))
+    assert len(names) == len(cached_texts()["fr-FR"])
     assert all("/fr-FR/" in name for name in names)
     assert audio_cache.main(argv) == 0
     assert LocalBlobStore(tmp_path).list() == names

@@ -12,12 +12,12 @@ from langchain_core.messages import AIMessage
 from callbot.agents.speech import Speaker
 from callbot.agents.state import ConversationState
 from callbot.messages import ActionPort
-from callbot.phrases import phrase, welcome_back
+from callbot.phrases import Phrase, phrase
 
 
 def identify(state: ConversationState) -> dict[str, Any]:
     speaker = Speaker(state)
-    speaker.say(phrase("greeting", state.get("language") or "en-US"))
+    speaker.say(phrase(Phrase.GREETING, state.get("language") or "en-US"))
     turn = speaker.turn
     said = AIMessage(speaker.said(), id=f"ai-{turn}-greeting", additional_kwargs={"turn": turn})
     pending = {"request_id": f"find_caller-{turn}", "port": ActionPort.CRM.value, "action": "find_caller",
@@ -32,8 +32,8 @@ def welcome(state: ConversationState) -> dict[str, Any]:
     first = len(speaker.segments)
     name = (state.get("caller") or {}).get("first_name")
     if name:
-        speaker.say(welcome_back(name, language))
-    speaker.say(phrase("greeting_question", language), last=True)
+        speaker.say(phrase(Phrase.WELCOME_BACK, language, name=name))
+    speaker.say(phrase(Phrase.GREETING_QUESTION, language), last=True)
     said = AIMessage(speaker.said(since=first), id=f"ai-{speaker.turn}-welcome",
                      additional_kwargs={"turn": speaker.turn})
     return {"reply": speaker.segments, "messages": [said]}

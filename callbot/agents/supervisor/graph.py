@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveM
 
 from callbot.agents.speech import Speaker
 from callbot.agents.state import ConversationState, Inbound
-from callbot.phrases import phrase
+from callbot.phrases import Phrase, phrase
 
 DEFAULT_AGENT = "lead"
 
@@ -74,7 +74,7 @@ def finish(state: ConversationState) -> dict[str, Any]:
     speaker = Speaker(state)
     language = state.get("language") or "en-US"
     transfer = bool(state.get("transfer"))
-    text = phrase("transfer" if transfer else "goodbye", language)
+    text = phrase(Phrase.TRANSFER if transfer else Phrase.GOODBYE, language)
     speaker.say(text, last=True, transfer=transfer, end_call=not transfer)
     said = AIMessage(text, id=f"ai-{speaker.turn}-{len(state.get('messages') or [])}",
                      additional_kwargs={"turn": speaker.turn})

@@ -4,7 +4,8 @@ end-to-end tests. It understands plain phrasings; it is not a language model.
 
 Modules: `model` (the chat model), `turn` (what it decides from), `policy` (shared intents and
 dispatch), `lead_agent`, `calendar_agent`, `knowledge_agent` (each specialist's rules), `intents`,
-`extract`, `spoken`, `dates` (reading what the caller said) and `lines` (what it says).
+`extract`, `dates` (reading what the caller said) and `spoken` (spoken forms, heard and said). What
+it says is in `callbot.phrases`, the bot's one table of phrases.
 """
 
 from callbot.llm.offline.model import OfflineDialogueModel

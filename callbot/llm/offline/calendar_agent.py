@@ -9,8 +9,9 @@ from typing import Any
 from callbot.agents.calendar.tools import book_meeting, cancel_meeting, find_slots, reschedule_meeting
 from callbot.llm.offline.dates import local_now, option_time, preferred_time, requested, slot_label, slot_time
 from callbot.llm.offline.intents import classify
-from callbot.llm.offline.lines import either, join, line
+from callbot.llm.offline.spoken import either, join
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
+from callbot.phrases import Phrase, phrase
 
 OFFERED = 3
 ORDINALS = ((r"\b(?:first|1st|earliest|premier|première)\b", 0),
@@ -29,9 +30,9 @@ def _labels(turn: Turn, slots: list[dict[str, Any]]) -> list[str]:
 
 def offer(turn: Turn, slots: list[dict[str, Any]], prefix: str = "") -> Decision:
     if not slots:
-        return Decision(join(prefix, line("no_slots", turn.language)))
+        return Decision(join(prefix, phrase(Phrase.NO_SLOTS, turn.language)))
     options = either(_labels(turn, slots[:OFFERED]), turn.language)
-    return Decision(join(prefix, line("offer_slots", turn.language, options=options)))
+    return Decision(join(prefix, phrase(Phrase.OFFER_SLOTS, turn.language, options=options)))
 
 
 def _as_offered(turn: Turn) -> list[dict[str, Any]]:
@@ -90,17 +91,17 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     if intent == "cancel" and _booked(turn):
         return turn.call(cancel_meeting)
     if intent in ("cancel", "reschedule") and not _booked(turn):
-        return Decision(line("no_meeting", turn.language))
+        return Decision(phrase(Phrase.NO_MEETING, turn.language))
     chosen = pick(turn, text) if turn.options else None
     if chosen is not None:
         tool = reschedule_meeting if _rescheduling(turn) else book_meeting
         return turn.call(tool, args={"slot_id": chosen["id"]})
     preferred = preferred_time(text, turn.context.get("now", ""), _timezone(turn))
     if not preferred and intent is None and turn.asked_anything_else:
-        return Decision(join(line("sorry", turn.language), line("anything_else", turn.language)))
+        return Decision(join(phrase(Phrase.DIDNT_CATCH, turn.language), phrase(Phrase.ANYTHING_ELSE, turn.language)))
     if not turn.options or preferred:
         return turn.call(find_slots, args={"preferred_time": preferred or ""})
-    return offer(turn, _as_offered(turn), prefix=line("sorry", turn.language))
+    return offer(turn, _as_offered(turn), prefix=phrase(Phrase.DIDNT_CATCH, turn.language))
 
 
 def _ordered(turn: Turn, slots: list[dict[str, Any]], preferred: str) -> list[dict[str, Any]]:
@@ -111,7 +112,7 @@ def _ordered(turn: Turn, slots: list[dict[str, Any]], preferred: str) -> list[di
 
 def _meeting_said(turn: Turn, meeting: dict[str, Any]) -> tuple[str, str]:
     label = slot_label(meeting, _timezone(turn))
-    rep = line("with_rep", turn.language, rep=meeting["rep"]) if meeting.get("rep") else ""
+    rep = phrase(Phrase.WITH_REP, turn.language, rep=meeting["rep"]) if meeting.get("rep") else ""
     return label, rep
 
 
@@ -120,13 +121,13 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
     if result.is_from(find_slots):
         return offer(turn, _ordered(turn, list(data.get("slots") or []), str(result.args.get("preferred_time", ""))))
     if data.get("taken"):
-        return offer(turn, list(data.get("slots") or []), prefix=line("slot_taken", turn.language))
+        return offer(turn, list(data.get("slots") or []), prefix=phrase(Phrase.SLOT_TAKEN, turn.language))
     meeting = data.get("meeting") or turn.meeting or {}
     label, rep = _meeting_said(turn, meeting)
     if result.is_from(cancel_meeting):
-        return Decision(line("cancelled", turn.language, label=label))
+        return Decision(phrase(Phrase.CANCELLED, turn.language, label=label))
     if result.is_from(reschedule_meeting):
-        return Decision(line("rescheduled", turn.language, label=label, with_rep=rep))
+        return Decision(phrase(Phrase.RESCHEDULED, turn.language, label=label, with_rep=rep))
     if result.is_from(book_meeting):
-        return Decision(line("booked", turn.language, label=label, with_rep=rep))
-    return Decision(line("anything_else", turn.language))
+        return Decision(phrase(Phrase.BOOKED, turn.language, label=label, with_rep=rep))
+    return Decision(phrase(Phrase.ANYTHING_ELSE, turn.language))

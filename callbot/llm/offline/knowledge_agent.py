@@ -7,8 +7,9 @@ import re
 
 from callbot.agents.knowledge.tools import search_knowledge
 from callbot.agents.supervisor.tools import transfer_to_lead
-from callbot.llm.offline.lines import cached, join, line
+from callbot.llm.offline.spoken import join
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
+from callbot.phrases import Phrase, phrase
 
 SHORT_SENTENCE = 80  # a first sentence this short is followed by the second one
 
@@ -24,7 +25,7 @@ def first_sentences(text: str) -> str:
 
 
 def opening(turn: Turn) -> Decision:
-    return Decision(cached("greeting_question", turn.language))
+    return Decision(phrase(Phrase.GREETING_QUESTION, turn.language))
 
 
 def on_utterance(turn: Turn, intent: str | None) -> Decision:
@@ -34,11 +35,11 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
 
 def after_tool(turn: Turn, result: ToolResult) -> Decision:
     if not result.is_from(search_knowledge):
-        return Decision(line("anything_else", turn.language))
+        return Decision(phrase(Phrase.ANYTHING_ELSE, turn.language))
     passages = [p for p in result.data.get("passages") or [] if isinstance(p, dict) and p.get("text")]
     if not passages:
-        return Decision(join(line("dont_know", turn.language), line("dont_know_more", turn.language)))
+        return Decision(join(phrase(Phrase.DONT_KNOW, turn.language), phrase(Phrase.DONT_KNOW_MORE, turn.language)))
     best = passages[0]
     title = best.get("title") or best.get("source") or turn.company
-    return Decision(join(first_sentences(best["text"]), line("kb_source", turn.language, title=title),
-                         line("kb_more", turn.language)))
+    return Decision(join(first_sentences(best["text"]), phrase(Phrase.KB_SOURCE, turn.language, title=title),
+                         phrase(Phrase.KB_MORE, turn.language)))

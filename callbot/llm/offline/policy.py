@@ -20,9 +20,9 @@ from callbot.agents.supervisor.tools import (
 )
 from callbot.llm.offline import calendar_agent, knowledge_agent, lead_agent
 from callbot.llm.offline.intents import classify
-from callbot.llm.offline.lines import cached, line
 from callbot.llm.offline.spoken import yes_or_no
 from callbot.llm.offline.turn import HANDOFF_TOOLS, Decision, Turn
+from callbot.phrases import Phrase, phrase
 
 AGENTS: dict[str, ModuleType] = {"lead": lead_agent, "calendar": calendar_agent, "knowledge": knowledge_agent}
 MAX_HANDOFFS = 2  # per utterance; a third would mean two specialists passing the caller back and forth
@@ -33,7 +33,7 @@ SHORT_YES = 3  # words: "yes please", a "yes" that asks for nothing in particula
 def decide(turn: Turn) -> Decision:
     decision = _decide(turn)
     if decision.tool in HANDOFF_TOOLS and turn.handoffs_since_utterance() >= MAX_HANDOFFS:
-        return Decision(cached("greeting_question", turn.language))
+        return Decision(phrase(Phrase.GREETING_QUESTION, turn.language))
     return decision
 
 
@@ -46,11 +46,11 @@ def _decide(turn: Turn) -> Decision:
     if result is None or result.name in HANDOFF_TOOLS:
         return respond(turn)
     if result.data.get("error"):
-        return Decision(line("error", turn.language))
+        return Decision(phrase(Phrase.ACTION_FAILED, turn.language))
     if result.is_from(transfer_to_human):
-        return Decision(cached("transfer", turn.language))
+        return Decision(phrase(Phrase.TRANSFER, turn.language))
     if result.is_from(end_call):
-        return Decision(cached("goodbye", turn.language))
+        return Decision(phrase(Phrase.GOODBYE, turn.language))
     return _agent(turn).after_tool(turn, result)
 
 
@@ -60,12 +60,12 @@ def respond(turn: Turn) -> Decision:
     if text is None:
         return _agent(turn).opening(turn)
     if NOISE.match(text):
-        return Decision(line("not_caught", language))
+        return Decision(phrase(Phrase.DIDNT_CATCH_REPEAT, language))
     previous = turn.previous_bot_text
     asks_more = turn.asked_anything_else
     intent = classify(text, confirming=previous.rstrip().endswith("?") and not asks_more)
     if intent == "refuse":
-        return Decision(line("refusal", language, company=turn.company))
+        return Decision(phrase(Phrase.REFUSAL, language, company=turn.company))
     if intent == "human":
         return turn.call(transfer_to_human, args={"reason": "caller asked for a person"})
     if intent == "goodbye":
@@ -77,12 +77,12 @@ def respond(turn: Turn) -> Decision:
         if turn.agent == "knowledge":
             return turn.call(search_knowledge, args={"question": text})
         return turn.call(transfer_to_knowledge)
-    if previous == line("error", language) and re.search(r"\bcall (?:me )?back\b|\bcallback\b", text, re.IGNORECASE):
-        return Decision(line("call_back", language))
+    if previous == phrase(Phrase.ACTION_FAILED, language) and re.search(r"\bcall (?:me )?back\b|\bcallback\b", text, re.IGNORECASE):
+        return Decision(phrase(Phrase.CALL_BACK, language))
     if asks_more and intent is None:
         answer = yes_or_no(text)
         if answer is False:
             return turn.call(end_call)
         if answer is True and len(text.split()) <= SHORT_YES:
-            return Decision(line("what_else", language))
+            return Decision(phrase(Phrase.WHAT_ELSE, language))
     return _agent(turn).on_utterance(turn, intent)

@@ -1,4 +1,5 @@
-"""Spoken forms: numbers said in words, yes and no, email addresses said aloud and read back.
+"""Spoken forms: numbers said in words, yes and no, email addresses said aloud and read back,
+sentences joined and choices offered ("A, B, or C").
 
 A speech recognizer writes what it heard: "dana plus calls at acme dash logistics dot com", "forty",
 "d a n a". These helpers turn such text into values, and values back into words a caller can check.
@@ -7,6 +8,8 @@ A speech recognizer writes what it heard: "dana plus calls at acme dash logistic
 from __future__ import annotations
 
 import re
+
+from callbot.phrases import Phrase, phrase
 
 UNIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
               "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
@@ -143,3 +146,15 @@ def read_back(email: str, language: str) -> str:
     """`email` as words, the way it was understood: "dana plus calls at acme dash logistics dot com"."""
     words = SPELLED_OUT_FR if language.startswith("fr") else SPELLED_OUT
     return " ".join(words.get(part, part) for part in re.findall(r"[^@._+-]+|[@._+-]", email))
+
+
+def join(*parts: str) -> str:
+    """Sentences said one after the other, the empty ones left out."""
+    return " ".join(part for part in parts if part)
+
+
+def either(options: list[str], language: str) -> str:
+    """'A, or B' / 'A, B, or C', as the bot offers choices."""
+    if len(options) < 2:
+        return "".join(options)
+    return ", ".join(options[:-1]) + f", {phrase(Phrase.OR, language)} " + options[-1]

@@ -21,7 +21,7 @@ from langchain_core.tools import BaseTool
 from callbot.agents.context import parse_context
 from callbot.agents.state import missing_fields
 from callbot.agents.supervisor.tools import HANDOFFS
-from callbot.llm.offline.lines import EN
+from callbot.phrases import DEFAULT_LANGUAGE
 
 HANDOFF_TOOLS = tuple(HANDOFFS)
 ANYTHING_ELSE = ("anything else", "autre chose")
@@ -73,7 +73,7 @@ class Turn:
 
     @property
     def language(self) -> str:
-        return self.context.get("language") or EN
+        return self.context.get("language") or DEFAULT_LANGUAGE
 
     @property
     def lead(self) -> dict[str, Any]:
