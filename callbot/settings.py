@@ -80,10 +80,11 @@ class RelaySettings(CommonSettings):
     tts_speaking_rate: float = Field(default=1.0, gt=0.25, le=4.0)
     scripted_stt_final_ms: int = Field(
         default=0, ge=0, description="scripted STT: its final result is ready this long after the caller's last "
-        "loud frame, as a streaming engine's would be; 0: at once (benchmarks set 150)")
+        "loud frame, as a streaming engine's would be; 0: at once (the latency benchmark sets it: see "
+        "bench/README.md, bench.voice_latency)")
     tone_tts_latency_ms: int = Field(
         default=0, ge=0, description="tone TTS: wait this long before the audio, as an engine's time to first "
-        "audio (benchmarks set 150)")
+        "audio (the latency benchmark sets it: see bench/README.md, bench.voice_latency)")
 
     # turn-taking
     vad_engine: Literal["webrtc", "energy"] = "webrtc"
@@ -91,11 +92,11 @@ class RelaySettings(CommonSettings):
     vad_energy_dbfs: float = Field(default=-45.0, description="energy VAD: frames louder than this are speech")
     vad_min_speech_ms: int = Field(default=60, ge=20, description="speech this long opens an utterance")
     endpoint_silence_ms: int = Field(
-        default=450, ge=100, description="silence this long closes it; 450 ms is the smallest that kept every "
-        "pause of up to 500 ms inside the turn in bench/endpointing.py (webrtc 2, p95 delay 580 ms)")
+        default=450, ge=100, description="silence this long closes it: shorter pauses stay inside the turn, and "
+        "without an STT final the reply waits this long (see bench/README.md, bench.endpointing)")
     endpoint_silence_after_final_ms: int = Field(
-        default=200, ge=40, description="shorter silence that closes it once the STT has a final result; "
-        "bench/endpointing.py: 150 ms is the least that cuts no sentence, 200 ms halves the cuts between sentences")
+        default=200, ge=40, description="shorter silence that closes it once the STT has a final result: a quicker "
+        "reply, as safe as the STT's finals are ends of turn (see bench/README.md, bench.endpointing)")
     barge_in_min_speech_ms: int = Field(default=200, ge=20, description="caller speech that may cut the bot off")
     backchannel_max_ms: int = Field(
         default=700, ge=100, description="speech longer than this interrupts even without a transcript")
