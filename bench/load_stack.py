@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import proc_stats
-from callbot.post_call import FINAL
+from callbot.call_document import CLOSED, CallDocument
 from devtools import stack
 from devtools.processes import patched_environ
 from devtools.simcall import scenario as sc
@@ -29,7 +29,6 @@ from devtools.simcall.report import CallReport
 STACK_SETTINGS = {"CALLBOT_SILENCE_REPROMPT_S": "3600", "CALLBOT_SILENCE_HANGUP_S": "3600",
                   "CALLBOT_MAX_CALL_S": "7200"}
 # the relay closed the call; the post-call pipeline may already have moved it on
-CLOSED_STATUSES = ("completed", *FINAL)
 
 
 @contextmanager
@@ -136,7 +135,7 @@ class PlacedCall:
 
     call: SimulatedCall
     report: CallReport | None
-    doc: dict
+    doc: CallDocument
     errors: list[str]
     started_at: float  # time.monotonic()
     ended_at: float
@@ -155,20 +154,20 @@ async def place_call(info: stack.StackInfo, store, scenario: sc.Scenario) -> Pla
     ended = time.monotonic()
     errors = list(report.errors)
     doc = await call_document(store, call.call_sid)
-    if report.call_status not in CLOSED_STATUSES and doc.get("status") not in CLOSED_STATUSES:
+    if report.call_status not in CLOSED and doc.status not in CLOSED:
         errors.append(f"call status {report.call_status!r}")
-    if doc.get("inbound_frames") is None:
+    if doc.inbound_frames is None:
         errors.append("no inbound lag on the call document")
     return PlacedCall(call, report, doc, errors, started, ended)
 
 
-async def call_document(store, call_sid: str, timeout_s: float = 10.0) -> dict:
+async def call_document(store, call_sid: str, timeout_s: float = 10.0) -> CallDocument:
     """The call document once the relay has closed it (lag fields written), or what is there."""
     deadline = time.monotonic() + timeout_s
-    doc: dict = {}
+    doc = CallDocument()
     while time.monotonic() < deadline:
-        doc = await store.get_call(call_sid) or {}
-        if "inbound_frames" in doc:
+        doc = await store.get_call(call_sid) or CallDocument()
+        if doc.inbound_frames is not None:
             break
         await asyncio.sleep(0.25)
     return doc

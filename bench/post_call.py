@@ -22,6 +22,8 @@ from typing import Any
 
 from bench.stats import percentile, table, write_results
 from callbot.bus.pubsub import PubSubPublisher
+from callbot.call_document import PostCallSteps
+from callbot.post_call import Step
 from callbot.post_call.records import FirestoreCallRecords
 from devtools import stack
 from devtools.finished_call import publish_call_ended, seed_finished_call, wait_outcome
@@ -35,11 +37,13 @@ def one_call(records: FirestoreCallRecords, publisher: PubSubPublisher, number: 
     published_ms = int(time.time() * 1000)
     publish_call_ended(publisher, call_id)
     call = wait_outcome(records, call_id, timeout_s=120)
-    post_call = call["post_call"]
-    steps = post_call.get("steps") or {}
-    marks = {"started": post_call["run"]["started_at_ms"], "processed": post_call["finished_at_ms"],
-             **{name: (steps.get(name) or {}).get("at_ms") for name in STAGES[1:4]}}
-    return {"call_id": call_id, "status": call["status"],
+    post_call = call.post_call
+    steps = post_call.steps or PostCallSteps()
+    results = {Step.SUMMARIZE: steps.summarize_call, Step.SYNC_CRM: steps.sync_crm,
+               Step.SEND_CONFIRMATION: steps.send_confirmation}
+    marks = {"started": post_call.run.started_at_ms, "processed": post_call.finished_at_ms,
+             **{str(step): result.at_ms if result else None for step, result in results.items()}}
+    return {"call_id": call_id, "status": call.status,
             **{f"{stage}_ms": (marks[stage] - published_ms) if marks[stage] else None for stage in STAGES}}
 
 

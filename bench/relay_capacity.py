@@ -44,8 +44,8 @@ async def _one_call(info: stack.StackInfo, store, index: int, seconds: float, de
         return {"call_sid": call.call_sid, "ok": False, "errors": placed.errors}
     return {"call_sid": call.call_sid, "ok": not placed.errors, "errors": placed.errors,
             "seconds": phone.media_out * 0.02 if phone else 0.0,
-            "lag_p50_ms": doc.get("inbound_lag_p50_ms"), "lag_p99_ms": doc.get("inbound_lag_p99_ms"),
-            "inbound_frames": doc.get("inbound_frames"),
+            "lag_p50_ms": doc.inbound_lag_p50_ms, "lag_p99_ms": doc.inbound_lag_p99_ms,
+            "inbound_frames": doc.inbound_frames,
             "turn_latency_ms": [t["latency_ms"] for t in placed.report.turns if t["latency_ms"] is not None],
             "bot_frames_at": phone.bot_frames_at if phone else [],
             "segment_starts": [s.first_frame_at for s in phone.segments] if phone else []}

@@ -51,7 +51,7 @@ from bench.soak_checks import (
     timeline,
 )
 from bench.stats import fmt, percentile, table, write_results
-from callbot.post_call import FINAL
+from callbot.call_document import RUN_OUTCOMES, CallDocument
 from devtools import stack
 
 STAGGER_S, MAX_RAMP_S = 0.1, 30.0
@@ -103,7 +103,7 @@ class Soak:
 class Settled:
     """After the drain: the call documents, their events, what the bus carried, the relay's RSS."""
 
-    docs: dict[str, dict]
+    docs: dict[str, CallDocument]
     drained_s: float
     events: dict[str, list[dict]]
     published: dict[str, dict[str, set[str]]]
@@ -133,7 +133,7 @@ async def run(info: stack.StackInfo, calls: int, minutes: float, call_seconds: f
     print(f"all {len(soak.placed)} calls ended {ended - soak.hold_end:.0f} s after the hold; draining "
           f"(post-call pipeline, up to {drain_s:g} s)...", flush=True)
     settled = await settle(store, soak, audit, drain_s, relay["pid"])
-    tallies = [tally(slot, placed, settled.events[placed.call.call_sid], settled.docs.get(placed.call.call_sid, {}))
+    tallies = [tally(slot, placed, settled.events[placed.call.call_sid], settled.docs.get(placed.call.call_sid, CallDocument()))
                for slot, placed in soak.placed]
     span = (soak.hold_start, soak.hold_end)
     memory = memory_trend(sampler.samples, tallies, baseline_mb, span)
@@ -196,14 +196,14 @@ async def settle(store, soak: Soak, audit: BusAudit, drain_s: float, relay_pid: 
     return Settled(docs, drained_s, events, published, dead, rss_after_mb)
 
 
-def tally(slot: int, placed: PlacedCall, events: list[dict], doc: dict) -> CallTally:
+def tally(slot: int, placed: PlacedCall, events: list[dict], doc: CallDocument) -> CallTally:
     """What one call did, from the simulator's report and phone line and from Firestore."""
     report, phone = placed.report, placed.call.phone
     counts = event_counts(events)
     result = CallTally(call_sid=placed.call.call_sid, slot=slot, started_at=placed.started_at,
-                       ended_at=placed.ended_at, errors=list(placed.errors), status=doc.get("status"),
-                       post_call_started=bool((doc.get("post_call") or {}).get("run")),
-                       lag_p50_ms=placed.doc.get("inbound_lag_p50_ms"), lag_p99_ms=placed.doc.get("inbound_lag_p99_ms"),
+                       ended_at=placed.ended_at, errors=list(placed.errors), status=doc.status,
+                       post_call_started=doc.post_call is not None and doc.post_call.run is not None,
+                       lag_p50_ms=placed.doc.inbound_lag_p50_ms, lag_p99_ms=placed.doc.inbound_lag_p99_ms,
                        heard=counts["heard"], handled=counts["handled"], played=counts["played"],
                        actions=counts["actions"])
     if report is None:
@@ -253,17 +253,17 @@ async def _progress(soak: Soak, sampler: Sampler, every_s: float = 30.0) -> None
               f"{len(soak.placed)} ended{rss}", flush=True)
 
 
-async def _drain(store, sids: list[str], timeout_s: float) -> tuple[dict[str, dict], float]:
+async def _drain(store, sids: list[str], timeout_s: float) -> tuple[dict[str, CallDocument], float]:
     """Wait until every call's post-call run has finished (or `timeout_s`); the call documents."""
     started = time.monotonic()
-    docs: dict[str, dict] = {}
+    docs: dict[str, CallDocument] = {}
     pending = list(sids)
     while True:
         for chunk in range(0, len(pending), EVENT_READS):
             batch = pending[chunk:chunk + EVENT_READS]
             for sid, doc in zip(batch, await asyncio.gather(*(store.get_call(s) for s in batch)), strict=True):
-                docs[sid] = doc or {}
-        pending = [s for s in pending if docs[s].get("status") not in FINAL]
+                docs[sid] = doc or CallDocument()
+        pending = [s for s in pending if docs[s].status not in RUN_OUTCOMES]
         if not pending or time.monotonic() - started > timeout_s:
             return docs, time.monotonic() - started
         await asyncio.sleep(2.0)

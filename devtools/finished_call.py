@@ -6,11 +6,10 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from callbot.bus import Publisher
+from callbot.call_document import AgentOutcome, CallDocument, CallMeeting, CallStatus
 from callbot.messages import CallEnded
-from callbot.post_call import FINAL
 from callbot.post_call.records import FirestoreCallRecords
 from callbot.store.firestore import CALLS, EVENTS
 
@@ -21,16 +20,16 @@ def seed_finished_call(records: FirestoreCallRecords, caller: str, called: str =
     tag = call_id[-6:]
     now = int(time.time() * 1000)
     start = (datetime.now(UTC) + timedelta(days=3)).replace(hour=15, minute=0, second=0, microsecond=0)
-    records.update_call(call_id, {
-        "from": caller, "to": called, "language": "en-US", "status": "completed",
-        "stream_started_at_ms": now - 95_000, "ended_at_ms": now, "ended_by": "bot",
-        "meeting": {"id": f"alex.kim@northwind.example/{call_id.lower()}", "start": start.isoformat(),
-                    "end": (start + timedelta(minutes=30)).isoformat(), "timezone": "America/New_York",
-                    "rep": "Alex Kim", "status": "booked"},
-        "agent": {"qualification": {"first_name": "Rosa", "last_name": f"Lind-{tag}", "company": "Fjord Freight",
-                                    "need": "answer inbound sales calls", "team_size": 25,
-                                    "timeline": "next month", "email": f"rosa.{tag}@fjord.example",
-                                    "consent": True}}})
+    records.update_call(call_id, CallDocument(
+        from_=caller, to=called, language="en-US", status=CallStatus.COMPLETED,
+        stream_started_at_ms=now - 95_000, ended_at_ms=now, ended_by="bot",
+        meeting=CallMeeting(id=f"alex.kim@northwind.example/{call_id.lower()}", start=start.isoformat(),
+                            end=(start + timedelta(minutes=30)).isoformat(), timezone="America/New_York",
+                            rep="Alex Kim", status="booked"),
+        agent=AgentOutcome(qualification={"first_name": "Rosa", "last_name": f"Lind-{tag}", "company": "Fjord Freight",
+                                          "need": "answer inbound sales calls", "team_size": 25,
+                                          "timeline": "next month", "email": f"rosa.{tag}@fjord.example",
+                                          "consent": True})))
     events = records._client.collection(CALLS).document(call_id).collection(EVENTS)
     events.document("caller-0001").set({"speaker": "caller", "text": "We need help answering sales calls.",
                                         "turn_seq": 1, "at_ms": now - 90_000})
@@ -44,16 +43,14 @@ def publish_call_ended(publisher: Publisher, call_id: str) -> None:
                                 reason="goodbye played", sent_at_ms=int(time.time() * 1000))).result(30)
 
 
-def wait_outcome(records: FirestoreCallRecords, call_id: str, timeout_s: float = 60) -> dict[str, Any]:
+def wait_outcome(records: FirestoreCallRecords, call_id: str, timeout_s: float = 60) -> CallDocument:
     """The call document once the latest post-call run marked it processed or failed (a run's start
     sets `post_call.status` back to running; an earlier run's outcome does not count)."""
     deadline = time.monotonic() + timeout_s
-    call: dict[str, Any] = {}
+    call = CallDocument()
     while time.monotonic() < deadline:
-        call = records.get_call(call_id) or {}
-        post_call = call.get("post_call") or {}
-        started_ms = (post_call.get("run") or {}).get("started_at_ms", 0)
-        if post_call.get("status") in FINAL and post_call.get("finished_at_ms", 0) >= started_ms:
+        call = records.get_call(call_id) or CallDocument()
+        if call.post_call is not None and call.post_call.finished:
             return call
         time.sleep(0.1)
-    raise TimeoutError(f"{call_id}: no post-call outcome within {timeout_s}s: {call.get('post_call')}")
+    raise TimeoutError(f"{call_id}: no post-call outcome within {timeout_s}s: {call.post_call}")

@@ -37,8 +37,8 @@ def outcome(records: FirestoreCallRecords, call_sid: str, timeout_s: float) -> t
     """Whether the latest run processed the call (waited for up to `timeout_s`), and a line saying
     how it ended."""
     try:
-        post_call = wait_outcome(records, call_sid, timeout_s=timeout_s)["post_call"]
+        post_call = wait_outcome(records, call_sid, timeout_s=timeout_s).post_call
     except TimeoutError:
         return False, f"{call_sid}: no outcome within {timeout_s:.0f} s; see the workflow's logs"
-    failed = f" at {post_call.get('failed_step')}: {post_call.get('error')}" if post_call["status"] == FAILED else ""
-    return post_call["status"] == PROCESSED, f"{call_sid}: {post_call['status']}{failed}"
+    failed = f" at {post_call.failed_step}: {post_call.error}" if post_call.status == FAILED else ""
+    return post_call.status == PROCESSED, f"{call_sid}: {post_call.status}{failed}"

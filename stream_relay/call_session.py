@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from callbot.call_document import CallDocument, CallStatus
 from callbot.logs import bind_call
 from callbot.messages import (
     BotInterrupted,
@@ -83,9 +84,9 @@ class CallSession:
 
     async def begin(self) -> None:
         log.info("media stream started", extra={"stream_sid": self.stream_sid, "language": self.language})
-        self._spawn(self._services.calls.update_call(self.call_id, {
-            "status": "in-progress", "stream_sid": self.stream_sid, "language": self.language,
-            "relay_instance": self._settings.relay_instance, "stream_started_at_ms": now_ms()}))
+        self._spawn(self._services.calls.update_call(self.call_id, CallDocument(
+            status=CallStatus.IN_PROGRESS, stream_sid=self.stream_sid, language=self.language,
+            relay_instance=self._settings.relay_instance, stream_started_at_ms=now_ms())))
         self._publish(CallStarted(
             call_id=self.call_id, turn_seq=0, relay_instance=self._settings.relay_instance,
             from_number=self.parameters.get("from", ""), to_number=self.parameters.get("to", ""),
@@ -261,8 +262,8 @@ class CallSession:
     async def _finish(self, segment: Segment) -> None:
         """The last line has been heard: hand over or hang up."""
         if segment.speech.transfer:
-            await self._services.calls.update_call(self.call_id, {
-                "transfer_requested": True, "transferred_to": self._settings.transfer_number or None})
+            await self._services.calls.update_call(self.call_id, CallDocument(
+                transfer_requested=True, transferred_to=self._settings.transfer_number or None))
             ended_by, reason = "transfer", "handed over to a person"
         elif segment.system and self._ending is not None:
             ended_by, reason = self._ending
@@ -293,13 +294,13 @@ class CallSession:
         for segment in [*self.playback.pending.values(), *self.playback.system]:
             segment.audio.cancel()
         await self._stt.close()
-        fields = {"status": "completed", "ended_by": ended_by, "end_reason": reason, "ended_at_ms": now_ms(),
-                  **self.lag.summary(), "outbound_underruns": self.playback.underruns,
-                  "outbound_underrun_ms": round(self.playback.underrun_s * 1000)}
+        closed = CallDocument(status=CallStatus.COMPLETED, ended_by=ended_by, end_reason=reason, ended_at_ms=now_ms(),
+                              **self.lag.summary(), outbound_underruns=self.playback.underruns,
+                              outbound_underrun_ms=round(self.playback.underrun_s * 1000))
         try:  # the call document is complete before CallEnded starts the post-call work that reads it
             if self._services.recordings is not None:
-                fields["recording_uri"] = await self._services.recordings.store(self.call_id, self.recorder)
-            await self._services.calls.update_call(self.call_id, fields)
+                closed.recording_uri = await self._services.recordings.store(self.call_id, self.recorder)
+            await self._services.calls.update_call(self.call_id, closed)
         finally:
             self._publish(CallEnded(call_id=self.call_id, turn_seq=self._seq + 1, ended_by=ended_by,
                                     reason=reason, relay_instance=self._settings.relay_instance,

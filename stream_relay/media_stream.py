@@ -24,6 +24,7 @@ import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from callbot.call_document import CallStatus
 from callbot.logs import bind_call
 from stream_relay import mulaw, signatures, twilio_wire
 from stream_relay.bootstrap import RelayServices
@@ -97,7 +98,7 @@ async def _already_streamed(call_id: str, services: RelayServices, registry: Cal
     call = await services.calls.get_call(call_id)
     if call is None:
         return False
-    return call.get("status", "ringing") != "ringing" or call.get("twilio_status") in ENDED_STATUSES
+    return call.status not in (None, CallStatus.RINGING) or call.twilio_status in ENDED_STATUSES
 
 
 async def _next_frame(websocket: WebSocket) -> twilio_wire.InboundFrame:

@@ -28,6 +28,7 @@ import logging
 from fastapi import APIRouter, Request, Response
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
+from callbot.call_document import CLOSED, CallDocument, CallStatus
 from callbot.logs import bind_call, mask
 from callbot.messages import CallEnded
 from stream_relay import signatures
@@ -40,7 +41,6 @@ TWIML = "application/xml"
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 ENDED_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 STATUS_ORDER = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3, **dict.fromkeys(ENDED_STATUSES, 4)}
-CLOSED_STATUSES = {"completed", "processed", "post_call_failed"}  # the call document's, once a relay closed it
 # Twilio's webhooks carry a few dozen short parameters: anything much larger is refused (400) unread
 MAX_FORM_FIELDS, MAX_FIELD_BYTES = 200, 16 * 1024
 
@@ -77,16 +77,15 @@ async def voice(request: Request) -> Response:
         call = await services.calls.get_call(call_id)
         if call is not None and not _is_retry(call, token):
             log.warning("voice webhook for a call already answered refused (a replay): hanging up",
-                        extra={"call_status": call.get("status"), "path": request.url.path})
+                        extra={"call_status": call.status, "path": request.url.path})
             refusal = VoiceResponse()
             refusal.hangup()
             return _twiml(refusal)
         language = services.settings.number_languages.get(form.get("To", ""), services.settings.default_language)
         if call is None:
-            await services.calls.create_call(call_id, {
-                "from": form.get("From", ""), "to": form.get("To", ""), "status": "ringing",
-                "relay_instance": services.settings.relay_instance, "language": language,
-                "voice_idempotency_token": token})
+            await services.calls.create_call(call_id, CallDocument(
+                from_=form.get("From", ""), to=form.get("To", ""), status=CallStatus.RINGING,
+                relay_instance=services.settings.relay_instance, language=language, voice_idempotency_token=token))
         response = VoiceResponse()
         connect = Connect(action=signatures.public_url(services.settings, "/twilio/connect-action"))
         stream = connect.stream(url=services.settings.stream_url)
@@ -97,10 +96,10 @@ async def voice(request: Request) -> Response:
     return _twiml(response)
 
 
-def _is_retry(call: dict[str, object], token: str) -> bool:
+def _is_retry(call: CallDocument, token: str) -> bool:
     """Twilio's retry of a voice webhook whose answer it did not get: the same delivery's token, and
     no stream started since (a started stream means Twilio had the answer)."""
-    return bool(token) and call.get("voice_idempotency_token") == token and call.get("status") == "ringing"
+    return bool(token) and call.voice_idempotency_token == token and call.status == CallStatus.RINGING
 
 
 @router.post("/connect-action")
@@ -113,13 +112,13 @@ async def connect_action(request: Request) -> Response:
     call_id = form.get("CallSid", "")
     response = VoiceResponse()
     with bind_call(call_id):
-        call = await services.calls.get_call(call_id) or {}
-        number = call.get("transferred_to")
-        if call.get("transfer_requested") and number:
+        call = await services.calls.get_call(call_id) or CallDocument()
+        number = call.transferred_to
+        if call.transfer_requested and number:
             log.info("call handed over to the sales desk")
             response.dial(number)
         else:
-            if call.get("transfer_requested"):
+            if call.transfer_requested:
                 log.error("a handover was requested but no transfer_number is configured; hanging up")
             response.hangup()
     return _twiml(response)
@@ -133,23 +132,23 @@ async def status(request: Request) -> Response:
     services: RelayServices = request.app.state.services
     call_id, call_status = form.get("CallSid", ""), form.get("CallStatus", "")
     with bind_call(call_id):
-        call = await services.calls.get_call(call_id) or {}
-        recorded = call.get("twilio_status")
+        call = await services.calls.get_call(call_id) or CallDocument()
+        recorded = call.twilio_status
         if not _advances(recorded, call_status):
             log.info("status callback ignored: %s after %s (a replay, a retry or out of order)",
                      call_status, recorded)
             return Response(status_code=204)
         if call_status in ENDED_STATUSES:  # before the status is recorded: if this fails, a retry redoes it
             await _close_out(request, call_id, call_status, call)
-        fields: dict[str, object] = {"twilio_status": call_status}
+        changes = CallDocument(twilio_status=call_status)
         if form.get("CallDuration", "").isdigit():
-            fields["duration_s"] = int(form["CallDuration"])
-        await services.calls.update_call(call_id, fields)
+            changes.duration_s = int(form["CallDuration"])
+        await services.calls.update_call(call_id, changes)
         log.info("call status %s", call_status)
     return Response(status_code=204)
 
 
-def _advances(recorded: object, new: str) -> bool:
+def _advances(recorded: str | None, new: str) -> bool:
     """Whether Twilio status `new` is later than the one recorded (a status Twilio adds later ranks
     with in-progress)."""
     if recorded is None:
@@ -157,7 +156,7 @@ def _advances(recorded: object, new: str) -> bool:
     return STATUS_ORDER.get(new, 3) > STATUS_ORDER.get(str(recorded), 3)
 
 
-async def _close_out(request: Request, call_id: str, call_status: str, call: dict[str, object]) -> None:
+async def _close_out(request: Request, call_id: str, call_status: str, call: CallDocument) -> None:
     """Twilio says the call is over. A stream this relay holds that never sent `stop` is closed here;
     a call no relay closed (the stream never started, or the relay that held it is gone) is marked
     completed and reported with `CallEnded`, so its post-call work still runs. A second `CallEnded`
@@ -168,11 +167,11 @@ async def _close_out(request: Request, call_id: str, call_status: str, call: dic
     if session is not None:
         await session.close("caller", reason)
         return
-    if call.get("status") in CLOSED_STATUSES:
+    if call.status in CLOSED:
         return
     log.warning("call ended without a relay closing it; closing it out", extra={"twilio_status": call_status})
-    await services.calls.update_call(call_id, {"status": "completed", "ended_by": "error", "end_reason": reason,
-                                               "ended_at_ms": now_ms()})
+    await services.calls.update_call(call_id, CallDocument(status=CallStatus.COMPLETED, ended_by="error",
+                                                           end_reason=reason, ended_at_ms=now_ms()))
     await asyncio.wrap_future(services.publisher.publish(CallEnded(
         call_id=call_id, turn_seq=0, relay_instance=services.settings.relay_instance, ended_by="error",
         reason=reason, sent_at_ms=now_ms())))

@@ -52,7 +52,7 @@ class CallActivity(BaseModel):
     record_id: str  # the lead or contact the call is logged on
     subject: str = "Inbound call"
     started_at: datetime
-    duration_s: int = 0
+    duration_s: int | None = None  # None: not known
     summary: str = ""
     recording_url: str = ""
 

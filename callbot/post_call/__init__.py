@@ -10,13 +10,16 @@ with backoff); a permanent one answers 422 with the error (the workflow stops, a
 marks the call `post_call_failed` with the step and error). `callbot post-call rerun CALL_SID`
 starts the workflow again.
 
-The call document's `status` goes `completed` (the relay, at hang-up) -> `processed` or
-`post_call_failed` (this pipeline); `post_call` holds the execution, each step's result and timings.
+The call document's (`callbot.call_document`) `status` goes `completed` (the relay, at hang-up) ->
+`processed` or `post_call_failed` (this pipeline); `post_call` holds the execution, each step's
+result and timings.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from callbot.call_document import RUN_OUTCOMES, CallStatus
 
 
 class Step(StrEnum):
@@ -28,6 +31,6 @@ class Step(StrEnum):
 
 PIPELINE: tuple[Step, ...] = (Step.SUMMARIZE, Step.SYNC_CRM, Step.SEND_CONFIRMATION)
 
-PROCESSED = "processed"
-FAILED = "post_call_failed"
-FINAL = (PROCESSED, FAILED)  # a run's outcomes
+PROCESSED = CallStatus.PROCESSED
+FAILED = CallStatus.POST_CALL_FAILED
+FINAL = RUN_OUTCOMES  # a run's outcomes

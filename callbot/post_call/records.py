@@ -2,35 +2,36 @@
 asyncio) with a Firestore adapter and an in-memory fake.
 
 `claim` is the guard of the steps' side effects that have no idempotency of their own (starting a
-workflow execution, sending an SMS): it sets a field only if it is not set yet, in a transaction,
-and returns what was there before.
+workflow execution, sending an SMS): it sets a part of the document only if it is not set yet, in a
+transaction (the claims are `callbot.call_document.Claim`s).
 """
 
 from __future__ import annotations
 
 import copy
 import threading
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from callbot.store.firestore import CALLS, EVENTS
+from callbot.call_document import CallDocument, Claim
+from callbot.store.field_paths import apply, field_paths, lookup
+from callbot.store.firestore import CALLS, EVENTS, merge_set
 
 
 class CallRecords(Protocol):
-    def get_call(self, call_id: str) -> dict[str, Any] | None: ...
+    def get_call(self, call_id: str) -> CallDocument | None: ...
 
     def list_events(self, call_id: str) -> list[dict[str, Any]]:
         """The call's events in time order (`at_ms`)."""
         ...
 
-    def update_call(self, call_id: str, fields: dict[str, Any]) -> None:
-        """Merge `fields` into the call document; dotted keys (`post_call.steps.sync_crm`) set one
-        nested field and leave its siblings."""
+    def update_call(self, call_id: str, changes: CallDocument) -> None:
+        """Write the fields `changes` sets (a part of the document field by field, leaving its other
+        fields as they are)."""
         ...
 
-    def claim(self, call_id: str, field: str, value: Any) -> Any | None:
-        """Set `field` (dotted path) to `value` unless it is already set: None when this call claimed
-        it, else the value that was there."""
+    def claim(self, call_id: str, claim: Claim) -> CallDocument | None:
+        """Set `claim.path` to `claim.value` unless it is already set: None when this call claimed
+        it, else the document as it is, with what was there."""
         ...
 
 
@@ -47,43 +48,39 @@ class FirestoreCallRecords:
     def _ref(self, call_id: str) -> Any:
         return self._client.collection(CALLS).document(call_id)
 
-    def get_call(self, call_id: str) -> dict[str, Any] | None:
+    def get_call(self, call_id: str) -> CallDocument | None:
         snapshot = self._ref(call_id).get()
-        return snapshot.to_dict() if snapshot.exists else None
+        return CallDocument.stored(snapshot.to_dict()) if snapshot.exists else None
 
     def list_events(self, call_id: str) -> list[dict[str, Any]]:
         query = self._ref(call_id).collection(EVENTS).order_by("at_ms")
         return [{"id": doc.id, **doc.to_dict()} for doc in query.stream()]
 
-    def update_call(self, call_id: str, fields: dict[str, Any]) -> None:
-        # update() reads dotted keys as field paths; it needs the document to exist, and set(merge)
-        # makes sure it does without touching what is there
-        ref = self._ref(call_id)
-        ref.set({"updated_at": datetime.now(UTC)}, merge=True)
-        ref.update(fields)
+    def update_call(self, call_id: str, changes: CallDocument) -> None:
+        data, paths = merge_set(field_paths(changes))
+        self._ref(call_id).set(data, merge=paths)
 
-    def claim(self, call_id: str, field: str, value: Any) -> Any | None:
+    def claim(self, call_id: str, claim: Claim) -> CallDocument | None:
         from google.cloud import firestore
 
         ref = self._ref(call_id)
 
         @firestore.transactional
-        def attempt(transaction: Any) -> Any | None:
+        def attempt(transaction: Any) -> CallDocument | None:
             snapshot = ref.get(transaction=transaction)
-            current = _lookup(snapshot.to_dict() or {}, field)
-            if current is not None:
-                return current
-            if snapshot.exists:
-                transaction.update(ref, {field: value, "updated_at": datetime.now(UTC)})
-            else:
-                transaction.set(ref, _nest(field, value))
+            document = snapshot.to_dict() or {}
+            if lookup(document, claim.path) is not None:
+                return CallDocument.stored(document)
+            data, paths = merge_set({claim.path: claim.value})
+            transaction.set(ref, data, merge=paths)
             return None
 
         return attempt(self._client.transaction())
 
 
 class MemoryCallRecords:
-    """The fake for unit tests: documents in a dict, every write recorded in `writes`."""
+    """The fake for unit tests: documents held as Firestore holds them (plain dicts), every write
+    recorded in `writes` as its field paths."""
 
     def __init__(self, calls: dict[str, dict[str, Any]] | None = None,
                  events: dict[str, list[dict[str, Any]]] | None = None) -> None:
@@ -92,52 +89,26 @@ class MemoryCallRecords:
         self.writes: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
 
-    def get_call(self, call_id: str) -> dict[str, Any] | None:
+    def get_call(self, call_id: str) -> CallDocument | None:
         with self._lock:
             call = self.calls.get(call_id)
-            return copy.deepcopy(call) if call is not None else None
+            return CallDocument.stored(copy.deepcopy(call)) if call is not None else None
 
     def list_events(self, call_id: str) -> list[dict[str, Any]]:
         return sorted(copy.deepcopy(self.events.get(call_id, [])), key=lambda e: e.get("at_ms") or 0)
 
-    def update_call(self, call_id: str, fields: dict[str, Any]) -> None:
+    def update_call(self, call_id: str, changes: CallDocument) -> None:
         with self._lock:
-            self.writes.append((call_id, copy.deepcopy(fields)))
-            document = self.calls.setdefault(call_id, {})
-            for path, value in fields.items():
-                _assign(document, path, copy.deepcopy(value))
+            self._write(call_id, field_paths(changes))
 
-    def claim(self, call_id: str, field: str, value: Any) -> Any | None:
+    def claim(self, call_id: str, claim: Claim) -> CallDocument | None:
         with self._lock:
-            document = self.calls.setdefault(call_id, {})
-            current = _lookup(document, field)
-            if current is not None:
-                return current
-            _assign(document, field, copy.deepcopy(value))
-            self.writes.append((call_id, {field: copy.deepcopy(value)}))
+            document = self.calls.get(call_id, {})
+            if lookup(document, claim.path) is not None:
+                return CallDocument.stored(copy.deepcopy(document))
+            self._write(call_id, {claim.path: claim.value})
             return None
 
-
-def _lookup(document: dict[str, Any], path: str) -> Any | None:
-    value: Any = document
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
-def _assign(document: dict[str, Any], path: str, value: Any) -> None:
-    *parents, leaf = path.split(".")
-    for part in parents:
-        child = document.get(part)
-        if not isinstance(child, dict):
-            child = document[part] = {}
-        document = child
-    document[leaf] = value
-
-
-def _nest(path: str, value: Any) -> dict[str, Any]:
-    nested: dict[str, Any] = {}
-    _assign(nested, path, value)
-    return nested
+    def _write(self, call_id: str, paths: dict[str, Any]) -> None:
+        self.writes.append((call_id, copy.deepcopy(paths)))
+        apply(self.calls.setdefault(call_id, {}), paths)

@@ -13,14 +13,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
+from callbot.call_document import RUNNING, CallDocument, PostCall, PostCallRun, run_claim
 from callbot.errors import PermanentError
 from callbot.post_call.records import CallRecords
 from callbot.workflows import WorkflowRunner
 
 log = logging.getLogger(__name__)
-RUN = "post_call.run"
+STARTING, STARTED = "starting", "started"
 
 
 def _now_ms(clock: Callable[[], float]) -> int:
@@ -32,15 +32,15 @@ def start_once(records: CallRecords, runner: WorkflowRunner, call_id: str, *, re
     """Start the workflow for `call_id` unless a run was started already; the execution name, or
     None when nothing was started."""
     now = _now_ms(clock)
-    existing = records.claim(call_id, RUN, {"number": 1, "state": "starting", "claimed_at_ms": now})
+    current = records.claim(call_id, run_claim(PostCallRun(number=1, state=STARTING, claimed_at_ms=now)))
     number = 1
-    if existing is not None:
-        stale = (existing.get("state") == "starting"
-                 and now - int(existing.get("claimed_at_ms") or 0) > restart_after_s * 1000)
+    if current is not None:
+        existing = (current.post_call or PostCall()).run or PostCallRun()
+        stale = existing.state == STARTING and now - (existing.claimed_at_ms or 0) > restart_after_s * 1000
         if not stale:
-            log.info("post-call run %s already %s; nothing started", existing.get("number"), existing.get("state"))
+            log.info("post-call run %s already %s; nothing started", existing.number, existing.state)
             return None
-        number = int(existing.get("number") or 1)
+        number = existing.number
         log.warning("post-call run %s was claimed but never started; starting it", number)
     return _start(records, runner, call_id, number, now)
 
@@ -51,14 +51,13 @@ def rerun(records: CallRecords, runner: WorkflowRunner, call_id: str,
     call = records.get_call(call_id)
     if call is None:
         raise PermanentError(f"no call {call_id}")
-    previous = (call.get("post_call") or {}).get("run") or {}
-    return _start(records, runner, call_id, int(previous.get("number") or 0) + 1, _now_ms(clock))
+    previous = call.post_call.run if call.post_call is not None else None
+    return _start(records, runner, call_id, (previous.number if previous is not None else 0) + 1, _now_ms(clock))
 
 
 def _start(records: CallRecords, runner: WorkflowRunner, call_id: str, number: int, now_ms: int) -> str:
     execution = runner.start({"call_id": call_id, "run": number})
-    run: dict[str, Any] = {"number": number, "state": "started", "claimed_at_ms": now_ms, "execution": execution,
-                           "started_at_ms": now_ms}
-    records.update_call(call_id, {RUN: run, "post_call.status": "running"})
+    run = PostCallRun(number=number, state=STARTED, claimed_at_ms=now_ms, execution=execution, started_at_ms=now_ms)
+    records.update_call(call_id, CallDocument(post_call=PostCall(run=run, status=RUNNING)))
     log.info("post-call run %s started: %s", number, execution)
     return execution

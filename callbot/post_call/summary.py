@@ -9,8 +9,9 @@ Two engines behind the `Summarizer` protocol, chosen by `make_summarizer` from s
   `prompts/summary.v1.md`. It writes the prose and judges score, sentiment and next step.
 
 Either way the facts (the qualification, the unanswered questions, the meeting) are copied from the
-call document, never written by a model. The transcript helpers give the dialogue as the caller
-heard it: an interrupted bot line is what was played before the barge-in, not what was planned.
+call document (`callbot.call_document`), never written by a model. The transcript helpers give the
+dialogue as the caller heard it: an interrupted bot line is what was played before the barge-in, not
+what was planned.
 """
 
 from __future__ import annotations
@@ -19,55 +20,27 @@ import concurrent.futures
 import functools
 import json
 import re
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel
 
+from callbot.call_document import CallDocument, CallMeeting, CallSummary, Sentiment, SummaryDraft, as_datetime
 from callbot.crm import LeadFields
 from callbot.errors import RetryableError
 
 if TYPE_CHECKING:
     from callbot.post_call.settings import PostCallSettings
 
-PROMPT_VERSION = "v1"
-PROMPT_FILE = Path(__file__).parent / "prompts" / f"summary.{PROMPT_VERSION}.md"
-OFFLINE_ENGINE = "rules-v1"
+
+# --- transcript ---------------------------------------------------------------------------------
+
 TRANSCRIPT_MAX_CHARS = 12_000
 EXCERPT_LINES = 6
 EXCERPT_MAX_CHARS = 1_200
 LINE_MAX_CHARS = 400
-LARGE_TEAM = 10  # a team this size or larger is worth more points
 
-Sentiment = Literal["positive", "neutral", "negative"]
-
-
-class SummaryDraft(BaseModel):
-    """The after-call note for the sales rep: what a summarizer writes and judges."""
-
-    summary: str = Field(description="2-4 sentences: who called, what they need, how the call ended")
-    lead_score: int = Field(ge=0, le=100, description="how promising the lead is, 0-100")
-    score_reasons: list[str] = Field(default_factory=list, description="one short phrase per scoring factor")
-    sentiment: Sentiment = Field(description="the caller's mood over the call")
-    next_step: str = Field(description="the rep's next action, one line")
-
-
-class CallSummary(SummaryDraft):
-    """The note with the facts from the call document, as stored under `summary` on the call."""
-
-    qualification: dict[str, Any] = Field(default_factory=dict)  # the known LeadFields
-    unanswered_questions: list[str] = Field(default_factory=list)
-    meeting: str | None = None  # "Meeting with Dana Lee on Tue 01 Dec 2026 10:00 EST"
-    engine: str  # which summarizer wrote it
-
-
-class Summarizer(Protocol):
-    def summarize(self, call: dict[str, Any], events: list[dict[str, Any]]) -> CallSummary: ...
-
-
-# --- transcript ---------------------------------------------------------------------------------
 
 def dialogue(events: list[dict[str, Any]]) -> list[str]:
     """The spoken lines, "Caller: ..." and "Agent: ...", in event order; actions, agent runs and
@@ -79,16 +52,21 @@ def dialogue(events: list[dict[str, Any]]) -> list[str]:
         match event.get("speaker"):
             case "caller":
                 label = "Caller"
-                text = f"[pressed {event['dtmf']}]" if event.get("dtmf") else _clean(event.get("text"))
+                text = f"[pressed {event['dtmf']}]" if event.get("dtmf") else clean(event.get("text"))
             case "bot":
                 label = "Agent"
-                heard = _clean(event.get("heard"))
-                text = (f"{heard} [cut off]" if heard else "") if event.get("interrupted") else _clean(event.get("text"))
+                heard = clean(event.get("heard"))
+                text = (f"{heard} [cut off]" if heard else "") if event.get("interrupted") else clean(event.get("text"))
             case _:
                 continue
         if text:
             lines.append(f"{label}: {_clip(text, LINE_MAX_CHARS)}")
     return lines
+
+
+def caller_lines(events: list[dict[str, Any]]) -> list[str]:
+    """What the caller said, line by line."""
+    return [line.removeprefix("Caller: ") for line in dialogue(events) if line.startswith("Caller: ")]
 
 
 def transcript(events: list[dict[str, Any]], max_chars: int = TRANSCRIPT_MAX_CHARS) -> str:
@@ -101,6 +79,11 @@ def transcript_excerpt(events: list[dict[str, Any]], max_lines: int = EXCERPT_LI
                        max_chars: int = EXCERPT_MAX_CHARS) -> str:
     """The first and last lines of the dialogue, for the CRM Task."""
     return _head_and_tail(dialogue(events), max_chars, max_lines)
+
+
+def clean(text: Any) -> str:
+    """`text` on one line, its white space folded."""
+    return " ".join(str(text or "").split())
 
 
 def _head_and_tail(lines: list[str], max_chars: int, max_lines: int) -> str:
@@ -130,65 +113,65 @@ def _omitted(count: int) -> str:
     return f"[... {count} lines omitted ...]"
 
 
-def _clean(text: Any) -> str:
-    return " ".join(str(text or "").split())
-
-
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
 
 
 # --- facts from the call document ---------------------------------------------------------------
 
-def call_facts(call: dict[str, Any]) -> dict[str, Any]:
-    """What the call document establishes, as the summarizers use it (JSON-safe)."""
-    agent = call.get("agent") or {}
-    meeting = call.get("meeting") or None
-    return {
-        "language": call.get("language"),
-        "duration_s": _duration_s(call),
-        "ended_by": call.get("ended_by"),
-        "end_reason": call.get("end_reason"),
-        "known_caller": bool(agent.get("known_caller")),
-        "qualification": qualification(agent.get("qualification") or {}),
-        "asked_for_person": bool(agent.get("transfer")) or call.get("ended_by") == "transfer",
-        "handed_over": call.get("ended_by") == "transfer",
-        "handoff_reason": agent.get("handoff_reason"),
-        "meeting": describe_meeting(meeting),
-        "meeting_booked": bool(meeting) and meeting.get("status", "booked") == "booked",
-        "meeting_rep": (meeting or {}).get("rep"),
-        "unanswered_questions": [q for q in (_clean(q) for q in agent.get("unanswered_questions") or []) if q],
-    }
+class CallFacts(BaseModel):
+    """The facts of one call; the LLM summarizer is given them as JSON."""
+
+    language: str | None
+    duration_s: int | None
+    ended_by: str | None
+    end_reason: str | None
+    known_caller: bool
+    qualification: dict[str, Any]  # the known LeadFields
+    asked_for_person: bool
+    handed_over: bool
+    handoff_reason: str | None
+    meeting: str | None  # described: "Meeting with Dana Lee on Tue 01 Dec 2026 10:00 EST"
+    meeting_booked: bool
+    meeting_rep: str | None
+    unanswered_questions: list[str]
 
 
-def qualification(raw: dict[str, Any]) -> dict[str, Any]:
-    """The known LeadFields (a field that does not validate is left out rather than failing)."""
-    try:
-        lead = LeadFields.model_validate(raw)
-    except ValidationError as exc:
-        bad = {error["loc"][0] for error in exc.errors() if error["loc"]}
-        lead = LeadFields.model_validate({k: v for k, v in raw.items() if k not in bad})
+def call_facts(call: CallDocument) -> CallFacts:
+    agent = call.outcome
+    return CallFacts(
+        language=call.language, duration_s=call.length_s(), ended_by=call.ended_by, end_reason=call.end_reason,
+        known_caller=bool(agent.known_caller), qualification=qualification(agent.lead_fields()),
+        asked_for_person=agent.transfer or call.ended_by == "transfer", handed_over=call.ended_by == "transfer",
+        handoff_reason=agent.handoff_reason, meeting=describe_meeting(call.meeting),
+        meeting_booked=call.booked_meeting is not None, meeting_rep=call.meeting.rep if call.meeting else None,
+        unanswered_questions=[q for q in map(clean, agent.unanswered_questions) if q])
+
+
+def qualification(lead: LeadFields) -> dict[str, Any]:
+    """The known fields, trimmed; blank ones left out."""
     return {k: (v.strip() if isinstance(v, str) else v) for k, v in lead.model_dump(exclude_none=True).items()
             if not (isinstance(v, str) and not v.strip())}
 
 
-def describe_meeting(meeting: dict[str, Any] | None) -> str | None:
-    if not meeting:
+def describe_meeting(meeting: CallMeeting | None) -> str | None:
+    if meeting is None:
         return None
-    zone = meeting.get("timezone") or "UTC"
-    rep = meeting.get("rep") or "a sales rep"
-    text = f"Meeting with {rep} on {_when(meeting.get('start'), zone)}"
-    if meeting.get("status") == "cancelled":
+    zone = meeting.timezone or "UTC"
+    text = f"Meeting with {meeting.rep or 'a sales rep'} on {local_time(meeting.start, zone) or 'an unknown time'}"
+    if meeting.cancelled:
         return f"Cancelled: {text}"
-    if meeting.get("moved_from"):
-        text += f" (moved from {_when(meeting['moved_from'], zone)})"
+    if meeting.moved_from:
+        text += f" (moved from {local_time(meeting.moved_from, zone) or 'an unknown time'})"
     return text
 
 
-def _when(value: Any, zone: str) -> str:
-    start = _as_datetime(value)
+def local_time(value: Any, zone: str) -> str | None:
+    """A stored time as a person reads it in `zone` (UTC when `zone` is not a time zone), e.g.
+    "Tue 01 Dec 2026 10:00 EST"; None when the time is missing or unreadable."""
+    start = as_datetime(value)
     if start is None:
-        return "an unknown time"
+        return None
     try:
         tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -196,28 +179,9 @@ def _when(value: Any, zone: str) -> str:
     return start.astimezone(tz).strftime("%a %d %b %Y %H:%M %Z")
 
 
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def _duration_s(call: dict[str, Any]) -> int | None:
-    if call.get("duration_s") is not None:
-        return int(call["duration_s"])
-    if call.get("ended_at_ms") and call.get("stream_started_at_ms"):
-        return max(0, round((int(call["ended_at_ms"]) - int(call["stream_started_at_ms"])) / 1000))
-    return None
-
-
 # --- the offline engine: rules ------------------------------------------------------------------
 
+LARGE_TEAM = 10  # a team this size or larger is worth more points
 POSITIVE = ("great", "perfect", "excellent", "awesome", "wonderful", "helpful", "sounds good", "interested",
             "love", "thank you", "thanks", "merci", "parfait", "super", "génial", "intéressé", "intéressant")
 NEGATIVE = ("frustrated", "frustrating", "annoyed", "angry", "terrible", "awful", "useless", "ridiculous",
@@ -243,9 +207,9 @@ def sentiment(caller_lines: list[str]) -> Sentiment:
     return "positive" if balance > 0 else "negative" if balance < 0 else "neutral"
 
 
-def lead_score(facts: dict[str, Any]) -> tuple[int, list[str]]:
+def lead_score(facts: CallFacts) -> tuple[int, list[str]]:
     """Points for what the call established, with one reason per award."""
-    q = facts["qualification"]
+    q = facts.qualification
     awards: list[tuple[int, str]] = []
     if q.get("need"):
         awards.append((20, f"need stated: {q['need']}"))
@@ -257,29 +221,45 @@ def lead_score(facts: dict[str, Any]) -> tuple[int, list[str]]:
         awards.append((5, f"company known: {q['company']}"))
     if q.get("role"):
         awards.append((5, f"role known: {q['role']}"))
-    if facts["meeting_booked"]:
-        awards.append((25, f"meeting booked with {facts['meeting_rep'] or 'a sales rep'}"))
+    if facts.meeting_booked:
+        awards.append((25, f"meeting booked with {facts.meeting_rep or 'a sales rep'}"))
     if q.get("consent"):
         awards.append((5, "agreed to be contacted"))
-    if facts["asked_for_person"]:
+    if facts.asked_for_person:
         awards.append((10, "asked to speak to a person"))
     return min(100, sum(points for points, _ in awards)), [f"{reason} (+{points})" for points, reason in awards]
 
 
-def next_step(facts: dict[str, Any]) -> str:
-    questions = "; ".join(facts["unanswered_questions"])
-    if facts["meeting_booked"]:
-        return facts["meeting"] + (f" (prepare answers to: {questions})" if questions else "")
-    reason = f" ({facts['handoff_reason']})" if facts["handoff_reason"] else ""
-    if facts["handed_over"]:
+def next_step(facts: CallFacts) -> str:
+    questions = "; ".join(facts.unanswered_questions)
+    if facts.meeting_booked and facts.meeting:
+        return facts.meeting + (f" (prepare answers to: {questions})" if questions else "")
+    reason = f" ({facts.handoff_reason})" if facts.handoff_reason else ""
+    if facts.handed_over:
         return f"Check the handover to a person{reason} reached a rep; call back if it did not"
-    if facts["asked_for_person"]:
+    if facts.asked_for_person:
         return f"Call back: the caller asked for a person{reason} before the call ended"
     if questions:
         return f"A specialist follows up on: {questions}"
     missing = [name.replace("_", " ") for name in ("need", "team_size", "timeline", "email")
-               if name not in facts["qualification"]]
+               if name not in facts.qualification]
     return "Qualify further" + (f": ask about {', '.join(missing)}" if missing else " and propose a meeting")
+
+
+# --- the engines ----------------------------------------------------------------------------------
+
+PROMPT_VERSION = "v1"
+PROMPT_FILE = Path(__file__).parent / "prompts" / f"summary.{PROMPT_VERSION}.md"
+OFFLINE_ENGINE = "rules-v1"
+
+
+class Summarizer(Protocol):
+    def summarize(self, call: CallDocument, events: list[dict[str, Any]]) -> CallSummary: ...
+
+
+def _with_facts(draft: SummaryDraft, facts: CallFacts, engine: str) -> CallSummary:
+    return CallSummary(**draft.model_dump(), qualification=facts.qualification,
+                       unanswered_questions=facts.unanswered_questions, meeting=facts.meeting, engine=engine)
 
 
 class OfflineSummarizer:
@@ -287,23 +267,21 @@ class OfflineSummarizer:
 
     engine = OFFLINE_ENGINE
 
-    def summarize(self, call: dict[str, Any], events: list[dict[str, Any]]) -> CallSummary:
+    def summarize(self, call: CallDocument, events: list[dict[str, Any]]) -> CallSummary:
         facts = call_facts(call)
         score, reasons = lead_score(facts)
-        said = [line.removeprefix("Caller: ") for line in dialogue(events) if line.startswith("Caller: ")]
-        mood = sentiment(said)
-        return CallSummary(summary=_summary_text(facts, mood), lead_score=score, score_reasons=reasons,
-                           sentiment=mood, next_step=next_step(facts), qualification=facts["qualification"],
-                           unanswered_questions=facts["unanswered_questions"], meeting=facts["meeting"],
-                           engine=self.engine)
+        mood = sentiment(caller_lines(events))
+        draft = SummaryDraft(summary=_summary_text(facts, mood), lead_score=score, score_reasons=reasons,
+                             sentiment=mood, next_step=next_step(facts))
+        return _with_facts(draft, facts, self.engine)
 
 
-def _summary_text(facts: dict[str, Any], mood: Sentiment) -> str:
-    q = facts["qualification"]
+def _summary_text(facts: CallFacts, mood: Sentiment) -> str:
+    q = facts.qualification
     name = " ".join(q[k] for k in ("first_name", "last_name") if q.get(k))
     at = " at ".join(q[k] for k in ("role", "company") if q.get(k))
     who = (f"{name} ({at})" if name and at else name or (f"A caller from {q['company']}" if q.get("company")
-           else "A known CRM contact" if facts["known_caller"] else "An unidentified caller"))
+           else "A known CRM contact" if facts.known_caller else "An unidentified caller"))
     sentences = [f"{who} called with this need: {q['need']}." if q.get("need")
                  else f"{who} called without stating a need."]
     profile = [part for part in (f"team of {q['team_size']}" if q.get("team_size") else "",
@@ -312,27 +290,27 @@ def _summary_text(facts: dict[str, Any], mood: Sentiment) -> str:
         profile_text = ", ".join(profile)
         sentences.append(profile_text[0].upper() + profile_text[1:] + ".")
     sentences.append(_outcome(facts))
-    if facts["unanswered_questions"]:
-        count = len(facts["unanswered_questions"])
+    if facts.unanswered_questions:
+        count = len(facts.unanswered_questions)
         sentences.append(f"{count} question{'s' if count > 1 else ''} could not be answered on the call.")
     elif mood != "neutral":
         sentences.append(f"The caller sounded {mood}.")
     return " ".join(sentences)
 
 
-def _outcome(facts: dict[str, Any]) -> str:
-    reason = f" ({facts['handoff_reason']})" if facts["handoff_reason"] else ""
-    if facts["meeting"]:
-        meeting = facts["meeting"].removeprefix("Cancelled: ")
+def _outcome(facts: CallFacts) -> str:
+    reason = f" ({facts.handoff_reason})" if facts.handoff_reason else ""
+    if facts.meeting:
+        meeting = facts.meeting.removeprefix("Cancelled: ")
         meeting = "A " + meeting[0].lower() + meeting[1:]
-        return f"{meeting} is booked." if facts["meeting_booked"] else f"{meeting} was cancelled."
-    if facts["handed_over"]:
+        return f"{meeting} is booked." if facts.meeting_booked else f"{meeting} was cancelled."
+    if facts.handed_over:
         return f"They asked for a person and were handed over{reason}."
-    if facts["asked_for_person"]:
+    if facts.asked_for_person:
         return f"They asked for a person{reason}, but the call ended before the handover."
     ended = {"caller": "the caller hung up", "bot": "the agent ended the call", "timeout": "the call timed out",
-             "error": "the call ended on an error"}.get(facts["ended_by"] or "", "the call ended")
-    duration = f" after {_spoken_duration(facts['duration_s'])}" if facts["duration_s"] is not None else ""
+             "error": "the call ended on an error"}.get(facts.ended_by or "", "the call ended")
+    duration = f" after {_spoken_duration(facts.duration_s)}" if facts.duration_s is not None else ""
     return f"No meeting was booked; {ended}{duration}."
 
 
@@ -340,8 +318,6 @@ def _spoken_duration(seconds: int) -> str:
     minutes, rest = divmod(seconds, 60)
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
-
-# --- the LLM engine -----------------------------------------------------------------------------
 
 @functools.cache
 def system_prompt() -> str:
@@ -359,14 +335,12 @@ class LlmSummarizer:
         self.engine = f"llm:{name or type(chat_model).__name__}/summary.{PROMPT_VERSION}"
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="summary")
 
-    def summarize(self, call: dict[str, Any], events: list[dict[str, Any]]) -> CallSummary:
+    def summarize(self, call: CallDocument, events: list[dict[str, Any]]) -> CallSummary:
         facts = call_facts(call)
-        request = (f"Facts recorded on the call (JSON):\n{json.dumps(facts, ensure_ascii=False, default=str)}\n\n"
+        request = (f"Facts recorded on the call (JSON):\n"
+                   f"{json.dumps(facts.model_dump(), ensure_ascii=False, default=str)}\n\n"
                    f"Transcript:\n{transcript(events) or '(nothing was said)'}")
-        draft = self._ask([("system", system_prompt()), ("human", request)])
-        return CallSummary(**draft.model_dump(), qualification=facts["qualification"],
-                           unanswered_questions=facts["unanswered_questions"], meeting=facts["meeting"],
-                           engine=self.engine)
+        return _with_facts(self._ask([("system", system_prompt()), ("human", request)]), facts, self.engine)
 
     def _ask(self, messages: list[tuple[str, str]]) -> SummaryDraft:
         future = self._pool.submit(self._model.invoke, messages)

@@ -1,8 +1,14 @@
-"""Call state: the `CallStore` port and its adapters (`firestore.py`, `memory.py`)."""
+"""Call state: the `CallStore` port and its adapters (`firestore.py`, `memory.py`).
+
+The call document is `callbot.call_document.CallDocument`: readers get one, writers hand one holding
+only the fields they change (see `field_paths.py` for how it is written).
+"""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
+
+from callbot.call_document import CallDocument
 
 
 class CallStore(Protocol):
@@ -12,13 +18,13 @@ class CallStore(Protocol):
     adding a duplicate.
     """
 
-    async def create_call(self, call_id: str, fields: dict[str, Any]) -> None: ...
+    async def create_call(self, call_id: str, call: CallDocument) -> None: ...
 
-    async def update_call(self, call_id: str, fields: dict[str, Any]) -> None: ...
+    async def update_call(self, call_id: str, changes: CallDocument) -> None: ...
 
     async def record_event(self, call_id: str, event_id: str, fields: dict[str, Any]) -> None: ...
 
-    async def get_call(self, call_id: str) -> dict[str, Any] | None: ...
+    async def get_call(self, call_id: str) -> CallDocument | None: ...
 
     async def list_events(self, call_id: str) -> list[dict[str, Any]]: ...
 
@@ -29,6 +35,6 @@ class CallLog(Protocol):
     Same documents and deterministic event ids as `CallStore`; one writer per call at a time, since
     turns of one call reach `agent_turn` in order."""
 
-    def update_call(self, call_id: str, fields: dict[str, Any]) -> None: ...
+    def update_call(self, call_id: str, changes: CallDocument) -> None: ...
 
     def record_event(self, call_id: str, event_id: str, fields: dict[str, Any]) -> None: ...

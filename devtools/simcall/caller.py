@@ -16,6 +16,7 @@ import httpx
 import websockets
 from twilio.request_validator import RequestValidator
 
+from callbot.call_document import CallDocument
 from callbot.store import CallStore
 from devtools.simcall import scenario as sc
 from devtools.simcall.phone import PhoneLine
@@ -106,7 +107,7 @@ class SimulatedCall:
             await self._post(client, f"{callbacks}/twilio/status", {
                 **params, "CallStatus": "completed", "CallDuration": str(int(time.time() - started_wall))})
         await asyncio.sleep(0.3)  # let the relay finish writing the call's last events
-        call = await self.calls.get_call(self.call_sid) or {}
+        call = await self.calls.get_call(self.call_sid) or CallDocument()
         events = await self.calls.list_events(self.call_sid)
         return build_report(self.call_sid, phone, self._timeline.said, events, call, started_wall,
                             self._timeline.ended_by, self._timeline.errors)

@@ -8,7 +8,7 @@ import asyncio
 import time
 from typing import Any
 
-from callbot.post_call import FINAL
+from callbot.call_document import RUN_OUTCOMES, CallDocument, PostCall, PostCallSteps
 from callbot.store import CallStore
 from devtools.in_process import admin
 
@@ -18,30 +18,28 @@ async def wait_post_call(calls: CallStore, call_sid: str, twilio_url: str, calle
     """`{status, summary, lead_score, crm_synced, sms: [{to, body}], ...}`; status `timeout` when the
     pipeline did not finish within `timeout_s`."""
     deadline = time.monotonic() + timeout_s
-    call: dict[str, Any] = {}
+    call = CallDocument()
     while time.monotonic() < deadline:
-        call = await calls.get_call(call_sid) or {}
-        if call.get("status") in FINAL:
+        call = await calls.get_call(call_sid) or CallDocument()
+        if call.status in RUN_OUTCOMES:
             break
         await asyncio.sleep(0.2)
-    post_call = call.get("post_call") or {}
-    summary = call.get("summary") or {}
-    steps = post_call.get("steps") or {}
-    status = call.get("status") if call.get("status") in FINAL else "timeout"
+    post_call = call.post_call or PostCall()
+    summary, crm = call.summary, (post_call.steps or PostCallSteps()).sync_crm
     return {
-        "status": status,
-        "summary": summary.get("summary"),
-        "lead_score": summary.get("lead_score"),
-        "score_reasons": summary.get("score_reasons") or [],
-        "sentiment": summary.get("sentiment"),
-        "next_step": summary.get("next_step"),
-        "crm_synced": bool((steps.get("sync_crm") or {}).get("task_id")),
-        "crm": steps.get("sync_crm"),
+        "status": call.status if call.status in RUN_OUTCOMES else "timeout",
+        "summary": summary.summary if summary else None,
+        "lead_score": summary.lead_score if summary else None,
+        "score_reasons": summary.score_reasons if summary else [],
+        "sentiment": summary.sentiment if summary else None,
+        "next_step": summary.next_step if summary else None,
+        "crm_synced": bool(crm and crm.task_id),
+        "crm": crm.stored_form() if crm else None,
         "sms": await asyncio.to_thread(messages_to, twilio_url, caller_number),
-        "after_hang_up_ms": post_call.get("after_hang_up_ms"),
-        "failed_step": post_call.get("failed_step"),
-        "error": post_call.get("error"),
-        "run": (post_call.get("run") or {}).get("number"),
+        "after_hang_up_ms": post_call.after_hang_up_ms,
+        "failed_step": post_call.failed_step,
+        "error": post_call.error,
+        "run": post_call.run.number if post_call.run else None,
     }
 
 

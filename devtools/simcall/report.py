@@ -8,6 +8,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from callbot.call_document import CallDocument
 from devtools.simcall.phone import PhoneLine
 from devtools.simcall.post_call import render as render_post_call
 
@@ -35,7 +36,7 @@ class CallReport:
         return asdict(self)
 
 
-def build_report(call_sid: str, phone: PhoneLine, said: list[dict], events: list[dict], call: dict,
+def build_report(call_sid: str, phone: PhoneLine, said: list[dict], events: list[dict], call: CallDocument,
                  started_wall: float, ended_by: str, errors: list[str]) -> CallReport:
     wall_t0_ms = (time.time() - (phone.clock() - phone.t0)) * 1000
     heard_by_seq = {e.get("turn_seq"): e.get("text") for e in events if e.get("speaker") == "caller"}
@@ -69,24 +70,25 @@ def build_report(call_sid: str, phone: PhoneLine, said: list[dict], events: list
             barge_ins.append({"turn_seq": s["seq"], "speech_start_ms": phone.ms(s["start"]),
                               "clear_ms": phone.ms(clear) if clear is not None else None,
                               "delay_ms": round((clear - s["start"]) * 1000) if clear is not None else None})
-    if ended_by == "bot" and call.get("ended_by") in ("bot", "timeout", "transfer"):
-        ended_by = call["ended_by"]  # the relay ended the call, and says why
+    if ended_by == "bot" and call.ended_by in ("bot", "timeout", "transfer"):
+        ended_by = call.ended_by  # the relay ended the call, and says why
     return CallReport(
-        call_sid=call_sid, ended_by=ended_by, barge_ins=barge_ins, recording_uri=call.get("recording_uri"), transcript=transcript, turns=turns,
+        call_sid=call_sid, ended_by=ended_by, barge_ins=barge_ins, recording_uri=call.recording_uri, transcript=transcript, turns=turns,
         twilio={"media_in": phone.media_in, "media_out": phone.media_out, "marks": phone.marks,
                 "clears": phone.clears},
         outcome=_outcome(call),
-        call_status=call.get("status"), errors=list(errors),
+        call_status=call.status, errors=list(errors),
     )
 
 
-def _outcome(call: dict[str, Any]) -> dict[str, Any]:
-    agent = call.get("agent") or {}
-    return {"lead": call.get("lead_id"), "lead_fields": agent.get("qualification") or {},
-            "meeting": call.get("meeting"), "transferred_to": call.get("transferred_to"),
-            "handoff_reason": agent.get("handoff_reason"), "known_caller": agent.get("known_caller"),
-            "unanswered_questions": agent.get("unanswered_questions") or [],
-            "knowledge_sources": agent.get("knowledge_sources") or []}
+def _outcome(call: CallDocument) -> dict[str, Any]:
+    """What the conversation established, for the report and the scenarios' expectations."""
+    agent = call.outcome
+    return {"lead": call.lead_id, "lead_fields": agent.qualification,
+            "meeting": call.meeting.stored_form() if call.meeting is not None else None,
+            "transferred_to": call.transferred_to, "handoff_reason": agent.handoff_reason,
+            "known_caller": agent.known_caller, "unanswered_questions": agent.unanswered_questions,
+            "knowledge_sources": agent.knowledge_sources}
 
 
 def _agent_work(events: list[dict]) -> dict[int, dict[str, Any]]:

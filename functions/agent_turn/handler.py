@@ -111,7 +111,7 @@ class TurnHandler:
         run_ms = int((self._clock() - started) * 1000)
         self._record_run(message, after, run_ms, first_ms, len(futures), received_ms, round(llm_ms))
         changes = outcome_changes(before, after)
-        if changes:
+        if changes is not None:
             self._log.update_call(message.call_id, changes)
         if request is not None:
             # last before the ack: its result comes back on this call's ordered turns subscription,

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from callbot.call_document import CallDocument, PostCall
 from callbot.errors import PermanentError
 from callbot.post_call import FAILED, PROCESSED
 from callbot.post_call.records import CallRecords
@@ -34,16 +35,15 @@ class RecordPostCall:
         if call is None:
             raise PermanentError(f"no call {call_id}")
         now = int(self._clock() * 1000)
-        fields: dict[str, Any] = {"status": status, "post_call.status": status, "post_call.finished_at_ms": now}
-        if call.get("ended_at_ms"):
-            fields["post_call.after_hang_up_ms"] = now - int(call["ended_at_ms"])
+        outcome = PostCall(status=status, finished_at_ms=now)
+        if call.ended_at_ms:
+            outcome.after_hang_up_ms = now - call.ended_at_ms
         if status == FAILED:
-            step, error = str(body.get("step") or "unknown"), _error_text(body.get("error"))
-            fields.update({"post_call.failed_step": step, "post_call.error": error})
-            log.error("post-call work failed at %s: %s", step, error)
+            outcome.failed_step, outcome.error = str(body.get("step") or "unknown"), _error_text(body.get("error"))
+            log.error("post-call work failed at %s: %s", outcome.failed_step, outcome.error)
         else:
-            fields.update({"post_call.failed_step": None, "post_call.error": None})
-        self._records.update_call(call_id, fields)
+            outcome.failed_step, outcome.error = None, None
+        self._records.update_call(call_id, CallDocument(status=status, post_call=outcome))
         return {"status": status}
 
 

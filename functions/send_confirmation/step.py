@@ -29,17 +29,23 @@ from pydantic import ValidationError
 
 from callbot.agents.calendar.labels import speak_time
 from callbot.calendar import Meeting
+from callbot.call_document import (
+    CallDocument,
+    ConfirmationResult,
+    ConfirmationSms,
+    PostCall,
+    PostCallSteps,
+    attempt_claim,
+    confirmation_claim,
+)
 from callbot.errors import PermanentError, RetryableError
 from callbot.logs import mask
-from callbot.post_call import Step
 from callbot.post_call.records import CallRecords
 from callbot.post_call.settings import PostCallSettings
 from callbot.sms import SentSms, SmsPort
 
 log = logging.getLogger(__name__)
 
-FIELD = "confirmation_sms"
-RESULT = f"post_call.steps.{Step.SEND_CONFIRMATION}"
 SENDING, SENT, UNCONFIRMED, REJECTED = "sending", "sent", "unconfirmed", "rejected"
 IN_FLIGHT_S = 12.0  # more than TwilioSms's request timeout
 LOOKUP_SLACK_S = 300  # clock skew between us and Twilio
@@ -75,28 +81,29 @@ class SendConfirmation:
         call = self._records.get_call(call_id)
         if call is None:
             raise PermanentError(f"no call {call_id}")
-        record = call.get(FIELD) or None
+        record = call.confirmation_sms
         if record is None:
             draft = self._draft(call)
             if isinstance(draft, str):
                 return self._skip(call_id, draft)
             now = self._now_ms()
-            claimed = {**draft, "state": SENDING, "attempt": 1, "claimed_at_ms": now, "attempt_at_ms": now}
-            record = self._records.claim(call_id, FIELD, claimed)
-            if record is None:
+            claimed = _with(draft, ConfirmationSms(state=SENDING, attempt=1, claimed_at_ms=now, attempt_at_ms=now))
+            current = self._records.claim(call_id, confirmation_claim(claimed))
+            if current is None:
                 return self._send(call_id, claimed)
+            record = current.confirmation_sms or claimed
         return self._resume(call_id, call, record)
 
-    def _resume(self, call_id: str, call: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
-        state = record.get("state")
+    def _resume(self, call_id: str, call: CallDocument, record: ConfirmationSms) -> dict[str, Any]:
+        state = record.state
         if state == SENT:
-            log.info("confirmation already sent (%s)", record.get("sid"))
-            return _result(record)
+            log.info("confirmation already sent (%s)", record.sid)
+            return _result(record).stored_form()
         if not self._settings.sms_enabled:  # switched off since the claim: send nothing more
             return self._skip(call_id, "sms_disabled")
-        if state == SENDING and self._now_ms() - int(record.get("attempt_at_ms") or 0) < self._in_flight_ms:
+        if state == SENDING and self._now_ms() - (record.attempt_at_ms or 0) < self._in_flight_ms:
             raise RetryableError("another attempt is sending the confirmation right now")
-        draft: dict[str, Any] = {}
+        draft = None
         if state == REJECTED:  # nothing went out: draft it again (the sender may have been fixed since)
             fresh = self._draft(call)
             if isinstance(fresh, str):
@@ -107,82 +114,89 @@ class SendConfirmation:
             found = self._already_sent(record)
             if found is not None:
                 log.warning("confirmation found at Twilio after an interrupted attempt: %s", found.sid)
-                return self._record_sent(call_id, {**record, "recovered": True}, found)
+                return self._record_sent(call_id, record, found, recovered=True)
         return self._send(call_id, record)
 
-    def _draft(self, call: dict[str, Any]) -> dict[str, Any] | str:
+    def _draft(self, call: CallDocument) -> ConfirmationSms | str:
         """The message to send, or why there is none."""
         if not self._settings.sms_enabled:
             return "sms_disabled"
-        if not call.get("meeting"):
+        if call.meeting is None:
             return "no_meeting"
         try:
-            meeting = Meeting.model_validate(call["meeting"])
+            meeting = call.meeting.calendar_meeting()
         except ValidationError as exc:
             raise PermanentError(f"the call's meeting cannot be read ({exc.error_count()} errors)") from exc
-        if meeting.status != "booked":
+        if not call.meeting.booked:
             return "meeting_cancelled"
         if meeting.start <= datetime.fromtimestamp(self._clock(), UTC):
             return "meeting_passed"
-        if ((call.get("agent") or {}).get("qualification") or {}).get("consent") is not True:
+        if call.outcome.lead_fields().consent is not True:
             return "no_consent"
-        caller, called = str(call.get("from") or ""), str(call.get("to") or "")
+        caller, called = call.from_ or "", call.to or ""
         if not _E164.match(caller):
             return "no_caller_number"
         sender = self._settings.sms_from or called
         if not sender:
             raise PermanentError("no number to send the confirmation from: set CALLBOT_SMS_FROM")
-        language = str(call.get("language") or "en-US")
+        language = call.language or "en-US"
         text = confirmation_text(meeting, language, self._settings.reschedule_number or called,
                                  self._settings.company_name)
-        return {"to": caller, "from": sender, "body": text, "language": language, "meeting_id": meeting.id}
+        return ConfirmationSms(to=caller, from_=sender, body=text, language=language, meeting_id=meeting.id)
 
-    def _next_attempt(self, call_id: str, record: dict[str, Any], draft: dict[str, Any]) -> dict[str, Any]:
-        number, now = int(record.get("attempt") or 1) + 1, self._now_ms()
-        if self._records.claim(call_id, f"{FIELD}.attempts.n{number}", now) is not None:
+    def _next_attempt(self, call_id: str, record: ConfirmationSms, draft: ConfirmationSms | None) -> ConfirmationSms:
+        number, now = (record.attempt or 1) + 1, self._now_ms()
+        if self._records.claim(call_id, attempt_claim(number, now)) is not None:
             raise RetryableError("another attempt is sending the confirmation right now")
-        fields = {"state": SENDING, "attempt": number, "attempt_at_ms": now, **draft}
-        self._records.update_call(call_id, {f"{FIELD}.{key}": value for key, value in fields.items()})
-        return {**record, **fields}
+        changes = _with(draft or ConfirmationSms(), ConfirmationSms(state=SENDING, attempt=number, attempt_at_ms=now))
+        self._records.update_call(call_id, CallDocument(confirmation_sms=changes))
+        return _with(record, changes)
 
-    def _already_sent(self, record: dict[str, Any]) -> SentSms | None:
-        since = datetime.fromtimestamp(int(record.get("claimed_at_ms") or 0) / 1000 - LOOKUP_SLACK_S, UTC)
-        return next((m for m in self._sms.sent_to(to=record["to"], since=since) if m.body == record["body"]), None)
+    def _already_sent(self, record: ConfirmationSms) -> SentSms | None:
+        since = datetime.fromtimestamp((record.claimed_at_ms or 0) / 1000 - LOOKUP_SLACK_S, UTC)
+        return next((m for m in self._sms.sent_to(to=record.to or "", since=since) if m.body == record.body), None)
 
-    def _send(self, call_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    def _send(self, call_id: str, record: ConfirmationSms) -> dict[str, Any]:
         try:
-            sent = self._sms.send(to=record["to"], from_=record["from"], body=record["body"])
+            sent = self._sms.send(to=record.to or "", from_=record.from_ or "", body=record.body or "")
         except RetryableError as exc:
-            self._records.update_call(call_id, {f"{FIELD}.state": UNCONFIRMED, f"{FIELD}.error": str(exc)})
+            self._records.update_call(call_id, CallDocument(
+                confirmation_sms=ConfirmationSms(state=UNCONFIRMED, error=str(exc))))
             raise
         except PermanentError as exc:
-            self._records.update_call(call_id, {f"{FIELD}.state": REJECTED, f"{FIELD}.error": str(exc)})
+            self._records.update_call(call_id, CallDocument(
+                confirmation_sms=ConfirmationSms(state=REJECTED, error=str(exc))))
             raise
-        log.info("confirmation sent to %s: %s", mask(record["to"]), sent.sid)
+        log.info("confirmation sent to %s: %s", mask(record.to or ""), sent.sid)
         return self._record_sent(call_id, record, sent)
 
-    def _record_sent(self, call_id: str, record: dict[str, Any], sent: SentSms) -> dict[str, Any]:
-        record = {**record, "state": SENT, "sid": sent.sid, "status": sent.status, "sent_at_ms": self._now_ms(),
-                  "error": None}
-        result = _result(record)
-        fields = {f"{FIELD}.{key}": record[key] for key in ("state", "sid", "status", "sent_at_ms", "error")}
-        if record.get("recovered"):
-            fields[f"{FIELD}.recovered"] = True
-        self._records.update_call(call_id, {**fields, RESULT: result})
-        return result
+    def _record_sent(self, call_id: str, record: ConfirmationSms, sent: SentSms,
+                     recovered: bool = False) -> dict[str, Any]:
+        changes = ConfirmationSms(state=SENT, sid=sent.sid, status=sent.status, sent_at_ms=self._now_ms(), error=None)
+        if recovered:
+            changes.recovered = True
+        result = _result(_with(record, changes))
+        self._records.update_call(call_id, CallDocument(
+            confirmation_sms=changes, post_call=PostCall(steps=PostCallSteps(send_confirmation=result))))
+        return result.stored_form()
 
     def _skip(self, call_id: str, reason: str) -> dict[str, Any]:
-        result = {"sent": False, "reason": reason}
-        self._records.update_call(call_id, {RESULT: result})
+        result = ConfirmationResult(sent=False, reason=reason)
+        self._records.update_call(call_id, CallDocument(post_call=PostCall(steps=PostCallSteps(send_confirmation=result))))
         log.info("no confirmation to send: %s", reason)
-        return result
+        return result.stored_form()
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
 
 
-def _result(record: dict[str, Any]) -> dict[str, Any]:
+def _with(record: ConfirmationSms, changes: ConfirmationSms) -> ConfirmationSms:
+    """`record` with the fields `changes` sets."""
+    return record.model_copy(update=changes.model_dump(exclude_unset=True))
+
+
+def _result(record: ConfirmationSms) -> ConfirmationResult:
     """The step's result: no full phone number, since it also travels through the workflow (its
     execution history) and `post_call.steps`; `confirmation_sms` keeps the number."""
-    return {"sent": True, "sid": record.get("sid"), "to": mask(record.get("to") or ""),
-            "status": record.get("status"), "at_ms": record.get("sent_at_ms")}
+    return ConfirmationResult(sent=True, sid=record.sid, to=mask(record.to or ""), status=record.status,
+                              at_ms=record.sent_at_ms)

@@ -13,11 +13,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import ValidationError
-
+from callbot.call_document import CallDocument, PostCall, PostCallSteps, SummarizeResult
 from callbot.errors import PermanentError
 from callbot.post_call.records import CallRecords
-from callbot.post_call.summary import CallSummary, Summarizer
+from callbot.post_call.summary import Summarizer
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +31,13 @@ class SummarizeCall:
         call = self._records.get_call(call_id)
         if call is None:
             raise PermanentError(f"no call {call_id}")
-        summary = _stored(call) or self._summarizer.summarize(call, self._records.list_events(call_id))
-        result = {"lead_score": summary.lead_score, "sentiment": summary.sentiment, "engine": summary.engine,
-                  "at_ms": int(self._clock() * 1000)}
-        self._records.update_call(call_id, {"summary": summary.model_dump(mode="json"),
-                                            "post_call.steps.summarize_call": result})
+        # a stored summary that does not fit the current schema was read as missing: summarized again
+        summary = call.summary or self._summarizer.summarize(call, self._records.list_events(call_id))
+        result = SummarizeResult(lead_score=summary.lead_score, sentiment=summary.sentiment, engine=summary.engine,
+                                 at_ms=int(self._clock() * 1000))
+        self._records.update_call(call_id, CallDocument(
+            summary=summary, post_call=PostCall(steps=PostCallSteps(summarize_call=result))))
         log.info("call summarized by %s: lead score %d, %s", summary.engine, summary.lead_score, summary.sentiment)
         # the summary itself (names, email, what was said) stays in Firestore: the answer travels
         # through the workflow's execution history
-        return result
-
-
-def _stored(call: dict[str, Any]) -> CallSummary | None:
-    try:
-        return CallSummary.model_validate(call["summary"]) if isinstance(call.get("summary"), dict) else None
-    except ValidationError:
-        log.warning("the stored summary does not fit the current schema: summarizing again")
-        return None
+        return result.stored_form()

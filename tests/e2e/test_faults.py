@@ -312,10 +312,12 @@ def after(lines: list[str], first: str) -> list[str]:
 
 
 def call_document(local_stack, call_id: str) -> dict:
+    """The call document as Firestore holds it (its stored form), {} when there is none."""
     from callbot.post_call.records import FirestoreCallRecords
 
     with patched_environ(local_stack.emulator_env()):
-        return FirestoreCallRecords.from_project(local_stack.project_id).get_call(call_id) or {}
+        call = FirestoreCallRecords.from_project(local_stack.project_id).get_call(call_id)
+    return call.stored_form() if call is not None else {}
 
 
 def meets_expectations(name: str, report: dict) -> None:

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from callbot.bus.pubsub import PubSubPublisher
+from callbot.call_document import CallDocument, CallStatus
 from callbot.post_call.records import FirestoreCallRecords
 from devtools import cli
 from devtools.finished_call import publish_call_ended, seed_finished_call, wait_outcome
@@ -35,7 +36,7 @@ class Pipeline:
     def end(self, call_id: str) -> None:
         publish_call_ended(self.publisher, call_id)
 
-    def wait(self, call_id: str) -> dict:
+    def wait(self, call_id: str) -> CallDocument:
         return wait_outcome(self.records, call_id)
 
     def tasks(self, call_id: str) -> list[dict]:
@@ -60,20 +61,20 @@ def test_an_ended_call_is_summarized_synced_and_confirmed_once(pipeline):
     call_id = pipeline.seed_call(caller)
     pipeline.end(call_id)
     call = pipeline.wait(call_id)
-    assert call["status"] == "processed", call.get("post_call")
-    summary = call["summary"]
-    assert summary["lead_score"] >= 60 and summary["next_step"].startswith("Meeting with Alex Kim")
+    assert call.status == CallStatus.PROCESSED, call.post_call
+    summary = call.summary
+    assert summary.lead_score >= 60 and summary.next_step.startswith("Meeting with Alex Kim")
     [task] = pipeline.tasks(call_id)
-    assert task["Id"] == call["post_call"]["steps"]["sync_crm"]["task_id"]
+    assert task["Id"] == call.post_call.steps.sync_crm.task_id
     assert "Lead score" in task["Description"] and "We need help answering sales calls." in task["Description"]
     [sms] = pipeline.sms_to(caller)
     assert "Alex Kim" in sms["body"] and "+14155550100" in sms["body"]
-    assert 0 < call["post_call"]["after_hang_up_ms"] < 30_000
+    assert 0 < call.post_call.after_hang_up_ms < 30_000
 
     pipeline.end(call_id)  # the same call reported ended again (a redelivery, the status callback)
     time.sleep(3)
     again = pipeline.records.get_call(call_id)
-    assert again["post_call"]["run"]["number"] == 1
+    assert again.post_call.run.number == 1
     assert len(pipeline.tasks(call_id)) == 1 and len(pipeline.sms_to(caller)) == 1
 
 
@@ -83,7 +84,7 @@ def test_a_step_that_fails_twice_is_retried_and_the_call_processed(pipeline):
     pipeline.fail_salesforce({"status": 503, "count": 2})
     pipeline.end(call_id)
     call = pipeline.wait(call_id)
-    assert call["status"] == "processed", call.get("post_call")
+    assert call.status == CallStatus.PROCESSED, call.post_call
     assert len(pipeline.tasks(call_id)) == 1 and len(pipeline.sms_to(caller)) == 1
 
 
@@ -94,13 +95,13 @@ def test_a_permanent_failure_is_recorded_and_rerun_completes_it_without_duplicat
                               "message": "Email domain is blocked", "fields": ["Email"]})
     pipeline.end(call_id)
     call = pipeline.wait(call_id)
-    assert call["status"] == "post_call_failed"
-    assert call["post_call"]["failed_step"] == "sync_crm" and "Email domain is blocked" in call["post_call"]["error"]
+    assert call.status == CallStatus.POST_CALL_FAILED
+    assert call.post_call.failed_step == "sync_crm" and "Email domain is blocked" in call.post_call.error
     assert pipeline.sms_to(caller) == []  # the workflow stopped before the confirmation
 
     assert cli.main(["--state-dir", str(pipeline.stack_dir), "post-call", "rerun", call_id, "--wait", "60"]) == 0
     assert f"{call_id}: processed" in capsys.readouterr().out
     assert cli.main(["--state-dir", str(pipeline.stack_dir), "post-call", "rerun", call_id, "--wait", "60"]) == 0
     call = pipeline.records.get_call(call_id)
-    assert call["status"] == "processed" and call["post_call"]["run"]["number"] == 3
+    assert call.status == CallStatus.PROCESSED and call.post_call.run.number == 3
     assert len(pipeline.tasks(call_id)) == 1 and len(pipeline.sms_to(caller)) == 1

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from callbot.bus.pubsub import PubSubPublisher
+from callbot.call_document import CallDocument, CallStatus
 from callbot.messages import BotSpeech, Topic, UserUtterance
 from callbot.store.firestore import FirestoreCallStore
 from stream_relay.replies import PubSubReplySource
@@ -51,14 +52,14 @@ async def test_reply_source_delivers_replies_on_the_event_loop_and_cleans_up(emu
 async def test_call_store_writes_the_call_and_its_events_with_expiry(emulators, unique):
     store = FirestoreCallStore(emulators, retention_days=30)
     call_id = f"CA{unique}"
-    await store.create_call(call_id, {"from": "+14155550123", "status": "ringing"})
-    await store.update_call(call_id, {"status": "completed"})
+    await store.create_call(call_id, CallDocument(from_="+14155550123", status=CallStatus.RINGING))
+    await store.update_call(call_id, CallDocument(status=CallStatus.COMPLETED))
     await store.record_event(call_id, "bot-0001-00", {"speaker": "bot", "text": "b", "at_ms": 2})
     await store.record_event(call_id, "caller-0001", {"speaker": "caller", "text": "a", "at_ms": 1})
     await store.record_event(call_id, "caller-0001", {"speaker": "caller", "text": "a", "at_ms": 1})  # a retry
     call = await store.get_call(call_id)
-    assert call["status"] == "completed" and call["from"] == "+14155550123"
-    assert call["expire_at"] > call["created_at"]
+    assert call.status == CallStatus.COMPLETED and call.from_ == "+14155550123"
+    assert call.expire_at > call.created_at and call.updated_at >= call.created_at
     events = await store.list_events(call_id)
     assert [e["id"] for e in events] == ["caller-0001", "bot-0001-00"]
     assert all("expire_at" in e for e in events)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from callbot.calendar import Meeting
+from callbot.call_document import AgentOutcome, CallDocument, CallMeeting, CallStatus, ConfirmationSms
 from callbot.errors import PermanentError, RetryableError
 from callbot.post_call.records import FirestoreCallRecords, MemoryCallRecords
 from callbot.post_call.settings import DEV_TWILIO_ACCOUNT_SID, PostCallSettings
@@ -126,22 +127,26 @@ def test_an_unreachable_twilio_is_retryable():
         nowhere.send(to=DANA, from_=LINE, body="hello")
 
 
+def _booked(meeting: Meeting, **fields) -> CallDocument:
+    """A call in which the caller booked `meeting` and agreed to be contacted."""
+    return CallDocument(from_=DANA, to=LINE, meeting=CallMeeting.model_validate(meeting.model_dump(mode="json")),
+                        agent=AgentOutcome(qualification={"consent": True}), **fields)
+
+
 def test_the_confirmation_step_recovers_an_interrupted_send_through_twilios_list(fake, sms):
     start = datetime.now(UTC) + timedelta(days=1)
     meeting = Meeting(id="evt1", start=start, end=start + timedelta(minutes=30), timezone="America/New_York",
                       rep="Alex Kim")
-    call = {"from": DANA, "to": LINE, "language": "en-US", "meeting": meeting.model_dump(mode="json"),
-            "agent": {"qualification": {"consent": True}}}
-    records = MemoryCallRecords({"CA1": call})
+    records = MemoryCallRecords({"CA1": _booked(meeting, language="en-US").stored_form()})
     settings = PostCallSettings(environment="dev", sms_from="", reschedule_number="")
     step = SendConfirmation(records, sms, settings)
     sent = step("CA1", {})
     # as if the process had died before recording Twilio's answer, a minute ago
     minute_ago = int(_ago(1).timestamp() * 1000)
-    records.calls["CA1"]["confirmation_sms"].update(state="sending", attempt_at_ms=minute_ago,
-                                                    claimed_at_ms=minute_ago)
+    records.update_call("CA1", CallDocument(confirmation_sms=ConfirmationSms(
+        state="sending", attempt_at_ms=minute_ago, claimed_at_ms=minute_ago)))
     again = step("CA1", {})
-    assert again["sid"] == sent["sid"] and records.calls["CA1"]["confirmation_sms"]["recovered"] is True
+    assert again["sid"] == sent["sid"] and records.get_call("CA1").confirmation_sms.recovered is True
     assert [m["to"] for m in admin(fake, "messages")["messages"]] == [DANA]
 
 
@@ -152,19 +157,17 @@ def test_the_confirmation_step_on_firestore_sends_once_through_failures_and_reru
                       rep="Alex Kim")
     call_id = f"CA{unique}"
     records = FirestoreCallRecords.from_project("callbot-it")
-    records.update_call(call_id, {"from": DANA, "to": LINE, "language": "fr-FR", "status": "completed",
-                                  "meeting": meeting.model_dump(mode="json"),
-                                  "agent": {"qualification": {"consent": True}}})
+    records.update_call(call_id, _booked(meeting, language="fr-FR", status=CallStatus.COMPLETED))
     step = SendConfirmation(records, sms, PostCallSettings(environment="dev", sms_from="", reschedule_number=""))
     admin(fake, "fail-next", {"status": 503})
     with pytest.raises(RetryableError):
         step(call_id, {})
-    assert records.get_call(call_id)["confirmation_sms"]["state"] == "unconfirmed"
+    assert records.get_call(call_id).confirmation_sms.state == "unconfirmed"
     sent = step(call_id, {})
     assert step(call_id, {}) == sent and step(call_id, {"execution": "rerun"}) == sent
     call = records.get_call(call_id)
-    assert call["post_call"]["steps"]["send_confirmation"] == sent and call["status"] == "completed"
-    assert call["confirmation_sms"]["attempt"] == 2 and set(call["confirmation_sms"]["attempts"]) == {"n2"}
+    assert call.post_call.steps.send_confirmation.stored_form() == sent and call.status == CallStatus.COMPLETED
+    assert call.confirmation_sms.attempt == 2 and set(call.confirmation_sms.attempts) == {"n2"}
     [message] = admin(fake, "messages")["messages"]
     assert message["sid"] == sent["sid"] and "heure de Paris" in message["body"]
 
@@ -177,8 +180,7 @@ def test_the_deployed_function_sends_through_its_composition_root(fake, sms, mon
     start = datetime.now(UTC) + timedelta(days=1)
     meeting = Meeting(id="evt3", start=start, end=start + timedelta(minutes=30), timezone="America/Chicago",
                       rep="Priya Shah")
-    records = MemoryCallRecords({"CA3": {"from": DANA, "to": LINE, "meeting": meeting.model_dump(mode="json"),
-                                         "agent": {"qualification": {"consent": True}}}})
+    records = MemoryCallRecords({"CA3": _booked(meeting).stored_form()})
     monkeypatch.setenv("CALLBOT_TWILIO_API_URL", fake)
     monkeypatch.setenv("CALLBOT_SMS_FROM", "+18885550199")
     monkeypatch.setattr(bootstrap.FirestoreCallRecords, "from_project", classmethod(lambda cls, project_id: records))

@@ -98,7 +98,7 @@ def test_the_greeting_plays_while_the_crm_looks_the_caller_up(handler, publisher
     assert model.calls == []  # no LLM on the way in
 
 
-def test_a_known_caller_is_welcomed_by_name_and_their_meeting_is_in_state(handler, publisher):
+def test_a_known_caller_is_welcomed_by_name_and_their_meeting_is_in_state(handler, publisher, call_log):
     meeting = {"id": "m1", "start": "2026-12-01T15:00:00+00:00", "end": "2026-12-01T15:30:00+00:00",
                "timezone": "America/New_York", "rep": "Alex Kim", "status": "booked"}
     start(handler, publisher, "CA2", caller={"id": "003A", "first_name": "Sam", "last_name": "Rivera",
@@ -106,6 +106,8 @@ def test_a_known_caller_is_welcomed_by_name_and_their_meeting_is_in_state(handle
     assert [t for _, _, t, _ in said(publisher, 1)] == ["Welcome back, Sam.", "How can I help you today?"]
     values = state(handler, "CA2")
     assert values["meeting"]["id"] == "m1" and values["lead_id"] == "003A" and values["lead"]["first_name"] == "Sam"
+    call = call_log.document("CA2")  # and on the call document
+    assert (call.meeting.id, call.meeting.booked, call.lead_id, call.outcome.known_caller) == ("m1", True, "003A", "003A")
 
 
 def test_a_reply_is_published_sentence_by_sentence_and_the_last_closes_it(handler, publisher, model):
@@ -200,7 +202,7 @@ def test_details_are_recorded_in_typed_state(handler, publisher, model, call_log
                     "email_confirmed": False}
     result = json.loads([m for m in model.calls[-1] if isinstance(m, ToolMessage)][-1].content)
     assert result["missing"][:2] == ["company", "role"] and "email_confirmed" in result["missing"]
-    assert call_log.calls["CA7"]["agent"]["qualification"]["last_name"] == "O'Brien"
+    assert call_log.document("CA7").outcome.qualification["last_name"] == "O'Brien"
 
 
 def test_save_lead_sends_the_collected_fields_to_the_crm(handler, publisher, model):

@@ -25,6 +25,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from callbot.agents.graph import build_graph
 from callbot.bus import entry
 from callbot.bus.memory import RecordingPublisher
+from callbot.call_document import CallDocument, CallStatus
 from callbot.errors import PermanentError, RetryableError
 from callbot.messages import (
     ActionPort,
@@ -129,7 +130,8 @@ def _action_function(name: str, bootstrap) -> Callable[..., Function]:
 
 def _post_call_trigger(monkeypatch, publisher: RecordingPublisher) -> Function:
     runner = RecordingWorkflowRunner()
-    trigger = PostCallTrigger(MemoryCallRecords({CALL: {"status": "completed"}}), runner, publisher, PostCallSettings())
+    ended = CallDocument(status=CallStatus.COMPLETED).stored_form()
+    trigger = PostCallTrigger(MemoryCallRecords({CALL: ended}), runner, publisher, PostCallSettings())
     monkeypatch.setattr(post_call_bootstrap, "trigger", lambda: trigger)
 
     def fail() -> None:

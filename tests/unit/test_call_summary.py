@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from langchain_core.messages import AIMessage
 
+from callbot.call_document import AgentOutcome, CallDocument, CallMeeting, CallStatus
 from callbot.errors import RetryableError
 from callbot.post_call.settings import PostCallSettings
 from callbot.post_call.summary import (
@@ -24,9 +25,11 @@ from tests.fakes.chat import ScriptedChatModel
 QUALIFIED = {"first_name": "Ana", "last_name": "O'Brien", "company": "Acme", "role": "CTO",
              "need": "route support calls", "team_size": 40, "timeline": "this quarter",
              "email": "ana+sales@acme.test", "phone": "+14155550123", "consent": True}
-MEETING = {"id": "cb123", "start": "2026-12-01T15:00:00+00:00", "end": "2026-12-01T15:30:00+00:00",
-           "timezone": "America/New_York", "rep": "Dana Lee", "rep_email": "dana@example.test",
-           "attendee_email": "ana+sales@acme.test", "status": "booked", "moved_from": None}
+MEETING = CallMeeting(id="cb123", start="2026-12-01T15:00:00+00:00", end="2026-12-01T15:30:00+00:00",
+                      timezone="America/New_York", rep="Dana Lee", rep_email="dana@example.test",
+                      attendee_email="ana+sales@acme.test", status="booked", moved_from=None)
+CANCELLED = MEETING.model_copy()
+CANCELLED.status = "cancelled"
 BOOKED_EVENTS = [
     {"id": "sys-greeting-0000", "speaker": "bot", "text": "Hello, thanks for calling Acme Voice.",
      "heard": "Hello, thanks for calling Acme Voice.", "interrupted": False, "system": "greeting", "at_ms": 1000},
@@ -46,15 +49,16 @@ BOOKED_EVENTS = [
 ]
 
 
-def call(agent: dict | None = None, **fields) -> dict:
-    document = {"from": "+14155550123", "to": "+14155550100", "language": "en-US", "status": "completed",
-                "created_at": datetime(2026, 11, 20, 14, 0, tzinfo=UTC), "stream_started_at_ms": 1_790_000_000_000,
-                "ended_at_ms": 1_790_000_095_000, "ended_by": "caller", "end_reason": "the caller hung up",
-                "lead_id": None, "meeting": None,
-                "agent": {"qualification": {}, "known_caller": None, "transfer": False, "handoff_reason": None,
-                          "end_call": False, "active_agent": "lead", "unanswered_questions": [],
-                          "knowledge_sources": [], **(agent or {})}}
-    return {**document, **fields}
+def call(agent: dict | None = None, **fields) -> CallDocument:
+    """A call as the relay and agent_turn leave it."""
+    outcome = AgentOutcome(qualification={}, known_caller=None, transfer=False, handoff_reason=None, end_call=False,
+                           active_agent="lead", unanswered_questions=[], knowledge_sources=[])
+    document = CallDocument(
+        from_="+14155550123", to="+14155550100", language="en-US", status=CallStatus.COMPLETED,
+        created_at=datetime(2026, 11, 20, 14, 0, tzinfo=UTC), stream_started_at_ms=1_790_000_000_000,
+        ended_at_ms=1_790_000_095_000, ended_by="caller", end_reason="the caller hung up", lead_id=None,
+        meeting=None, agent=AgentOutcome.model_validate({**outcome.stored_form(), **(agent or {})}))
+    return CallDocument.model_validate({**document.model_dump(exclude_unset=True), **fields})
 
 
 def caller_says(*lines: str) -> list[dict]:
@@ -146,13 +150,14 @@ def test_sentiment_comes_from_the_callers_words(lines, expected):
 
 
 def test_a_cancelled_meeting_earns_nothing_and_is_described_as_cancelled():
-    summary = OfflineSummarizer().summarize(call(meeting={**MEETING, "status": "cancelled"}), [])
+    summary = OfflineSummarizer().summarize(call(meeting=CANCELLED), [])
     assert summary.meeting == "Cancelled: Meeting with Dana Lee on Tue 01 Dec 2026 10:00 EST"
     assert summary.lead_score == 0 and "was cancelled" in summary.summary
 
 
 def test_a_bare_call_document_still_gets_a_summary():
-    summary = OfflineSummarizer().summarize({"agent": {"qualification": {"team_size": "forty", "email": ""}}}, [])
+    bare = CallDocument.stored({"agent": {"qualification": {"team_size": "forty", "email": ""}}})
+    summary = OfflineSummarizer().summarize(bare, [])
     assert summary.qualification == {}
     assert summary.summary == "An unidentified caller called without stating a need. No meeting was booked; " \
                               "the call ended."

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from callbot.call_document import CallDocument
 from devtools.simcall import scenario as scenarios
 from devtools.simcall.expectations import check
 from devtools.simcall.report import _outcome
@@ -27,9 +28,9 @@ def converse(path: Path) -> tuple[scenarios.Scenario, Conversation, list[str]]:
 
 def as_report(conversation: Conversation, said: list[str]) -> dict:
     state = conversation.state
-    call = conversation.call_log.calls.get(conversation.call_id, {})
+    call = conversation.call_log.document(conversation.call_id) or CallDocument()
     if state.get("transfer"):
-        call = {**call, "transferred_to": "+14155550100"}  # what the relay adds when it hands over
+        call.transferred_to = "+14155550100"  # what the relay adds when it hands over
     return {"errors": [], "ended_by": "transfer" if state.get("transfer") else "bot" if state.get("end_call") else None,
             "outcome": _outcome(call), "transcript": [{"speaker": "bot", "text": text} for text in said]}
 

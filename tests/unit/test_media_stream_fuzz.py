@@ -194,7 +194,7 @@ def run_sequence(client, services, before, has_start, during, ends_with_stop) ->
     else:
         assert isinstance(messages[0], CallStarted)
         assert [m.ended_by for m in messages if isinstance(m, CallEnded)] == [outcome]
-        assert services.calls.calls[call_id]["status"] == "completed"
+        assert services.calls.document(call_id).status == "completed"
         recording = services.recordings.calls[call_id]
         assert recording.caller_samples <= (media_stream.AUDIO_AHEAD_S + elapsed) * mulaw.SAMPLE_RATE
     assert call_id not in client.app.state.registry.sessions

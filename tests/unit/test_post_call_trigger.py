@@ -7,6 +7,7 @@ import pytest
 
 from callbot.bus import Delivery
 from callbot.bus.memory import RecordingPublisher
+from callbot.call_document import CallDocument, CallStatus
 from callbot.errors import PermanentError, RetryableError
 from callbot.messages import CallEnded, CallStarted, DeadLettered
 from callbot.post_call import runs
@@ -30,10 +31,15 @@ class Clock:
 
 @pytest.fixture
 def parts():
-    records = MemoryCallRecords({"CA1": {"status": "completed", "ended_at_ms": int(NOW * 1000) - 500}})
+    records = MemoryCallRecords({"CA1": ended_call(int(NOW * 1000) - 500)})
     runner, publisher, clock = RecordingWorkflowRunner(), RecordingPublisher(), Clock()
     trigger = PostCallTrigger(records, runner, publisher, PostCallSettings(), clock=clock)
     return trigger, records, runner, publisher, clock
+
+
+def ended_call(ended_at_ms: int | None = None) -> dict:
+    """A call the relay closed, as the store holds it."""
+    return CallDocument(status=CallStatus.COMPLETED, ended_at_ms=ended_at_ms).stored_form()
 
 
 def ended(call_id="CA1", **fields) -> Delivery:
@@ -46,9 +52,9 @@ def test_call_ended_starts_one_execution_and_records_it(parts):
     trigger, records, runner, _, _ = parts
     trigger.handle(ended())
     assert runner.started == [{"call_id": "CA1", "run": 1}]
-    post_call = records.calls["CA1"]["post_call"]
-    assert post_call["status"] == "running"
-    assert post_call["run"]["state"] == "started" and post_call["run"]["execution"].endswith("/1")
+    post_call = records.get_call("CA1").post_call
+    assert post_call.status == "running"
+    assert post_call.run.state == "started" and post_call.run.execution.endswith("/1")
 
 
 def test_a_second_call_ended_for_the_same_call_starts_nothing(parts):
@@ -70,16 +76,16 @@ def test_a_run_claimed_but_never_started_is_started_by_a_late_redelivery(parts):
     clock.now += PostCallSettings().restart_unstarted_after_s + 1
     trigger.handle(ended())
     assert runner.started == [{"call_id": "CA1", "run": 1}]
-    assert records.calls["CA1"]["post_call"]["run"]["state"] == "started"
+    assert records.get_call("CA1").post_call.run.state == "started"
 
 
 def test_rerun_starts_a_new_run_whatever_happened_before(parts):
     trigger, records, runner, _, clock = parts
     trigger.handle(ended())
-    records.update_call("CA1", {"status": "post_call_failed"})
+    records.update_call("CA1", CallDocument(status=CallStatus.POST_CALL_FAILED))
     runs.rerun(records, runner, "CA1", clock=clock)
     assert runner.started[-1] == {"call_id": "CA1", "run": 2}
-    assert records.calls["CA1"]["post_call"]["run"]["number"] == 2
+    assert records.get_call("CA1").post_call.run.number == 2
     with pytest.raises(PermanentError):
         runs.rerun(records, runner, "CA404", clock=clock)
 
@@ -104,22 +110,23 @@ class Request:
 
 
 def test_record_post_call_marks_the_call_processed_with_the_time_since_hang_up():
-    records = MemoryCallRecords({"CA1": {"status": "completed", "ended_at_ms": int(NOW * 1000) - 1500}})
+    records = MemoryCallRecords({"CA1": ended_call(int(NOW * 1000) - 1500)})
     result, status = serve(Request({"call_id": "CA1", "status": "processed"}), "record_post_call",
                            RecordPostCall(records, clock=lambda: NOW))
     assert (status, result) == (200, {"status": "processed"})
-    call = records.calls["CA1"]
-    assert call["status"] == "processed" and call["post_call"]["after_hang_up_ms"] == 1500
+    call = records.get_call("CA1")
+    assert call.status == CallStatus.PROCESSED and call.post_call.after_hang_up_ms == 1500
+    assert call.post_call.finished and call.post_call.failed_step is None
 
 
 def test_record_post_call_keeps_the_failed_step_and_the_function_error():
-    records = MemoryCallRecords({"CA1": {"status": "completed"}})
+    records = MemoryCallRecords({"CA1": ended_call()})
     error = {"code": 422, "message": "HTTP 422", "body": {"error": "Salesforce refused Email: invalid"}}
     serve(Request({"call_id": "CA1", "status": "post_call_failed", "step": "sync_crm", "error": error}),
           "record_post_call", RecordPostCall(records, clock=lambda: NOW))
-    post_call = records.calls["CA1"]["post_call"]
-    assert records.calls["CA1"]["status"] == "post_call_failed"
-    assert (post_call["failed_step"], post_call["error"]) == ("sync_crm", "Salesforce refused Email: invalid")
+    call = records.get_call("CA1")
+    assert call.status == CallStatus.POST_CALL_FAILED
+    assert (call.post_call.failed_step, call.post_call.error) == ("sync_crm", "Salesforce refused Email: invalid")
 
 
 @pytest.mark.parametrize("body, expected", [

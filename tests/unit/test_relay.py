@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from twilio.request_validator import RequestValidator
 
+from callbot.call_document import CallDocument, CallStatus
 from callbot.messages import BotSpeech, CallEnded, CallStarted, DtmfReceived, UserUtterance
 from stream_relay import mulaw, twilio_wire
 from stream_relay.app import create_app
@@ -48,7 +49,7 @@ def test_voice_webhook_answers_signed_requests_with_a_media_stream(client, servi
     stream = connect.find("Stream")
     assert stream.get("url") == STREAM
     assert {p.get("name"): p.get("value") for p in stream.findall("Parameter")}["from"] == "+14155550123"
-    assert services.calls.calls["CA100"]["status"] == "ringing"
+    assert services.calls.document("CA100").status == "ringing"
 
 
 @pytest.mark.parametrize("signature", [None, "forged", "signed-for-another-host"])
@@ -71,7 +72,7 @@ def test_connect_action_hangs_up_and_status_callback_is_recorded(client, service
     status = client.post("/twilio/status", data=params,
                          headers={"X-Twilio-Signature": sign(services, f"{BASE}/twilio/status", params)})
     assert status.status_code == 204
-    assert services.calls.calls["CA100"]["duration_s"] == 42
+    assert services.calls.document("CA100").duration_s == 42
 
 
 def test_media_stream_refuses_a_forged_signature(client):
@@ -156,7 +157,7 @@ def test_a_call_through_the_media_stream(client, services):
     stages = [v for k, v in latency.items() if k.endswith("_ms") and k not in ("total_ms", "at_ms")]
     assert all(v >= 0 for v in stages), latency
     assert latency["turn_seq"] == 2
-    assert services.calls.calls["CA200"]["status"] == "completed"
+    assert services.calls.document("CA200").status == "completed"
 
 
 def test_caller_speech_during_playback_clears_it_and_drops_the_rest_of_the_reply(client, services):
@@ -216,11 +217,11 @@ def test_a_call_no_relay_closed_is_closed_out_by_the_status_callback(client, ser
     CallEnded is published, so the post-call work still runs; a second callback adds nothing."""
     params = {**CALL, "CallSid": "CA300", "CallStatus": "no-answer"}
     headers = {"X-Twilio-Signature": sign(services, f"{BASE}/twilio/status", params)}
-    asyncio.run(services.calls.create_call("CA300", {"status": "ringing"}))
+    asyncio.run(services.calls.create_call("CA300", CallDocument(status=CallStatus.RINGING)))
     assert client.post("/twilio/status", data=params, headers=headers).status_code == 204
     [ended] = services.publisher.of_type(CallEnded)
     assert (ended.call_id, ended.ended_by) == ("CA300", "error") and "no-answer" in ended.reason
-    assert services.calls.calls["CA300"]["status"] == "completed"
+    assert services.calls.document("CA300").status == "completed"
     client.post("/twilio/status", data=params, headers=headers)
     assert len(services.publisher.of_type(CallEnded)) == 1
 
@@ -230,5 +231,5 @@ def test_the_call_document_is_closed_before_call_ended_is_published(client, serv
         start(ws, services, [])
         ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
     wait_published(services, CallEnded)
-    assert services.calls.calls["CA200"]["status"] == "completed"
-    assert "ended_at_ms" in services.calls.calls["CA200"]
+    assert services.calls.document("CA200").status == "completed"
+    assert services.calls.document("CA200").ended_at_ms

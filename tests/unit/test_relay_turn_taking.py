@@ -84,7 +84,7 @@ def test_silence_reprompts_then_says_goodbye_and_hangs_up():
     assert marks == ["0.0.end", "sys-reprompt.0.end", "sys-silence_goodbye.0.end"]
     [ended] = services.publisher.of_type(CallEnded)
     assert ended.ended_by == "timeout"
-    assert services.calls.calls["CA200"]["ended_by"] == "timeout"
+    assert services.calls.document("CA200").ended_by == "timeout"
 
 
 def test_the_maximum_call_duration_wraps_up_politely():
@@ -106,7 +106,7 @@ def test_a_handover_dials_the_sales_desk_after_the_notice_was_heard():
             start(ws, services, [])
             services.replies.deliver(reply("Let me connect you.", is_last=True, transfer=True))
             mark = read_until(ws, twilio_wire.PlayMark)[-1]
-            assert services.calls.calls["CA200"].get("transfer_requested") is None  # not before it was heard
+            assert services.calls.document("CA200").transfer_requested is None  # not before it was heard
             ws.send_text(twilio_wire.mark_echo_message("MZ1", mark.name, 1))
             with pytest.raises(WebSocketDisconnect):
                 ws.receive_text()
@@ -131,7 +131,7 @@ def test_both_directions_are_recorded_aligned():
     loud = lambda pcm: np.flatnonzero(np.abs(pcm.astype(np.int32)) > 1000)
     assert loud(caller).size and loud(bot).size
     assert loud(bot)[0] > loud(caller)[-1] - 8000  # the bot answered after the caller spoke
-    assert services.calls.calls["CA200"]["recording_uri"] == "memory://recordings/CA200.wav"
+    assert services.calls.document("CA200").recording_uri == "memory://recordings/CA200.wav"
 
 
 class FailingOnce:

@@ -32,7 +32,7 @@ def test_every_check_passes_against_the_relay(client, services, capsys):
     assert [c.ok for c in checks] == [True] * 4, checks
     assert smoke_test.report(checks) == 0
     [call_sid] = [sid for sid in services.calls.calls if sid.startswith("CAsmoke")]
-    assert services.calls.calls[call_sid]["status"] == "ringing"  # only the signed webhook reached the store
+    assert services.calls.document(call_sid).status == "ringing"  # only the signed webhook reached the store
     assert "4 passed, 0 failed" in capsys.readouterr().out
 
 

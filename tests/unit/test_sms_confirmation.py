@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from callbot.calendar import Meeting
+from callbot.call_document import AgentOutcome, CallDocument, CallMeeting, CallStatus, ConfirmationSms
 from callbot.errors import PermanentError, RetryableError
 from callbot.post_call import Step
 from callbot.post_call.http import serve
@@ -38,12 +39,17 @@ class Clock:
         return self.now.timestamp()
 
 
-def _call(**changes) -> dict:
-    call = {"from": CALLER, "to": LINE, "language": "en-US", "status": "completed",
-            "meeting": MEETING.model_dump(mode="json"),
-            "agent": {"qualification": {"first_name": "Dana", "email": "dana@acme.example", "consent": True}}}
-    call.update(changes)
-    return call
+def _on_call(meeting: Meeting) -> CallMeeting:
+    """A meeting as agent_turn copies it onto the call: the calendar action's answer."""
+    return CallMeeting.model_validate(meeting.model_dump(mode="json"))
+
+
+def _call(changes: CallDocument | None = None) -> dict:
+    """The call as the store holds it after the call, with the fields `changes` sets instead."""
+    call = CallDocument(from_=CALLER, to=LINE, language="en-US", status=CallStatus.COMPLETED, meeting=_on_call(MEETING),
+                        agent=AgentOutcome(qualification={"first_name": "Dana", "email": "dana@acme.example",
+                                                          "consent": True}))
+    return {**call.stored_form(), **(changes.stored_form() if changes is not None else {})}
 
 
 def _settings(**values) -> PostCallSettings:
@@ -65,8 +71,8 @@ def _step(records, sms, clock, **settings) -> SendConfirmation:
     return SendConfirmation(records, sms, _settings(**settings), clock=clock)
 
 
-def _doc(records) -> dict:
-    return records.calls[CALL]
+def _doc(records) -> CallDocument:
+    return records.get_call(CALL)
 
 
 def test_a_booked_meeting_is_confirmed_by_one_text_with_when_where_and_how_to_move_it(sms, clock):
@@ -78,9 +84,9 @@ def test_a_booked_meeting_is_confirmed_by_one_text_with_when_where_and_how_to_mo
     assert f"To reschedule, call {LINE}" in message.body and "assistant will move it" in message.body
     assert result == {"sent": True, "sid": message.sid, "to": "***" + CALLER[-2:], "status": "queued",
                       "at_ms": int(NOW.timestamp() * 1000)}
-    assert _doc(records)["post_call"]["steps"]["send_confirmation"] == result
-    record = _doc(records)["confirmation_sms"]
-    assert record["state"] == "sent" and record["sid"] == message.sid and record["body"] == message.body
+    assert _doc(records).post_call.steps.send_confirmation.stored_form() == result
+    record = _doc(records).confirmation_sms
+    assert record.state == "sent" and record.sid == message.sid and record.body == message.body
 
 
 def test_the_sender_and_reschedule_number_come_from_settings_when_set(sms, clock):
@@ -101,21 +107,22 @@ def test_retries_and_reruns_send_nothing_more(sms, clock):
 
 
 @pytest.mark.parametrize(("changes", "settings", "reason"), [
-    ({"agent": {"qualification": {"consent": False}}}, {}, "no_consent"),
-    ({"agent": {"qualification": {"email": "dana@acme.example"}}}, {}, "no_consent"),
-    ({"agent": {}}, {}, "no_consent"),
-    ({"meeting": None}, {}, "no_meeting"),
-    ({"meeting": {**MEETING.model_dump(mode="json"), "status": "cancelled"}}, {}, "meeting_cancelled"),
-    ({"meeting": {**MEETING.model_dump(mode="json"), "start": "2026-11-30T14:00:00+00:00"}}, {}, "meeting_passed"),
-    ({"from": "anonymous"}, {}, "no_caller_number"),
-    ({}, {"sms_enabled": False}, "sms_disabled"),
+    (CallDocument(agent=AgentOutcome(qualification={"consent": False})), {}, "no_consent"),
+    (CallDocument(agent=AgentOutcome(qualification={"email": "dana@acme.example"})), {}, "no_consent"),
+    (CallDocument(agent=AgentOutcome()), {}, "no_consent"),
+    (CallDocument(meeting=None), {}, "no_meeting"),
+    (CallDocument(meeting=_on_call(MEETING.model_copy(update={"status": "cancelled"}))), {}, "meeting_cancelled"),
+    (CallDocument(meeting=_on_call(MEETING.model_copy(update={"start": NOW - timedelta(hours=1)}))), {},
+     "meeting_passed"),
+    (CallDocument(from_="anonymous"), {}, "no_caller_number"),
+    (None, {"sms_enabled": False}, "sms_disabled"),
 ])
 def test_nothing_is_sent_or_claimed_without_a_booked_meeting_and_consent(sms, clock, changes, settings, reason):
-    records = MemoryCallRecords({CALL: _call(**changes)})
+    records = MemoryCallRecords({CALL: _call(changes)})
     result = _step(records, sms, clock, **settings)(CALL, {})
     assert result == {"sent": False, "reason": reason}
-    assert sms.sent == [] and "confirmation_sms" not in _doc(records)
-    assert _doc(records)["post_call"]["steps"]["send_confirmation"] == result
+    assert sms.sent == [] and _doc(records).confirmation_sms is None
+    assert _doc(records).post_call.steps.send_confirmation.stored_form() == result
 
 
 def test_an_unknown_call_is_a_permanent_error(sms, clock):
@@ -123,11 +130,11 @@ def test_an_unknown_call_is_a_permanent_error(sms, clock):
         _step(MemoryCallRecords(), sms, clock)(CALL, {})
 
 
-def _interrupted(body: str, claimed: datetime) -> dict:
+def _interrupted(body: str, claimed: datetime) -> ConfirmationSms:
     """The record a crash leaves between the claim and writing down Twilio's answer."""
     ms = int(claimed.timestamp() * 1000)
-    return {"state": "sending", "to": CALLER, "from": LINE, "body": body, "language": "en-US", "attempt": 1,
-            "claimed_at_ms": ms, "attempt_at_ms": ms}
+    return ConfirmationSms(state="sending", to=CALLER, from_=LINE, body=body, language="en-US", attempt=1,
+                           claimed_at_ms=ms, attempt_at_ms=ms)
 
 
 def _body() -> str:
@@ -139,12 +146,12 @@ def test_a_crash_after_twilio_accepted_is_recorded_from_twilio_not_sent_again(sm
     clock.now = claimed + timedelta(seconds=1)
     accepted = sms.send(to=CALLER, from_=LINE, body=_body())
     clock.now = NOW
-    records = MemoryCallRecords({CALL: {**_call(), "confirmation_sms": _interrupted(_body(), claimed)}})
+    records = MemoryCallRecords({CALL: _call(CallDocument(confirmation_sms=_interrupted(_body(), claimed)))})
     result = _step(records, sms, clock)(CALL, {})
     assert sms.sent == [accepted]
     assert result["sent"] is True and result["sid"] == accepted.sid
-    record = _doc(records)["confirmation_sms"]
-    assert record["state"] == "sent" and record["recovered"] is True and record["attempt"] == 2
+    record = _doc(records).confirmation_sms
+    assert record.state == "sent" and record.recovered is True and record.attempt == 2
     [(to, since)] = sms.lookups
     assert to == CALLER and since <= claimed
 
@@ -152,21 +159,21 @@ def test_a_crash_after_twilio_accepted_is_recorded_from_twilio_not_sent_again(sm
 def test_a_crash_before_twilio_accepted_sends_it_once(sms, clock):
     sms.sent.append(SentSms(sid="SMolder", to=CALLER, from_=LINE, body="another text", status="delivered",
                             date_created=NOW - timedelta(seconds=30)))
-    records = MemoryCallRecords({CALL: {**_call(), "confirmation_sms": _interrupted(_body(), NOW - timedelta(minutes=1))}})
+    records = MemoryCallRecords({CALL: _call(CallDocument(confirmation_sms=_interrupted(_body(), NOW - timedelta(minutes=1))))})
     result = _step(records, sms, clock)(CALL, {})
     assert [m.body for m in sms.sent] == ["another text", _body()]
-    assert result["sid"] == sms.sent[-1].sid and _doc(records)["confirmation_sms"]["state"] == "sent"
+    assert result["sid"] == sms.sent[-1].sid and _doc(records).confirmation_sms.state == "sent"
 
 
 def test_a_send_still_in_flight_is_left_alone(sms, clock):
-    records = MemoryCallRecords({CALL: {**_call(), "confirmation_sms": _interrupted(_body(), NOW - timedelta(seconds=2))}})
+    records = MemoryCallRecords({CALL: _call(CallDocument(confirmation_sms=_interrupted(_body(), NOW - timedelta(seconds=2))))})
     with pytest.raises(RetryableError):
         _step(records, sms, clock)(CALL, {})
     assert sms.sent == [] and sms.lookups == []
 
 
 def test_switching_sms_off_stops_an_unfinished_send(sms, clock):
-    records = MemoryCallRecords({CALL: {**_call(), "confirmation_sms": _interrupted(_body(), NOW - timedelta(minutes=1))}})
+    records = MemoryCallRecords({CALL: _call(CallDocument(confirmation_sms=_interrupted(_body(), NOW - timedelta(minutes=1))))})
     assert _step(records, sms, clock, sms_enabled=False)(CALL, {}) == {"sent": False, "reason": "sms_disabled"}
     assert sms.sent == [] and sms.lookups == []
 
@@ -200,7 +207,7 @@ def test_a_retryable_failure_propagates_and_the_retry_asks_twilio_before_sending
     sms.fail_next(RetryableError("Twilio answered 503"))
     with pytest.raises(RetryableError):
         _step(records, sms, clock)(CALL, {})
-    assert sms.sent == [] and _doc(records)["confirmation_sms"]["state"] == "unconfirmed"
+    assert sms.sent == [] and _doc(records).confirmation_sms.state == "unconfirmed"
     clock.now += timedelta(seconds=1)
     result = _step(records, sms, clock)(CALL, {})
     assert len(sms.sent) == 1 and result["sid"] == sms.sent[0].sid and len(sms.lookups) == 1
@@ -221,8 +228,8 @@ def test_a_refused_text_is_a_permanent_error_and_a_rerun_drafts_it_again(sms, cl
     sms.fail_next(SmsRejected(21212, "Invalid From Number (caller ID): +1888"))
     with pytest.raises(PermanentError, match="21212"):
         _step(records, sms, clock, sms_from="+1888")(CALL, {})
-    record = _doc(records)["confirmation_sms"]
-    assert sms.sent == [] and record["state"] == "rejected" and "21212" in record["error"]
+    record = _doc(records).confirmation_sms
+    assert sms.sent == [] and record.state == "rejected" and "21212" in record.error
     result = _step(records, sms, clock, sms_from="+18885550199")(CALL, {})
     [message] = sms.sent
     assert message.from_ == "+18885550199" and result["sid"] == message.sid and sms.lookups == []
@@ -230,7 +237,7 @@ def test_a_refused_text_is_a_permanent_error_and_a_rerun_drafts_it_again(sms, cl
 
 def test_the_text_is_in_french_for_a_french_call(sms, clock):
     paris = MEETING.model_copy(update={"timezone": "Europe/Paris"})
-    records = MemoryCallRecords({CALL: _call(language="fr-FR", meeting=paris.model_dump(mode="json"))})
+    records = MemoryCallRecords({CALL: _call(CallDocument(language="fr-FR", meeting=_on_call(paris)))})
     _step(records, sms, clock)(CALL, {})
     [message] = sms.sent
     assert message.body == (
@@ -248,7 +255,8 @@ def test_the_logs_never_show_the_phone_numbers(sms, clock, caplog):
     caplog.set_level(logging.DEBUG)
     records = MemoryCallRecords({CALL: _call()})
     _step(records, sms, clock)(CALL, {})
-    records.calls[CALL]["confirmation_sms"] = _interrupted(_body(), NOW - timedelta(minutes=1))
+    records.update_call(CALL, CallDocument(confirmation_sms=None))  # as a crash mid-send leaves it
+    records.update_call(CALL, CallDocument(confirmation_sms=_interrupted(_body(), NOW - timedelta(minutes=1))))
     _step(records, sms, clock)(CALL, {})
     assert caplog.records and CALLER not in caplog.text and CALLER[2:] not in caplog.text
 
@@ -269,7 +277,7 @@ def test_the_function_answers_503_to_retry_and_422_to_stop(sms, clock):
     sms.fail_next(SmsRejected(21610, "Attempt to send to unsubscribed recipient"))
     answer, status = serve(_Request({"call_id": CALL}), Step.SEND_CONFIRMATION, step)
     assert status == 422 and "21610" in answer["error"]
-    records.calls[CALL]["agent"]["qualification"]["consent"] = False
+    records.update_call(CALL, CallDocument(agent=AgentOutcome(qualification={"consent": False})))
     assert serve(_Request({"call_id": CALL}), Step.SEND_CONFIRMATION, step) == ({"sent": False, "reason": "no_consent"}, 200)
 
 

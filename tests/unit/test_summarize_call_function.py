@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from functions_framework import create_app
 
+from callbot.call_document import AgentOutcome, CallDocument, CallStatus, CallSummary
 from callbot.errors import RetryableError
 from callbot.post_call import Step
 from callbot.post_call.http import serve
 from callbot.post_call.records import MemoryCallRecords
-from callbot.post_call.summary import CallSummary, OfflineSummarizer
+from callbot.post_call.summary import OfflineSummarizer
 from functions.summarize_call import bootstrap
 from functions.summarize_call.step import SummarizeCall
 
 NOW = 1_790_000_100.0
-CALL = {"from": "+14155550123", "status": "completed", "ended_by": "caller", "duration_s": 42, "meeting": None,
-        "agent": {"qualification": {"first_name": "Ana", "company": "Acme", "need": "route support calls"},
-                  "unanswered_questions": ["Do you support SAP?"]}}
+CALL = CallDocument(
+    from_="+14155550123", status=CallStatus.COMPLETED, ended_by="caller", duration_s=42, meeting=None,
+    agent=AgentOutcome(qualification={"first_name": "Ana", "company": "Acme", "need": "route support calls"},
+                       unanswered_questions=["Do you support SAP?"])).stored_form()
 EVENTS = [{"id": "caller-0001", "speaker": "caller", "text": "We need to route support calls, thanks.", "at_ms": 10},
           {"id": "bot-0001-00", "speaker": "bot", "text": "Happy to help.", "heard": "Happy to help.", "at_ms": 20}]
 
@@ -34,7 +36,7 @@ class CountingSummarizer:
         self.inner = inner or OfflineSummarizer()
         self.calls = 0
 
-    def summarize(self, call: dict, events: list[dict]) -> CallSummary:
+    def summarize(self, call: CallDocument, events: list[dict]) -> CallSummary:
         self.calls += 1
         return self.inner.summarize(call, events)
 
@@ -48,13 +50,13 @@ def test_the_summary_and_the_step_result_are_stored_on_the_call():
     summarize, records = step({"CA1": CALL})
     result, status = serve(Request({"call_id": "CA1", "execution": "e1"}), Step.SUMMARIZE, summarize)
     assert status == 200
-    stored = records.calls["CA1"]
-    summary = stored["summary"]
-    assert summary["engine"] == "rules-v1" and summary["unanswered_questions"] == ["Do you support SAP?"]
-    assert summary["next_step"] == "A specialist follows up on: Do you support SAP?"
-    assert stored["post_call"]["steps"]["summarize_call"] == result == {
-        "lead_score": summary["lead_score"], "sentiment": "positive", "engine": "rules-v1", "at_ms": int(NOW * 1000)}
-    assert stored["status"] == "completed"
+    stored = records.get_call("CA1")
+    summary = stored.summary
+    assert summary.engine == "rules-v1" and summary.unanswered_questions == ["Do you support SAP?"]
+    assert summary.next_step == "A specialist follows up on: Do you support SAP?"
+    assert stored.post_call.steps.summarize_call.stored_form() == result == {
+        "lead_score": summary.lead_score, "sentiment": "positive", "engine": "rules-v1", "at_ms": int(NOW * 1000)}
+    assert stored.status == CallStatus.COMPLETED
 
 
 def test_the_answer_to_the_workflow_carries_no_personal_data():
@@ -67,9 +69,9 @@ def test_a_second_run_gives_the_same_summary_without_summarizing_again():
     counting = CountingSummarizer()
     summarize, records = step({"CA1": CALL}, counting)
     first = summarize("CA1", {"call_id": "CA1"})
-    summary = records.calls["CA1"]["summary"]
+    summary = records.get_call("CA1").summary
     assert summarize("CA1", {"call_id": "CA1"}) == first
-    assert counting.calls == 1 and records.calls["CA1"]["summary"] == summary
+    assert counting.calls == 1 and records.get_call("CA1").summary == summary
 
 
 def test_the_offline_engine_gives_the_same_summary_on_a_fresh_run():
@@ -81,7 +83,7 @@ def test_the_offline_engine_gives_the_same_summary_on_a_fresh_run():
 def test_a_stored_summary_of_an_older_shape_is_replaced():
     summarize, records = step({"CA1": {**CALL, "summary": {"text": "old"}}})
     assert summarize("CA1", {})["engine"] == "rules-v1"
-    assert records.calls["CA1"]["summary"]["engine"] == "rules-v1"
+    assert records.get_call("CA1").summary.engine == "rules-v1"
 
 
 def test_a_missing_call_is_a_permanent_failure():
@@ -116,7 +118,7 @@ def test_the_deployed_function_runs_through_its_composition_root(monkeypatch):
         client = create_app(target="summarize_call", source="functions/summarize_call/main.py").test_client()
         response = client.post("/", json={"call_id": "CA1", "execution": "e1"})
         assert response.status_code == 200
-        assert response.get_json() == records.calls["CA1"]["post_call"]["steps"]["summarize_call"]
+        assert response.get_json() == records.get_call("CA1").post_call.steps.summarize_call.stored_form()
         assert client.post("/", json={"call_id": "CA404"}).status_code == 422
     finally:
         bootstrap.step.cache_clear()

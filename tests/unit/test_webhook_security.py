@@ -263,7 +263,7 @@ def test_a_replayed_voice_webhook_during_the_call_hangs_up_and_the_call_goes_on(
     with open_stream(client, services) as ws:
         ws.send_text(start_message("CA100"))
         deadline = time.monotonic() + 5
-        while services.calls.calls["CA100"]["status"] != "in-progress":
+        while services.calls.document("CA100").status != "in-progress":
             assert time.monotonic() < deadline
             time.sleep(0.005)
         replay = post(client, services, "/twilio/voice", CALL, delivery="delivery-1")
@@ -329,7 +329,7 @@ def test_status_callbacks_after_the_final_one_change_nothing(client, services, r
     before = state(services)
     assert post(client, services, "/twilio/status", {**CALL, **replayed}).status_code == 204
     assert state(services) == before
-    assert services.calls.calls["CA100"]["twilio_status"] == "completed"
+    assert services.calls.document("CA100").twilio_status == "completed"
 
 
 def test_status_callbacks_only_move_a_call_forward(client, services):
@@ -337,7 +337,7 @@ def test_status_callbacks_only_move_a_call_forward(client, services):
     for status, recorded in [("in-progress", "in-progress"), ("ringing", "in-progress"),
                              ("in-progress", "in-progress"), ("completed", "completed"), ("busy", "completed")]:
         post(client, services, "/twilio/status", {**CALL, "CallStatus": status})
-        assert services.calls.calls["CA100"]["twilio_status"] == recorded
+        assert services.calls.document("CA100").twilio_status == recorded
     assert len(services.publisher.of_type(CallEnded)) == 1
 
 
