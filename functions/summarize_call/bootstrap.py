@@ -7,7 +7,7 @@ import functools
 from callbot import logs
 from callbot.post_call.records import FirestoreCallRecords
 from callbot.post_call.settings import PostCallSettings
-from callbot.post_call.summary import make_summarizer
+from callbot.post_call.summarizer import make_summarizer
 from functions.summarize_call.step import SummarizeCall
 
 

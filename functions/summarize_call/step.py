@@ -1,4 +1,4 @@
-"""The call summarized for the sales rep (`callbot.post_call.summary`), stored on the call document
+"""The call summarized for the sales rep (`callbot.post_call.summarizer`), stored on the call document
 under `summary`, with the lead score and sentiment under `post_call.steps.summarize_call` (also the
 step's answer to the workflow).
 
@@ -16,7 +16,7 @@ from typing import Any
 from callbot.call_document import CallDocument, PostCall, PostCallSteps, SummarizeResult
 from callbot.errors import PermanentError
 from callbot.post_call.records import CallRecords
-from callbot.post_call.summary import Summarizer
+from callbot.post_call.summarizer import Summarizer
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,9 @@ from callbot.call_document import (
 )
 from callbot.crm import CallActivity, CrmPort
 from callbot.errors import PermanentError
+from callbot.post_call.facts import local_time
 from callbot.post_call.records import CallRecords
-from callbot.post_call.summary import local_time, transcript_excerpt
+from callbot.post_call.transcript import transcript_excerpt
 
 log = logging.getLogger(__name__)
 

@@ -11,15 +11,10 @@ from langchain_core.messages import AIMessage
 
 from callbot.call_document import AgentOutcome, CallDocument, CallMeeting, CallStatus
 from callbot.errors import RetryableError
+from callbot.post_call.scoring import sentiment
 from callbot.post_call.settings import PostCallSettings
-from callbot.post_call.summary import (
-    LlmSummarizer,
-    OfflineSummarizer,
-    make_summarizer,
-    sentiment,
-    transcript,
-    transcript_excerpt,
-)
+from callbot.post_call.summarizer import LlmSummarizer, OfflineSummarizer, make_summarizer
+from callbot.post_call.transcript import transcript, transcript_excerpt
 from tests.fakes.chat import ScriptedChatModel
 
 QUALIFIED = {"first_name": "Ana", "last_name": "O'Brien", "company": "Acme", "role": "CTO",

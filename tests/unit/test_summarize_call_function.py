@@ -10,7 +10,7 @@ from callbot.errors import RetryableError
 from callbot.post_call import Step
 from callbot.post_call.http import serve
 from callbot.post_call.records import MemoryCallRecords
-from callbot.post_call.summary import OfflineSummarizer
+from callbot.post_call.summarizer import OfflineSummarizer
 from functions.summarize_call import bootstrap
 from functions.summarize_call.step import SummarizeCall
 
