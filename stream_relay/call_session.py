@@ -19,7 +19,7 @@ from callbot.messages import (
     Message,
     UserUtterance,
 )
-from callbot.phrases import phrase
+from callbot.phrases import Phrase, phrase
 from stream_relay import mulaw, twilio_wire
 from stream_relay.barge_in import BargeInPolicy
 from stream_relay.bootstrap import RelayServices
@@ -73,9 +73,9 @@ class CallSession:
                                  lead_s=settings.playback_lead_ms / 1000)
         self._t0 = self.playback.clock()
         self._timers = CallTimers(settings.silence_reprompt_s, settings.silence_hangup_s, settings.max_call_s,
-                                  on_reprompt=lambda: self._say("reprompt"),
-                                  on_silence_hangup=lambda: self._say("silence_goodbye", ("timeout", "caller silent")),
-                                  on_max_duration=lambda: self._say("wrap_up", ("timeout", "maximum call duration")))
+                                  on_reprompt=lambda: self._say(Phrase.REPROMPT),
+                                  on_silence_hangup=lambda: self._say(Phrase.SILENCE_GOODBYE, ("timeout", "caller silent")),
+                                  on_max_duration=lambda: self._say(Phrase.WRAP_UP, ("timeout", "maximum call duration")))
         self._player = asyncio.create_task(self.playback.run(self._on_started, self._on_sent, self._on_tts_failed))
         self._apologised = False
         self.ended = False
@@ -200,7 +200,7 @@ class CallSession:
             timing.tts_ready_ms = now_ms()
         return audio
 
-    async def _say(self, kind: str, ending: tuple[str, str] | None = None) -> None:
+    async def _say(self, kind: Phrase, ending: tuple[str, str] | None = None) -> None:
         """Play one of the relay's own lines; with `ending`, end the call once it has been heard."""
         if self.ended or (self._ending is not None and ending is None):
             return
@@ -233,9 +233,9 @@ class CallSession:
         with bind_call(self.call_id):
             log.error("speech synthesis failed, segment skipped: %r", error,
                       extra={"message_key": segment.speech.message_key})
-        if not self._apologised and segment.system != "apology":
+        if not self._apologised and segment.system != Phrase.APOLOGY:
             self._apologised = True
-            self._spawn(self._say("apology"))
+            self._spawn(self._say(Phrase.APOLOGY))
 
     async def _on_sent(self, segment: Segment) -> None:
         self._marks[segment.mark] = segment
@@ -254,7 +254,7 @@ class CallSession:
             return
         if segment.speech.end_call or segment.speech.transfer:
             await self._finish(segment)
-        elif segment.system == "reprompt":
+        elif segment.system == Phrase.REPROMPT:
             self._timers.reprompt_finished()
         elif self.playback.idle and not self._endpointer.in_speech:
             self._timers.bot_finished()

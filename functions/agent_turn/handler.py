@@ -29,7 +29,7 @@ from callbot.messages import (
     BotSpeech,
     TurnInput,
 )
-from callbot.phrases import phrase
+from callbot.phrases import Phrase, phrase
 from callbot.settings import AgentTurnSettings
 from callbot.store import CallLog
 from functions.agent_turn.inbound import inbound_of
@@ -155,7 +155,7 @@ class TurnHandler:
             turn, first = state.get("reply_turn", message.turn_seq), len(state.get("reply") or [])
         else:
             turn, first = message.turn_seq, 0
-        lines = [phrase("apology", language), phrase("offer_help", language)]
+        lines = [phrase(Phrase.APOLOGY, language), phrase(Phrase.OFFER_HELP, language)]
         return [self._publish_segment(message, {"turn": turn, "segment": first + i, "text": text,
                                                 "last": i == len(lines) - 1, "end_call": False, "transfer": False})
                 for i, text in enumerate(lines)]

@@ -106,9 +106,8 @@ import pytest
 
 from callbot.actions.settings import ActionSettings
 from callbot.bus import topology
-from callbot.llm.offline.lines import line
 from callbot.messages import CallEnded, Topic
-from callbot.phrases import phrase
+from callbot.phrases import Phrase, phrase
 from callbot.store.firestore import FirestoreCallStore
 from devtools import stack
 from devtools.processes import Child, patched_environ
@@ -121,8 +120,8 @@ from tests.integration.conftest import TopicTap
 
 pytestmark = pytest.mark.e2e
 SCENARIOS = Path(__file__).parent / "scenarios"
-FILLER, APOLOGY, OFFER = phrase("filler", "en-US"), phrase("apology", "en-US"), phrase("offer_help", "en-US")
-COULD_NOT = line("error", "en-US")  # the offline engine's answer to a failed action
+FILLER, APOLOGY, OFFER = (phrase(p, "en-US") for p in (Phrase.FILLER, Phrase.APOLOGY, Phrase.OFFER_HELP))
+COULD_NOT = phrase(Phrase.ACTION_FAILED, "en-US")  # the offline engine's answer to a failed action
 DELAY_S = ActionSettings().request_timeout_s + 1  # an answer too late for the action functions' client
 SLOW_LLM = {"CALLBOT_OFFLINE_FIRST_TOKEN_S": "30", "CALLBOT_LLM_TIMEOUT_S": "3"}
 SLOW_LLM_PROJECT = "callbot-faults-slow-llm"
@@ -437,7 +436,7 @@ def relay_calls(placed, local_stack, how: str) -> list[tuple[dict, dict]]:
 
 def test_calls_on_a_relay_stopped_gracefully_are_closed_by_it(placed, local_stack):
     for report, call in relay_calls(placed, local_stack, "term"):
-        assert report["errors"] == [] and bot_lines(report)[:1] == [phrase("greeting", "en-US")]
+        assert report["errors"] == [] and bot_lines(report)[:1] == [phrase(Phrase.GREETING, "en-US")]
         # the relay closed them itself as it stopped (uvicorn closes the sockets with 1012, then the
         # lifespan closes any session left), not Twilio's status callback; a dropped line reads otherwise
         assert call["ended_by"] == "error" and call["ended_at_ms"] > 0
@@ -449,7 +448,7 @@ def test_calls_on_a_relay_stopped_gracefully_are_closed_by_it(placed, local_stac
 
 def test_calls_on_a_killed_relay_are_closed_by_the_status_callback(placed, local_stack):
     for report, call in relay_calls(placed, local_stack, "kill"):
-        assert report["errors"] == [] and bot_lines(report)[:1] == [phrase("greeting", "en-US")]
+        assert report["errors"] == [] and bot_lines(report)[:1] == [phrase(Phrase.GREETING, "en-US")]
         assert (call["ended_by"], call["end_reason"]) == ("error", "Twilio reported the call completed")
         assert call["ended_at_ms"] > 0 and call["relay_instance"] == report["stopped_relay"]
         assert placed.call_ended[report["call_sid"]] == 1

@@ -26,7 +26,7 @@ from callbot.messages import (
     UserUtterance,
     encode,
 )
-from callbot.phrases import phrase
+from callbot.phrases import Phrase, phrase
 from callbot.settings import AgentTurnSettings
 from callbot.store.call_log import MemoryCallLog
 from functions.agent_turn import bootstrap
@@ -273,7 +273,7 @@ def test_a_tool_call_loop_is_stopped_by_the_step_limit(publisher, call_log):
     start(handler, publisher, "CA14")
     deliver(handler, UserUtterance(call_id="CA14", turn_seq=1, relay_instance="r1", text="loop"))
     assert len(model.calls) == 3
-    assert said(publisher)[-1][2:] == (phrase("offer_help", "en-US"), True)
+    assert said(publisher)[-1][2:] == (phrase(Phrase.OFFER_HELP, "en-US"), True)
 
 
 def test_a_failed_action_is_told_to_the_agent_which_apologises(handler, publisher, model):
