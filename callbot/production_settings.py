@@ -28,7 +28,7 @@ from typing import Final, Literal
 
 from pydantic_settings import BaseSettings
 
-from callbot.actions.settings import ActionSettings
+from callbot.action_functions.settings import ActionSettings
 from callbot.post_call import Step
 from callbot.post_call.settings import PostCallSettings
 from callbot.settings import AgentTurnSettings, RelaySettings

@@ -1,5 +1,5 @@
 """The demo company (Northwind Voice), from `demo_company.yaml`: the seed of the action functions'
-`memory` backends (`callbot.actions.memory_seed`), which the dev stack and the tests point them at
+`memory` backends (`callbot.action_functions.memory_seed`), which the dev stack and the tests point them at
 (`memory_settings`), the same company as seeds for the local Salesforce and Google Calendar servers
 and as their reps (`calendar_reps`), and its knowledge base folder (`knowledge_base/`) with the
 offline embedder that ignores its name.
@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from callbot.actions.memory_seed import CompanySeed, contact_id, read_seed
-from callbot.actions.settings import RepSetting
+from callbot.action_functions.memory_seed import CompanySeed, contact_id, read_seed
+from callbot.action_functions.settings import RepSetting
 from callbot.calendar.memory import MemoryCalendar
 from callbot.crm.memory import MemoryCrm
 from callbot.knowledge.embeddings import Embedder, OfflineEmbedder, VertexEmbedder

@@ -11,7 +11,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 from pydantic import ValidationError
 
-from callbot.agents.actions import ActionContext, ActionSpec
+from callbot.agents.action_tools import ActionContext, ActionSpec
 from callbot.agents.lead.tools import record_details
 from callbot.agents.speech import Speaker
 from callbot.agents.state import ConversationState, missing_fields

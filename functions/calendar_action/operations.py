@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from callbot.actions.handler import Operation, request_key
+from callbot.action_functions.handler import Operation, request_key
 from callbot.calendar import Attendee, CalendarPort, SlotTaken
 from callbot.messages import ActionRequested
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 
 from callbot import logs
-from callbot.actions.adapters import make_calendar, make_crm
-from callbot.actions.handler import ActionHandler
-from callbot.actions.settings import ActionSettings
+from callbot.action_functions.adapters import make_calendar, make_crm
+from callbot.action_functions.handler import ActionHandler
+from callbot.action_functions.settings import ActionSettings
 from callbot.bus.pubsub import PubSubPublisher
 from callbot.messages import ActionPort
 from functions.crm_action import operations

@@ -6,7 +6,7 @@ functions-framework cannot convert (a message without data) is dead-lettered too
 
 import functions_framework
 
-from callbot.actions.settings import ActionSettings
+from callbot.action_functions.settings import ActionSettings
 from callbot.bus.entry import deliver, deliver_unconverted
 from functions.crm_action.bootstrap import action_handler
 

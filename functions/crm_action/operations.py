@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from callbot.actions.handler import Operation, request_key
+from callbot.action_functions.handler import Operation, request_key
 from callbot.calendar import CalendarPort
 from callbot.crm import CrmPort, LeadFields
 from callbot.messages import ActionRequested

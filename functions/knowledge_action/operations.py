@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from callbot.actions.handler import Operation
+from callbot.action_functions.handler import Operation
 from callbot.knowledge import KnowledgePort
 from callbot.messages import ActionRequested
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 
 from callbot import logs
-from callbot.actions.adapters import make_crm
-from callbot.actions.settings import ActionSettings
+from callbot.action_functions.adapters import make_crm
+from callbot.action_functions.settings import ActionSettings
 from callbot.post_call.records import FirestoreCallRecords
 from functions.sync_crm.step import SyncCrm
 

@@ -3,7 +3,7 @@ the call Task in the CRM, once."""
 
 import functions_framework
 
-from callbot.actions.settings import ActionSettings
+from callbot.action_functions.settings import ActionSettings
 from callbot.post_call import Step
 from callbot.post_call.http import serve
 from functions.sync_crm.bootstrap import step

@@ -104,7 +104,7 @@ from typing import Any
 import httpx
 import pytest
 
-from callbot.actions.settings import ActionSettings
+from callbot.action_functions.settings import ActionSettings
 from callbot.bus import topology
 from callbot.messages import CallEnded, Topic
 from callbot.phrases import Phrase, phrase
@@ -332,7 +332,7 @@ def actions(report: dict, name: str) -> list[dict]:
 
 def deliveries(local_stack, function: str, call_id: str, action: str) -> list[dict]:
     """The structured log records `function` wrote of the deliveries of the call's `action`
-    request, each with its `outcome` (callbot.actions.handler.Outcome)."""
+    request, each with its `outcome` (callbot.action_functions.handler.Outcome)."""
     records = []
     for text in (Path(local_stack.log_dir) / f"{function}.log").read_text(errors="replace").splitlines():
         record = json.loads(text) if text.startswith("{") else {}

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from langgraph.checkpoint.memory import InMemorySaver
 
-from callbot.actions.handler import ActionHandler
-from callbot.actions.settings import ActionSettings
+from callbot.action_functions.handler import ActionHandler
+from callbot.action_functions.settings import ActionSettings
 from callbot.agents.graph import build_graph
 from callbot.bus import Delivery
 from callbot.bus.memory import RecordingPublisher

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from callbot.actions.handler import ActionHandler
-from callbot.actions.settings import ActionSettings, RepSetting
+from callbot.action_functions.handler import ActionHandler
+from callbot.action_functions.settings import ActionSettings, RepSetting
 from callbot.bus import Delivery
 from callbot.bus.memory import RecordingPublisher
 from callbot.messages import ActionCompleted, ActionPort, ActionRequested
@@ -31,7 +31,7 @@ def servers():
 
 @pytest.fixture
 def handlers(servers):
-    from callbot.actions.adapters import make_calendar, make_crm
+    from callbot.action_functions.adapters import make_calendar, make_crm
 
     salesforce, cal = servers
     settings = ActionSettings(
@@ -50,7 +50,7 @@ def handlers(servers):
 
 
 def _log_call(crm):
-    from callbot.actions.handler import request_key
+    from callbot.action_functions.handler import request_key
     from callbot.crm import CallActivity
 
     def log_call(request: ActionRequested) -> dict:

@@ -5,8 +5,8 @@ import pytest
 from functions_framework import create_app
 from pydantic import ValidationError
 
-from callbot.actions.adapters import make_calendar, make_crm, make_knowledge
-from callbot.actions.settings import ActionSettings
+from callbot.action_functions.adapters import make_calendar, make_crm, make_knowledge
+from callbot.action_functions.settings import ActionSettings
 from devtools.demo_company import calendar_reps
 
 SALESFORCE = {"salesforce_username": "u", "salesforce_password": "p"}

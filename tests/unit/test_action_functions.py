@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from functions_framework import create_app
 
-from callbot.actions.handler import ActionHandler
-from callbot.actions.settings import ActionSettings
+from callbot.action_functions.handler import ActionHandler
+from callbot.action_functions.settings import ActionSettings
 from callbot.bus import Delivery
 from callbot.bus.memory import RecordingPublisher
 from callbot.errors import RetryableError

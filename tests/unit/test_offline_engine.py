@@ -20,11 +20,11 @@ from langchain_core.messages import (
 )
 
 from callbot.agents.calendar.tools import TOOLS as CALENDAR_TOOLS
+from callbot.agents.caller.tools import save_lead
 from callbot.agents.context import render_context
 from callbot.agents.knowledge.tools import TOOLS as KNOWLEDGE_TOOLS
 from callbot.agents.lead.tools import TOOLS as LEAD_TOOLS
 from callbot.agents.lead.tools import record_details
-from callbot.agents.salesforce.tools import save_lead
 from callbot.agents.state import missing_fields
 from callbot.agents.supervisor.tools import COMMON_TOOLS
 from callbot.llm import offline as offline_engine

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from callbot.agents.actions import ActionContext, ActionSpec, action_tool
+from callbot.agents.action_tools import ActionContext, ActionSpec, action_tool
 from callbot.agents.calendar.labels import speak_time
 from callbot.messages import ActionPort
 

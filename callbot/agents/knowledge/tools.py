@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callbot.agents.actions import ActionContext, ActionSpec, action_tool
+from callbot.agents.action_tools import ActionContext, ActionSpec, action_tool
 from callbot.messages import ActionPort
 
 

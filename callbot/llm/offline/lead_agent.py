@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from callbot.agents.caller.tools import save_lead
 from callbot.agents.lead.tools import record_details
-from callbot.agents.salesforce.tools import save_lead
 from callbot.agents.state import missing_fields
 from callbot.agents.supervisor.tools import transfer_to_calendar
 from callbot.llm.offline.extract import extract

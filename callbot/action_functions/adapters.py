@@ -1,10 +1,10 @@
 """Which adapter runs behind each port of the action functions, from settings: the one place the
 action functions choose them. SDKs are imported only for the backend chosen; the `memory` backends
-(dev only) serve the company of the seed file settings name (`callbot.actions.memory_seed`)."""
+(dev only) serve the company of the seed file settings name (`callbot.action_functions.memory_seed`)."""
 
 from __future__ import annotations
 
-from callbot.actions.settings import ActionSettings
+from callbot.action_functions.settings import ActionSettings
 from callbot.calendar import CalendarPort
 from callbot.crm import CrmPort
 from callbot.knowledge import KnowledgePort
@@ -105,7 +105,7 @@ def _reps(settings: ActionSettings):
 
 
 def _memory_seed(settings: ActionSettings):
-    from callbot.actions.memory_seed import read_seed
+    from callbot.action_functions.memory_seed import read_seed
 
     if not settings.memory_seed:
         raise ValueError("the memory backends serve the company of a seed file: set CALLBOT_MEMORY_SEED (the dev "

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from callbot.actions.settings import ActionSettings
+from callbot.action_functions.settings import ActionSettings
 from callbot.bus import Delivery, Publisher, entry
 from callbot.calendar import MeetingNotFound
 from callbot.errors import BadMessage, PermanentError, RetryableError

@@ -44,7 +44,7 @@ class ActionSettings(CommonSettings):
     knowledge_backend: Literal["memory", "firestore"] | None = Field(
         default=None, description="dev: memory, else firestore")
     memory_seed: str = Field(default="", description="the seed file (YAML) of the company the memory backends "
-                             "serve (callbot.actions.memory_seed); dev and tests only")
+                             "serve (callbot.action_functions.memory_seed); dev and tests only")
 
     # Salesforce: JWT bearer (client id, username, private key) or username + password + token
     salesforce_login_url: str = Field(default="https://login.salesforce.com",

@@ -1,4 +1,4 @@
-"""The salesforce agent's nodes: identify the caller by caller id when the call starts (the greeting
+"""The caller agent's nodes: identify the caller by caller id when the call starts (the greeting
 plays from the audio cache while the CRM is asked), then welcome them, by name when they are known.
 Updates to the caller's record go through its `save_lead` tool (see `tools.py`)."""
 

@@ -17,7 +17,7 @@ from typing import Any
 from langchain_core.messages import ToolMessage
 from langgraph.types import interrupt
 
-from callbot.agents.actions import ActionContext, ActionSpec
+from callbot.agents.action_tools import ActionContext, ActionSpec
 from callbot.agents.speech import Speaker
 from callbot.agents.state import ConversationState
 from callbot.agents.supervisor.graph import caller_message, cut_to_heard
