@@ -180,6 +180,20 @@ def check_starting(child: Child) -> None:
         raise RuntimeError(f"{child.name} exited during start-up; see {child.log_path}")
 
 
+def wait_listening(host: str, port: int, child: Child, timeout_s: float = 60) -> None:
+    """Block until something accepts connections on host:port (for servers without a health URL);
+    fail early if `child` lost its port or exited."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        check_starting(child)
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{child.name} did not listen on {host}:{port} within {timeout_s}s")
+
+
 def wait_http_ok(url: str, timeout_s: float, child: Child | None = None) -> None:
     """Poll `url` until it answers 2xx; fail early if `child` died meanwhile."""
     deadline = time.monotonic() + timeout_s

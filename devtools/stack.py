@@ -14,20 +14,18 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from callbot.bus import topology
 from callbot.settings import DEV_TWILIO_AUTH_TOKEN
 from devtools.emulators import KINDS, settle_emulators, spawn_emulators
 from devtools.processes import (
     Child,
-    check_starting,
     free_port,
     group_alive,
     patched_environ,
@@ -35,6 +33,7 @@ from devtools.processes import (
     spawn,
     stop_group,
     wait_http_ok,
+    wait_listening,
 )
 from devtools.workflows_emulator import spawn_workflows_emulator, wait_workflows_emulator
 
@@ -307,13 +306,5 @@ def _exit_on_sigterm(signum, frame) -> None:
 
 
 def _wait_port(url: str, child: Child, timeout_s: float = 60) -> None:
-    host, port = url.split("//", 1)[1].rstrip("/").split(":")
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        check_starting(child)
-        try:
-            with socket.create_connection((host, int(port)), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"{child.name} did not listen on {url} within {timeout_s}s")
+    parts = urlsplit(url)
+    wait_listening(parts.hostname, parts.port, child, timeout_s)

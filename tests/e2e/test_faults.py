@@ -116,7 +116,7 @@ from devtools.simcall.caller import CallTarget, SimulatedCall
 from devtools.simcall.expectations import check
 from devtools.simcall.place import place_call
 from devtools.simcall.post_call import wait_post_call
-from tests.integration.conftest import TopicTap
+from tests.support.pubsub_tap import TopicTap
 
 pytestmark = pytest.mark.e2e
 SCENARIOS = Path(__file__).parent / "scenarios"

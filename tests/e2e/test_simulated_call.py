@@ -19,20 +19,16 @@ from callbot.bus.pubsub import PubSubPublisher
 from callbot.messages import BotSpeech, Topic, UserUtterance
 from devtools import stack
 from devtools.processes import group_alive, patched_environ
-from tests.integration.conftest import TopicTap
+from tests.support.cli_call import callbot_call
+from tests.support.pubsub_tap import TopicTap
 
 pytestmark = pytest.mark.e2e
 SCENARIOS = Path(__file__).parent / "scenarios"
 
 
 def place_call(stack_dir: Path, scenario: str, report_dir: Path) -> dict:
-    """`callbot call` as a developer runs it, against the session's stack; the JSON report."""
-    path = report_dir / f"{scenario}.json"
-    result = subprocess.run([sys.executable, "-m", "devtools.cli", "--state-dir", str(stack_dir), "call",
-                             "--scenario", str(SCENARIOS / f"{scenario}.yaml"), "--report", str(path)],
-                            check=False, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads(path.read_text())
+    """`callbot call` of one scenario here, against the session's stack; the JSON report."""
+    return callbot_call(stack_dir, SCENARIOS / f"{scenario}.yaml", report_dir / f"{scenario}.json", timeout_s=180)
 
 
 @pytest.fixture(scope="module")

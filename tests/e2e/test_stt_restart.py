@@ -7,43 +7,21 @@ Speech service (devtools/fake_speech.py) aborts any stream older than 12 s, and 
 """
 
 import json
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from devtools import stack
-from devtools.processes import Child, free_port, group_alive, spawn
+from devtools.processes import free_port, group_alive, spawn, wait_listening
 from devtools.simcall.scenario import load
+from tests.support.cli_call import callbot_call
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = Path(__file__).parent / "scenarios" / "long_call.yaml"
 FAKE_MAX_STREAM_S = 12
 RESTART_S, MAX_STREAM_S = 8, 11
-
-
-def _wait_listening(port: int, child: Child, timeout_s: float = 15) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert child.alive(), f"{child.name} exited during start-up; see {child.log_path}"
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"{child.name} did not listen on {port} within {timeout_s}s")
-
-
-def _place_call(stack_dir: Path, report_path: Path) -> dict:
-    result = subprocess.run([sys.executable, "-m", "devtools.cli", "--state-dir", str(stack_dir), "call",
-                             "--scenario", str(SCENARIO), "--voice", "tone", "--report", str(report_path)],
-                            check=False, capture_output=True, text=True, timeout=240, cwd=ROOT)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads(report_path.read_text())
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +37,14 @@ def long_call(tmp_path_factory):
                                  "--stats-file", str(stats_path)], tmp / "logs", cwd=ROOT)
     processes: dict = {}
     try:
-        _wait_listening(port, fake)
+        wait_listening("127.0.0.1", port, fake)
         info = stack.up(stack_dir, stt="google", tts="tone", settings={
             "CALLBOT_GOOGLE_STT_ENDPOINT": f"127.0.0.1:{port}",
             "CALLBOT_STT_STREAM_RESTART_S": str(RESTART_S), "CALLBOT_STT_MAX_STREAM_S": str(MAX_STREAM_S),
             "CALLBOT_SILENCE_REPROMPT_S": "30", "CALLBOT_SILENCE_HANGUP_S": "30"})
         processes = info.processes
         try:
-            report = _place_call(stack_dir, tmp / "report.json")
+            report = callbot_call(stack_dir, SCENARIO, tmp / "report.json", voice="tone")
         finally:
             stack.down(stack_dir)
     finally:

@@ -15,7 +15,6 @@ from callbot.agents.graph import build_graph
 from callbot.bus import Delivery
 from callbot.bus.memory import RecordingPublisher
 from callbot.messages import (
-    ActionCompleted,
     ActionRequested,
     BotInterrupted,
     BotSpeech,
@@ -32,6 +31,7 @@ from callbot.store.call_log import MemoryCallLog
 from functions.agent_turn import bootstrap
 from functions.agent_turn.handler import TurnHandler
 from tests.fakes.chat import ScriptedChatModel
+from tests.support.actions import complete
 
 
 def call(name, args=None, id=None):
@@ -73,12 +73,6 @@ def said(publisher, since=0):
 
 def state(handler, call_id):
     return handler._graph.get_state({"configurable": {"thread_id": call_id}}).values
-
-
-def complete(request, **result):
-    return ActionCompleted(call_id=request.call_id, turn_seq=request.turn_seq, relay_instance=request.relay_instance,
-                           request_id=request.request_id, port=request.port, action=request.action, result=result,
-                           requested_at_ms=request.sent_at_ms)
 
 
 def start(handler, publisher, call_id, caller=None, language="en-US"):

@@ -41,7 +41,7 @@ from functions.agent_turn import bootstrap
 from functions.agent_turn.handler import TurnHandler
 from functions.agent_turn.inbound import ELLIPSIS, MAX_CALLER_TEXT_CHARS, inbound_of
 from tests.fakes.chat import ScriptedChatModel
-from tests.unit.test_agent_turn import complete
+from tests.support.actions import complete
 
 REP = {"Id": "0055g00000RepAvaAAA", "Name": "Ava Stone", "Email": "ava@acme.test"}
 DANA, SEAN, PRIYA = "0035g00000DanaAAAA", "00Q5g00000SeanAAAA", "00Q5g00000PriyAAAA"

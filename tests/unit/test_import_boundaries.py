@@ -6,6 +6,7 @@ only one that fails later.
     is deployed, so such an import would fail in production, on the first call that runs it.
 (b) No import cycle among the modules of callbot, stream_relay, functions, devtools, bench and
     scripts: two modules that need each other are missing a third.
+(c) No module imports a test module: what tests share lives in tests/support or tests/fakes.
 
 What counts as a cycle: modules (each one a node, packages not merged) that import each other,
 directly or through others, i.e. a strongly connected component of more than one module. Importing
@@ -94,6 +95,17 @@ def test_there_is_no_import_cycle():
     found = cycles(graph, PRODUCTION + TOOLS)
     assert found == [], "import cycles (a third module is missing):\n" + "\n".join(
         _explain(graph, component) for component in found)
+
+
+def _is_test_module(module: str) -> bool:
+    return _top(module) == "tests" and module.rsplit(".", 1)[-1].startswith("test_")
+
+
+def test_no_module_imports_a_test_module():
+    graph = source_graph()
+    found = [f"{importer} imports {imported}" for imported in sorted(filter(_is_test_module, graph.modules))
+             for importer in sorted(graph.find_modules_that_directly_import(imported))]
+    assert found == [], "shared test helpers belong in tests/support or tests/fakes:\n" + "\n".join(found)
 
 
 def _write(root: Path, files: dict[str, str]) -> None:

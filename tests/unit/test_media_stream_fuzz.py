@@ -45,7 +45,7 @@ from stream_relay import media_stream, mulaw, twilio_wire
 from stream_relay.app import create_app
 from stream_relay.twilio_wire import MAX_FRAME_BYTES, FrameTooLarge, MalformedFrame
 from tests.fakes.relay import fake_services
-from tests.unit.test_twilio_wire_fuzz import json_values, wrong_typed
+from tests.support.wire_strategies import json_values, wrong_typed
 
 ROOT = Path(__file__).resolve().parents[2]
 STREAM = "wss://relay.example.com/twilio/stream"

@@ -1,14 +1,12 @@
 """The relay's webhooks and media stream with fake services (no network, no emulators)."""
 
 import asyncio
-import json
 import time
 import xml.etree.ElementTree as ET
 
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
-from twilio.request_validator import RequestValidator
 
 from callbot.call_document import CallDocument, CallStatus
 from callbot.messages import BotSpeech, CallEnded, CallStarted, DtmfReceived, UserUtterance
@@ -16,9 +14,7 @@ from stream_relay import mulaw, twilio_wire
 from stream_relay.app import create_app
 from stream_relay.speech.synthetic_voice import synthesize_mulaw
 from tests.fakes.relay import fake_services
-
-BASE = "https://relay.example.com"
-STREAM = "wss://relay.example.com/twilio/stream"
+from tests.support.relay_stream import BASE, STREAM, open_stream, sign, speak, start, wait_published
 
 
 @pytest.fixture
@@ -30,10 +26,6 @@ def services():
 def client(services):
     with TestClient(create_app(services)) as test_client:
         yield test_client
-
-
-def sign(services, url, params):
-    return RequestValidator(services.settings.twilio_auth_token.get_secret_value()).compute_signature(url, params)
 
 
 CALL = {"CallSid": "CA100", "From": "+14155550123", "To": "+14155550100", "AccountSid": "AC1"}
@@ -80,32 +72,6 @@ def test_media_stream_refuses_a_forged_signature(client):
           client.websocket_connect("/twilio/stream", headers={"X-Twilio-Signature": "forged"}) as ws):
         ws.receive_text()
     assert refused.value.code == 1008
-
-
-def open_stream(client, services):
-    return client.websocket_connect("/twilio/stream",
-                                    headers={"X-Twilio-Signature": sign(services, STREAM, {})})
-
-
-def wait_published(services, kind):
-    deadline = time.monotonic() + 5
-    while not services.publisher.of_type(kind):
-        assert time.monotonic() < deadline, f"the relay did not publish {kind.__name__}"
-        time.sleep(0.01)
-
-
-def start(ws, services, script):
-    """Open the call and wait until the relay holds it."""
-    ws.send_text(twilio_wire.connected_message())
-    ws.send_text(twilio_wire.start_message("MZ1", "CA200", "AC1", {"from": "+14155550123",
-                                                                  "stt_script": json.dumps(script)}))
-    wait_published(services, CallStarted)
-
-
-def speak(ws, text, silence_ms=600):
-    audio = synthesize_mulaw(text) + mulaw.silence(silence_ms)
-    for i, frame in enumerate(mulaw.frames(audio)):
-        ws.send_text(twilio_wire.media_in_message("MZ1", frame, i, i * 20, i))
 
 
 def test_a_bad_first_frame_closes_the_socket_cleanly(client, services):

@@ -12,7 +12,7 @@ from stream_relay import twilio_wire
 from stream_relay.app import create_app
 from stream_relay.barge_in import BargeInPolicy
 from tests.fakes.relay import fake_services
-from tests.unit.test_relay import BASE, open_stream, sign, speak, start, wait_published
+from tests.support.relay_stream import BASE, open_stream, sign, speak, start, wait_published
 
 LONG = "This is a rather long sentence that the caller may or may not let the bot finish saying."
 
