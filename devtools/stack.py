@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from callbot.bus import topology
+from callbot.production_settings import FUNCTIONS as DEPLOYED_FUNCTIONS
 from callbot.settings import DEV_TWILIO_AUTH_TOKEN
 from devtools.emulators import KINDS, settle_emulators, spawn_emulators
 from devtools.processes import (
@@ -41,9 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = ROOT / ".callbot" / "stack"
 PROJECT_ID = "callbot-local"
 # every function, with its functions-framework signature type: Pub/Sub push (cloudevent) or HTTP
-FUNCTIONS = {"agent_turn": "cloudevent", "crm_action": "cloudevent", "calendar_action": "cloudevent",
-             "knowledge_action": "cloudevent", "post_call_trigger": "cloudevent", "summarize_call": "http",
-             "sync_crm": "http", "send_confirmation": "http", "record_post_call": "http"}
+FUNCTIONS = {name: "cloudevent" if name in topology.PUSHED_FUNCTIONS else "http" for name in DEPLOYED_FUNCTIONS}
 DEV_SALES_DESK = "+14155550100"  # where handovers go locally: nobody answers, the report shows it
 DEV_FRENCH_LINE = "+33155550100"  # calls to this number are answered in French
 

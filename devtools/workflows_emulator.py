@@ -17,21 +17,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from callbot.post_call import Step
+from callbot.production_settings import WORKFLOW_AUTH_VARIABLE, WORKFLOW_FILE, WORKFLOW_URL_VARIABLES
 from devtools.processes import Child, free_port, spawn
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKFLOW_FILE = ROOT / "workflows/post_call.yaml"
 EMULATOR_BIN = ROOT / ".venv-workflows/bin/workflows-emulator"
 MAIN_PARAM = "args"
 
-URL_VARIABLES = {
-    Step.SUMMARIZE: "CALLBOT_SUMMARIZE_CALL_URL",
-    Step.SYNC_CRM: "CALLBOT_SYNC_CRM_URL",
-    Step.SEND_CONFIRMATION: "CALLBOT_SEND_CONFIRMATION_URL",
-    Step.RECORD: "CALLBOT_RECORD_POST_CALL_URL",
-}
-AUTH_VARIABLE = "CALLBOT_FUNCTION_AUTH"
+# the workflow reads its steps' URLs and how to call them from these variables (as in the cloud)
+URL_VARIABLES, AUTH_VARIABLE = WORKFLOW_URL_VARIABLES, WORKFLOW_AUTH_VARIABLE
 
 
 def emulator_bin() -> Path:

@@ -39,8 +39,7 @@ COMMAND = "python scripts/generate_topology.py"
 
 
 def _functions() -> dict[str, dict[str, Any]]:
-    pushed = {push.function for push in topology.PUSH_SUBSCRIPTIONS}
-    return {name: {"trigger": "pubsub" if name in pushed else "http",
+    return {name: {"trigger": "pubsub" if name in topology.PUSHED_FUNCTIONS else "http",
                    "source_dir": f"functions/{name}",
                    "min_instances": function.min_instances,
                    "max_instances": function.max_instances,

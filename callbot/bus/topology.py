@@ -45,6 +45,8 @@ PUSH_SUBSCRIPTIONS = (
                      ordered=False),
 )
 PULL_SUBSCRIPTIONS = (PullSubscription(Subscription.DEAD_LETTER_AUDIT, Topic.DEAD_LETTER),)
+# the functions Pub/Sub pushes to (CloudEvent functions); every other function is called over HTTP
+PUSHED_FUNCTIONS = frozenset(push.function for push in PUSH_SUBSCRIPTIONS)
 
 
 def apply(project_id: str, function_urls: dict[str, str]) -> None:
