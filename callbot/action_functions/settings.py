@@ -74,7 +74,8 @@ class ActionSettings(CommonSettings):
     knowledge_collection: str = "knowledge_chunks"
     knowledge_threshold: float = Field(default=0.0, ge=0, le=1, description="0: the adapter's default")
     embedding_backend: Literal["offline", "vertexai"] = "offline"
-    embedding_model: str = "text-embedding-005"
+    embedding_model: str = Field(default="text-multilingual-embedding-002", description="the Vertex AI "
+                                 "embeddings model (vertexai backend): multilingual, for the French pages")
     demo_clock: str = Field(
         default="", description="ISO date-time the in-memory calendar takes as now (tests); empty: the real now")
 

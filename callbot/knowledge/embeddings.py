@@ -7,9 +7,12 @@
   "integrate" / "integrations"), L2-normalised. Cosine similarity then measures shared vocabulary,
   weighted towards whole words: enough for "how much does it cost" to find the pricing section,
   while a question about something the documents never mention stays below the threshold.
-- `VertexEmbedder`: Vertex AI `text-embedding-005` through `langchain-google-vertexai`, imported
-  lazily (the import alone takes seconds). Documents are embedded with the RETRIEVAL_DOCUMENT task
-  type and questions with RETRIEVAL_QUERY, as the model expects for asymmetric search.
+- `VertexEmbedder`: Vertex AI `text-multilingual-embedding-002` by default (the knowledge base has
+  French pages) through `langchain-google-vertexai`, imported lazily (the import alone takes
+  seconds). Documents are embedded with the RETRIEVAL_DOCUMENT task type and questions with
+  RETRIEVAL_QUERY, as the model expects for asymmetric search. Vertex refuses (400) a request of
+  more than 250 texts or 20 000 tokens (each text is cut at 2 048 tokens), so documents go in
+  batches under both limits, their vectors returned in the order of the texts.
 
 The vector index's dimension must match `dimensions` (768 for both engines by default), and
 each engine needs its own similarity threshold (`OFFLINE_THRESHOLD` for the offline one).
@@ -28,10 +31,12 @@ from typing import Any, Protocol
 
 from callbot.knowledge.memory import STOP_WORDS as _MEMORY_STOP_WORDS
 
-OFFLINE_DIMENSIONS = 768  # the same as text-embedding-005: one index definition for both engines
+OFFLINE_DIMENSIONS = 768  # the same as the Vertex models: one index definition for both engines
 OFFLINE_THRESHOLD = 0.15  # cosine similarity below which a passage does not answer the question
-VERTEX_MODEL = "text-embedding-005"
+VERTEX_MODEL = "text-multilingual-embedding-002"
 VERTEX_DIMENSIONS = 768
+VERTEX_MAX_TEXTS = 250  # texts per embeddings request (Vertex AI "Get text embeddings", API limits)
+VERTEX_MAX_TOKENS = 20_000  # input tokens per embeddings request, all texts together
 
 _WORD = re.compile(r"[a-z0-9]+")
 _EXTRA_STOP_WORDS = """
@@ -123,12 +128,18 @@ class VertexEmbedder:
     """Vertex AI text embeddings; the client is created on first use, not at construction."""
 
     def __init__(self, model: str = VERTEX_MODEL, project: str | None = None, location: str | None = None,
-                 dimensions: int = VERTEX_DIMENSIONS) -> None:
+                 dimensions: int = VERTEX_DIMENSIONS, max_texts: int = VERTEX_MAX_TEXTS,
+                 max_tokens: int = VERTEX_MAX_TOKENS, client: Any | None = None) -> None:
+        """`client`: anything with `VertexAIEmbeddings.embed`'s signature (tests pass a fake)."""
+        if max_texts < 1 or max_tokens < 1:
+            raise ValueError("max_texts and max_tokens must be at least 1")
         self.model = model
         self.project = project
         self.location = location
         self.dimensions = dimensions
-        self._client: Any | None = None
+        self.max_texts = max_texts
+        self.max_tokens = max_tokens
+        self._client = client
 
     @property
     def client(self) -> Any:
@@ -140,8 +151,38 @@ class VertexEmbedder:
         return self._client
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
-        return self.client.embed(list(texts), embeddings_task_type="RETRIEVAL_DOCUMENT",
-                                 dimensions=self.dimensions)
+        vectors: list[list[float]] = []
+        for batch in request_batches(texts, self.max_texts, self.max_tokens):
+            vectors += self.client.embed(batch, embeddings_task_type="RETRIEVAL_DOCUMENT",
+                                         dimensions=self.dimensions)
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
         return self.client.embed([text], embeddings_task_type="RETRIEVAL_QUERY", dimensions=self.dimensions)[0]
+
+
+def token_bound(text: str) -> int:
+    """An upper bound of the tokens Vertex counts for `text`, without its tokenizer (not available
+    offline): its UTF-8 bytes, since a subword token with byte fallback covers at least one byte, plus
+    two for the tokens framing a text. About four times the real count for English prose: the price of
+    never being refused."""
+    return len(text.encode()) + 2
+
+
+def request_batches(texts: Sequence[str], max_texts: int, max_tokens: int) -> list[list[str]]:
+    """`texts` in order, cut into consecutive batches of at most `max_texts` texts and `max_tokens`
+    tokens (`token_bound`). A text over `max_tokens` by itself goes alone: Vertex cuts a text at
+    2 048 tokens, which the knowledge base's chunks (at most 160 words) never reach."""
+    batches: list[list[str]] = []
+    batch: list[str] = []
+    tokens = 0
+    for text in texts:
+        cost = token_bound(text)
+        if batch and (len(batch) == max_texts or tokens + cost > max_tokens):
+            batches.append(batch)
+            batch, tokens = [], 0
+        batch.append(text)
+        tokens += cost
+    if batch:
+        batches.append(batch)
+    return batches

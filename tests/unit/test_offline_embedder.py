@@ -63,7 +63,7 @@ def test_folding_and_stemming_join_the_forms_of_a_word():
 def test_vertex_embedder_construction_imports_nothing():
     before = set(sys.modules)
     embedder = VertexEmbedder(project="p", location="europe-west1")
-    assert embedder.dimensions == 768 and embedder.model == "text-embedding-005"
+    assert embedder.dimensions == 768 and embedder.model == "text-multilingual-embedding-002"
     assert not any(m.startswith("langchain_google_vertexai") for m in set(sys.modules) - before)
 
 
