@@ -5,9 +5,10 @@ module "function" {
   source   = "./modules/function"
   for_each = var.functions
 
-  name       = each.key
-  project_id = var.project_id
-  region     = var.region
+  name                  = each.key
+  project_id            = var.project_id
+  region                = var.region
+  service_account_email = google_service_account.function[each.key].email
 
   source_bucket         = google_storage_bucket.function_source.name
   source_object         = "${each.value.source_dir}/${var.function_source_version}.zip"

@@ -1,5 +1,5 @@
-# Identities and least privilege. One service account per component: the relay, each function (made
-# by modules/function), the post-call workflow, the Pub/Sub pusher and the function builder. No
+# Identities and least privilege. One service account per component: the relay, each function, the
+# post-call workflow, the Pub/Sub pusher and the function builder. No
 # basic roles (owner, editor, viewer) and no project-wide admin roles: a role is granted on the topic,
 # subscription, bucket, secret or service it is about, and at the project only where that is the
 # narrowest scope that exists (Firestore, Vertex AI, Speech, Workflows invoker, log writing).
@@ -9,6 +9,16 @@ resource "google_service_account" "relay" {
   project      = var.project_id
   account_id   = "callbot-relay"
   display_name = "callbot stream relay (Cloud Run)"
+}
+
+# Each function's own account. Made here, not in modules/function: the grants to it (secret accessors,
+# secrets.tf) are inputs of the function's module, so the account must be known before the module.
+resource "google_service_account" "function" {
+  for_each = var.functions
+
+  project      = var.project_id
+  account_id   = "fn-${replace(each.key, "_", "-")}"
+  display_name = "callbot function ${each.key}"
 }
 
 resource "google_service_account" "workflow" {

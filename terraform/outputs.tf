@@ -53,13 +53,13 @@ output "secret_ids" {
 
 output "calendar_service_accounts" {
   description = "Service accounts that read and write the sales reps' calendars: share each rep's calendar with them (make changes to events)."
-  value       = [for name in ["crm_action", "calendar_action", "sync_crm"] : module.function[name].service_account_email]
+  value       = [for name in ["crm_action", "calendar_action", "sync_crm"] : google_service_account.function[name].email]
 }
 
 output "service_accounts" {
   description = "Service account of every component."
   value = merge(
-    { for name, fn in module.function : name => fn.service_account_email },
+    { for name, account in google_service_account.function : name => account.email },
     {
       relay    = google_service_account.relay.email
       workflow = google_service_account.workflow.email

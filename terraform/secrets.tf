@@ -14,10 +14,11 @@ locals {
     }
   }
 
-  # Service account member of every component, relay and functions.
+  # Service account member of every component, relay and functions. From the accounts themselves,
+  # never from module.function: the functions wait on the bindings made with these (a cycle).
   component_members = merge(
     { relay = local.relay_member },
-    { for name, fn in module.function : name => fn.service_account_member },
+    { for name, account in google_service_account.function : name => "serviceAccount:${account.email}" },
   )
 
   # "<component>/<secret key>" for every secret a component reads (component_secrets).

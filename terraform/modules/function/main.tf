@@ -1,16 +1,10 @@
-# One Cloud Function (gen2) with its own service account. Every function is an internal-only HTTP
-# endpoint: Pub/Sub-triggered ones are reached through push subscriptions declared by the caller
+# One Cloud Function (gen2), run as the service account it is given. Every function is an
+# internal-only HTTP endpoint: Pub/Sub-triggered ones are reached through push subscriptions declared by the caller
 # (no Eventarc trigger), HTTP ones by the post-call workflow; who may invoke it is granted by the
 # caller too (roles/run.invoker on the service named by output service_name).
 
 locals {
   slug = replace(var.name, "_", "-")
-}
-
-resource "google_service_account" "this" {
-  project      = var.project_id
-  account_id   = "fn-${local.slug}"
-  display_name = "callbot function ${var.name}"
 }
 
 resource "google_cloudfunctions2_function" "this" {
@@ -34,7 +28,7 @@ resource "google_cloudfunctions2_function" "this" {
   }
 
   service_config {
-    service_account_email          = google_service_account.this.email
+    service_account_email          = var.service_account_email
     ingress_settings               = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision = true
     min_instance_count             = var.min_instances

@@ -29,6 +29,11 @@ variable "runtime" {
   }
 }
 
+variable "service_account_email" {
+  type        = string
+  description = "Email of the service account the function runs as. Made by the caller, not here: the caller's grants to it (secret accessors) are inputs of this module, and would otherwise wait on this module's outputs (a cycle)."
+}
+
 variable "source_bucket" {
   type        = string
   description = "Bucket holding the function's source archive."
