@@ -9,6 +9,8 @@ resource "google_service_account" "relay" {
   project      = var.project_id
   account_id   = "callbot-relay"
   display_name = "callbot stream relay (Cloud Run)"
+
+  depends_on = [google_project_service.this]
 }
 
 # Each function's own account. Made here, not in modules/function: the grants to it (secret accessors,
@@ -19,24 +21,32 @@ resource "google_service_account" "function" {
   project      = var.project_id
   account_id   = "fn-${replace(each.key, "_", "-")}"
   display_name = "callbot function ${each.key}"
+
+  depends_on = [google_project_service.this]
 }
 
 resource "google_service_account" "workflow" {
   project      = var.project_id
   account_id   = "callbot-post-call-workflow"
   display_name = "callbot post-call workflow"
+
+  depends_on = [google_project_service.this]
 }
 
 resource "google_service_account" "pusher" {
   project      = var.project_id
   account_id   = "callbot-pubsub-pusher"
   display_name = "callbot Pub/Sub push subscriptions (OIDC identity towards the functions)"
+
+  depends_on = [google_project_service.this]
 }
 
 resource "google_service_account" "builder" {
   project      = var.project_id
   account_id   = "callbot-function-builder"
   display_name = "callbot Cloud Build of the functions"
+
+  depends_on = [google_project_service.this]
 }
 
 # The Pub/Sub service agent: forwards undeliverable messages to the dead-letter topic and mints the
@@ -125,6 +135,8 @@ resource "google_project_iam_custom_role" "reply_subscriptions" {
     "pubsub.subscriptions.delete",
     "pubsub.subscriptions.get",
   ]
+
+  depends_on = [google_project_service.this]
 }
 
 resource "google_project_iam_custom_role" "reply_topic_attach" {
@@ -133,6 +145,8 @@ resource "google_project_iam_custom_role" "reply_topic_attach" {
   title       = "callbot attach to the replies topic"
   description = "Attach a subscription to a topic; granted on the replies topic only."
   permissions = ["pubsub.topics.attachSubscription"]
+
+  depends_on = [google_project_service.this]
 }
 
 resource "google_project_iam_member" "relay_reply_subscriptions" {
@@ -254,6 +268,8 @@ resource "google_project_iam_audit_config" "firestore" {
   audit_log_config {
     log_type = "DATA_WRITE"
   }
+
+  depends_on = [google_project_service.this]
 }
 
 resource "google_project_iam_audit_config" "secret_manager" {
@@ -266,4 +282,6 @@ resource "google_project_iam_audit_config" "secret_manager" {
   audit_log_config {
     log_type = "DATA_WRITE"
   }
+
+  depends_on = [google_project_service.this]
 }

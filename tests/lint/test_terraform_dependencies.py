@@ -129,3 +129,15 @@ def test_no_dependency_cycle(graph):
     function's own module, the bindings (an input of the module) would wait on the module's outputs."""
     assert cycles(graph) == []
 
+
+def test_every_resource_waits_for_the_apis(graph):
+    """Creating a service account, a custom role or a binding before its API is enabled fails the
+    first apply (SERVICE_DISABLED): every resource depends on the API enablement, directly or
+    through something it refers to."""
+    resources = [address for address in graph
+                 if address.split(".")[0] not in {"local", "var", "output", "data"} and address != APIS
+                 and not address.startswith(("terraform_data.", "time_sleep."))]
+    assert len(resources) > 20
+    early = [address for address in resources if APIS not in reachable(graph, address)]
+    assert early == []
+    assert all(APIS not in graph[address] for address in READ_BEFORE_ANY_API)
