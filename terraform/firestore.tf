@@ -57,7 +57,9 @@ resource "google_firestore_field" "checkpoint_payload" {
 }
 
 # Vector search over the knowledge base: find_nearest on embedding (768 dimensions, Vertex AI
-# text embeddings) filtered on language.
+# text embeddings) filtered on language. Firestore adds the document key (__name__) before the
+# vector field and reads it back there; `fields` forces a new index, so it is declared as Firestore
+# keeps it, or every apply would destroy and re-create the index.
 resource "google_firestore_index" "knowledge_chunks_vector" {
   project     = var.project_id
   database    = google_firestore_database.this.name
@@ -66,6 +68,11 @@ resource "google_firestore_index" "knowledge_chunks_vector" {
 
   fields {
     field_path = "language"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "__name__"
     order      = "ASCENDING"
   }
 
