@@ -30,6 +30,7 @@ module "function" {
   depends_on = [
     google_project_service.this,
     google_storage_bucket_iam_member.builder_source,
+    google_project_iam_member.builder_function_sources,
     google_artifact_registry_repository_iam_member.builder_images,
     google_project_iam_member.builder_log_writer,
   ]

@@ -67,6 +67,9 @@ locals {
   pusher_member       = "serviceAccount:${google_service_account.pusher.email}"
   builder_member      = "serviceAccount:${google_service_account.builder.email}"
 
+  # Where Cloud Functions (gen2) copies each function's source, and its build reads it from.
+  gcf_sources_bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
+
   # Project-level roles, "<component>/<role>" => role. Firestore, Vertex AI and Speech have no
   # narrower scope; none of these is an admin role.
   project_roles = merge(
@@ -183,13 +186,30 @@ resource "google_storage_bucket_iam_member" "relay_audio_cache" {
 }
 
 # --- building the functions --------------------------------------------------------------------
-# Cloud Build runs each function's build as the builder: it reads the source archive, writes the
-# image and its build logs. Granted before any function is deployed (functions.tf).
+# Cloud Build runs each function's build as the builder: it reads the source archive (the copy Cloud
+# Functions makes of it), writes the image and its build logs. Granted before any function is
+# deployed (functions.tf).
 
 resource "google_project_iam_member" "builder_log_writer" {
   project = var.project_id
   role    = "roles/logging.logWriter"
   member  = local.builder_member
+}
+
+# A gen2 function's source is copied from our bucket to the one Cloud Functions keeps per project and
+# region, gcf-v2-sources-<project number>-<region>, and the build reads it from there. That bucket is
+# made by Cloud Functions on the first deployment, so it cannot be granted on before the functions
+# exist: the grant is at the project, limited to that bucket by name.
+resource "google_project_iam_member" "builder_function_sources" {
+  project = var.project_id
+  role    = "roles/storage.objectViewer"
+  member  = local.builder_member
+
+  condition {
+    title       = "gcf-v2-sources"
+    description = "Only the bucket Cloud Functions copies function sources to."
+    expression  = "resource.name == \"projects/_/buckets/${local.gcf_sources_bucket}\" || resource.name.startsWith(\"projects/_/buckets/${local.gcf_sources_bucket}/objects/\")"
+  }
 }
 
 resource "google_storage_bucket_iam_member" "builder_source" {

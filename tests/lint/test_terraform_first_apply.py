@@ -4,6 +4,7 @@ does not enforce at plan time (python-hcl2 on the configuration, no provider nee
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +17,29 @@ OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, 
 
 
 @pytest.fixture(scope="module")
-def resources() -> dict[str, dict[str, Any]]:
-    """The root module's resources, as `type.name` -> body."""
-    found = {}
+def root() -> list[dict[str, Any]]:
+    parsed = []
     for path in sorted(TERRAFORM.glob("*.tf")):
         with path.open() as file:
-            parsed = hcl2.load(file, serialization_options=OPTIONS)
-        for block in parsed.get("resource", []):
-            for kind, named in block.items():
-                found.update({f"{kind}.{name}": body for name, body in named.items()})
-    return found
+            parsed.append(hcl2.load(file, serialization_options=OPTIONS))
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def resources(root) -> dict[str, dict[str, Any]]:
+    """The root module's resources, as `type.name` -> body."""
+    return {f"{kind}.{name}": body for parsed in root for block in parsed.get("resource", [])
+            for kind, named in block.items() for name, body in named.items()}
+
+
+@pytest.fixture(scope="module")
+def local_values(root) -> dict[str, Any]:
+    return {name: value for parsed in root for block in parsed.get("locals", []) for name, value in block.items()}
+
+
+def resolved(text: str, local_values: dict[str, Any]) -> str:
+    """`text` with its ${local.NAME} replaced by the locals' (string) values."""
+    return re.sub(r"\$\{local\.(\w+)\}", lambda match: str(local_values[match[1]]), text)
 
 
 def of_type(resources: dict[str, dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -45,3 +59,15 @@ def test_vector_indexes_list_the_document_key_before_the_vector_field(resources)
         assert "vector_config" in body["fields"][-1], f"{address}: the vector field comes last"
         assert paths[-2] == "__name__", f"{address}: fields {paths} need __name__ just before the vector field"
         assert body["fields"][-2].get("order") == "ASCENDING", address
+
+
+def test_function_builds_can_read_the_source_cloud_functions_copies(resources, local_values):
+    """A gen2 function's build reads the source from the bucket Cloud Functions copies it to,
+    gcf-v2-sources-<project number>-<region>, not from ours: the builder must read that bucket, which
+    exists only once a first function is deployed (so the grant is at the project, on its name)."""
+    bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
+    grants = [body for body in of_type(resources, "google_project_iam_member").values()
+              if body["member"] == "${local.builder_member}" and body["role"] == "roles/storage.objectViewer"]
+    assert [resolved(grant["condition"][0]["expression"], local_values) for grant in grants] == [
+        f'resource.name == "projects/_/buckets/{bucket}" || '
+        f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/")']
