@@ -125,16 +125,28 @@ resource "google_pubsub_topic_iam_member" "publisher" {
 
 # --- the relay's own reply subscriptions -------------------------------------------------------
 # Each relay instance creates "callbot-replies-<instance>" on the replies topic when it starts and
-# deletes it when it stops (stream_relay/replies.py). It may do that for those subscriptions only.
+# deletes it when it stops (stream_relay/replies.py). Pub/Sub checks pubsub.subscriptions.create on
+# the project (a condition on the new subscription's name never matches there), so creating is
+# granted at the project; what keeps the relay to the replies topic is attaching, granted on that
+# topic only. Reading, consuming and deleting are limited to its own subscriptions by name.
+
+resource "google_project_iam_custom_role" "reply_subscription_create" {
+  project     = var.project_id
+  role_id     = "callbotRelaySubscriptionCreate"
+  title       = "callbot relay creates subscriptions"
+  description = "Create a subscription; the topic it attaches to needs pubsub.topics.attachSubscription, which the relay holds on the replies topic only."
+  permissions = ["pubsub.subscriptions.create"]
+
+  depends_on = [google_project_service.this]
+}
 
 resource "google_project_iam_custom_role" "reply_subscriptions" {
   project     = var.project_id
   role_id     = "callbotRelayReplySubscriptions"
   title       = "callbot relay reply subscriptions"
-  description = "Create, read, consume and delete the relay's per-instance subscriptions on the replies topic."
+  description = "Read, consume and delete the relay's per-instance subscriptions on the replies topic."
   permissions = [
     "pubsub.subscriptions.consume",
-    "pubsub.subscriptions.create",
     "pubsub.subscriptions.delete",
     "pubsub.subscriptions.get",
   ]
@@ -150,6 +162,12 @@ resource "google_project_iam_custom_role" "reply_topic_attach" {
   permissions = ["pubsub.topics.attachSubscription"]
 
   depends_on = [google_project_service.this]
+}
+
+resource "google_project_iam_member" "relay_subscription_create" {
+  project = var.project_id
+  role    = google_project_iam_custom_role.reply_subscription_create.name
+  member  = local.relay_member
 }
 
 resource "google_project_iam_member" "relay_reply_subscriptions" {

@@ -71,3 +71,22 @@ def test_function_builds_can_read_the_source_cloud_functions_copies(resources, l
     assert [resolved(grant["condition"][0]["expression"], local_values) for grant in grants] == [
         f'resource.name == "projects/_/buckets/{bucket}" || '
         f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/")']
+
+
+def _custom_roles_granting(resources, permission: str) -> set[str]:
+    return {f"${{{address}.name}}" for address, body in of_type(resources, "google_project_iam_custom_role").items()
+            if permission in body["permissions"]}
+
+
+def test_the_relay_may_create_its_reply_subscriptions(resources):
+    """Pub/Sub checks pubsub.subscriptions.create on the project, where a condition on the new
+    subscription's name never matches: that permission is granted at the project without one. What
+    keeps the relay to the replies topic is pubsub.topics.attachSubscription, on that topic only."""
+    creating = _custom_roles_granting(resources, "pubsub.subscriptions.create")
+    grants = [body for body in of_type(resources, "google_project_iam_member").values()
+              if body["member"] == "${local.relay_member}" and body["role"] in creating]
+    assert grants and all("condition" not in grant for grant in grants), grants
+    attaching = _custom_roles_granting(resources, "pubsub.topics.attachSubscription")
+    attach_grants = [body for kind in ("google_project_iam_member", "google_pubsub_topic_iam_member")
+                     for body in of_type(resources, kind).values() if body["role"] in attaching]
+    assert [grant["topic"] for grant in attach_grants] == ['${google_pubsub_topic.this["callbot-replies"].name}']
