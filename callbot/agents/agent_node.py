@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, AnyMessage, Human
 from langchain_core.messages.utils import message_chunk_to_message
 from langchain_core.tools import BaseTool
 
+from callbot.agents.provider_reply import with_text
 from callbot.agents.speech import SentenceBuffer, Speaker
 from callbot.agents.state import ConversationState
 from callbot.phrases import Phrase, phrase
@@ -49,8 +50,8 @@ def make_agent_node(agent: str, model: Any, tools: list[BaseTool], prompt: Calla
         except LlmFailed as exc:
             log.error("LLM failed: %r", exc.__cause__ or exc, extra={"agent": agent})
             return _fallback(speaker, state, steps, language)
-        reply = AIMessage(content=reply.text, tool_calls=reply.tool_calls, id=_message_id(state),
-                          additional_kwargs={"turn": speaker.turn, "agent": agent})
+        reply = reply.model_copy(update={"id": _message_id(state), "additional_kwargs": {
+            **reply.additional_kwargs, "turn": speaker.turn, "agent": agent}})
         update = {"messages": [reply], "reply": speaker.segments, "steps": steps}
         if agent == ANSWERS_AND_HANDS_BACK and not reply.tool_calls:
             # the question is answered: the caller's next words go back to the specialist they were
@@ -101,7 +102,7 @@ def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, sett
     elif not message.tool_calls and not speaker.segments[-1]["last"]:
         speaker.segments[-1]["last"] = True  # (only a filler was said) close the reply
     spoken = speaker.said(since=first)
-    return AIMessage(content=spoken if spoken else message.text, tool_calls=message.tool_calls)
+    return with_text(message, spoken) if spoken else message  # the provider's signatures kept
 
 
 def _report_wait(speaker: Speaker, since: float) -> float:

@@ -1,5 +1,6 @@
 """A scripted chat model for unit tests: replays the `AIMessage`s it was given, streaming their text
-word by word and their tool calls as a last chunk, and records what it was asked."""
+word by word (or their content blocks one by one) and their tool calls, additional_kwargs and
+response metadata as a last chunk, and records what it was asked."""
 
 from __future__ import annotations
 
@@ -44,11 +45,18 @@ class ScriptedChatModel(BaseChatModel):
     def _stream(self, messages, stop=None, run_manager=None, **kwargs):
         message, delay = self._next(messages)
         time.sleep(delay)
-        for word in message.text.split(" ") if message.text else []:
-            yield ChatGenerationChunk(message=AIMessageChunk(content=word + " "))
-        if message.tool_calls:
+        if isinstance(message.content, list):  # content blocks (Gemini's signed ones): one chunk each
+            for block in message.content:
+                yield ChatGenerationChunk(message=AIMessageChunk(content=block if isinstance(block, str) else [block]))
+        else:
+            for word in message.text.split(" ") if message.text else []:
+                yield ChatGenerationChunk(message=AIMessageChunk(content=word + " "))
+        if message.tool_calls or message.additional_kwargs or message.response_metadata:
             import json
 
-            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[
-                {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
-                for i, c in enumerate(message.tool_calls)]))
+            # the last chunk, as Gemini's: the function calls with their thought signatures
+            # (additional_kwargs, keyed by tool call id) and the response metadata
+            yield ChatGenerationChunk(message=AIMessageChunk(
+                content="", additional_kwargs=message.additional_kwargs, response_metadata=message.response_metadata,
+                tool_call_chunks=[{"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
+                                  for i, c in enumerate(message.tool_calls)]))

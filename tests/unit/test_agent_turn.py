@@ -391,3 +391,29 @@ def test_a_model_that_cannot_stream_still_speaks_and_calls_tools(publisher, call
     start(handler, publisher, "CA24")
     deliver(handler, UserUtterance(call_id="CA24", turn_seq=1, relay_instance="r1", text="a person please"))
     assert publisher.of_type(BotSpeech)[-1].transfer
+
+
+GEMINI_SIGNATURES = "__gemini_function_call_thought_signatures__"  # langchain-google-vertexai and -genai
+
+
+def test_gemini_thought_signatures_go_back_to_the_model_with_the_history(handler, publisher, model):
+    """Gemini 3 answers 400 to a history whose function calls lost their thought signatures: the
+    rebuilt reply keeps them (additional_kwargs, keyed by tool call id), the signed thinking and text
+    blocks and the response metadata, with the spoken text as its text."""
+    start(handler, publisher, "CA50")
+    thinking = {"type": "thinking", "thinking": "A price question: the knowledge specialist.", "signature": "dGhpbms="}
+    text = {"type": "text", "text": "Let me look that up.", "extras": {"signature": "dGV4dA=="}}
+    model.script += [AIMessage([thinking, text], tool_calls=[{"name": "transfer_to_knowledge", "args": {}, "id": "fc-1"}],
+                               additional_kwargs={GEMINI_SIGNATURES: {"fc-1": "c2lnLTE="}},
+                               response_metadata={"model_provider": "google_genai"}),
+                     call("search_knowledge", {"question": "price?"}, "q1")]
+    deliver(handler, UserUtterance(call_id="CA50", turn_seq=1, relay_instance="r1", text="What does it cost?"))
+    [sent] = [m for m in model.calls[-1] if isinstance(m, AIMessage) and m.tool_calls]
+    [stored] = [m for m in state(handler, "CA50")["messages"] if isinstance(m, AIMessage) and m.tool_calls
+                and m.tool_calls[0]["id"] == "fc-1"]
+    for message in (sent, stored):
+        assert message.tool_calls[0]["id"] == "fc-1"
+        assert message.additional_kwargs[GEMINI_SIGNATURES] == {"fc-1": "c2lnLTE="}
+        assert message.content == [thinking, {**text, "text": "Let me look that up."}]
+        assert message.response_metadata["model_provider"] == "google_genai"
+    assert (stored.additional_kwargs["turn"], stored.additional_kwargs["agent"]) == (1, "lead")

@@ -11,6 +11,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveMessage
 
+from callbot.agents.provider_reply import with_text
 from callbot.agents.speech import Speaker
 from callbot.agents.state import ConversationState, Inbound
 from callbot.phrases import Phrase, phrase
@@ -64,8 +65,7 @@ def cut_to_heard(messages: list[AnyMessage], inbound: Inbound) -> list[AnyMessag
         if not text and not message.tool_calls:
             changes.append(RemoveMessage(id=message.id))
         else:
-            changes.append(AIMessage(text, tool_calls=message.tool_calls, id=message.id,
-                                     additional_kwargs={**message.additional_kwargs, "interrupted": True}))
+            changes.append(with_text(message, text, interrupted=True))  # its thought signatures kept
     return changes
 
 
