@@ -131,6 +131,7 @@ class CallMeeting(Value):
     attendee_email: str | None = None
     status: str = "booked"  # or "cancelled"
     moved_from: datetime | str | None = None  # the start it had before its latest reschedule
+    invitation_owed: bool | None = None  # booked without inviting the attendee: the invitation is owed
 
     @property
     def booked(self) -> bool:

@@ -16,14 +16,20 @@ def make_calendar(settings: ActionSettings) -> CalendarPort:
         case "memory":
             return _memory_seed(settings).calendar(settings.calendar_clock())
         case "google":
-            from callbot.calendar.google_calendar import GoogleCalendar, calendar_service
+            from callbot.calendar.google_calendar import GoogleCalendar
+            from callbot.calendar.google_credentials import calendar_clients
 
             reps = _reps(settings)  # before the client: a missing setting is said before missing credentials
-            return GoogleCalendar(calendar_service(settings.google_calendar_root_url or None,
-                                                   timeout_s=settings.request_timeout_s), reps,
-                                  _rules(settings), assignment=settings.slot_assignment,
+            clients = calendar_clients(
+                settings.calendar_auth, users=[r.email for r in reps], organizer=settings.calendar_organizer_id,
+                delegation_account=settings.calendar_delegation_account,
+                organizer_oauth=settings.calendar_organizer_oauth.get_secret_value()
+                if settings.calendar_auth == "organizer_oauth" else "",
+                root_url=settings.google_calendar_root_url, timeout_s=settings.request_timeout_s)
+            return GoogleCalendar(clients.service, reps, _rules(settings), assignment=settings.slot_assignment,
                                   owner_email=settings.calendar_owner_email or None, clock=settings.calendar_clock(),
-                                  organizer_calendar_id=settings.calendar_organizer_id or None)
+                                  organizer_calendar_id=settings.calendar_organizer_id or None,
+                                  acting_as=clients.acting_as, can_invite=clients.can_invite)
         case "salesforce":
             from callbot.calendar.salesforce_events import SalesforceEventsCalendar
 
@@ -74,8 +80,9 @@ def _salesforce_auth(settings: ActionSettings):
     from callbot.crm.salesforce_auth import SalesforceAuth
 
     return SalesforceAuth(
-        login_url=settings.salesforce_login_url, username=settings.salesforce_username,
-        client_id=settings.salesforce_client_id, private_key_pem=settings.salesforce_private_key.get_secret_value(),
+        login_url=settings.salesforce_login_url, sandbox=settings.salesforce_sandbox,
+        username=settings.salesforce_username, client_id=settings.salesforce_client_id,
+        private_key_pem=settings.salesforce_private_key.get_secret_value(),
         password=settings.salesforce_password.get_secret_value(),
         security_token=settings.salesforce_security_token.get_secret_value(), api_version=settings.salesforce_api_version,
         timeout_s=settings.request_timeout_s)

@@ -49,8 +49,14 @@ class ActionSettings(CommonSettings):
     # Salesforce: JWT bearer (client id, username, private key) or username + password + token
     salesforce_login_url: str = Field(default="https://login.salesforce.com",
                                       description="the OAuth server; the local fake's URL in dev")
+    salesforce_sandbox: bool | None = Field(
+        default=None, description="whether the org is a sandbox: the JWT bearer flow's audience is then "
+        "https://test.salesforce.com, else https://login.salesforce.com, whatever salesforce_login_url is. "
+        "Unset: a sandbox when salesforce_login_url is test.salesforce.com or a sandbox's or scratch org's "
+        "My Domain (MyDomainName--SandboxName...), a production org otherwise (the local fake is one)")
     salesforce_api_version: str = "62.0"
-    salesforce_client_id: str = ""
+    salesforce_client_id: str = Field(default="", description="the connected app's consumer key; both flows "
+                                      "need it")
     salesforce_username: str = ""
     salesforce_private_key: SecretStr = SecretStr("")
     salesforce_password: SecretStr = SecretStr("")
@@ -60,7 +66,20 @@ class ActionSettings(CommonSettings):
     google_calendar_root_url: str = Field(default="", description="the local fake's URL; empty: Google")
     calendar_reps: list[RepSetting] = Field(default_factory=list, description="required by the google and "
                                             "salesforce calendars")
-    calendar_organizer_id: str = Field(default="", description="a shared calendar that holds every meeting")
+    calendar_organizer_id: str = Field(
+        default="", description="the email of the organizer whose calendar holds every meeting and invites the "
+        "rep (delegation or organizer_oauth); empty: each meeting in its rep's calendar")
+    calendar_auth: Literal["service_account", "delegation", "organizer_oauth"] = Field(
+        default="service_account", description="who books (callbot/calendar/google_credentials.py): delegation, "
+        "a service account with Workspace domain-wide delegation acting as the rep or organizer; organizer_oauth, "
+        "the organizer's refresh token; service_account, the functions' own, which Google refuses attendees: "
+        "the meeting is booked uninvited and the invitation owed")
+    calendar_delegation_account: str = Field(
+        default="", description="delegation: the email of the service account whose client id the Workspace "
+        "admin authorized; the functions' own accounts sign as it (Service Account Token Creator on it)")
+    calendar_organizer_oauth: SecretStr = Field(
+        default=SecretStr(""), description="organizer_oauth: the organizer's authorized-user JSON (client_id, "
+        "client_secret, refresh_token), from Secret Manager; read in no other set-up")
     business_hours_start: time = time(9, 0)
     business_hours_end: time = time(17, 0)
     meeting_minutes: int = Field(default=30, ge=5, le=480)

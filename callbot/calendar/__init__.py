@@ -47,6 +47,9 @@ class Meeting(BaseModel):
     attendee_email: str = ""
     status: Literal["booked", "cancelled"] = "booked"
     moved_from: datetime | None = None  # the start it had before its latest reschedule
+    # booked without the attendee on the event (credentials that cannot invite): nobody has sent
+    # them an invitation yet
+    invitation_owed: bool = False
 
 
 class SlotTaken(Exception):

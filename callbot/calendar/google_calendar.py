@@ -11,6 +11,12 @@ the calendar its id names and not found there is looked for in the other reps' c
 have been moved. The attendee's email, phone (E.164) and the rep are kept in private extended
 properties, which attendees never see.
 
+Who acts (`google_credentials.py` decides): one client for every request, or, with domain-wide
+delegation, `acting_as(email)`, the client acting as the owner of the calendar a request touches.
+Credentials that cannot invite (a service account without delegation: Google answers 403
+`forbiddenForServiceAccounts` to attendees) book the event on the rep's calendar without
+attendees, and the meeting says `invitation_owed`.
+
 Errors: 429, 5xx, 403 rate limits, timeouts and connection failures raise `RetryableError` (Pub/Sub
 delivers again); other 4xx raise `PermanentError` with Google's reason; 404/410 on a meeting raise
 `MeetingNotFound`. `httplib2` is not thread-safe, so requests are serialized by a lock.
@@ -37,43 +43,25 @@ from callbot.crm.memory import e164
 from callbot.errors import PermanentError, RetryableError
 
 log = logging.getLogger(__name__)
-SCOPE = "https://www.googleapis.com/auth/calendar"
-SERVICE_PATH = "calendar/v3/"
 RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 _EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
-
-
-def calendar_service(root_url: str | None, credentials: Any = None, timeout_s: float = 15.0) -> Any:
-    """A `calendar v3` client built from the discovery document shipped with the library (never
-    fetched). `root_url` ("http://127.0.0.1:N/") points it at the fake server, anonymously;
-    without it, Google's endpoint with `credentials` or the application default credentials."""
-    import google.auth
-    import google_auth_httplib2
-    from google.auth.credentials import AnonymousCredentials
-    from googleapiclient.discovery import build
-
-    options = None
-    if root_url:
-        credentials = credentials or AnonymousCredentials()
-        options = {"api_endpoint": root_url.rstrip("/") + "/" + SERVICE_PATH}
-    elif credentials is None:
-        credentials, _ = google.auth.default(scopes=[SCOPE])
-    http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout_s))
-    return build("calendar", "v3", http=http, static_discovery=True, cache_discovery=False,
-                 client_options=options)
 
 
 class GoogleCalendar:
     """Reps' Google calendars as a `CalendarPort`. `owner_email` is the rep preferred by
     `assignment="owner_first"`; `num_retries` are googleapiclient's own quick retries (0: leave
-    retrying to Pub/Sub redelivery)."""
+    retrying to Pub/Sub redelivery); `acting_as` and `can_invite`: see the module's docstring (an
+    organizer calendar is the organizer's primary one, its id their email)."""
 
     def __init__(self, service: Any, reps: Sequence[Rep], rules: SlotRules | None = None, *,
                  assignment: Assignment = "round_robin", owner_email: str | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 organizer_calendar_id: str | None = None, num_retries: int = 0) -> None:
+                 organizer_calendar_id: str | None = None, num_retries: int = 0,
+                 acting_as: Callable[[str], Any] | None = None, can_invite: bool = True) -> None:
         if not reps:
             raise ValueError("a calendar needs at least one rep")
+        if organizer_calendar_id and not can_invite:
+            raise ValueError("an organizer calendar invites the rep: it needs credentials that can invite")
         if assignment == "owner_first" and owner_email not in {r.email for r in reps}:
             raise ValueError("owner_first needs owner_email to be one of the reps")
         self._service = service
@@ -84,6 +72,10 @@ class GoogleCalendar:
         self._clock = clock
         self._organizer = organizer_calendar_id
         self._num_retries = num_retries
+        self._acting_as, self._can_invite = acting_as, can_invite
+        self._owners = {r.calendar_id: r.email for r in reps}  # who acts on each calendar (delegation)
+        if self._organizer:
+            self._owners[self._organizer] = self._organizer
         self._lock = threading.Lock()
 
     # -- the port
@@ -104,19 +96,25 @@ class GoogleCalendar:
                 return self._meeting(home, mine)
             raise _taken(rep, start)
         zone = ZoneInfo(rep.timezone)
-        people = [{"email": str(attendee.email), "displayName": attendee.name}]
-        if self._organizer:
-            people.append({"email": rep.email, "displayName": rep.name})
-        body = {"id": event_id, "summary": title, "attendees": people,
-                "description": f"Booked by phone for {attendee.name} <{attendee.email}> with {rep.name}.",
+        description = f"Booked by phone for {attendee.name} <{attendee.email}> with {rep.name}."
+        people = []
+        if self._can_invite:
+            people = [{"email": str(attendee.email), "displayName": attendee.name}]
+            if self._organizer:
+                people.append({"email": rep.email, "displayName": rep.name})
+        else:
+            description += " No invitation was sent to them from this calendar."
+        body = {"id": event_id, "summary": title, **({"attendees": people} if people else {}),
+                "description": description,
                 "start": {"dateTime": start.astimezone(zone).isoformat(), "timeZone": rep.timezone},
                 "end": {"dateTime": end.astimezone(zone).isoformat(), "timeZone": rep.timezone},
                 "extendedProperties": {"private": {
                     "repEmail": rep.email, "attendeeEmail": str(attendee.email).casefold(),
                     "attendeePhone": e164(attendee.phone)}}}
-        events = self._service.events()
+        events = self._as_owner(home).events()
         try:
-            event = self._run(events.insert(calendarId=home, body=body, sendUpdates="all"), expect=(409,))
+            event = self._run(events.insert(calendarId=home, body=body, sendUpdates="all" if people else "none"),
+                              expect=(409,))
         except HttpError:  # 409: an earlier attempt of this request created the event
             event = self._run(events.get(calendarId=home, eventId=event_id))
         return self._meeting(home, event)
@@ -134,10 +132,10 @@ class GoogleCalendar:
         same_rep = private.get("repEmail", "").casefold() == rep.email.casefold()
         if not self._is_free(rep, start, start + self._rules.meeting, ignore=old if same_rep else None):
             raise _taken(rep, start)
-        events, home, zone = self._service.events(), self._home(rep), ZoneInfo(rep.timezone)
+        home, zone = self._home(rep), ZoneInfo(rep.timezone)
         if home != calendar_id:
-            event = self._run(events.move(calendarId=calendar_id, eventId=event["id"], destination=home,
-                                          sendUpdates="none"))
+            event = self._run(self._as_owner(calendar_id).events().move(
+                calendarId=calendar_id, eventId=event["id"], destination=home, sendUpdates="none"))
             calendar_id = home
         body: dict[str, Any] = {
             "start": {"dateTime": start.astimezone(zone).isoformat(), "timeZone": rep.timezone},
@@ -148,13 +146,15 @@ class GoogleCalendar:
         if self._organizer and not same_rep:
             others = [a for a in event.get("attendees", []) if a.get("email") != private.get("repEmail")]
             body["attendees"] = [*others, {"email": rep.email, "displayName": rep.name}]
-        event = self._run(events.patch(calendarId=calendar_id, eventId=event["id"], body=body, sendUpdates="all"))
+        event = self._run(self._as_owner(calendar_id).events().patch(
+            calendarId=calendar_id, eventId=event["id"], body=body, sendUpdates="all"))
         return self._meeting(calendar_id, event)
 
     def cancel(self, *, meeting_id: str) -> Meeting:
         calendar_id, event = self._find(meeting_id)
         if event.get("status") != "cancelled":
-            request = self._service.events().delete(calendarId=calendar_id, eventId=event["id"], sendUpdates="all")
+            request = self._as_owner(calendar_id).events().delete(calendarId=calendar_id, eventId=event["id"],
+                                                                  sendUpdates="all")
             try:
                 self._run(request, expect=(410,))
             except HttpError:
@@ -166,17 +166,20 @@ class GoogleCalendar:
         filters = ([{"q": email}] if email else []) + \
                   ([{"privateExtendedProperty": f"attendeePhone={phone}"}] if phone else [])
         found: dict[str, Meeting] = {}
-        events, now = self._service.events(), _rfc3339(self._clock())
+        now = _rfc3339(self._clock())
         for calendar_id in self._calendars():
+            events = self._as_owner(calendar_id).events()
             for search in filters:
                 request = events.list(calendarId=calendar_id, timeMin=now, singleEvents=True,
                                       orderBy="startTime", maxResults=250, **search)
                 while request is not None:
                     page = self._run(request)
                     for event in page.get("items", []):
+                        private = _private(event)
                         emails = {str(a.get("email", "")).casefold() for a in event.get("attendees", [])}
+                        emails.add(private.get("attendeeEmail", ""))  # booked without attendees
                         if event.get("status") != "cancelled" and (
-                                (email and email in emails) or (phone and _private(event).get("attendeePhone") == phone)):
+                                (email and email in emails) or (phone and private.get("attendeePhone") == phone)):
                             found[f"{calendar_id}/{event['id']}"] = self._meeting(calendar_id, event)
                     request = events.list_next(request, page)
         return sorted(found.values(), key=lambda m: m.start)
@@ -187,7 +190,8 @@ class GoogleCalendar:
         """Busy intervals per readable calendar, from one freebusy query."""
         body = {"timeMin": _rfc3339(start), "timeMax": _rfc3339(end), "timeZone": "UTC",
                 "items": [{"id": cid} for cid in calendar_ids]}
-        answer = self._run(self._service.freebusy().query(body=body)).get("calendars", {})
+        client = self._as_owner(calendar_ids[0]) if len(calendar_ids) == 1 else self._service
+        answer = self._run(client.freebusy().query(body=body)).get("calendars", {})
         busy = {}
         for cid in calendar_ids:
             entry = answer.get(cid)
@@ -225,7 +229,7 @@ class GoogleCalendar:
 
     def _get_or_none(self, calendar_id: str, event_id: str) -> dict[str, Any] | None:
         try:
-            return self._run(self._service.events().get(calendarId=calendar_id, eventId=event_id),
+            return self._run(self._as_owner(calendar_id).events().get(calendarId=calendar_id, eventId=event_id),
                              expect=(404, 410))
         except HttpError:
             return None
@@ -239,11 +243,18 @@ class GoogleCalendar:
         attendee = private.get("attendeeEmail") or next(
             (a["email"] for a in event.get("attendees", []) if a.get("email", "").casefold() not in self._by_email), "")
         moved = private.get("movedFrom")
+        invited = {str(a.get("email", "")).casefold() for a in event.get("attendees", [])}
         return Meeting(id=f"{calendar_id}/{event['id']}", start=_parse(event["start"]).astimezone(zone),
                        end=_parse(event["end"]).astimezone(zone), timezone=timezone,
                        rep=rep.name if rep else "", rep_email=rep.email if rep else "", attendee_email=attendee,
                        status="cancelled" if event.get("status") == "cancelled" else "booked",
-                       moved_from=datetime.fromisoformat(moved).astimezone(zone) if moved else None)
+                       moved_from=datetime.fromisoformat(moved).astimezone(zone) if moved else None,
+                       invitation_owed=bool(attendee) and attendee.casefold() not in invited)
+
+    def _as_owner(self, calendar_id: str) -> Any:
+        """The client acting as the owner of `calendar_id` (delegation), else the one client."""
+        owner = self._owners.get(calendar_id)
+        return self._service if self._acting_as is None or owner is None else self._acting_as(owner)
 
     def _home(self, rep: Rep) -> str:
         return self._organizer or rep.calendar_id

@@ -7,9 +7,19 @@ API (under `/calendar/v3`): POST `/freeBusy`; POST and GET `/calendars/{calendar
 decides which invitations are recorded. Errors are `{"error": {"code", "message", "errors":
 [{"domain", "reason"}]}}`.
 
+Who calls: Google tells a service account acting as itself from one acting as a user (domain-wide
+delegation) or a user (an OAuth token) by the access token. The fake reads who acts from the bearer
+token the local credentials present (`callbot.calendar.google_credentials.LocalCredentials`):
+`local-user:<email>` is a user, `local-service-account` a service account as itself; a request
+with neither is refused 401 (`required`), like a request without credentials. As Google does, an
+insert or patch with attendees from a service account as itself is refused 403
+`forbiddenForServiceAccounts` (domain `calendar`). The fake checks nothing else about who acts
+(no calendar access rights).
+
 Admin (for tests and the call report): GET `/__admin/events` (every event, with its calendarId),
 GET `/__admin/invitations`, GET `/__admin/requests` (every request received, admin ones included, with the status it was
-answered with and whether that was an injected failure),
+answered with, whether that was an injected failure, and who acted: `principal`, the user's email or
+"service-account"),
 POST `/__admin/seed` (the seed format of `CalendarStore`), POST `/__admin/reset`, POST
 `/__admin/fail-next` `{"status": 503, "count": 1}` (the next API requests fail with that status;
 `"count": "all"` fails every one until POST `/__admin/clear-failures`; `"delay_s": 3` answers that
@@ -28,6 +38,26 @@ from fastapi.responses import JSONResponse
 from devtools.fake_google_calendar.store import ApiError, CalendarStore, Failure, parse_time
 
 _FAIL_REASONS = {429: "rateLimitExceeded", 500: "backendError", 503: "backendError"}
+SERVICE_ACCOUNT = "service-account"  # the principal of a service account acting as itself
+_USER_TOKEN, _SERVICE_ACCOUNT_TOKEN = "local-user:", "local-service-account"
+
+
+def principal(authorization: str | None) -> str | None:
+    """Who acts, from the Authorization header: a user's email, `SERVICE_ACCOUNT`, or None."""
+    token = (authorization or "").removeprefix("Bearer ").strip()
+    if token == _SERVICE_ACCOUNT_TOKEN:
+        return SERVICE_ACCOUNT
+    if token.startswith(_USER_TOKEN) and "@" in token:
+        return token.removeprefix(_USER_TOKEN)
+    return None
+
+
+def _may_invite(request: Request, body: dict[str, Any]) -> None:
+    """Google refuses attendees to a service account acting as itself (no domain-wide delegation)."""
+    if body.get("attendees") and request.state.principal == SERVICE_ACCOUNT:
+        raise ApiError(403, "forbiddenForServiceAccounts",
+                       "Service accounts cannot invite attendees without Domain-Wide Delegation of Authority.",
+                       domain="calendar")
 
 
 def create_app(seed: dict[str, Any] | None = None) -> FastAPI:
@@ -45,6 +75,12 @@ def create_app(seed: dict[str, Any] | None = None) -> FastAPI:
                 error = ApiError(failure.status, _FAIL_REASONS.get(failure.status, "failNext"), "Injected failure")
                 entry["status"] = failure.status
                 return JSONResponse(error.body(), status_code=failure.status)
+        if request.url.path.startswith("/calendar/"):
+            request.state.principal = entry["principal"] = principal(request.headers.get("authorization"))
+            if request.state.principal is None:
+                error = ApiError(401, "required", "Request is missing required authentication credential.")
+                entry["status"] = 401
+                return JSONResponse(error.body(), status_code=401)
         response = await call_next(request)
         entry["status"] = response.status_code
         return response
@@ -63,7 +99,9 @@ def create_app(seed: dict[str, Any] | None = None) -> FastAPI:
 
     @app.post("/calendar/v3/calendars/{calendar_id}/events")
     async def insert(calendar_id: str, request: Request, sendUpdates: str = "none") -> dict[str, Any]:
-        return store.insert(calendar_id, await request.json(), sendUpdates)
+        body = await request.json()
+        _may_invite(request, body)
+        return store.insert(calendar_id, body, sendUpdates)
 
     @app.get("/calendar/v3/calendars/{calendar_id}/events")
     def list_events(calendar_id: str, timeMin: str | None = None, timeMax: str | None = None,
@@ -80,7 +118,9 @@ def create_app(seed: dict[str, Any] | None = None) -> FastAPI:
     @app.patch("/calendar/v3/calendars/{calendar_id}/events/{event_id}")
     async def patch(calendar_id: str, event_id: str, request: Request,
                     sendUpdates: str = "none") -> dict[str, Any]:
-        return store.patch(calendar_id, event_id, await request.json(), sendUpdates)
+        body = await request.json()
+        _may_invite(request, body)
+        return store.patch(calendar_id, event_id, body, sendUpdates)
 
     @app.delete("/calendar/v3/calendars/{calendar_id}/events/{event_id}", status_code=204)
     def delete(calendar_id: str, event_id: str, sendUpdates: str = "none") -> Response:

@@ -25,13 +25,13 @@ _EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
 class ApiError(Exception):
     """An error the API answers with Google's JSON error body."""
 
-    def __init__(self, code: int, reason: str, message: str) -> None:
+    def __init__(self, code: int, reason: str, message: str, domain: str = "global") -> None:
         super().__init__(message)
-        self.code, self.reason, self.message = code, reason, message
+        self.code, self.reason, self.message, self.domain = code, reason, message, domain
 
     def body(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message,
-                          "errors": [{"domain": "global", "reason": self.reason, "message": self.message}]}}
+                          "errors": [{"domain": self.domain, "reason": self.reason, "message": self.message}]}}
 
 
 def parse_time(value: dict[str, Any] | str) -> datetime:

@@ -1,5 +1,7 @@
 """`GoogleCalendar` through the real googleapiclient against the fake Calendar v3 server: the same
-behaviour as the in-memory calendar, with Google's ids, errors and invitations."""
+behaviour as the in-memory calendar, with Google's ids, errors and invitations, acting as the set-up
+(`calendar_auth`) says: delegation (as each calendar's owner), an organizer's token, or a service
+account as itself, which Google (and the fake) refuses attendees."""
 
 import hashlib
 import socket
@@ -9,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from callbot.calendar import Attendee, MeetingNotFound, SlotTaken
-from callbot.calendar.google_calendar import GoogleCalendar, calendar_service
+from callbot.calendar.google_calendar import GoogleCalendar
+from callbot.calendar.google_credentials import LocalCredentials, calendar_clients, calendar_service
 from callbot.calendar.slots import Rep, SlotRules, slot_id
 from callbot.errors import PermanentError, RetryableError
 from devtools.fake_google_calendar.server import admin, running_fake_calendar
@@ -23,6 +26,8 @@ ALEX = Rep("Alex Kim", "alex@northwind.example", "alex@northwind.example", "Amer
 SAM = Rep("Sam Reed", "sam@northwind.example", "sam@northwind.example", "America/Los_Angeles")
 DANA = Attendee(name="Dana O'Brien", email="Dana@acme.example", phone="(415) 555-0123")
 RULES = SlotRules(min_notice=timedelta(hours=1), buffer=timedelta(minutes=10))
+ORGANIZER = "sales@northwind.example"
+ORGANIZER_TOKEN = '{"client_id": "id", "client_secret": "secret", "refresh_token": "token"}'
 
 
 def _at(hour: int, minute: int = 0, day: int = 1) -> datetime:
@@ -38,15 +43,25 @@ def _requests(root: str, method: str, suffix: str = "") -> list[dict]:
     return [r for r in admin(root, "requests")["requests"] if r["method"] == method and r["path"].endswith(suffix)]
 
 
+def _calendar(root: str, auth: str = "delegation", reps=(ALEX, SAM), organizer: str = "", timeout_s: float = 15.0,
+              rules: SlotRules | None = RULES) -> GoogleCalendar:
+    """The adapter as `make_calendar` builds it for the set-up `auth`, against the fake at `root`."""
+    clients = calendar_clients(auth, users=[r.email for r in reps], organizer=organizer, root_url=root,
+                               organizer_oauth=ORGANIZER_TOKEN if auth == "organizer_oauth" else "",
+                               timeout_s=timeout_s)
+    return GoogleCalendar(clients.service, list(reps), rules, clock=lambda: NOW, organizer_calendar_id=organizer or None,
+                          acting_as=clients.acting_as, can_invite=clients.can_invite)
+
+
 @pytest.fixture
 def fake():
-    with running_fake_calendar({"calendars": [ALEX.calendar_id, SAM.calendar_id, "sales@northwind.example"]}) as root:
+    with running_fake_calendar({"calendars": [ALEX.calendar_id, SAM.calendar_id, ORGANIZER]}) as root:
         yield root
 
 
 @pytest.fixture
 def calendar(fake):
-    return GoogleCalendar(calendar_service(fake), [ALEX, SAM], RULES, clock=lambda: NOW)
+    return _calendar(fake)
 
 
 def test_free_slots_avoid_busy_events_with_one_freebusy_query(fake, calendar):
@@ -156,7 +171,7 @@ def test_server_errors_are_retryable_and_bad_requests_permanent(fake, calendar, 
 
 
 def test_a_hung_request_times_out_as_retryable(fake):
-    calendar = GoogleCalendar(calendar_service(fake, timeout_s=0.5), [ALEX], RULES, clock=lambda: NOW)
+    calendar = _calendar(fake, reps=[ALEX], timeout_s=0.5)
     admin(fake, "fail-next", {"delay_s": 1.5, "match": "freeBusy"})
     with pytest.raises(RetryableError):
         calendar.free_slots(after=NOW, count=1)
@@ -164,16 +179,15 @@ def test_a_hung_request_times_out_as_retryable(fake):
 
 
 def test_an_unreachable_server_is_retryable():
-    calendar = GoogleCalendar(calendar_service(f"http://127.0.0.1:{free_port()}/"), [ALEX], clock=lambda: NOW)
+    calendar = _calendar(f"http://127.0.0.1:{free_port()}/", reps=[ALEX], rules=None)
     with pytest.raises(RetryableError):
         calendar.free_slots(after=NOW, count=1)
 
 
 def test_an_organizer_calendar_invites_the_rep_and_blocks_their_time(fake):
-    calendar = GoogleCalendar(calendar_service(fake), [ALEX, SAM], RULES, clock=lambda: NOW,
-                              organizer_calendar_id="sales@northwind.example")
+    calendar = _calendar(fake, organizer=ORGANIZER)
     meeting = calendar.book(request_id="CA1/r9", slot_id=slot_id(_at(9), ALEX.email), attendee=DANA, title="x")
-    assert meeting.id.startswith("sales@northwind.example/") and meeting.rep_email == ALEX.email
+    assert meeting.id.startswith(f"{ORGANIZER}/") and meeting.rep_email == ALEX.email
     [event] = admin(fake, "events")["events"]
     assert {a["email"] for a in event["attendees"]} == {"Dana@acme.example", ALEX.email}
     with pytest.raises(SlotTaken):
@@ -194,7 +208,7 @@ def test_no_request_leaves_for_the_network(fake, monkeypatch):
         return resolve(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", recording)
-    calendar = GoogleCalendar(calendar_service(fake), [ALEX, SAM], RULES, clock=lambda: NOW)
+    calendar = _calendar(fake)
     slot = calendar.free_slots(after=NOW, count=1)[0]
     meeting = calendar.book(request_id="CA1/r11", slot_id=slot.id, attendee=DANA, title="x")
     calendar.cancel(meeting_id=meeting.id)
@@ -202,3 +216,71 @@ def test_no_request_leaves_for_the_network(fake, monkeypatch):
     assert hosts and set(hosts) == {"127.0.0.1"}
     paths = [r["path"] for r in admin(fake, "requests")["requests"]]
     assert all(p.startswith(("/calendar/v3/", "/__admin/")) for p in paths)
+
+
+# -- who acts: delegation, an organizer's token, a service account as itself
+
+
+def test_the_fake_refuses_attendees_from_a_service_account_acting_as_itself_as_google_does(fake):
+    """The same booking, with attendees, as a service account (refused) and as the rep (accepted)."""
+    as_itself = GoogleCalendar(calendar_service(LocalCredentials(), fake), [ALEX], RULES, clock=lambda: NOW)
+    with pytest.raises(PermanentError, match="forbiddenForServiceAccounts"):
+        as_itself.book(request_id="CA3/r1", slot_id=slot_id(_at(9), ALEX.email), attendee=DANA, title="x")
+    assert admin(fake, "events")["events"] == [] and admin(fake, "invitations")["invitations"] == []
+    [refused] = _requests(fake, "POST", "/events")
+    assert refused["status"] == 403 and refused["principal"] == "service-account"
+
+    as_alex = GoogleCalendar(calendar_service(LocalCredentials(user=ALEX.email), fake), [ALEX], RULES,
+                             clock=lambda: NOW)
+    meeting = as_alex.book(request_id="CA3/r1", slot_id=slot_id(_at(9), ALEX.email), attendee=DANA, title="x")
+    assert not meeting.invitation_owed
+    assert [i["email"] for i in admin(fake, "invitations")["invitations"]] == ["Dana@acme.example"]
+
+
+def test_a_request_without_credentials_is_refused(fake):
+    import httpx
+
+    answer = httpx.post(f"{fake}calendar/v3/calendars/{ALEX.calendar_id}/events", json={})
+    assert answer.status_code == 401 and answer.json()["error"]["errors"][0]["reason"] == "required"
+
+
+def test_delegation_acts_as_the_owner_of_each_calendar_and_invites(fake, calendar):
+    alex = calendar.book(request_id="CA3/r2", slot_id=slot_id(_at(9), ALEX.email), attendee=DANA, title="x")
+    sam = calendar.book(request_id="CA3/r3", slot_id=slot_id(_at(13), SAM.email), attendee=DANA, title="x")
+    assert not alex.invitation_owed and not sam.invitation_owed
+    inserts = {r["path"].split("/")[4]: r["principal"] for r in _requests(fake, "POST", "/events")}
+    assert inserts == {ALEX.calendar_id: ALEX.email, SAM.calendar_id: SAM.email}
+    assert {r["principal"] for r in _requests(fake, "POST", "/freeBusy")} <= {ALEX.email, SAM.email}
+    assert [i["email"] for i in admin(fake, "invitations")["invitations"]] == ["Dana@acme.example"] * 2
+
+
+def test_an_organizer_token_books_in_the_organizer_calendar_as_the_organizer(fake):
+    calendar = _calendar(fake, auth="organizer_oauth", organizer=ORGANIZER)
+    meeting = calendar.book(request_id="CA3/r4", slot_id=slot_id(_at(9), ALEX.email), attendee=DANA, title="x")
+    assert meeting.id.startswith(f"{ORGANIZER}/") and not meeting.invitation_owed
+    assert {r["principal"] for r in admin(fake, "requests")["requests"] if r["path"].startswith("/calendar/")} == {
+        ORGANIZER}
+    assert {i["email"] for i in admin(fake, "invitations")["invitations"]} == {"Dana@acme.example", ALEX.email}
+
+
+def test_without_delegation_the_meeting_is_booked_on_the_rep_calendar_uninvited_and_the_invitation_owed(fake):
+    calendar = _calendar(fake, auth="service_account")
+    booked = calendar.book(request_id="CA3/r5", slot_id=slot_id(_at(9), ALEX.email), attendee=DANA, title="x")
+    assert booked.invitation_owed and booked.attendee_email == "dana@acme.example"
+    assert booked.id.startswith(f"{ALEX.calendar_id}/")
+    assert calendar.book(request_id="CA3/r5", slot_id=slot_id(_at(9), ALEX.email), attendee=DANA,
+                         title="x") == booked  # a redelivery finds it
+    [event] = admin(fake, "events")["events"]
+    assert "attendees" not in event and "dana@acme.example" in event["description"].casefold()
+    assert calendar.meetings_for(email=DANA.email) == [booked]
+    assert calendar.meetings_for(phone=DANA.phone) == [booked]
+    with pytest.raises(SlotTaken):  # the rep's time is blocked
+        calendar.book(request_id="CA3/r6", slot_id=slot_id(_at(9), ALEX.email), attendee=DANA, title="x")
+
+    moved = calendar.reschedule(request_id="CA4/r1", meeting_id=booked.id, slot_id=slot_id(_at(13), SAM.email))
+    assert moved.invitation_owed and moved.rep_email == SAM.email
+    assert calendar.cancel(meeting_id=booked.id).status == "cancelled"
+    assert admin(fake, "invitations")["invitations"] == []
+    principals = {r["principal"] for r in admin(fake, "requests")["requests"] if r["path"].startswith("/calendar/")}
+    assert principals == {"service-account"}
+    assert all(r["status"] < 400 for r in admin(fake, "requests")["requests"] if r["method"] != "GET")
