@@ -70,16 +70,13 @@ locals {
   # Where Cloud Functions (gen2) copies each function's source, and its build reads it from.
   gcf_sources_bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
 
-  # Project-level roles, "<component>/<role>" => role. Firestore, Vertex AI and Speech have no
-  # narrower scope; none of these is an admin role.
+  # Project-level roles, "<component>/<role>" => role. Firestore and Speech have no narrower scope;
+  # none of these is an admin role. Vertex AI callers get the custom role below instead.
   project_roles = merge(
     {
       "relay/roles/datastore.user" = "roles/datastore.user"
       # Speech-to-Text v2 (CALLBOT_GOOGLE_STT_API=v2) checks speech.recognizers.recognize.
       "relay/roles/speech.client"                 = "roles/speech.client"
-      "agent_turn/roles/aiplatform.user"          = "roles/aiplatform.user"
-      "knowledge_action/roles/aiplatform.user"    = "roles/aiplatform.user"
-      "summarize_call/roles/aiplatform.user"      = "roles/aiplatform.user"
       "post_call_trigger/roles/workflows.invoker" = "roles/workflows.invoker"
       "workflow/roles/logging.logWriter"          = "roles/logging.logWriter"
     },
@@ -87,6 +84,13 @@ locals {
   )
 
   members = merge(local.component_members, { workflow = local.workflow_member })
+
+  # Components that call Gemini or the embedding model on Vertex AI, as their settings say
+  # (callbot/production_settings.py, through var.components).
+  vertex_ai_callers = [
+    for name, component in var.components : name
+    if lookup(component.env, "CALLBOT_LLM_PROVIDER", "") == "vertexai" || lookup(component.env, "CALLBOT_EMBEDDING_BACKEND", "") == "vertexai"
+  ]
 
   # Topics each component publishes to.
   publishers = {
@@ -104,6 +108,28 @@ locals {
   ]...)
 
   http_functions = { for name, fn in var.functions : name => fn if fn.trigger == "http" }
+}
+
+# Calling Gemini and the embedding model checks aiplatform.endpoints.predict on the publisher model
+# (Vertex AI's access control: "make prompt requests"), nothing else; roles/aiplatform.user would
+# also manage endpoints, models, datasets and jobs. Granted at the project: publisher models have no
+# IAM policy of their own.
+resource "google_project_iam_custom_role" "vertex_ai_predict" {
+  project     = var.project_id
+  role_id     = "callbotVertexAiPredict"
+  title       = "callbot Vertex AI predictions"
+  description = "Call Gemini and the text embedding model (generateContent, predict) and nothing else."
+  permissions = ["aiplatform.endpoints.predict"]
+
+  depends_on = [google_project_service.this]
+}
+
+resource "google_project_iam_member" "vertex_ai_predict" {
+  for_each = toset(local.vertex_ai_callers)
+
+  project = var.project_id
+  role    = google_project_iam_custom_role.vertex_ai_predict.name
+  member  = local.members[each.key]
 }
 
 resource "google_project_iam_member" "component" {

@@ -77,3 +77,27 @@ def test_no_broad_roles():
         broad = [permission for permission in role["permissions"]
                  if not PERMISSION.fullmatch(permission) or permission.endswith(".setIamPolicy")]
         assert broad == [], role["role_id"]
+
+
+
+def test_vertex_ai_callers_may_only_predict(root, resources):
+    """Calling Gemini (generateContent) and the embedding model (predict) checks one permission,
+    aiplatform.endpoints.predict, on the publisher model: roles/aiplatform.user would also let them
+    create and delete endpoints, datasets, jobs and models."""
+    assert "roles/aiplatform." not in json.dumps(root)
+    predict = {f"${{{address}.name}}" for address, body in resources.items()
+               if address.startswith("google_project_iam_custom_role.")
+               and body["permissions"] == ["aiplatform.endpoints.predict"]}
+    grants = [body for address, body in resources.items()
+              if address.startswith("google_project_iam_member.") and body["role"] in predict]
+    assert [grant["for_each"] for grant in grants] == ["${toset(local.vertex_ai_callers)}"]
+    [callers] = [block["vertex_ai_callers"] for parsed in root for block in parsed.get("locals", [])
+                 if "vertex_ai_callers" in block]
+    # the components whose generated settings choose Vertex AI
+    assert "var.components" in callers and '"CALLBOT_LLM_PROVIDER"' in callers
+    assert '"CALLBOT_EMBEDDING_BACKEND"' in callers
+    components = json.loads((TERRAFORM / "topology.auto.tfvars.json").read_text())["components"]
+    assert sorted(name for name, component in components.items()
+                  if "vertexai" in (component["env"].get("CALLBOT_LLM_PROVIDER"),
+                                    component["env"].get("CALLBOT_EMBEDDING_BACKEND"))) == \
+        ["agent_turn", "knowledge_action", "summarize_call"]
