@@ -88,9 +88,14 @@ _COMMON: dict[str, Provision] = {
     "CALLBOT_CALL_RETENTION_DAYS": DEPLOYMENT,
 }
 _LLM: dict[str, Provision] = {"CALLBOT_LLM_PROVIDER": Fixed("vertexai"), "CALLBOT_LLM_LOCATION": DEPLOYMENT}
-_CALENDAR: dict[str, Provision] = {
+_CALENDAR: dict[str, Provision] = {  # every function that builds the calendar (crm_action and sync_crm too)
     "CALLBOT_CALENDAR_BACKEND": Fixed("google"),
     "CALLBOT_CALENDAR_REPS": DEPLOYMENT,
+    # who books, and what that set-up needs (docs/runbook.md, "Set up the calendars")
+    "CALLBOT_CALENDAR_AUTH": DEPLOYMENT,
+    "CALLBOT_CALENDAR_ORGANIZER_ID": DEPLOYMENT,
+    "CALLBOT_CALENDAR_DELEGATION_ACCOUNT": DEPLOYMENT,
+    "CALLBOT_CALENDAR_ORGANIZER_OAUTH": SECRET,
 }
 _CRM: dict[str, Provision] = {
     "CALLBOT_CRM_BACKEND": Fixed("salesforce"),
