@@ -1,6 +1,7 @@
 """The text after the call: when a meeting was booked and the caller agreed to be contacted, one SMS
 to the caller with the meeting's date, time and time zone, the rep, and how to move it (call back,
-and the bot reschedules it).
+and the bot reschedules it); when the meeting was booked without inviting the caller
+(`invitation_owed`), that no calendar invitation was emailed.
 
 Never twice. `confirmation_sms` on the call document guards the send:
 
@@ -61,11 +62,15 @@ def confirmation_text(meeting: Meeting, language: str, reschedule_number: str, c
         abbreviation = f"UTC{abbreviation}"
     if french:
         again = f"appelez le {reschedule_number}" if reschedule_number else "rappelez-nous"
+        owed = ("Aucune invitation d'agenda ne vous a été envoyée par e-mail : ce SMS vaut confirmation. "
+                if meeting.invitation_owed else "")
         return (f"{company_name} : votre rendez-vous avec {meeting.rep} est confirmé pour le {when} "
-                f"({abbreviation}). Pour le déplacer, {again} : notre assistant s'en charge.")
+                f"({abbreviation}). {owed}Pour le déplacer, {again} : notre assistant s'en charge.")
     again = f"call {reschedule_number}" if reschedule_number else "call us back"
+    owed = ("No calendar invitation was emailed to you: this text is your confirmation. "
+            if meeting.invitation_owed else "")
     return (f"{company_name}: your meeting with {meeting.rep} is confirmed for {when} ({abbreviation}). "
-            f"To reschedule, {again} and our assistant will move it for you.")
+            f"{owed}To reschedule, {again} and our assistant will move it for you.")
 
 
 class SendConfirmation:
