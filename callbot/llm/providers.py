@@ -1,6 +1,6 @@
-"""The chat model, chosen by settings: Vertex AI Gemini (production), OpenAI, Anthropic, or the
-offline dialogue engine. Provider SDKs are imported only when chosen (the Vertex SDK alone costs
-about 3.5 s of cold import)."""
+"""The chat model, chosen by settings: Gemini on Vertex AI (production, through
+langchain-google-genai), OpenAI, Anthropic, or the offline dialogue engine. Provider SDKs are
+imported only when chosen (each costs seconds of cold import)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ class UnknownProvider(ValueError):
 def chat_model(settings: LlmSettings) -> Any:
     """A LangChain chat model with streaming, tool calling and the configured timeout."""
     match settings.llm_provider:
-        case "vertexai":
-            from langchain_google_vertexai import ChatVertexAI
+        case "vertexai":  # ChatVertexAI is deprecated: Gemini through google-genai, on Vertex AI
+            from langchain_google_genai import ChatGoogleGenerativeAI
 
-            return ChatVertexAI(model=settings.llm_model, project=settings.project_id, location=settings.llm_location,
-                                temperature=settings.llm_temperature, timeout=settings.llm_timeout_s, max_retries=1,
-                                streaming=True)
+            return ChatGoogleGenerativeAI(model=settings.llm_model, vertexai=True, project=settings.project_id,
+                                          location=settings.llm_location, temperature=settings.llm_temperature,
+                                          timeout=settings.llm_timeout_s, max_retries=1, streaming=True)
         case "openai":
             from langchain_openai import ChatOpenAI
 
