@@ -65,6 +65,7 @@ def embedder(name: str = "offline") -> Embedder:
 DEV_SALESFORCE_USER = {"Name": "Callbot Integration", "Email": "callbot@northwind.example",
                        "Username": "callbot@northwind.example", "Password": "callbot-dev-password",
                        "SecurityToken": "DEVTOKEN"}
+DEV_SALESFORCE_CLIENT_ID = "callbot-dev-connected-app"  # the consumer key the fake org takes from anyone
 
 
 def _sf_id(prefix: str, key: str) -> str:

@@ -236,10 +236,16 @@ def _start_local_servers(info: StackInfo, state_dir: Path, log_dir: Path, starte
 def _adapter_settings(info: StackInfo) -> dict[str, str]:
     """The action functions' real adapters, pointed at the local servers and the emulator (and the
     demo company's seed, for a function switched to a memory backend by `function_settings`)."""
-    from devtools.demo_company import DEV_SALESFORCE_USER, calendar_reps, memory_settings
+    from devtools.demo_company import (
+        DEV_SALESFORCE_CLIENT_ID,
+        DEV_SALESFORCE_USER,
+        calendar_reps,
+        memory_settings,
+    )
 
     return {**memory_settings(),
             "CALLBOT_CRM_BACKEND": "salesforce", "CALLBOT_SALESFORCE_LOGIN_URL": info.salesforce_url,
+            "CALLBOT_SALESFORCE_CLIENT_ID": DEV_SALESFORCE_CLIENT_ID,
             "CALLBOT_SALESFORCE_USERNAME": DEV_SALESFORCE_USER["Username"],
             "CALLBOT_SALESFORCE_PASSWORD": DEV_SALESFORCE_USER["Password"],
             "CALLBOT_SALESFORCE_SECURITY_TOKEN": DEV_SALESFORCE_USER["SecurityToken"],

@@ -3,8 +3,12 @@
 Two OAuth 2.0 flows against `{login_url}/services/oauth2/token`:
 
 - JWT bearer (production): a JWT signed with RS256 by the connected app's private key, `iss` the
-  consumer key, `sub` the integration user, `aud` the login URL. No password is stored anywhere.
-- username-password: `password` + `security_token` (and the connected app's key and secret).
+  consumer key, `sub` the integration user, `aud` Salesforce's login server, which is
+  `https://login.salesforce.com` for a production org and `https://test.salesforce.com` for a sandbox
+  whatever URL the token is asked from (a My Domain URL included): Salesforce refuses any other
+  audience. No password is stored anywhere.
+- username-password: `password` + `security_token`, and the connected app's consumer key
+  (`client_id`, required) and secret (when the app requires it).
 
 The token endpoint is called directly with `requests` rather than through `SalesforceLogin`, which
 only knows `https://{domain}.salesforce.com` and so cannot reach a local server. simple-salesforce
@@ -28,6 +32,7 @@ from callbot.errors import PermanentError, RetryableError
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 JWT_LIFETIME_S = 180  # Salesforce accepts assertions that expire within 3 minutes
+PRODUCTION_AUDIENCE, SANDBOX_AUDIENCE = "https://login.salesforce.com", "https://test.salesforce.com"
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class SalesforceAuth:
     login_url: str = "https://login.salesforce.com"  # or https://test.salesforce.com, a My Domain URL
     username: str = ""
     client_id: str = ""  # the connected app's consumer key
+    sandbox: bool | None = None  # whether the org is a sandbox (the JWT's audience); None: from login_url
     private_key_pem: str = ""  # JWT bearer flow
     password: str = ""  # username-password flow
     security_token: str = ""
@@ -52,14 +58,30 @@ class SalesforceAuth:
             raise ValueError("Salesforce username is required")
         if not self.private_key_pem and not self.password:
             raise ValueError("Salesforce needs private_key_pem (JWT bearer flow) or password (+ security_token)")
-        if self.private_key_pem and not self.client_id:
-            raise ValueError("the JWT bearer flow needs client_id, the connected app's consumer key")
+        if not self.client_id:
+            raise ValueError(f"the {self.flow} flow needs client_id, the connected app's consumer key")
         if self.api_version.startswith("v"):
             raise ValueError("api_version is a number such as '62.0', without the leading 'v'")
 
     @property
     def flow(self) -> str:
         return "jwt-bearer" if self.private_key_pem else "password"
+
+    @property
+    def audience(self) -> str:
+        """The JWT's `aud`: the login server of the org's kind, never the URL the token is asked from."""
+        sandbox = is_sandbox_login(self.login_url) if self.sandbox is None else self.sandbox
+        return SANDBOX_AUDIENCE if sandbox else PRODUCTION_AUDIENCE
+
+
+def is_sandbox_login(login_url: str) -> bool:
+    """Whether a login URL is a sandbox's (or a scratch org's): `test.salesforce.com`, or a My Domain
+    whose name is `MyDomainName--SandboxName` (`….sandbox.my.salesforce.com` with enhanced domains,
+    `….my.salesforce.com` without) or which is under `scratch.my.salesforce.com`. Anything else, a
+    production or Developer Edition My Domain included, is taken for a production org."""
+    host = (urlparse(login_url).hostname or "").lower()
+    return (host == "test.salesforce.com" or "--" in host.partition(".")[0]
+            or host.endswith((".sandbox.my.salesforce.com", ".scratch.my.salesforce.com")))
 
 
 def connect(auth: SalesforceAuth) -> Salesforce:
@@ -77,9 +99,10 @@ def fetch_token(auth: SalesforceAuth, session: requests.Session) -> dict[str, An
     if auth.flow == "jwt-bearer":
         form = {"grant_type": JWT_GRANT, "assertion": jwt_assertion(auth)}
     else:
-        form = {"grant_type": "password", "client_id": auth.client_id or "callbot",
-                "client_secret": auth.client_secret, "username": auth.username,
+        form = {"grant_type": "password", "client_id": auth.client_id, "username": auth.username,
                 "password": auth.password + auth.security_token}
+        if auth.client_secret:
+            form["client_secret"] = auth.client_secret
     try:
         response = session.post(auth.login_url.rstrip("/") + "/services/oauth2/token", data=form)
     except requests.RequestException as exc:
@@ -99,7 +122,7 @@ def fetch_token(auth: SalesforceAuth, session: requests.Session) -> dict[str, An
 def jwt_assertion(auth: SalesforceAuth, now: float | None = None) -> str:
     """The signed JWT the bearer flow exchanges for an access token."""
     issued = time.time() if now is None else now
-    claims = {"iss": auth.client_id, "sub": auth.username, "aud": auth.login_url.rstrip("/"),
+    claims = {"iss": auth.client_id, "sub": auth.username, "aud": auth.audience,
               "exp": int(issued) + JWT_LIFETIME_S}
     return jwt.encode(claims, auth.private_key_pem, algorithm="RS256")
 

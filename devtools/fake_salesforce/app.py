@@ -44,6 +44,7 @@ class FakeOrg:
     """The state behind one app: records, sessions, and failures waiting to be served."""
 
     store: Store
+    sandbox: bool = False  # which login server a JWT assertion must name as its audience
     sessions: Sessions = field(default_factory=Sessions)
     failures: list[Failure] = field(default_factory=list)
     served: list[dict[str, Any]] = field(default_factory=list)  # the failures served, oldest first
@@ -73,10 +74,11 @@ class FakeOrg:
             return cleared
 
 
-def create_app(seed: dict | None = None) -> FastAPI:
-    """A fresh org loaded with `seed` (users, Account, Contact, Lead, Event); `app.state.org` is its state."""
+def create_app(seed: dict | None = None, sandbox: bool = False) -> FastAPI:
+    """A fresh org (a production org, or a sandbox) loaded with `seed` (users, Account, Contact, Lead,
+    Event); `app.state.org` is its state."""
     app = FastAPI(title="fake Salesforce", docs_url=None, redoc_url=None)
-    org = app.state.org = FakeOrg(Store(seed))
+    org = app.state.org = FakeOrg(Store(seed), sandbox=sandbox)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -122,7 +124,8 @@ def create_app(seed: dict | None = None) -> FastAPI:
     async def token(request: Request) -> JSONResponse:
         form = dict(parse_qsl((await request.body()).decode()))
         try:
-            return JSONResponse(grant(form, org.store, org.sessions, str(request.base_url).rstrip("/")))
+            return JSONResponse(grant(form, org.store, org.sessions, str(request.base_url).rstrip("/"),
+                                      sandbox=org.sandbox))
         except OAuthError as exc:
             return JSONResponse(exc.body, status_code=400)
 

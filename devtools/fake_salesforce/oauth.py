@@ -1,8 +1,10 @@
 """The OAuth 2.0 token endpoint of the fake org: the username-password and JWT bearer grants.
 
-A JWT assertion is checked loosely (its signature is not verified, the fake holds no certificate):
-`iss` must be present (the connected app's consumer key), `sub` a known username, `aud` a Salesforce
-login URL or this server, `exp` in the future. Failures answer as Salesforce does, with HTTP 400 and
+A JWT assertion is checked as Salesforce checks it, but for its signature (the fake holds no
+certificate): `iss` must be present (the connected app's consumer key), `sub` a known username, `exp`
+in the future, and `aud` the login server of the org's kind, `https://login.salesforce.com` for a
+production org, `https://test.salesforce.com` for a sandbox, whatever URL the assertion was posted to
+(a My Domain URL, or this server). Failures answer as Salesforce does, with HTTP 400 and
 `{"error": "invalid_grant", "error_description": "authentication failure"}`.
 """
 
@@ -21,6 +23,7 @@ from devtools.fake_salesforce.store import Store
 
 ORG_ID = "00D5g0000000001EAA"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+PRODUCTION_AUDIENCE, SANDBOX_AUDIENCE = "https://login.salesforce.com", "https://test.salesforce.com"
 
 
 class OAuthError(Exception):
@@ -56,13 +59,14 @@ class Sessions:
         return count
 
 
-def grant(form: dict[str, str], store: Store, sessions: Sessions, base_url: str) -> dict[str, str]:
-    """The token response for a form-encoded token request, or `OAuthError`."""
+def grant(form: dict[str, str], store: Store, sessions: Sessions, base_url: str,
+          sandbox: bool = False) -> dict[str, str]:
+    """The token response for a form-encoded token request to an org (a sandbox or not), or `OAuthError`."""
     grant_type = form.get("grant_type", "")
     if grant_type == "password":
         user_id = _password_user(form, store)
     elif grant_type == JWT_GRANT:
-        user_id = _jwt_user(form.get("assertion", ""), store, base_url)
+        user_id = _jwt_user(form.get("assertion", ""), store, SANDBOX_AUDIENCE if sandbox else PRODUCTION_AUDIENCE)
     else:
         raise OAuthError("unsupported_grant_type", "grant type not supported")
     issued_at = str(int(time.time() * 1000))
@@ -83,7 +87,7 @@ def _password_user(form: dict[str, str], store: Store) -> str:
     return known["Id"]
 
 
-def _jwt_user(assertion: str, store: Store, base_url: str) -> str:
+def _jwt_user(assertion: str, store: Store, audience: str) -> str:
     try:
         header = jwt.get_unverified_header(assertion)
         claims = jwt.decode(assertion, options={"verify_signature": False})
@@ -91,8 +95,7 @@ def _jwt_user(assertion: str, store: Store, base_url: str) -> str:
         raise OAuthError("invalid_grant", "invalid assertion") from exc
     if header.get("alg") != "RS256" or not claims.get("iss"):
         raise OAuthError("invalid_client_id", "client identifier invalid")
-    audience = str(claims.get("aud", ""))
-    if "salesforce.com" not in audience and not audience.startswith(base_url):
+    if claims.get("aud") != audience:
         raise OAuthError("invalid_grant", "audience is invalid")
     if float(claims.get("exp", 0)) < time.time():
         raise OAuthError("invalid_grant", "expired authorization code")

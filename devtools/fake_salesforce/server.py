@@ -10,7 +10,8 @@ from devtools.in_process import serving
 
 
 @contextlib.contextmanager
-def running_fake_salesforce(seed: dict | None = None) -> Iterator[str]:
-    """Serve a fresh org loaded with `seed` on 127.0.0.1; yields its base URL (`http://127.0.0.1:PORT`)."""
-    with serving(create_app(seed), "fake-salesforce") as url:
+def running_fake_salesforce(seed: dict | None = None, sandbox: bool = False) -> Iterator[str]:
+    """Serve a fresh org (a sandbox if `sandbox`) loaded with `seed` on 127.0.0.1; yields its base URL
+    (`http://127.0.0.1:PORT`)."""
+    with serving(create_app(seed, sandbox=sandbox), "fake-salesforce") as url:
         yield url

@@ -13,7 +13,12 @@ from callbot.action_functions.settings import ActionSettings, RepSetting
 from callbot.bus import Delivery
 from callbot.bus.memory import RecordingPublisher
 from callbot.messages import ActionCompleted, ActionPort, ActionRequested
-from devtools.demo_company import DEV_SALESFORCE_USER, calendar_seed, salesforce_seed
+from devtools.demo_company import (
+    DEV_SALESFORCE_CLIENT_ID,
+    DEV_SALESFORCE_USER,
+    calendar_seed,
+    salesforce_seed,
+)
 from devtools.fake_google_calendar.server import running_fake_calendar
 from devtools.fake_salesforce.server import running_fake_salesforce
 from functions.calendar_action import operations as calendar_operations
@@ -35,7 +40,8 @@ def handlers(servers):
 
     salesforce, cal = servers
     settings = ActionSettings(
-        crm_backend="salesforce", salesforce_login_url=salesforce, salesforce_username=DEV_SALESFORCE_USER["Username"],
+        crm_backend="salesforce", salesforce_login_url=salesforce, salesforce_client_id=DEV_SALESFORCE_CLIENT_ID,
+        salesforce_username=DEV_SALESFORCE_USER["Username"],
         salesforce_password=DEV_SALESFORCE_USER["Password"],
         salesforce_security_token=DEV_SALESFORCE_USER["SecurityToken"],
         calendar_backend="google", google_calendar_root_url=cal, calendar_auth="delegation", demo_clock=NOW.isoformat(),

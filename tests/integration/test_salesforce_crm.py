@@ -103,6 +103,18 @@ def test_jwt_bearer_flow(org, private_key_pem):
         SalesforceCrm.from_auth(stranger).find_caller(phone="4155550142")
 
 
+def test_jwt_bearer_flow_names_the_sandbox_login_server_to_a_sandbox(private_key_pem):
+    with running_fake_salesforce(SEED, sandbox=True) as sandbox:
+        as_production = SalesforceAuth(login_url=sandbox, username=USER["Username"], client_id="3MVG9-consumer-key",
+                                       private_key_pem=private_key_pem)
+        with pytest.raises(PermanentError, match="audience is invalid"):
+            SalesforceCrm.from_auth(as_production).find_caller(phone="4155550142")
+        auth = SalesforceAuth(login_url=sandbox, sandbox=True, username=USER["Username"],
+                              client_id="3MVG9-consumer-key", private_key_pem=private_key_pem)
+        caller = SalesforceCrm.from_auth(auth).find_caller(phone="415.555.0142")
+    assert caller is not None and caller.id == DANA
+
+
 def test_bad_password_is_permanent(org):
     with pytest.raises(PermanentError, match="authentication failure"):
         password_crm(org, password="wrong").find_caller(phone="4155550142")
@@ -224,7 +236,7 @@ def test_unavailable_and_over_the_limit_are_retryable(crm, org, failure):
 
 def test_a_hung_request_times_out_as_retryable_and_only_the_matching_call_is_affected(org):
     auth = SalesforceAuth(login_url=org, username=USER["Username"], password="s3cret", security_token="TOK",
-                          timeout_s=0.5)
+                          client_id="callbot-app", timeout_s=0.5)
     crm = SalesforceCrm.from_auth(auth)
     admin(org, "fail-next", {"delay_s": 1.5, "count": "all", "match": "CA1/"})
     assert crm.upsert_lead(request_id="CA2/r1", fields=LeadFields(last_name="Kim", phone="+19175550102")).id
@@ -242,6 +254,6 @@ def test_a_validation_error_is_permanent_and_names_the_field(crm):
 
 
 def test_an_unreachable_org_is_retryable():
-    auth = SalesforceAuth(login_url=f"http://127.0.0.1:{free_port()}", username="u", password="p")
+    auth = SalesforceAuth(login_url=f"http://127.0.0.1:{free_port()}", username="u", password="p", client_id="app")
     with pytest.raises(RetryableError):
         SalesforceCrm.from_auth(auth).find_caller(phone="4155550142")

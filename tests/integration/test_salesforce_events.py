@@ -63,7 +63,8 @@ def org() -> Iterator[str]:
 
 
 def _calendar(url: str, **kwargs) -> SalesforceEventsCalendar:
-    auth = SalesforceAuth(login_url=url, username=BOT["Username"], password="s3cret", security_token="TOK")
+    auth = SalesforceAuth(login_url=url, username=BOT["Username"], password="s3cret", security_token="TOK",
+                          client_id="callbot-app")
     return SalesforceEventsCalendar.from_auth(auth, [ALEX, SAM], RULES, clock=lambda: NOW, **kwargs)
 
 

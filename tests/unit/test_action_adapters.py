@@ -9,7 +9,7 @@ from callbot.action_functions.adapters import make_calendar, make_crm, make_know
 from callbot.action_functions.settings import ActionSettings
 from devtools.demo_company import calendar_reps
 
-SALESFORCE = {"salesforce_username": "u", "salesforce_password": "p"}
+SALESFORCE = {"salesforce_client_id": "app", "salesforce_username": "u", "salesforce_password": "p"}
 
 
 @pytest.mark.parametrize("factory, setting, expected", [
