@@ -417,3 +417,35 @@ def test_gemini_thought_signatures_go_back_to_the_model_with_the_history(handler
         assert message.content == [thinking, {**text, "text": "Let me look that up."}]
         assert message.response_metadata["model_provider"] == "google_genai"
     assert (stored.additional_kwargs["turn"], stored.additional_kwargs["agent"]) == (1, "lead")
+
+
+def test_gemini_3_on_vertex_gets_its_function_call_back_with_its_thought_signature(publisher, call_log):
+    """The production chat model (ChatGoogleGenerativeAI on Vertex AI), its requests answered by a fake
+    of the SDK's streaming call: the lead's function call goes back in the knowledge step's request
+    with the signature it came with, not the bypass the library sends when it is missing."""
+    from google.genai.types import Candidate, Content, FunctionCall, GenerateContentResponse, Part
+
+    from callbot.llm.providers import chat_model
+
+    requests = []
+    calls = [("transfer_to_knowledge", {}), ("search_knowledge", {"question": "price?"})]
+
+    def generate_content_stream(*, model, contents, config=None):
+        requests.append(contents)
+        name, args = calls[len(requests) - 1]
+        part = Part(function_call=FunctionCall(name=name, args=args, id=f"fc-{len(requests)}"),
+                    thought_signature=f"sig-{len(requests)}".encode())
+        yield GenerateContentResponse(candidates=[Candidate(content=Content(role="model", parts=[part]),
+                                                            finish_reason="STOP")])
+
+    settings = AgentTurnSettings(llm_provider="vertexai", llm_model="gemini-3-flash-preview", project_id="p",
+                                 first_sentence_timeout_s=5, llm_timeout_s=5)
+    model = chat_model(settings)
+    model.client.models.generate_content_stream = generate_content_stream
+    handler = TurnHandler(build_graph(InMemorySaver(), model, settings), publisher, settings, call_log)
+    start(handler, publisher, "CA51")
+    deliver(handler, UserUtterance(call_id="CA51", turn_seq=1, relay_instance="r1", text="What does it cost?"))
+    assert len(requests) == 2 and publisher.of_type(ActionRequested)[-1].request_id == "fc-2"
+    sent = [(part.function_call.name, part.thought_signature) for content in requests[1] for part in content.parts
+            if part.function_call]
+    assert sent == [("transfer_to_knowledge", b"sig-1")]
