@@ -57,6 +57,22 @@ resource "google_logging_metric" "dead_lettered" {
   depends_on = [google_project_service.this]
 }
 
+# A new log-based metric can take up to ten minutes before an alert policy may name it: created
+# sooner, the policy fails with "Cannot find metric(s) that match type" (terraform-provider-google
+# #11102). The policies wait that long after the metrics are created, and again whenever one of them
+# is re-created; later applies do not wait. A built-in terraform_data with a local sleep, so that no
+# further provider (hashicorp/time) has to be installed, locked and served offline for this.
+resource "terraform_data" "log_metrics_usable" {
+  triggers_replace = [
+    google_logging_metric.failed_calls.id,
+    google_logging_metric.dead_lettered.id,
+  ]
+
+  provisioner "local-exec" {
+    command = "sleep 600"
+  }
+}
+
 resource "google_monitoring_alert_policy" "failed_calls" {
   project               = var.project_id
   display_name          = "callbot ${var.environment}: failed calls"
@@ -93,6 +109,8 @@ resource "google_monitoring_alert_policy" "failed_calls" {
     mime_type = "text/markdown"
     content   = "A call ended on an error, or its post-call run failed. Logs: `jsonPayload.message=\"call closed\" AND jsonPayload.ended_by=\"error\"`, or `post-call work failed at`; the call id is on every line. Re-run a failed post-call run with `callbot post-call rerun CALL_SID`."
   }
+
+  depends_on = [terraform_data.log_metrics_usable]
 }
 
 resource "google_monitoring_alert_policy" "dead_letters" {
@@ -153,4 +171,6 @@ resource "google_monitoring_alert_policy" "dead_letters" {
     mime_type = "text/markdown"
     content   = "Messages reached the dead-letter topic: they are kept 7 days on the `${keys(var.pull_subscriptions)[0]}` subscription, each DeadLettered message with its source and reason."
   }
+
+  depends_on = [terraform_data.log_metrics_usable]
 }

@@ -4,6 +4,7 @@ does not enforce at plan time (python-hcl2 on the configuration, no provider nee
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -90,3 +91,21 @@ def test_the_relay_may_create_its_reply_subscriptions(resources):
     attach_grants = [body for kind in ("google_project_iam_member", "google_pubsub_topic_iam_member")
                      for body in of_type(resources, kind).values() if body["role"] in attaching]
     assert [grant["topic"] for grant in attach_grants] == ['${google_pubsub_topic.this["callbot-replies"].name}']
+
+
+def test_alert_policies_wait_until_their_log_metrics_are_usable(resources):
+    """A log-based metric can take up to ten minutes to be usable after its creation: an alert policy
+    on it created sooner fails ("Cannot find metric(s) that match type", terraform-provider-google
+    #11102). Each policy waits on a sleep that runs again whenever one of its metrics is re-created."""
+    waiters = of_type(resources, "terraform_data")
+    for address, policy in of_type(resources, "google_monitoring_alert_policy").items():
+        metrics = set(re.findall(r"google_logging_metric\.(\w+)", json.dumps(policy["conditions"])))
+        if not metrics:
+            continue
+        waits = [waiters[ref.strip("${}")] for ref in policy.get("depends_on", [])
+                 if ref.startswith("${terraform_data.")]
+        assert waits, f"{address} does not wait for {sorted(metrics)}"
+        triggered = set(re.findall(r"google_logging_metric\.(\w+)\.id", json.dumps([w["triggers_replace"] for w in waits])))
+        assert metrics <= triggered, address
+        sleeps = [re.fullmatch(r"sleep (\d+)", p["local-exec"]["command"]) for w in waits for p in w["provisioner"]]
+        assert sleeps and all(sleep and int(sleep[1]) >= 600 for sleep in sleeps), address
