@@ -45,6 +45,7 @@ class SmsPort(Protocol):
         ...
 
     def sent_to(self, *, to: str, since: datetime) -> list[SentSms]:
-        """Messages sent to `to` since `since` (timezone-aware), newest first: how a send whose answer
-        was lost is found again."""
+        """Messages accepted for `to` since `since` (timezone-aware, compared with when the provider
+        accepted each one), newest first, whatever their status, one still queued included: how a send
+        whose answer was lost is found again."""
         ...

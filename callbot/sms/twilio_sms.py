@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -67,10 +67,13 @@ class TwilioSms:
         return _sent(message)
 
     def sent_to(self, *, to: str, since: datetime) -> list[SentSms]:
-        # the SDK writes the time as "%Y-%m-%dT%H:%M:%SZ" without converting it: hand it UTC
-        after = since.astimezone(UTC)
-        messages = _calling(lambda: self._client.messages.list(to=to, date_sent_after=after, limit=LOOKUP_LIMIT))
-        return [_sent(m) for m in messages]
+        """The recipient's latest messages (at most `LOOKUP_LIMIT`) created since `since`. Twilio's
+        list filters on `DateSent` only, which a message has once it left Twilio's queue: a message
+        still `queued` (a backed-up sender, a rate limit) would not be found by it, and be sent again.
+        `DateCreated` is set when Twilio accepts the message, so it is compared here instead."""
+        messages = _calling(lambda: self._client.messages.list(to=to, limit=LOOKUP_LIMIT))
+        found = [_sent(m) for m in messages if m.date_created is not None and m.date_created >= since]
+        return sorted(found, key=lambda m: m.date_created or since, reverse=True)
 
 
 def _calling(request: Callable[[], T]) -> T:

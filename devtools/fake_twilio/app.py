@@ -12,7 +12,9 @@ Admin (for tests and the call report): GET `/__admin/health`; GET `/__admin/mess
 sent, oldest first, with its status callback); POST `/__admin/fail-next` `{"status": 503, "count": 2}`
 (the next sends fail with that status; `"code"` sets Twilio's error code, `"scope": "all"` fails any
 API request); POST `/__admin/opt-out` `{"number": "+1..."}` (sends to it fail with 21610, as after
-the recipient replied STOP); POST `/__admin/reset`.
+the recipient replied STOP); POST `/__admin/queue` `{"hold": true}` (the messages created from now
+on stay `queued`, with no `date_sent`, as behind a backed-up sender queue; `{"hold": false}` sends
+them); POST `/__admin/reset`.
 """
 
 from __future__ import annotations
@@ -110,6 +112,10 @@ def create_app(account_sid: str = DEV_TWILIO_ACCOUNT_SID, auth_token: str = DEV_
     async def opt_out(request: Request) -> dict[str, str]:
         store.opt_out(str((await request.json())["number"]))
         return {"status": "ok"}
+
+    @app.post("/__admin/queue")
+    async def queue(request: Request) -> dict[str, int]:
+        return {"queued": store.hold_queue(bool((await request.json())["hold"]))}
 
     @app.post("/__admin/reset")
     def reset() -> dict[str, str]:

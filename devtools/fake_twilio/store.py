@@ -2,7 +2,9 @@
 lock (uvicorn serves the sync endpoints from a thread pool).
 
 It follows Twilio where the adapter depends on it: a message is answered `queued` with no
-`date_sent`, and is `sent` (with `date_sent`) from then on; lists are newest first; validation
+`date_sent`, and is `sent` (with `date_sent`) from then on, or, while the queue is held (as when
+Twilio's queue for a sender is backed up), stays `queued` with no `date_sent` until the queue is
+released, so a `DateSent` filter does not find it; lists are newest first; validation
 errors carry Twilio's codes (21604/21211 for 'To', 21603/21212 for 'From', 21602 and 21617 for the
 body, 21266 for To = From, 21610 for an unsubscribed recipient).
 """
@@ -72,6 +74,7 @@ class MessageStore:
         self.status_callbacks: dict[str, str] = {}
         self.fail_next: list[tuple[int, int | None, bool]] = []  # (status, code, sends only)
         self.opted_out: set[str] = set()
+        self.holding = False  # new messages stay queued until the queue is released
 
     # -- admin
 
@@ -81,6 +84,19 @@ class MessageStore:
             self.status_callbacks.clear()
             self.fail_next.clear()
             self.opted_out.clear()
+            self.holding = False
+
+    def hold_queue(self, hold: bool) -> int:
+        """Hold the messages created from now on in `queued`, or stop holding and send every queued
+        message now; how many messages are queued afterwards."""
+        with self._lock:
+            self.holding = hold
+            if not hold:
+                now = rfc2822(self._clock())
+                for message in self.messages:
+                    if message["status"] == "queued":
+                        message.update(status="sent", date_sent=now, date_updated=now)
+            return sum(m["status"] == "queued" for m in self.messages)
 
     def queue_failures(self, status: int, count: int, code: int | None, sends_only: bool) -> int:
         with self._lock:
@@ -125,7 +141,8 @@ class MessageStore:
             if to in self.opted_out:
                 raise TwilioError(400, 21610, "Attempt to send to unsubscribed recipient")
             answer = copy.deepcopy(message)
-            message.update(status="sent", date_sent=rfc2822(now))  # handed to the carrier at once
+            if not self.holding:
+                message.update(status="sent", date_sent=rfc2822(now))  # handed to the carrier at once
             self.messages.append(message)
             if form.get("StatusCallback"):
                 self.status_callbacks[sid] = form["StatusCallback"]

@@ -10,8 +10,8 @@ Never twice. `confirmation_sms` on the call document guards the send:
                       sending --refused (4xx)----> rejected      a re-run drafts the message again
                       sending, stale (a crash) --> asks Twilio first
 
-"Asks Twilio first": the messages sent to the caller since the claim are listed, and one with the
-same body is recorded as the send instead of sending again. Each later attempt claims its own number
+"Asks Twilio first": the messages Twilio accepted for the caller since the claim, still queued or
+not, are listed, and one with the same body is recorded as the send instead of sending again. Each later attempt claims its own number
 (`confirmation_sms.attempts.nN`), so two attempts never send at once, and a `sending` younger than
 `in_flight_s` is left to the attempt that is still waiting for Twilio (the caller retries).
 """

@@ -64,6 +64,14 @@ def test_sent_messages_are_found_by_recipient_and_time(sms):
     assert sms.sent_to(to=DANA, since=datetime.now(UTC) + timedelta(hours=1)) == []
 
 
+def test_a_message_still_queued_is_found_by_recipient_and_time(fake, sms):
+    admin(fake, "queue", {"hold": True})  # Twilio keeps it queued, with no DateSent, until it goes out
+    queued = sms.send(to=DANA, from_=LINE, body="Your meeting is confirmed.")
+    assert [(m.sid, m.status) for m in sms.sent_to(to=DANA, since=_ago(1))] == [(queued.sid, "queued")]
+    admin(fake, "queue", {"hold": False})
+    assert [(m.sid, m.status) for m in sms.sent_to(to=DANA, since=_ago(1))] == [(queued.sid, "sent")]
+
+
 def test_the_adapter_logs_no_phone_number(sms, caplog):
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="callbot")
@@ -133,7 +141,9 @@ def _booked(meeting: Meeting, **fields) -> CallDocument:
                         agent=AgentOutcome(qualification={"consent": True}), **fields)
 
 
-def test_the_confirmation_step_recovers_an_interrupted_send_through_twilios_list(fake, sms):
+@pytest.mark.parametrize("held", [False, True], ids=["sent", "still-queued"])
+def test_the_confirmation_step_recovers_an_interrupted_send_through_twilios_list(fake, sms, held):
+    admin(fake, "queue", {"hold": held})
     start = datetime.now(UTC) + timedelta(days=1)
     meeting = Meeting(id="evt1", start=start, end=start + timedelta(minutes=30), timezone="America/New_York",
                       rep="Alex Kim")
@@ -147,7 +157,8 @@ def test_the_confirmation_step_recovers_an_interrupted_send_through_twilios_list
         state="sending", attempt_at_ms=minute_ago, claimed_at_ms=minute_ago)))
     again = step("CA1", {})
     assert again["sid"] == sent["sid"] and records.get_call("CA1").confirmation_sms.recovered is True
-    assert [m["to"] for m in admin(fake, "messages")["messages"]] == [DANA]
+    assert [(m["to"], m["status"]) for m in admin(fake, "messages")["messages"]] == [
+        (DANA, "queued" if held else "sent")]
 
 
 def test_the_confirmation_step_on_firestore_sends_once_through_failures_and_reruns(firestore_emulator, unique,
