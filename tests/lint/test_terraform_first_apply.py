@@ -70,8 +70,8 @@ def test_function_builds_can_read_the_source_cloud_functions_copies(resources, l
     grants = [body for body in of_type(resources, "google_project_iam_member").values()
               if body["member"] == "${local.builder_member}" and body["role"] == "roles/storage.objectViewer"]
     assert [resolved(grant["condition"][0]["expression"], local_values) for grant in grants] == [
-        f'resource.name == "projects/_/buckets/{bucket}" || '
-        f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/")']
+        (f'resource.name == "projects/_/buckets/{bucket}" || '
+         f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/")')]
 
 
 def _custom_roles_granting(resources, permission: str) -> set[str]:
