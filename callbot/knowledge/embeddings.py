@@ -56,6 +56,11 @@ _WEIGHTS = {"word": 1.0, "bigram": 0.5, "trigram": 0.5}
 class Embedder(Protocol):
     dimensions: int
 
+    @property
+    def version(self) -> str:
+        """What makes the vectors (engine, model, dimensions): vectors of two versions do not compare."""
+        ...
+
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
 
     def embed_query(self, text: str) -> list[float]: ...
@@ -96,6 +101,11 @@ class OfflineEmbedder:
             raise ValueError("dimensions must be at least 16")
         self.dimensions = dimensions
         self._ignore = frozenset(terms(" ".join(ignore)))
+
+    @property
+    def version(self) -> str:
+        ignored = f"/ignore:{','.join(sorted(self._ignore))}" if self._ignore else ""
+        return f"offline/{self.dimensions}{ignored}"
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         return [self._embed(text) for text in texts]
@@ -140,6 +150,10 @@ class VertexEmbedder:
         self.max_texts = max_texts
         self.max_tokens = max_tokens
         self._client = client
+
+    @property
+    def version(self) -> str:
+        return f"vertexai/{self.model}/{self.dimensions}"
 
     @property
     def client(self) -> Any:

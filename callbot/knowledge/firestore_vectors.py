@@ -6,7 +6,8 @@ Layout (collection names are settings, so tests and tenants can keep their own):
   (the primary subtag, "en", so that en-US and en-GB callers share the English documents), `locale`
   (the document's full tag), `content_hash` and `embedding` (a `Vector`).
 - `{collection}_sources/{sha256(source)}`: one per document: `source`, `content_hash`, `chunks`
-  (how many), so that ingestion knows what is stored without reading any vectors.
+  (how many) and `embedder` (the `Embedder.version` of its vectors), so that ingestion knows what
+  is stored without reading any vectors.
 
 A search embeds the question, runs `find_nearest` (cosine, `limit=k`) pre-filtered on `language`,
 turns each distance into a similarity (`score = 1 - distance`) and drops passages under the
@@ -43,6 +44,7 @@ class StoredSource:
     source: str
     content_hash: str
     chunks: int
+    embedder: str = ""  # the Embedder.version of its vectors; empty in records written before it was kept
 
 
 def source_key(source: str) -> str:
@@ -109,7 +111,8 @@ class FirestoreKnowledge:
     def stored_sources(self) -> dict[str, StoredSource]:
         """What is indexed, by source path."""
         stored = (snapshot.to_dict() for snapshot in self.sources.stream())
-        return {d["source"]: StoredSource(d["source"], d["content_hash"], d["chunks"]) for d in stored}
+        return {d["source"]: StoredSource(d["source"], d["content_hash"], d["chunks"], d.get("embedder", ""))
+                for d in stored}
 
     def write(self, puts: Iterable[tuple[str, dict[str, Any]]], deletes: Iterable[str],
               sources: Iterable[StoredSource], removed_sources: Iterable[str]) -> int:
@@ -123,7 +126,8 @@ class FirestoreKnowledge:
             operations.append((self.chunks.document(doc_id), {**data, "embedding": Vector(data["embedding"])}))
         operations += [(self.chunks.document(doc_id), None) for doc_id in deletes]
         operations += [(self.sources.document(source_key(s.source)),
-                        {"source": s.source, "content_hash": s.content_hash, "chunks": s.chunks}) for s in sources]
+                        {"source": s.source, "content_hash": s.content_hash, "chunks": s.chunks,
+                         "embedder": s.embedder}) for s in sources]
         operations += [(self.sources.document(source_key(source)), None) for source in removed_sources]
         for start in range(0, len(operations), BATCH_LIMIT):
             batch = self.client.batch()

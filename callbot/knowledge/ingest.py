@@ -2,8 +2,10 @@
 
 Incremental and idempotent, so it can run on every deploy or on a schedule:
 
-- a document whose content hash is the one stored is skipped: nothing is embedded, nothing written;
-- a new or changed document is chunked and embedded, its chunks set under deterministic ids
+- a document whose content hash is the one stored, embedded by the same embedder (its `version`:
+  engine, model, dimensions), is skipped: nothing is embedded, nothing written;
+- a new or changed document, or one whose vectors another embedder made (they would not compare
+  with the questions' vectors), is chunked and embedded, its chunks set under deterministic ids
   (`sha256(source)#n`), and the old chunks beyond the new count deleted;
 - a document no longer in the source loses its chunks and its record.
 
@@ -53,7 +55,7 @@ def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> I
             continue
         document = parse_document(name, data)
         previous = stored.get(name)
-        if previous is not None and previous.content_hash == document.content_hash:
+        if previous and (previous.content_hash, previous.embedder) == (document.content_hash, embedder.version):
             report.unchanged.append(name)
             continue
         (report.updated if previous else report.added).append(name)
@@ -65,7 +67,7 @@ def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> I
                 "text": chunk.text, "language": primary_language(chunk.language), "locale": chunk.language,
                 "content_hash": document.content_hash, "embedding": vector}))
         deletes += [chunk_id(name, n) for n in range(len(chunks), previous.chunks if previous else 0)]
-        records.append(StoredSource(name, document.content_hash, len(chunks)))
+        records.append(StoredSource(name, document.content_hash, len(chunks), embedder.version))
         report.chunks += len(chunks)
     present = {r.source for r in records} | set(report.unchanged)
     for source, previous in sorted(stored.items()):

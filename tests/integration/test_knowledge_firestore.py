@@ -38,6 +38,10 @@ def _chunks(store: FirestoreKnowledge) -> dict[str, tuple[str, object]]:
     return {s.id: (s.get("text"), s.update_time) for s in store.chunks.stream()}
 
 
+def _vectors(store: FirestoreKnowledge) -> dict[str, list[float]]:
+    return {s.id: list(s.get("embedding")) for s in store.chunks.stream()}
+
+
 def test_ingests_the_knowledge_base_and_searches_in_the_callers_language(store):
     report = ingest(store, store.embedder, KNOWLEDGE_BASE)
     assert len(report.added) >= 8 and report.chunks == len(_chunks(store))
@@ -60,6 +64,24 @@ def test_reingesting_unchanged_documents_writes_nothing(store):
     assert (report.added, report.updated, report.removed, report.writes) == ([], [], [], 0)
     assert len(report.unchanged) == len(store.stored_sources())
     assert _chunks(store) == before  # same ids, same texts, same update times
+
+
+def test_documents_embedded_by_another_model_are_embedded_again(store, folder):
+    """A new embeddings model (text-embedding-005 to text-multilingual-embedding-002) makes vectors
+    that do not compare with the old ones: unchanged documents are embedded again, once."""
+    first = OfflineEmbedder(dimensions=768)  # another version than the store's (it ignores no word)
+    ingest(store, first, folder)
+    assert {s.embedder for s in store.stored_sources().values()} == {first.version}
+    before = _vectors(store)
+    report = ingest(store, store.embedder, folder)
+    assert (report.unchanged, report.added, report.removed) == ([], [], [])
+    assert sorted(report.updated) == sorted(store.stored_sources())
+    assert report.writes == len(before) + len(report.updated)  # every chunk and every record rewritten
+    assert {s.embedder for s in store.stored_sources().values()} == {store.embedder.version}
+    after = _vectors(store)
+    assert after.keys() == before.keys() and after != before  # the company's name no longer counts
+    again = ingest(store, store.embedder, folder)
+    assert (again.updated, again.writes) == ([], 0)
 
 
 def test_a_changed_document_replaces_its_chunks(store, folder):

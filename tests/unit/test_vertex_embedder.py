@@ -80,3 +80,8 @@ def test_the_model_is_a_setting_whose_default_is_multilingual(monkeypatch):
     assert ActionSettings().embedding_model == "text-multilingual-embedding-002"
     monkeypatch.setenv("CALLBOT_EMBEDDING_MODEL", "text-embedding-005")
     assert ActionSettings().embedding_model == "text-embedding-005"
+
+
+def test_the_version_names_what_makes_the_vectors():
+    assert VertexEmbedder().version == "vertexai/text-multilingual-embedding-002/768"
+    assert VertexEmbedder(model="text-embedding-005").version != VertexEmbedder().version
