@@ -277,8 +277,11 @@ def _build_audio_cache(relay_env: dict[str, str]) -> None:
 
     with patched_environ(relay_env):
         settings = RelaySettings()
-    asyncio.run(build_audio_cache(make_tts(settings), open_blob_store(settings.audio_cache_uri),
-                                  settings.languages))
+    # asyncio.run takes over SIGINT while it runs and loses it when the coroutine ends before the
+    # cancellation lands: a Ctrl-C then would let `up` carry on; deferred, it lands right after
+    with signals_deferred():
+        asyncio.run(build_audio_cache(make_tts(settings), open_blob_store(settings.audio_cache_uri),
+                                      settings.languages))
 
 
 def down(state_dir: Path = DEFAULT_STATE_DIR) -> list[str]:
