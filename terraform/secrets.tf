@@ -12,6 +12,10 @@ locals {
       secret_id   = "callbot-salesforce-private-key"
       description = "PEM private key of the Salesforce connected app (JWT bearer flow) of crm_action and sync_crm."
     }
+    calendar_organizer_oauth = {
+      secret_id   = "callbot-calendar-organizer-oauth"
+      description = "calendar_auth organizer_oauth: the organizer's authorized-user JSON (client id, client secret, refresh token) the calendar functions book with; the text unused in the other set-ups (a function starts only once its secrets have a version)."
+    }
   }
 
   # Service account member of every component, relay and functions. From the accounts themselves,

@@ -104,25 +104,28 @@ locals {
   # The settings whose value only the deployment knows, by env var name: inputs, and the names and
   # URLs of what this configuration declares. Which component reads which: var.components.
   deployment_settings = {
-    CALLBOT_ENVIRONMENT          = var.environment
-    CALLBOT_PROJECT_ID           = var.project_id
-    CALLBOT_COMPANY_NAME         = var.company_name
-    CALLBOT_COMPANY_TIMEZONE     = var.company_timezone
-    CALLBOT_LOG_LEVEL            = var.log_level
-    CALLBOT_CALL_RETENTION_DAYS  = tostring(var.retention_days)
-    CALLBOT_PUBLIC_URL           = local.relay_public_url
-    CALLBOT_RECORDINGS_URI       = "gs://${google_storage_bucket.recordings.name}/recordings"
-    CALLBOT_AUDIO_CACHE_URI      = "gs://${google_storage_bucket.audio_cache.name}/phrases"
-    CALLBOT_TRANSFER_NUMBER      = var.transfer_number
-    CALLBOT_TWILIO_ACCOUNT_SID   = var.twilio_account_sid
-    CALLBOT_SMS_FROM             = var.sms_from
-    CALLBOT_LLM_LOCATION         = var.llm_location
-    CALLBOT_SALESFORCE_LOGIN_URL = var.salesforce_login_url
-    CALLBOT_SALESFORCE_CLIENT_ID = var.salesforce_client_id
-    CALLBOT_SALESFORCE_USERNAME  = var.salesforce_username
-    CALLBOT_CALENDAR_REPS        = var.calendar_reps
-    CALLBOT_WORKFLOW_ID          = local.post_call_workflow_id
-    CALLBOT_WORKFLOW_LOCATION    = var.region
+    CALLBOT_ENVIRONMENT                 = var.environment
+    CALLBOT_PROJECT_ID                  = var.project_id
+    CALLBOT_COMPANY_NAME                = var.company_name
+    CALLBOT_COMPANY_TIMEZONE            = var.company_timezone
+    CALLBOT_LOG_LEVEL                   = var.log_level
+    CALLBOT_CALL_RETENTION_DAYS         = tostring(var.retention_days)
+    CALLBOT_PUBLIC_URL                  = local.relay_public_url
+    CALLBOT_RECORDINGS_URI              = "gs://${google_storage_bucket.recordings.name}/recordings"
+    CALLBOT_AUDIO_CACHE_URI             = "gs://${google_storage_bucket.audio_cache.name}/phrases"
+    CALLBOT_TRANSFER_NUMBER             = var.transfer_number
+    CALLBOT_TWILIO_ACCOUNT_SID          = var.twilio_account_sid
+    CALLBOT_SMS_FROM                    = var.sms_from
+    CALLBOT_LLM_LOCATION                = var.llm_location
+    CALLBOT_SALESFORCE_LOGIN_URL        = var.salesforce_login_url
+    CALLBOT_SALESFORCE_CLIENT_ID        = var.salesforce_client_id
+    CALLBOT_SALESFORCE_USERNAME         = var.salesforce_username
+    CALLBOT_CALENDAR_REPS               = var.calendar_reps
+    CALLBOT_CALENDAR_AUTH               = var.calendar_auth
+    CALLBOT_CALENDAR_ORGANIZER_ID       = var.calendar_organizer_id
+    CALLBOT_CALENDAR_DELEGATION_ACCOUNT = var.calendar_delegation_account
+    CALLBOT_WORKFLOW_ID                 = local.post_call_workflow_id
+    CALLBOT_WORKFLOW_LOCATION           = var.region
   }
 
   component_env = {

@@ -154,6 +154,39 @@ variable "calendar_reps" {
   }
 }
 
+variable "calendar_auth" {
+  type        = string
+  description = "Who books the meetings (docs/runbook.md, Set up the calendars): delegation (a service account with Workspace domain-wide delegation acts as the rep or organizer), organizer_oauth (the organizer's refresh token, secret callbot-calendar-organizer-oauth), or service_account (the functions' own accounts; Google refuses them attendees, so the caller is not invited)."
+  default     = "service_account"
+
+  validation {
+    condition     = contains(["service_account", "delegation", "organizer_oauth"], var.calendar_auth)
+    error_message = "calendar_auth must be service_account, delegation or organizer_oauth."
+  }
+}
+
+variable "calendar_organizer_id" {
+  type        = string
+  description = "Email of the organizer whose primary calendar holds every meeting and invites the rep (delegation or organizer_oauth); empty: each meeting in its rep's calendar."
+  default     = ""
+
+  validation {
+    condition     = var.calendar_organizer_id == "" || can(regex("^[^@\\s]+@[^@\\s]+$", var.calendar_organizer_id))
+    error_message = "calendar_organizer_id must be an email address, or empty."
+  }
+}
+
+variable "calendar_delegation_account" {
+  type        = string
+  description = "delegation: email of the delegate service account whose client id the Workspace admin authorized; the calendar functions sign as it (Service Account Token Creator on it, docs/runbook.md)."
+  default     = ""
+
+  validation {
+    condition     = var.calendar_delegation_account == "" || endswith(var.calendar_delegation_account, ".gserviceaccount.com")
+    error_message = "calendar_delegation_account must be a service account email, or empty."
+  }
+}
+
 # --- company -----------------------------------------------------------------------------------
 
 variable "company_name" {

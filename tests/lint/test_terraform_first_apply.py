@@ -109,3 +109,13 @@ def test_alert_policies_wait_until_their_log_metrics_are_usable(resources):
         assert metrics <= triggered, address
         sleeps = [re.fullmatch(r"sleep (\d+)", p["local-exec"]["command"]) for w in waits for p in w["provisioner"]]
         assert sleeps and all(sleep and int(sleep[1]) >= 600 for sleep in sleeps), address
+
+
+def test_every_setting_and_secret_a_component_reads_is_declared(local_values):
+    """The generated topology names what each component reads; a name topology.tf or secrets.tf does
+    not declare stops the plan (the validation of var.components)."""
+    components = json.loads((TERRAFORM / "topology.auto.tfvars.json").read_text())["components"]
+    asked = {name for component in components.values() for name in component["deployment_env"]}
+    assert asked - set(local_values["deployment_settings"]) == set()
+    secrets = {key for component in components.values() for key in component["secret_env"].values()}
+    assert secrets - set(local_values["secrets"]) == set()
