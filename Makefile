@@ -12,10 +12,15 @@ WORKFLOWS_EMULATOR := workflows-emulator==1.10.0
 CK_VENV := .venv-checkov
 CK_STAMP := $(CK_VENV)/.installed
 CHECKOV := checkov==3.3.30
+# the fake Terraform providers (devtools/fake_terraform_provider) serve tfplugin6 with the `tf`
+# package's stubs, which need a protobuf older than the project's: a virtual environment of their own
+TF_VENV := .venv-terraform
+TF_STAMP := $(TF_VENV)/.installed
+TF_PLUGIN := tf==1.2.0 protobuf==5.29.5 grpcio==1.85.4 msgpack==1.1.2 cryptography==50.0.2
 
 .PHONY: install demo test test-fast bench soak lint topology clean
 
-install: $(STAMP) $(WF_STAMP) $(CK_STAMP)
+install: $(STAMP) $(WF_STAMP) $(CK_STAMP) $(TF_STAMP)
 
 # Re-installs only when a dependency list changes; a second run costs nothing.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/check-system
@@ -34,6 +39,11 @@ $(CK_STAMP): Makefile
 	test -x $(CK_VENV)/bin/python || $(PYTHON) -m venv $(CK_VENV)
 	$(CK_VENV)/bin/pip install -q --disable-pip-version-check $(CHECKOV)
 	touch $(CK_STAMP)
+
+$(TF_STAMP): Makefile
+	test -x $(TF_VENV)/bin/python || $(PYTHON) -m venv $(TF_VENV)
+	$(TF_VENV)/bin/pip install -q --disable-pip-version-check $(TF_PLUGIN)
+	touch $(TF_STAMP)
 
 demo: install
 	$(BIN)/callbot demo
@@ -57,7 +67,8 @@ bench: install
 soak: install
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
-# ruff, then terraform fmt and checkov on terraform/ (tests/lint)
+# ruff, then terraform fmt, checkov, and terraform validate and plan against the fake providers,
+# on terraform/ (tests/lint)
 lint: install
 	$(BIN)/ruff check callbot stream_relay functions devtools tests bench scripts
 	$(BIN)/pytest -q -m lint tests/lint
@@ -68,4 +79,4 @@ topology: install
 
 clean:
 	-$(BIN)/callbot dev down
-	rm -rf $(VENV) $(WF_VENV) $(CK_VENV) .callbot
+	rm -rf $(VENV) $(WF_VENV) $(CK_VENV) $(TF_VENV) .callbot
