@@ -127,11 +127,12 @@ class Bindings:
         field = NEW_FIELD.search(item.text)
         struct = entry.storage.removesuffix("List") if entry.kind in ("list", "set") else entry.storage
         block = self._struct_block(struct)
+        min_items = 1 if item.required else 0
         if entry.kind == "struct":
-            return NestedBlock(block=block, nesting=Nesting.SINGLE)
+            return NestedBlock(block=block, nesting=Nesting.SINGLE, min_items=min_items)
         single = field is not None and field["cls"].endswith("OutputReference")
         return NestedBlock(block=block, nesting=Nesting.SET if entry.kind == "set" else Nesting.LIST,
-                           max_items=1 if single else 0)
+                           min_items=min_items, max_items=1 if single else 0)
 
     def _type(self, item: Declared, entry: HclEntry | None) -> CtyType:
         if (field := NEW_FIELD.search(item.text)) and field["name"] == item.name:

@@ -39,6 +39,7 @@ class NestedBlock:
     block: Block
     nesting: Nesting = Nesting.LIST
     max_items: int = 0
+    min_items: int = 0  # 1: the block is required
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ class Block:
                                   **{flag: True for flag in ("required", "optional", "computed")
                                      if getattr(attribute, flag)}}
                            for name, attribute in sorted(self.attributes.items())},
-            "blocks": {name: {"nesting": nested.nesting.value, "max_items": nested.max_items,
-                              "block": nested.block.to_json()}
+            "blocks": {name: {"nesting": nested.nesting.value, "min_items": nested.min_items,
+                              "max_items": nested.max_items, "block": nested.block.to_json()}
                        for name, nested in sorted(self.blocks.items())},
         }
 
@@ -65,7 +66,7 @@ class Block:
                                         computed=body.get("computed", False))
                         for name, body in data.get("attributes", {}).items()},
             blocks={name: NestedBlock(block=cls.from_json(body["block"]), nesting=Nesting(body["nesting"]),
-                                      max_items=body.get("max_items", 0))
+                                      min_items=body.get("min_items", 0), max_items=body.get("max_items", 0))
                     for name, body in data.get("blocks", {}).items()},
         )
 

@@ -73,7 +73,8 @@ def block_proto(block: Block) -> pb.Schema.Block:
                                         computed=attribute.computed)
                     for name, attribute in sorted(block.attributes.items())],
         block_types=[pb.Schema.NestedBlock(type_name=name, block=block_proto(nested.block),
-                                           nesting=NESTING[nested.nesting], max_items=nested.max_items)
+                                           nesting=NESTING[nested.nesting], min_items=nested.min_items,
+                                           max_items=nested.max_items)
                      for name, nested in sorted(block.blocks.items())])
 
 

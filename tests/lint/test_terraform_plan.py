@@ -85,6 +85,12 @@ resource "google_pubsub_topic" "broken" {
   name = google_pubsub_topic.no_such_topic.name
 }
 """, "Reference to undeclared resource"),
+    "missing required block": ("""
+resource "google_cloud_run_v2_service" "broken" {
+  name     = "broken"
+  location = "us-central1"
+}
+""", 'At least 1 "template" blocks are required.'),
     "type error": ("""
 resource "google_pubsub_topic" "broken" {
   name   = "broken"

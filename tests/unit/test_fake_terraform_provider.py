@@ -138,7 +138,7 @@ class DemoQueue extends cdktn.TerraformResource {
     get name() {
         return this.getStringAttribute('name');
     }
-    // push - computed: false, optional: true, required: false
+    // push - computed: false, optional: false, required: true
     _push = new DemoQueuePushOutputReference(this, "push");
     get push() {
         return this._push;
@@ -235,11 +235,11 @@ def test_a_computed_list_of_objects_is_an_attribute(demo_queue):
 
 def test_blocks_keep_their_nesting(demo_queue):
     push = demo_queue.blocks["push"]
-    assert (push.nesting, push.max_items) == (Nesting.LIST, 1)
+    assert (push.nesting, push.min_items, push.max_items) == (Nesting.LIST, 1, 1)
     assert push.block.attributes["state"] == Attribute("string", computed=True)
     assert push.block.blocks["token"].block.attributes["audience"] == Attribute("string", required=True)
     rule = demo_queue.blocks["rule"]
-    assert (rule.nesting, rule.max_items) == (Nesting.SET, 0)
+    assert (rule.nesting, rule.min_items, rule.max_items) == (Nesting.SET, 0, 0)
     assert rule.block.attributes["names"] == Attribute(["set", "string"], optional=True)
     assert demo_queue.blocks["timeouts"].nesting is Nesting.SINGLE
     assert demo_queue.blocks["timeouts"].block.attributes["create"] == Attribute("string", optional=True)
