@@ -4,12 +4,21 @@ directory. The process itself is run by Terraform in tests/lint/test_terraform_p
 
 from __future__ import annotations
 
+import io
 import os
+import tarfile
+from pathlib import Path
 
 import pytest
 
 from devtools.fake_terraform_provider.cdktn_bindings import Bindings, UnknownBinding
-from devtools.fake_terraform_provider.generate import PACKAGES, required_sources, used_types
+from devtools.fake_terraform_provider.generate import (
+    PACKAGES,
+    Package,
+    required_sources,
+    schema_from_tarball,
+    used_types,
+)
 from devtools.fake_terraform_provider.planning import UNKNOWN, placeholder, plan_resource, read_data_source
 from devtools.fake_terraform_provider.plugin_dir import executable, os_arch, plugin_directory
 from devtools.fake_terraform_provider.schema import (
@@ -190,6 +199,11 @@ class DemoQueue extends cdktn.TerraformResource {
 }
 class DemoProvider extends cdktn.TerraformProvider {
     static tfResourceType = "demo";
+    // alias - computed: false, optional: true, required: false
+    _alias;
+    get alias() {
+        return this._alias;
+    }
     // region - computed: false, optional: true, required: false
     _region;
     get region() {
@@ -197,6 +211,12 @@ class DemoProvider extends cdktn.TerraformProvider {
     }
     synthesizeHclAttributes() {
         const attrs = {
+            alias: {
+                value: cdktn.stringToHclTerraform(this._alias),
+                isBlock: false,
+                type: "simple",
+                storageClassType: "string",
+            },
             region: {
                 value: cdktn.stringToHclTerraform(this._region),
                 isBlock: false,
@@ -247,8 +267,7 @@ def test_blocks_keep_their_nesting(demo_queue):
 
 def test_settable_only_attributes_take_their_storage_class():
     provider = Bindings(JAVASCRIPT).root_block("DemoProvider")
-    assert provider.attributes == {"region": Attribute("string", optional=True),
-                                   "default_labels": Attribute(["map", "string"], optional=True)}
+    assert provider.attributes["default_labels"] == Attribute(["map", "string"], optional=True)
 
 
 def test_an_unknown_shape_stops_the_generation():
@@ -262,6 +281,45 @@ def test_an_unknown_shape_stops_the_generation():
 '''
     with pytest.raises(UnknownBinding, match="getFancyAttribute"):
         Bindings(javascript).root_block("Odd")
+
+
+def _tarball(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, text in files.items():
+            data = text.encode()
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_a_package_tarball_becomes_a_trimmed_schema():
+    """The classes of one resource may be split between index.js and index-structs/; the provider's
+    `alias` (a meta-argument the bindings add) is not part of its schema."""
+    cut = JAVASCRIPT.index("class DemoQueuePushTokenOutputReference")
+    tarball = _tarball({"package/lib/demo-queue/index.js": JAVASCRIPT[cut:],
+                        "package/lib/demo-queue/index-structs/structs0.js": JAVASCRIPT[:cut],
+                        "package/README.md": "not read"})
+    package = Package("example/demo", "1.2.3", "cdktn-provider-demo", "4.5.6")
+    schema = schema_from_tarball(package, tarball, used=None)
+    assert (schema.source, schema.version, schema.generated_from) == ("example/demo", "1.2.3",
+                                                                      "cdktn-provider-demo==4.5.6")
+    assert set(schema.provider.attributes) == {"region", "default_labels"}
+    assert schema.resources["demo_queue"] == Bindings(JAVASCRIPT).root_block("DemoQueue")
+    trimmed = schema_from_tarball(package, tarball, used={"resource": set(), "data": set()})
+    assert trimmed.resources == {} and trimmed.provider == schema.provider
+
+
+def test_the_types_and_providers_a_module_uses(tmp_path: Path):
+    (tmp_path / "modules" / "queue").mkdir(parents=True)
+    (tmp_path / "main.tf").write_text('resource "demo_queue" "a" {}\ndata "demo_topic" "b" {}\n'
+                                      'resource "terraform_data" "c" {}\n')
+    (tmp_path / "modules" / "queue" / "versions.tf").write_text(
+        'terraform {\n  required_providers {\n    demo = {\n      source  = "example/demo"\n'
+        '      version = "~> 1.0"\n    }\n  }\n}\n')
+    assert used_types(tmp_path) == {"resource": {"demo_queue"}, "data": {"demo_topic"}}
+    assert required_sources(tmp_path) == {"example/demo"}
 
 
 def test_a_created_resource_leaves_unset_computed_attributes_unknown(demo_queue):
