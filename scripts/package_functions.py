@@ -10,13 +10,14 @@ each archive keeps that layout and adds a root `main.py` that re-exports the ent
     functions/__init__.py
     functions/<name>/
 
-Archives are reproducible (sorted entries, fixed timestamps and modes). Their version, the
-`function_source_version` Terraform deploys, is by default a digest of what the archives hold (file
-names and contents, not the zip bytes): code that did not change keeps its version, so its upload
-is skipped and Terraform redeploys nothing, and building an older commit again gives that commit's
-version back. Beside the archives: `version.txt`, `uploads.txt` (one `<archive> <object>` line
-each, the object being `functions/<name>/<version>.zip` in the function source bucket) and
-`manifest.json` (all of it, by function).
+Archives are reproducible (sorted entries, fixed timestamps and modes). Each has its own version,
+by default a digest of what that archive holds (file names and contents, not the zip bytes): a
+function whose code did not change keeps its version, so its upload is skipped and Terraform does
+not redeploy it, while a change to one function redeploys that one only; building an older commit
+again gives that commit's versions back. Beside the archives: `source_versions.tfvars.json`
+(Terraform's `function_source_versions`, name -> version, passed with -var-file), `uploads.txt`
+(one `<archive> <object>` line each, the object being `functions/<name>/<version>.zip` in the
+function source bucket) and `manifest.json` (all of it, by function).
 
     python scripts/package_functions.py [--out dist/functions] [--function NAME ...] [--version V]
 """
@@ -36,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-VERSION = re.compile(r"^[A-Za-z0-9._-]{1,64}$")  # what Terraform's function_source_version accepts
+VERSION = re.compile(r"^[A-Za-z0-9._-]{1,64}$")  # what Terraform's function_source_versions accepts
 # Packages only the relay imports (speech recognition and synthesis, voice activity detection, the
 # bundled Whisper model): nothing under callbot/ or functions/ imports them, and leaving them out
 # keeps each function's build a few hundred megabytes lighter.
@@ -54,6 +55,7 @@ class Archive:
     entry_point: str
     path: str
     content_sha256: str
+    version: str
     object: str
 
 
@@ -136,7 +138,8 @@ def content_digest(members: dict[str, bytes]) -> str:
 
 def build(out: Path, names: Iterable[str] | None = None, version: str | None = None,
           root: Path = ROOT) -> list[Archive]:
-    """Write each function's archive, `version.txt`, `uploads.txt` and `manifest.json` into `out`."""
+    """Write each function's archive, `source_versions.tfvars.json`, `uploads.txt` and `manifest.json`
+    into `out`. `version`, when given, is every archive's version instead of its digest."""
     names = list(names or function_names(root))
     for name in names:
         if not (root / "functions" / name / "main.py").is_file():
@@ -145,18 +148,20 @@ def build(out: Path, names: Iterable[str] | None = None, version: str | None = N
         raise ValueError(f"version {version!r} must be 1-64 letters, digits, dots, underscores or hyphens")
     members = {name: archive_members(root, name) for name in names}
     digests = {name: content_digest(members[name]) for name in names}
-    if version is None:
-        version = hashlib.sha256("".join(f"{n} {digests[n]}\n" for n in sorted(names)).encode()).hexdigest()[:16]
     out.mkdir(parents=True, exist_ok=True)
     archives = []
     for name in names:
         path = out / f"{name}.zip"
         write_zip(path, members[name])
+        own_version = version or digests[name][:16]
         archives.append(Archive(name=name, entry_point=entry_point(root, name), path=str(path),
-                                content_sha256=digests[name], object=f"functions/{name}/{version}.zip"))
-    (out / "version.txt").write_text(version + "\n", encoding="utf-8")
+                                content_sha256=digests[name], version=own_version,
+                                object=f"functions/{name}/{own_version}.zip"))
+    versions = {"function_source_versions": {archive.name: archive.version for archive in archives}}
+    (out / "source_versions.tfvars.json").write_text(json.dumps(versions, indent=2, sort_keys=True) + "\n",
+                                                     encoding="utf-8")
     (out / "uploads.txt").write_text("".join(f"{a.path} {a.object}\n" for a in archives), encoding="utf-8")
-    manifest = {"version": version, "functions": {archive.name: asdict(archive) for archive in archives}}
+    manifest = {"functions": {archive.name: asdict(archive) for archive in archives}}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return archives
 
@@ -165,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build each Cloud Function's source archive.")
     parser.add_argument("--out", type=Path, default=ROOT / "dist" / "functions")
     parser.add_argument("--function", action="append", dest="names", help="repeat for several (default: all)")
-    parser.add_argument("--version", help="the archives' version (default: a digest of their contents)")
+    parser.add_argument("--version", help="every archive's version (default: each one's digest of its contents)")
     args = parser.parse_args(argv)
     try:
         archives = build(args.out, args.names, args.version)

@@ -1,5 +1,6 @@
 # The functions (topology.tf, var.functions), one module instance each. A function is built from
-# gs://<function source bucket>/<source_dir>/<function_source_version>.zip (README.md: the archive).
+# gs://<function source bucket>/<source_dir>/<its version in function_source_versions>.zip (README.md:
+# the archive).
 
 module "function" {
   source   = "./modules/function"
@@ -11,7 +12,7 @@ module "function" {
   service_account_email = google_service_account.function[each.key].email
 
   source_bucket         = google_storage_bucket.function_source.name
-  source_object         = "${each.value.source_dir}/${var.function_source_version}.zip"
+  source_object         = "${each.value.source_dir}/${var.function_source_versions[each.key]}.zip"
   build_service_account = google_service_account.builder.id
   docker_repository     = google_artifact_registry_repository.functions.id
 

@@ -57,13 +57,18 @@ variable "relay_image" {
   }
 }
 
-variable "function_source_version" {
-  type        = string
-  description = "Version of the function source archives: each function is built from gs://<function source bucket>/functions/<entry point>/<version>.zip (README.md: what an archive holds)."
+variable "function_source_versions" {
+  type        = map(string)
+  description = "Version of each function's source archive, by entry point: the function is built from gs://<function source bucket>/functions/<entry point>/<version>.zip (README.md: what an archive holds). scripts/package_functions.py writes them, one digest per archive, as dist/functions/source_versions.tfvars.json."
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9._-]{1,64}$", var.function_source_version))
-    error_message = "function_source_version must be 1-64 letters, digits, dots, underscores or hyphens (e.g. a commit sha)."
+    condition     = alltrue([for version in values(var.function_source_versions) : can(regex("^[A-Za-z0-9._-]{1,64}$", version))])
+    error_message = "Each function source version must be 1-64 letters, digits, dots, underscores or hyphens."
+  }
+
+  validation {
+    condition     = length(setsubtract(keys(var.functions), keys(var.function_source_versions))) == 0
+    error_message = "function_source_versions has no version for: ${join(", ", setsubtract(keys(var.functions), keys(var.function_source_versions)))}."
   }
 }
 

@@ -21,9 +21,11 @@ BUILT_IN = {"PROJECT_ID", "BUILD_ID", "PROJECT_NUMBER", "LOCATION", "TRIGGER_NAM
             "TRIGGER_BUILD_CONFIG_PATH", "SERVICE_ACCOUNT_EMAIL", "SERVICE_ACCOUNT"}
 # what Cloud Build substitutes: $$ (a literal $), $NAME and ${NAME}
 REFERENCE = re.compile(r"\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-EXPECTED_ORDER = ["install", "lint", "lint-terraform", "test", "build-relay-image", "push-relay-image",
-                  "package-functions", "upload-functions", "audio-cache", "terraform-init", "terraform-plan",
-                  "terraform-apply", "smoke-test"]
+EXPECTED_ORDER = ["identity", "install", "lint", "lint-terraform", "test", "build-relay-image", "push-relay-image",
+                  "package-functions", "upload-functions", "audio-cache", "terraform-inputs", "terraform-init",
+                  "terraform-lock-save", "terraform-plan", "terraform-apply", "smoke-test"]
+NOT_MAIN = 'if [ "$BRANCH_NAME" != "main" ] || [ -n "${_PR_NUMBER}" ]; then'
+
 
 
 def script(step_id: str) -> str:
@@ -45,21 +47,69 @@ def test_steps_run_in_order():
     assert int(CONFIG["timeout"].rstrip("s")) >= 3600
 
 
-@pytest.mark.parametrize("step_id", ["audio-cache", "terraform-apply", "smoke-test"])
-def test_deployment_steps_run_on_main_only(step_id):
+@pytest.mark.parametrize("step_id", ["upload-functions", "audio-cache", "terraform-lock-save", "terraform-apply",
+                                     "smoke-test"])
+def test_steps_that_write_run_on_main_only(step_id):
     text = script(step_id)
-    gate = 'if [ "$BRANCH_NAME" != "main" ] || [ -n "${_PR_NUMBER}" ]; then'
-    assert text.lstrip().startswith(gate), text
+    assert text.lstrip().startswith(NOT_MAIN), text
     assert "exit 0; fi" in text.splitlines()[0]
+
+
+def test_a_pull_request_pushes_no_image_and_plans_its_tag():
+    text = script("push-relay-image")
+    gate = text.index(NOT_MAIN)
+    assert gate < text.index("docker push") and gate < text.index("exit 0")
+    assert 'echo "$$image" > dist/relay_image.txt' in text[gate:text.index("exit 0")]
+
+
+def test_a_pull_request_build_runs_as_the_read_only_planner():
+    """The repository's code, this file included, runs with the build's account: a pull request's
+    build refuses to start as any account but callbot-planner, and takes no state lock."""
+    assert EXPECTED_ORDER[0] == "identity"
+    text = script("identity")
+    assert 'planner="callbot-planner@$PROJECT_ID.iam.gserviceaccount.com"' in text
+    assert 'if [ -n "${_PR_NUMBER}" ] && [ "$SERVICE_ACCOUNT_EMAIL" != "$$planner" ]; then' in text
+    assert "exit 1" in text
+    plan = script("terraform-plan")
+    assert f"{NOT_MAIN} lock=-lock=false; fi" in plan and "$$lock" in plan
+
+
+def test_the_environments_variables_come_from_the_state_bucket():
+    """They are not committed: the build reads them beside the state, and fails saying where."""
+    inputs = script("terraform-inputs")
+    assert 'gcloud storage cp "gs://${_TF_STATE_BUCKET}/callbot/${_ENVIRONMENT}.tfvars" dist/environment.tfvars' in inputs
+    assert "-var-file=/workspace/dist/environment.tfvars" in script("terraform-plan")
+    assert not list(ROOT.joinpath("terraform").glob("*.tfvars")), "an environment's tfvars is committed"
+    assert set(re.findall(r"-var-file=(\S+)", CONFIG_TEXT)) == {
+        "/workspace/dist/environment.tfvars", "/workspace/dist/functions/source_versions.tfvars.json"}
+
+
+def test_each_function_is_deployed_at_its_own_version():
+    plan = script("terraform-plan")
+    assert "-var-file=/workspace/dist/functions/source_versions.tfvars.json" in plan
+    assert "version.txt" not in CONFIG_TEXT
+
+
+def test_the_provider_lock_file_is_kept_from_the_first_build_on_main():
+    inputs, init, save = script("terraform-inputs"), script("terraform-init"), script("terraform-lock-save")
+    lock_object = "gs://${_TF_STATE_BUCKET}/callbot/.terraform.lock.hcl"
+    # committed, else the bucket's, else none (and init makes one)
+    assert "if [ -f terraform/.terraform.lock.hcl ]; then" in inputs
+    assert f'gcloud storage cp "{lock_object}" terraform/.terraform.lock.hcl' in inputs
+    assert '[ "$$(cat dist/lock_source.txt)" = none ] || lockfile=-lockfile=readonly' in init
+    assert "$$lockfile" in init
+    assert f'gcloud storage cp --no-clobber terraform/.terraform.lock.hcl "{lock_object}"' in save
+    assert EXPECTED_ORDER.index("terraform-lock-save") == EXPECTED_ORDER.index("terraform-init") + 1
 
 
 def test_apply_applies_the_reviewed_plan():
     assert "-out=/workspace/dist/tfplan" in script("terraform-plan")
     assert "apply -input=false -lock-timeout=5m -auto-approve /workspace/dist/tfplan" in script("terraform-apply")
-    assert "BRANCH_NAME" not in script("terraform-plan")  # every branch is planned
+    assert "exit" not in script("terraform-plan")  # every branch is planned
 
 
 def test_state_lives_in_the_bucket_given_as_a_substitution():
+    assert '[ -n "${_TF_STATE_BUCKET}" ] || { echo "_TF_STATE_BUCKET is required"' in script("terraform-inputs")
     init = script("terraform-init")
     assert "-backend-config=bucket=${_TF_STATE_BUCKET}" in init
     assert "-backend-config=prefix=callbot/${_ENVIRONMENT}" in init
@@ -71,6 +121,7 @@ def test_relay_image_goes_to_artifact_registry_and_is_deployed_by_digest():
     assert "-f stream_relay/Dockerfile" in script("build-relay-image")
     assert "RepoDigests" in script("push-relay-image")
     assert '-var=relay_image="$$(cat dist/relay_image.txt)"' in script("terraform-plan")
+    assert "docker push" in script("push-relay-image")
 
 
 def test_ci_runs_the_whole_suite_with_the_emulators_image():
@@ -111,8 +162,8 @@ def test_names_agree_with_terraform():
     terraform = {path.name: path.read_text(encoding="utf-8") for path in (ROOT / "terraform").glob("*.tf")}
     variables = set(re.findall(r'^variable "([a-z0-9_]+)"', terraform["variables.tf"], re.MULTILINE))
     passed = set(re.findall(r"-var=([a-z0-9_]+)=", script("terraform-plan")))
-    assert passed == {"project_id", "region", "environment", "relay_image", "function_source_version"}
-    assert passed <= variables
+    assert passed == {"project_id", "region", "environment", "relay_image"}
+    assert passed | {"function_source_versions"} <= variables
     assert 'output "relay_public_url"' in terraform["outputs.tf"]
     assert 'name                        = "${var.project_id}-callbot-function-source"' in terraform["storage.tf"]
     assert "gs://$PROJECT_ID-callbot-function-source/" in script("upload-functions")

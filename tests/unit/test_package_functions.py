@@ -28,13 +28,25 @@ def test_every_function_is_packaged_with_a_manifest(built):
     out, archives = built
     assert sorted(archives) == FUNCTIONS == packaging.function_names()
     manifest = json.loads((out / "manifest.json").read_text())
-    version = (out / "version.txt").read_text().strip()
-    assert manifest["version"] == version and len(version) == 16
     assert manifest["functions"]["agent_turn"]["entry_point"] == "agent_turn"
-    # the object names Terraform builds from: functions/<entry point>/<function_source_version>.zip
+    # Terraform's function_source_versions, one per function, as a -var-file
+    versions = json.loads((out / "source_versions.tfvars.json").read_text())["function_source_versions"]
+    assert sorted(versions) == FUNCTIONS
+    assert all(len(version) == 16 for version in versions.values())
+    assert {name: entry["version"] for name, entry in manifest["functions"].items()} == versions
+    # the object names Terraform builds from: functions/<entry point>/<its version>.zip
     uploads = [line.split() for line in (out / "uploads.txt").read_text().splitlines()]
-    assert uploads[0] == [str(out / "agent_turn.zip"), f"functions/agent_turn/{version}.zip"]
+    assert uploads[0] == [str(out / "agent_turn.zip"), f"functions/agent_turn/{versions['agent_turn']}.zip"]
     assert len(uploads) == len(FUNCTIONS)
+
+
+def test_each_function_has_its_own_version(built, tmp_path):
+    """A function's version is the digest of its own archive: a change to one function's code leaves
+    the others' versions, so Terraform redeploys that function only."""
+    _, archives = built
+    [alone] = packaging.build(tmp_path, ["crm_action"])
+    assert alone.version == archives["crm_action"].version == archives["crm_action"].content_sha256[:16]
+    assert archives["agent_turn"].version != archives["crm_action"].version
 
 
 def test_an_archive_holds_main_requirements_callbot_and_only_its_own_function(built):
@@ -78,7 +90,7 @@ def test_no_function_code_imports_a_relay_only_package():
 def test_archives_and_their_version_are_reproducible(built, tmp_path):
     out, archives = built
     again = {a.name: a for a in packaging.build(tmp_path)}
-    assert (tmp_path / "version.txt").read_text() == (out / "version.txt").read_text()
+    assert (tmp_path / "source_versions.tfvars.json").read_text() == (out / "source_versions.tfvars.json").read_text()
     assert (tmp_path / "crm_action.zip").read_bytes() == (out / "crm_action.zip").read_bytes()
     assert again["crm_action"].content_sha256 == archives["crm_action"].content_sha256
 
