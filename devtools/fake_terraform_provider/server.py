@@ -1,9 +1,10 @@
 """The fake provider's process: tfplugin6 over gRPC, launched by Terraform through go-plugin.
 
-go-plugin's contract (hashicorp/go-plugin `docs/internals.md`, `server.go`): Terraform starts the
-executable with `TF_PLUGIN_MAGIC_COOKIE` and, for automatic mutual TLS, its own client certificate
-in `PLUGIN_CLIENT_CERT`; the plugin serves gRPC over TLS (here on a unix socket) and prints one line, `1|6|unix|<socket>|grpc|<its own DER certificate, base64 without
-padding>`, valid for the server name `localhost`. Terraform ends the plugin with
+go-plugin's contract (hashicorp/go-plugin `docs/internals.md`, `server.go`, `mtls.go`): Terraform
+starts the executable with `TF_PLUGIN_MAGIC_COOKIE` and, for automatic mutual TLS, its own client
+certificate in `PLUGIN_CLIENT_CERT`; the plugin serves gRPC over TLS (here on a unix socket) and
+prints one line, `1|6|unix|<socket>|grpc|<its own DER certificate, base64 without padding>`, the
+certificate valid for the server name `localhost`. Terraform ends the plugin with
 `plugin.GRPCController/Shutdown`; the process also stops on SIGTERM or when its parent is gone, and
 removes its socket's directory.
 
@@ -133,9 +134,10 @@ class FakeProvider(rpc.ProviderServicer):
 
 def _certificate() -> tuple[bytes, grpc.ServerCredentials]:
     """A fresh self-signed certificate for `localhost` (kept in memory only) and the server's TLS
-    credentials. Terraform's client certificate is not required: go-plugin's is an ECDSA P-521 key,
-    whose signature scheme gRPC's BoringSSL does not offer, so Go would send none and the handshake
-    would fail; the socket lives in a directory only this user can enter."""
+    credentials. Terraform's client certificate is not required: go-plugin's has an ECDSA P-521 key,
+    whose signature scheme gRPC's BoringSSL does not ask for, so Go sends none and a server that
+    requires one fails the handshake (PEER_DID_NOT_RETURN_A_CERTIFICATE); the socket lives in a
+    directory only this user can enter."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "localhost")])
     now = datetime.now(UTC)
