@@ -135,8 +135,7 @@ def test_every_resource_waits_for_the_apis(graph):
     first apply (SERVICE_DISABLED): every resource depends on the API enablement, directly or
     through something it refers to."""
     resources = [address for address in graph
-                 if address.split(".")[0] not in {"local", "var", "output", "data"} and address != APIS
-                 and not address.startswith(("terraform_data.", "time_sleep."))]
+                 if address.split(".")[0] not in {"local", "var", "output", "data"} and address != APIS]
     assert len(resources) > 20
     early = [address for address in resources if APIS not in reachable(graph, address)]
     assert early == []
