@@ -5,8 +5,8 @@
                                 ended_*, the inbound lag, outbound underruns, recording_uri
     Twilio's status callback    twilio_status, duration_s (and closes a call no relay closed)
     agent_turn                  lead_id, meeting, agent: what the conversation has established
-    the post-call steps         summary, crm_record_id, confirmation_sms, post_call, status processed or
-                                post_call_failed
+    the post-call steps         summary, crm_record_id, invitation_email, confirmation_sms, post_call,
+                                status processed or post_call_failed
     the store adapters          created_at, updated_at, expire_at (the TTL policy's field)
 
 Field names are the names in Firestore. Reading (`CallDocument.stored`) is lenient, so a document
@@ -14,7 +14,7 @@ written by an older or a newer writer still reads: a field the model does not kn
 (`model_extra`), and one whose value does not fit is read as missing, with a warning. Writing is a
 partial update: a writer builds a `CallDocument` with only the fields it changes, and
 `callbot.store.field_paths` lists them as Firestore field paths. A `Part` of the document (the document
-itself, `post_call`, its `steps`, `confirmation_sms`) is written field by field, so writers of
+itself, `post_call`, its `steps`, `confirmation_sms`, `invitation_email`) is written field by field, so writers of
 different fields of it do not overwrite each other; any other `Value` (a meeting, a summary, a step's
 result) replaces what was there. Nothing writes a whole document it has read, so a field an older
 reader does not know survives it.
@@ -210,7 +210,8 @@ class SyncCrmResult(Value):
 
 class ConfirmationResult(Value):
     """`post_call.steps.send_confirmation`, also send_confirmation's answer: `sent` and `reason` when
-    nothing was sent; the message's sid, masked number and Twilio status when it was."""
+    nothing was sent; the message's sid, masked number and Twilio status when it was; `invitation`,
+    when the meeting's invitation was owed, "emailed" or why it was not."""
 
     sent: bool = False
     reason: str | None = None
@@ -218,6 +219,7 @@ class ConfirmationResult(Value):
     to: str | None = None
     status: str | None = None
     at_ms: int | None = None
+    invitation: str | None = None
 
 
 class PostCallSteps(Part):
@@ -254,13 +256,10 @@ class PostCall(Part):
         return self.status in RUN_OUTCOMES and (self.finished_at_ms or 0) >= (started or 0)
 
 
-class ConfirmationSms(Part):
-    """`confirmation_sms`: the guard and record of the confirmation text (see send_confirmation)."""
+class GuardedSend(Part):
+    """What `confirmation_sms` and `invitation_email` share: the guard of a message sent once (see
+    send_confirmation), claimed as `sending`, then `sent`, `unconfirmed` or `rejected`."""
 
-    to: str | None = None
-    from_: str | None = Field(None, alias="from")
-    body: str | None = None
-    language: str | None = None
     meeting_id: str | None = None
     state: str | None = None  # sending, sent, unconfirmed or rejected
     attempt: int | None = None
@@ -268,10 +267,27 @@ class ConfirmationSms(Part):
     attempt_at_ms: int | None = None
     attempts: dict[str, int] = Field(default_factory=dict)  # "n2": when attempt 2 claimed its turn
     error: str | None = None
+    sent_at_ms: int | None = None
+
+
+class ConfirmationSms(GuardedSend):
+    """`confirmation_sms`: the guard and record of the confirmation text (see send_confirmation)."""
+
+    to: str | None = None
+    from_: str | None = Field(None, alias="from")
+    body: str | None = None
+    language: str | None = None
     sid: str | None = None
     status: str | None = None  # Twilio's, when it accepted the message
-    sent_at_ms: int | None = None
     recovered: bool | None = None  # found at Twilio after an interrupted attempt
+
+
+class InvitationEmail(GuardedSend):
+    """`invitation_email`: the guard and record of the calendar invitation emailed to the caller when
+    the calendar could not invite them (see send_confirmation's `invitation.py`)."""
+
+    uid: str | None = None  # the invitation's iCalendar UID
+    message_id: str | None = None  # the provider's, when it accepted the message
 
 
 # --- the document --------------------------------------------------------------------------------
@@ -309,15 +325,17 @@ class CallDocument(Part):
     summary: CallSummary | None = None
     crm_record_id: str | None = None
     confirmation_sms: ConfirmationSms | None = None
+    invitation_email: InvitationEmail | None = None
     post_call: PostCall | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _empty_is_none(cls, data: Any) -> Any:
-        """An empty meeting or confirmation record is none (as agent_turn and send_confirmation have
-        always read one)."""
+        """An empty meeting, confirmation or invitation record is none (as agent_turn and
+        send_confirmation have always read one)."""
         if isinstance(data, dict):
-            empty = [name for name in ("meeting", "confirmation_sms") if data.get(name) == {}]
+            empty = [name for name in ("meeting", "confirmation_sms", "invitation_email")
+                     if data.get(name) == {}]
             return {**data, **dict.fromkeys(empty)} if empty else data
         return data
 
@@ -371,3 +389,13 @@ def confirmation_claim(record: ConfirmationSms) -> Claim:
 def attempt_claim(number: int, at_ms: int) -> Claim:
     """A later attempt at the confirmation, claimed so two attempts never send at once."""
     return Claim(f"confirmation_sms.attempts.n{number}", at_ms)
+
+
+def invitation_claim(record: InvitationEmail) -> Claim:
+    """The calendar invitation about to be emailed, claimed so it is sent once."""
+    return Claim("invitation_email", record.stored_form())
+
+
+def invitation_attempt_claim(number: int, at_ms: int) -> Claim:
+    """A later attempt at the invitation, claimed so two attempts never send at once."""
+    return Claim(f"invitation_email.attempts.n{number}", at_ms)

@@ -1,5 +1,5 @@
-"""Settings of the post-call functions (prefix `CALLBOT_`): the workflow engine, the summary's LLM
-and the SMS confirmation."""
+"""Settings of the post-call functions (prefix `CALLBOT_`): the workflow engine, the summary's LLM,
+the SMS confirmation and the calendar invitation emailed when the calendar could not send it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from callbot.settings import LlmSettings
 
 DEV_TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000000"
+DEV_SENDGRID_API_KEY = "SG.dev-key.local-sendgrid-server"  # what the local SendGrid server accepts
 
 
 class PostCallSettings(LlmSettings):
@@ -35,3 +36,9 @@ class PostCallSettings(LlmSettings):
     sms_enabled: bool = True
     reschedule_number: str = Field(
         default="", description="the number a prospect calls to move the meeting; empty: the number called")
+
+    sendgrid_api_key: SecretStr = SecretStr("")
+    sendgrid_api_url: str = Field(default="", description="empty: api.sendgrid.com; dev: the local SendGrid server")
+    invitation_from: str = Field(
+        default="", description="the address (a sender verified in SendGrid) that emails a caller the calendar "
+        "invitation their calendar could not send (calendar_auth service_account); empty: none is emailed")
