@@ -137,7 +137,15 @@ PRODUCTION_SETTINGS: dict[str, dict[str, Provision]] = {
         "CALLBOT_WORKFLOW_LOCATION": DEPLOYMENT,
     },
     "summarize_call": {**_COMMON, **_LLM},
-    "send_confirmation": {**_COMMON, **_TWILIO, "CALLBOT_SMS_FROM": DEPLOYMENT},
+    "send_confirmation": {
+        **_COMMON,
+        **_TWILIO,
+        "CALLBOT_SMS_FROM": DEPLOYMENT,
+        # the invitation emailed when the calendar cannot invite (calendar_auth service_account): the
+        # sender's address (empty: none is emailed) and the SendGrid API key (unused text otherwise)
+        "CALLBOT_INVITATION_FROM": DEPLOYMENT,
+        "CALLBOT_SENDGRID_API_KEY": SECRET,
+    },
     "record_post_call": dict(_COMMON),
 }
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from callbot.bus import topology
+from callbot.post_call.settings import DEV_SENDGRID_API_KEY
 from callbot.production_settings import FUNCTIONS as DEPLOYED_FUNCTIONS
 from callbot.settings import DEV_TWILIO_AUTH_TOKEN
 from devtools.emulators import KINDS, settle_emulators, spawn_emulators
@@ -66,6 +67,7 @@ class StackInfo:
     salesforce_url: str = ""  # the local Salesforce server (its /__admin/records/{Object} show what was written)
     calendar_url: str = ""  # the local Google Calendar server (/__admin/events)
     twilio_url: str = ""  # the local Twilio Messaging server (/__admin/messages: the SMS sent)
+    sendgrid_url: str = ""  # the local SendGrid server (/__admin/messages: the invitations emailed)
     workflows_url: str = ""  # workflows-emulator running workflows/post_call.yaml
 
     def emulator_env(self) -> dict[str, str]:
@@ -207,12 +209,14 @@ def _spawn_relay(name: str, port: int, log_dir: Path, env: dict[str, str]) -> Ch
                  log_dir, env=env, cwd=ROOT)
 
 
-LOCAL_SERVERS = {"fake-salesforce": "salesforce_url", "fake-calendar": "calendar_url", "fake-twilio": "twilio_url"}
+LOCAL_SERVERS = {"fake-salesforce": "salesforce_url", "fake-calendar": "calendar_url", "fake-twilio": "twilio_url",
+                 "fake-sendgrid": "sendgrid_url"}
+DEV_INVITATION_FROM = "meetings@northwind.example"
 
 
 def _start_local_servers(info: StackInfo, state_dir: Path, log_dir: Path, started: list[Child]) -> None:
     """The local Salesforce and Google Calendar servers, seeded with the demo company, and the local
-    Twilio Messaging server."""
+    Twilio Messaging and SendGrid servers."""
     from datetime import UTC, datetime
 
     from devtools.demo_company import calendar_seed, salesforce_seed
@@ -226,6 +230,7 @@ def _start_local_servers(info: StackInfo, state_dir: Path, log_dir: Path, starte
         seed_file.write_text(json.dumps(data))
         commands[name] = [sys.executable, "-m", module, "--seed", str(seed_file)]
     commands["fake-twilio"] = [sys.executable, "-m", "devtools.fake_twilio"]
+    commands["fake-sendgrid"] = [sys.executable, "-m", "devtools.fake_sendgrid"]
     for name, argv in commands.items():
         port = free_port()
         setattr(info, LOCAL_SERVERS[name], f"http://127.0.0.1:{port}")
@@ -253,9 +258,12 @@ def _adapter_settings(info: StackInfo) -> dict[str, str]:
             "CALLBOT_CALENDAR_AUTH": "delegation",  # acting as each rep, who invites the caller
             "CALLBOT_CALENDAR_REPS": json.dumps([rep.model_dump() for rep in calendar_reps("google")]),
             "CALLBOT_KNOWLEDGE_BACKEND": "firestore",
-            # the post-call functions: the workflow on the emulator, SMS to the local Twilio server
+            # the post-call functions: the workflow on the emulator, SMS to the local Twilio server,
+            # invitations owed (none while the calendar acts as each rep) to the local SendGrid server
             "CALLBOT_WORKFLOW_ENGINE": "emulator", "CALLBOT_WORKFLOWS_EMULATOR_URL": info.workflows_url,
-            "CALLBOT_TWILIO_API_URL": info.twilio_url, "CALLBOT_TWILIO_AUTH_TOKEN": DEV_TWILIO_AUTH_TOKEN}
+            "CALLBOT_TWILIO_API_URL": info.twilio_url, "CALLBOT_TWILIO_AUTH_TOKEN": DEV_TWILIO_AUTH_TOKEN,
+            "CALLBOT_SENDGRID_API_URL": info.sendgrid_url, "CALLBOT_SENDGRID_API_KEY": DEV_SENDGRID_API_KEY,
+            "CALLBOT_INVITATION_FROM": DEV_INVITATION_FROM}
 
 
 def _ingest_knowledge(info: StackInfo) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import EmailStr, Field, SecretStr
 
 from callbot.settings import LlmSettings
 
@@ -39,6 +39,6 @@ class PostCallSettings(LlmSettings):
 
     sendgrid_api_key: SecretStr = SecretStr("")
     sendgrid_api_url: str = Field(default="", description="empty: api.sendgrid.com; dev: the local SendGrid server")
-    invitation_from: str = Field(
+    invitation_from: EmailStr | Literal[""] = Field(
         default="", description="the address (a sender verified in SendGrid) that emails a caller the calendar "
         "invitation their calendar could not send (calendar_auth service_account); empty: none is emailed")

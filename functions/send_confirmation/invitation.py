@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from pydantic import ValidationError
+from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from callbot.agents.calendar.labels import speak_time
 from callbot.calendar import Meeting
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 EMAILED = "emailed"  # the outcome when the invitation went (in this run or an earlier one)
 SENDING, SENT, UNCONFIRMED, REJECTED = "sending", "sent", "unconfirmed", "rejected"
 IN_FLIGHT_S = 12.0  # more than SendGridEmail's request timeout
+_EMAIL = TypeAdapter(EmailStr)
 
 
 class Invitee(NamedTuple):
@@ -106,7 +107,7 @@ class EmailInvitation:
         if lead.consent is not True:
             return "no_consent"
         email = meeting.attendee_email or lead.email or ""
-        if "@" not in email:
+        if not _is_email(email):
             return "no_email"
         if not meeting.rep_email:
             return "no_organizer"
@@ -158,3 +159,11 @@ class EmailInvitation:
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
+
+
+def _is_email(text: str) -> bool:
+    try:
+        _EMAIL.validate_python(text)
+    except ValidationError:
+        return False
+    return True

@@ -170,7 +170,8 @@ def test_dev_up_status_down_leaves_no_process(tmp_path):
                                        text=True).stdout)
     assert status["running"] and status["relay_public_url"].startswith("http://127.0.0.1:")
     assert set(status["processes"]) == {"firestore-emulator", "pubsub-emulator", "fake-salesforce", "fake-calendar",
-                                        "fake-twilio", "workflows-emulator", *stack.FUNCTIONS, "relay"}
+                                        "fake-twilio", "fake-sendgrid", "workflows-emulator", *stack.FUNCTIONS,
+                                        "relay"}
     assert httpx.get(status["relay_public_url"] + "/healthz").json()["status"] == "ok"
     subprocess.run([*cli, "dev", "down"], check=True, capture_output=True, timeout=60)
     assert not any(group_alive(p["pid"]) for p in status["processes"].values())

@@ -184,6 +184,8 @@ def test_a_refused_invitation_is_recorded_and_the_text_says_none_was_emailed(clo
     (_call(qualification={"email": "dana@acme.example", "consent": False}), {}, "no_consent"),
     (_call(qualification={"email": "dana@acme.example"}), {}, "no_consent"),
     (_call(OWED.model_copy(update={"attendee_email": ""}), qualification={"consent": True}), {}, "no_email"),
+    (_call(OWED.model_copy(update={"attendee_email": ""}), qualification={"email": "dana at acme", "consent": True}),
+     {}, "no_email"),
     (_call(), {"invitation_from": ""}, "email_not_configured"),
 ])
 def test_nothing_is_emailed_or_claimed_unless_owed_to_a_consenting_caller_with_an_email(

@@ -57,6 +57,8 @@ PRODUCTION_VALUES = {
     "CALLBOT_WORKFLOW_ID": "post-call",
     "CALLBOT_WORKFLOW_LOCATION": "us-central1",
     "CALLBOT_SMS_FROM": "+14155550100",
+    "CALLBOT_INVITATION_FROM": "meetings@example.com",
+    "CALLBOT_SENDGRID_API_KEY": "SG.sendgrid-key",
 }
 
 
