@@ -1,6 +1,7 @@
 """The post-call part of a simulated call's report: wait (bounded) until the post-call workflow has
 marked the call `processed` or `post_call_failed`, then read what it left: the summary and lead
-score, the CRM sync, and the SMS the local Twilio server received for the caller."""
+score, the CRM sync, the SMS the local Twilio server received for the caller, and what became of a
+calendar invitation the meeting was owed (emailed to the local SendGrid server, or why not)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ async def wait_post_call(calls: CallStore, call_sid: str, twilio_url: str, calle
             break
         await asyncio.sleep(0.2)
     post_call = call.post_call or PostCall()
-    summary, crm = call.summary, (post_call.steps or PostCallSteps()).sync_crm
+    steps = post_call.steps or PostCallSteps()
+    summary, crm, confirmation = call.summary, steps.sync_crm, steps.send_confirmation
     return {
         "status": call.status if call.status in RUN_OUTCOMES else "timeout",
         "summary": summary.summary if summary else None,
@@ -36,6 +38,7 @@ async def wait_post_call(calls: CallStore, call_sid: str, twilio_url: str, calle
         "crm_synced": bool(crm and crm.task_id),
         "crm": crm.stored_form() if crm else None,
         "sms": await asyncio.to_thread(messages_to, twilio_url, caller_number),
+        "invitation": confirmation.invitation if confirmation else None,
         "after_hang_up_ms": post_call.after_hang_up_ms,
         "failed_step": post_call.failed_step,
         "error": post_call.error,
@@ -70,6 +73,8 @@ def render(post_call: dict[str, Any]) -> list[str]:
         lines.append(f"  SMS to {sms['to']}: {sms['body']}")
     if not post_call.get("sms"):
         lines.append("  SMS: none sent")
+    if post_call.get("invitation"):
+        lines.append(f"  calendar invitation owed: {post_call['invitation']}")
     if post_call.get("failed_step"):
         lines.append(f"  FAILED at {post_call['failed_step']}: {post_call['error']}")
     return lines
