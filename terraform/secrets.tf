@@ -16,6 +16,10 @@ locals {
       secret_id   = "callbot-calendar-organizer-oauth"
       description = "calendar_auth organizer_oauth: the organizer's authorized-user JSON (client id, client secret, refresh token) the calendar functions book with; the text unused in the other set-ups (a function starts only once its secrets have a version)."
     }
+    sendgrid_api_key = {
+      secret_id   = "callbot-sendgrid-api-key"
+      description = "SendGrid API key (Mail Send) of send_confirmation, which emails the calendar invitation when calendar_auth is service_account; the text unused in the other set-ups (a function starts only once its secrets have a version)."
+    }
   }
 
   # Service account member of every component, relay and functions. From the accounts themselves,

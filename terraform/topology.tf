@@ -124,6 +124,7 @@ locals {
     CALLBOT_CALENDAR_AUTH               = var.calendar_auth
     CALLBOT_CALENDAR_ORGANIZER_ID       = var.calendar_organizer_id
     CALLBOT_CALENDAR_DELEGATION_ACCOUNT = var.calendar_delegation_account
+    CALLBOT_INVITATION_FROM             = var.invitation_from
     CALLBOT_WORKFLOW_ID                 = local.post_call_workflow_id
     CALLBOT_WORKFLOW_LOCATION           = var.region
   }

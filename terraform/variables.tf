@@ -192,6 +192,17 @@ variable "calendar_delegation_account" {
   }
 }
 
+variable "invitation_from" {
+  type        = string
+  description = "calendar_auth service_account: the verified SendGrid sender the caller's calendar invitation is emailed from after the call (docs/runbook.md, Set up the calendars); empty: no invitation is emailed."
+  default     = ""
+
+  validation {
+    condition     = var.invitation_from == "" || can(regex("^[^@\\s]+@[^@\\s]+$", var.invitation_from))
+    error_message = "invitation_from must be an email address, or empty."
+  }
+}
+
 # --- company -----------------------------------------------------------------------------------
 
 variable "company_name" {
