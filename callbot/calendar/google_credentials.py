@@ -18,7 +18,7 @@ the one module that imports `google.auth` for the calendar.
   rep's calendar without attendees and the meeting says the invitation is owed.
 
 Against the local fake Calendar (`root_url`) the same choice of who acts is made, with
-`LocalCredentials`, whose bearer token names that principal (`devtools/fake_google_calendar`).
+`LocalCredentials`, whose bearer token names that principal (the local fake reads it).
 
 A token that cannot be had raises, from the request that needed it, `PermanentError` when Google
 refuses it (a delegation not authorized for these scopes, a revoked refresh token) and
