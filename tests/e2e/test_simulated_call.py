@@ -190,10 +190,16 @@ def _marked_pids(marker: str) -> set[int]:
     return pids
 
 
+# `callbot` with Ctrl-C handled as in a terminal: a suite started as a background job of a
+# non-interactive shell (`make test &`) ignores SIGINT, and a child would inherit that
+CLI_AS_IN_A_TERMINAL = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                        "sys.argv[0] = 'callbot'; runpy.run_module('devtools.cli', run_name='__main__')")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupting_dev_up_leaves_no_process(tmp_path, signum):
     marker = f"CALLBOT_TEST_MARKER_{uuid.uuid4().hex}"
-    launcher = subprocess.Popen([sys.executable, "-m", "devtools.cli", "--state-dir", str(tmp_path), "dev", "up",
+    launcher = subprocess.Popen([sys.executable, "-c", CLI_AS_IN_A_TERMINAL, "--state-dir", str(tmp_path), "dev", "up",
                                  "--stt", "scripted", "--tts", "tone"],
                                 env={**os.environ, marker: "1"}, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
