@@ -162,8 +162,9 @@ class SimulatedCall:
                 case sc.Say(text=text):
                     last_input_at = await self._say(phone, text, "say")
                 case sc.WaitBot(timeout_s=timeout):
+                    # the timeout bounds the waits for audio, not how long the reply takes to play
                     if not await _until(lambda since=last_input_at: phone.reply_finished(self._seq, since), phone, timeout,
-                                        downlink):
+                                        downlink, extend_while=lambda: phone.bot_playing):
                         return self._fail(f"no complete reply to turn {self._seq} within {timeout}s",
                                           downlink)
                 case sc.Pause(ms=ms):
@@ -223,9 +224,14 @@ class SimulatedCall:
         return self._sequence
 
 
-async def _until(predicate, phone: PhoneLine, timeout_s: float, downlink: asyncio.Task) -> bool:
+async def _until(predicate, phone: PhoneLine, timeout_s: float, downlink: asyncio.Task,
+                 extend_while=lambda: False) -> bool:
+    """Wait until `predicate()` holds, for `timeout_s`; a deadline that passes while `extend_while()`
+    holds (the bot is audibly speaking) moves `timeout_s` on from then."""
     deadline = phone.clock() + timeout_s
     while not predicate():
+        if phone.clock() >= deadline and extend_while():
+            deadline = phone.clock() + timeout_s
         if downlink.done() or phone.clock() >= deadline:
             return predicate()
         phone.changed.clear()
