@@ -52,9 +52,9 @@ demo: install
 test: lint
 	$(BIN)/pytest -q -m "not lint"
 
-# the unit tests alone: fakes, no processes
+# the unit tests alone (fakes, no processes), on two workers
 test-fast: install
-	$(BIN)/pytest -q -m unit tests/unit
+	$(BIN)/pytest -q -m unit -n 2 tests/unit
 
 bench: install
 	$(BIN)/python -m bench.voice_latency
