@@ -77,12 +77,15 @@ class EspeakTextToSpeech:
         return voice
 
     async def _run_espeak(self, text: str, voice: str) -> bytes:
+        # the text is an argument, not written to a stdin pipe: under uvloop (the relay's loop), a write
+        # to the pipe of a process that has closed it raised "the handler is closed" now and then, and
+        # the sentence was skipped; a leading space keeps a text starting with "-" from being an option
         process = await asyncio.create_subprocess_exec(
-            self._executable, "--stdout", "--stdin", "-b", "1", "-v", voice, "-s", str(self._wpm),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            self._executable, "--stdout", "-b", "1", "-v", voice, "-s", str(self._wpm),
+            f" {text}" if text.startswith("-") else text,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
-            wav, errors = await asyncio.wait_for(process.communicate(text.encode("utf-8")),
-                                                 SYNTHESIS_TIMEOUT_S)
+            wav, errors = await asyncio.wait_for(process.communicate(), SYNTHESIS_TIMEOUT_S)
         except TimeoutError as exc:
             raise SpeechSynthesisFailed(f"espeak-ng took more than {SYNTHESIS_TIMEOUT_S:g} s") from exc
         finally:
