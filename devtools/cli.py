@@ -7,7 +7,7 @@ one line on stderr that says what is wrong and how to fix it, with exit code 2 f
     callbot [--debug] [--state-dir DIR] COMMAND ...
     callbot dev up [--stt whisper|scripted|google] [--tts espeak|tone|google] | down | status [--json]
     callbot call --scenario FILE [--report FILE] [--voice espeak|tone]
-    callbot eval [--provider offline|vertexai|openai|anthropic] [--scenario NAME ...]
+    callbot eval [--provider offline|vertexai|openai|anthropic] [--level stack|text] [--scenario NAME ...]
     callbot demo
     callbot kb ingest DIR [--json] | kb ask "QUESTION" [--language en-US] [--json] | kb eval [--k 3]
     callbot post-call rerun CALL_SID [--wait SECONDS]
@@ -72,6 +72,10 @@ def _parser() -> _Parser:
                                                   "provider on a fresh stack; pass/fail per scenario")
     evaluation.add_argument("--provider", choices=("offline", "vertexai", "openai", "anthropic"), default="offline")
     evaluation.add_argument("--scenario", action="append", help="only this scenario (file stem); repeatable")
+    evaluation.add_argument("--level", choices=("stack", "text"), default="stack",
+                            help="stack: calls through the local stack in real time; text: the same graph, "
+                                 "agents and action functions in one process, no audio (seconds for the corpus)")
+    evaluation.add_argument("--show", action="store_true", help="print the transcript of each failed scenario")
     commands.add_parser("demo", help="start a stack, place the demo call, print it, stop the stack")
     _kb_parser(commands)
     post_call = commands.add_parser("post-call", help="the post-call workflow").add_subparsers(dest="action",
@@ -223,8 +227,18 @@ def _eval(args: argparse.Namespace) -> int:
     if missing:
         print(f"skipped: the {args.provider} provider cannot be called from here: {missing}")
         return 0
-    verdicts = evaluate.evaluate(args.state_dir.parent / f"eval-{args.provider}", args.provider, selected)
+    if args.level == "text":
+        from callbot.llm.providers import chat_model
+        from callbot.settings import AgentTurnSettings
+
+        settings = AgentTurnSettings(llm_provider=args.provider)
+        verdicts = evaluate.evaluate_text(selected, chat_model(settings), settings)
+    else:
+        verdicts = evaluate.evaluate(args.state_dir.parent / f"eval-{args.provider}", args.provider, selected)
     print(evaluate.render(args.provider, verdicts))
+    if args.show:
+        for verdict in (v for v in verdicts if not v.passed):
+            print(f"\n--- {verdict.scenario}\n" + "\n".join(verdict.transcript))
     return 0 if all(v.passed for v in verdicts) else 1
 
 

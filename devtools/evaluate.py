@@ -1,5 +1,9 @@
-"""`callbot eval`: the agent scenarios (`tests/scenarios/*.yaml`) against an LLM provider, on the
-local stack, with pass/fail per scenario from each scenario's `expect` section.
+"""`callbot eval`: the agent scenarios (`tests/scenarios/*.yaml`) against an LLM provider, with
+pass/fail per scenario from each scenario's `expect` section and the task success rate.
+
+`--level stack` (the default) places each call through the local stack, in real time;
+`--level text` runs the same graph, agents and action functions' logic in one process, without
+audio (`devtools.conversation`): the whole corpus in seconds on the offline engine.
 
 With `--provider offline` (the default) this is what the end-to-end tests run. With a real
 provider the run needs its credentials (OPENAI_API_KEY, ANTHROPIC_API_KEY, or Application Default
@@ -13,6 +17,7 @@ import os
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from devtools import stack
 from devtools.errors import UsageError
@@ -34,6 +39,7 @@ class Verdict:
     action_round_trips_ms: list[int] = field(default_factory=list)  # ActionRequested -> ActionCompleted received
     round_trips_by_action: dict[str, list[int]] = field(default_factory=dict)
     post_call_ms: int | None = None  # hang-up -> the post-call workflow marked the call processed
+    transcript: list[str] = field(default_factory=list)  # "caller: ..." / "bot: ..." lines (text level)
 
     @property
     def passed(self) -> bool:
@@ -78,6 +84,26 @@ def evaluate(state_dir: Path, provider: str, selected: dict[str, scenarios.Scena
     return verdicts
 
 
+def evaluate_text(selected: dict[str, scenarios.Scenario], model: Any = None,
+                  settings: Any = None) -> list[Verdict]:
+    """Run the `selected` scenarios at the text level on `model` (the offline engine when None)."""
+    from devtools.conversation import converse, text_level
+
+    verdicts = []
+    for name, scenario in selected.items():
+        conversation = converse(scenario, call_id=f"CA{name}", model=model, settings=settings)
+        failures = check(conversation.report(), text_level(scenario.expect))
+        verdicts.append(Verdict(name, failures, transcript=conversation.transcript(),
+                                agent_runs_ms=[round(s * 1000) for s in conversation.run_seconds]))
+    return verdicts
+
+
+def success_line(verdicts: list[Verdict]) -> str:
+    passed = sum(v.passed for v in verdicts)
+    rate = 100 * passed / len(verdicts) if verdicts else 0.0
+    return f"task success: {passed}/{len(verdicts)} ({rate:.0f}%)"
+
+
 def _verdict(name: str, report: dict, failures: list[str]) -> Verdict:
     turns = report.get("turns") or []
     work = [t.get("agent") or {} for t in turns]
@@ -116,6 +142,7 @@ def render(provider: str, verdicts: list[Verdict]) -> str:
     if by_action:
         lines.append("action round trip median per action: " + ", ".join(
             f"{action} {_median(trips)} ms (n={len(trips)})" for action, trips in sorted(by_action.items())))
+    lines.append(success_line(verdicts))
     after = [v.post_call_ms for v in verdicts if v.post_call_ms is not None]
     if after:
         lines.append(f"hang-up -> post-call processed: median {_median(after)} ms, max {max(after)} ms (n={len(after)})")

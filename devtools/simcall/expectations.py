@@ -5,7 +5,9 @@
       errors: none                        # the report has no errors (the default)
       outcome:
         lead: present | absent
-        lead_fields: {last_name: "O'Brien", email: dana+calls@acme-logistics.com}
+        lead_fields: {last_name: "O'Brien", email: dana+calls@acme-logistics.com}   # exactly these values
+        lead_fields_mention: {need: "missed calls"}   # the field's text contains this (case-insensitive)
+        lead_fields_absent: [role]        # these fields were not recorded (nothing invented)
         meeting: booked | moved | cancelled | none
         transferred_to: present | absent
         knowledge_sources: [pricing.md]   # each of these was cited
@@ -63,6 +65,14 @@ def _outcome(outcome: dict[str, Any], expect: dict[str, Any]) -> list[str]:
         got = (outcome.get("lead_fields") or {}).get(field)
         if got != value:
             failures.append(f"lead field {field} is {got!r}, expected {value!r}")
+    for field, words in (expect.get("lead_fields_mention") or {}).items():
+        got = (outcome.get("lead_fields") or {}).get(field)
+        if str(words).lower() not in str(got or "").lower():
+            failures.append(f"lead field {field} is {got!r}, expected it to mention {words!r}")
+    for field in expect.get("lead_fields_absent") or []:
+        got = (outcome.get("lead_fields") or {}).get(field)
+        if got not in (None, ""):
+            failures.append(f"lead field {field} is {got!r}, expected none")
     if "meeting" in expect and _meeting_state(outcome.get("meeting")) != expect["meeting"]:
         failures.append(f"meeting is {_meeting_state(outcome.get('meeting'))}, expected {expect['meeting']}")
     missing = [s for s in expect.get("knowledge_sources", []) if s not in (outcome.get("knowledge_sources") or [])]
