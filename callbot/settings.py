@@ -132,18 +132,27 @@ class RelaySettings(CommonSettings):
         return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/twilio/stream"
 
 
-LlmProvider = Literal["vertexai", "openai", "anthropic", "offline"]
+LlmProvider = Literal["vertexai", "openai", "anthropic", "openai_compatible", "offline"]
 DEFAULT_MODELS: dict[str, str] = {"vertexai": "gemini-2.5-flash", "openai": "gpt-4.1-mini",
-                                  "anthropic": "claude-sonnet-4-5", "offline": "rules-v1"}
+                                  "anthropic": "claude-sonnet-4-5", "openai_compatible": "default",
+                                  "offline": "rules-v1"}
 
 
 class LlmSettings(CommonSettings):
     """The LLM of a process that uses one (agent_turn, summarize_call)."""
 
     llm_provider: LlmProvider | None = Field(
-        default=None, description="vertexai (production default), openai, anthropic, or offline: a deterministic "
-        "rule-based stand-in for an LLM, with no network and no weights (the default in dev)")
-    llm_model: str = Field(default="", description="empty: the provider's default in DEFAULT_MODELS")
+        default=None, description="vertexai (production default), openai, anthropic, openai_compatible (a server "
+        "speaking OpenAI's chat completions API at llm_base_url: Ollama, vLLM, llama.cpp's llama-server), or "
+        "offline: a deterministic rule-based stand-in for an LLM, with no network and no weights (the default in dev)")
+    llm_model: str = Field(default="", description="empty: the provider's default in DEFAULT_MODELS (for "
+                           "openai_compatible, the name the server knows the model by; llama-server ignores it)")
+    llm_base_url: str = Field(
+        default="", pattern=r"^(https?://\S+)?$", description="openai_compatible: the server's API root, "
+        "e.g. http://127.0.0.1:8080/v1 (llama-server, vLLM) or http://127.0.0.1:11434/v1 (Ollama); required there")
+    llm_api_key: SecretStr = Field(
+        default=SecretStr(""), description="openai_compatible: the server's API key, when it asks for one; empty: "
+        "a placeholder is sent (local servers take any)")
     llm_location: str = Field(default="us-central1", description="Vertex AI region")
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
     llm_timeout_s: float = Field(default=8.0, gt=0, description="a reply not finished by then becomes an apology")
