@@ -7,7 +7,8 @@ one line on stderr that says what is wrong and how to fix it, with exit code 2 f
     callbot [--debug] [--state-dir DIR] COMMAND ...
     callbot dev up [--stt whisper|scripted|google] [--tts espeak|tone|google] | down | status [--json]
     callbot call --scenario FILE [--report FILE] [--voice espeak|tone]
-    callbot eval [--provider offline|vertexai|openai|anthropic] [--level stack|text] [--scenario NAME ...]
+    callbot eval [--provider offline|vertexai|openai|anthropic|openai_compatible] [--level stack|text]
+                 [--scenario NAME ...] [--show]
     callbot demo
     callbot kb ingest DIR [--json] | kb ask "QUESTION" [--language en-US] [--json] | kb eval [--k 3]
     callbot post-call rerun CALL_SID [--wait SECONDS]
@@ -70,7 +71,9 @@ def _parser() -> _Parser:
                            "default: tone when the relay's STT is scripted, else espeak")
     evaluation = commands.add_parser("eval", help="run the agent scenarios (tests/scenarios) against an LLM "
                                                   "provider on a fresh stack; pass/fail per scenario")
-    evaluation.add_argument("--provider", choices=("offline", "vertexai", "openai", "anthropic"), default="offline")
+    evaluation.add_argument("--provider", choices=("offline", "vertexai", "openai", "anthropic", "openai_compatible"),
+                            default="offline", help="openai_compatible: the server at CALLBOT_LLM_BASE_URL "
+                            "(Ollama, vLLM, llama-server), CALLBOT_LLM_MODEL naming its model")
     evaluation.add_argument("--scenario", action="append", help="only this scenario (file stem); repeatable")
     evaluation.add_argument("--level", choices=("stack", "text"), default="stack",
                             help="stack: calls through the local stack in real time; text: the same graph, "

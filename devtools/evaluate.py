@@ -8,16 +8,31 @@ audio (`devtools.conversation`): the whole corpus in seconds on the offline engi
 With `--provider offline` (the default) this is what the end-to-end tests run. With a real
 provider the run needs its credentials (OPENAI_API_KEY, ANTHROPIC_API_KEY, or Application Default
 Credentials for Vertex AI) and network; without them it says so and skips, successfully.
+`openai_compatible` needs the server's address, CALLBOT_LLM_BASE_URL (`make eval-local` starts a
+local model and sets it: scripts/eval_local.py).
+
+At the text level every LLM step (one model call) is timed, and what went wrong on the model's
+side is noted per scenario: replies not finished in time, model errors, the step limit reached,
+tool calls written as text or with arguments that do not parse, tools that answered an error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import os
+import re
 import statistics
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import AIMessage, ToolMessage
 
 from devtools import stack
 from devtools.errors import UsageError
@@ -40,6 +55,8 @@ class Verdict:
     round_trips_by_action: dict[str, list[int]] = field(default_factory=dict)
     post_call_ms: int | None = None  # hang-up -> the post-call workflow marked the call processed
     transcript: list[str] = field(default_factory=list)  # "caller: ..." / "bot: ..." lines (text level)
+    llm_steps_s: list[float] = field(default_factory=list)  # each model call, start to last chunk (text level)
+    notes: list[str] = field(default_factory=list)  # what went wrong on the model's side (text level)
 
     @property
     def passed(self) -> bool:
@@ -54,6 +71,9 @@ def credentials_missing(provider: str) -> str | None:
         case "openai" | "anthropic":
             variable = f"{provider.upper()}_API_KEY"
             return None if os.environ.get(variable) else f"{variable} is not set"
+        case "openai_compatible":  # a key is optional (local servers take any), the address is not
+            return None if os.environ.get("CALLBOT_LLM_BASE_URL") else (
+                "CALLBOT_LLM_BASE_URL is not set (the server's API root, e.g. http://127.0.0.1:8080/v1)")
         case "vertexai":
             return google_credentials_missing()
     return f"unknown provider {provider!r}"
@@ -86,16 +106,127 @@ def evaluate(state_dir: Path, provider: str, selected: dict[str, scenarios.Scena
 
 def evaluate_text(selected: dict[str, scenarios.Scenario], model: Any = None,
                   settings: Any = None) -> list[Verdict]:
-    """Run the `selected` scenarios at the text level on `model` (the offline engine when None)."""
+    """Run the `selected` scenarios at the text level on `model` (the offline engine when None),
+    timing each of its steps."""
     from devtools.conversation import converse, text_level
 
     verdicts = []
     for name, scenario in selected.items():
-        conversation = converse(scenario, call_id=f"CA{name}", model=model, settings=settings)
+        timer = StepTimer()
+        with _AgentErrors() as errors:
+            conversation = converse(scenario, call_id=f"CA{name}", model=timer.timing(model), settings=settings)
         failures = check(conversation.report(), text_level(scenario.expect))
+        notes = [*errors.notes(), *timer.notes(), *tool_errors(conversation.state.get("messages") or [])]
         verdicts.append(Verdict(name, failures, transcript=conversation.transcript(),
-                                agent_runs_ms=[round(s * 1000) for s in conversation.run_seconds]))
+                                agent_runs_ms=[round(s * 1000) for s in conversation.run_seconds],
+                                llm_steps_s=timer.seconds, notes=notes))
     return verdicts
+
+
+TOOL_CALL_AS_TEXT = re.compile(r"<tool_call>|\{\s*\"name\"\s*:\s*\"\w+\"\s*,\s*\"(arguments|parameters)\"")
+
+
+class StepTimer(BaseCallbackHandler):
+    """A LangChain callback that times every LLM step of a model (from the call to its last chunk,
+    whether or not the agent waited that long) and notes replies whose tool calls are not real ones."""
+
+    def __init__(self) -> None:
+        self._started: dict[UUID, float] = {}
+        self.seconds: list[float] = []
+        self.errors: list[str] = []
+        self.as_text: list[str] = []  # replies that wrote a tool call as text
+        self.unparsed: list[str] = []  # tool calls whose arguments did not parse
+
+    def timing(self, model: Any) -> Any:
+        """A copy of `model` that reports its steps here (None, the offline engine, stays None)."""
+        if model is None or not hasattr(model, "callbacks"):
+            return model
+        return model.model_copy(update={"callbacks": [*(model.callbacks or []), self]})
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._started[run_id] = time.perf_counter()
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._stop(run_id)
+        for generation in (g for gs in response.generations for g in gs):
+            message = getattr(generation, "message", None)
+            if not isinstance(message, AIMessage):
+                continue
+            if not message.tool_calls and TOOL_CALL_AS_TEXT.search(message.text):
+                self.as_text.append(message.text)
+            self.unparsed += [f"{c.get('name')}({c.get('args')})" for c in message.invalid_tool_calls]
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._stop(run_id)
+        self.errors.append(f"{type(error).__name__}: {error}")
+
+    def _stop(self, run_id: UUID) -> None:
+        started = self._started.pop(run_id, None)
+        if started is not None:
+            self.seconds.append(time.perf_counter() - started)
+
+    def notes(self) -> list[str]:
+        notes = [f"model error: {error}" for error in self.errors]
+        notes += [f"tool call written as text: {_cut(text)}" for text in self.as_text]
+        notes += [f"tool call arguments that do not parse: {_cut(call)}" for call in self.unparsed]
+        return notes
+
+
+def tool_errors(messages: list[Any]) -> list[str]:
+    """The tool results of a conversation that are errors (bad arguments, unknown tools, failed actions)."""
+    notes = []
+    for message in messages:
+        if not isinstance(message, ToolMessage):
+            continue
+        try:
+            content = json.loads(message.text)
+        except ValueError:
+            content = None
+        if message.status == "error" or (isinstance(content, dict) and content.get("error")):
+            notes.append(f"tool error: {message.name}: {_cut((content or {}).get('error') or message.text)}")
+    return notes
+
+
+AGENT_ERROR_KINDS = (("no complete reply within", "timeout"), ("LLM failed", "model failed"),
+                     ("agent step limit reached", "step limit reached (loop)"))
+
+
+class _AgentErrors(logging.Handler):
+    """The agents' errors logged while a conversation runs: an LLM step that failed or ran out of time
+    (the caller heard an apology), the step limit reached (a tool-call loop)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[str] = []
+        self._logger = logging.getLogger("callbot.agents")
+
+    def __enter__(self) -> Self:
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
+
+    def notes(self) -> list[str]:
+        kinds = Counter(next((kind for key, kind in AGENT_ERROR_KINDS if key in text), f"error: {_cut(text)}")
+                        for text in self.records)
+        return [f"{kind}{f' x{count}' if count > 1 else ''}" for kind, count in kinds.items()]
+
+
+def _cut(text: Any, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def step_figures(seconds: list[float]) -> str:
+    """`n=.. median .. s, p90 .. s` of LLM steps."""
+    if not seconds:
+        return "n=0"
+    p90 = statistics.quantiles(seconds, n=10, method="inclusive")[-1] if len(seconds) > 1 else seconds[0]
+    return f"n={len(seconds)}, median {statistics.median(seconds):.2f} s, p90 {p90:.2f} s"
 
 
 def success_line(verdicts: list[Verdict]) -> str:
@@ -127,8 +258,10 @@ def render(provider: str, verdicts: list[Verdict]) -> str:
     for verdict in verdicts:
         figures = " / ".join(_median(v) for v in (verdict.latencies_ms, verdict.agent_runs_ms,
                                                    verdict.action_round_trips_ms))
-        lines.append(f"  {'PASS' if verdict.passed else 'FAIL'}  {verdict.scenario:<32} {figures}")
+        steps = f"   LLM steps {step_figures(verdict.llm_steps_s)}" if verdict.llm_steps_s else ""
+        lines.append(f"  {'PASS' if verdict.passed else 'FAIL'}  {verdict.scenario:<32} {figures}{steps}")
         lines += [f"        - {failure}" for failure in verdict.failures]
+        lines += [f"        ~ {note}" for note in verdict.notes]
     passed = sum(v.passed for v in verdicts)
     totals = [[ms for v in verdicts for ms in v.latencies_ms], [ms for v in verdicts for ms in v.agent_runs_ms],
               [ms for v in verdicts for ms in v.action_round_trips_ms]]
@@ -142,6 +275,9 @@ def render(provider: str, verdicts: list[Verdict]) -> str:
     if by_action:
         lines.append("action round trip median per action: " + ", ".join(
             f"{action} {_median(trips)} ms (n={len(trips)})" for action, trips in sorted(by_action.items())))
+    steps = [s for v in verdicts for s in v.llm_steps_s]
+    if steps:
+        lines.append(f"seconds per LLM step over all calls: {step_figures(steps)}, max {max(steps):.2f} s")
     lines.append(success_line(verdicts))
     after = [v.post_call_ms for v in verdicts if v.post_call_ms is not None]
     if after:
