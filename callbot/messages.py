@@ -130,6 +130,11 @@ class BotSpeech(Message):
     is_last: bool = True
     end_call: bool = False
     transfer: bool = False
+    listen_for: str | None = Field(
+        default=None, description="what the bot expects the caller to say next, as the conversation stood "
+        "when the segment was spoken: a qualification field it asks for (first_name, last_name, company, role, "
+        "need, team_size, timeline, email, email_confirmed, consent, ...) or slot_choice (meeting times were "
+        "offered); None: nothing in particular. A hint for the recognizer: a value it does not know is ignored")
 
     @property
     def message_key(self) -> str:

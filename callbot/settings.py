@@ -62,10 +62,20 @@ class RelaySettings(CommonSettings):
     # speech engines
     stt_engine: Literal["scripted", "whisper", "google"] = "scripted"
     tts_engine: Literal["tone", "espeak", "google"] = "tone"
-    stt_phrase_hints: tuple[str, ...] = Field(
-        default=("demo", "pricing", "Salesforce", "CRM", "onboarding", "integration"),
-        description="the company's vocabulary, passed to the STT as hints or prompt",
-    )
+    stt_vocabulary: tuple[str, ...] = Field(
+        default=(), description="the company's words callers say (its name, its products, its reps' names), "
+        "hinted to the STT on every utterance (Google: a boosted phrase set; Whisper: its prompt); empty: the "
+        "company name")
+    stt_answer_hints: bool = Field(
+        default=True, description="also hint the answer to what the bot just asked (an email address, a number, "
+        "a yes or no, a meeting time: `BotSpeech.listen_for`). Google takes hints only when a stream opens, so "
+        "its stream is switched, between utterances, whenever the expected answer changes")
+    google_stt_vocabulary_boost: float = Field(
+        default=10.0, gt=0, le=20, description="Google speech adaptation boost of the vocabulary (0-20: higher "
+        "finds the words more often, and hears them where they were not said more often too)")
+    google_stt_answer_boost: float = Field(
+        default=5.0, gt=0, le=20, description="Google speech adaptation boost of the expected answer's phrases "
+        "(common words such as 'at', 'dot', 'yes': kept lower than the vocabulary's)")
     google_stt_api: Literal["v1", "v2"] = "v1"
     google_stt_model: str = Field(default="telephony", description="v1: telephony; v2: chirp_3, telephony")
     google_stt_location: str = "global"
@@ -115,6 +125,12 @@ class RelaySettings(CommonSettings):
     # stores
     audio_cache_uri: str = Field(default="", description="gs://bucket/prefix or a folder; empty: none")
     recordings_uri: str = Field(default="", description="gs://bucket/prefix or a folder; empty: not kept")
+
+    @model_validator(mode="after")
+    def _vocabulary_defaults_to_the_company(self) -> RelaySettings:
+        words = tuple(dict.fromkeys(w.strip() for w in self.stt_vocabulary if w.strip()))
+        object.__setattr__(self, "stt_vocabulary", words or (self.company_name,))
+        return self
 
     @model_validator(mode="after")
     def _secrets_present(self) -> RelaySettings:

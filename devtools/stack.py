@@ -46,6 +46,9 @@ PROJECT_ID = "callbot-local"
 FUNCTIONS = {name: "cloudevent" if name in topology.PUSHED_FUNCTIONS else "http" for name in DEPLOYED_FUNCTIONS}
 DEV_SALES_DESK = "+14155550100"  # where handovers go locally: nobody answers, the report shows it
 DEV_FRENCH_LINE = "+33155550100"  # calls to this number are answered in French
+# what the demo company's callers may name besides the company and its reps: plans and integrations
+# (devtools/demo_company.yaml's documents), hinted to the relay's recognizer
+DEMO_PRODUCT_WORDS = ("Team plan", "Business plan", "Salesforce", "HubSpot", "Google Calendar", "Outlook")
 
 
 @dataclass
@@ -198,8 +201,16 @@ def _relay_env(info: StackInfo, state_dir: Path, port: int, settings: dict[str, 
     return {"CALLBOT_PUBLIC_URL": url, "CALLBOT_RELAY_INSTANCE": f"local-{port}",
             "CALLBOT_STT_ENGINE": info.stt_engine, "CALLBOT_TTS_ENGINE": info.tts_engine,
             "CALLBOT_RECORDINGS_URI": info.recordings_dir, "CALLBOT_AUDIO_CACHE_URI": str(state_dir / "audio-cache"),
-            "CALLBOT_TRANSFER_NUMBER": DEV_SALES_DESK,
+            "CALLBOT_TRANSFER_NUMBER": DEV_SALES_DESK, "CALLBOT_STT_VOCABULARY": json.dumps(demo_vocabulary()),
             "CALLBOT_NUMBER_LANGUAGES": json.dumps({DEV_FRENCH_LINE: "fr-FR"}), **(settings or {})}
+
+
+def demo_vocabulary() -> list[str]:
+    """The relay's STT vocabulary on the local stack: the demo company's name, reps and products."""
+    from devtools.demo_company import seed
+
+    company = seed()
+    return [company.company, *(rep.name for rep in company.reps), *DEMO_PRODUCT_WORDS]
 
 
 def _spawn_relay(name: str, port: int, log_dir: Path, env: dict[str, str]) -> Child:

@@ -55,7 +55,7 @@ def make_stt_factory(settings: RelaySettings) -> SpeechToTextFactory:
         case "scripted":
             from stream_relay.speech.scripted_stt import ScriptedSpeechToText
 
-            return ScriptedSpeechToText.factory(settings.scripted_stt_final_ms)
+            return ScriptedSpeechToText.factory(settings.scripted_stt_final_ms, settings.stt_vocabulary)
         case "whisper":
             from stream_relay.speech.whisper_stt import whisper_stt_factory
 

@@ -28,6 +28,7 @@ from stream_relay.frame_lag import FrameLag
 from stream_relay.playback import Playback, Segment
 from stream_relay.recording import CallRecorder
 from stream_relay.speech.endpointer import Endpointer, SpeechEnded, SpeechStarted
+from stream_relay.speech.hints import speech_hints
 from stream_relay.speech.stt import Transcript
 from stream_relay.turn_latency import TurnTiming
 
@@ -61,6 +62,7 @@ class CallSession:
         self._utterances = asyncio.Lock()
         self._ending: tuple[str, str] | None = None  # (ended_by, reason) once a final line is queued
         self._stt = services.stt_factory(self.call_id, self.language, self.parameters)
+        self._reply_said: tuple[int, list[str]] = (-1, [])  # the latest reply's turn and sentences so far
         self._endpointer = Endpointer(services.vad_factory(), min_speech_ms=settings.vad_min_speech_ms,
                                       silence_ms=settings.endpoint_silence_ms,
                                       silence_after_final_ms=settings.endpoint_silence_after_final_ms)
@@ -193,6 +195,19 @@ class CallSession:
         if not self.playback.enqueue(Segment(speech=speech, audio=audio)):
             log.info("stale reply segment dropped", extra={"call_id": self.call_id,
                                                            "message_key": speech.message_key})
+            return
+        self._listen_after(speech)
+
+    def _listen_after(self, speech: BotSpeech) -> None:
+        """Once a reply is complete, prime the recognizer for the answer to what it asked."""
+        turn, sentences = self._reply_said
+        if turn != speech.turn_seq:
+            turn, sentences = speech.turn_seq, []
+        sentences.append(speech.text)
+        self._reply_said = (turn, sentences)
+        if speech.is_last and not (speech.end_call or speech.transfer) and self._settings.stt_answer_hints:
+            self._stt.expect(speech_hints(self._settings.stt_vocabulary, self.language, speech.listen_for,
+                                          " ".join(sentences)))
 
     async def _synthesize(self, text: str, timing: TurnTiming | None) -> bytes:
         audio = await self._services.tts.synthesize(text, self.language)

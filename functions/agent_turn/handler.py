@@ -20,6 +20,7 @@ from typing import Any
 from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
+from callbot.agents.listening import expected_slot
 from callbot.bus import Delivery, Publisher, entry
 from callbot.errors import BadMessage
 from callbot.logs import bind_call
@@ -97,7 +98,7 @@ class TurnHandler:
                     llm_ms += data["llm_ms"] if first_ms is None else 0.0
                 elif mode == "custom" and "say" in data:
                     said = data["say"]
-                    futures.append(self._publish_segment(message, said))
+                    futures.append(self._publish_segment(message, said, after))
                     first_ms = first_ms if first_ms is not None else int((self._clock() - started) * 1000)
                 elif mode == "updates" and "__interrupt__" in data:
                     request = data["__interrupt__"][0].value
@@ -126,18 +127,20 @@ class TurnHandler:
             log.info("duplicate delivery ignored", extra={"message_key": message.message_key})
             return
         log.warning("output of a handled input was not published; publishing it again")
-        futures = [self._publish_segment(message, segment) for segment in state.get("reply") or []]
+        futures = [self._publish_segment(message, segment, state) for segment in state.get("reply") or []]
         if state.get("pending"):
             futures.append(self._publish_request(message, state["pending"], state))
         for future in futures:
             future.result(timeout=PUBLISH_TIMEOUT_S)
         self._graph.update_state(config, {"published_key": message.message_key})
 
-    def _publish_segment(self, message, segment: dict[str, Any]):
+    def _publish_segment(self, message, segment: dict[str, Any], state: dict[str, Any] | None = None):
+        """`state`: the conversation as it stood when the segment was spoken (what it listens for)."""
         return self._publisher.publish(BotSpeech(
             call_id=message.call_id, turn_seq=segment["turn"], relay_instance=message.relay_instance,
             segment=segment["segment"], text=segment["text"], is_last=segment["last"],
-            end_call=segment["end_call"], transfer=segment["transfer"], sent_at_ms=self._now_ms()))
+            end_call=segment["end_call"], transfer=segment["transfer"], sent_at_ms=self._now_ms(),
+            listen_for=expected_slot(state) if state is not None else None))
 
     def _publish_request(self, message, request: dict[str, Any], state: dict[str, Any]):
         return self._publisher.publish(ActionRequested(

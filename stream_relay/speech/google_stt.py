@@ -30,9 +30,18 @@ OUT_OF_RANGE, ABORTED, RESOURCE_EXHAUSTED, ...) is logged with the call id and r
 exponential backoff (replaying the tail as above), and the call carries on. After `max_attempts`
 consecutive failures the adapter gives up. A permanent status (INVALID_ARGUMENT, PERMISSION_DENIED,
 UNAUTHENTICATED, ...) is not retried, except that an INVALID_ARGUMENT is tried once more without the
-phrase hints, because a model or language that rejects adaptation should cost the call its hints and
-not its transcripts. Once the adapter gives up, the error is logged, audio is dropped and
-`transcribe()` returns empty transcripts at once.
+phrase hints (and the call gets no more hints), because a model or language that rejects adaptation
+should cost the call its hints and not its transcripts. Once the adapter gives up, the error is
+logged, audio is dropped and `transcribe()` returns empty transcripts at once.
+
+Hints. Every stream carries the company's vocabulary as a boosted phrase set (v1: a `SpeechContext`
+with a boost; v2: an inline `PhraseSet` with a boost) and the phrases the caller's answer is likely
+to contain as a second one with a lower boost (`hints.py`: words of any sales call, and once the
+bot has asked for something, the phrases of its answer, `expect()`). Google reads the configuration
+only when a stream opens, so when the expected answer changes the stream is switched the way it is
+restarted (half-close, replay of the tail), between utterances: an utterance in progress keeps the
+stream it began on and the switch happens once it ends. A change that leaves the phrases as they
+were (first name, then last name) switches nothing. A v2 model without adaptation gets no hints.
 
 `google.cloud.speech` is imported only when this engine is built, because the import is slow.
 """
@@ -50,7 +59,8 @@ from typing import Any, Protocol
 
 from callbot.settings import Environment, RelaySettings
 from stream_relay import mulaw
-from stream_relay.speech.stt import SpeechToText, SpeechToTextFactory, Transcript
+from stream_relay.speech.hints import speech_hints
+from stream_relay.speech.stt import SpeechHints, SpeechToText, SpeechToTextFactory, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -73,22 +83,47 @@ PERMANENT_STATUS = frozenset(
 
 
 class StreamRequests(Protocol):
-    """Opens a stream for one API version: the configuration first, then the audio chunks."""
-
-    phrases: tuple[str, ...]
+    """Opens a stream for one API version: the configuration first, then the audio chunks. Two
+    values are equal when their streams would be configured alike."""
 
     def open(self, client: Any, chunks: Iterator[bytes], timeout: float) -> Iterable[Any]: ...
+
+    def phrase_groups(self) -> list[tuple[tuple[str, ...], float]]: ...
+
+    def with_hints(self, hints: SpeechHints) -> StreamRequests: ...
 
     def without_hints(self) -> StreamRequests: ...
 
 
 @dataclass(frozen=True)
-class V1Requests:
+class Hinted:
+    """The phrase hints of a stream: the vocabulary and the expected answer's phrases, each boosted."""
+
+    vocabulary: tuple[str, ...] = ()
+    answer: tuple[str, ...] = ()
+    vocabulary_boost: float = 10.0
+    answer_boost: float = 5.0
+
+    def phrase_groups(self) -> list[tuple[tuple[str, ...], float]]:
+        """(phrases, boost) per phrase set to send; the answer's phrases without the vocabulary's."""
+        known = {p.casefold() for p in self.vocabulary}
+        answer = tuple(p for p in dict.fromkeys(self.answer) if p.casefold() not in known)
+        return [(phrases, boost) for phrases, boost in ((self.vocabulary, self.vocabulary_boost),
+                                                        (answer, self.answer_boost)) if phrases]
+
+    def with_hints(self, hints: SpeechHints):
+        return replace(self, vocabulary=tuple(hints.vocabulary), answer=tuple(hints.answer))
+
+    def without_hints(self):
+        return replace(self, vocabulary=(), answer=())
+
+
+@dataclass(frozen=True)
+class V1Requests(Hinted):
     """google.cloud.speech.v1: the client's helper sends `streaming_config` as the first request."""
 
-    language: str
+    language: str = "en-US"
     model: str = "telephony"
-    phrases: tuple[str, ...] = ()
 
     def streaming_config(self) -> Any:
         from google.cloud import speech
@@ -102,7 +137,8 @@ class V1Requests:
             use_enhanced=self.model in V1_ENHANCED_MODELS,
             enable_automatic_punctuation=True,
             max_alternatives=1,
-            speech_contexts=[speech.SpeechContext(phrases=list(self.phrases))] if self.phrases else [],
+            speech_contexts=[speech.SpeechContext(phrases=list(phrases), boost=boost)
+                             for phrases, boost in self.phrase_groups()],
         )
         return speech.StreamingRecognitionConfig(config=config, interim_results=True)
 
@@ -114,19 +150,22 @@ class V1Requests:
         return client.streaming_recognize(
             config=self.streaming_config(), requests=requests, retry=None, timeout=timeout)
 
-    def without_hints(self) -> V1Requests:
-        return replace(self, phrases=())
-
 
 @dataclass(frozen=True)
-class V2Requests:
+class V2Requests(Hinted):
     """google.cloud.speech.v2: the first request names the recognizer (`.../recognizers/_`, an
     implicit one) and carries the whole configuration; the following ones carry audio only."""
 
-    recognizer: str
-    language: str
+    recognizer: str = ""
+    language: str = "en-US"
     model: str = "telephony"
-    phrases: tuple[str, ...] = ()
+
+    def phrase_groups(self) -> list[tuple[tuple[str, ...], float]]:
+        return super().phrase_groups() if self.model in V2_MODELS_WITH_ADAPTATION else []
+
+    def with_hints(self, hints: SpeechHints):
+        # a model without adaptation gets no hints: nothing to switch streams for
+        return super().with_hints(hints) if self.model in V2_MODELS_WITH_ADAPTATION else self
 
     def streaming_config(self) -> Any:
         from google.cloud import speech_v2 as speech
@@ -142,10 +181,12 @@ class V2Requests:
             language_codes=[self.language],
             features=speech.RecognitionFeatures(enable_automatic_punctuation=True),
         )
-        if self.phrases and self.model in V2_MODELS_WITH_ADAPTATION:
-            phrase_set = speech.PhraseSet(phrases=[speech.PhraseSet.Phrase(value=p) for p in self.phrases])
-            config.adaptation = speech.SpeechAdaptation(
-                phrase_sets=[speech.SpeechAdaptation.AdaptationPhraseSet(inline_phrase_set=phrase_set)])
+        groups = self.phrase_groups()
+        if groups:
+            config.adaptation = speech.SpeechAdaptation(phrase_sets=[
+                speech.SpeechAdaptation.AdaptationPhraseSet(inline_phrase_set=speech.PhraseSet(
+                    phrases=[speech.PhraseSet.Phrase(value=p) for p in phrases], boost=boost))
+                for phrases, boost in groups])
         features = speech.StreamingRecognitionFeatures(interim_results=True)
         return speech.StreamingRecognitionConfig(config=config, streaming_features=features)
 
@@ -159,9 +200,6 @@ class V2Requests:
                 yield speech.StreamingRecognizeRequest(audio=chunk)
 
         return client.streaming_recognize(requests=requests(), retry=None, timeout=timeout)
-
-    def without_hints(self) -> V2Requests:
-        return replace(self, phrases=())
 
 
 class GoogleSpeechToText:
@@ -223,6 +261,7 @@ class GoogleSpeechToText:
         self._finals: list[tuple[str, float]] = []
         self._final_times: list[float] = []  # when each final arrived
         self._switched_at: float | None = None  # the latest planned stream switch
+        self._hints_allowed = True  # False once Google rejected a stream with hints (see Errors)
         self._interim = ""
         self._waiter: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
 
@@ -266,6 +305,15 @@ class GoogleSpeechToText:
         """A final result arrived and nothing newer is pending (no interim after it)."""
         with self._cond:
             return bool(self._finals) and not self._interim
+
+    def expect(self, hints: SpeechHints) -> None:
+        """The next streams carry `hints`; the live one is switched between utterances if they differ
+        from its own (see Hints)."""
+        with self._cond:
+            if not self._hints_allowed or self._closing or self._failed:
+                return
+            self._requests = self._requests.with_hints(hints)
+            self._cond.notify_all()
 
     async def transcribe(self, utterance_mulaw: bytes) -> Transcript:
         """The utterance's final results, joined. The audio argument is not used: the stream
@@ -350,12 +398,13 @@ class GoogleSpeechToText:
                 stream_id = self._live_stream = self._stream_seq
                 self._end_requested = False
                 replay = bytes(self._tail)
+                requests = self._requests
             opened_at = self._clock()
             error: GoogleAPICallError | None = None
             heard = False
             try:
-                chunks = self._audio(stream_id, opened_at, replay)
-                responses = self._requests.open(self._client, chunks, self._max_stream_s + 30)
+                chunks = self._audio(stream_id, opened_at, replay, requests)
+                responses = requests.open(self._client, chunks, self._max_stream_s + 30)
                 with self._cond:
                     self._call = responses
                     if self._closing:
@@ -387,8 +436,9 @@ class GoogleSpeechToText:
                 self._give_up()
                 return
 
-    def _audio(self, stream_id: int, opened_at: float, replay: bytes) -> Iterator[bytes]:
-        """The stream's request audio, run by gRPC's request thread. Returning half-closes it."""
+    def _audio(self, stream_id: int, opened_at: float, replay: bytes, requests: StreamRequests) -> Iterator[bytes]:
+        """The stream's request audio, run by gRPC's request thread. Returning half-closes it:
+        when it is old (a restart) or its hints are not the expected ones any more (a switch)."""
         for start in range(0, len(replay), MAX_CHUNK_BYTES):
             yield replay[start:start + MAX_CHUNK_BYTES]
         while True:
@@ -398,14 +448,20 @@ class GoogleSpeechToText:
                 if self._live_stream != stream_id or self._closing:
                     return
                 age = self._clock() - opened_at
-                if age >= self._max_stream_s or (age >= self._restart_after_s and not self._in_utterance):
+                rehint = self._requests != requests
+                if age >= self._max_stream_s or (
+                        (age >= self._restart_after_s or rehint) and not self._in_utterance):
                     self._end_requested = True
                     self._switched_at = self._clock()
                     break
                 chunk = self._take_chunk()
             if chunk:
                 yield chunk
-        log.info("restarting the speech stream", extra={**self._log_extra, "stream_age_s": round(age, 1)})
+        if age >= self._restart_after_s:
+            log.info("restarting the speech stream", extra={**self._log_extra, "stream_age_s": round(age, 1)})
+        else:
+            log.debug("switching the speech stream to new phrase hints",
+                      extra={**self._log_extra, "stream_age_s": round(age, 1)})
 
     def _take_chunk(self) -> bytes:
         """Up to MAX_CHUNK_BYTES of pending audio, remembered in the tail (lock held)."""
@@ -445,9 +501,8 @@ class GoogleSpeechToText:
         status = getattr(getattr(error, "grpc_status_code", None), "name", "OK")
         extra = {**self._log_extra, "grpc_status": status, "attempt": failures}
         if status in PERMANENT_STATUS:
-            if status == "INVALID_ARGUMENT" and self._requests.phrases:
+            if status == "INVALID_ARGUMENT" and self._drop_hints():
                 log.error("speech stream rejected (%s); retrying without phrase hints", error, extra=extra)
-                self._requests = self._requests.without_hints()
                 return True
             log.error("speech stream rejected (%s); giving up, transcripts will be empty", error, extra=extra)
             return False
@@ -461,6 +516,14 @@ class GoogleSpeechToText:
         with self._cond:
             self._cond.wait_for(lambda: self._closing, delay)
         return True
+
+    def _drop_hints(self) -> bool:
+        """No more hints for this call (they were rejected); False if there were none to drop."""
+        with self._cond:
+            hinted = bool(self._requests.phrase_groups())
+            self._hints_allowed = False
+            self._requests = self._requests.without_hints()
+        return hinted
 
     def _give_up(self) -> None:
         with self._cond:
@@ -521,7 +584,7 @@ def google_stt_factory(
         raise ValueError(f"Speech-to-Text v1 serves the global, us and eu endpoints, not {location!r}")
     if api == "v2" and model == "chirp_3" and location == "global":
         log.warning("chirp_3 is served in regional locations (us, eu, ...), not global")
-    if api == "v2" and settings.stt_phrase_hints and model not in V2_MODELS_WITH_ADAPTATION:
+    if api == "v2" and model not in V2_MODELS_WITH_ADAPTATION:
         log.warning("phrase hints are not sent to model %s", model)
     if settings.google_stt_endpoint and settings.environment is not Environment.DEV:
         raise ValueError("google_stt_endpoint points at a local fake Speech service: dev only")
@@ -532,13 +595,14 @@ def google_stt_factory(
     if settings.stt_stream_restart_s >= max_stream_s:
         raise ValueError(f"stt_stream_restart_s must be below stt_max_stream_s ({max_stream_s} s)")
     client = client if client is not None else speech_client(settings)
-    phrases = tuple(settings.stt_phrase_hints)
+    boosts = {"vocabulary_boost": settings.google_stt_vocabulary_boost, "answer_boost": settings.google_stt_answer_boost}
     recognizer = f"projects/{settings.project_id}/locations/{location}/recognizers/_"
 
     def for_call(call_id: str, language: str, custom_parameters: dict[str, str]) -> SpeechToText:
         requests: StreamRequests = (
-            V1Requests(language, model, phrases) if api == "v1"
-            else V2Requests(recognizer, language, model, phrases))
+            V1Requests(language=language, model=model, **boosts) if api == "v1"
+            else V2Requests(recognizer=recognizer, language=language, model=model, **boosts))
+        requests = requests.with_hints(speech_hints(tuple(settings.stt_vocabulary), language))
         return GoogleSpeechToText(
             call_id, client, requests, restart_after_s=settings.stt_stream_restart_s, **engine_options)
 

@@ -6,6 +6,8 @@ While an utterance is in progress its scripted text is also its interim hypothes
 result counts as ready `final_ms` after the caller's last loud frame (stream time, so runs are
 reproducible), as a streaming engine's final comes some time after the end of speech; with
 `final_ms` 0 it is ready from the start, as if a perfect engine had already heard it.
+
+The hints it is given are not used, only recorded (`hints`, oldest first), for tests to see.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import logging
 from collections.abc import Callable
 
 from stream_relay import mulaw
-from stream_relay.speech.stt import Transcript
+from stream_relay.speech.hints import speech_hints
+from stream_relay.speech.stt import SpeechHints, Transcript
 
 log = logging.getLogger(__name__)
 SCRIPT_PARAMETER = "stt_script"
@@ -23,15 +26,16 @@ LOUD_DBFS = -50.0  # a frame louder than this is the caller speaking; the simula
 
 
 class ScriptedSpeechToText:
-    def __init__(self, transcripts: list[str], final_ms: int = 0) -> None:
+    def __init__(self, transcripts: list[str], final_ms: int = 0, hints: SpeechHints | None = None) -> None:
         self._pending = list(transcripts)
         self._in_utterance = False
         self._final_ms = final_ms
         self._quiet_ms = 0
+        self.hints: list[SpeechHints] = [hints or SpeechHints()]
 
     @classmethod
     def for_call(cls, call_id: str, language: str, custom_parameters: dict[str, str],
-                 final_ms: int = 0) -> ScriptedSpeechToText:
+                 final_ms: int = 0, vocabulary: tuple[str, ...] = ()) -> ScriptedSpeechToText:
         raw = custom_parameters.get(SCRIPT_PARAMETER, "[]")
         try:
             transcripts = json.loads(raw)
@@ -41,11 +45,13 @@ class ScriptedSpeechToText:
             log.warning("stt_script parameter is not a JSON list of strings; no transcripts",
                         extra={"call_id": call_id})
             transcripts = []
-        return cls(transcripts, final_ms)
+        return cls(transcripts, final_ms, speech_hints(vocabulary, language))
 
     @classmethod
-    def factory(cls, final_ms: int) -> Callable[[str, str, dict[str, str]], ScriptedSpeechToText]:
-        return lambda call_id, language, parameters: cls.for_call(call_id, language, parameters, final_ms)
+    def factory(cls, final_ms: int,
+                vocabulary: tuple[str, ...] = ()) -> Callable[[str, str, dict[str, str]], ScriptedSpeechToText]:
+        return lambda call_id, language, parameters: cls.for_call(call_id, language, parameters, final_ms,
+                                                                  vocabulary)
 
     def feed(self, audio_mulaw: bytes) -> None:
         if not self._final_ms:
@@ -63,6 +69,9 @@ class ScriptedSpeechToText:
 
     def final_ready(self) -> bool:
         return self._in_utterance and bool(self._pending) and self._quiet_ms >= self._final_ms
+
+    def expect(self, hints: SpeechHints) -> None:
+        self.hints.append(hints)
 
     async def transcribe(self, utterance_mulaw: bytes) -> Transcript:
         self._in_utterance = False

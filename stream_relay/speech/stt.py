@@ -3,12 +3,33 @@ for the transcript of an utterance once the endpointer has closed it.
 
 Engines: `scripted_stt.py` (tests, benchmarks), `whisper_stt.py` (local, faster-whisper),
 `google_stt.py` (Google Speech-to-Text streaming). `bootstrap.py` picks one from settings.
+
+Each engine starts with the company's vocabulary as hints; the call session adds, whenever the bot
+asks for something, the phrases its answer is likely to contain (`hints.py`, `expect`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class SpeechHints:
+    """What the caller's next utterances are likely to contain (built by `hints.py`).
+
+    `vocabulary`: the company's words, hinted on every utterance. `slot`: what the bot just asked for
+    (`BotSpeech.listen_for`), `answer`: phrases its answer is likely to contain (and words of any
+    sales call), `question`: the bot's last words (empty until it said something). `choices`: the
+    phrases of `answer` that each pick one of several alternatives ("yes" or "no", "the first one"
+    or "the third one"): an engine that weighs hints alike may take them, one that may copy a hint
+    it was given instead of the one said (Whisper) leaves them out."""
+
+    vocabulary: tuple[str, ...] = ()
+    slot: str | None = None
+    answer: tuple[str, ...] = ()
+    question: str = ""
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,6 +57,10 @@ class SpeechToText(Protocol):
     def final_ready(self) -> bool:
         """Whether the engine has already produced a final result for the utterance in progress,
         so the endpointer can close the turn on a shorter silence."""
+
+    def expect(self, hints: SpeechHints) -> None:
+        """The bot asked for something: bias the caller's next utterances towards `hints` (they
+        replace the previous ones). An utterance in progress is finished with the hints it began with."""
 
     async def transcribe(self, utterance_mulaw: bytes) -> Transcript:
         """The transcript of the utterance the endpointer just closed (its audio, pre-roll included)."""

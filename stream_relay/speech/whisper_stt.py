@@ -18,9 +18,14 @@ every call's audio) never waits on one. Each worker uses `whisper_threads` CPU t
 Decoding: a 5-wide beam costs ~30 ms more than greedy search (Whisper always encodes a 30 s window,
 which dominates: ~0.4 s per utterance on one thread, whatever its length), and on espeak-ng speech
 sent through 8 kHz mu-law it cut the word error rate of tiny.en from ~0.46 to ~0.31, so the beam is
-5. The phrase hints are the decoder's prompt (`initial_prompt`; `hotwords` fills the same prompt
-slot, so passing both would only repeat them). Temperature fallback is off: it multiplies the time
-of a hard utterance and, on noise, invents text.
+5. Temperature fallback is off: it multiplies the time of a hard utterance and, on noise, invents text.
+
+Hints go where Whisper reads the text said before the audio (the decoder's previous-text prompt):
+`initial_prompt` is the company's vocabulary and the bot's last sentence, as if just said, and
+`hotwords` (placed before it in the same prompt) the phrases the answer to that sentence is likely
+to contain ("at", "dot", "gmail dot com" after the bot asked for an email), but not the choices
+("yes", "no", "the first one": Whisper copies one it was given instead of the one said, see
+`hints.py`). Each utterance is decoded with the hints of the moment it is transcribed (`expect`).
 
 Confidence: `exp(mean token log-probability)`, the geometric mean of the probabilities the decoder
 gave its own tokens (each segment's `avg_logprob`, weighted by its token count). With tiny.en on
@@ -43,7 +48,8 @@ import soxr
 
 from callbot.settings import RelaySettings
 from stream_relay import mulaw
-from stream_relay.speech.stt import Transcript
+from stream_relay.speech.hints import speech_hints
+from stream_relay.speech.stt import SpeechHints, Transcript
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -111,11 +117,11 @@ def shared_engine(model_dir: Path, cpu_threads: int) -> WhisperEngine:
 class WhisperSpeechToText:
     """The STT port for one call, on the shared engine."""
 
-    def __init__(self, engine: WhisperEngine, call_id: str, language: str, phrase_hints: tuple[str, ...] = ()):
+    def __init__(self, engine: WhisperEngine, call_id: str, language: str, vocabulary: tuple[str, ...] = ()):
         self._engine = engine
         self._call_id = call_id
         self._language = language
-        self._prompt = ", ".join(phrase_hints) or None
+        self._hints = speech_hints(vocabulary, language)
         self._whisper_language: str | None = None  # resolved once the model is known
 
     def feed(self, audio_mulaw: bytes) -> None:
@@ -130,20 +136,24 @@ class WhisperSpeechToText:
     def final_ready(self) -> bool:
         return False
 
+    def expect(self, hints: SpeechHints) -> None:
+        self._hints = hints
+
     async def transcribe(self, utterance_mulaw: bytes) -> Transcript:
         if not utterance_mulaw:
             return Transcript("")
-        return await self._engine.run(self._transcribe, utterance_mulaw)
+        return await self._engine.run(self._transcribe, utterance_mulaw, *decoder_prompt(self._hints))
 
     async def close(self) -> None:
         pass  # the model and the pool belong to the process
 
-    def _transcribe(self, model: WhisperModel, utterance_mulaw: bytes) -> Transcript:
+    def _transcribe(self, model: WhisperModel, utterance_mulaw: bytes, initial_prompt: str | None,
+                    hotwords: str | None) -> Transcript:
         pcm = mulaw.decode(utterance_mulaw).astype(np.float32) / 32768.0
         audio = soxr.resample(pcm, mulaw.SAMPLE_RATE, WHISPER_SAMPLE_RATE).astype(np.float32)
         segments, _ = model.transcribe(
             audio, language=self._language_for(model), beam_size=BEAM_SIZE, temperature=0.0,
-            vad_filter=False, condition_on_previous_text=False, initial_prompt=self._prompt)
+            vad_filter=False, condition_on_previous_text=False, initial_prompt=initial_prompt, hotwords=hotwords)
         segments = list(segments)  # decoding happens while iterating
         text = " ".join(s.text.strip() for s in segments if s.text.strip())
         return Transcript(text, _confidence(segments) if text else None)
@@ -152,6 +162,15 @@ class WhisperSpeechToText:
         if self._whisper_language is None:
             self._whisper_language = _whisper_language(model, self._language, self._call_id)
         return self._whisper_language or None
+
+
+def decoder_prompt(hints: SpeechHints) -> tuple[str | None, str | None]:
+    """Whisper's `initial_prompt` (the vocabulary, then the bot's last sentence) and `hotwords` (the
+    expected answer's phrases but its choices, see `hints.py`); None where there is nothing to say."""
+    vocabulary = ", ".join(hints.vocabulary)
+    prompt = ". ".join(part for part in (vocabulary, hints.question) if part)
+    hotwords = ", ".join(p for p in hints.answer if p not in set(hints.choices))
+    return prompt or None, hotwords or None
 
 
 def _whisper_language(model: WhisperModel, language: str, call_id: str) -> str:
@@ -178,12 +197,12 @@ def _confidence(segments) -> float:
 class WhisperSpeechToTextFactory:
     """Makes each call's recognizer on the shared engine (a `SpeechToTextFactory`)."""
 
-    def __init__(self, engine: WhisperEngine, phrase_hints: tuple[str, ...] = ()) -> None:
+    def __init__(self, engine: WhisperEngine, vocabulary: tuple[str, ...] = ()) -> None:
         self.engine = engine
-        self.phrase_hints = phrase_hints
+        self.vocabulary = vocabulary
 
     def __call__(self, call_id: str, language: str, custom_parameters: dict[str, str]) -> WhisperSpeechToText:
-        return WhisperSpeechToText(self.engine, call_id, language, self.phrase_hints)
+        return WhisperSpeechToText(self.engine, call_id, language, self.vocabulary)
 
     async def warm_up(self) -> None:
         """Load the model before the first call (optional: it loads on first use otherwise)."""
@@ -194,4 +213,4 @@ def whisper_stt_factory(settings: RelaySettings) -> WhisperSpeechToTextFactory:
     """The relay's `SpeechToTextFactory`: checks the model folder now, loads the model on first use."""
     model_dir = Path(settings.whisper_model_dir) if settings.whisper_model_dir else bundled_model_dir()
     engine = shared_engine(model_dir.resolve(), settings.whisper_threads)
-    return WhisperSpeechToTextFactory(engine, tuple(settings.stt_phrase_hints))
+    return WhisperSpeechToTextFactory(engine, tuple(settings.stt_vocabulary))

@@ -25,6 +25,7 @@ from google.cloud.speech_v2.services.speech.transports import SpeechGrpcTranspor
 from callbot.settings import RelaySettings
 from devtools.fake_speech import recognition_response, start_server
 from stream_relay.speech.google_stt import GoogleSpeechToText, google_stt_factory
+from stream_relay.speech.hints import SALES_TALK, speech_hints
 from stream_relay.speech.stt import Transcript
 
 FRAME = 160
@@ -201,7 +202,7 @@ async def engines():
         settings = RelaySettings(
             project_id="proj-test", google_stt_api=api, google_stt_model=model,
             google_stt_location=options.pop("location", "global"),
-            stt_phrase_hints=options.pop("hints", HINTS), stt_stream_restart_s=restart_after_s)
+            stt_vocabulary=options.pop("hints", HINTS), stt_stream_restart_s=restart_after_s)
         options = {"backoff_s": 0.01, **options}
         stt = google_stt_factory(settings, client, **options)(f"CA{len(built)}", language, {})
         built.append(stt)
@@ -233,7 +234,7 @@ async def test_v1_first_request_configures_mulaw_8k_and_audio_passes_unchanged(s
     assert config.config.language_code == "fr-FR"
     assert config.config.model == "telephony"
     assert config.config.use_enhanced is False  # only phone_call and video have enhanced variants
-    assert [list(c.phrases) for c in config.config.speech_contexts] == [list(HINTS)]
+    assert phrase_groups("v1", fake.streams[0]) == start_groups("fr")
     assert bytes(fake.streams[0].audio) == b"".join(fed)
 
 
@@ -257,10 +258,89 @@ async def test_v2_first_request_configures_recognizer_decoding_and_hints(
     assert (decoding.sample_rate_hertz, decoding.audio_channel_count) == (8000, 1)
     assert config.model == model
     assert list(config.language_codes) == ["fr-FR"]
-    phrase_sets = config.adaptation.phrase_sets
-    phrases = [[p.value for p in s.inline_phrase_set.phrases] for s in phrase_sets]
-    assert phrases == ([list(HINTS)] if adapted else [])
+    assert phrase_groups("v2", fake.streams[0]) == (start_groups("fr") if adapted else [])
     assert bytes(fake.streams[0].audio) == b"".join(fed)
+
+
+def phrase_groups(api: str, stream: FakeStream) -> list[tuple[list[str], float]]:
+    """The phrase hints a stream was opened with: (phrases, boost) per phrase set."""
+    if api == "v1":
+        return [(list(c.phrases), c.boost) for c in stream.config.streaming_config.config.speech_contexts]
+    sets = stream.config.streaming_config.config.adaptation.phrase_sets
+    return [([p.value for p in s.inline_phrase_set.phrases], s.inline_phrase_set.boost) for s in sets]
+
+
+def start_groups(language: str) -> list[tuple[list[str], float]]:
+    """A call's first stream: the vocabulary, boosted, then the sales talk, boosted less."""
+    return [(list(HINTS), 10.0), ([w for w in SALES_TALK[language] if w not in HINTS], 5.0)]
+
+
+def email_hints(question: str = "What's the best email to reach you?"):
+    return speech_hints(HINTS, "en-US", "email", question)
+
+
+@pytest.mark.parametrize("api", ["v1", "v2"])
+async def test_the_vocabulary_is_boosted_and_the_expected_answer_is_added_between_utterances(
+        servers, engines, clock, api):
+    fake = FakeSpeech(api)
+    stt = engines(servers(fake), api, clock=clock)
+    caller = Caller(stt, clock, fake)
+    await caller.silence(0.2)
+    assert phrase_groups(api, fake.streams[0]) == start_groups("en")
+
+    stt.utterance_started()  # the bot's reply asking for the email arrives while the caller talks
+    caller.feed("sure")
+    stt.expect(email_hints())
+    await caller.silence(0.5)
+    assert len(fake.streams) == 1  # the utterance in progress keeps its stream
+    assert (await stt.transcribe(b"")).text == "sure"
+    await caller.silence(0.3)
+
+    assert len(fake.streams) == 2
+    [vocabulary, answer] = phrase_groups(api, fake.streams[1])
+    assert vocabulary == (list(HINTS), 10.0)
+    assert {"at", "dot", "dash", "underscore", "gmail dot com"} <= set(answer[0]) and answer[1] == 5.0
+    assert (await caller.say("dana", "at", "acme", "dot", "com", gap_s=0.1)).text == "dana at acme dot com"
+    assert_audio_complete(fake, caller.fed)
+
+
+async def test_the_stream_is_switched_only_when_the_phrases_change(servers, engines, clock):
+    fake = FakeSpeech("v1")
+    stt = engines(servers(fake), clock=clock)
+    caller = Caller(stt, clock, fake)
+    await caller.silence(0.2)
+    stt.expect(speech_hints(HINTS, "en-US", "first_name", "May I have your name?"))
+    await caller.silence(0.3)
+    assert len(fake.streams) == 2
+    stt.expect(speech_hints(HINTS, "en-US", "last_name", "And your last name?"))  # the same phrases
+    await caller.silence(0.3)
+    assert len(fake.streams) == 2
+    stt.expect(speech_hints(HINTS, "en-US", None, "Anything else?"))  # back to the call's first hints
+    await caller.silence(0.3)
+    assert len(fake.streams) == 3 and phrase_groups("v1", fake.streams[2]) == start_groups("en")
+    assert (await caller.say("no", "thanks", gap_s=0.2)).text == "no thanks"
+    assert_audio_complete(fake, caller.fed)
+
+
+async def test_a_v2_model_without_adaptation_is_never_switched_for_hints(servers, engines, clock):
+    fake = FakeSpeech("v2")
+    stt = engines(servers(fake), "v2", model="latest_long", clock=clock)
+    caller = Caller(stt, clock, fake)
+    await caller.silence(0.2)
+    stt.expect(email_hints())
+    await caller.silence(0.5)
+    assert len(fake.streams) == 1 and phrase_groups("v2", fake.streams[0]) == []
+
+
+async def test_hints_rejected_once_are_not_sent_again_in_the_call(servers, engines, clock):
+    fake = FakeSpeech("v1", fail=lambda number, stream: grpc.StatusCode.INVALID_ARGUMENT if number == 0 else None)
+    stt = engines(servers(fake), clock=clock)
+    caller = Caller(stt, clock, fake)
+    await until(lambda: len(fake.streams) == 2)
+    stt.expect(email_hints())
+    await caller.silence(0.5)
+    assert len(fake.streams) == 2 and phrase_groups("v1", fake.streams[1]) == []
+    assert (await caller.say("hello", gap_s=0.2)).text == "hello"
 
 
 @pytest.mark.parametrize("api", ["v1", "v2"])
