@@ -235,7 +235,9 @@ def _eval(args: argparse.Namespace) -> int:
         from callbot.settings import AgentTurnSettings
 
         settings = AgentTurnSettings(llm_provider=args.provider)
-        verdicts = evaluate.evaluate_text(selected, chat_model(settings), settings)
+        progress = None if args.provider == "offline" else (
+            lambda verdict: print(evaluate.progress_line(verdict), file=sys.stderr, flush=True))
+        verdicts = evaluate.evaluate_text(selected, chat_model(settings), settings, progress)
     else:
         verdicts = evaluate.evaluate(args.state_dir.parent / f"eval-{args.provider}", args.provider, selected)
     print(evaluate.render(args.provider, verdicts))

@@ -26,6 +26,7 @@ import re
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -104,10 +105,10 @@ def evaluate(state_dir: Path, provider: str, selected: dict[str, scenarios.Scena
     return verdicts
 
 
-def evaluate_text(selected: dict[str, scenarios.Scenario], model: Any = None,
-                  settings: Any = None) -> list[Verdict]:
+def evaluate_text(selected: dict[str, scenarios.Scenario], model: Any = None, settings: Any = None,
+                  progress: Callable[[Verdict], None] | None = None) -> list[Verdict]:
     """Run the `selected` scenarios at the text level on `model` (the offline engine when None),
-    timing each of its steps."""
+    timing each of its steps; `progress` is told each verdict as it is reached."""
     from devtools.conversation import converse, text_level
 
     verdicts = []
@@ -120,7 +121,15 @@ def evaluate_text(selected: dict[str, scenarios.Scenario], model: Any = None,
         verdicts.append(Verdict(name, failures, transcript=conversation.transcript(),
                                 agent_runs_ms=[round(s * 1000) for s in conversation.run_seconds],
                                 llm_steps_s=timer.seconds, notes=notes))
+        if progress:
+            progress(verdicts[-1])
     return verdicts
+
+
+def progress_line(verdict: Verdict) -> str:
+    """One line as a scenario ends, for runs that take minutes (a local model)."""
+    return (f"{'PASS' if verdict.passed else 'FAIL'} {verdict.scenario}: LLM steps {step_figures(verdict.llm_steps_s)}, "
+            f"{sum(verdict.llm_steps_s):.0f} s in all")
 
 
 TOOL_CALL_AS_TEXT = re.compile(r"<tool_call>|\{\s*\"name\"\s*:\s*\"\w+\"\s*,\s*\"(arguments|parameters)\"")

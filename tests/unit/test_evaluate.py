@@ -16,6 +16,7 @@ from devtools.evaluate import (
     Verdict,
     credentials_missing,
     evaluate_text,
+    progress_line,
     render,
     select,
     step_figures,
@@ -59,9 +60,11 @@ def test_the_openai_compatible_provider_needs_the_address_of_its_server(monkeypa
 
 def test_each_llm_step_of_a_text_level_run_is_timed_and_summed_up():
     settings = AgentTurnSettings()
+    told = []
     [verdict] = evaluate_text(select(["asks_for_human"]), OfflineDialogueModel(company_name=settings.company_name),
-                              settings)
-    assert verdict.passed and verdict.notes == []
+                              settings, told.append)
+    assert verdict.passed and verdict.notes == [] and told == [verdict]
+    assert progress_line(verdict).startswith(f"PASS asks_for_human: LLM steps n={len(verdict.llm_steps_s)}, ")
     assert len(verdict.llm_steps_s) >= 1 and all(0 <= s < 5 for s in verdict.llm_steps_s)
     text = render("offline", [verdict])
     assert f"LLM steps n={len(verdict.llm_steps_s)}, median " in text.splitlines()[1]
