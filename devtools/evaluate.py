@@ -117,7 +117,10 @@ def evaluate_text(selected: dict[str, scenarios.Scenario], model: Any = None, se
         with _AgentErrors() as errors:
             conversation = converse(scenario, call_id=f"CA{name}", model=timer.timing(model), settings=settings)
         failures = check(conversation.report(), text_level(scenario.expect))
-        notes = [*errors.notes(), *timer.notes(), *tool_errors(conversation.state.get("messages") or [])]
+        messages = conversation.state.get("messages") or []
+        notes = [*errors.notes(), *timer.notes(), *tool_errors(messages)]
+        if failures:  # which tools the model called, to tell a wrong tool or none from a wrong result
+            notes.append(f"tools called: {tools_called(messages)}")
         verdicts.append(Verdict(name, failures, transcript=conversation.transcript(),
                                 agent_runs_ms=[round(s * 1000) for s in conversation.run_seconds],
                                 llm_steps_s=timer.seconds, notes=notes))
@@ -179,6 +182,12 @@ class StepTimer(BaseCallbackHandler):
         notes += [f"tool call written as text: {_cut(text)}" for text in self.as_text]
         notes += [f"tool call arguments that do not parse: {_cut(call)}" for call in self.unparsed]
         return notes
+
+
+def tools_called(messages: list[Any]) -> str:
+    """The tools of a conversation's tool calls, by name in order of first call, with their counts."""
+    counts = Counter(c["name"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls)
+    return ", ".join(f"{name}{f' x{n}' if n > 1 else ''}" for name, n in counts.items()) or "none"
 
 
 def tool_errors(messages: list[Any]) -> list[str]:

@@ -21,6 +21,7 @@ from devtools.evaluate import (
     select,
     step_figures,
     tool_errors,
+    tools_called,
 )
 from devtools.simcall import scenario as sc
 from scripts import eval_local
@@ -86,6 +87,16 @@ def test_what_went_wrong_on_the_model_side_is_noted_per_scenario():
     assert "model error: RuntimeError: server went away" in notes
     assert "model failed" in notes and "timeout" in notes
     assert "        ~ tool call written as text" in render("scripted", [verdict])
+    assert verdict.notes[-1] == "tools called: none"
+
+
+def test_the_tools_called_are_counted_by_name():
+    def step(*names: str) -> AIMessage:
+        return AIMessage("", tool_calls=[{"name": n, "args": {}, "id": f"{n}{i}"} for i, n in enumerate(names)])
+
+    assert tools_called([step("record_details"), step("record_details", "save_lead"), AIMessage("Thanks.")]) == (
+        "record_details x2, save_lead")
+    assert tools_called([AIMessage("Hello.")]) == "none"
 
 
 def test_tool_calls_whose_arguments_do_not_parse_are_noted():
