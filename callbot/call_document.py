@@ -159,8 +159,13 @@ class AgentOutcome(Value):
     knowledge_sources: list[str] = Field(default_factory=list)
 
     def lead_fields(self) -> LeadFields:
-        """The qualification as `LeadFields`; a field that does not validate is left out."""
-        return lenient(LeadFields, self.qualification, "qualification")
+        """The qualification as `LeadFields`; a field that does not validate is left out, and so is a
+        name the caller did not confirm (`name_confirmed`): a misheard name is never saved."""
+        qualification = dict(self.qualification)
+        if qualification.get("name_confirmed") is not True:
+            qualification.pop("first_name", None)
+            qualification.pop("last_name", None)
+        return lenient(LeadFields, qualification, "qualification")
 
 
 # --- what the post-call steps write --------------------------------------------------------------

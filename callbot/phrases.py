@@ -60,6 +60,15 @@ class Phrase(StrEnum):
     ASK_EMAIL_CONFIRMED = auto()
     ASK_CONSENT = auto()
     SPELL_EMAIL = auto()
+    CONFIRM_NAME = auto()
+    WHAT_TO_CORRECT = auto()
+    NO_PROBLEM_SHORT = auto()
+    SMALL_TALK_REPLY = auto()
+    ABOUT_ME = auto()
+    ASK_PREFERRED_TIME = auto()
+    EXACT_FREE = auto()
+    RESUME_SLOTS = auto()
+    MEETING_IS = auto()
     ALL_SET = auto()
     ALL_SET_ANON = auto()
     OFFER_MEETING = auto()
@@ -154,6 +163,21 @@ PHRASES: dict[Phrase, Wording] = {
                                  FR: "Notre équipe peut-elle vous contacter par e-mail et SMS à ce sujet ?"}),
     Phrase.SPELL_EMAIL: Wording({EN: "Sorry about that. Could you spell your email address for me?",
                                  FR: "Désolé. Pouvez-vous m'épeler votre adresse e-mail ?"}),
+    Phrase.CONFIRM_NAME: Wording({EN: "Did I get your name right: {name}?", FR: "Ai-je bien noté votre nom : {name} ?"}),
+    Phrase.WHAT_TO_CORRECT: Wording({EN: "Sorry about that. What should I correct?",
+                                     FR: "Désolé. Que dois-je corriger ?"}),
+    Phrase.NO_PROBLEM_SHORT: Wording({EN: "No problem.", FR: "Pas de problème."}),
+    Phrase.SMALL_TALK_REPLY: Wording({EN: "I'm doing well, thanks for asking.", FR: "Très bien, merci."}),
+    Phrase.ABOUT_ME: Wording({EN: "I'm {company}'s virtual assistant, and I can set you up with our sales team.",
+                              FR: "Je suis l'assistant virtuel de {company}, et je peux vous mettre en relation avec "
+                                  "notre équipe commerciale."}),
+    Phrase.ASK_PREFERRED_TIME: Wording({EN: "What day and time would work better for you?",
+                                        FR: "Quel jour et quelle heure vous conviendraient mieux ?"}),
+    Phrase.EXACT_FREE: Wording({EN: "{label} is free{with_rep}. Shall I book it?",
+                                FR: "{label} est libre{with_rep}. Je le réserve ?"}),
+    Phrase.MEETING_IS: Wording({EN: "Your meeting is on {label}{with_rep}.", FR: "Votre rendez-vous est le {label}{with_rep}."}),
+    Phrase.RESUME_SLOTS: Wording({EN: "Would one of those times work for you: {options}?",
+                                  FR: "L'un de ces créneaux vous convient-il : {options} ?"}),
     Phrase.ALL_SET: Wording(
         {EN: "Thanks, {name}, you're all set. Would you like to book a meeting with one of our sales reps?",
          FR: "Merci, {name}, c'est noté. Souhaitez-vous prendre rendez-vous avec un de nos commerciaux ?"}),
@@ -179,17 +203,19 @@ PHRASES: dict[Phrase, Wording] = {
     Phrase.BOOKED: Wording(
         {EN: "You're booked for {label}{with_rep}. You'll get an invitation by email. "
              "Is there anything else I can help with?",
-         FR: None}),
+         FR: "C'est réservé pour le {label}{with_rep}. Vous recevrez une invitation par e-mail. Puis-je vous aider "
+             "pour autre chose ?"}),
     Phrase.RESCHEDULED: Wording(
         {EN: "Done: your meeting is moved to {label}{with_rep}. You'll get an updated invitation by email. "
              "Is there anything else I can help with?",
-         FR: None}),
+         FR: "C'est fait : votre rendez-vous est déplacé au {label}{with_rep}. Vous recevrez une invitation mise à "
+             "jour par e-mail. Puis-je vous aider pour autre chose ?"}),
     Phrase.WITH_REP: Wording({EN: " with {rep}", FR: " avec {rep}"}),
     Phrase.CANCELLED: Wording(
         {EN: "Your meeting on {label} is cancelled. Is there anything else I can help with?",
          FR: "Votre rendez-vous du {label} est annulé. Puis-je vous aider pour autre chose ?"}),
     Phrase.NO_MEETING: Wording({EN: "I don't see a meeting booked for you. Would you like to book one?",
-                                FR: None}),
+                                FR: "Je ne vois pas de rendez-vous à votre nom. Souhaitez-vous en prendre un ?"}),
     Phrase.KB_SOURCE: Wording({EN: "That's from our {title} page.", FR: "Cela vient de notre page {title}."}),
     Phrase.KB_MORE: Wording({EN: "Anything else I can help with?", FR: "Puis-je vous aider pour autre chose ?"}),
     Phrase.DONT_KNOW: Wording(

@@ -75,6 +75,7 @@ class CompanySeed(_Seed):
     reps: list[SeedRep] = Field(min_length=1)
     contacts: list[SeedContact] = []
     documents: list[SeedDocument] = []
+    common_words: list[str] = []  # said in every document, like the company's name: they match nothing
 
     def rep_email(self, name: str) -> str:
         return next(rep.email for rep in self.reps if rep.name == name)
@@ -111,9 +112,9 @@ class CompanySeed(_Seed):
         return MemoryCrm(records)
 
     def knowledge(self) -> MemoryKnowledge:
-        """The product documents; the company's name, said in every one, matches nothing."""
+        """The product documents; the company's name and its common words, said in every one, match nothing."""
         return MemoryKnowledge((Document(d.source, d.title, d.language, d.text) for d in self.documents),
-                               ignore=[self.company])
+                               ignore=[self.company, *self.common_words])
 
 
 @functools.cache

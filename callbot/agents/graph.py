@@ -49,16 +49,16 @@ def build_graph(checkpointer: Any, model: Any, settings: Any,
         return ActionContext(settings=settings, now=now(), language=state.get("language") or "en-US")
 
     specialists = {
-        "lead": ([*lead_tools.TOOLS, caller_tools.save_lead], lead_prompts.prompt),
+        "lead": ([caller_tools.save_lead], lead_prompts.prompt),
         "calendar": (calendar_tools.TOOLS, calendar_prompts.prompt),
         "knowledge": (knowledge_tools.TOOLS, knowledge_prompts.prompt),
-    }
+    }  # and every specialist records details whenever the caller gives them (lead_tools.TOOLS)
     builder = StateGraph(ConversationState)
     builder.add_node("supervisor", supervisor.make_router(settings.human_dtmf_digit))
     builder.add_node("identify", caller.identify)
     builder.add_node("welcome", caller.welcome)
     for name, (tools, prompt) in specialists.items():
-        builder.add_node(name, make_agent_node(name, model, [*tools, *COMMON_TOOLS], prompt, settings, now))
+        builder.add_node(name, make_agent_node(name, model, [*tools, *lead_tools.TOOLS, *COMMON_TOOLS], prompt, settings, now))
         builder.add_conditional_edges(name, _after_agent, ["tools", END])
     builder.add_node("tools", make_tool_node(ACTIONS, context))
     builder.add_node("hold", action_round_trip.hold)

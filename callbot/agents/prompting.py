@@ -9,7 +9,7 @@ from typing import Any
 
 from callbot.agents.calendar.labels import speak_time
 from callbot.agents.context import render_context
-from callbot.agents.state import ConversationState, missing_fields
+from callbot.agents.state import ConversationState, booking_missing, missing_fields
 
 HERE = Path(__file__).parent
 PROMPT_VERSION = "v1"
@@ -46,6 +46,7 @@ def call_context(agent: str, state: ConversationState, settings: Any, now_iso: s
         "caller": {k: caller.get(k, "") for k in ("first_name", "last_name", "company", "email")} if caller else None,
         "lead": dict(state.get("lead") or {}),
         "missing": missing_fields(state.get("lead")),
+        "booking_needs": booking_missing(state.get("lead")),
         "lead_saved": bool(state.get("lead_id")),
         "meeting_options": [{"id": s["id"], "label": speak_time(s["start"], zone, language)}
                             for s in state.get("meeting_options") or []],

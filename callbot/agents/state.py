@@ -15,9 +15,12 @@ from langgraph.graph.message import add_messages
 HANDLED_KEYS_KEPT = 200
 AGENTS = ("lead", "calendar", "knowledge")
 
-# The order in which the lead agent asks for what is missing.
+# The order in which the lead agent asks for what is missing (the caller may give any of it at any time).
 QUALIFICATION_ORDER = ("first_name", "last_name", "company", "role", "need", "team_size", "timeline",
-                       "email", "email_confirmed", "consent")
+                       "email", "email_confirmed", "name_confirmed", "consent")
+# What booking a meeting needs first, whatever else is missing: who to invite, and their consent.
+BOOKING_NEEDS = ("first_name", "last_name", "email", "email_confirmed", "name_confirmed", "consent")
+CONFIRMATIONS = {"email_confirmed": "email", "name_confirmed": "first_name"}  # confirmed once read back
 
 
 def _remember(existing: list[str] | None, new: list[str] | None) -> list[str]:
@@ -61,7 +64,11 @@ class Qualification(TypedDict, total=False):
     timeline: str
     email: str
     email_confirmed: bool
+    name_confirmed: bool  # the caller confirmed the name read back to them (or the CRM knew it)
     consent: bool
+    wants_meeting: bool  # asked for a meeting (True) or declined one (False); unset until they say
+    meeting_preference: str  # when they would like to meet, in their words ("next Wednesday at 2 pm")
+    declined: list[str]  # fields the caller would rather not give: never asked again
 
 
 class ActionRequest(TypedDict, total=False):
@@ -107,8 +114,37 @@ class ConversationState(TypedDict, total=False):
     calendar_intent: str | None  # "book", "reschedule" or "cancel", as the handover said
 
 
-def missing_fields(lead: Qualification | None) -> list[str]:
-    """Qualification fields still to collect, in the order the lead agent asks for them."""
+def missing_fields(lead: Qualification | None, needed: tuple[str, ...] = QUALIFICATION_ORDER) -> list[str]:
+    """Fields of `needed` still to collect, in the order the lead agent asks for them: a confirmation
+    is missing while its field is known and not confirmed; what the caller declined is not missing."""
     lead = lead or {}
-    return [name for name in QUALIFICATION_ORDER
-            if lead.get(name) in (None, "") or (name == "email_confirmed" and lead.get(name) is not True)]
+    declined = set(lead.get("declined") or [])
+    missing = []
+    for name in needed:
+        if name in declined:
+            continue
+        if name in CONFIRMATIONS:
+            confirmed_field = CONFIRMATIONS[name]
+            if lead.get(confirmed_field) and lead.get(name) is not True:
+                missing.append(name)
+            elif not lead.get(confirmed_field) and confirmed_field not in declined and confirmed_field in needed:
+                missing.append(name)  # (asked once the field is known)
+            continue
+        if lead.get(name) in (None, ""):
+            missing.append(name)
+    return missing
+
+
+def booking_missing(lead: Qualification | None) -> list[str]:
+    """What booking a meeting still needs."""
+    return missing_fields(lead, BOOKING_NEEDS)
+
+
+def saved_fields(lead: Qualification | None) -> dict:
+    """The lead as the CRM may store it: a name the caller has not confirmed is left out, so that a
+    misheard name is never saved as the contact's name nor used to greet them next time."""
+    lead = dict(lead or {})
+    if lead.get("name_confirmed") is not True:
+        lead.pop("first_name", None)
+        lead.pop("last_name", None)
+    return lead

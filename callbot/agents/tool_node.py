@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from callbot.agents.action_tools import ActionContext, ActionSpec
 from callbot.agents.lead.tools import record_details
 from callbot.agents.speech import Speaker
-from callbot.agents.state import ConversationState, missing_fields
+from callbot.agents.state import ConversationState, booking_missing, missing_fields
 from callbot.agents.supervisor.tools import HANDOFFS
 from callbot.phrases import Phrase, phrase
 
@@ -80,13 +80,9 @@ def _run_local(name: str, args: dict[str, Any], view: dict[str, Any]) -> tuple[A
             fields = record_details.args_schema.model_validate(args).model_dump(exclude_none=True)
         except ValidationError as exc:
             return {"error": f"invalid details: {exc.errors(include_url=False)}"}, {}
-        lead = dict(view.get("lead") or {})
-        if fields.get("email"):
-            fields["email"] = fields["email"].strip().lower()
-            if fields["email"] != lead.get("email") and "email_confirmed" not in fields:
-                fields["email_confirmed"] = False
-        lead.update(fields)
-        return {"recorded": fields, "lead": lead, "missing": missing_fields(lead)}, {"lead": lead}
+        lead = recorded(dict(view.get("lead") or {}), fields)
+        return ({"recorded": fields, "lead": lead, "missing": missing_fields(lead),
+                 "booking_needs": booking_missing(lead)}, {"lead": lead})
     if name in HANDOFFS:
         changes: dict[str, Any] = {"active_agent": HANDOFFS[name]}
         if HANDOFFS[name] == "knowledge":
@@ -99,6 +95,25 @@ def _run_local(name: str, args: dict[str, Any], view: dict[str, Any]) -> tuple[A
     if name == "end_call":
         return {"ok": True}, {"end_call": True}
     return {"error": f"unknown tool {name}"}, {}
+
+
+def recorded(lead: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """`lead` with `fields` recorded: a new value replaces the old one; a changed email or name must be
+    confirmed again; declined fields add up, and a field given after all is no longer declined."""
+    fields = dict(fields)
+    if fields.get("email"):
+        fields["email"] = fields["email"].strip().lower()
+        if fields["email"] != lead.get("email") and "email_confirmed" not in fields:
+            fields["email_confirmed"] = False
+    if any(fields.get(k) and fields[k] != lead.get(k) for k in ("first_name", "last_name")) \
+            and "name_confirmed" not in fields:
+        fields["name_confirmed"] = False
+    declined = [*(lead.get("declined") or []), *(fields.pop("declined", None) or [])]
+    declined = [d for d in dict.fromkeys(declined) if not fields.get(d) and not lead.get(d)]
+    lead = {**lead, **fields}
+    if declined or lead.get("declined"):
+        lead["declined"] = declined
+    return lead
 
 
 def route_after_tools(state: ConversationState) -> str:

@@ -23,6 +23,9 @@ _STOP_WORDS_TEXT = """
 a about an and any are as at be but by can could do does for from has have how i if in is it its
 long me much my of on or our so tell that the their there this to us we what when where which who why will
 with would you your yes no not please
+hi hello hey just quick question questions before anything else go further really usually also get someone
+help know want like product thing things use using plug into able offer does run system one first
+difference between whole team lives live actually ok okay
 au aux avec ce ces combien de des du en est et il je la le les leur mais me mon nos notre nous ou par
 pas pour que quel quelle qui sa se son sur un une vos votre vous y
 """
@@ -93,7 +96,15 @@ def _primary(language: str) -> str:
     return language.split("-", 1)[0].lower()
 
 
+SYNONYMS = {"yearly": "annual", "annually": "annual", "discount": "save", "discounts": "save", "price": "pricing",
+            "prices": "pricing", "priced": "pricing", "expensive": "pricing", "integrate": "integration",
+            "connect": "integration", "plugs": "integration", "stored": "data", "store": "data", "hosted": "data",
+            "retain": "retention", "retained": "retention", "kept": "retention", "keep": "retention", "trial": "trial",
+            "onboard": "onboarding", "setup": "onboarding"}
+
+
 def _singular(word: str) -> str:
+    word = SYNONYMS.get(word, word)
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):

@@ -193,23 +193,27 @@ def test_details_are_recorded_in_typed_state(handler, publisher, model, call_log
     deliver(handler, UserUtterance(call_id="CA7", turn_seq=1, relay_instance="r1", text="I'm Liam O'Brien"))
     lead = state(handler, "CA7")["lead"]
     assert lead == {"first_name": "Liam", "last_name": "O'Brien", "email": "liam+calls@example.org",
-                    "email_confirmed": False}
+                    "email_confirmed": False, "name_confirmed": False}
     result = json.loads([m for m in model.calls[-1] if isinstance(m, ToolMessage)][-1].content)
     assert result["missing"][:2] == ["company", "role"] and "email_confirmed" in result["missing"]
     assert call_log.document("CA7").outcome.qualification["last_name"] == "O'Brien"
 
 
-def test_save_lead_sends_the_collected_fields_to_the_crm(handler, publisher, model):
+def test_save_lead_sends_the_collected_fields_to_the_crm_and_a_name_only_once_confirmed(handler, publisher, model):
     start(handler, publisher, "CA8")
     model.script += [call("record_details", {"first_name": "Dana", "company": "Acme", "consent": True}),
                      call("save_lead", {}, "s1")]
     deliver(handler, UserUtterance(call_id="CA8", turn_seq=1, relay_instance="r1", text="Dana from Acme, yes"))
     request = publisher.of_type(ActionRequested)[-1]
-    assert request.action == "save_lead" and request.args == {
-        "lead": {"first_name": "Dana", "company": "Acme", "consent": True}, "phone": "+14155550123"}
+    assert request.action == "save_lead" and request.args == {  # (the name heard is not confirmed: not sent)
+        "lead": {"company": "Acme", "consent": True}, "phone": "+14155550123"}
     model.script += [AIMessage("You're all set.")]
     deliver(handler, complete(request, lead={"id": "00Q1"}))
     assert state(handler, "CA8")["lead_id"] == "00Q1"
+    model.script += [call("record_details", {"name_confirmed": True}), call("save_lead", {}, "s2")]
+    deliver(handler, UserUtterance(call_id="CA8", turn_seq=2, relay_instance="r1", text="Yes, Dana is right"))
+    again = publisher.of_type(ActionRequested)[-1]
+    assert again.args["lead"] == {"first_name": "Dana", "company": "Acme", "consent": True}
 
 
 def test_the_human_digit_hands_over_without_the_llm(handler, publisher, model):

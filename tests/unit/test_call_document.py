@@ -216,9 +216,13 @@ def test_the_booked_meeting_and_the_lead_fields():
     cancelled = CallDocument.stored({"meeting": {"id": "m1", "status": "cancelled"}})
     assert cancelled.meeting.cancelled and cancelled.booked_meeting is None
     assert CallDocument.stored({"meeting": {"id": "m1"}}).booked_meeting.id == "m1"  # no status: booked
-    outcome = AgentOutcome(qualification={"first_name": "Ana", "team_size": "forty", "consent": True})
+    outcome = AgentOutcome(qualification={"first_name": "Ana", "name_confirmed": True, "team_size": "forty",
+                                          "consent": True})
     lead = CallDocument(agent=outcome).outcome.lead_fields()
     assert (lead.first_name, lead.team_size, lead.consent) == ("Ana", None, True)  # what does not fit left out
+    heard = AgentOutcome(qualification={"first_name": "Loopin3", "last_name": "Smith", "company": "Acme"})
+    unconfirmed = CallDocument(agent=heard).outcome.lead_fields()
+    assert (unconfirmed.first_name, unconfirmed.last_name, unconfirmed.company) == (None, None, "Acme")
     assert CallDocument().outcome == AgentOutcome()
 
 

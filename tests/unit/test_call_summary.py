@@ -17,6 +17,7 @@ from callbot.post_call.summarizer import LlmSummarizer, OfflineSummarizer, make_
 from callbot.post_call.transcript import transcript, transcript_excerpt
 from tests.fakes.chat import ScriptedChatModel
 
+CONFIRMED = {"name_confirmed": True}  # the caller confirmed the name read back (else it is not kept)
 QUALIFIED = {"first_name": "Ana", "last_name": "O'Brien", "company": "Acme", "role": "CTO",
              "need": "route support calls", "team_size": 40, "timeline": "this quarter",
              "email": "ana+sales@acme.test", "phone": "+14155550123", "consent": True}
@@ -66,7 +67,7 @@ def sentences(text: str) -> int:
 
 
 def test_a_qualified_prospect_with_a_meeting_scores_high_with_one_reason_per_award():
-    summary = OfflineSummarizer().summarize(call({"qualification": QUALIFIED}, meeting=MEETING, lead_id="00Q1"),
+    summary = OfflineSummarizer().summarize(call({"qualification": {**QUALIFIED, **CONFIRMED}}, meeting=MEETING, lead_id="00Q1"),
                                             BOOKED_EVENTS)
     assert summary.lead_score == 90
     assert summary.score_reasons == [
@@ -84,7 +85,7 @@ def test_a_qualified_prospect_with_a_meeting_scores_high_with_one_reason_per_awa
 
 
 def test_the_same_call_gives_the_same_summary():
-    document = call({"qualification": QUALIFIED}, meeting=MEETING)
+    document = call({"qualification": {**QUALIFIED, **CONFIRMED}}, meeting=MEETING)
     assert OfflineSummarizer().summarize(document, BOOKED_EVENTS) == OfflineSummarizer().summarize(
         document, BOOKED_EVENTS)
 
@@ -208,7 +209,7 @@ def answer(args: dict) -> AIMessage:
 def test_the_llm_writes_the_note_and_the_facts_come_from_the_call_document():
     invented = {**DRAFT, "qualification": {"first_name": "Bob"}, "unanswered_questions": ["made up"]}
     model = ScriptedChatModel(script=[answer(invented)])
-    agent = {"qualification": QUALIFIED, "unanswered_questions": ["Do you support SAP?"]}
+    agent = {"qualification": {**QUALIFIED, **CONFIRMED}, "unanswered_questions": ["Do you support SAP?"]}
     summary = LlmSummarizer(model, timeout_s=5).summarize(call(agent, meeting=MEETING), BOOKED_EVENTS)
     assert (summary.summary, summary.lead_score, summary.next_step) == (DRAFT["summary"], 88, DRAFT["next_step"])
     assert summary.qualification == QUALIFIED and summary.unanswered_questions == ["Do you support SAP?"]

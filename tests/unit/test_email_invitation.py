@@ -44,7 +44,8 @@ class Clock:
 
 
 def _call(meeting: Meeting = OWED, qualification: dict | None = None, language: str = "en-US") -> dict:
-    lead = {"first_name": "Dana", "last_name": "Lee", "email": "dana@acme.example", "consent": True}
+    lead = {"first_name": "Dana", "last_name": "Lee", "name_confirmed": True, "email": "dana@acme.example",
+            "consent": True}
     return CallDocument(from_=CALLER, to=LINE, language=language, status=CallStatus.COMPLETED,
                         meeting=CallMeeting.model_validate(meeting.model_dump(mode="json")),
                         agent=AgentOutcome(qualification=lead if qualification is None else qualification)

@@ -12,7 +12,8 @@ from callbot.post_call.records import MemoryCallRecords
 from functions.sync_crm.step import SyncCrm
 
 CALLER = "+14155550123"
-QUALIFIED = {"first_name": "Ana", "last_name": "O'Brien", "company": "Acme", "need": "route support calls",
+QUALIFIED = {"first_name": "Ana", "last_name": "O'Brien", "name_confirmed": True, "company": "Acme",
+             "need": "route support calls",
              "team_size": 40, "timeline": "this quarter", "email": "ana+sales@acme.test", "consent": True}
 MEETING = CallMeeting(id="cb123", start="2026-12-01T15:00:00+00:00", end="2026-12-01T15:30:00+00:00",
                       timezone="America/New_York", rep="Dana Lee", status="booked")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from callbot.agents.action_tools import ActionContext, ActionSpec, action_tool
-from callbot.agents.state import missing_fields
+from callbot.agents.state import booking_missing, missing_fields, saved_fields
 from callbot.messages import ActionPort
 
 LEAD_FIELDS = ("first_name", "last_name", "company", "role", "need", "team_size", "timeline", "email", "consent")
@@ -23,16 +23,20 @@ def find_caller(phone: str) -> dict:
 @action_tool(ActionPort.CRM)
 def save_lead() -> dict:
     """Create or update the caller's lead in the CRM with everything collected on this call
-    (name, company, role, need, team size, timeline, confirmed email, consent). Call it once the
-    qualification is complete, before booking a meeting."""
+    (confirmed name, company, role, need, team size, timeline, confirmed email, consent). Call it as
+    soon as the name and email are confirmed and consent is answered (before booking a meeting), and
+    again when more details were recorded after that."""
 
 
 def _caller_update(caller: dict[str, Any] | None) -> dict[str, Any]:
     if not caller:
         return {"caller": None}
-    update: dict[str, Any] = {"caller": caller, "lead_id": caller.get("id", ""),
-                              "lead": {k: caller.get(k) or None for k in ("first_name", "last_name", "company",
-                                                                          "email")}}
+    known = {k: caller.get(k) or None for k in ("first_name", "last_name", "company", "email")}
+    if known["first_name"] or known["last_name"]:
+        known["name_confirmed"] = True  # the CRM's name, not one heard on this call
+    if known["email"]:
+        known["email_confirmed"] = True  # the email on file, not one heard on this call
+    update: dict[str, Any] = {"caller": caller, "lead_id": caller.get("id", ""), "lead": known}
     booked = [m for m in caller.get("meetings") or [] if m.get("status", "booked") == "booked"]
     if booked:
         update["meeting"] = min(booked, key=lambda m: m["start"])
@@ -49,14 +53,15 @@ def _find_caller_result(result: dict, args: dict, state: dict, ctx: ActionContex
 
 
 def _save_lead_args(args: dict, state: dict, ctx: ActionContext) -> dict:
-    lead = state.get("lead") or {}
+    lead = saved_fields(state.get("lead"))
     return {"lead": {k: lead.get(k) for k in LEAD_FIELDS if lead.get(k) is not None},
             "phone": state.get("caller_number", "")}
 
 
 def _save_lead_result(result: dict, args: dict, state: dict, ctx: ActionContext) -> tuple[dict, dict]:
     record = result.get("lead") or {}
-    return ({"lead_saved": bool(record.get("id")), "missing": missing_fields(state.get("lead"))},
+    return ({"lead_saved": bool(record.get("id")), "missing": missing_fields(state.get("lead")),
+             "booking_needs": booking_missing(state.get("lead"))},
             {"lead_id": record.get("id", "")})
 
 

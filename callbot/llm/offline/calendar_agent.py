@@ -7,14 +7,18 @@ import re
 from typing import Any
 
 from callbot.agents.calendar.tools import book_meeting, cancel_meeting, find_slots, reschedule_meeting
+from callbot.agents.lead.tools import record_details
+from callbot.agents.supervisor.tools import transfer_to_lead
 from callbot.llm.offline.dates import local_now, option_time, preferred_time, requested, slot_label, slot_time
-from callbot.llm.offline.intents import classify
-from callbot.llm.offline.spoken import either, join
+from callbot.llm.offline.intents import classify, none_of_those
+from callbot.llm.offline.spoken import either, join, yes_or_no
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
 
 OFFERED = 3
-ORDINALS = ((r"\b(?:first|1st|earliest|premier|première)\b", 0),
+BY_TIME = ((r"\b(?:earliest|soonest|first available|earliest available)\b", min),
+           (r"\b(?:latest|last (?:available|one you've got))\b", max))
+ORDINALS = ((r"\b(?:first|1st|premier|première)\b", 0),
             (r"\b(?:second|2nd|middle|deuxième|seconde?)\b", 1),
             (r"\b(?:third|3rd|troisième)\b", 2),
             (r"\b(?:last|final|dernier|dernière)\b", -1))
@@ -47,6 +51,11 @@ def _as_offered(turn: Turn) -> list[dict[str, Any]]:
 def pick(turn: Turn, text: str) -> dict[str, Any] | None:
     """The offered option the caller chose, by rank ("the second one") or by time ("Tuesday at 10")."""
     options = _as_offered(turn)[:OFFERED]
+    now = local_now(turn.context.get("now", ""), _timezone(turn))
+    for pattern, choose in BY_TIME:  # "the earliest one", "the latest you've got": by time, not by rank
+        timed = [(start, index) for index, o in enumerate(options) if (start := option_time(o, now, _timezone(turn)))]
+        if re.search(pattern, text, re.IGNORECASE) and timed:
+            return options[choose(timed)[1]]
     for pattern, index in ORDINALS:
         if re.search(pattern, text, re.IGNORECASE) and -len(options) <= index < len(options):
             return options[index]
@@ -82,8 +91,27 @@ def _rescheduling(turn: Turn) -> bool:
                               or any(classify(said) == "reschedule" for said in turn.caller_said()))
 
 
+def _preferred(turn: Turn, text: str) -> str | None:
+    """The time asked for; "the same day" is the booked meeting's day."""
+    preferred = preferred_time(text, turn.context.get("now", ""), _timezone(turn))
+    meeting = turn.meeting
+    if preferred and meeting and re.search(r"\b(?:same day|that day|same date)\b", text, re.IGNORECASE):
+        now = local_now(turn.context.get("now", ""), _timezone(turn))
+        day = option_time(meeting, now, _timezone(turn))
+        if day is not None:
+            preferred = day.date().isoformat() + preferred[10:]
+    return preferred
+
+
 def opening(turn: Turn) -> Decision:
-    return turn.call(find_slots, args={"preferred_time": ""})
+    wish = str(turn.lead.get("meeting_preference") or "")
+    return turn.call(find_slots, args={"preferred_time": _preferred(turn, wish) or ""})
+
+
+def _offered_exact(turn: Turn) -> bool:
+    """Whether the bot's last words offered the exact time asked for ("... is free. Shall I book it?")."""
+    marker = phrase(Phrase.EXACT_FREE, turn.language, label="|", with_rep="|").split("|")[-1]
+    return bool(turn.options) and marker in turn.previous_bot_text
 
 
 def on_utterance(turn: Turn, intent: str | None) -> Decision:
@@ -92,16 +120,55 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
         return turn.call(cancel_meeting)
     if intent in ("cancel", "reschedule") and not _booked(turn):
         return Decision(phrase(Phrase.NO_MEETING, turn.language))
+    if turn.lead.get("wants_meeting") is False and intent not in ("book", "reschedule"):
+        return turn.call(transfer_to_lead)  # no meeting after all: the qualification goes on
     chosen = pick(turn, text) if turn.options else None
+    told = record_details.name in turn.done_since_utterance()
+    accepts = yes_or_no(text) is True and not none_of_those(text) and (
+        not told or re.search(r"\b(?:book|lock|works?|perfect|sounds good|go ahead|do it|take it)\b", text, re.IGNORECASE))
+    if chosen is None and _offered_exact(turn) and accepts:
+        chosen = _as_offered(turn)[0]
     if chosen is not None:
         tool = reschedule_meeting if _rescheduling(turn) else book_meeting
         return turn.call(tool, args={"slot_id": chosen["id"]})
-    preferred = preferred_time(text, turn.context.get("now", ""), _timezone(turn))
-    if not preferred and intent is None and turn.asked_anything_else:
+    preferred = _preferred(turn, text)
+    if preferred:
+        return turn.call(find_slots, args={"preferred_time": preferred})
+    if told and turn.options:  # details given while choosing: the choice again, nothing else
+        return Decision(_offer_again(turn))
+    if none_of_those(text) or (turn.options and yes_or_no(text) is False):
+        return Decision(phrase(Phrase.ASK_PREFERRED_TIME, turn.language))
+    if not turn.options and not _booked(turn) and not turn.asked_anything_else:
+        return opening(turn)
+    if turn.asked_anything_else or not turn.options:
         return Decision(join(phrase(Phrase.DIDNT_CATCH, turn.language), phrase(Phrase.ANYTHING_ELSE, turn.language)))
-    if not turn.options or preferred:
-        return turn.call(find_slots, args={"preferred_time": preferred or ""})
+    if sum(1 for said in turn.bot_texts()[-2:] if phrase(Phrase.DIDNT_CATCH, turn.language) in said):
+        return Decision(phrase(Phrase.ASK_PREFERRED_TIME, turn.language))  # not the same three slots again
     return offer(turn, _as_offered(turn), prefix=phrase(Phrase.DIDNT_CATCH, turn.language))
+
+
+def _offer_again(turn: Turn) -> str:
+    if _offered_exact(turn):
+        label, rep = meeting_said(turn, _as_offered(turn)[0])
+        return phrase(Phrase.EXACT_FREE, turn.language, label=label, with_rep=rep)
+    return resume(turn)
+
+
+def resume(turn: Turn) -> str:
+    """The times again, after a question in the middle of choosing."""
+    if not turn.options or turn.meeting:
+        return ""
+    options = either(_labels(turn, _as_offered(turn)[:OFFERED]), turn.language)
+    return phrase(Phrase.RESUME_SLOTS, turn.language, options=options)
+
+
+def _exact(turn: Turn, slot: dict[str, Any], preferred: str) -> bool:
+    start = slot_time(slot, _timezone(turn))
+    if start is None or start.isoformat() != preferred:
+        return False
+    said = [turn.utterance or "", str(turn.lead.get("meeting_preference") or "")]
+    now = local_now(turn.context.get("now", ""), _timezone(turn))
+    return any(requested(text, now, _timezone(turn)).hour is not None for text in said)  # an hour was named
 
 
 def _ordered(turn: Turn, slots: list[dict[str, Any]], preferred: str) -> list[dict[str, Any]]:
@@ -110,7 +177,7 @@ def _ordered(turn: Turn, slots: list[dict[str, Any]], preferred: str) -> list[di
     return exact + [s for s in slots if s not in exact]
 
 
-def _meeting_said(turn: Turn, meeting: dict[str, Any]) -> tuple[str, str]:
+def meeting_said(turn: Turn, meeting: dict[str, Any]) -> tuple[str, str]:
     label = slot_label(meeting, _timezone(turn))
     rep = phrase(Phrase.WITH_REP, turn.language, rep=meeting["rep"]) if meeting.get("rep") else ""
     return label, rep
@@ -119,11 +186,16 @@ def _meeting_said(turn: Turn, meeting: dict[str, Any]) -> tuple[str, str]:
 def after_tool(turn: Turn, result: ToolResult) -> Decision:
     data = result.data
     if result.is_from(find_slots):
-        return offer(turn, _ordered(turn, list(data.get("slots") or []), str(result.args.get("preferred_time", ""))))
+        preferred = str(result.args.get("preferred_time", ""))
+        slots = _ordered(turn, list(data.get("slots") or []), preferred)
+        if slots and preferred and _exact(turn, slots[0], preferred):
+            label, rep = meeting_said(turn, slots[0])
+            return Decision(phrase(Phrase.EXACT_FREE, turn.language, label=label, with_rep=rep))
+        return offer(turn, slots)
     if data.get("taken"):
         return offer(turn, list(data.get("slots") or []), prefix=phrase(Phrase.SLOT_TAKEN, turn.language))
     meeting = data.get("meeting") or turn.meeting or {}
-    label, rep = _meeting_said(turn, meeting)
+    label, rep = meeting_said(turn, meeting)
     if result.is_from(cancel_meeting):
         return Decision(phrase(Phrase.CANCELLED, turn.language, label=label))
     if result.is_from(reschedule_meeting):

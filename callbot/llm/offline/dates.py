@@ -1,5 +1,6 @@
-"""Times the caller names ("next Tuesday at 10 am", "Thursday afternoon", "tomorrow at 2"), resolved
-against the call's "now" in the company's time zone.
+"""Times the caller names ("next Tuesday at 10 am", "Thursday afternoon", "tomorrow at 2", "2 pm
+Pacific"), resolved against the call's "now" in the company's time zone; a time said in another zone
+is converted to the company's.
 
 The day is read by `dateparser` (relative to "now", preferring future dates); the time of day is read
 here, because dateparser misreads bare hours ("Tuesday at 10"). An hour without am/pm is taken in
@@ -30,10 +31,22 @@ TIMES = (
     re.compile(r"\b(\d{1,2}):(\d{2})\b()"),
     re.compile(r"\b(?:at|around|@)\s+(\d{1,2})(?:\s*h(\d{2})?)?\b()", re.IGNORECASE),
     re.compile(r"\b(\d{1,2})\s*(?:o'?clock|h(\d{2})?|heures?)()", re.IGNORECASE),
+    re.compile(r"\b(?:make it|at|around|for|to)\s+(\d{1,2})(?::(\d{2}))?()(?=\s+(?:in the )?(?:afternoon|morning|"
+               r"evening|instead|then|that day|the same day))", re.IGNORECASE),
     re.compile(rf"\b(?:at|around)\s+({'|'.join(HOUR_WORDS)})(?:\s+(thirty|fifteen|forty-five))?\b()", re.IGNORECASE),
 )
 MINUTE_WORDS = {"thirty": 30, "fifteen": 15, "forty-five": 45}
-PERIODS = {"morning": 10, "matin": 10, "afternoon": 14, "après-midi": 14, "noon": 12, "midi": 12, "evening": 17}
+PERIODS = {"after lunch": 13, "morning": 10, "matin": 10, "afternoon": 14, "après-midi": 14, "noon": 12, "midi": 12, "evening": 17}
+SAID_ZONES = {  # the zones callers name after a time ("2 pm Pacific", "10 am CET")
+    r"pacific(?: time)?|pt|pst|pdt|west coast(?: time)?": "America/Los_Angeles",
+    r"mountain(?: time)?|mt|mst|mdt": "America/Denver",
+    r"central(?: time)?|ct|cst|cdt": "America/Chicago",
+    r"eastern(?: time)?|et|est|edt|east coast(?: time)?|new york time": "America/New_York",
+    r"london time|uk time|gmt|bst": "Europe/London",
+    r"paris time|cet|cest|central european time|heure de paris": "Europe/Paris",
+}
+ZONE_REACH = 20  # characters after the time where its zone is said
+SAID_ZONE = re.compile(r"\b(" + "|".join(SAID_ZONES) + r")\b", re.IGNORECASE)
 ZONE_NAMES = {"America/New_York": "Eastern Time", "America/Chicago": "Central Time",
               "America/Denver": "Mountain Time", "America/Los_Angeles": "Pacific Time"}
 
@@ -48,6 +61,7 @@ class Requested:
     minute: int = 0
     meridiem_given: bool = False
     period: int | None = None  # the hour a part of the day stands for ("afternoon": 14)
+    zone: str | None = None  # the zone the caller said the time in, when they named one
 
     @property
     def named(self) -> bool:
@@ -78,6 +92,12 @@ def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | No
 
 
 def _time(text: str) -> tuple[int | None, int, bool]:
+    hour, minute, meridiem, _ = _time_at(text)
+    return hour, minute, meridiem
+
+
+def _time_at(text: str) -> tuple[int | None, int, bool, int]:
+    """The time of day in `text`, and where its words end (-1 when there is none)."""
     for pattern in TIMES:
         match = pattern.search(text)
         if match is None:
@@ -92,17 +112,50 @@ def _time(text: str) -> tuple[int | None, int, bool]:
             hour = hour % 12 + (12 if meridiem.lower() == "p" else 0)
         elif 1 <= hour <= 7:
             hour += 12
-        return hour, minute, bool(meridiem)
-    return None, 0, False
+        return hour, minute, bool(meridiem), match.end()
+    return None, 0, False, -1
+
+
+def said_zone(text: str) -> str | None:
+    """The IANA zone the caller named ("Pacific" -> America/Los_Angeles), if any."""
+    match = SAID_ZONE.search(text)
+    if match is None:
+        return None
+    said = match.group(1).lower()
+    return next(zone for pattern, zone in SAID_ZONES.items() if re.fullmatch(pattern, said))
 
 
 def requested(text: str, now: datetime, timezone: str) -> Requested:
-    """What `text` says about when, read against `now` (naive local time)."""
+    """What `text` says about when, read against `now` (naive local time in `timezone`); a time said
+    in another zone is given in `timezone`."""
     day, weekday = _day(text, now, timezone)
-    hour, minute, meridiem_given = _time(text)
+    hour, minute, meridiem_given, end = _time_at(text)
     period = next((hour for word, hour in PERIODS.items()
                    if re.search(rf"(?<!good )\b{word}\b", text, re.IGNORECASE)), None)
-    return Requested(day, weekday, hour, minute, meridiem_given, period)
+    zone = said_zone(text[end:end + ZONE_REACH]) if hour is not None else None  # "2 pm Pacific", "at 11, Central time"
+    if zone and zone != timezone:
+        base = day or now.date()
+        there = datetime.combine(base, time(hour, minute), ZoneInfo(zone))
+        here = there.astimezone(ZoneInfo(timezone or "UTC"))
+        hour, minute = here.hour, here.minute
+        if day is not None:
+            day = here.date()
+            weekday = here.weekday() if weekday is not None else None
+    return Requested(day, weekday, hour, minute, meridiem_given, period, zone)
+
+
+A_COUNT_FOLLOWS = re.compile(r"\s*(?:[a-z-]+\s+)?(?:people|persons|staff|reps|agents|users|employees|of us|drivers|"
+                             r"folks|members|seats|licen[cs]es|technicians|dispatchers|sellers|salespeople)\b",
+                             re.IGNORECASE)
+
+
+def time_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` names a day or a time of day ("next Tuesday", "2 pm", "at 10"): never a count
+    ("around 35 front-desk staff" is one)."""
+    spans = [m.span() for pattern in TIMES for m in pattern.finditer(text)
+             if m.group(1).isalpha() or (int(m.group(1)) <= 23 and not A_COUNT_FOLLOWS.match(text, m.end()))]
+    spans += [m.span() for m in DAY.finditer(text)]
+    return sorted(spans)
 
 
 def mentions_time(text: str) -> bool:

@@ -1,19 +1,34 @@
-"""Qualification fields from what the caller said: name, company, role, need, team size, timeline,
-email, and yes/no answers to the email read-back and the consent question.
+"""Qualification fields from what the caller said, whatever was asked: name, company, role, need,
+team size, timeline, email, yes/no to the read-back and the consent question, fields declined, and
+corrections.
 
-Fields are found by phrasing ("I'm Dana Whitfield from Acme Logistics", "team of about forty", "my
-email is dana at acme dash logistics dot com"). A bare answer ("Acme Logistics") fills the field the
-bot asked for last, when no phrasing claimed that part of the utterance. English phrasings only.
+Every phrasing is looked for in every utterance ("Hi, this is Priya Natarajan, I run dispatch at
+Harbor & Vine, we've got about forty drivers" gives five fields); a bare answer ("Acme Logistics")
+fills the field the bot asked for, when no phrasing claimed that part of the utterance. Well-kept
+libraries do the reading where one exists: `text2num` turns number words into digits (English and
+French), `nameparser` splits and capitalises person names ("o'brien" -> "O'Brien", particles kept),
+`email-validator` checks the addresses heard, `phonenumbers` finds phone numbers (never a team size),
+and times and days are found by `dates` (dateparser), so "2 pm" is never a team size either.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from callbot.llm.offline.spoken import NUMBER, find_email, parse_number, yes_or_no
+from email_validator import EmailNotValidError, validate_email
+from nameparser import HumanName
+from nameparser.config import CONSTANTS
+from phonenumbers import Leniency, PhoneNumberMatcher
+from text_to_num import alpha2digit
 
+from callbot.llm.offline.dates import time_spans
+from callbot.llm.offline.intents import classify, declines_meeting
+from callbot.llm.offline.spoken import find_email, parse_number, yes_or_no
+
+Span = tuple[int, int]
 NAME = r"[^\W\d_][\w'’-]*"
 NOT_NAMES = (
     "the a an head vp looking calling interested with from in on at here just not good fine great ok okay sure so "
@@ -21,98 +36,224 @@ NOT_NAMES = (
     "new i me my we our you your it this that what why how who yes yeah no hi hello hey um uh thanks thank please "
     "well calling about going done back in charge of and or but to for is are was looking interested busy "
     "still there ready available director manager founder owner ceo cto cfo coo lead chief senior junior "
-    "sales marketing operations president engineer rep from know don't dont idea")
+    "sales marketing operations president engineer rep from know don't dont idea doing alright all right pretty "
+    "curious small big large mid medium local family growing startup start-up company business firm team "
+    "gonna going glad fine doing afraid unsure sure certain calling ringing phoning reaching following "
+    "following-up probably maybe kind sort bit little huge only one two three four five six seven eight nine ten "
+    "not no nope afternoon morning evening there here after before having getting using running trying "
+    "a an guess think wondering correct right exactly yep yup bye goodbye perfect honestly office hours "
+    "absolutely definitely totally cool awesome nice lovely cheers speaking hmm mhm oui non merci bonjour "
+    "monday tuesday wednesday thursday friday saturday sunday today tomorrow morning noon pm am email text "
+    "letter dr mr mrs ms doctor dot dash underscore plus hyphen at i'm im we're it's that's ha haha huh wow fair "
+    "enough anyway shoot gosh sorry pardon excuse alors bonjour oui non donc bon voilà euh ben salut madame "
+    "monsieur responsable directeur directrice gérant gérante chef")
 NOT_A_NAME = frozenset(NOT_NAMES.split())
-PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "la", "le", "mac", "st"}
 ROLE_WORDS = re.compile(
     r"\b(?:vp|svp|evp|avp|vice|president|head|director|manager|lead|leader|chief|officer|ceo|cto|cfo|coo|cro|"
     r"cmo|founder|co-founder|cofounder|owner|partner|engineer|developer|analyst|rep|representative|executive|"
     r"specialist|coordinator|administrator|admin|consultant|architect|supervisor|associate|assistant|principal|"
-    r"gm|md)\b", re.IGNORECASE)
-CLAUSE_END = (r"(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|because|where|who|we|i|i'm|as|calling|looking|"
-              r"(?:my|our) (?:name|email|e-mail|role|title|company|team|number))\b))")
+    r"gm|md|dispatcher|recruiter|broker|agent|planner|buyer|controller|accountant|nurse|doctor|dentist|responsable|"
+    r"directeur|directrice|gérant|gérante|chef|fondateur|fondatrice|"
+    r"teacher|realtor|marketer|strategist|producer|editor|secretary|treasurer|superintendent)s?\b", re.IGNORECASE)
+CLAUSE_END = (r"(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|because|where|who|we|we're|we've|i|i'm|i've|as|calling|looking|"
+              r"could|can|would|do|does|is|are|how|what|(?:my|our) (?:name|email|e-mail|role|title|company|team|"
+              r"number))\b))")
 PHRASE = rf"(.+?){CLAUSE_END}"
 FILLERS = re.compile(
     r"^(?:(?:um+|uh+|hmm+|mm+|ah+|er|so|well|yes|yeah|sure|okay|ok|oh|right|it's|it is|that's|that is|that would be|"
     r"that'd be|hi|hello|hey|we're|we are|i'm|i am|i'd say|probably|basically|about|around|roughly|maybe|my name is|"
-    r"the company is|my company is|our company is|company is|i work for|i work at|we're called|"
-    r"we are called|my role is|my title is|the|an?)\b[\s,]*)+", re.IGNORECASE)
-UNKNOWN = re.compile(r"\b(?:don't know|not sure|no idea|why|what|who|hello|can you hear)\b", re.IGNORECASE)
+    r"the company is|my company is|our company is|company is|i work for|i work at|we're called|let me think|"
+    r"we are called|my role is|my title is|the|an?|no|sorry|actually|oh|it's called|just|perhaps|i guess|"
+    r"i think|wait|hold on|hmm|let's see)\b[\s,.]*)+", re.IGNORECASE)
+UNKNOWN = re.compile(r"\b(?:don't know|not sure|no idea|why|what|who|hello|can you hear|how are you|"
+                     r"how's it going)\b", re.IGNORECASE)
+SMALL_TALK_WORDS = re.compile(r"\b(?:weather|day going|how are you|how's it going|nice to|good morning|"
+                              r"good afternoon)\b", re.IGNORECASE)
 
-COMPANY_INTRO = re.compile(
-    r"\b(?:i work (?:at|for)|i'm (?:at|with)|i am (?:at|with)|we(?:'re| are) (?:at|with)|calling from|"
-    r"from|company is(?: called)?|company's called|company called|representing)\s+", re.IGNORECASE)
-AND_NAME = re.compile(r"\s+and\s+([A-Z][\w'&-]*(?:\s+[A-Z][\w'&-]*)*)(?=\s*(?:[,.;!?]|$))")
-ROLE_INTRO = re.compile(
-    r"(?:\b(?:i'm|i am|i work as|as)|,)\s+(?:the |a |an |our |their )?(?=\S)|"
-    r"\b(?:my (?:role|title|job|position) is)\s+(?:the |a |an )?", re.IGNORECASE)
-NEED = re.compile(
-    r"\b(?:(?:we|i)(?:'d| would)? (?:want|need|like|hope|plan)|(?:we|i)(?:'re| are|'m| am) (?:looking|trying|"
-    r"hoping|planning)|looking)\s+to\s+" + PHRASE + r"|\b(?:help (?:us|me)(?: with)?|looking for|we need)\s+" + PHRASE,
-    re.IGNORECASE)
-NOT_A_NEED = re.compile(r"^(?:book|schedule|set up|talk|speak|know|ask|learn|hear|get a demo|see a demo|cancel|"
-                        r"reschedule|move|find out|understand|start|get started|begin|go live|roll|kick off)\b", re.IGNORECASE)
-APPROX = r"(?:about |around |roughly |maybe |approximately |some |like |over |under |nearly |almost )?"
-TEAM = re.compile(
-    rf"\bteam of {APPROX}({NUMBER})|{APPROX}({NUMBER})\s+(?:[a-z]+\s+)?(?:people|persons|reps|representatives|"
-    r"users|seats|agents|employees|salespeople|sellers|members|folks|callers|staff|of us)\b", re.IGNORECASE)
-COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple(?: of)?|\d+)"
-MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-         r"q[1-4]|spring|summer|fall|autumn|winter)")
-TIMELINE = re.compile(
-    r"\b(?:as soon as possible|asap|right away|immediately|"
-    r"(?:this|next|the next) (?:month|quarter|year|fiscal year)|"
-    rf"(?:early|late|mid|end of|the end of) (?:next |this )?(?:year|quarter|month|{MONTH})|"
-    rf"(?:in|within) (?:the next )?{COUNT} (?:days?|weeks?|months?|quarters?|years?)|"
-    rf"by (?:the )?(?:end of (?:the |this |next )?(?:month|quarter|year)|{MONTH}|next (?:month|quarter|year))|"
-    rf"in {MONTH}|{MONTH} next year)\b", re.IGNORECASE)
-CLAUSES = re.compile(r"[^,.;!?]+")
-NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|this is|i'm|i am|it's)\s+",
+# --- names -------------------------------------------------------------------------------------------
+NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|this is|i'm|i am|it's|it is|"
+                        r"je m'appelle|je me nomme|moi c'est|mon nom est|mon nom c'est)\s+",
                         re.IGNORECASE)
-Span = tuple[int, int]
+HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|good (?:morning|afternoon|evening)|yes|yeah)\W+)*"
+                           rf"({NAME}(?:\s+{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
+OPENING_NAME = re.compile(r"^\W*(?i:(?:hi|hello|hey|good (?:morning|afternoon|evening))(?: there)?\W+)+"
+                          r"([A-Z][\w'’-]+\s+[A-Z][\w'’-]+)(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
+SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'’-]+\s+[A-Z][\w'’-]+),\s+(?:(?:the|a|an|and)\s+)?"
+                           r"(?=(?:[\w-]+\s+){0,3}(?:vp|head|director|manager|lead|chief|owner|founder|president|"
+                           r"ceo|cto|coo|cfo|partner|coordinator|specialist|officer)\b|i'm|i am|here|calling|from)",
+                           re.IGNORECASE)
+SPELLED = re.compile(r"(?<![\w'’])(?:[A-Za-z](?:\s*-\s*|\s+)){2,}[A-Za-z](?![\w'’])")
+SPELLING_TAIL = re.compile(r"\b(?:with(?:out)? an? [a-z]|with two [a-z]'?s|no [a-z] in|spelled|spelt|as in \w+)\b.*$",
+                           re.IGNORECASE)
+LAST_NAME = re.compile(rf"\b(?:last name|surname|family name)(?: is|'s)?(?: actually| really| just)?(?: spelled| spelt)?"
+                       rf"\s+({NAME})", re.IGNORECASE)
+FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s)?(?: actually| really| just)?(?: spelled| spelt)?\s+({NAME})",
+                        re.IGNORECASE)
 
 
-def _proper(name: str) -> str:
-    """A name as said; capitalised when the transcript is all lower case ("o'brien" -> "O'brien")."""
-    return name if any(c.isupper() for c in name) else name[:1].upper() + name[1:]
+SPELLED_AGAIN = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that is|it's|spelled|spelt)\s*)?,?\s*)(\1)\b(?!['’])",
+                           re.IGNORECASE)
+
+
+def _collapse_spelling(text: str) -> str:
+    """"K O W A L S K I" and "K-O-W-A-L-S-K-I" as the word they spell; a word followed by its own
+    spelling ("Siobhan, that's S-I-O-B-H-A-N") said once."""
+    def word(match: re.Match[str]) -> str:
+        letters = re.sub(r"[^A-Za-z]", "", match.group(0))
+        return letters if len(letters) >= 3 else match.group(0)
+    collapsed = SPELLED.sub(word, text)
+    return SPELLED_AGAIN.sub(lambda m: m.group(1), collapsed)
+
+
+def person(tokens: list[str]) -> dict[str, str]:
+    """First and last name from the words of a name, capitalised as names are."""
+    said = " ".join(tokens)
+    if not said:
+        return {}
+    name = HumanName(said)
+    if said == said.lower() or said == said.upper():
+        name.capitalize(force=True)
+    first, last = name.first, " ".join(p for p in (name.middle, name.last) if p)
+    if not first and last:
+        first, last = last, ""
+    return {"first_name": first, **({"last_name": last} if last else {})}
 
 
 def _name_tokens(text: str, capitalised: bool) -> list[str]:
     tokens = []
+    text = re.sub(rf"^(\s*{NAME}),\s+(?=[A-Z][\w'’-]+\s*(?:[.!?]|$))", r"\1 ", text)  # "Siobhan, Kowalczyk."
     for token in re.findall(rf"{NAME}|\S+", text):
         if not re.fullmatch(NAME, token) or token.lower() in NOT_A_NAME:
             break
-        if capitalised and not token[0].isupper() and token.lower() not in PARTICLES:
+        if capitalised and not token[0].isupper() and token.lower() not in CONSTANTS.prefixes:
             break
-        if not capitalised and re.search(r"(?:ing|ed)$", token):
+        if re.search(r"(?:ing|ed)$", token.lower()) and not token[0].isupper():
             break  # "i'm calling", "i'm interested": not names
         tokens.append(token.rstrip("'’-"))
     return tokens
 
 
-def _split_name(tokens: list[str]) -> dict[str, str]:
-    if tokens and all(len(token) == 1 for token in tokens) and len(tokens) >= 3:
-        tokens = ["".join(tokens)]  # spelled out: "d a n a"
-    if not tokens:
-        return {}
-    found = {"first_name": _proper(tokens[0])}
-    if len(tokens) > 1:
-        found["last_name"] = " ".join(_proper(t) if t.lower() not in PARTICLES else t for t in tokens[1:3])
-    return found
-
-
-def names(text: str, asked: str | None) -> tuple[dict[str, str], list[Span]]:
+def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[str, str], list[Span]]:
     capitalised = any(c.isupper() for c in text[1:])
-    for intro in NAME_INTRO.finditer(text):
-        if intro.group(0).lower().startswith(("this", "it")) and asked not in ("first_name", "last_name"):
-            continue  # "it's Acme Logistics" answers another question
-        tokens = _name_tokens(text[intro.end():], capitalised)[:3]
+    first = FIRST_NAME.search(text)
+    last = LAST_NAME.search(text)
+    if first or last:
+        found: dict[str, str] = {}
+        spans = []
+        for match, field in ((first, "first_name"), (last, "last_name")):
+            if match and match.group(1).lower() not in NOT_A_NAME:
+                found[field] = person([match.group(1)])["first_name"]
+                spans.append(match.span())
+        if found:
+            return found, spans
+    here = HERE_SPEAKING.search(text)
+    if here and here.group(1).split()[0].lower() not in NOT_A_NAME:
+        tokens = _name_tokens(here.group(1), capitalised)
         if tokens:
-            return _split_name(tokens), [(intro.start(), intro.end() + len(" ".join(tokens)))]
-    last = re.search(rf"\b(?:last name|surname|family name)(?: is|'s)?\s+({NAME})", text, re.IGNORECASE)
-    if last:
-        return {"last_name": _proper(last.group(1))}, [last.span()]
+            return person(tokens[:3]), [here.span(1)]
+    opening = OPENING_NAME.search(text)  # "Hi, Marcus Reid, I lead revenue operations at ..."
+    if opening and not {t.lower() for t in opening.group(1).split()} & NOT_A_NAME:
+        return person(opening.group(1).split()), [opening.span(1)]
+    for sentence in SENTENCE_NAME.finditer(text):  # "... from London. Mariam Haddad, head of client services"
+        if not {t.lower() for t in sentence.group(1).split()} & NOT_A_NAME:
+            return person(sentence.group(1).split()), [sentence.span(1)]
+    for intro in NAME_INTRO.finditer(text):
+        said = intro.group(0).lower()
+        asked_name = asked in ("first_name", "last_name", "name_confirmed")
+        opens = re.match(r"^\W*(?:(?:hi|hello|hey|yes|yeah|good (?:morning|afternoon|evening))(?: there)?\W+)*$",
+                         text[:intro.start()], re.IGNORECASE)
+        if said.startswith("it") and not asked_name and not (opens and capitalised):
+            continue  # "it's Acme Logistics" answers another question; "Hey, it's Greg Thompson" opens a call
+        if said.startswith("this") and not asked_name and (not capitalised or not (opens or re.match(
+                r"\s*[A-Z][\w'’-]+\s+[A-Z][\w'’-]+\s*(?:,|from\b|at\b|with\b|here\b)", text[intro.end():]))):
+            continue  # "this is Dana" opens a call; "this is urgent" is not a name
+        rest = text[intro.end():]
+        tokens = _name_tokens(rest, capitalised)[:3]
+        if tokens and said.startswith(("i'm", "i am")) and not capitalised and asked not in ("first_name", "last_name"):
+            after = rest[len(" ".join(tokens)):]
+            if len(tokens) > 2 or not re.match(r"\s*(?:[,.!?]|$|from\b|at\b|with\b|and\b|here\b)", after):
+                tokens = []  # "i'm pretty busy today": not a name
+        if tokens:
+            return person(tokens), [(intro.start(), intro.end() + len(" ".join(tokens)))]
     return {}, []
+
+
+# --- company, role, need, team size, timeline -----------------------------------------------------------
+COMPANY_NAME = r"(?:[A-Z0-9][\w'&-]*(?:\s+(?:&|and(?=\s+[A-Z])(?!\s+I\b|\s+I')|of|de|the|(?!I\b|I')[A-Z0-9][\w'&-]*))*)"
+COMPANY_INTRO = re.compile(
+    r"\b(?:i work (?:at|for|with)|i'm (?:at|with|from)|i am (?:at|with|from)|we(?:'re| are) (?:at|with|from)|"
+    r"calling from|from|here at|over at|company is(?: called)?|company's called|company called|representing|"
+    r"on behalf of|chez|pour la société|de la société|(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
+    r"(?:put|use|write|make it|should be|is)|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
+    re.IGNORECASE)
+NOT_COMPANY = re.compile(r"^(?:the (?:moment|end|start|beginning|same)|a |an |about|around|least|most|once|q[1-4]\b|"
+                         r"(?:next|this|last) |\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+                         r"sales|marketing|my|our|your|me|us|you|them|it|that|this|what|how|some|lunch|"
+                         r"salesforce|hubspot|outlook|google|gmail|email|text|a\b)", re.IGNORECASE)
+WE_ARE_COMPANY = re.compile(r"\b(?:we're|we are)\s+(" + COMPANY_NAME + r")(?=\s*(?:[,.;!?]|$|\s(?:and|but|so)\b))")
+ROLE_INTRO = re.compile(
+    r"(?:\b(?:i'm|i am|i work as|as|i'm one of|i am one of|je suis)\s+|, ?)(?:the |a |an |our |their )?(?=\S)|"
+    r"\b(?:my (?:role|title|job|position) is|my job title is)\s+(?:the |a |an )?", re.IGNORECASE)
+DEPARTMENT = re.compile(r"(?:sales|marketing|operations|engineering|product|finance|customer|growth|revenue|it|hr|"
+                        r"people|support|success|business|patient|client|partner|inside|field|technology|data)\b",
+                        re.IGNORECASE)
+TEAM_DEPARTMENT = re.compile(
+    r"\b(?:people|folks|of us|staff|reps|agents|members)\s+(?:in|on|doing|working in)\s+(?:the\s+|our\s+)?"
+    r"((?:customer (?:service|support|success|care)|support|sales|operations|dispatch|scheduling|reception|"
+    r"the front desk|front desk|intake|billing|marketing|inside sales)(?: team)?)\b", re.IGNORECASE)
+ROLE_VERB = re.compile(r"\bi\s+(run|manage|lead|head(?: up)?|oversee|look after|own|handle|coordinate|"
+                       r"supervise|am in charge of|'m in charge of|work in|work on)\s+(?:the |our |a )?" + PHRASE,
+                       re.IGNORECASE)
+NEED = re.compile(
+    r"\b(?:(?:we|i)(?:'d| would)?(?: really| mostly| just| also)? (?:want|need|like|love|hope|plan)|(?:we|i)(?:'re| are|'m| am)"
+    r"(?: really| mostly| just| also)? (?:looking|trying|hoping|planning)|looking|(?:we|i) (?:wanna|gotta))\s+to\s+" + PHRASE +
+    r"|\b(?:(?:what|all) (?:we|i) (?:really )?(?:need|want) is(?: to)?|(?:our|the|my) (?:main |biggest |real )?(?:problem|"
+    r"issue|challenge|pain(?: point)?|goal|headache) is(?: that)?)\s+([^.!?]+)" +
+    r"|\b(?:help (?:us|me)(?: with)?|looking for|we need|i need|we want|interested in)\s+" + PHRASE +
+    r"|\b(?:we|i) (?:keep|are|'re) ((?:missing|losing|dropping|drowning in|struggling with|overwhelmed by|"
+    r"swamped with)\s+.+?)" + CLAUSE_END,
+    re.IGNORECASE)
+NOT_A_NEED = re.compile(r"^(?:book|schedule|set up|talk|speak|know|ask|learn|hear|get a demo|see a demo|see (?:it|you|"
+                        r"a|the product|what|if|whether)\b|cancel|"
+                        r"reschedule|move|find out|understand|start|get started|begin|go live|roll|kick off|sit down|"
+                        r"a meeting|a demo|a call|someone|a person|a human|the price|pricing|information|"
+                        r"more information|info|check|see|meet|give|have a|book|try|the|it|that|this|you|"
+                        r"go ahead|do that|get (?:in touch|back|a call)|pilot|be up|have it|fix it|sort it|get it|"
+                        r"something|anything|it\b|this\b|that\b|have (?:something|it|this|that)|calling about)\b",
+                        re.IGNORECASE)
+PEOPLE = (r"(?:people|persons|person|reps|representatives|users|seats|licen[cs]es|agents|employees|staff|staffers|"
+          r"salespeople|sales people|sellers|members|folks|callers|drivers|dispatchers|technicians|techs|engineers|"
+          r"developers|nurses|doctors|advisors|advisers|consultants|recruiters|brokers|realtors|associates|"
+          r"operators|coordinators|managers|planners|workers|colleagues|guys|individuals|heads|sdrs|bdrs|aes|"
+          r"account executives|reps|of us|in the team|on the team|on my team|on our team|personnes|salariés|employés|"
+          r"commerciaux|conseillers|agents)")
+APPROX = r"(?:about|around|roughly|maybe|approximately|some|like|over|under|nearly|almost|just over|just under|close to)"
+TEAM = re.compile(
+    rf"\b(?:team of|headcount of|group of|crew of|équipe de)\s+(?:{APPROX}\s+)?(\d+)\b|"
+    rf"\b(\d+)[\s-]+(?:person|people|seat|user|member) (?:team|company|shop|crew)\b|"
+    rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,2}}{PEOPLE}\b|"
+    rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,1}}(?!(?:days|weeks|months|years|hours|minutes|seconds|dollars|percent|times|calls|"
+    r"locations|offices|stores|sites|trucks|cars|vans|bookings|slots|plans|users?s)\b)"
+    r"[a-z]+(?:ers|ors|ists|ians|ants|ents|ees|ives|givers|hands|smiths|ics)\b|"
+    rf"\b(?:we're|we are|there are|there's|we have|we've got|we got)\s+(?:{APPROX}\s+)?(\d+)(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|in total|all told|total|strong|in|on|across)\b))",
+    re.IGNORECASE)
+DOZENS = re.compile(r"\b(?:a |one )?(couple(?: of)?|few|half a|two|three|four|five)?\s*dozens?\b", re.IGNORECASE)
+COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple(?: of)?|\d+)"
+MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+         r"q[1-4]|spring|summer|fall|autumn|winter)")
+TIMELINE = re.compile(
+    r"\b(?:as soon as possible|as soon as we can|asap|right away|immediately|straight away|yesterday|"
+    r"(?:this|next|the next|within the) (?:month|quarter|year|fiscal year)|"
+    rf"(?:early|late|mid|end of|the end of|before the end of) (?:next |this |the )?(?:year|quarter|month|{MONTH})|"
+    rf"(?:in|within|over) (?:the next |a |about |around |roughly )?(?:{COUNT}|few|couple(?: of)?)(?: or {COUNT})? (?:days?|weeks?|months?|quarters?|years?)|"
+    rf"by (?:the )?(?:end of (?:the |this |next )?(?:month|quarter|year)|{MONTH}|next (?:month|quarter|year))|"
+    rf"(?:in|for|by|around|aiming for|targeting|before|this|early|late) (?:the )?{MONTH}|{MONTH} next year|next {MONTH}|sometime (?:this|next) (?:month|quarter|year)|no rush|"
+    r"not in a (?:rush|hurry)|(?:after|before) (?:our|the) (?:busy|slow|peak|holiday) season|before (?:winter|summer|"
+    r"spring|fall|the holidays)|(?:timeline|timing)(?:'s| is) flexible|second half of (?:the|this|next) year|"
+    r"first half of (?:the|this|next) year|d'ici (?:l'été|l'automne|l'hiver|le printemps|la fin de l'année|\w+)|"
+    r"(?:cet|cette|l'année|le mois|le trimestre) (?:été|automne|hiver|année|prochaine?)|(?:in|within) (?:the next )?(?:a |one )?(?:month|week|year) or (?:two|so))\b",
+    re.IGNORECASE)
+CLAUSES = re.compile(r"[^,.;!?]+")
 
 
 def _phrase(text: str, start: int, limit: int) -> tuple[str, Span] | None:
@@ -122,110 +263,401 @@ def _phrase(text: str, start: int, limit: int) -> tuple[str, Span] | None:
     return match.group(1).strip(), (start, start + match.end())
 
 
-def company(text: str) -> tuple[dict[str, Any], Span] | None:
-    capitalised = any(c.isupper() for c in text[1:])
+def company(text: str, capitalised: bool | None = None) -> tuple[dict[str, Any], Span] | None:
+    """A company named with an intro ("from Acme Logistics"); `capitalised`: whether the transcript
+    writes capitals (read from the whole utterance, before other fields were masked out of it)."""
+    capitalised = any(c.isupper() for c in text[1:]) if capitalised is None else capitalised
     for intro in COMPANY_INTRO.finditer(text):
-        found = _phrase(text, intro.end(), 6)
-        if found and (not capitalised or found[0][:1].isupper()) and found[0].split()[0].lower() not in NOT_A_NAME:
-            name, end = found[0], found[1][1]
-            joined = AND_NAME.match(text, end) if capitalised else None  # "Harbor and Vine"
-            if joined:
-                name, end = f"{name} and {joined.group(1)}", joined.end()
-            return {"company": name}, (intro.start(), end)
+        rest = text[intro.end():]
+        if NOT_COMPANY.match(rest):
+            continue
+        if capitalised:
+            match = re.match(COMPANY_NAME, rest)
+            if not match:
+                continue
+            name = re.sub(r"\s+(?:and|&|of|the)$", "", match.group(0).strip(" .")).strip()
+            bare = intro.group(0).strip().lower() in ("at", "for", "with")
+            if bare and (len(name.split()) < 2 and not re.search(r"[&A-Z]{2}|\d", name)) and \
+                    not re.search(r"\b(?:i|we)\b.{0,30}$", text[:intro.start()], re.IGNORECASE):
+                continue  # "meet with Alex", "for Tuesday": not a company
+            if name and name.split()[0].lower() not in NOT_A_NAME and not re.fullmatch(r"(?:Dr|Mr|Mrs|Ms|St)", name):
+                return {"company": name}, (intro.start(), intro.end() + len(match.group(0)))
+            continue
+        if intro.group(0).strip().lower() in ("at", "for", "with"):
+            continue  # lower-case transcripts: only an explicit intro names a company
+        found = _phrase(text, intro.end(), 5)
+        if found and found[0].split()[0].lower() not in NOT_A_NAME:
+            return {"company": found[0]}, (intro.start(), found[1][1])
+    match = WE_ARE_COMPANY.search(text) if capitalised else None
+    if match and match.group(1).split()[0].lower() not in NOT_A_NAME and not ROLE_WORDS.search(match.group(1)):
+        return {"company": match.group(1).strip()}, match.span()
     return None
 
 
 def role(text: str) -> tuple[dict[str, Any], Span] | None:
-    """A role ("I'm the VP of Sales"), and the company when it follows ("... at Acme Logistics")."""
+    """A role ("I'm the VP of Sales", "I run dispatch"), and the company when it follows ("... at Acme")."""
+    owner = re.search(r"(?i:\bi (?:own|founded|started|co-?founded|run)\s+(?:the company,?\s+)?)(" + COMPANY_NAME + ")", text)
+    if owner:
+        return {"role": "owner", "company": owner.group(1)}, owner.span()
+    verb = ROLE_VERB.search(text)
+    if verb:
+        said, *rest = re.split(r"\s+(?:at|for|with)\s+(?=[A-Z])", verb.group(2), maxsplit=1)
+        rest = [m.group(0) for m in [re.match(COMPANY_NAME, rest[0])] if m] if rest else []
+        if said and said.split()[0].lower() not in ("a", "an", "some", "it", "that", "this") and len(said.split()) <= 6:
+            words = verb.group(1).lower().replace("'m ", "am ")
+            return {"role": f"{words} {said}".strip(), **({"company": rest[0]} if rest else {})}, verb.span()
     for intro in ROLE_INTRO.finditer(text):
         found = _phrase(text, intro.end(), 9)
         if found is None:
             continue
-        said, *rest = re.split(r"\s+(?:at|from|with|for)\s+(?=[A-Z])", found[0], maxsplit=1)
+        said, *rest = re.split(r"\s+(?:at|from|with|for|chez)\s+(?=[A-Z])", found[0], maxsplit=1)
+        if not rest and (of := re.match(rf"(.+?)\s+of\s+({COMPANY_NAME})$", said)) and \
+                len(of.group(2).split()) >= 2 and not DEPARTMENT.match(of.group(2)):
+            said, rest = of.group(1), [of.group(2)]  # "COO of Liberty Bell Home Care"
+        said = re.sub(r"^(?:i'm|i am)\s+(?:the |a |an )?", "", said, flags=re.IGNORECASE)
+        rest = [m.group(0) for m in [re.match(COMPANY_NAME, rest[0])] if m] if rest else []
         stated = intro.group(0).lower().startswith("my")
         if said and (stated or ROLE_WORDS.search(said.split()[0])
-                     or ROLE_WORDS.search(said) and not intro.group(0).startswith(",")):
+                     or ROLE_WORDS.search(said) and (not intro.group(0).startswith(",") or rest)):
             return {"role": said, **({"company": rest[0]} if rest else {})}, (intro.start(), found[1][1])
     return None
 
 
 def need(text: str) -> tuple[dict[str, Any], Span] | None:
     for match in NEED.finditer(text):
-        said = (match.group(1) or match.group(2) or "").strip()
+        said = next((g for g in match.groups() if g), "").strip()
         when = TIMELINE.search(said)
         end = match.end() - (len(said) - when.start() if when else 0)
         said = said[:when.start()].strip() if when else said
-        if said and not NOT_A_NEED.search(said) and len(said.split()) <= 15:
+        if said and not NOT_A_NEED.search(said) and len(said.split()) <= 15 and not time_spans(said) \
+                and classify(said) not in ("book", "human", "question"):
             return {"need": said}, (match.start(), end)
     return None
 
 
+CONSENT_NO = re.compile(r"\b(?:don't|do not|please don't|no|not)\s+(?:text|texts|sms|texting|call|calls|email|emails|"
+                        r"contact|by text)\b(?:\s+me)?|\b(?:no|not) text(?:s|ing)?(?: messages)?,? (?:please|thanks)\b|\b(?:email|e-mail) only\b|\bjust (?:email|e-mail)\b|\bnot by text\b|"
+                        r"\bpas de sms\b", re.IGNORECASE)
+CONSENT_YES = re.compile(
+    r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\s+(?:and|or|&|,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
+    r"(?:\s+me)?.{0,30}\b(?:fine|ok|okay|good|great|"
+    r"works?|both|either|whatever)\b|\byou (?:can|may) (?:email|e-mail|text|contact|reach)\b|\b(?:email|e-mail) "
+    r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|email) (?:is|are) fine\b|\btexts? too\b|"
+    r"\bvous pouvez me contacter\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable)\b.{0,25}\b(?:contact(?:ed)?|"
+    r"e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b",
+    re.IGNORECASE)
+PROBLEM = re.compile(
+    r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|can't|cannot|can not|couldn't|overwhelm(?:ed)?|on hold|nobody|"
+    r"no one|hang(?:s)? up|qualif(?:y|ied|ying)|keep up|fast enough|after hours|too many|swamped|buried|drown(?:ing)?|"
+    r"struggl(?:e|ing)|want|need|answer(?:ed|ing)?|wait(?:s|ing)?|voicemail|goes unanswered|slip through|like|love|"
+    r"hoping|ring(?:s|ing)? (?:nonstop|off the hook|all day)|triag\w*|automat\w*|handl\w*|route|routing)\b",
+    re.IGNORECASE)
+ABOUT_CALLS = re.compile(r"\b(?:calls?|call in|calling|phones?|line|leads|inquir(?:y|ies)|enquir(?:y|ies)|"
+                         r"requests?|bookings?|prospects?|customers?|patients?|callers?|guests?|clients?|"
+                         r"buyers?|shippers?|families)\b", re.IGNORECASE)
+
+
+def consent(text: str) -> tuple[dict[str, Any], Span] | None:
+    """Consent said without being asked ("email and text are fine", "don't text me")."""
+    for pattern, value in ((CONSENT_NO, False), (CONSENT_YES, True)):
+        match = pattern.search(text)
+        if match:
+            return {"consent": value}, match.span()
+    return None
+
+
+def problem(text: str) -> tuple[dict[str, Any], Span] | None:
+    """The caller's need told as a problem ("our front desk misses too many new-patient calls")."""
+    for sentence in re.finditer(r"[^.!?]+", text):
+        said = sentence.group(0).strip(" ,")
+        if not said or "?" in text[sentence.end():sentence.end() + 1] or time_spans(said):
+            continue
+        if PROBLEM.search(said) and ABOUT_CALLS.search(said) and not NOT_A_NEED.search(FILLERS.sub("", said)) \
+                and not re.match(r"\W*(?:(?:hi|hello|hey|yes|yeah|so)\W+)*(?:i.m|i am|we.re|we are)(?: just)? calling\b",
+                                 said, re.IGNORECASE) \
+                and classify(said) not in ("book", "human", "question"):
+            said = FILLERS.sub("", said).strip()
+            return {"need": said[:1].lower() + said[1:]}, sentence.span()
+    return None
+
+
+def _count(said: str) -> int | None:
+    dozens = DOZENS.search(said)
+    if dozens:
+        return {"couple": 24, "couple of": 24, "few": 36, "half a": 6, "two": 24, "three": 36, "four": 48,
+                "five": 60}.get((dozens.group(1) or "").lower(), 12)
+    digits = re.search(r"\d+", said)
+    return int(digits.group(0)) if digits else parse_number(said)
+
+
 def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
+    """A count of people; `text` has its number words as digits and its times masked."""
+    if DOZENS.search(text) and re.search(PEOPLE, text, re.IGNORECASE):
+        match = DOZENS.search(text)
+        return {"team_size": _count(match.group(0))}, match.span()
     match = TEAM.search(text)
-    value = parse_number(match.group(1) or match.group(2)) if match else None
-    return ({"team_size": value}, match.span()) if match and value else None
+    if not match:
+        return None
+    value = int(next(g for g in match.groups() if g))
+    return ({"team_size": value}, match.span()) if 0 < value < 1_000_000 else None
 
 
 def timeline(text: str) -> tuple[dict[str, Any], Span] | None:
-    match = TIMELINE.search(text)
-    return ({"timeline": match.group(0)}, match.span()) if match else None
+    """When they want to start: every timeline phrase of the utterance ("as soon as possible, within a
+    few weeks" keeps both)."""
+    matches = list(TIMELINE.finditer(text))
+    if not matches:
+        return None
+    said = ", ".join(dict.fromkeys(m.group(0) for m in matches))
+    return {"timeline": said}, (matches[0].start(), matches[-1].end())
 
 
-def _bare(field: str, said: str) -> dict[str, Any]:
-    """`said` as the answer to the question for `field`, when it can be one."""
+def _bare(field: str, said: str, numeric: str) -> dict[str, Any]:
+    """`said` as the answer to the question for `field`, when it can be one (`numeric`: the same
+    clause with number words as digits and times masked)."""
+    if classify(said) or declines_meeting(said) or re.search(r"\b(?:spell|let me|hold on|one (?:sec|moment)|shoot|"
+                                                                r"oops|damn|gotta go|got to go|other line)\b", said,
+                                                                re.IGNORECASE):
+        return {}  # a request, a question, a goodbye or a pause answers no question
     said = FILLERS.sub("", said.strip()).strip(" '\"")
     words = said.split()
     if not words or (field != "timeline" and UNKNOWN.search(said)) or yes_or_no(said) is not None and len(words) < 3:
         return {}
-    if field in ("first_name", "last_name"):
+    if SMALL_TALK_WORDS.search(said):
+        return {}
+    if field in ("first_name", "last_name", "name_confirmed"):
+        said = SPELLING_TAIL.sub("", said).strip()
+        if len(said.replace(".", "")) < 2:
+            return {}  # a letter ("a.m.") is not a name
+        if " " not in said.strip() and said.isupper() and len(said) > 2:
+            said = said.capitalize()  # spelled out
         tokens = _name_tokens(said, capitalised=False)
-        if len(tokens) != len(words) or len(words) > 3:
+        if not tokens or len(tokens) != len(said.split()) or len(tokens) > 3:
             return {}
-        found = _split_name(tokens)
-        return found if field == "first_name" else {"last_name": " ".join(tokens[:2]) if len(tokens) < 3 else
-                                                      "".join(tokens)}
+        if field == "last_name":
+            return {"last_name": person(["X", *tokens])["last_name"]} if len(tokens) < 3 else {}
+        return person(tokens)
     if field == "team_size":
-        value = parse_number(said)
-        return {"team_size": value} if value else {}
+        value = _count(FILLERS.sub("", numeric.strip())) if re.search(r"\d|dozen", numeric) else None
+        return {"team_size": value} if value and len(words) <= 8 else {}
+    if field != "timeline" and (TIMELINE.search(said) or time_spans(said)):
+        return {}  # a time answers another question
+    if field in ("company", "role") and (re.search(r"\d|\bone word\b|\bdot\b|@", numeric + said) or
+                                         TEAM.search(numeric)):
+        return {}
     limits = {"company": 6, "role": 8, "need": 20, "timeline": 8}
     if field not in limits or len(words) > limits[field] or not re.search(r"[^\W\d_]", said):
         return {}
+    if field in ("company", "role") and re.search(r"\b(?:you|me|i|we|us|my|your|our|contact|call|email)\b", said,
+                                                  re.IGNORECASE):
+        return {}  # "and you may contact me" is neither a company nor a role
+    if field == "company" and (re.match(r"^(?:a|an|some|small|big|large)\b", said, re.IGNORECASE)
+                               or said.split()[0].lower() in NOT_A_NAME):
+        return {}
+    if field == "role" and re.match(r"^(?:and|but|so|or|if|because)\b", said, re.IGNORECASE):
+        return {}
     if field == "need":
         said = re.sub(r"^(?:to|help (?:us |me )?(?:with |to )?)\s*", "", said, flags=re.IGNORECASE)
+        if NOT_A_NEED.search(said):
+            return {}
     return {field: said}
 
 
-# the need first: "we want to answer calls from prospects" is a need, not a company called "prospects"
-FINDERS: tuple[Callable[[str], tuple[dict[str, Any], Span] | None], ...] = (role, need, company, team_size, timeline)
+def _spelled_name(text: str, asked: str) -> dict[str, str]:
+    """A name said and spelled ("Agnieszka, A G N I E S Z K A, and Kowalski, K-O-W-A-L-S-K-I"): the
+    words once each, the spelling as written."""
+    words: list[str] = []
+    for token in re.findall(NAME, FILLERS.sub("", text)):
+        lowered = token.lower()
+        if lowered in ("and", "hyphen", "dash", "spelled", "spelt", "that's", "thats", "it's", "is", "my", "name",
+                       "last", "first", "then", "like", "as", "in"):
+            continue
+        if words and lowered == words[-1].lower():
+            continue
+        words.append(token.capitalize() if token.isupper() and len(token) > 2 else token)
+    if not 1 <= len(words) <= 3 or any(w.lower() in NOT_A_NAME for w in words):
+        return {}
+    if asked == "last_name" and len(words) == 1:
+        return {"last_name": words[0]}
+    return person(words)
 
 
-def extract(text: str, asked: str | None, lead: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields `text` gives that `lead` does not already hold with the same value."""
+LEAVING = re.compile(r"\b(?:other line|gotta go|got to go|have to (?:run|go)|call you back|grab that|someone's at the "
+                     r"door|in a meeting|can't talk)\b", re.IGNORECASE)
+
+
+# --- declined fields and corrections ------------------------------------------------------------------
+DECLINE = re.compile(r"\b(?:(?:i'd|i would) rather not|prefer not|no need to take (?:my|any) (?:details|name|info)|i'd prefer not|not comfortable|don't want to "
+                     r"(?:give|share|say)|won't (?:give|share)|rather not say|skip (?:that|it)|pass on that|"
+                     r"none of your business|not telling|no comment|not going to (?:give|share))\b", re.IGNORECASE)
+FIELD_WORDS = {"details": r"details|info|information", "email": r"e-?mail|address", "first_name": r"(?:first )?name", "last_name": r"last name|surname",
+               "company": r"company|employer", "role": r"role|title|job", "team_size": r"team|how many|size",
+               "timeline": r"timeline|when", "need": r"need|problem"}
+CORRECTION = re.compile(r"^\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops)\W+)?(?:no+|nope|sorry|actually|oops|wait|i mean|correction|not quite|that's wrong|"
+                        r"that's not right|wrong)\b|\bactually,? no\b|\bno,? wait\b|\bwait,? no\b|"
+                        r"\b(?:make (?:that|it)|i meant|i mean|scratch that|"
+                        r"not \w+,? (?:it's|but)|correction)\b", re.IGNORECASE)
+CORRECTED_NAME = re.compile(rf"\b(?:it's|it is|that's|that is|i'm|its)\s+({NAME}(?:\s+{NAME})?)", re.IGNORECASE)
+
+
+def declined(text: str, asked: str | None) -> list[str]:
+    """The fields the caller would rather not give: those they name, else the one just asked."""
+    if not DECLINE.search(text):
+        return []
+    named = [field for field, words in FIELD_WORDS.items() if re.search(rf"\b(?:{words})\b", text, re.IGNORECASE)]
+    if "details" in named:  # all of them
+        named = ["first_name", "last_name", "company", "role", "need", "team_size", "timeline", "email"]
+    fields = named or ([asked] if asked else [])
+    if "first_name" in fields or asked == "first_name" and not named:
+        fields = [*fields, "last_name"]
+    if "email" in fields:
+        fields = [*fields, "email_confirmed"]
+    return [f for f in dict.fromkeys(fields) if f not in ("name_confirmed",)]
+
+
+def _correction(text: str, lead: Mapping[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+    """A corrected value with no phrasing of its own ("no, it's Hannah with an h", "actually sixty"):
+    it replaces the known field it is closest to."""
+    if not CORRECTION.search(text) or found:
+        return {}
+    text = re.sub(r"\b(?:last|this|next) (?:week|month|year)\b", "", text, flags=re.IGNORECASE)
+    number = re.search(r"\b(\d+)\b", _numeric(text, "en-US"))
+    if number and lead.get("team_size") and not time_spans(text) and not TIMELINE.search(text):
+        return {"team_size": int(number.group(1))}
+    match = CORRECTED_NAME.search(SPELLING_TAIL.sub("", text))
+    said = match.group(1) if match else FILLERS.sub("", SPELLING_TAIL.sub("", text)).strip(" .,!")
+    if not said or len(said.split()) > 4 or said.split()[0].lower() in NOT_A_NAME:
+        return {}
+    candidates = {field: str(lead[field]) for field in ("first_name", "last_name", "company") if lead.get(field)}
+    if not candidates:
+        return {}
+    score = {field: difflib.SequenceMatcher(None, said.lower(), value.lower()).ratio()
+             for field, value in candidates.items()}
+    best = max(score, key=score.__getitem__)
+    if score[best] < 0.5:
+        return {}
+    if best in ("first_name", "last_name"):
+        value = person(said.split()[:1])["first_name"] if len(said.split()) == 1 else None
+        if value is None:
+            return person(said.split())
+        return {best: value}
+    return {best: said}
+
+
+# --- everything at once ------------------------------------------------------------------------------
+
+def _mask(text: str, spans: list[Span]) -> str:
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def _valid_email(address: str) -> bool:
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def _digits_in_words(text: str, language: str) -> str:
+    try:
+        return alpha2digit(text, "fr" if language.startswith("fr") else "en", threshold=0)
+    except Exception:  # noqa: BLE001
+        return text
+
+
+def _numeric(text: str, language: str) -> str:
+    """`text` with number words as digits, its times, phone numbers and emails masked out."""
+    masked = _mask(text, time_spans(text))
+    phones = [(m.start, m.end) for m in PhoneNumberMatcher(masked, "US", leniency=Leniency.POSSIBLE)]
+    masked = _mask(masked, phones)
+    try:
+        converted = alpha2digit(masked, "fr" if language.startswith("fr") else "en")
+    except Exception:  # noqa: BLE001 - an utterance text2num cannot read keeps its words
+        converted = masked
+    return converted
+
+
+FINDERS: tuple[Callable[[str], tuple[dict[str, Any], Span] | None], ...] = (consent, role, need, company, timeline)
+
+
+def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str = "en-US") -> dict[str, Any]:
+    """The fields `text` gives that `lead` does not already hold with the same value, and the fields
+    the caller declined (`declined`)."""
+    text = _collapse_spelling(text.replace("’", "'"))
     found: dict[str, Any] = {}
     spans: list[Span] = []
-    email = find_email(text, expecting=asked in ("email", "email_confirmed"))
-    if email:
+    expecting = asked in ("email", "email_confirmed", "name_confirmed")
+    email = find_email(text, expecting=expecting)
+    if email and not re.search(r"@", text):
+        digits = find_email(_digits_in_words(text, language), expecting=expecting)
+        email = (digits[0], email[1]) if digits else email
+    if email and _valid_email(email[0]):
         found["email"] = email[0]
         spans.append(email[1])
-        text = text[:email[1][0]] + " " * (email[1][1] - email[1][0]) + text[email[1][1]:]
-    named, named_spans = names(text, asked)
+    working = _mask(text, spans)
+    correcting = bool(CORRECTION.search(text))
+    named, named_spans = names(working, asked, correcting)
     found.update(named)
     spans += named_spans
+    capitalised = any(c.isupper() for c in text[1:])
     for finder in FINDERS:
-        result = finder(text)
+        masked = _mask(working, spans)
+        result = company(masked, capitalised) if finder is company else finder(masked)
         if result and not any(s < result[1][1] and result[1][0] < e for s, e in spans):
             found = {**result[0], **found}
             spans.append(result[1])
-    if asked in ("email_confirmed", "consent") and "email" not in found:
-        answer = yes_or_no(text)
-        if answer is True or (asked == "consent" and answer is False):
-            found[asked] = answer
-    elif asked and asked not in found and asked != "email":
+    remaining = _mask(working, spans)
+    for clause in CLAUSES.finditer(remaining):  # by clause: number words become digits, offsets move
+        size = team_size(_numeric(clause.group(0), language))
+        if size:
+            found = {**size[0], **found}
+            noun = re.search(rf"\b{PEOPLE}\b|\b[a-z]+(?:ers|ors|ists|ians|ants|ents|ees|ives)\b", clause.group(0),
+                             re.IGNORECASE)
+            spans.append((clause.start(), clause.start() + noun.end()) if noun else clause.span())
+            break
+    if "team_size" in found and correcting:  # "maybe 15 reps, actually no, wait, it's 22 now": the last one
+        marker = CORRECTION.search(text)
+        later = re.findall(r"\b(\d+)\b", _numeric(text[marker.end():], language)) if marker else []
+        if later and 0 < int(later[-1]) < 1_000_000:
+            found["team_size"] = int(later[-1])
+    if "role" not in found and not lead.get("role") and (team := TEAM_DEPARTMENT.search(working)):
+        found["role"] = team.group(1)  # "we're 12 people in customer service": where they work
+    if "need" not in found and (told := problem(_mask(working, spans))):
+        found["need"] = told[0]["need"]
+        spans.append(told[1])
+    changed = {k for k in ("email", "first_name", "last_name") if k in found and found[k] != lead.get(k)}
+    if asked in ("email_confirmed", "name_confirmed", "consent") and not changed:
+        answer = yes_or_no(re.split(r"(?<=[.!?;])\s+", text.strip())[0])  # "Yes, that's right. But no texts."
+        if answer is True and asked in ("email_confirmed", "name_confirmed"):
+            found |= {"email_confirmed": True} if lead.get("email") else {}
+            found |= {"name_confirmed": True} if lead.get("first_name") else {}
+        elif answer is not None and asked == "consent":
+            found["consent"] = answer
+    elif correcting and (corrected := _correction(text, lead, {})) and not set(corrected) & set(found):
+        found = {**found, **corrected}
+    elif asked in ("first_name", "last_name") and not named and "email" not in found and \
+            (spelled := _spelled_name(text, asked)):
+        found = {**spelled, **found}
+    elif asked and asked not in found and asked != "email" and not LEAVING.search(text) \
+            and (not found or asked in ("first_name", "last_name")) \
+            and classify(text) != "question" and not ("email" in found and asked in (
+            "first_name", "last_name")) and not (re.search(r"\bspell", text, re.IGNORECASE)
+                                                 and asked not in ("first_name", "last_name")):
         for clause in CLAUSES.finditer(text):
-            bare = {} if any(s < clause.end() and clause.start() < e for s, e in spans) else _bare(asked, clause[0])
+            if any(s < clause.end() and clause.start() < e for s, e in spans):
+                continue
+            bare = _bare(asked, clause[0], _numeric(clause[0], language))
             if bare:
                 found = {**bare, **found}
                 break
-    if "email" in found and found["email"] != lead.get("email"):
-        found["email_confirmed"] = False
-    return {k: v for k, v in found.items() if lead.get(k) != v or k == "email_confirmed"}
+    if not found:
+        found = _correction(text, lead, found)
+    if lead.get("need") and "need" in found and not correcting:
+        found.pop("need")  # the first need said stays: later "we'd like to ..." is seldom a better one
+    refused = declined(text, asked)
+    if refused:
+        found = {k: v for k, v in found.items() if k not in refused}
+        found["declined"] = refused
+    return {k: v for k, v in found.items() if lead.get(k) != v}

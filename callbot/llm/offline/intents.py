@@ -40,6 +40,7 @@ HUMAN_TARGET = (r"(?:a |an |the |one of your |your )?(?:real |live |actual )?(?:
 HUMAN = _any(
     rf"\b(?:talk|speak|chat)\s+(?:to|with)\s+{HUMAN_TARGET}\b",
     rf"\b(?:connect|transfer|put)\s+me\b.{{0,20}}{HUMAN_TARGET}\b",
+    r"\b(?:put|patch|transfer|connect) me (?:through|over)\b|\b(?:transfer|connect) me to (?:sales|someone|a)\b",
     rf"\b(?:i want|i'd like|i would like|can i (?:get|have)|could i (?:get|have)|i need)\s+{HUMAN_TARGET}\b"
     r"(?!\s+(?:to|who|that|for)\b)",
     rf"^\W*(?:um |uh |ok |okay |yes |hi )?(?:can i get |get me )?{HUMAN_TARGET}(?:,? please)?\W*$",
@@ -53,23 +54,62 @@ GOODBYE_UNLESS_CONFIRMING = re.compile(r"\bthat'?s (?:all|it)\b", re.IGNORECASE)
 
 CANCEL = re.compile(r"\bcancel\b.{0,20}\b(?:meeting|appointment|demo|call|booking)\b|\bcancel (?:it|that)\b|"
                     r"\bannuler\b", re.IGNORECASE)
-RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:move|change|push|shift)\s+(?:my|the|our|this|that)\s+(?:meeting|"
+RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:push|move|bump|shift) (?:it|that|this)(?: back)? (?:to|until|till)\b|\b(?:move|change|push|shift)\s+(?:my|the|our|this|that)\s+(?:meeting|"
                         r"appointment|demo|booking|call)\b(?!\s+notes)|\bdéplacer\b", re.IGNORECASE)
-BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange)\b.{0,25}\b(?:demo|meeting|call(?!\s*cent)|appointment|time|"
-                  r"slot)\b|\bschedule\b|\b(?:want|like|get|need|see)\b.{0,12}\bdemo\b|"
-                  r"\bprendre (?:un )?rendez-vous\b|\bréserver\b", re.IGNORECASE)
+BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25}\b(?:demo|meeting|call"
+                  r"(?!\s*cent)|appointment|time with|slot|chat with (?:sales|a rep|someone)|session)\b|"
+                  r"\b(?:grab|find|get)\s+(?:a|some|us a)\s+(?:demo|meeting|call|time|slot|session)\b|"
+                  r"\b(?:want|like|get|need|see|book|have|do)\b.{0,12}\bdemo\b|\bdemo (?:call|meeting)\b|"
+                  r"\b(?:can|could|shall) we (?:meet|set (?:something|a time) up)\b|"
+                  r"\b(?:meet|meeting) with (?:a |one of your |your )?(?:sales|rep|someone)\b|"
+                  r"\bon the (?:books|calendar)\b|\bwalk (?:me|us) through\b|\b(?:set|get|put|pencil) "
+                  r"(?:something|a time|some time|time|a slot|me) (?:up|in|down|on)\b|"
+                  r"\b(?:chat|talk|speak|meet) (?:to|with) (?:one of your |your |a |someone (?:from|in|on) )?"
+                  r"(?:sales|reps?|salespeople|sales folks|sales team|account exec\w*)\b(?=.{0,40}\b(?:about|on|next|this|at|"
+                  r"when|soon|time|whenever)\b)|\bfind (?:a|some) time\b|\bwhat (?:times?|slots?|days?) (?:have you got|do you have|are (?:free|"
+                  r"available|open))\b|\bany(?:thing| times?) (?:free|available|open)\b|\bavailability\b|"
+                  r"\bwhat(?:'s| is) (?:available|open|free)\b|\bwhen (?:are you|is someone|can we|could we) (?:free|"
+                  r"available|meet|talk)\b|\ba (?:quick )?(?:call|meeting|demo|chat) with (?:one of )?(?:your|a) "
+                  r"(?:reps?|sales|salespeople|team)\b|"
+                  r"\bprendre (?:un )?rendez-vous\b|\bréserver\b|\b(?:un|le|mon|notre) rendez-vous (?:avec|pour|le|lundi|mardi|mercredi|"
+                  r"jeudi|vendredi)\b|\bvos disponibilités\b|\bun créneau\b", re.IGNORECASE)
+DECLINE_MEETING = re.compile(
+    r"\b(?:don't|do not|no need to|not (?:ready|interested) (?:to|in)|won't) (?:want to |need to |be )?"
+    r"(?:book|schedule|meet|set up|(?:have|take) (?:a |the |any )?(?:meeting|demo|call))\b"
+    r"(?!.{0,20}\b(?:email|e-mail|text)\b)|"
+    r"\bno (?:meeting|demo|call)s?\b|\b(?:not|no) (?:a |any )?(?:meeting|demo)s? (?:right )?(?:now|yet|today)\b|"
+    r"\bnot (?:right )?now\b|\bmaybe later\b|\bi'll (?:think about it|call back|get back to you)\b|"
+    r"\bnot at this (?:time|point|stage)\b|\bjust (?:looking|browsing|researching)\b|\bhold off\b|"
+    r"\b(?:skip|pass on) the (?:meeting|demo|call)\b|"
+    r"\bpas (?:de|besoin de) rendez-vous\b", re.IGNORECASE)
+NONE_OF_THOSE = re.compile(
+    r"\bnone of (?:those|these|them|the)\b|\b(?:those|these|that|they|neither|none) (?:don't|doesn't|do not|won't|will "
+    r"not|wouldn't|work)\b|\bneither\b|\bnot (?:those|any of (?:those|them|these))\b|\b(?:something|anything) "
+    r"(?:else|later|earlier|other)\b|\b(?:another|a different|other) (?:day|time|times|days|options?|slots?)\b|"
+    r"\bcan't (?:make|do) (?:any|those|that|them)\b|\bno good\b|\baucun\b", re.IGNORECASE)
+SMALL_TALK = re.compile(r"\bhow are you\b|\bhow's (?:it going|your day|everything|life)\b|\bhow you doing\b|"
+                        r"\bhow is your day\b|\bweather\b|\bhope you(?:'re| are) (?:well|doing well)\b|"
+                        r"\bnice day\b|\bhappy (?:friday|monday|holidays)\b|\bcomment allez-vous\b|"
+                        r"\bça va\b", re.IGNORECASE)
+ABOUT_BOT = re.compile(r"\bare you (?:a |an )?(?:robot|bot|real|human|person|ai|machine|computer)\b|"
+                       r"\bwho am i (?:talking|speaking) (?:to|with)\b|\bwho(?:'s| is) this\b", re.IGNORECASE)
 
 PRODUCT_QUESTION = _any(
     r"\bwhat does (?:it|northwind voice|northwind|that) cost\b|\bhow much\b|\bpric(?:e|es|ed|ing)\b",
     r"\bdo you integrate\b|\bdoes it (?:work|integrate|connect)\b|\bwork with\b|\bintegrat(?:e|es|ion|ions)\b",
     r"\bsecur(?:e|ity)\b|\bsoc ?2\b|\bgdpr\b|\bcomplian(?:t|ce)\b|\bwhere is (?:the|my|our) data\b|"
-    r"\bdata (?:stored|hosted|residency|location)\b",
+    r"\bdata (?:stored|hosted|residency|location)\b|\bdata\b.{0,15}\b(?:stored|hosted|kept|live|located)\b",
+    r"\b(?:try|test) (?:it|northwind|the product|this) (?:out|first|before)\b|\bbefore (?:we|i) (?:buy|sign|commit)\b",
     r"\bfree trial\b|\btrial\b|\bonboarding\b|\bdo you (?:have|offer|support)\b|\bis there an?\b|\bcan it\b",
     r"\bhow does it work\b|\bwhat does (?:it|northwind voice|northwind) do\b|\bfeatures?\b|\bplans?\b",
     r"\bcombien\b|\bprix\b|\btarifs?\b|\bcoût\b|\bcoûte\b|\bintègre\b|\bintégration\b|\bsécurité\b|\bessai gratuit\b",
+    r"\bon-?prem(?:ise|ises)?\b|\bself-?host(?:ed|ing)?\b|\bmobile app\b|\b(?:iphone|android|ios) app\b|\bapi\b|"
+    r"\bhubspot\b|\bsalesforce\b|\boutlook\b|\bgoogle calendar\b|\bcrm\b|\bcosts?\b|\bper (?:user|seat|month)\b|"
+    r"\bsetup fees?\b|\bdiscount\b|\b(?:pay|paid|billed|billing) (?:annually|yearly|monthly|up front)\b|\bcontract\b|\bhipaa\b|\bsso\b|\bsla\b|\buptime\b|\brecordings?\b|"
+    r"\bretention\b|\blanguages?\b|\bvoices?\b|\bsupport(?:ed)?\b|\bhow long does\b|\bset ?up\b.{0,20}\btake\b",
 )
 # Topic words alone ("we need an integration") state a need; with a question form they ask.
-ALWAYS_A_QUESTION = re.compile(r"\bhow much\b|\bwhat does (?:it|northwind voice|northwind|that) cost\b|"
+ALWAYS_A_QUESTION = re.compile(r"\bhow much\b|\bhow long does\b|\bdo you (?:guys )?(?:work with|run|offer)\b|\bwhat does (?:it|northwind voice|northwind|that) cost\b|"
                                r"\bdo you (?:integrate|have|offer|support)\b|\bdoes it\b|\bis there an?\b|"
                                r"\bcan it\b|\bwhere is (?:the|my|our) data\b|\bcombien\b", re.IGNORECASE)
 QUESTION_FORM = re.compile(r"\?|^\W*(?:what|how|which|where|when|why|who|do|does|did|is|are|can|could|would|will|"
@@ -83,16 +123,44 @@ def classify(text: str, confirming: bool = False) -> str | None:
     "that's it" confirms rather than ends the call."""
     if REFUSE.search(text):
         return "refuse"
-    if HUMAN.search(text):
-        return "human"
+    if HUMAN.search(text) and not mentions_time(text):
+        return "human"  # ("talk to someone next Tuesday morning" asks for a meeting)
     if GOODBYE.search(text) or (not confirming and GOODBYE_UNLESS_CONFIRMING.search(text)):
         return "goodbye"
-    for intent, pattern in (("cancel", CANCEL), ("reschedule", RESCHEDULE), ("book", BOOK)):
+    for intent, pattern in (("cancel", CANCEL), ("reschedule", RESCHEDULE)):
         if pattern.search(text):
             return intent
+    if (BOOK.search(text) or re.search(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b", text,
+                                       re.IGNORECASE) and mentions_time(text)) and not DECLINE_MEETING.search(text):
+        return "book"
     if is_product_question(text):
         return "question"
     return None
+
+
+MEETING_WHEN = re.compile(r"\bwhen(?:'s| is| was) (?:my|our|the) (?:call|meeting|demo|appointment)\b|"
+                          r"\bwhat (?:time|day) is (?:my|our|the) (?:call|meeting|demo|appointment)\b|"
+                          r"\bremind me when\b|\bwhen am i (?:meeting|seeing)\b", re.IGNORECASE)
+
+
+def asks_when_meeting(text: str) -> bool:
+    return bool(MEETING_WHEN.search(text))
+
+
+def declines_meeting(text: str) -> bool:
+    return bool(DECLINE_MEETING.search(text)) and not BOOK.search(re.sub(DECLINE_MEETING, "", text))
+
+
+def none_of_those(text: str) -> bool:
+    return bool(NONE_OF_THOSE.search(text))
+
+
+def small_talk(text: str) -> bool:
+    return bool(SMALL_TALK.search(text))
+
+
+def about_bot(text: str) -> bool:
+    return bool(ABOUT_BOT.search(text))
 
 
 def is_product_question(text: str) -> bool:

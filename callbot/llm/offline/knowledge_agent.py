@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 
 from callbot.agents.knowledge.tools import search_knowledge
-from callbot.agents.supervisor.tools import transfer_to_lead
+from callbot.agents.supervisor.tools import transfer_to_calendar, transfer_to_lead
+from callbot.knowledge.memory import keywords
+from callbot.llm.offline.intents import is_product_question
 from callbot.llm.offline.spoken import join
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
@@ -24,22 +26,69 @@ def first_sentences(text: str) -> str:
     return sentences[0]
 
 
+def questions(text: str) -> list[str]:
+    """The product questions in what the caller said, one per sentence ("How much is it per user? And
+    is there a discount if we pay yearly?" is two searches); the whole utterance when none stands alone."""
+    sentences = [s.strip() for s in re.findall(r"[^.!?]+[.!?]?", text) if s.strip()]
+    asked = [s for s in sentences if is_product_question(s)]
+    return asked or [text]
+
+
 def opening(turn: Turn) -> Decision:
     return Decision(phrase(Phrase.GREETING_QUESTION, turn.language))
 
 
 def on_utterance(turn: Turn, intent: str | None) -> Decision:
-    """Not a product question: the lead specialist takes it."""
+    """Not a product question: back to choosing a time, or to the lead specialist."""
+    if intent in ("reschedule", "cancel"):
+        return turn.call(transfer_to_calendar, args={"intent": intent})
+    ready = turn.context.get("lead_saved") and not turn.booking_needs
+    if (turn.options and not turn.meeting) or (intent == "book" and ready):
+        return turn.call(transfer_to_calendar, args={"intent": "book"})
     return turn.call(transfer_to_lead)
+
+
+def _resume(turn: Turn, fallback: Phrase) -> str:
+    """Back to where the call was: the times again, the question not answered yet, or anything else."""
+    from callbot.llm.offline import calendar_agent, lead_agent  # (they hand over to this module)
+
+    line = calendar_agent.resume(turn) or lead_agent.resume(turn)
+    return line if line != phrase(Phrase.KB_MORE, turn.language) else phrase(fallback, turn.language)
+
+
+def relevant_sentences(text: str, question: str) -> str:
+    """The sentence of a passage that shares most words with the question (the first one when none
+    does), and the next one when it is short: the answer in the passage's own words."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
+    wanted = keywords(question)
+    if not sentences or not wanted:
+        return first_sentences(text)
+    overlap = [len(wanted & keywords(s)) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: (overlap[i], -i))
+    if overlap[best] == 0:
+        return first_sentences(text)
+    if best + 1 < len(sentences) and (len(sentences[best]) < SHORT_SENTENCE or overlap[best + 1]):
+        return f"{sentences[best]} {sentences[best + 1]}"  # short, or the next one answers too
+    return sentences[best]
+
+
+def _answer(turn: Turn, result: ToolResult) -> str:
+    passages = [p for p in result.data.get("passages") or [] if isinstance(p, dict) and p.get("text")]
+    if not passages:
+        return phrase(Phrase.DONT_KNOW, turn.language)
+    best = passages[0]
+    title = best.get("title") or best.get("source") or turn.company
+    question = f'{result.args.get("question") or ""} {turn.utterance or ""}'  # (what the caller added)
+    return join(relevant_sentences(best["text"], question), phrase(Phrase.KB_SOURCE, turn.language, title=title))
 
 
 def after_tool(turn: Turn, result: ToolResult) -> Decision:
     if not result.is_from(search_knowledge):
         return Decision(phrase(Phrase.ANYTHING_ELSE, turn.language))
-    passages = [p for p in result.data.get("passages") or [] if isinstance(p, dict) and p.get("text")]
-    if not passages:
-        return Decision(join(phrase(Phrase.DONT_KNOW, turn.language), phrase(Phrase.DONT_KNOW_MORE, turn.language)))
-    best = passages[0]
-    title = best.get("title") or best.get("source") or turn.company
-    return Decision(join(first_sentences(best["text"]), phrase(Phrase.KB_SOURCE, turn.language, title=title),
-                         phrase(Phrase.KB_MORE, turn.language)))
+    answer = _answer(turn, result)
+    asked = questions(turn.utterance or "")
+    searched = turn.done_since_utterance().count(search_knowledge.name)
+    if searched < len(asked):  # the next question of the same utterance
+        return turn.call(search_knowledge, args={"question": asked[searched]}, text=answer)
+    known = bool(result.data.get("passages"))
+    return Decision(join(answer, _resume(turn, Phrase.KB_MORE if known else Phrase.DONT_KNOW_MORE)))

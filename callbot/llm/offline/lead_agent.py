@@ -1,5 +1,6 @@
-"""The lead specialist's rules: record what the caller gives, ask for what is missing in
-`QUALIFICATION_ORDER`, read the email back, save the lead, then offer (or go on to) a meeting."""
+"""The lead specialist's rules: record whatever the caller gives, ask for one missing thing at a time
+(what booking needs first when they want a meeting), read the name and email back together, save
+the lead as soon as booking could happen, then go on to the meeting they asked for, or offer one."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 
 from callbot.agents.caller.tools import save_lead
 from callbot.agents.lead.tools import record_details
-from callbot.agents.state import missing_fields
+from callbot.agents.state import booking_missing, missing_fields
 from callbot.agents.supervisor.tools import transfer_to_calendar
+from callbot.agents.tool_node import recorded
+from callbot.llm.offline.dates import mentions_time
 from callbot.llm.offline.extract import extract
-from callbot.llm.offline.intents import classify
+from callbot.llm.offline.intents import about_bot, declines_meeting, small_talk
 from callbot.llm.offline.spoken import join, read_back, yes_or_no
-from callbot.llm.offline.turn import Decision, ToolResult, Turn
+from callbot.llm.offline.turn import Decision, Turn
 from callbot.phrases import Phrase, phrase
 
 QUESTIONS = {"first_name": Phrase.ASK_FIRST_NAME, "last_name": Phrase.ASK_LAST_NAME, "company": Phrase.ASK_COMPANY,
@@ -20,97 +23,189 @@ QUESTIONS = {"first_name": Phrase.ASK_FIRST_NAME, "last_name": Phrase.ASK_LAST_N
              "timeline": Phrase.ASK_TIMELINE, "email": Phrase.ASK_EMAIL, "consent": Phrase.ASK_CONSENT}
 ACKNOWLEDGEMENTS = ((Phrase.THANKS, Phrase.THANKS_NAME), (Phrase.GOT_IT, Phrase.GOT_IT_NAME),
                     (Phrase.GREAT, Phrase.GREAT_NAME))  # without and with the caller's name
+OFFERS = (Phrase.OFFER_MEETING, Phrase.ALL_SET, Phrase.ALL_SET_ANON, Phrase.NO_MEETING)
+ASKED_TWICE = 2  # a question asked this often without an answer is not asked again in a row
 
+
+# --- what the bot asked, and what the caller gave -------------------------------------------------------
 
 def question(turn: Turn, field: str, lead: dict[str, Any]) -> str:
     """The question that asks for `field` (a `QUALIFICATION_ORDER` field)."""
+    name = " ".join(p for p in (lead.get("first_name"), lead.get("last_name")) if p)
     if field == "email_confirmed" and lead.get("email"):
-        return phrase(Phrase.ASK_EMAIL_CONFIRMED, turn.language, spoken=read_back(lead["email"], turn.language))
-    if field == "email_confirmed":
-        field = "email"
+        spoken = read_back(lead["email"], turn.language)
+        if name and lead.get("name_confirmed") is not True:
+            spoken = f"{name}, {spoken}"
+        return phrase(Phrase.ASK_EMAIL_CONFIRMED, turn.language, spoken=spoken)
+    if field == "name_confirmed" and name:
+        return phrase(Phrase.CONFIRM_NAME, turn.language, name=name)
+    if field in ("email_confirmed", "name_confirmed"):
+        field = "email" if field == "email_confirmed" else "first_name"
     if field == "last_name" and not lead.get("first_name"):
         field = "first_name"
     return phrase(QUESTIONS[field], turn.language, company=turn.company)
 
 
-def _thanks(turn: Turn, lead: dict[str, Any], recorded: int | None = None) -> str:
-    """A short acknowledgement; it varies along the call (by how many answers were recorded) so that
-    the caller does not hear the same words after every answer."""
-    name = lead.get("first_name") or turn.first_name
-    recorded = turn.results_of(record_details) if recorded is None else recorded
-    plain, named = ACKNOWLEDGEMENTS[max(recorded - 1, 0) % len(ACKNOWLEDGEMENTS)]
+def asked_field(turn: Turn) -> str | None:
+    """The field the bot's last words asked for, if they asked for one."""
+    said = turn.previous_bot_text
+    if not said:
+        return None
+    if phrase(Phrase.ASK_EMAIL_CONFIRMED, turn.language, spoken="|").split("|")[0] in said:
+        return "email_confirmed"
+    if phrase(Phrase.CONFIRM_NAME, turn.language, name="|").split("|")[0] in said:
+        return "name_confirmed"
+    if any(phrase(key, turn.language) in said for key in (Phrase.SPELL_EMAIL, Phrase.WHAT_TO_CORRECT)):
+        return "email"  # (a correction: the email said again, or a name with its intro)
+    for field, key in QUESTIONS.items():
+        if phrase(key, turn.language, company=turn.company) in said:
+            return field
+    return None
+
+
+def offered_meeting(turn: Turn) -> bool:
+    said = turn.previous_bot_text
+    return any(phrase(key, turn.language, name="|").split("|")[-1] in said for key in OFFERS)
+
+
+def heard(turn: Turn, intent: str | None) -> dict[str, Any]:
+    """Everything the latest utterance gives to record: qualification fields, fields declined, and
+    the wish to meet (asked for, accepted, or declined) with when."""
+    text = turn.utterance or ""
+    asked = asked_field(turn)
+    fields = extract(text, asked, turn.lead, turn.language)
+    wants = turn.lead.get("wants_meeting")
+    ready = not booking_missing(turn.lead) and turn.context.get("lead_saved")  # booking can start at once
+    if intent == "book" or (offered_meeting(turn) and yes_or_no(text) is True and intent is None):
+        if wants is not True and turn.agent != "calendar" and not ready:
+            fields["wants_meeting"] = True
+    elif (declines_meeting(text) or (offered_meeting(turn) and yes_or_no(text) is False)) and wants is not False:
+        fields["wants_meeting"] = False
+    if (fields.get("wants_meeting") or intent == "book") and mentions_time(text) and turn.agent != "calendar":
+        fields["meeting_preference"] = text
+    if "declined" in fields and fields.get("wants_meeting") is False and asked is None:
+        fields.pop("declined")  # "I'd rather not" meant the meeting
+    return fields
+
+
+def acknowledge(turn: Turn, fields: dict[str, Any], intent: str | None) -> str:
+    """What is said with the `record_details` call, so that the caller hears it at once."""
+    if fields.get("wants_meeting") is True:
+        return phrase(Phrase.HAPPY_TO_BOOK, turn.language)
+    if fields.get("declined") or fields.get("wants_meeting") is False:
+        return phrase(Phrase.NO_PROBLEM_SHORT, turn.language)
+    if intent in ("goodbye", "human") or set(fields) <= {"meeting_preference"}:
+        return ""
+    lead = recorded(dict(turn.lead), fields)
+    if turn.agent == "lead" and not missing_fields(lead) and not turn.context.get("lead_saved"):
+        return ""  # the "all set" line thanks them
+    name = lead.get("first_name") if lead.get("first_name") else turn.first_name
+    recorded_before = turn.results_of(record_details)
+    plain, named = ACKNOWLEDGEMENTS[recorded_before % len(ACKNOWLEDGEMENTS)]
     return phrase(named, turn.language, name=name) if name else phrase(plain, turn.language)
 
 
-def _all_set(turn: Turn, lead: dict[str, Any]) -> str:
-    name = lead.get("first_name") or turn.first_name
-    if name:
-        return phrase(Phrase.ALL_SET, turn.language, name=name)
-    return phrase(Phrase.ALL_SET_ANON, turn.language)
+# --- what comes next ---------------------------------------------------------------------------------
+
+def should_save(turn: Turn, leaving: bool = False) -> bool:
+    """Save now: booking could happen (name and email confirmed, consent answered), and the lead is
+    not saved yet, or it changed since and the qualification is over (or the caller is leaving)."""
+    lead = turn.lead
+    if booking_missing(lead) or not (lead.get("first_name") or lead.get("email")):
+        return False
+    if not turn.context.get("lead_saved"):
+        return not turn.failures_of(save_lead)
+    finished = leaving or not missing_fields(lead) or lead.get("wants_meeting") is True
+    return finished and turn.recorded_since_save(record_details, save_lead) and not turn.failures_of(save_lead)
 
 
-def _wants_meeting(turn: Turn) -> bool:
-    return turn.context.get("pending_intent") == "book" or any(classify(said) == "book" for said in turn.caller_said())
+def _times_asked(turn: Turn, text: str) -> int:
+    return sum(1 for said in turn.bot_texts() if text in said)
 
 
-def _to_calendar(turn: Turn, intent: str = "book") -> Decision:
-    return turn.call(transfer_to_calendar, args={"intent": intent})
+def next_question(turn: Turn) -> str | None:
+    """The question for what is missing next (what booking needs first, when the caller wants a
+    meeting); a question just asked twice without an answer waits for later."""
+    lead = turn.lead
+    wanted = booking_missing(lead) if lead.get("wants_meeting") is True else missing_fields(lead)
+    if lead.get("email") and "email_confirmed" in wanted:  # read back as soon as it is heard
+        wanted = ["email_confirmed", *[f for f in wanted if f != "email_confirmed"]]
+    for field in wanted:
+        text = question(turn, field, lead)
+        if _times_asked(turn, text) < ASKED_TWICE:
+            return text
+    return None
 
 
-def _next(turn: Turn, lead: dict[str, Any], missing: list[str], prefix: str) -> Decision:
-    """Ask for the first missing field, or save the lead once nothing is missing."""
-    if missing:
-        return Decision(join(prefix, question(turn, missing[0], lead)))
-    if turn.context.get("lead_saved"):
-        return Decision(_all_set(turn, lead))
-    if turn.failures_of(save_lead):
+def _all_set(turn: Turn) -> str:
+    name = turn.first_name
+    return phrase(Phrase.ALL_SET, turn.language, name=name) if name else phrase(Phrase.ALL_SET_ANON, turn.language)
+
+
+def proceed(turn: Turn, prefix: str = "") -> Decision:
+    """Save, hand over to the calendar, ask the next question, or offer a meeting."""
+    lead = turn.lead
+    if should_save(turn):
+        return turn.call(save_lead, text=prefix)
+    if lead.get("wants_meeting") is True and not booking_missing(lead) and (
+            turn.context.get("lead_saved") or turn.failures_of(save_lead)):
+        return turn.call(transfer_to_calendar, args={"intent": "book"}, text=prefix)
+    asking = next_question(turn)
+    if asking:
+        return Decision(join(prefix, asking))
+    if turn.failures_of(save_lead) and not turn.context.get("lead_saved"):
         # the CRM failed once in this call: no second wait for the caller; the details are on the
         # call, and the post-call sync writes the lead
-        return Decision(phrase(Phrase.NOTED_FOLLOW_UP, turn.language))
-    return turn.call(save_lead)
+        return Decision(join(prefix, phrase(Phrase.NOTED_FOLLOW_UP, turn.language)))
+    if lead.get("wants_meeting") is None and turn.context.get("lead_saved") and not turn.meeting:
+        return Decision(join(prefix, _all_set(turn)))
+    return Decision(join(prefix, phrase(Phrase.ANYTHING_ELSE, turn.language)))
+
+
+def resume(turn: Turn) -> str:
+    """What to ask once a question in the middle of the call is answered: where the call was."""
+    lead = turn.lead
+    engaged = any(lead.get(k) for k in ("first_name", "company", "email", "need")) or lead.get("wants_meeting")
+    if turn.options and not turn.meeting:
+        return ""  # the calendar specialist offers the times again
+    if engaged and not turn.meeting:
+        asking = next_question(turn)
+        if asking:
+            return asking
+        if lead.get("wants_meeting") is None:
+            return phrase(Phrase.OFFER_MEETING, turn.language)
+    return phrase(Phrase.KB_MORE, turn.language)
 
 
 def opening(turn: Turn) -> Decision:
-    if turn.missing:
-        return Decision(question(turn, turn.missing[0], turn.lead))
     return Decision(phrase(Phrase.GREETING_QUESTION, turn.language))
 
 
 def on_utterance(turn: Turn, intent: str | None) -> Decision:
-    text, missing, saved = turn.utterance or "", turn.missing, bool(turn.context.get("lead_saved"))
-    if intent in ("reschedule", "cancel") or (intent == "book" and saved):
-        return _to_calendar(turn, intent)
-    if not missing and saved:
-        answer = yes_or_no(text) if phrase(Phrase.OFFER_MEETING, turn.language) in turn.previous_bot_text else None
-        if answer is True:
-            return _to_calendar(turn)
-        if answer is False:
-            return Decision(phrase(Phrase.NO_PROBLEM, turn.language))
-        return Decision(join(phrase(Phrase.DIDNT_CATCH, turn.language), phrase(Phrase.OFFER_MEETING, turn.language)))
-    asked = missing[0] if missing else None
-    fields = extract(text, asked, turn.lead)
-    if fields:
-        merged = {**turn.lead, **fields}
-        ahead = missing_fields(merged)
-        # the acknowledgement is said with the tool call, not after its result: the caller hears it
-        # one LLM step sooner (bench/voice_latency.py), while the next question is being worked out
-        thanks = (phrase(Phrase.HAPPY_TO_BOOK, turn.language) if intent == "book"
-                  else _thanks(turn, merged, turn.results_of(record_details) + 1)) if ahead else ""
-        return turn.call(record_details, args=fields, text=thanks)
-    if asked == "email_confirmed" and turn.lead.get("email") and yes_or_no(text) is False:
-        return Decision(phrase(Phrase.SPELL_EMAIL, turn.language))
-    prefix = phrase(Phrase.HAPPY_TO_BOOK, turn.language) if intent == "book" else phrase(Phrase.DIDNT_CATCH, turn.language)
-    return _next(turn, turn.lead, missing, prefix if missing else "")
+    text = turn.utterance or ""
+    done = turn.done_since_utterance()
+    asked = asked_field(turn)
+    if intent in ("reschedule", "cancel"):
+        return turn.call(transfer_to_calendar, args={"intent": intent})
+    if intent == "book" and turn.meeting and not turn.lead.get("wants_meeting"):
+        return turn.call(transfer_to_calendar, args={"intent": "reschedule"})
+    if (intent == "book" or offered_meeting(turn) and yes_or_no(text) is True) and not booking_missing(turn.lead) \
+            and turn.context.get("lead_saved"):
+        return turn.call(transfer_to_calendar, args={"intent": "book"})
+    prefix = ""
+    if not done:  # nothing recorded from these words
+        if small_talk(text):
+            prefix = phrase(Phrase.SMALL_TALK_REPLY, turn.language)
+        elif about_bot(text):
+            prefix = phrase(Phrase.ABOUT_ME, turn.language, company=turn.company)
+        elif asked in ("email_confirmed", "name_confirmed") and yes_or_no(text) is False:
+            key = Phrase.SPELL_EMAIL if asked == "email_confirmed" and turn.lead.get("name_confirmed") else \
+                Phrase.WHAT_TO_CORRECT
+            return Decision(phrase(key, turn.language))
+        elif asked is not None or offered_meeting(turn):
+            prefix = phrase(Phrase.DIDNT_CATCH, turn.language)
+    return proceed(turn, prefix)
 
 
-def after_tool(turn: Turn, result: ToolResult) -> Decision:
-    if result.is_from(record_details):
-        lead = result.data.get("lead") or {**turn.lead, **result.args}
-        missing = result.data.get("missing")
-        missing = missing if isinstance(missing, list) else missing_fields(lead)
-        return _next(turn, lead, missing, "")  # acknowledged with the call (on_utterance)
-    if result.is_from(save_lead):
-        if _wants_meeting(turn):
-            return _to_calendar(turn)
-        return Decision(_all_set(turn, result.data.get("lead") or turn.lead))
-    return Decision(phrase(Phrase.ANYTHING_ELSE, turn.language))
+def after_tool(turn: Turn, result: Any) -> Decision:
+    return proceed(turn)

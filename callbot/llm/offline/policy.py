@@ -1,8 +1,17 @@
-"""The next step of the conversation, whichever specialist is active.
+"""The next step of the conversation, whichever specialist is active: mixed initiative.
 
-The last message decides: a tool result is answered (a handoff's result means the new specialist
-takes the caller's latest utterance); a caller's utterance is classified (`intents.classify`) and the
-intents every specialist shares are handled here, the rest by the active specialist's module.
+Whatever the caller says, at any point, is taken whole, in this order, one step at a time (each
+step is one tool call or the reply; the steps already taken for this utterance are read from the
+history, so the engine keeps no state of its own):
+
+1. a refusal (prompt injection, other people's data) is refused, and nothing else is done;
+2. every detail the utterance gives is recorded (`record_details`), by any specialist: several
+   fields at once, corrections, fields declined, a wish to meet or not and when;
+3. a person asked for: the handover; goodbye: the lead saved if it can be, then the end;
+4. a meeting to cancel or move: the calendar specialist; a product question: the knowledge
+   specialist, who answers and resumes where the call was;
+5. the rest goes to the active specialist's module (`lead_agent`, `calendar_agent`,
+   `knowledge_agent`), which asks for what is missing, books, or offers.
 """
 
 from __future__ import annotations
@@ -10,24 +19,28 @@ from __future__ import annotations
 import re
 from types import ModuleType
 
+from callbot.agents.caller.tools import save_lead
 from callbot.agents.knowledge.tools import search_knowledge
+from callbot.agents.lead.tools import record_details
 from callbot.agents.supervisor.tools import (
     end_call,
     transfer_to_calendar,
     transfer_to_human,
     transfer_to_knowledge,
-    transfer_to_lead,
 )
 from callbot.llm.offline import calendar_agent, knowledge_agent, lead_agent
-from callbot.llm.offline.intents import classify
-from callbot.llm.offline.spoken import yes_or_no
+from callbot.llm.offline.dates import mentions_time
+from callbot.llm.offline.intents import asks_when_meeting, classify, declines_meeting
+from callbot.llm.offline.spoken import join, yes_or_no
 from callbot.llm.offline.turn import HANDOFF_TOOLS, Decision, Turn
 from callbot.phrases import Phrase, phrase
 
 AGENTS: dict[str, ModuleType] = {"lead": lead_agent, "calendar": calendar_agent, "knowledge": knowledge_agent}
 MAX_HANDOFFS = 2  # per utterance; a third would mean two specialists passing the caller back and forth
 NOISE = re.compile(r"^(?:\W|um+|uh+|hmm+|mm+|er+|ah+|erm|euh+)*$", re.IGNORECASE)
+MOVE_WORDS = re.compile(r"\b(?:instead|make it|switch|change|move|push|bump|later|earlier|rather)\b", re.IGNORECASE)
 SHORT_YES = 3  # words: "yes please", a "yes" that asks for nothing in particular
+CONTINUE_AFTER = (record_details.name, save_lead.name)  # results after which the same utterance goes on
 
 
 def decide(turn: Turn) -> Decision:
@@ -51,38 +64,62 @@ def _decide(turn: Turn) -> Decision:
         return Decision(phrase(Phrase.TRANSFER, turn.language))
     if result.is_from(end_call):
         return Decision(phrase(Phrase.GOODBYE, turn.language))
+    if result.name in CONTINUE_AFTER and turn.utterance is not None:
+        return respond(turn)
     return _agent(turn).after_tool(turn, result)
 
 
 def respond(turn: Turn) -> Decision:
-    """Answer the caller's latest utterance."""
+    """The next step for the caller's latest utterance."""
     text, language = turn.utterance, turn.language
     if text is None:
         return _agent(turn).opening(turn)
     if NOISE.match(text):
         return Decision(phrase(Phrase.DIDNT_CATCH_REPEAT, language))
+    done = turn.done_since_utterance()
     previous = turn.previous_bot_text
     asks_more = turn.asked_anything_else
     intent = classify(text, confirming=previous.rstrip().endswith("?") and not asks_more)
+    if intent is None and turn.meeting and mentions_time(text) and MOVE_WORDS.search(text):
+        intent = "reschedule"  # "can we keep the same day but make it 3 instead?"
     if intent == "refuse":
         return Decision(phrase(Phrase.REFUSAL, language, company=turn.company))
+    if record_details.name not in done:
+        fields = lead_agent.heard(turn, intent)
+        if fields:
+            return turn.call(record_details, args=fields, text=lead_agent.acknowledge(turn, fields, intent))
     if intent == "human":
         return turn.call(transfer_to_human, args={"reason": "caller asked for a person"})
     if intent == "goodbye":
+        if lead_agent.should_save(turn, leaving=True) and save_lead.name not in done:
+            return _via_lead(turn) or turn.call(end_call)
         return turn.call(end_call)
-    if intent in ("book", "reschedule", "cancel") and turn.agent == "knowledge":
-        to_lead = intent == "book" and (turn.missing or not turn.context.get("lead_saved"))
-        return turn.call(transfer_to_lead) if to_lead else turn.call(transfer_to_calendar, args={"intent": intent})
-    if intent == "question":
+    if intent is None and turn.meeting and asks_when_meeting(text):
+        label, rep = calendar_agent.meeting_said(turn, turn.meeting)
+        return Decision(join(phrase(Phrase.MEETING_IS, language, label=label, with_rep=rep),
+                             phrase(Phrase.ANYTHING_ELSE, language)))
+    if intent in ("reschedule", "cancel") and turn.agent != "calendar":
+        return turn.call(transfer_to_calendar, args={"intent": intent})
+    if intent == "question" and declines_meeting(text):
+        intent = None  # "I'll hold off on a meeting until I hear about pricing": a no, not a question
+    if intent == "question" and search_knowledge.name not in done:
         if turn.agent == "knowledge":
-            return turn.call(search_knowledge, args={"question": text})
-        return turn.call(transfer_to_knowledge)
-    if previous == phrase(Phrase.ACTION_FAILED, language) and re.search(r"\bcall (?:me )?back\b|\bcallback\b", text, re.IGNORECASE):
+            return turn.call(search_knowledge, args={"question": knowledge_agent.questions(text)[0]})
+        if not (turn.agent == "calendar" and mentions_time(text)):
+            return turn.call(transfer_to_knowledge)
+    if previous == phrase(Phrase.ACTION_FAILED, language) and re.search(r"\bcall (?:me )?back\b|\bcallback\b", text,
+                                                                       re.IGNORECASE):
         return Decision(phrase(Phrase.CALL_BACK, language))
-    if asks_more and intent is None:
+    if asks_more and intent is None and not done:
         answer = yes_or_no(text)
-        if answer is False:
+        if answer is False and len(text.split()) <= SHORT_YES + 2:
             return turn.call(end_call)
         if answer is True and len(text.split()) <= SHORT_YES:
             return Decision(phrase(Phrase.WHAT_ELSE, language))
     return _agent(turn).on_utterance(turn, intent)
+
+
+def _via_lead(turn: Turn) -> Decision | None:
+    """Save the lead before the goodbye, from whichever specialist has the tool."""
+    return turn.call(save_lead) if save_lead.name in turn.tools else None
+

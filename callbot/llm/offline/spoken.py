@@ -113,8 +113,13 @@ def _local(tokens: list[tuple[str, int, int]], index: int) -> tuple[str, int] | 
     """The local part said before `tokens[index]` ("at"), and the index of its first token."""
     parts: list[str] = []
     first = index
-    for position in range(index - 1, max(-1, index - 13), -1):
+    start = index - 1
+    if start > 0 and tokens[start][0] == BREAK:  # "yusuf, Y U S U F, at ...": the spelling, then "at"
+        start -= 1
+    for position in range(start, max(-1, index - 13), -1):
         token = tokens[position][0]
+        if token == BREAK and parts and parts[0] in (".", "_", "-", "+"):
+            continue  # "J I L L I A N, dot moreau, at ...": the symbol joins across the pause
         spelling = len(token) == 1 and bool(parts) and len(parts[0]) == 1  # "l i a m": "i" is a letter
         if (token in BEFORE_EMAIL and not spelling) or not _is_word(token):
             break
@@ -124,22 +129,28 @@ def _local(tokens: list[tuple[str, int, int]], index: int) -> tuple[str, int] | 
     return (local, first) if local else None
 
 
+ONE_WORD = re.compile(r",?\s*\b(?:that's |it's |is |as |all )?(?:one|1) word\b,?|,?\s*\bno spaces\b,?", re.IGNORECASE)
+
+
 def find_email(text: str, expecting: bool) -> tuple[str, tuple[int, int]] | None:
     """The email address in `text` (typed, or said aloud when `expecting` one or the caller names it),
-    normalised to lower case, with its span in `text`."""
-    literal = LITERAL_EMAIL.search(text)
-    if literal:
-        return literal.group(0).lower().rstrip("."), literal.span()
+    normalised to lower case, with its span in `text`; the last one when the caller gives two ("my
+    email is X... actually, use my work one: Y")."""
+    text = ONE_WORD.sub(lambda m: " " * len(m.group(0)), text)  # "cascadeoutdoor, all one word, dot com"
+    literals = list(LITERAL_EMAIL.finditer(text))
+    if literals:
+        return literals[-1].group(0).lower().rstrip("."), literals[-1].span()
     if not expecting and not re.search(r"\b(?:e-?mail|address|reach me)\b", text, re.IGNORECASE):
         return None
     tokens = _tokens(text)
+    found = None
     for index, (token, _, _) in enumerate(tokens):
         if token not in ("at", "arobase", "@"):
             continue
         domain, local = _domain(tokens, index + 1), _local(tokens, index)
         if domain and local:
-            return f"{local[0]}@{domain[0]}", (tokens[local[1]][1], tokens[domain[1]][2])
-    return None
+            found = f"{local[0]}@{domain[0]}", (tokens[local[1]][1], tokens[domain[1]][2])
+    return found
 
 
 def read_back(email: str, language: str) -> str:

@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.tools import BaseTool
 
 from callbot.agents.context import parse_context
-from callbot.agents.state import missing_fields
+from callbot.agents.state import booking_missing, missing_fields
 from callbot.agents.supervisor.tools import HANDOFFS
 from callbot.phrases import DEFAULT_LANGUAGE
 
@@ -129,6 +129,30 @@ class Turn:
         """How many results of `tool` in the history are errors."""
         return sum(1 for m in self.messages if isinstance(m, ToolMessage) and self._tool_name(m) == tool.name
                    and (m.status == "error" or '"error"' in m.text))
+
+    def done_since_utterance(self) -> list[str]:
+        """The tools whose results came in since the caller's latest utterance, in order."""
+        start = (self._latest_human_index() or 0) + 1
+        return [self._tool_name(m) for m in self.messages[start:] if isinstance(m, ToolMessage)]
+
+    def recorded_since_save(self, record: BaseTool, save: BaseTool) -> bool:
+        """Whether details were recorded after the lead was last saved (or ever, if never saved)."""
+        for message in reversed(self.messages):
+            if isinstance(message, ToolMessage):
+                name = self._tool_name(message)
+                if name == save.name:
+                    return False
+                if name == record.name:
+                    return True
+        return False
+
+    def bot_texts(self) -> list[str]:
+        return [m.text for m in self.messages if isinstance(m, AIMessage) and m.text]
+
+    @property
+    def booking_needs(self) -> list[str]:
+        needs = self.context.get("booking_needs")
+        return list(needs) if isinstance(needs, list) else booking_missing(self.lead)  # type: ignore[arg-type]
 
     def handoffs_since_utterance(self) -> int:
         start = (self._latest_human_index() or 0) + 1
