@@ -99,7 +99,7 @@ class TurnHandler:
                 elif mode == "custom" and "say" in data:
                     said = data["say"]
                     futures.append(self._publish_segment(message, said, after))
-                    first_ms = first_ms if first_ms is not None else int((self._clock() - started) * 1000)
+                    first_ms = first_ms if first_ms is not None else round((self._clock() - started) * 1000)
                 elif mode == "updates" and "__interrupt__" in data:
                     request = data["__interrupt__"][0].value
                 elif mode == "values":
