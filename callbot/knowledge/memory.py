@@ -25,9 +25,9 @@ long me much my of on or our so tell that the their there this to us we what whe
 with would you your yes no not please
 hi hello hey just quick question questions before anything else go further really usually also get someone
 help know want like product thing things use using plug into able offer does run system one first
-difference between whole team lives live actually ok okay
+difference between whole team lives live actually ok okay back hand guys kind front
 au aux avec ce ces combien de des du en est et il je la le les leur mais me mon nos notre nous ou par
-pas pour que quel quelle qui sa se son sur un une vos votre vous y
+pas pour que quel quelle qui sa se son sur un une vos votre vous y ça fait avant aller plus loin solution
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
@@ -49,7 +49,8 @@ class _Indexed:
 
 def keywords(text: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:
     """Lowercase words of `text` without stop words, plurals reduced to the singular."""
-    words = (_singular(w) for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1)
+    text = re.sub(r"\b(?:get |getting )?set(?:ting)? up\b", "setup", text.lower())  # one word, as in the documents
+    words = (_singular(w) for w in _WORD.findall(text) if w not in STOP_WORDS and len(w) > 1)
     return frozenset(w for w in words if w not in ignore)
 
 
@@ -100,11 +101,15 @@ SYNONYMS = {"yearly": "annual", "annually": "annual", "discount": "save", "disco
             "prices": "pricing", "priced": "pricing", "expensive": "pricing", "integrate": "integration",
             "connect": "integration", "plugs": "integration", "stored": "data", "store": "data", "hosted": "data",
             "retain": "retention", "retained": "retention", "kept": "retention", "keep": "retention", "trial": "trial",
-            "onboard": "onboarding", "setup": "onboarding"}
+            "onboard": "onboarding", "setup": "onboarding", "year": "annual", "pay": "billing", "paid": "billing",
+            "written": "write", "writes": "write", "logged": "write"}
 
 
 def _singular(word: str) -> str:
-    word = SYNONYMS.get(word, word)
+    return SYNONYMS.get(_plural_dropped(word), _plural_dropped(word))
+
+
+def _plural_dropped(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):

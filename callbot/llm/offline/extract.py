@@ -183,8 +183,9 @@ COMPANY_NAME = r"(?:[A-Z0-9][\w'&-]*(?:\s+(?:&|and(?=\s+[A-Z])(?!\s+I\b|\s+I')|o
 COMPANY_INTRO = re.compile(
     r"\b(?:i work (?:at|for|with)|i'm (?:at|with|from)|i am (?:at|with|from)|we(?:'re| are) (?:at|with|from)|"
     r"calling from|from|here at|over at|company is(?: called)?|company's called|company called|representing|"
-    r"on behalf of|chez|pour la société|de la société|(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
-    r"(?:put|use|write|make it|should be|is)|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
+    r"on behalf of|chez|pour la société|de la société|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
+    r"(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
+    r"(?:put|use|write|make it|should be|is)|(?:company's|company is) (?:now )?called|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
     re.IGNORECASE)
 NOT_COMPANY = re.compile(r"^(?:the (?:moment|end|start|beginning|same)|a |an |about|around|least|most|once|q[1-4]\b|"
                          r"(?:next|this|last) |\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
@@ -323,13 +324,24 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
     return None
 
 
+NEED_GOES_ON = re.compile(r"\s+and\s+(?!(?:we|i|our|my)\b)[a-z]+(?:s|es)?\b[^.!?,]*", re.IGNORECASE)
+
+
 def need(text: str) -> tuple[dict[str, Any], Span] | None:
     for match in NEED.finditer(text):
         said = next((g for g in match.groups() if g), "").strip()
+        more = NEED_GOES_ON.match(text, match.end())  # "... takes the first pass at calls and routes them ..."
+        if more and not TIMELINE.search(more.group(0)) and not time_spans(more.group(0)):
+            said, match_end = f"{said}{more.group(0)}", more.end()
+        else:
+            match_end = match.end()
+        said = re.sub(r"^(?:something|a way|a tool|a system|software|help|an? \w+)\s+(?:that|to|which|for)\s+(?=\w)", "",
+                      said, flags=re.IGNORECASE)  # "something that qualifies our leads": what it should do
         when = TIMELINE.search(said)
-        end = match.end() - (len(said) - when.start() if when else 0)
+        end = match_end - (len(said) - when.start() if when else 0)
         said = said[:when.start()].strip() if when else said
-        if said and not NOT_A_NEED.search(said) and len(said.split()) <= 15 and not time_spans(said) \
+        vague = len(said.split()) <= 3 and re.search(r"\b(?:those|them|it|that|this|these)$", said, re.IGNORECASE)
+        if said and not vague and not NOT_A_NEED.search(said) and len(said.split()) <= 15 and not time_spans(said) \
                 and classify(said) not in ("book", "human", "question"):
             return {"need": said}, (match.start(), end)
     return None
@@ -372,11 +384,12 @@ def problem(text: str) -> tuple[dict[str, Any], Span] | None:
         said = sentence.group(0).strip(" ,")
         if not said or "?" in text[sentence.end():sentence.end() + 1] or time_spans(said):
             continue
-        if PROBLEM.search(said) and ABOUT_CALLS.search(said) and not NOT_A_NEED.search(FILLERS.sub("", said)) \
+        said = re.sub(r"^[\s,;:-]+", "", FILLERS.sub("", re.sub(r"\s+", " ", said)))
+        if PROBLEM.search(said) and ABOUT_CALLS.search(said) and not NOT_A_NEED.search(said) \
                 and not re.match(r"\W*(?:(?:hi|hello|hey|yes|yeah|so)\W+)*(?:i.m|i am|we.re|we are)(?: just)? calling\b",
                                  said, re.IGNORECASE) \
                 and classify(said) not in ("book", "human", "question"):
-            said = FILLERS.sub("", said).strip()
+            said = re.sub(r"\s*,\s*(?:,\s*)+", ", ", said).strip(" ,")
             return {"need": said[:1].lower() + said[1:]}, sentence.span()
     return None
 
@@ -490,11 +503,14 @@ LEAVING = re.compile(r"\b(?:other line|gotta go|got to go|have to (?:run|go)|cal
 DECLINE = re.compile(r"\b(?:(?:i'd|i would) rather not|prefer not|no need to take (?:my|any) (?:details|name|info)|i'd prefer not|not comfortable|don't want to "
                      r"(?:give|share|say)|won't (?:give|share)|rather not say|skip (?:that|it)|pass on that|"
                      r"none of your business|not telling|no comment|not going to (?:give|share))\b", re.IGNORECASE)
-FIELD_WORDS = {"details": r"details|info|information", "email": r"e-?mail|address", "first_name": r"(?:first )?name", "last_name": r"last name|surname",
+FIELD_WORDS = {"details": r"details|info|information", "email": r"e-?mail|address", "first_name": r"(?:first )?name",
+               "last_name": r"last name|surname",
                "company": r"company|employer", "role": r"role|title|job", "team_size": r"team|how many|size",
                "timeline": r"timeline|when", "need": r"need|problem"}
 CORRECTION = re.compile(r"^\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops)\W+)?(?:no+|nope|sorry|actually|oops|wait|i mean|correction|not quite|that's wrong|"
-                        r"that's not right|wrong)\b|\bactually,? no\b|\bno,? wait\b|\bwait,? no\b|"
+                        r"that's not right|wrong)\b|\bactually,? no\b|\bno,? wait\b|\bwait,? (?:no|sorry|actually)\b|"
+                        r"\bsorry,? (?:i mean|i meant|scratch|we're now|it's now)\b|\bwe (?:rebranded|renamed|changed (?:our|the) "
+                        r"name)\b|"
                         r"\b(?:make (?:that|it)|i meant|i mean|scratch that|"
                         r"not \w+,? (?:it's|but)|correction)\b", re.IGNORECASE)
 CORRECTED_NAME = re.compile(rf"\b(?:it's|it is|that's|that is|i'm|its)\s+({NAME}(?:\s+{NAME})?)", re.IGNORECASE)
@@ -627,6 +643,9 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
     if "need" not in found and (told := problem(_mask(working, spans))):
         found["need"] = told[0]["need"]
         spans.append(told[1])
+    marker = CORRECTION.search(text)
+    if marker and "company" in found and (later := company(text[marker.end():], capitalised)):
+        found["company"] = later[0]["company"]  # "at Greenfield Supply, oh wait, it's called Greenfield Logistics now"
     changed = {k for k in ("email", "first_name", "last_name") if k in found and found[k] != lead.get(k)}
     if asked in ("email_confirmed", "name_confirmed", "consent") and not changed:
         answer = yes_or_no(re.split(r"(?<=[.!?;])\s+", text.strip())[0])  # "Yes, that's right. But no texts."

@@ -59,6 +59,7 @@ RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:push|move|bump|shift) (?:it|that
 BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25}\b(?:demo|meeting|call"
                   r"(?!\s*cent)|appointment|time with|slot|chat with (?:sales|a rep|someone)|session)\b|"
                   r"\b(?:grab|find|get)\s+(?:a|some|us a)\s+(?:demo|meeting|call|time|slot|session)\b|"
+                  r"\bbook (?:me|us|something|it|a time|a slot)\b|\bsign (?:me|us) up for a (?:demo|call|meeting)\b|"
                   r"\b(?:want|like|get|need|see|book|have|do)\b.{0,12}\bdemo\b|\bdemo (?:call|meeting)\b|"
                   r"\b(?:can|could|shall) we (?:meet|set (?:something|a time) up)\b|"
                   r"\b(?:meet|meeting) with (?:a |one of your |your )?(?:sales|rep|someone)\b|"
@@ -106,7 +107,7 @@ PRODUCT_QUESTION = _any(
     r"\bon-?prem(?:ise|ises)?\b|\bself-?host(?:ed|ing)?\b|\bmobile app\b|\b(?:iphone|android|ios) app\b|\bapi\b|"
     r"\bhubspot\b|\bsalesforce\b|\boutlook\b|\bgoogle calendar\b|\bcrm\b|\bcosts?\b|\bper (?:user|seat|month)\b|"
     r"\bsetup fees?\b|\bdiscount\b|\b(?:pay|paid|billed|billing) (?:annually|yearly|monthly|up front)\b|\bcontract\b|\bhipaa\b|\bsso\b|\bsla\b|\buptime\b|\brecordings?\b|"
-    r"\bretention\b|\blanguages?\b|\bvoices?\b|\bsupport(?:ed)?\b|\bhow long does\b|\bset ?up\b.{0,20}\btake\b",
+    r"\bretention\b|\blanguages?\b|\b(?:custom|other|different|french|spanish|male|female) voices?\b|\bsupport(?:ed)?\b|\bhow long does\b|\bset ?up\b.{0,20}\btake\b",
 )
 # Topic words alone ("we need an integration") state a need; with a question form they ask.
 ALWAYS_A_QUESTION = re.compile(r"\bhow much\b|\bhow long does\b|\bdo you (?:guys )?(?:work with|run|offer)\b|\bwhat does (?:it|northwind voice|northwind|that) cost\b|"

@@ -30,7 +30,16 @@ def questions(text: str) -> list[str]:
     """The product questions in what the caller said, one per sentence ("How much is it per user? And
     is there a discount if we pay yearly?" is two searches); the whole utterance when none stands alone."""
     sentences = [s.strip() for s in re.findall(r"[^.!?]+[.!?]?", text) if s.strip()]
-    asked = [s for s in sentences if is_product_question(s)]
+    asked = []
+    for sentence in sentences:  # the part that asks, without "I'm X from Y, we're evaluating vendors —"
+        for part in (p.strip() for p in re.split(r"\s+[—–]\s+|\s+-\s+|;\s*", sentence) if p.strip()):
+            clauses = [c.strip() for c in re.split(r",\s+(?=(?:and |so |but )?(?:does|do|is|are|can|could|how|what|"
+                                                    r"where|when|which)\b)", part) if c.strip()]
+            asking = [c for c in clauses if is_product_question(c)]
+            if len(asking) > 1:
+                asked += asking  # two questions in one breath: searched one by one
+            elif is_product_question(part) or asking:
+                asked.append(part)  # one question, with what the caller said around it
     return asked or [text]
 
 

@@ -30,7 +30,14 @@ from callbot.agents.supervisor.tools import (
 )
 from callbot.llm.offline import calendar_agent, knowledge_agent, lead_agent
 from callbot.llm.offline.dates import mentions_time
-from callbot.llm.offline.intents import asks_when_meeting, classify, declines_meeting
+from callbot.llm.offline.intents import (
+    SMALL_TALK,
+    asks_when_meeting,
+    classify,
+    declines_meeting,
+    is_product_question,
+    small_talk,
+)
 from callbot.llm.offline.spoken import join, yes_or_no
 from callbot.llm.offline.turn import HANDOFF_TOOLS, Decision, Turn
 from callbot.phrases import Phrase, phrase
@@ -100,6 +107,8 @@ def respond(turn: Turn) -> Decision:
                              phrase(Phrase.ANYTHING_ELSE, language)))
     if intent in ("reschedule", "cancel") and turn.agent != "calendar":
         return turn.call(transfer_to_calendar, args={"intent": intent})
+    if intent == "question" and small_talk(text) and not is_product_question(re.sub(SMALL_TALK, "", text)):
+        intent = None  # "how's your day going? the phones haven't stopped ringing": small talk
     if intent == "question" and declines_meeting(text):
         intent = None  # "I'll hold off on a meeting until I hear about pricing": a no, not a question
     if intent == "question" and search_knowledge.name not in done:
