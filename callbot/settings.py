@@ -195,6 +195,10 @@ class AgentTurnSettings(LlmSettings):
     first_sentence_timeout_s: float = Field(
         default=1.5, gt=0, description="no first sentence by then: the filler line is spoken meanwhile")
     max_agent_steps: int = Field(default=6, ge=1, description="LLM steps per reply; stops tool-call loops")
+    prompt_style: Literal["full", "compact"] = Field(
+        default="full", description="the agents' system prompts: full (the production prompts), or compact (short "
+        "rules and a call state with only what is known and the one thing to do next, for small local models; "
+        "languages without compact files use the full ones)")
     action_timeout_s: float = Field(
         default=15.0, gt=0, description="an action without a result by then is given up when the caller speaks "
         "again: the agent is told it failed and answers them")

@@ -75,6 +75,10 @@ CMAKE_FLAGS = ["-DCMAKE_BUILD_TYPE=Release", "-DBUILD_SHARED_LIBS=OFF", "-DGGML_
 EVAL_SETTINGS = {"CALLBOT_LLM_TIMEOUT_S": "180", "CALLBOT_FIRST_SENTENCE_TIMEOUT_S": "180"}
 
 
+# shown when set (by the options below or by the caller)
+OPTIONAL_SETTINGS = ("CALLBOT_PROMPT_STYLE", "CALLBOT_LLM_TEMPERATURE")
+
+
 class SetupFailed(RuntimeError):
     pass
 
@@ -198,13 +202,15 @@ def get(url: str, timeout: float = 5.0) -> tuple[int, str]:
 
 
 @contextmanager
-def server(ctx: int, threads: int):
+def server(ctx: int, threads: int, compact_tools: bool = False):
     """llama-server on a free port, healthy; its base URL. Stopped on the way out, whatever happens."""
     port = free_port()
     logfile = CACHE / "server.log"
     command = [str(SERVER), "-m", str(MODEL), "--alias", MODEL_NAME, "--host", "127.0.0.1", "--port", str(port),
                "--jinja", "--chat-template-file", str(CHAT_TEMPLATE), "-c", str(ctx), "-t", str(threads), "--parallel", "1", "--metrics",
                "--cache-reuse", "256", "--no-webui"]
+    if compact_tools:  # one line per tool instead of its JSON schema (see the template)
+        command += ["--chat-template-kwargs", json.dumps({"compact_tools": True})]
     log("$ " + " ".join(command) + f"  (log: {shown(logfile)})")
     started = time.monotonic()
     with logfile.open("w") as out:
@@ -274,13 +280,13 @@ def throughput(before: dict[str, float], after: dict[str, float]) -> str:
             f"generation {rate('tokens_predicted_total', 'tokens_predicted_seconds_total')}")
 
 
-def evaluate(base_url: str, eval_args: list[str]) -> int:
+def evaluate(base_url: str, eval_args: list[str], settings: dict[str, str] | None = None) -> int:
     env = {**os.environ, "CALLBOT_LLM_PROVIDER": "openai_compatible", "CALLBOT_LLM_BASE_URL": base_url,
            "CALLBOT_LLM_MODEL": MODEL_NAME}
-    for name, value in EVAL_SETTINGS.items():
+    for name, value in {**EVAL_SETTINGS, **(settings or {})}.items():
         env.setdefault(name, value)
-    log("settings: " + ", ".join(f"{name}={env[name]}" for name in ("CALLBOT_LLM_BASE_URL", "CALLBOT_LLM_MODEL",
-                                                                      *EVAL_SETTINGS)))
+    shown_settings = ("CALLBOT_LLM_BASE_URL", "CALLBOT_LLM_MODEL", *EVAL_SETTINGS, *OPTIONAL_SETTINGS)
+    log("settings: " + ", ".join(f"{name}={env[name]}" for name in shown_settings if name in env))
     before, started = metrics(base_url), time.monotonic()
     callbot = ROOT / ".venv" / "bin" / "callbot"
     code = subprocess.run([str(callbot), "eval", "--level", "text", "--provider", "openai_compatible", *eval_args],
@@ -293,6 +299,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ctx", type=int, default=8192, help="the server's context size in tokens")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--compact-tools", action="store_true",
+                        help="the template lists each tool on one line instead of its JSON schema")
+    parser.add_argument("--prompt-style", choices=("full", "compact"),
+                        help="the agents' prompt style (CALLBOT_PROMPT_STYLE; default: the agents' own, full)")
+    parser.add_argument("--temperature", help="the agents' sampling temperature (CALLBOT_LLM_TEMPERATURE)")
+    parser.add_argument("--small", action="store_true",
+                        help="what makes this small model call the tools: --compact-tools --prompt-style compact "
+                             "--temperature 0")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--setup-only", action="store_true", help="set up (venv, model, build) and stop")
     mode.add_argument("--serve", action="store_true", help="start the server and wait until interrupted")
@@ -301,13 +315,19 @@ def main(argv: list[str] | None = None) -> int:
         setup()
         if args.setup_only:
             return 0
-        with server(args.ctx, args.threads) as base_url:
+        if args.small:
+            args.compact_tools = True
+            args.prompt_style = args.prompt_style or "compact"
+            args.temperature = args.temperature or "0"
+        settings = {name: value for name, value in (("CALLBOT_PROMPT_STYLE", args.prompt_style),
+                                                     ("CALLBOT_LLM_TEMPERATURE", args.temperature)) if value}
+        with server(args.ctx, args.threads, args.compact_tools) as base_url:
             check_tool_calls(base_url)
             if args.serve:
                 log(f"serving: CALLBOT_LLM_BASE_URL={base_url} CALLBOT_LLM_MODEL={MODEL_NAME}; Ctrl-C stops it")
                 while True:
                     time.sleep(3600)
-            return evaluate(base_url, eval_args)
+            return evaluate(base_url, eval_args, settings)
     except (SetupFailed, subprocess.CalledProcessError) as exc:
         print(f"eval-local: {exc}", file=sys.stderr)
         return 1
