@@ -25,7 +25,8 @@ long me much my of on or our so tell that the their there this to us we what whe
 with would you your yes no not please
 hi hello hey just quick question questions before anything else go further really usually also get someone
 help know want like product thing things use using plug into able offer does run system one first
-difference between whole team lives live actually ok okay back hand guys kind front
+difference between whole team lives live actually ok okay back hand guys kind front folks ask compliance
+yours take everything running signed sign honestly total two three four five six seven eight nine ten
 au aux avec ce ces combien de des du en est et il je la le les leur mais me mon nos notre nous ou par
 pas pour que quel quelle qui sa se son sur un une vos votre vous y ça fait avant aller plus loin solution
 """
@@ -83,9 +84,10 @@ class MemoryKnowledge:
                 continue
             score = round(len(wanted & indexed.keywords) / len(wanted), 3)
             if score >= self._threshold:
-                scored.append(indexed.passage.model_copy(update={"score": score}))
-        scored.sort(key=lambda p: -p.score)
-        return scored[:max(k, 0)]
+                on_topic = len(wanted & keywords(indexed.passage.title or "", self._ignore))
+                scored.append((score, on_topic, indexed.passage.model_copy(update={"score": score})))
+        scored.sort(key=lambda s: (-s[0], -s[1]))  # ties: the page whose title the question names first
+        return [passage for _, _, passage in scored[:max(k, 0)]]
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -102,7 +104,8 @@ SYNONYMS = {"yearly": "annual", "annually": "annual", "discount": "save", "disco
             "connect": "integration", "plugs": "integration", "stored": "data", "store": "data", "hosted": "data",
             "retain": "retention", "retained": "retention", "kept": "retention", "keep": "retention", "trial": "trial",
             "onboard": "onboarding", "setup": "onboarding", "year": "annual", "pay": "billing", "paid": "billing",
-            "written": "write", "writes": "write", "logged": "write"}
+            "written": "write", "writes": "write", "logged": "write", "hook": "integration", "hooks": "integration",
+            "hang": "retention", "break": "save", "cheaper": "save"}
 
 
 def _singular(word: str) -> str:

@@ -45,7 +45,7 @@ NOT_NAMES = (
     "absolutely definitely totally cool awesome nice lovely cheers speaking hmm mhm oui non merci bonjour "
     "monday tuesday wednesday thursday friday saturday sunday today tomorrow morning noon pm am email text "
     "letter dr mr mrs ms doctor dot dash underscore plus hyphen at i'm im we're it's that's ha haha huh wow fair "
-    "enough anyway shoot gosh sorry pardon excuse alors bonjour oui non donc bon voilà euh ben salut madame "
+    "enough anyway shoot gosh sorry pardon excuse alors bonjour oui non donc bon voilà euh salut madame "
     "monsieur responsable directeur directrice gérant gérante chef")
 NOT_A_NAME = frozenset(NOT_NAMES.split())
 ROLE_WORDS = re.compile(
@@ -64,7 +64,7 @@ FILLERS = re.compile(
     r"that'd be|hi|hello|hey|we're|we are|i'm|i am|i'd say|probably|basically|about|around|roughly|maybe|my name is|"
     r"the company is|my company is|our company is|company is|i work for|i work at|we're called|let me think|"
     r"we are called|my role is|my title is|the|an?|no|sorry|actually|oh|it's called|just|perhaps|i guess|"
-    r"i think|wait|hold on|hmm|let's see)\b[\s,.]*)+", re.IGNORECASE)
+    r"i think|wait|hold on|hmm|let's see|and|also|plus|actually|oh)\b[\s,.]*)+", re.IGNORECASE)
 UNKNOWN = re.compile(r"\b(?:don't know|not sure|no idea|why|what|who|hello|can you hear|how are you|"
                      r"how's it going)\b", re.IGNORECASE)
 SMALL_TALK_WORDS = re.compile(r"\b(?:weather|day going|how are you|how's it going|nice to|good morning|"
@@ -83,11 +83,12 @@ SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'’-]+\s+[A-Z][\w'’-
                            r"ceo|cto|coo|cfo|partner|coordinator|specialist|officer)\b|i'm|i am|here|calling|from)",
                            re.IGNORECASE)
 SPELLED = re.compile(r"(?<![\w'’])(?:[A-Za-z](?:\s*-\s*|\s+)){2,}[A-Za-z](?![\w'’])")
+SPELLED_WITH_COMMAS = re.compile(r"(?<![\w'’])(?:[A-Za-z]\s*,\s*){2,}[A-Za-z](?![\w'’])")  # "S, Z, C, Z, E, P, A, N"
 SPELLING_TAIL = re.compile(r"\b(?:with(?:out)? an? [a-z]|with two [a-z]'?s|no [a-z] in|spelled|spelt|as in \w+)\b.*$",
                            re.IGNORECASE)
-LAST_NAME = re.compile(rf"\b(?:last name|surname|family name)(?: is|'s)?(?: actually| really| just)?(?: spelled| spelt)?"
+LAST_NAME = re.compile(rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
                        rf"\s+({NAME})", re.IGNORECASE)
-FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s)?(?: actually| really| just)?(?: spelled| spelt)?\s+({NAME})",
+FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?\s+({NAME})",
                         re.IGNORECASE)
 
 
@@ -101,7 +102,7 @@ def _collapse_spelling(text: str) -> str:
     def word(match: re.Match[str]) -> str:
         letters = re.sub(r"[^A-Za-z]", "", match.group(0))
         return letters if len(letters) >= 3 else match.group(0)
-    collapsed = SPELLED.sub(word, text)
+    collapsed = SPELLED_WITH_COMMAS.sub(word, SPELLED.sub(word, text))
     return SPELLED_AGAIN.sub(lambda m: m.group(1), collapsed)
 
 
@@ -184,13 +185,15 @@ COMPANY_INTRO = re.compile(
     r"\b(?:i work (?:at|for|with)|i'm (?:at|with|from)|i am (?:at|with|from)|we(?:'re| are) (?:at|with|from)|"
     r"calling from|from|here at|over at|company is(?: called)?|company's called|company called|representing|"
     r"on behalf of|chez|pour la société|de la société|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
+    r"(?:it's|it is|we're|we are|now it's)(?=\s+[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*\s+now\b)|now called|renamed to|"
     r"(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
     r"(?:put|use|write|make it|should be|is)|(?:company's|company is) (?:now )?called|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
     re.IGNORECASE)
-NOT_COMPANY = re.compile(r"^(?:the (?:moment|end|start|beginning|same)|a |an |about|around|least|most|once|q[1-4]\b|"
-                         r"(?:next|this|last) |\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+NOT_COMPANY = re.compile(r"^(?:(?:the (?:moment|end|start|beginning|same)|about|around|least|most|once|q[1-4]|"
+                         r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                          r"sales|marketing|my|our|your|me|us|you|them|it|that|this|what|how|some|lunch|"
-                         r"salesforce|hubspot|outlook|google|gmail|email|text|a\b)", re.IGNORECASE)
+                         r"salesforce|hubspot|outlook|google|gmail|email|text|a|an)\b|(?:next|this|last) |\d)",
+                         re.IGNORECASE)
 WE_ARE_COMPANY = re.compile(r"\b(?:we're|we are)\s+(" + COMPANY_NAME + r")(?=\s*(?:[,.;!?]|$|\s(?:and|but|so)\b))")
 ROLE_INTRO = re.compile(
     r"(?:\b(?:i'm|i am|i work as|as|i'm one of|i am one of|je suis)\s+|, ?)(?:the |a |an |our |their )?(?=\S)|"
@@ -210,7 +213,8 @@ NEED = re.compile(
     r"(?: really| mostly| just| also)? (?:looking|trying|hoping|planning)|looking|(?:we|i) (?:wanna|gotta))\s+to\s+" + PHRASE +
     r"|\b(?:(?:what|all) (?:we|i) (?:really )?(?:need|want) is(?: to)?|(?:our|the|my) (?:main |biggest |real )?(?:problem|"
     r"issue|challenge|pain(?: point)?|goal|headache) is(?: that)?)\s+([^.!?]+)" +
-    r"|\b(?:help (?:us|me)(?: with)?|looking for|we need|i need|we want|interested in)\s+" + PHRASE +
+    r"|\b(?:help (?:us|me)(?: with)?|looking for|we need|i need|we want|interested in|looking at (?:your product|you|"
+    r"you guys|northwind(?: voice)?|this|it|your (?:service|solution|tool)) for)\s+" + PHRASE +
     r"|\b(?:we|i) (?:keep|are|'re) ((?:missing|losing|dropping|drowning in|struggling with|overwhelmed by|"
     r"swamped with)\s+.+?)" + CLAUSE_END,
     re.IGNORECASE)
@@ -235,23 +239,26 @@ TEAM = re.compile(
     rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,2}}{PEOPLE}\b|"
     rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,1}}(?!(?:days|weeks|months|years|hours|minutes|seconds|dollars|percent|times|calls|"
     r"locations|offices|stores|sites|trucks|cars|vans|bookings|slots|plans|users?s)\b)"
-    r"[a-z]+(?:ers|ors|ists|ians|ants|ents|ees|ives|givers|hands|smiths|ics)\b|"
-    rf"\b(?:we're|we are|there are|there's|we have|we've got|we got)\s+(?:{APPROX}\s+)?(\d+)(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|in total|all told|total|strong|in|on|across)\b))",
+    r"[a-z]+(?:ers|ors|ists|ians|ants|ents|ees|ives|givers|hands|smiths)\b|"
+    rf"\b(?:we're|we are|there are|there's|we have|we've got|we got|on est|nous sommes)\s+(?:{APPROX}\s+)?(\d+)(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|in total|all told|total|strong|in|on|across|au|à|dans|et)\b))",
     re.IGNORECASE)
 DOZENS = re.compile(r"\b(?:a |one )?(couple(?: of)?|few|half a|two|three|four|five)?\s*dozens?\b", re.IGNORECASE)
 COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple(?: of)?|\d+)"
 MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
          r"q[1-4]|spring|summer|fall|autumn|winter)")
 TIMELINE = re.compile(
-    r"\b(?:as soon as possible|as soon as we can|asap|right away|immediately|straight away|yesterday|"
+    r"\b(?:as soon as possible|as soon as we can|asap|yesterday|(?:start(?:ing|ed)?|live|running|begin|going|up|"
+    r"launch|roll(?:ing)? (?:it )?out)\W+(?:\w+\W+){0,2}?(?:right away|immediately|straight away)|"
     r"(?:this|next|the next|within the) (?:month|quarter|year|fiscal year)|"
     rf"(?:early|late|mid|end of|the end of|before the end of) (?:next |this |the )?(?:year|quarter|month|{MONTH})|"
     rf"(?:in|within|over) (?:the next |a |about |around |roughly )?(?:{COUNT}|few|couple(?: of)?)(?: or {COUNT})? (?:days?|weeks?|months?|quarters?|years?)|"
     rf"by (?:the )?(?:end of (?:the |this |next )?(?:month|quarter|year)|{MONTH}|next (?:month|quarter|year))|"
     rf"(?:in|for|by|around|aiming for|targeting|before|this|early|late) (?:the )?{MONTH}|{MONTH} next year|next {MONTH}|sometime (?:this|next) (?:month|quarter|year)|no rush|"
-    r"not in a (?:rush|hurry)|(?:after|before) (?:our|the) (?:busy|slow|peak|holiday) season|before (?:winter|summer|"
+    r"not in a (?:rush|hurry)|(?:before|by|around|after|ahead of) (?:valentine'?s(?: day)?|christmas|thanksgiving|the "
+    r"holidays|new year'?s?|easter|black friday|the summer|the winter|the fall|tax season|peak season|the busy season)|(?:after|before) (?:our|the) (?:busy|slow|peak|holiday) season|before (?:winter|summer|"
     r"spring|fall|the holidays)|(?:timeline|timing)(?:'s| is) flexible|second half of (?:the|this|next) year|"
-    r"first half of (?:the|this|next) year|d'ici (?:l'été|l'automne|l'hiver|le printemps|la fin de l'année|\w+)|"
+    r"first half of (?:the|this|next) year|(?:in|by|during|for) the (?:first|second|third|fourth|last|next) (?:quarter|"
+    r"half)|d'ici (?:l'été|l'automne|l'hiver|le printemps|la fin de l'année|\w+)|"
     r"(?:cet|cette|l'année|le mois|le trimestre) (?:été|automne|hiver|année|prochaine?)|(?:in|within) (?:the next )?(?:a |one )?(?:month|week|year) or (?:two|so))\b",
     re.IGNORECASE)
 CLAUSES = re.compile(r"[^,.;!?]+")
@@ -308,7 +315,7 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
             words = verb.group(1).lower().replace("'m ", "am ")
             return {"role": f"{words} {said}".strip(), **({"company": rest[0]} if rest else {})}, verb.span()
     for intro in ROLE_INTRO.finditer(text):
-        found = _phrase(text, intro.end(), 9)
+        found = _phrase(text, intro.end(), 14)
         if found is None:
             continue
         said, *rest = re.split(r"\s+(?:at|from|with|for|chez)\s+(?=[A-Z])", found[0], maxsplit=1)
@@ -317,6 +324,9 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
             said, rest = of.group(1), [of.group(2)]  # "COO of Liberty Bell Home Care"
         said = re.sub(r"^(?:i'm|i am)\s+(?:the |a |an )?", "", said, flags=re.IGNORECASE)
         rest = [m.group(0) for m in [re.match(COMPANY_NAME, rest[0])] if m] if rest else []
+        if re.match(r"(?:calling|ringing|phoning|looking|interested|wondering|just|here|doing|curious)\b", said,
+                    re.IGNORECASE):
+            continue  # "I'm calling about your AI phone agent thing"
         stated = intro.group(0).lower().startswith("my")
         if said and (stated or ROLE_WORDS.search(said.split()[0])
                      or ROLE_WORDS.search(said) and (not intro.group(0).startswith(",") or rest)):
@@ -340,7 +350,8 @@ def need(text: str) -> tuple[dict[str, Any], Span] | None:
         when = TIMELINE.search(said)
         end = match_end - (len(said) - when.start() if when else 0)
         said = said[:when.start()].strip() if when else said
-        vague = len(said.split()) <= 3 and re.search(r"\b(?:those|them|it|that|this|these)$", said, re.IGNORECASE)
+        vague = (len(said.split()) <= 4 and re.search(r"\b(?:those|them|it|that|this|these)\b", said, re.IGNORECASE)) or (
+            len(said.split()) <= 8 and re.search(r"\b(?:of |with )?(?:that|it|this|those|them)$", said, re.IGNORECASE))
         if said and not vague and not NOT_A_NEED.search(said) and len(said.split()) <= 15 and not time_spans(said) \
                 and classify(said) not in ("book", "human", "question"):
             return {"need": said}, (match.start(), end)
@@ -348,15 +359,15 @@ def need(text: str) -> tuple[dict[str, Any], Span] | None:
 
 
 CONSENT_NO = re.compile(r"\b(?:don't|do not|please don't|no|not)\s+(?:text|texts|sms|texting|call|calls|email|emails|"
-                        r"contact|by text)\b(?:\s+me)?|\b(?:no|not) text(?:s|ing)?(?: messages)?,? (?:please|thanks)\b|\b(?:email|e-mail) only\b|\bjust (?:email|e-mail)\b|\bnot by text\b|"
+                        r"contact|by text)\b(?:\s+me)?|\b(?:no|not) text(?:s|ing)?(?: messages)?,? (?:please|thanks)\b|\b(?:email|e-mail) only\b|\bnot by text\b|"
                         r"\bpas de sms\b", re.IGNORECASE)
 CONSENT_YES = re.compile(
     r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\s+(?:and|or|&|,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
     r"(?:\s+me)?.{0,30}\b(?:fine|ok|okay|good|great|"
     r"works?|both|either|whatever)\b|\byou (?:can|may) (?:email|e-mail|text|contact|reach)\b|\b(?:email|e-mail) "
     r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|email) (?:is|are) fine\b|\btexts? too\b|"
-    r"\bvous pouvez me contacter\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable)\b.{0,25}\b(?:contact(?:ed)?|"
-    r"e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b",
+    r"\bvous pouvez me contacter\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
+    r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b",
     re.IGNORECASE)
 PROBLEM = re.compile(
     r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|can't|cannot|can not|couldn't|overwhelm(?:ed)?|on hold|nobody|"
@@ -403,12 +414,16 @@ def _count(said: str) -> int | None:
     return int(digits.group(0)) if digits else parse_number(said)
 
 
+PEOPLE_COUNT = re.compile(rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,2}}{PEOPLE}\b", re.IGNORECASE)
+
+
 def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
-    """A count of people; `text` has its number words as digits and its times masked."""
+    """A count of people; `text` has its number words as digits and its times masked. A number of
+    people wins over other counts ("six clinics and about forty people": forty)."""
     if DOZENS.search(text) and re.search(PEOPLE, text, re.IGNORECASE):
         match = DOZENS.search(text)
         return {"team_size": _count(match.group(0))}, match.span()
-    match = TEAM.search(text)
+    match = PEOPLE_COUNT.search(text) or TEAM.search(text)
     if not match:
         return None
     value = int(next(g for g in match.groups() if g))
@@ -507,7 +522,7 @@ FIELD_WORDS = {"details": r"details|info|information", "email": r"e-?mail|addres
                "last_name": r"last name|surname",
                "company": r"company|employer", "role": r"role|title|job", "team_size": r"team|how many|size",
                "timeline": r"timeline|when", "need": r"need|problem"}
-CORRECTION = re.compile(r"^\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops)\W+)?(?:no+|nope|sorry|actually|oops|wait|i mean|correction|not quite|that's wrong|"
+CORRECTION = re.compile(r"^\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops|and)\W+)*(?:no+|nope|sorry|actually|oops|wait|i mean|correction|not quite|that's wrong|"
                         r"that's not right|wrong)\b|\bactually,? no\b|\bno,? wait\b|\bwait,? (?:no|sorry|actually)\b|"
                         r"\bsorry,? (?:i mean|i meant|scratch|we're now|it's now)\b|\bwe (?:rebranded|renamed|changed (?:our|the) "
                         r"name)\b|"
@@ -635,16 +650,18 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
             break
     if "team_size" in found and correcting:  # "maybe 15 reps, actually no, wait, it's 22 now": the last one
         marker = CORRECTION.search(text)
-        later = re.findall(r"\b(\d+)\b", _numeric(text[marker.end():], language)) if marker else []
-        if later and 0 < int(later[-1]) < 1_000_000:
-            found["team_size"] = int(later[-1])
+        after = _numeric(text[marker.end():], language) if marker else ""
+        counted = PEOPLE_COUNT.search(after)  # "so it's more like 35 agents now"
+        later = [counted.group(1)] if counted else re.findall(r"(?<!not )(?<!said )(?<!was )\b(\d+)\b", after)
+        if later and 0 < int(later[0]) < 1_000_000:  # "make that 32, not 25": the first said after it
+            found["team_size"] = int(later[0])
     if "role" not in found and not lead.get("role") and (team := TEAM_DEPARTMENT.search(working)):
         found["role"] = team.group(1)  # "we're 12 people in customer service": where they work
     if "need" not in found and (told := problem(_mask(working, spans))):
         found["need"] = told[0]["need"]
         spans.append(told[1])
     marker = CORRECTION.search(text)
-    if marker and "company" in found and (later := company(text[marker.end():], capitalised)):
+    if marker and ("company" in found or lead.get("company")) and (later := company(text[marker.end():], capitalised)):
         found["company"] = later[0]["company"]  # "at Greenfield Supply, oh wait, it's called Greenfield Logistics now"
     changed = {k for k in ("email", "first_name", "last_name") if k in found and found[k] != lead.get(k)}
     if asked in ("email_confirmed", "name_confirmed", "consent") and not changed:

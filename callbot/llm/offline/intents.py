@@ -37,7 +37,11 @@ REFUSE = _any(
 HUMAN_TARGET = (r"(?:a |an |the |one of your |your )?(?:real |live |actual )?(?:person|human(?: being)?|someone|"
                 r"somebody|representative|rep|agent|operator|sales ?reps?|salesperson|sales person|colleague|manager|"
                 r"supervisor)")
+WHEN_TO_TALK = re.compile(r"\bwhen (?:can|could) (?:i|we) (?:talk|speak|meet|chat)\b|\b(?:which|what) (?:times?|slots?|days?)\b|"
+                          r"\bavailab(?:le|ility)\b", re.IGNORECASE)  # asking for a meeting time, not a transfer
 HUMAN = _any(
+    rf"\b(?:talk|speak|chat)\b(?: \w+){{1,3}} (?:to|with) {HUMAN_TARGET}\b",
+    r"\b(?:someone|somebody|anyone|a person|a human)\b(?: \w+){0,3} (?:i|we) (?:can|could) (?:speak|talk) (?:to|with)\b",
     rf"\b(?:talk|speak|chat)\s+(?:to|with)\s+{HUMAN_TARGET}\b",
     rf"\b(?:connect|transfer|put)\s+me\b.{{0,20}}{HUMAN_TARGET}\b",
     r"\b(?:put|patch|transfer|connect) me (?:through|over)\b|\b(?:transfer|connect) me to (?:sales|someone|a)\b",
@@ -48,8 +52,10 @@ HUMAN = _any(
     r"\b(?:un humain|une vraie personne|un conseiller)\b",
 )
 
-GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|bye-bye|nothing else|that will be all|have a (?:good|nice|great) "
-                     r"(?:day|one)|au revoir|bonne journée|rien d'autre|c'est tout)\b", re.IGNORECASE)
+GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|bye-bye|bye bye|nothing else|that will be all|that'll be all|have a "
+                     r"(?:good|nice|great|lovely) (?:day|one|weekend|evening|afternoon)|take care|i'm all set|that's "
+                     r"everything|talk soon|see ya|catch you later|that should do it|au revoir|bonne journée|rien d'autre|"
+                     r"c'est tout)\b", re.IGNORECASE)
 GOODBYE_UNLESS_CONFIRMING = re.compile(r"\bthat'?s (?:all|it)\b", re.IGNORECASE)
 
 CANCEL = re.compile(r"\bcancel\b.{0,20}\b(?:meeting|appointment|demo|call|booking)\b|\bcancel (?:it|that)\b|"
@@ -124,14 +130,14 @@ def classify(text: str, confirming: bool = False) -> str | None:
     "that's it" confirms rather than ends the call."""
     if REFUSE.search(text):
         return "refuse"
-    if HUMAN.search(text) and not mentions_time(text):
+    if HUMAN.search(text) and not mentions_time(text) and not WHEN_TO_TALK.search(text):  # (times: a meeting)
         return "human"  # ("talk to someone next Tuesday morning" asks for a meeting)
     if GOODBYE.search(text) or (not confirming and GOODBYE_UNLESS_CONFIRMING.search(text)):
         return "goodbye"
     for intent, pattern in (("cancel", CANCEL), ("reschedule", RESCHEDULE)):
         if pattern.search(text):
             return intent
-    if (BOOK.search(text) or re.search(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b", text,
+    if (BOOK.search(text) or WHEN_TO_TALK.search(text) or re.search(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b", text,
                                        re.IGNORECASE) and mentions_time(text)) and not DECLINE_MEETING.search(text):
         return "book"
     if is_product_question(text):

@@ -32,7 +32,7 @@ def questions(text: str) -> list[str]:
     sentences = [s.strip() for s in re.findall(r"[^.!?]+[.!?]?", text) if s.strip()]
     asked = []
     for sentence in sentences:  # the part that asks, without "I'm X from Y, we're evaluating vendors —"
-        for part in (p.strip() for p in re.split(r"\s+[—–]\s+|\s+-\s+|;\s*", sentence) if p.strip()):
+        for part in (p.strip() for p in re.split(r"\s+[—–]\s+|\s+-\s+|;\s*|:\s+", sentence) if p.strip()):
             clauses = [c.strip() for c in re.split(r",\s+(?=(?:and |so |but )?(?:does|do|is|are|can|could|how|what|"
                                                     r"where|when|which)\b)", part) if c.strip()]
             asking = [c for c in clauses if is_product_question(c)]

@@ -76,10 +76,11 @@ def heard(turn: Turn, intent: str | None) -> dict[str, Any]:
     fields = extract(text, asked, turn.lead, turn.language)
     wants = turn.lead.get("wants_meeting")
     ready = not booking_missing(turn.lead) and turn.context.get("lead_saved")  # booking can start at once
-    if intent == "book" or (offered_meeting(turn) and yes_or_no(text) is True and intent is None):
-        if wants is not True and turn.agent != "calendar" and not ready:
-            fields["wants_meeting"] = True
-    elif (declines_meeting(text) or (offered_meeting(turn) and yes_or_no(text) is False)) and wants is not False:
+    if intent == "book" or (offered_meeting(turn) and yes_or_no(text) is True and intent is None and not fields):
+        if wants is False or (wants is None and turn.agent != "calendar" and not ready):
+            fields["wants_meeting"] = True  # (asked for, or a change of mind)
+    elif (declines_meeting(text) or (offered_meeting(turn) and yes_or_no(text) is False and not fields)) \
+            and wants is not False:  # ("no texts please" after the offer is about texts, not the meeting)
         fields["wants_meeting"] = False
     if (fields.get("wants_meeting") or intent == "book") and mentions_time(text) and turn.agent != "calendar":
         fields["meeting_preference"] = text

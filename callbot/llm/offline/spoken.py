@@ -129,7 +129,8 @@ def _local(tokens: list[tuple[str, int, int]], index: int) -> tuple[str, int] | 
     return (local, first) if local else None
 
 
-ONE_WORD = re.compile(r",?\s*\b(?:that's |it's |is |as |all )?(?:one|1) word\b,?|,?\s*\bno spaces\b,?", re.IGNORECASE)
+ONE_WORD = re.compile(r",?\s*\b(?:that's |it's |is |as |all )?(?:one|1) word\b,?|,?\s*\bno spaces\b,?|"
+                      r",?\s*\ben un (?:seul )?mot\b,?|,?\s*\ball squished together\b,?", re.IGNORECASE)
 
 
 def find_email(text: str, expecting: bool) -> tuple[str, tuple[int, int]] | None:
@@ -140,7 +141,7 @@ def find_email(text: str, expecting: bool) -> tuple[str, tuple[int, int]] | None
     literals = list(LITERAL_EMAIL.finditer(text))
     if literals:
         return literals[-1].group(0).lower().rstrip("."), literals[-1].span()
-    if not expecting and not re.search(r"\b(?:e-?mail|address|reach me)\b", text, re.IGNORECASE):
+    if not expecting and not re.search(r"\b(?:e-?mail|address|reach me|adresse|mail|courriel)\b", text, re.IGNORECASE):
         return None
     tokens = _tokens(text)
     found = None
