@@ -75,6 +75,9 @@ def _parser() -> _Parser:
                             default="offline", help="openai_compatible: the server at CALLBOT_LLM_BASE_URL "
                             "(Ollama, vLLM, llama-server), CALLBOT_LLM_MODEL naming its model")
     evaluation.add_argument("--scenario", action="append", help="only this scenario (file stem); repeatable")
+    evaluation.add_argument("--scenarios-dir", type=Path, default=None,
+                            help="the folder of scenario files to run (default: tests/scenarios), e.g. a team's own "
+                                 "held-out callers")
     evaluation.add_argument("--level", choices=("stack", "text"), default="stack",
                             help="stack: calls through the local stack in real time; text: the same graph, "
                                  "agents and action functions in one process, no audio (seconds for the corpus)")
@@ -225,7 +228,7 @@ def _place(info: stack.StackInfo, scenario: sc.Scenario, report_path: Path | Non
 def _eval(args: argparse.Namespace) -> int:
     from devtools import evaluate
 
-    selected = evaluate.select(args.scenario)
+    selected = evaluate.select(args.scenario, args.scenarios_dir or evaluate.SCENARIOS)
     missing = evaluate.credentials_missing(args.provider)
     if missing:
         print(f"skipped: the {args.provider} provider cannot be called from here: {missing}")

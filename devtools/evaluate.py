@@ -83,7 +83,11 @@ def credentials_missing(provider: str) -> str | None:
 def select(only: list[str] | None = None, directory: Path = SCENARIOS) -> dict[str, scenarios.Scenario]:
     """The scenarios of `directory` by name (file stem), all or those named in `only`, loaded: an
     unknown name or a file that is not a scenario fails here, before a stack starts."""
+    if not directory.is_dir():
+        raise UsageError(f"no folder of scenarios at {directory}")
     paths = {path.stem: path for path in sorted(directory.glob("*.yaml"))}
+    if not paths:
+        raise UsageError(f"no scenario (*.yaml) in {directory}")
     unknown = [name for name in only or [] if name not in paths]
     if unknown:
         shown = directory.relative_to(ROOT) if directory.is_relative_to(ROOT) else directory

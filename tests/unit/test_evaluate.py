@@ -172,3 +172,14 @@ def test_the_server_figures_are_the_difference_of_its_counters():
              "tokens_predicted_seconds_total": 11}
     assert eval_local.throughput(before, after) == ("server: prompt 1000 tokens in 10 s (100.0 tokens/s), "
                                                     "generation 110 tokens in 10 s (11.0 tokens/s)")
+
+
+def test_a_folder_of_ones_own_scenarios_runs_at_the_text_level(tmp_path, capsys):
+    """A team's held-out callers, kept outside the repository, run with --scenarios-dir."""
+    (tmp_path / "asks_for_a_person.yaml").write_text(
+        'caller: {number: "+13125550147"}\nsteps:\n  - say: "Hi, could you put me through to a real person?"\n'
+        "expect:\n  ended_by: transfer\n  outcome: {transferred_to: present, lead: absent}\n")
+    assert cli.main(["eval", "--level", "text", "--scenarios-dir", str(tmp_path)]) == 0
+    assert "task success: 1/1 (100%)" in capsys.readouterr().out
+    assert cli.main(["eval", "--level", "text", "--scenarios-dir", str(tmp_path / "missing")]) == 2
+    assert "no folder of scenarios" in capsys.readouterr().err
