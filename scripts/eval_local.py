@@ -1,6 +1,6 @@
 """`make eval-local`: the real agents on a real local model, at the text level, for evaluation only.
 
-    python scripts/eval_local.py [--ctx 8192] [--setup-only | --serve] [CALLBOT EVAL ARGS ...]
+    python scripts/eval_local.py [--ctx 8192] [--small] [--setup-only | --serve] [CALLBOT EVAL ARGS ...]
 
 Everything it needs is set up here, once (each step leaves a stamp and is skipped when its stamp is
 current), in git-ignored places; none of it is a dependency of the product:
@@ -27,6 +27,13 @@ Then `callbot eval --level text --provider openai_compatible` runs with the rema
 that writes ~11 tokens/s; the server is always stopped afterwards. Its prompt and generation
 tokens/s are printed from its /metrics. `--serve` only starts the server and waits (Ctrl-C stops it),
 to point `callbot eval` or anything else at it by hand.
+
+`--small` is what makes this 1.5B model call the tools at all (with the production prompts it only
+ever talks): the agents' compact prompt style (`CALLBOT_PROMPT_STYLE=compact`: short rules with one
+example call, and a call state with only what is known and `next`, the one thing to do now), the
+template's compact tool list with a last system line before the reply that says to call a function
+when a rule says so (`--compact-tools`), and temperature 0. Each can be chosen alone
+(`--compact-tools`, `--prompt-style`, `--temperature`).
 """
 
 from __future__ import annotations

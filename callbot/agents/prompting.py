@@ -127,7 +127,8 @@ def next_step(agent: str, state: ConversationState, context: dict[str, Any]) -> 
                 "(or \"\" for the earliest)")
     needs = context["booking_needs"] if wants else context["missing"]
     if needs:
-        return ASK.get(needs[0], f"ask for their {needs[0]}")
+        ask = ASK.get(needs[0], f"ask for their {needs[0]}")
+        return f"say thanks and {ask}" if last_tool == "record_details" else ask
     if not context["lead_saved"]:
         return "call `save_lead`"
     if wants:
