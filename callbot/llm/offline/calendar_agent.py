@@ -126,8 +126,9 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     told = record_details.name in turn.done_since_utterance()
     accepts = yes_or_no(text) is True and not none_of_those(text) and (
         not told or re.search(r"\b(?:book|lock|works?|perfect|sounds good|go ahead|do it|take it)\b", text, re.IGNORECASE))
-    if chosen is None and _offered_exact(turn) and accepts:
-        chosen = _as_offered(turn)[0]
+    book_it = re.search(r"\b(?:book|lock|take) (?:it|that)\b", text, re.IGNORECASE)
+    if chosen is None and accepts and (_offered_exact(turn) or book_it):
+        chosen = _as_offered(turn)[0]  # "yes, book it": the time offered first (the one asked for, if free)
     if chosen is not None:
         tool = reschedule_meeting if _rescheduling(turn) else book_meeting
         return turn.call(tool, args={"slot_id": chosen["id"]})

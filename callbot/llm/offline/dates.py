@@ -96,8 +96,31 @@ def _time(text: str) -> tuple[int | None, int, bool]:
     return hour, minute, meridiem
 
 
+HOUR = rf"(\d{{1,2}}|{'|'.join(HOUR_WORDS)})"
+CLOCK_WORDS = (
+    (re.compile(rf"\bhalf past {HOUR}\b", re.IGNORECASE), lambda h: f"{h}:30"),
+    (re.compile(rf"\bquarter past {HOUR}\b", re.IGNORECASE), lambda h: f"{h}:15"),
+    (re.compile(rf"\bquarter (?:to|of) {HOUR}\b", re.IGNORECASE), lambda h: f"{(h - 2) % 12 + 1}:45"),
+    (re.compile(rf"\b{HOUR} (thirty|fifteen|forty-five)\b(?! (?:people|minutes|days|reps|agents))", re.IGNORECASE),
+     None),
+)
+
+
+def _clock(text: str) -> str:
+    """Clock times said in words as digits: "half past nine" -> "9:30", "nine thirty" -> "9:30"."""
+    def hour(said: str) -> int:
+        return int(said) if said.isdigit() else HOUR_WORDS[said.lower()]
+    for pattern, written in CLOCK_WORDS:
+        if written is None:
+            text = pattern.sub(lambda m: f"{hour(m.group(1))}:{MINUTE_WORDS[m.group(2).lower()]:02d}", text)
+        else:
+            text = pattern.sub(lambda m, w=written: w(hour(m.group(1))), text)
+    return text
+
+
 def _time_at(text: str) -> tuple[int | None, int, bool, int]:
     """The time of day in `text`, and where its words end (-1 when there is none)."""
+    text = _clock(text)
     for pattern in TIMES:
         match = pattern.search(text)
         if match is None:

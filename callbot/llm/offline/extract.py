@@ -364,7 +364,7 @@ CONSENT_NO = re.compile(r"\b(?:don't|do not|please don't|no|not)\s+(?:text|texts
 CONSENT_YES = re.compile(
     r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\s+(?:and|or|&|,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
     r"(?:\s+me)?.{0,30}\b(?:fine|ok|okay|good|great|"
-    r"works?|both|either|whatever)\b|\byou (?:can|may) (?:email|e-mail|text|contact|reach)\b|\b(?:email|e-mail) "
+    r"works?|both|either|whatever)\b|\byou (?:can|may) (?:email|e-mail|text|contact|reach)\b(?! me (?:at|on)\b)|\b(?:email|e-mail) "
     r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|email) (?:is|are) fine\b|\btexts? too\b|"
     r"\bvous pouvez me contacter\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b",

@@ -45,6 +45,8 @@ from callbot.phrases import Phrase, phrase
 AGENTS: dict[str, ModuleType] = {"lead": lead_agent, "calendar": calendar_agent, "knowledge": knowledge_agent}
 MAX_HANDOFFS = 2  # per utterance; a third would mean two specialists passing the caller back and forth
 NOISE = re.compile(r"^(?:\W|um+|uh+|hmm+|mm+|er+|ah+|erm|euh+)*$", re.IGNORECASE)
+SLOT_WORDS = re.compile(r"\b(?:first|second|third|last|earliest|latest) (?:one|slot|time|option)\b|\bnone of (?:those|them)\b",
+                        re.IGNORECASE)
 MOVE_WORDS = re.compile(r"\b(?:instead|make it|switch|change|move|push|bump|later|earlier|rather)\b", re.IGNORECASE)
 SHORT_YES = 3  # words: "yes please", a "yes" that asks for nothing in particular
 CONTINUE_AFTER = (record_details.name, save_lead.name)  # results after which the same utterance goes on
@@ -89,6 +91,9 @@ def respond(turn: Turn) -> Decision:
     intent = classify(text, confirming=previous.rstrip().endswith("?") and not asks_more)
     if intent is None and turn.meeting and mentions_time(text) and MOVE_WORDS.search(text):
         intent = "reschedule"  # "can we keep the same day but make it 3 instead?"
+    if intent in (None, "question") and lead_agent.offered_meeting(turn) and (
+            mentions_time(text) or SLOT_WORDS.search(text)):
+        intent = "book"  # the meeting offered, and the caller answers with a time or a slot: a yes
     if intent == "refuse":
         return Decision(phrase(Phrase.REFUSAL, language, company=turn.company))
     if record_details.name not in done:
