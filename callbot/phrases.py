@@ -69,6 +69,10 @@ class Phrase(StrEnum):
     EXACT_FREE = auto()
     RESUME_SLOTS = auto()
     MEETING_IS = auto()
+    ALL_SET_SHORT = auto()
+    ALL_SET_SHORT_NAME = auto()
+    OFFER_MEETING_SLOTS = auto()
+    WHICH_TIME = auto()
     ALL_SET = auto()
     ALL_SET_ANON = auto()
     OFFER_MEETING = auto()
@@ -175,6 +179,13 @@ PHRASES: dict[Phrase, Wording] = {
                                         FR: "Quel jour et quelle heure vous conviendraient mieux ?"}),
     Phrase.EXACT_FREE: Wording({EN: "{label} is free{with_rep}. Shall I book it?",
                                 FR: "{label} est libre{with_rep}. Je le réserve ?"}),
+    Phrase.ALL_SET_SHORT: Wording({EN: "Thanks, you're all set.", FR: "Merci, c'est noté."}),
+    Phrase.ALL_SET_SHORT_NAME: Wording({EN: "Thanks, {name}, you're all set.", FR: "Merci, {name}, c'est noté."}),
+    Phrase.OFFER_MEETING_SLOTS: Wording(
+        {EN: "Would you like to meet one of our sales reps? I can offer {options}.",
+         FR: "Souhaitez-vous rencontrer un de nos commerciaux ? Je peux vous proposer {options}."}),
+    Phrase.WHICH_TIME: Wording({EN: "Great. Which of those times works best for you?",
+                                FR: "Parfait. Quel créneau vous convient le mieux ?"}),
     Phrase.MEETING_IS: Wording({EN: "Your meeting is on {label}{with_rep}.", FR: "Votre rendez-vous est le {label}{with_rep}."}),
     Phrase.RESUME_SLOTS: Wording({EN: "Would one of those times work for you: {options}?",
                                   FR: "L'un de ces créneaux vous convient-il : {options} ?"}),

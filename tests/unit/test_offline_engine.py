@@ -367,13 +367,27 @@ def test_a_complete_lead_is_saved_then_a_meeting_offered():
     history = [system("lead", lead=DANA, lead_saved=True), HumanMessage("yes"),
                *tool_turn("record_details", {"consent": True}, result, 2),
                *tool_turn("save_lead", {}, {"lead": DANA, "lead_id": "00Q1"}, 4)]
-    offered = ask(*history)
-    assert call_of(offered) is None
-    assert offered.content == ("Thanks, Dana, you're all set. Would you like to book a meeting with one of our "
-                               "sales reps?")
-    assert call_of(ask(*history, offered, HumanMessage("Yes please"))) == ("transfer_to_calendar", {"intent": "book"})
-    declined = ask(*history, offered, HumanMessage("No, not now"))
+    offered = ask(*history)  # the meeting is offered with its times: the calendar specialist finds them
+    assert (call_of(offered), offered.content) == (("transfer_to_calendar", {"intent": "offer"}),
+                                                   "Thanks, Dana, you're all set.")
+    times = ask(system("calendar", lead=DANA, lead_saved=True, pending_intent="offer"), HumanMessage("yes"),
+                *tool_turn("find_slots", {"preferred_time": ""}, {"slots": SLOTS}))
+    assert times.content == ("Would you like to meet one of our sales reps? I can offer Tuesday, December 1 at 10:00 "
+                             "AM Eastern Time, Tuesday, December 1 at 10:30 AM Eastern Time, or Wednesday, December 2 "
+                             "at 2:00 PM Eastern Time.")
+    on_offer = system("calendar", lead=DANA, lead_saved=True, pending_intent="offer", meeting_options=SLOTS)
+    second = HumanMessage("the second one")  # a yes to the meeting (recorded), and its time
+    assert call_of(ask(on_offer, times, second)) == ("record_details", {"wants_meeting": True})
+    wants = {**DANA, "wants_meeting": True}
+    chosen = ask(system("calendar", lead=wants, lead_saved=True, pending_intent="offer", meeting_options=SLOTS), times,
+                 second, *tool_turn("record_details", {"wants_meeting": True}, {"lead": wants}, 4))
+    assert call_of(chosen) == ("book_meeting", {"slot_id": "s2"})
+    assert call_of(ask(on_offer, times, HumanMessage("Yes please"))) == ("record_details", {"wants_meeting": True})
+    declined = ask(on_offer, times, HumanMessage("No, not now"))
     assert (call_of(declined), declined.content) == (("record_details", {"wants_meeting": False}), "No problem.")
+    without_calendar = ask(*history, model=MODEL.bind_tools([*LEAD_TOOLS, save_lead]))  # (no calendar tool bound)
+    assert without_calendar.content == ("Thanks, Dana, you're all set. Would you like to book a meeting with one of "
+                                        "our sales reps?")
 
 
 def test_a_save_that_failed_is_not_tried_again_in_the_same_call():

@@ -18,7 +18,8 @@ def transfer_to_calendar(intent: str = "book") -> str:
     cancels meetings.
 
     Args:
-        intent: what the caller wants: "book", "reschedule" or "cancel".
+        intent: what the caller wants: "book", "reschedule" or "cancel"; "offer" when the caller has not said
+            yet whether they want a meeting (the times are offered with the question).
     """
     return "calendar"
 

@@ -139,6 +139,8 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
         return Decision(_offer_again(turn))
     if none_of_those(text) or (turn.options and yes_or_no(text) is False):
         return Decision(phrase(Phrase.ASK_PREFERRED_TIME, turn.language))
+    if turn.options and yes_or_no(text) is True:
+        return Decision(phrase(Phrase.WHICH_TIME, turn.language))  # "yes" to the times: which one
     if not turn.options and not _booked(turn) and not turn.asked_anything_else:
         return opening(turn)
     if turn.asked_anything_else or not turn.options:
@@ -192,6 +194,9 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
         if slots and preferred and _exact(turn, slots[0], preferred):
             label, rep = meeting_said(turn, slots[0])
             return Decision(phrase(Phrase.EXACT_FREE, turn.language, label=label, with_rep=rep))
+        if slots and turn.context.get("pending_intent") == "offer" and turn.lead.get("wants_meeting") is None:
+            options = either(_labels(turn, slots[:OFFERED]), turn.language)
+            return Decision(phrase(Phrase.OFFER_MEETING_SLOTS, turn.language, options=options))
         return offer(turn, slots)
     if data.get("taken"):
         return offer(turn, list(data.get("slots") or []), prefix=phrase(Phrase.SLOT_TAKEN, turn.language))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from callbot.agents.calendar.tools import find_slots
 from callbot.agents.caller.tools import save_lead
 from callbot.agents.lead.tools import record_details
 from callbot.agents.state import booking_missing, missing_fields
@@ -23,7 +24,7 @@ QUESTIONS = {"first_name": Phrase.ASK_FIRST_NAME, "last_name": Phrase.ASK_LAST_N
              "timeline": Phrase.ASK_TIMELINE, "email": Phrase.ASK_EMAIL, "consent": Phrase.ASK_CONSENT}
 ACKNOWLEDGEMENTS = ((Phrase.THANKS, Phrase.THANKS_NAME), (Phrase.GOT_IT, Phrase.GOT_IT_NAME),
                     (Phrase.GREAT, Phrase.GREAT_NAME))  # without and with the caller's name
-OFFERS = (Phrase.OFFER_MEETING, Phrase.ALL_SET, Phrase.ALL_SET_ANON, Phrase.NO_MEETING)
+OFFERS = (Phrase.OFFER_MEETING, Phrase.ALL_SET, Phrase.ALL_SET_ANON, Phrase.NO_MEETING, Phrase.OFFER_MEETING_SLOTS)
 ASKED_TWICE = 2  # a question asked this often without an answer is not asked again in a row
 
 
@@ -65,7 +66,8 @@ def asked_field(turn: Turn) -> str | None:
 
 def offered_meeting(turn: Turn) -> bool:
     said = turn.previous_bot_text
-    return any(phrase(key, turn.language, name="|").split("|")[-1] in said for key in OFFERS)
+    return any(phrase(key, turn.language, name="|", options="|").split("|")[0 if key == Phrase.OFFER_MEETING_SLOTS
+                                                                             else -1] in said for key in OFFERS)
 
 
 def heard(turn: Turn, intent: str | None) -> dict[str, Any]:
@@ -77,7 +79,8 @@ def heard(turn: Turn, intent: str | None) -> dict[str, Any]:
     wants = turn.lead.get("wants_meeting")
     ready = not booking_missing(turn.lead) and turn.context.get("lead_saved")  # booking can start at once
     if intent == "book" or (offered_meeting(turn) and yes_or_no(text) is True and intent is None and not fields):
-        if wants is False or (wants is None and turn.agent != "calendar" and not ready):
+        if wants is False or (wants is None and (turn.agent != "calendar" or offered_meeting(turn)) and not ready) \
+                or (wants is None and offered_meeting(turn)):
             fields["wants_meeting"] = True  # (asked for, or a change of mind)
     elif (declines_meeting(text) or (offered_meeting(turn) and yes_or_no(text) is False and not fields)) \
             and wants is not False:  # ("no texts please" after the offer is about texts, not the meeting)
@@ -159,6 +162,12 @@ def proceed(turn: Turn, prefix: str = "") -> Decision:
         # call, and the post-call sync writes the lead
         return Decision(join(prefix, phrase(Phrase.NOTED_FOLLOW_UP, turn.language)))
     if lead.get("wants_meeting") is None and turn.context.get("lead_saved") and not turn.meeting:
+        if transfer_to_calendar.name in turn.tools and not turn.failures_of(find_slots):
+            # the meeting offered with its times, in one turn: the caller can take one, name another
+            # time, or say no
+            done = (phrase(Phrase.ALL_SET_SHORT_NAME, turn.language, name=turn.first_name) if turn.first_name
+                    else phrase(Phrase.ALL_SET_SHORT, turn.language))
+            return turn.call(transfer_to_calendar, args={"intent": "offer"}, text=join(prefix, done))
         return Decision(join(prefix, _all_set(turn)))
     return Decision(join(prefix, phrase(Phrase.ANYTHING_ELSE, turn.language)))
 

@@ -49,6 +49,8 @@ def parse_number(text: str) -> int | None:
 
 def yes_or_no(text: str) -> bool | None:
     """True for a yes, False for a no, None when the answer is neither."""
+    if re.search(r"\b(?:not sure|unsure|no idea|don't know|dunno)\b", text, re.IGNORECASE):
+        return None  # "hmm, maybe, not sure": neither
     if NO.search(text):
         return False
     if YES.search(text):
