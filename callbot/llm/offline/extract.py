@@ -253,7 +253,8 @@ TIMELINE = re.compile(
     rf"(?:early|late|mid|end of|the end of|before the end of) (?:next |this |the )?(?:year|quarter|month|{MONTH})|"
     rf"(?:in|within|over) (?:the next |a |about |around |roughly )?(?:{COUNT}|few|couple(?: of)?)(?: or {COUNT})? (?:days?|weeks?|months?|quarters?|years?)|"
     rf"by (?:the )?(?:end of (?:the |this |next )?(?:month|quarter|year)|{MONTH}|next (?:month|quarter|year))|"
-    rf"(?:in|for|by|around|aiming for|targeting|before|this|early|late) (?:the )?{MONTH}|{MONTH} next year|next {MONTH}|sometime (?:this|next) (?:month|quarter|year)|no rush|"
+    rf"(?:in|for|by|around|aiming for|targeting|before|this|early|late) (?:the )?{MONTH}|{MONTH} next year|next {MONTH}|"
+    rf"{MONTH}-?ish|after the holidays|sometime (?:this|next) (?:month|quarter|year)|no rush|"
     r"not in a (?:rush|hurry)|(?:before|by|around|after|ahead of) (?:valentine'?s(?: day)?|christmas|thanksgiving|the "
     r"holidays|new year'?s?|easter|black friday|the summer|the winter|the fall|tax season|peak season|the busy season)|(?:after|before) (?:our|the) (?:busy|slow|peak|holiday) season|before (?:winter|summer|"
     r"spring|fall|the holidays)|(?:timeline|timing)(?:'s| is) flexible|second half of (?:the|this|next) year|"
@@ -553,8 +554,13 @@ def _correction(text: str, lead: Mapping[str, Any], found: dict[str, Any]) -> di
         return {}
     text = re.sub(r"\b(?:last|this|next) (?:week|month|year)\b", "", text, flags=re.IGNORECASE)
     number = re.search(r"\b(\d+)\b", _numeric(text, "en-US"))
-    if number and lead.get("team_size") and not time_spans(text) and not TIMELINE.search(text):
-        return {"team_size": int(number.group(1))}
+    sized = ({"team_size": int(number.group(1))} if number and lead.get("team_size") and not time_spans(text)
+             and not TIMELINE.search(text) else {})
+    return {**_corrected_value(text, lead), **sized}
+
+
+def _corrected_value(text: str, lead: Mapping[str, Any]) -> dict[str, Any]:
+    """The name or company the correction says ("it's Marc with a C"), in the field it resembles."""
     match = CORRECTED_NAME.search(SPELLING_TAIL.sub("", text))
     said = match.group(1) if match else FILLERS.sub("", SPELLING_TAIL.sub("", text)).strip(" .,!")
     if not said or len(said.split()) > 4 or said.split()[0].lower() in NOT_A_NAME:
@@ -671,8 +677,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
             found |= {"name_confirmed": True} if lead.get("first_name") else {}
         elif answer is not None and asked == "consent":
             found["consent"] = answer
-    elif correcting and (corrected := _correction(text, lead, {})) and not set(corrected) & set(found):
-        found = {**found, **corrected}
+    elif correcting and (corrected := _correction(text, lead, {})) and set(corrected) - set(found):
+        found = {**corrected, **found}  # what the phrasings found stands; the correction adds the rest
     elif asked in ("first_name", "last_name") and not named and "email" not in found and \
             (spelled := _spelled_name(text, asked)):
         found = {**spelled, **found}
