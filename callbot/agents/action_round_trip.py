@@ -29,9 +29,13 @@ NO_FILLER = ("find_caller",)  # the greeting is already playing
 
 
 def hold(state: ConversationState) -> dict[str, Any]:
+    """The holding line before an action function, once per reply: said after an acknowledgement
+    too ("Happy to set that up. One moment, let me check."), so that the caller knows the bot is at work."""
     speaker = Speaker(state)
-    if not speaker.spoken and state["pending"]["action"] not in NO_FILLER:
-        speaker.say(phrase(Phrase.FILLER, state.get("language") or "en-US"))
+    filler = phrase(Phrase.FILLER, state.get("language") or "en-US")
+    said = [segment.get("text") for segment in speaker.segments]
+    if state["pending"]["action"] not in NO_FILLER and filler not in said:
+        speaker.say(filler)
     return {"reply": speaker.segments}
 
 

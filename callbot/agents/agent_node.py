@@ -66,8 +66,8 @@ def make_agent_node(agent: str, model: Any, tools: list[BaseTool], prompt: Calla
 def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, settings: Any,
                   language: str) -> AIMessage:
     chunks: queue.Queue = queue.Queue()
+    started = time.monotonic()  # before the thread starts: the wait measured holds all of the LLM's
     threading.Thread(target=_produce, args=(bound, messages, chunks), daemon=True, name="llm-stream").start()
-    started = time.monotonic()
     deadline, filler_at = started + settings.llm_timeout_s, started + settings.first_sentence_timeout_s
     sentences, total, whole, first = SentenceBuffer(), None, None, len(speaker.segments)
     waited_since = started

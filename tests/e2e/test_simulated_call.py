@@ -159,7 +159,8 @@ def test_a_duplicate_pubsub_delivery_is_ignored(local_stack):
         publisher.publish(utterance).result(timeout=10)  # the same message again, as a redelivery would
         got = [m for m in replies.drain(expect=4, timeout_s=15) if m.call_id == call_id]
         replies.close()
-    assert sorted((m.turn_seq, m.segment) for m in got if isinstance(m, BotSpeech)) == [(1, 0), (1, 1)]
+    segments = sorted((m.turn_seq, m.segment) for m in got if isinstance(m, BotSpeech))
+    assert segments and segments == [(1, i) for i in range(len(segments))]  # one reply, each segment once
 
 
 def test_dev_up_status_down_leaves_no_process(tmp_path):
