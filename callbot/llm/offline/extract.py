@@ -233,10 +233,11 @@ PEOPLE = (r"(?:people|persons|person|reps|representatives|users|seats|licen[cs]e
           r"account executives|reps|of us|in the team|on the team|on my team|on our team|personnes|salariés|employés|"
           r"commerciaux|conseillers|agents)")
 APPROX = r"(?:about|around|roughly|maybe|approximately|some|like|over|under|nearly|almost|just over|just under|close to)"
+PEOPLE_COUNT = re.compile(rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,2}}{PEOPLE}\b", re.IGNORECASE)  # "about 40 sales reps"
+# the other ways a team's size is said (a number of people, PEOPLE_COUNT, is looked for first)
 TEAM = re.compile(
     rf"\b(?:team of|headcount of|group of|crew of|équipe de)\s+(?:{APPROX}\s+)?(\d+)\b|"
     rf"\b(\d+)[\s-]+(?:person|people|seat|user|member) (?:team|company|shop|crew)\b|"
-    rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,2}}{PEOPLE}\b|"
     rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,1}}(?!(?:days|weeks|months|years|hours|minutes|seconds|dollars|percent|times|calls|"
     r"locations|offices|stores|sites|trucks|cars|vans|bookings|slots|plans|users?s)\b)"
     r"[a-z]+(?:ers|ors|ists|ians|ants|ents|ees|ives|givers|hands|smiths)\b|"
@@ -413,9 +414,6 @@ def _count(said: str) -> int | None:
                 "five": 60}.get((dozens.group(1) or "").lower(), 12)
     digits = re.search(r"\d+", said)
     return int(digits.group(0)) if digits else parse_number(said)
-
-
-PEOPLE_COUNT = re.compile(rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,2}}{PEOPLE}\b", re.IGNORECASE)
 
 
 def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
