@@ -60,3 +60,8 @@ class ScriptedChatModel(BaseChatModel):
                 content="", additional_kwargs=message.additional_kwargs, response_metadata=message.response_metadata,
                 tool_call_chunks=[{"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
                                   for i, c in enumerate(message.tool_calls)]))
+
+
+def call(name: str, args: dict[str, Any] | None = None, id: str | None = None) -> AIMessage:
+    """A scripted LLM step that calls tool `name` with `args` (its call id is `id-<name>` unless given)."""
+    return AIMessage("", tool_calls=[{"name": name, "args": args or {}, "id": id or f"id-{name}"}])

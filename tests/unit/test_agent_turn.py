@@ -30,12 +30,8 @@ from callbot.settings import AgentTurnSettings
 from callbot.store.call_log import MemoryCallLog
 from functions.agent_turn import bootstrap
 from functions.agent_turn.handler import TurnHandler
-from tests.fakes.chat import ScriptedChatModel
+from tests.fakes.chat import ScriptedChatModel, call
 from tests.support.actions import complete
-
-
-def call(name, args=None, id=None):
-    return AIMessage("", tool_calls=[{"name": name, "args": args or {}, "id": id or f"id-{name}"}])
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from callbot.messages import ActionRequested, BotSpeech, CallStarted, UserUttera
 from callbot.settings import AgentTurnSettings
 from callbot.store.call_log import MemoryCallLog
 from functions.agent_turn.handler import TurnHandler
-from tests.fakes.chat import ScriptedChatModel
+from tests.fakes.chat import ScriptedChatModel, call
 from tests.support.actions import complete
 
 QUALIFIED = {"first_name": "Dana", "last_name": "Whitfield", "company": "Acme Logistics", "role": "VP of Sales",
@@ -68,10 +68,6 @@ def test_a_bot_speech_from_before_the_field_decodes_as_listening_for_nothing():
 
 
 # -- agent_turn publishes it ---------------------------------------------------------------------
-
-
-def call(name, args=None, id=None):
-    return AIMessage("", tool_calls=[{"name": name, "args": args or {}, "id": id or f"id-{name}"}])
 
 
 @pytest.fixture
