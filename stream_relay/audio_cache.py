@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Synthesize the common phrases into the audio cache.")
     parser.add_argument("--store", default=settings.audio_cache_uri,
                         help="gs://bucket/prefix or a folder (default: CALLBOT_AUDIO_CACHE_URI)")
-    parser.add_argument("--engine", choices=("tone", "espeak", "google"), default=settings.tts_engine)
+    parser.add_argument("--engine", choices=("tone", "espeak", "hibari", "google"), default=settings.tts_engine)
     parser.add_argument("--language", action="append", dest="languages",
                         help="repeat for several (default: CALLBOT_LANGUAGES)")
     args = parser.parse_args(argv)

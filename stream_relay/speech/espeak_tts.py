@@ -4,9 +4,8 @@ Each sentence runs `espeak-ng --stdout` as an asyncio subprocess, so the event l
 The text goes in on stdin, never on the command line and never through a shell: quotes, `;` or a
 leading `-` are spoken, not interpreted. espeak-ng writes a streamed WAV (its header's length fields
 are placeholders, so the data is read to the end of the stream), 22050 Hz PCM16 mono for its own
-voices; the rate is taken from the header. The audio is resampled to 8 kHz with soxr, silence beyond
-`KEEP_SILENCE_MS` is cut from both ends (espeak adds ~300 ms after each sentence, which would delay
-the next one and the caller's turn), and the result is encoded as headerless mu-law.
+voices; the rate is taken from the header. The audio goes to the line as every local engine's does
+(`line_audio.py`: 8 kHz, silence trimmed, mu-law; espeak adds ~300 ms after each sentence).
 
 Configuration errors (no executable, an unknown voice) fail at construction, not on the first call.
 """
@@ -22,18 +21,15 @@ import subprocess
 import wave
 
 import numpy as np
-import soxr
 
 from callbot.errors import CallbotError
-from stream_relay import mulaw
+from stream_relay.speech.line_audio import line_mulaw
 
 log = logging.getLogger(__name__)
 
 FALLBACK_LANGUAGE = "en-US"
 DEFAULT_WPM = 175  # espeak-ng's own default speed, the rate at speaking_rate 1.0
 MIN_WPM, MAX_WPM = 80, 450  # espeak-ng's usable range; it clamps or garbles outside it
-KEEP_SILENCE_MS = 50
-SILENCE_LEVEL = 100  # |int16 sample| at or below this (about -50 dBFS) counts as silence
 SYNTHESIS_TIMEOUT_S = 10.0
 
 
@@ -112,9 +108,7 @@ def _trimmed_mulaw(wav: bytes) -> bytes:
     if not wav:
         return b""
     rate, pcm = _read_wav(wav)
-    resampled = soxr.resample(pcm.astype(np.float32), rate, mulaw.SAMPLE_RATE)
-    samples = np.clip(np.round(resampled), -32768, 32767).astype(np.int16)
-    return mulaw.encode(_trim_silence(samples))
+    return line_mulaw(pcm, rate)
 
 
 def _read_wav(wav: bytes) -> tuple[int, np.ndarray]:
@@ -129,11 +123,3 @@ def _read_wav(wav: bytes) -> tuple[int, np.ndarray]:
         raise SpeechSynthesisFailed(f"espeak-ng output is not a WAV file: {exc}") from exc
     return rate, np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2")
 
-
-def _trim_silence(samples: np.ndarray) -> np.ndarray:
-    """Cut leading and trailing silence down to KEEP_SILENCE_MS; all-silent audio becomes empty."""
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > SILENCE_LEVEL)
-    if loud.size == 0:
-        return samples[:0]
-    keep = mulaw.SAMPLE_RATE * KEEP_SILENCE_MS // 1000
-    return samples[max(0, loud[0] - keep): loud[-1] + 1 + keep]

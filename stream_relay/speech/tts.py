@@ -1,7 +1,8 @@
 """The text-to-speech port: a sentence in, headerless 8 kHz mu-law audio out.
 
-Engines: `tone_tts.py` (placeholder tone), `espeak_tts.py` (local, espeak-ng), `google_tts.py`
-(Google Text-to-Speech). `audio_cache.py` wraps any of them with pre-synthesized phrases.
+Engines: `tone_tts.py` (placeholder tone), `espeak_tts.py` (local, espeak-ng), `hibari_tts.py`
+(local, a neural English voice), `google_tts.py` (Google Text-to-Speech). `audio_cache.py` wraps
+any of them with pre-synthesized phrases.
 """
 
 from __future__ import annotations

@@ -19,6 +19,12 @@ def make_tts(settings: RelaySettings) -> TextToSpeech:
             from stream_relay.speech.espeak_tts import EspeakTextToSpeech
 
             return EspeakTextToSpeech(settings.espeak_voices, settings.tts_speaking_rate)
+        case "hibari":
+            from stream_relay.speech.espeak_tts import EspeakTextToSpeech
+            from stream_relay.speech.hibari_tts import HibariTextToSpeech
+
+            others = EspeakTextToSpeech(settings.espeak_voices, settings.tts_speaking_rate)
+            return HibariTextToSpeech(others, settings.tts_speaking_rate)
         case "google":
             from stream_relay.speech.google_tts import GoogleTextToSpeech
 

@@ -20,6 +20,7 @@ from stream_relay.audio_cache import (
     voice_folder,
 )
 from stream_relay.speech.google_tts import GoogleTextToSpeech
+from stream_relay.speech.hibari_tts import HibariTextToSpeech
 from stream_relay.speech.tone_tts import ToneTextToSpeech
 from stream_relay.speech.tts_engines import make_tts
 
@@ -166,6 +167,9 @@ def test_make_tts_builds_the_configured_engines() -> None:
     google = make_tts(settings.model_copy(update={"tts_engine": "google"}))
     assert isinstance(google, GoogleTextToSpeech)
     assert "en-US-Neural2-J" in google.voice_id and "rate=1.1" in google.voice_id
+    hibari = make_tts(settings.model_copy(update={"tts_engine": "hibari"}))
+    assert isinstance(hibari, HibariTextToSpeech)
+    assert hibari.voice_id.startswith("hibari-") and "others=espeak-ng:" in hibari.voice_id
     with pytest.raises(ValueError, match="festival"):
         make_tts(settings.model_copy(update={"tts_engine": "festival"}))
 

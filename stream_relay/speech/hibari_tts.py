@@ -1,0 +1,88 @@
+"""Local neural text-to-speech with hibari (the PyPI package `hibari-tts`, Apache-2.0): Kokoro-82M's
+"af_heart" voice (American English, female) distilled to an 8 MB int8 ONNX model, run with
+onnxruntime on the CPU, 24 kHz out. It sounds like a person, where espeak-ng sounds like a machine,
+and Whisper hears it far better (bench/README.md, `bench.speech`).
+
+Only the voice inside the wheel is used: hibari's other voices download on first use, and nothing
+here ever downloads (the model path is asked for with `download_missing=False`). hibari speaks
+English only, so a call in another language (fr-FR) is spoken by `others` (espeak-ng locally).
+
+One model per engine, loaded at construction (about 0.5 s, plus 0.4 s for its first sentence, which
+loads the text-to-phoneme tables; both done here so the first caller does not wait). Sentences are
+synthesized one at a time in the engine's own worker thread, so the event loop never waits on one:
+about 15 ms for a short sentence and 70 ms for a long one on one core. The noise component is seeded,
+so the same text always gives the same audio. The 24 kHz audio goes to the line as every local
+engine's does (`line_audio.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import version
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from stream_relay.speech.line_audio import line_mulaw
+from stream_relay.speech.tts import TextToSpeech
+
+if TYPE_CHECKING:
+    from hibari import Hibari
+
+VOICE = "heart"  # the only voice in the wheel
+MIN_SPEED, MAX_SPEED = 0.5, 2.0  # hibari's range; 1.0 is Kokoro's own pace
+SEED = 0
+
+
+class HibariVoice:
+    """The bundled hibari voice, loaded once: text in, 24 kHz float samples out (blocking)."""
+
+    def __init__(self, threads: int = 1) -> None:
+        from hibari import Hibari
+        from hibari.voices import VOICES, voice_path
+
+        if not VOICES[VOICE].get("bundled"):
+            raise RuntimeError(f"hibari-tts {version('hibari-tts')} does not ship the {VOICE!r} voice in its "
+                               "wheel; it would be downloaded, and models are never downloaded")
+        self.sample_rate: int = Hibari.sample_rate
+        self.version = version("hibari-tts")
+        self._model: Hibari = Hibari(voice=VOICE, model=voice_path(VOICE, download_missing=False),
+                                     threads=threads)
+        self._lock = threading.Lock()  # one sentence at a time: hibari's text-to-phoneme state is shared
+        self.speech("Hello.")
+
+    def speech(self, text: str, speed: float = 1.0) -> np.ndarray:
+        """`text` spoken at `speed`, as float32 samples in [-1, 1] at `sample_rate`."""
+        with self._lock:
+            return self._model(text, speed=speed, seed=SEED)
+
+
+class HibariTextToSpeech:
+    """The TTS port on hibari for English (any en-* language); `others` speaks every other language."""
+
+    def __init__(self, others: TextToSpeech, speaking_rate: float = 1.0, voice: HibariVoice | None = None) -> None:
+        if speaking_rate <= 0:
+            raise ValueError(f"speaking_rate must be positive, got {speaking_rate}")
+        self._voice = voice or HibariVoice()
+        self._others = others
+        self._speed = min(MAX_SPEED, max(MIN_SPEED, speaking_rate))
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="hibari")
+        self.voice_id = f"hibari-{self._voice.version}:{VOICE}:{self._speed:g}x;others={others.voice_id}"
+
+    async def synthesize(self, text: str, language: str) -> bytes:
+        if not speaks(language):
+            return await self._others.synthesize(text, language)
+        if not text.strip():
+            return b""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._line_audio, text)
+
+    def _line_audio(self, text: str) -> bytes:
+        return line_mulaw(self._voice.speech(text, self._speed), self._voice.sample_rate)
+
+
+def speaks(language: str) -> bool:
+    """Whether hibari speaks `language` (BCP-47): English, with its American voice."""
+    return language.split("-")[0].lower() == "en"
