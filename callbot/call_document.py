@@ -241,6 +241,8 @@ class PostCallRun(Value):
     claimed_at_ms: int | None = None
     execution: str | None = None
     started_at_ms: int | None = None
+    request_id: str | None = None  # the RerunPostCall that started it (a redelivery starts nothing)
+    requested_by: str | None = None
 
 
 class PostCall(Part):

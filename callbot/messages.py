@@ -192,6 +192,19 @@ class CallEnded(Message):
     reason: str = ""
 
 
+class RerunPostCall(Message):
+    """Run the call's post-call workflow again (the call console asks; post_call_trigger starts the
+    run, since the console may not write call data). `turn_seq` is 0: it is not part of a turn."""
+
+    type: Literal["RerunPostCall"] = "RerunPostCall"
+    requested_by: str = Field(min_length=1, description="who asked (the console user's identity)")
+    request_id: str = Field(min_length=1, max_length=64, description="one per request: a redelivery repeats it")
+
+    @property
+    def message_key(self) -> str:
+        return f"{self.type}:{self.call_id}:{self.request_id}"
+
+
 class DeadLettered(Message):
     """A message that failed permanently, kept with the reason for inspection and alerting."""
 
@@ -206,8 +219,8 @@ class DeadLettered(Message):
 
 
 AnyMessage = Annotated[
-    CallStarted | UserUtterance | DtmfReceived | BotInterrupted | BotSpeech | CallEnded | DeadLettered
-    | ActionRequested | ActionCompleted,
+    CallStarted | UserUtterance | DtmfReceived | BotInterrupted | BotSpeech | CallEnded | RerunPostCall
+    | DeadLettered | ActionRequested | ActionCompleted,
     Field(discriminator="type"),
 ]
 TurnInput = CallStarted | UserUtterance | DtmfReceived | BotInterrupted | ActionCompleted
@@ -221,6 +234,7 @@ TOPIC_OF: dict[str, Topic] = {
     "ActionRequested": Topic.CRM_ACTIONS,  # the default; each request goes to its port's topic
     "BotSpeech": Topic.REPLIES,
     "CallEnded": Topic.CALL_EVENTS,
+    "RerunPostCall": Topic.CALL_EVENTS,
     "DeadLettered": Topic.DEAD_LETTER,
 }
 

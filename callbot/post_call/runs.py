@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from callbot.call_document import RUNNING, CallDocument, PostCall, PostCallRun, run_claim
 from callbot.errors import PermanentError
+from callbot.messages import RerunPostCall
 from callbot.post_call.records import CallRecords
 from callbot.workflows import WorkflowRunner
 
@@ -46,18 +47,27 @@ def start_once(records: CallRecords, runner: WorkflowRunner, call_id: str, *, re
 
 
 def rerun(records: CallRecords, runner: WorkflowRunner, call_id: str,
-          clock: Callable[[], float] = time.time) -> str:
-    """Start a new run for a call whatever happened before (`callbot post-call rerun`)."""
+          clock: Callable[[], float] = time.time, request: RerunPostCall | None = None) -> str | None:
+    """Start a new run for a call whatever happened before (`callbot post-call rerun`, or a
+    `RerunPostCall` from the call console); None when `request` already started the latest run (a
+    redelivery)."""
     call = records.get_call(call_id)
     if call is None:
         raise PermanentError(f"no call {call_id}")
     previous = call.post_call.run if call.post_call is not None else None
-    return _start(records, runner, call_id, (previous.number if previous is not None else 0) + 1, _now_ms(clock))
+    if request is not None and previous is not None and previous.request_id == request.request_id:
+        log.info("post-call run %s was started by this request already; nothing started", previous.number)
+        return None
+    number = (previous.number if previous is not None else 0) + 1
+    return _start(records, runner, call_id, number, _now_ms(clock), request)
 
 
-def _start(records: CallRecords, runner: WorkflowRunner, call_id: str, number: int, now_ms: int) -> str:
+def _start(records: CallRecords, runner: WorkflowRunner, call_id: str, number: int, now_ms: int,
+           request: RerunPostCall | None = None) -> str:
     execution = runner.start({"call_id": call_id, "run": number})
     run = PostCallRun(number=number, state=STARTED, claimed_at_ms=now_ms, execution=execution, started_at_ms=now_ms)
+    if request is not None:
+        run.request_id, run.requested_by = request.request_id, request.requested_by
     records.update_call(call_id, CallDocument(post_call=PostCall(run=run, status=RUNNING)))
     log.info("post-call run %s started: %s", number, execution)
     return execution

@@ -1,4 +1,5 @@
-"""`CallEnded` -> one execution of the post-call workflow (see `callbot.post_call.runs`).
+"""`CallEnded` -> one execution of the post-call workflow (see `callbot.post_call.runs`);
+`RerunPostCall` (from the call console) -> one more.
 
 Other call-lifecycle messages on the topic are acknowledged and ignored; a message too old to act
 on, or one that is not a call event, is dead-lettered. A failure to start the execution that may
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from callbot.bus import Delivery, Publisher, entry
 from callbot.errors import BadMessage
 from callbot.logs import bind_call
-from callbot.messages import CallEnded
+from callbot.messages import CallEnded, RerunPostCall
 from callbot.post_call import runs
 from callbot.post_call.records import CallRecords
 from callbot.post_call.settings import PostCallSettings
@@ -35,12 +36,16 @@ class PostCallTrigger:
 
     def handle(self, delivery: Delivery) -> None:
         message = delivery.message
-        if not isinstance(message, CallEnded):
+        if not isinstance(message, CallEnded | RerunPostCall):
             raise BadMessage(f"{message.type} is not a call event")
         with bind_call(message.call_id):
             if delivery.older_than(self._settings.max_message_age_s, self._clock):
                 self.dead_letter(message.call_id, message.turn_seq, "older than max_message_age_s",
                                  message.model_dump_json())
+                return
+            if isinstance(message, RerunPostCall):
+                log.info("post-call run asked for again by %s", message.requested_by)
+                runs.rerun(self._records, self._runner, message.call_id, self._clock, message)
                 return
             log.info("call ended (%s: %s)", message.ended_by, message.reason)
             runs.start_once(self._records, self._runner, message.call_id,

@@ -2,7 +2,7 @@
 statement counts, those inside functions too: an import hidden in a function is still a dependency,
 only one that fails later.
 
-(a) Production code (callbot, stream_relay, functions) imports neither devtools nor tests: neither
+(a) Production code (callbot, stream_relay, functions, console) imports neither devtools nor tests: neither
     is deployed, so such an import would fail in production, on the first call that runs it.
 (b) No import cycle among the modules of callbot, stream_relay, functions, devtools, bench and
     scripts: two modules that need each other are missing a third.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import grimp
 
-PRODUCTION = ("callbot", "stream_relay", "functions")
+PRODUCTION = ("callbot", "stream_relay", "functions", "console")
 TOOLS = ("devtools", "bench", "scripts")
 NOT_DEPLOYED = ("devtools", "tests")
 

@@ -9,7 +9,7 @@ from callbot.bus import Delivery
 from callbot.bus.memory import RecordingPublisher
 from callbot.call_document import CallDocument, CallStatus
 from callbot.errors import PermanentError, RetryableError
-from callbot.messages import CallEnded, CallStarted, DeadLettered
+from callbot.messages import CallEnded, CallStarted, DeadLettered, RerunPostCall
 from callbot.post_call import runs
 from callbot.post_call.http import serve
 from callbot.post_call.records import MemoryCallRecords
@@ -55,6 +55,21 @@ def test_call_ended_starts_one_execution_and_records_it(parts):
     post_call = records.get_call("CA1").post_call
     assert post_call.status == "running"
     assert post_call.run.state == "started" and post_call.run.execution.endswith("/1")
+
+
+def test_a_rerun_request_starts_the_next_run_once_and_says_who_asked(parts):
+    trigger, records, runner, _, _ = parts
+    trigger.handle(ended())
+    request = RerunPostCall(call_id="CA1", turn_seq=0, requested_by="ada@northwind.example", request_id="r-1",
+                            sent_at_ms=int(NOW * 1000))
+    trigger.handle(Delivery(message=request, message_id="m2", published_at=None))
+    trigger.handle(Delivery(message=request, message_id="m2", published_at=None))  # a redelivery
+    assert runner.started == [{"call_id": "CA1", "run": 1}, {"call_id": "CA1", "run": 2}]
+    run = records.get_call("CA1").post_call.run
+    assert (run.number, run.request_id, run.requested_by) == (2, "r-1", "ada@northwind.example")
+    again = request.model_copy(update={"request_id": "r-2"})
+    trigger.handle(Delivery(message=again, message_id="m3", published_at=None))
+    assert runner.started[-1] == {"call_id": "CA1", "run": 3}
 
 
 def test_a_second_call_ended_for_the_same_call_starts_nothing(parts):
