@@ -61,8 +61,10 @@ class MeetingNotFound(Exception):
 
 
 class CalendarPort(Protocol):
-    def free_slots(self, *, after: datetime, count: int, preferred: datetime | None = None) -> list[Slot]:
-        """Up to `count` free slots from `after`, the ones nearest `preferred` first when given."""
+    def free_slots(self, *, after: datetime, count: int, preferred: datetime | None = None,
+                   rep_email: str = "") -> list[Slot]:
+        """Up to `count` free slots from `after`, the ones nearest `preferred` first when given; only
+        the slots of the rep with `rep_email` when given (a meeting moved stays with its rep)."""
         ...
 
     def book(self, *, request_id: str, slot_id: str, attendee: Attendee, title: str) -> Meeting:

@@ -80,12 +80,13 @@ class GoogleCalendar:
 
     # -- the port
 
-    def free_slots(self, *, after: datetime, count: int, preferred: datetime | None = None) -> list[Slot]:
+    def free_slots(self, *, after: datetime, count: int, preferred: datetime | None = None,
+                   rep_email: str = "") -> list[Slot]:
         after = after if after.tzinfo else after.replace(tzinfo=ZoneInfo(self._reps[0].timezone))
         end = after + timedelta(days=self._rules.horizon_days)
         busy = self._busy([r.calendar_id for r in self._reps], after - self._rules.buffer, end)
         return slots.free_slots(busy, self._reps, self._rules, after, count, preferred,
-                                self._assignment, self._owner)
+                                self._assignment, self._owner, rep_email)
 
     def book(self, *, request_id: str, slot_id: str, attendee: Attendee, title: str) -> Meeting:
         start, rep = self._slot(slot_id)

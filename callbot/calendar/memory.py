@@ -67,15 +67,18 @@ class MemoryCalendar:
 
     # -- the port
 
-    def free_slots(self, *, after: datetime, count: int, preferred: datetime | None = None) -> list[Slot]:
+    def free_slots(self, *, after: datetime, count: int, preferred: datetime | None = None,
+                   rep_email: str = "") -> list[Slot]:
         with self._lock:
-            self.calls.append(("free_slots", {"after": after, "count": count, "preferred": preferred}))
+            self.calls.append(("free_slots", {"after": after, "count": count, "preferred": preferred,
+                                              "rep_email": rep_email}))
             earliest = self._aware(after) + self._lead_time
             last_day = earliest.astimezone(self._zone).date() + timedelta(days=SEARCH_DAYS)
             if preferred is not None:
                 preferred = self._aware(preferred)
                 last_day = max(last_day, preferred.astimezone(self._zone).date() + timedelta(days=SEARCH_DAYS))
-            candidates = self._free_between(earliest, last_day)
+            reps = [r for r in self._reps if r.email.casefold() == rep_email.casefold()] if rep_email else self._reps
+            candidates = self._free_between(earliest, last_day, reps)
             if preferred is not None:
                 day = preferred.astimezone(self._zone).date()
                 candidates.sort(key=lambda s: (s.start.astimezone(self._zone).date() != day,
@@ -141,8 +144,9 @@ class MemoryCalendar:
             raise ValueError(f"no rep with email {rep_email}")
         return f"{self._aware(start).astimezone(self._zone).strftime(_ID_TIME_FORMAT)}-{rep.key}"
 
-    def _free_between(self, earliest: datetime, last_day: date) -> list[Slot]:
-        """Free slots from `earliest` to the end of `last_day`, each time given to one rep in turn."""
+    def _free_between(self, earliest: datetime, last_day: date, reps: list[Rep]) -> list[Slot]:
+        """Free slots of `reps` from `earliest` to the end of `last_day`, each time given to one rep
+        in turn."""
         slots: list[Slot] = []
         day = earliest.astimezone(self._zone).date()
         index = 0
@@ -151,7 +155,7 @@ class MemoryCalendar:
                 for start in self._starts(day):
                     if start < earliest:
                         continue
-                    rep = self._free_rep(start, index)
+                    rep = self._free_rep(start, index, reps)
                     index += 1
                     if rep is not None:
                         slots.append(self._slot(rep, start))
@@ -167,9 +171,9 @@ class MemoryCalendar:
             start += SLOT_STEP
         return starts
 
-    def _free_rep(self, start: datetime, index: int) -> Rep | None:
-        for offset in range(len(self._reps)):
-            rep = self._reps[(index + offset) % len(self._reps)]
+    def _free_rep(self, start: datetime, index: int, reps: list[Rep]) -> Rep | None:
+        for offset in range(len(reps)):
+            rep = reps[(index + offset) % len(reps)]
             if self._is_free(rep, start):
                 return rep
         return None

@@ -71,14 +71,16 @@ class SalesforceEventsCalendar:
 
     # -- the port
 
-    def free_slots(self, *, after: datetime, count: int, preferred: datetime | None = None) -> list[Slot]:
+    def free_slots(self, *, after: datetime, count: int, preferred: datetime | None = None,
+                   rep_email: str = "") -> list[Slot]:
         after = after if after.tzinfo else after.replace(tzinfo=ZoneInfo(self._reps[0].timezone))
         start, end = after - self._rules.buffer, after + timedelta(days=self._rules.horizon_days)
         events = self._call(lambda sf: self._busy(sf, self._reps, start, end))
         busy: dict[str, list[Interval]] = {r.calendar_id: [] for r in self._reps}
         for event in events:
             busy[event["OwnerId"]].append((_instant(event["StartDateTime"]), _instant(event["EndDateTime"])))
-        return slots.free_slots(busy, self._reps, self._rules, after, count, preferred, self._assignment, self._owner)
+        return slots.free_slots(busy, self._reps, self._rules, after, count, preferred, self._assignment, self._owner,
+                                rep_email)
 
     def book(self, *, request_id: str, slot_id: str, attendee: Attendee, title: str) -> Meeting:
         start, rep = self._slot(slot_id)

@@ -88,14 +88,18 @@ def is_slot_start(start: datetime, rep: Rep, rules: SlotRules) -> bool:
 
 def free_slots(busy: Mapping[str, Iterable[Interval]], reps: Sequence[Rep], rules: SlotRules,
                after: datetime, count: int, preferred: datetime | None = None,
-               assignment: Assignment = "round_robin", owner_email: str | None = None) -> list[Slot]:
+               assignment: Assignment = "round_robin", owner_email: str | None = None,
+               rep_email: str = "") -> list[Slot]:
     """Up to `count` free slots from `after` (aware), nearest `preferred` first when given.
 
     `busy` maps a rep's calendar id to the intervals it is busy; a rep whose calendar is missing
     from it is taken as unknown, so offered no slots. round_robin hands consecutive times to
     the reps in turn; owner_first gives a time to the rep with `owner_email` whenever they are
     free and to the others in turn otherwise. Naive datetimes are read in the first rep's zone.
+    With `rep_email`, only that rep's slots (none when no rep has that email).
     """
+    if rep_email:
+        reps = [rep for rep in reps if rep.email.casefold() == rep_email.casefold()]
     if not reps or count <= 0:
         return []
     zone = ZoneInfo(reps[0].timezone)

@@ -30,6 +30,7 @@ class FindSlotsArgs(_Args):
     preferred_time: datetime | None = None
     now: datetime | None = None
     count: int = Field(default=3, ge=1, le=10)
+    rep_email: str = ""  # a meeting being moved: its rep's slots first
 
 
 class BookMeetingArgs(_Args):
@@ -50,9 +51,14 @@ class CancelMeetingArgs(_Args):
 
 
 def find_slots(request: ActionRequested, calendar: CalendarPort, clock: Clock) -> dict[str, Any]:
-    """Free slots, nearest the preferred time first when there is one: `{"slots": [slot, ...]}`."""
+    """Free slots, nearest the preferred time first when there is one: `{"slots": [slot, ...]}`.
+    With `rep_email` (a meeting being moved), that rep's slots, or any rep's when they have none."""
     args = FindSlotsArgs.model_validate(_blank_to_none(request.args))
-    slots = calendar.free_slots(after=args.now or clock(), count=args.count, preferred=args.preferred_time)
+    after = args.now or clock()
+    slots = calendar.free_slots(after=after, count=args.count, preferred=args.preferred_time,
+                                rep_email=args.rep_email) if args.rep_email else []
+    if not slots:
+        slots = calendar.free_slots(after=after, count=args.count, preferred=args.preferred_time)
     return {"slots": [s.model_dump(mode="json") for s in slots]}
 
 

@@ -217,6 +217,15 @@ def test_the_seeded_meeting_is_rescheduled_then_cancelled(function, publisher):
     assert cancelled["status"] == "cancelled"
 
 
+@pytest.mark.parametrize(("rep_email", "reps"), [("alex.kim@northwind.example", {"Alex Kim"}),
+                                                  ("nobody@northwind.example", {"Alex Kim", "Priya Shah"})])
+def test_slots_for_a_moved_meeting_are_its_reps_or_anyones_when_the_rep_is_unknown(function, publisher, rep_email,
+                                                                                     reps):
+    post = function("calendar_action")
+    assert post(request(ActionPort.CALENDAR, "find_slots", {"rep_email": rep_email, "count": 6})).status_code == 200
+    assert {s["rep"] for s in completed(publisher).result["slots"]} == reps
+
+
 def test_an_unknown_meeting_is_reported(function, publisher):
     post = function("calendar_action")
     assert post(request(ActionPort.CALENDAR, "cancel_meeting", {"meeting_id": "mtg-nope"})).status_code == 200

@@ -11,6 +11,8 @@ from functions_framework import create_app
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
+from callbot.agents.action_tools import ActionContext
+from callbot.agents.calendar.tools import ACTIONS
 from callbot.agents.graph import build_graph
 from callbot.bus import Delivery
 from callbot.bus.memory import RecordingPublisher
@@ -449,3 +451,13 @@ def test_gemini_3_on_vertex_gets_its_function_call_back_with_its_thought_signatu
     sent = [(part.function_call.name, part.thought_signature) for content in requests[1] for part in content.parts
             if part.function_call]
     assert sent == [("transfer_to_knowledge", b"sig-1")]
+
+
+@pytest.mark.parametrize(("meeting", "rep_email"), [
+    ({}, ""),
+    ({"id": "m1", "status": "booked", "rep_email": "alex.kim@northwind.example"}, "alex.kim@northwind.example"),
+    ({"id": "m1", "status": "cancelled", "rep_email": "alex.kim@northwind.example"}, "")])
+def test_slots_looked_for_while_a_meeting_is_booked_are_its_reps(meeting, rep_email):
+    ctx = ActionContext(settings=AgentTurnSettings(), now=datetime(2026, 12, 1, 9, tzinfo=UTC), language="en-US")
+    args = ACTIONS["find_slots"].build({"preferred_time": "2026-12-08T14:00:00"}, {"meeting": meeting}, ctx)
+    assert (args["preferred_time"], args["rep_email"]) == ("2026-12-08T14:00:00", rep_email)

@@ -112,6 +112,12 @@ def test_owner_first_gives_the_owner_every_time_they_are_free():
         (time(9), BO.email), (time(9, 30), BO.email), (time(10), NIA.email), (time(10, 30), BO.email)]
 
 
+def test_a_rep_asked_for_is_offered_alone_and_an_unknown_rep_gets_nothing():
+    slots = free_slots(FREE, [NIA, BO], NO_NOTICE, TUESDAY_EARLY, count=4, rep_email="BO@northwind.example")
+    assert [s.rep_email for s in slots] == [BO.email] * 4
+    assert free_slots(FREE, [NIA, BO], NO_NOTICE, TUESDAY_EARLY, count=4, rep_email="zed@northwind.example") == []
+
+
 def test_a_rep_whose_calendar_could_not_be_read_is_offered_nothing():
     slots = free_slots({"nia-calendar": []}, [NIA, BO], NO_NOTICE, TUESDAY_EARLY, count=10)
     assert {s.rep_email for s in slots} == {NIA.email}

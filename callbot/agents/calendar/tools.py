@@ -13,7 +13,8 @@ SLOTS_OFFERED = 3
 
 @action_tool(ActionPort.CALENDAR)
 def find_slots(preferred_time: str = "") -> dict:
-    """Find two or three free meeting slots with a sales rep.
+    """Find two or three free meeting slots with a sales rep (the booked meeting's rep while one is
+    being moved, any rep when that one has no free time).
 
     Args:
         preferred_time: the time the caller asked for, as an ISO 8601 date-time in the company's time
@@ -49,8 +50,10 @@ def _labelled(item: dict[str, Any], ctx: ActionContext) -> dict[str, Any]:
 
 
 def _find_slots_args(args: dict, state: dict, ctx: ActionContext) -> dict:
+    meeting = state.get("meeting") or {}
+    moving = meeting.get("status", "booked") == "booked" and meeting.get("rep_email")
     return {"preferred_time": str(args.get("preferred_time") or ""), "now": ctx.now.isoformat(),
-            "count": SLOTS_OFFERED}
+            "count": SLOTS_OFFERED, "rep_email": meeting["rep_email"] if moving else ""}
 
 
 def _slots_result(result: dict, args: dict, state: dict, ctx: ActionContext) -> tuple[dict, dict]:

@@ -91,8 +91,17 @@ def _rescheduling(turn: Turn) -> bool:
                               or any(classify(said) == "reschedule" for said in turn.caller_said()))
 
 
+# "I've got that ten a.m. meeting ... can we push it to the afternoon": the new time follows the move
+MOVED_TO = re.compile(r"\b(?:move|push|bump|shift|change|switch|reschedule|make)\b[^.?!]*?\b(?:to|until|for)\b(.*)",
+                      re.IGNORECASE)
+
+
 def _preferred(turn: Turn, text: str) -> str | None:
-    """The time asked for; "the same day" is the booked meeting's day."""
+    """The time asked for; "the same day" is the booked meeting's day; when a booked meeting is
+    moved, the time said after "move it to" (the one said before is the meeting's own)."""
+    moved = MOVED_TO.search(text) if _booked(turn) else None
+    if moved and preferred_time(moved.group(1), turn.context.get("now", ""), _timezone(turn)):
+        text = moved.group(1)
     preferred = preferred_time(text, turn.context.get("now", ""), _timezone(turn))
     meeting = turn.meeting
     if preferred and meeting and re.search(r"\b(?:same day|that day|same date)\b", text, re.IGNORECASE):
