@@ -255,7 +255,8 @@ EMAILS = [("my email is dana at acme dash logistics dot com", "dana@acme-logisti
           ("dana plus calls at acme dash logistics dot com", "dana+calls@acme-logistics.com"),
           ("liam dot o underscore brien at example dot org", "liam.o_brien@example.org"),
           ("sure, it's d a n a at acme hyphen logistics dot com", "dana@acme-logistics.com"),
-          ("It's dana.whitfield@acme-logistics.com.", "dana.whitfield@acme-logistics.com")]
+          ("It's dana.whitfield@acme-logistics.com.", "dana.whitfield@acme-logistics.com"),
+          ("It's the letter a, dot, then p r z y b y l s k i, at kestrelbio dot io.", "a.przybylski@kestrelbio.io")]
 BEFORE_EMAIL = {**PARTIAL, "role": "VP", "need": "x", "team_size": 4, "timeline": "soon"}
 
 
@@ -696,14 +697,14 @@ def test_off_topic_talk_after_a_finished_task_is_not_a_booking():
     assert reply.content == "Sorry, I didn't catch that. Is there anything else I can help with?"
 
 
-def test_acknowledgements_vary_along_the_call():
+def test_acknowledgements_vary_along_the_call_and_say_the_name_when_it_is_first_heard():
     lead = {"first_name": "Dana", "last_name": "Whitfield"}
     first = ask(system("lead"), AIMessage("May I have your first and last name?"), HumanMessage("Dana Whitfield"))
     assert first.content == "Thanks, Dana."
     history = [system("lead", lead=lead), HumanMessage("Dana Whitfield"),
                *tool_turn("record_details", {}, {"lead": lead, "missing": missing_fields(lead)}, 2),
                AIMessage("What company are you with?"), HumanMessage("Acme")]
-    assert ask(*history).content == "Got it, Dana."
+    assert ask(*history).content == "Got it."
 
 
 def test_before_the_caller_speaks_each_specialist_opens_sensibly():

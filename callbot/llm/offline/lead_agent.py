@@ -103,9 +103,11 @@ def acknowledge(turn: Turn, fields: dict[str, Any], intent: str | None) -> str:
     lead = recorded(dict(turn.lead), fields)
     if turn.agent == "lead" and not missing_fields(lead) and not turn.context.get("lead_saved"):
         return ""  # the "all set" line thanks them
-    name = lead.get("first_name") if lead.get("first_name") else turn.first_name
     recorded_before = turn.results_of(record_details)
     plain, named = ACKNOWLEDGEMENTS[recorded_before % len(ACKNOWLEDGEMENTS)]
+    # the name is said when it is first heard, not in every acknowledgement ("Thanks, Aoife.", then
+    # "Got it.", "Great."): a receptionist who repeats it each turn sounds like a script
+    name = fields.get("first_name") if "first_name" in fields and "first_name" not in turn.lead else None
     return phrase(named, turn.language, name=name) if name else phrase(plain, turn.language)
 
 

@@ -67,6 +67,8 @@ BEFORE_EMAIL = {"is", "it's", "its", "email", "e-mail", "address", "mail", "me",
                 "okay", "ok", "so", "um", "uh", "it", "my", "the", "that's", "thats", "and", "was", "i", "reach",
                 "contact", "use", "try", "actually", "no", "sorry", "oh", "well", "send", "c'est", "est", "at",
                 "arobase"}
+# words said between the letters of an address that are not part of it: "the letter a, dot, then p r z"
+CONNECTIVES = {"then", "letter"}
 SPELLED_OUT = {"@": "at", ".": "dot", "-": "dash", "_": "underscore", "+": "plus"}
 SPELLED_OUT_FR = {"@": "arobase", ".": "point", "-": "tiret", "_": "tiret bas", "+": "plus"}
 
@@ -118,9 +120,14 @@ def _local(tokens: list[tuple[str, int, int]], index: int) -> tuple[str, int] | 
     start = index - 1
     if start > 0 and tokens[start][0] == BREAK:  # "yusuf, Y U S U F, at ...": the spelling, then "at"
         start -= 1
-    for position in range(start, max(-1, index - 13), -1):
+    joined = False
+    for position in range(start, max(-1, index - 16), -1):
         token = tokens[position][0]
-        if token == BREAK and parts and parts[0] in (".", "_", "-", "+"):
+        if token in CONNECTIVES and parts:
+            joined = True
+            continue
+        if token == BREAK and parts and (joined or parts[0] in (".", "_", "-", "+")):
+            joined = False
             continue  # "J I L L I A N, dot moreau, at ...": the symbol joins across the pause
         spelling = len(token) == 1 and bool(parts) and len(parts[0]) == 1  # "l i a m": "i" is a letter
         if (token in BEFORE_EMAIL and not spelling) or not _is_word(token):
