@@ -70,7 +70,7 @@ soak: install
 # ruff, then terraform fmt, checkov, and terraform validate and plan against the fake providers,
 # on terraform/ (tests/lint)
 lint: install
-	$(BIN)/ruff check callbot stream_relay functions devtools tests bench scripts
+	$(BIN)/ruff check callbot stream_relay functions console devtools tests bench scripts
 	$(BIN)/pytest -q -m lint tests/lint
 
 # the real agents on a real local model, at the text level, for evaluation only (scripts/eval_local.py):

@@ -47,11 +47,20 @@ class Action:
     round_trip_ms: int | None
 
 
+STAGE_COLOURS = {"endpointing": 1, "STT": 2, "publish": 3, "bus": 4, "bus + agent": 4, "agent": 5, "reply bus": 6,
+                 "TTS": 7, "TTS + playback": 7, "playback": 8}
+
+
 @dataclass(frozen=True)
 class Stage:
     name: str
     ms: int
     start_ms: int  # from the end of the caller's speech
+
+    @property
+    def colour(self) -> str:
+        """The stage's CSS class: the same colour for the same stage in every row."""
+        return f"s{STAGE_COLOURS.get(self.name, 9)}"
 
 
 @dataclass(frozen=True)

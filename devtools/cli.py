@@ -5,12 +5,13 @@ one line on stderr that says what is wrong and how to fix it, with exit code 2 f
 1 otherwise (`devtools.errors`); `--debug` prints the traceback instead.
 
     callbot [--debug] [--state-dir DIR] COMMAND ...
-    callbot dev up [--stt whisper|scripted|google] [--tts espeak|tone|google] | down | status [--json]
-    callbot call --scenario FILE [--report FILE] [--voice espeak|tone]
+    callbot dev up [--stt whisper|scripted|google] [--tts hibari|espeak|tone|google] | down | status [--json]
+    callbot call --scenario FILE [--report FILE] [--voice hibari|hibari-low|espeak|tone]
     callbot eval [--provider offline|vertexai|openai|anthropic|openai_compatible] [--level stack|text]
                  [--scenario NAME ...] [--show]
     callbot demo
-    callbot kb ingest DIR [--json] | kb ask "QUESTION" [--language en-US] [--json] | kb eval [--k 3]
+    callbot kb [--embedder local|deterministic|vertexai] [--mode hybrid|vector|keyword] ingest DIR [--json]
+               | kb ask "QUESTION" [--language en-US] [--json] | kb eval [--k 3] [--set FILE]
     callbot post-call rerun CALL_SID [--wait SECONDS]
 """
 
@@ -26,6 +27,7 @@ from typing import NoReturn
 from devtools import stack, target
 from devtools.errors import CommandError, UsageError, refusal
 from devtools.simcall import scenario as sc
+from devtools.simcall.voices import VOICES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,17 +60,19 @@ def _parser() -> _Parser:
     up = dev.add_parser("up", help="start the local stack and leave it running")
     up.add_argument("--stt", choices=("whisper", "scripted", "google"), default="whisper",
                     help="speech-to-text engine of the relay (default: local Whisper)")
-    up.add_argument("--tts", choices=("espeak", "tone", "google"), default="espeak",
-                    help="text-to-speech engine of the relay (default: local espeak-ng)")
+    up.add_argument("--tts", choices=("hibari", "espeak", "tone", "google"), default="hibari",
+                    help="text-to-speech engine of the relay (default: the local neural voice, hibari, "
+                         "with espeak-ng for French)")
     dev.add_parser("down", help="stop the local stack")
     status = dev.add_parser("status", help="what runs where")
     status.add_argument("--json", action="store_true")
     call = commands.add_parser("call", help="place a simulated call (starts the stack if needed)")
     call.add_argument("--scenario", type=Path, required=True)
     call.add_argument("--report", type=Path, help="write the report as JSON here")
-    call.add_argument("--voice", choices=("espeak", "tone"),
-                      help="the caller's voice: real words (espeak) or a speech-like tone; "
-                           "default: tone when the relay's STT is scripted, else espeak")
+    call.add_argument("--voice", choices=VOICES,
+                      help="the caller's voice (devtools/simcall/voices.py): neural (hibari, hibari-low), "
+                           "a hard robotic line (espeak) or a speech-like tone; default: the scenario's "
+                           "`voice`, else tone when the relay's STT is scripted and hibari when it listens")
     evaluation = commands.add_parser("eval", help="run the agent scenarios (tests/scenarios) against an LLM "
                                                   "provider on a fresh stack; pass/fail per scenario")
     evaluation.add_argument("--provider", choices=("offline", "vertexai", "openai", "anthropic", "openai_compatible"),
@@ -143,7 +147,7 @@ def _dev(args: argparse.Namespace) -> int:
             _google_speech_credentials(args.stt, args.tts)
             info = stack.up(args.state_dir, stt=args.stt, tts=args.tts)
             print(f"local stack up: relay {info.relay_public_url} (STT {info.stt_engine}, TTS {info.tts_engine}), "
-                  f"logs in {info.log_dir}")
+                  f"call console {info.console_url}, logs in {info.log_dir}")
             return 0
         case "down":
             stopped = stack.down(args.state_dir)
@@ -158,6 +162,7 @@ def _dev(args: argparse.Namespace) -> int:
             else:
                 print(f"local stack: {'running' if current['running'] else 'DEGRADED'}")
                 print(f"  relay      {current['relay_public_url']}  (public URL; media stream on /twilio/stream)")
+                print(f"  console    {current.get('console_url') or '-'}  (the call console)")
                 print(f"  firestore  {current['firestore']}")
                 print(f"  pubsub     {current['pubsub']}")
                 for name, url in current["functions"].items():
@@ -200,14 +205,28 @@ def _callable_scenario(path: Path) -> sc.Scenario:
 def _demo(args: argparse.Namespace) -> int:
     scenario = sc.load(sc.DEMO_SCENARIO)
     demo_dir = args.state_dir.parent / "demo"
-    print("starting the local stack (emulators, agent_turn, relay with Whisper STT and espeak-ng TTS)...",
+    print("starting the local stack (emulators, agent_turn, relay with Whisper STT and the hibari voice)...",
           flush=True)
-    info = stack.up(demo_dir, stt="whisper", tts="espeak")
+    info = stack.up(demo_dir, stt="whisper", tts="hibari")
     try:
-        return _place(info, scenario, None, "espeak")
+        code = _place(info, scenario, None, None)
+        _keep_up_while_looking()
+        return code
     finally:
         stack.down(demo_dir)
         print("local stack stopped", flush=True)
+
+
+def _keep_up_while_looking() -> None:
+    """In a terminal, the demo's stack (and its call console) stays up until Enter is pressed."""
+    if not sys.stdin.isatty():
+        print("(not a terminal: the stack stops now; run `make demo` in a terminal to look at the call in the "
+              "console, or `callbot dev up` and `callbot call --scenario devtools/scenarios/demo.yaml`)")
+        return
+    try:
+        input("open the console page above to see and hear the call; press Enter to stop the local stack ")
+    except EOFError:
+        pass
 
 
 def _place(info: stack.StackInfo, scenario: sc.Scenario, report_path: Path | None, voice: str | None) -> int:
@@ -222,6 +241,8 @@ def _place(info: stack.StackInfo, scenario: sc.Scenario, report_path: Path | Non
         print(render(report))
         for failure in failures:
             print(f"EXPECTATION NOT MET: {failure}")
+    if info.console_url:
+        print(f"call console: {info.call_page(report.call_sid)}", flush=True)
     return 0 if report.ok and not failures else 1
 
 
@@ -251,17 +272,20 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _kb_parser(commands: argparse._SubParsersAction) -> None:
-    from callbot.knowledge.embeddings import OFFLINE_THRESHOLD
-    from callbot.knowledge.firestore_vectors import DEFAULT_COLLECTION
+    from callbot.knowledge.firestore_vectors import DEFAULT_COLLECTION, MODES
 
     kb = commands.add_parser("kb", help="the knowledge base on Firestore (the local stack's emulator if "
                                         "running, else the environment's project)")
     kb.add_argument("--collection", default=DEFAULT_COLLECTION)
-    kb.add_argument("--embedder", choices=("offline", "vertex"), default="offline")
-    kb.add_argument("--threshold", type=float, default=OFFLINE_THRESHOLD,
-                    help="cosine similarity under which a passage is dropped (tuned for the offline embedder)")
+    kb.add_argument("--embedder", choices=("local", "deterministic", "vertexai"), default="local",
+                    help="local: the multilingual model shipped in a PyPI package (default); deterministic: "
+                         "hashed words; vertexai: Vertex AI (needs credentials and --threshold)")
+    kb.add_argument("--threshold", type=float,
+                    help="cosine similarity a question's best passage must reach (default: the embedder's)")
+    kb.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval for ingest and ask")
     actions = kb.add_subparsers(dest="action", required=True)
-    ingest = actions.add_parser("ingest", help="index a folder (or gs://bucket/prefix) of documents")
+    ingest = actions.add_parser("ingest", help="index a folder (or gs://bucket/prefix) of Markdown, text, PDF, "
+                                               "DOCX and HTML documents")
     ingest.add_argument("root")
     ingest.add_argument("--json", action="store_true")
     ask = actions.add_parser("ask", help="search the knowledge base as the bot would")
@@ -269,8 +293,10 @@ def _kb_parser(commands: argparse._SubParsersAction) -> None:
     ask.add_argument("--language", default="en-US")
     ask.add_argument("--k", type=_at_least(1), default=3)
     ask.add_argument("--json", action="store_true")
-    evaluation = actions.add_parser("eval", help="recall@k and declined share on knowledge_base/eval.yaml")
+    evaluation = actions.add_parser("eval", help="recall@1, recall@k, MRR and declined share of each retrieval "
+                                                 "mode, per language and document type, on an evaluation set")
     evaluation.add_argument("--k", type=_at_least(1), default=3)
+    evaluation.add_argument("--set", type=Path, help="the questions (default: knowledge_base/eval.yaml)")
     evaluation.add_argument("--json", action="store_true")
 
 
@@ -279,11 +305,13 @@ def _kb(args: argparse.Namespace) -> int:
 
     if args.action == "ingest":
         _documents_folder(args.root)
-    if args.embedder == "vertex" and (missing := target.google_credentials_missing()):
-        raise CommandError(f"the vertex embedder needs Google credentials: {missing}; log in with "
-                           f"`{target.LOGIN}`, or use --embedder offline")
+    if args.embedder == "vertexai" and args.threshold is None:
+        raise UsageError("the vertexai embedder needs --threshold (tuned for it: see bench/README.md)")
+    if args.embedder == "vertexai" and (missing := target.google_credentials_missing()):
+        raise CommandError(f"the vertexai embedder needs Google credentials: {missing}; log in with "
+                           f"`{target.LOGIN}`, or use --embedder local")
     target.current(args.state_dir)  # a running stack, or a named project with credentials
-    store = kb.open_store(args.embedder, args.collection, args.threshold, args.state_dir)
+    store = kb.open_store(args.embedder, args.collection, args.threshold, args.state_dir, args.mode)
     match args.action:
         case "ingest":
             report = kb.ingest_folder(store, args.root)
@@ -291,8 +319,10 @@ def _kb(args: argparse.Namespace) -> int:
                 print(json.dumps(report.to_dict(), indent=2))
             else:
                 print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged "
-                      f"{len(report.unchanged)}, removed {len(report.removed)}; {report.chunks} chunks "
-                      f"embedded, {report.writes} writes")
+                      f"{len(report.unchanged)}, removed {len(report.removed)}, skipped {len(report.skipped)}; "
+                      f"{report.chunks} chunks embedded, {report.writes} writes")
+                for name, reason in report.skipped.items():
+                    print(f"  skipped {name}: {reason}")
             return 0
         case "ask":
             answer, passages = kb.ask(store, args.question, args.language, args.k)
@@ -302,11 +332,12 @@ def _kb(args: argparse.Namespace) -> int:
             else:
                 print(answer)
                 for p in passages:
-                    print(f"  {p.score:.3f}  {p.source} ({p.title}): {p.text[:100]}")
+                    print(f"  {p.score:.3f}  {p.source} ({kb.citation(p)}): {p.text[:100]}")
             return 0
         case "eval":
-            report = kb.run_eval(store, args.k)
-            print(json.dumps(report.to_dict(), indent=2) if args.json else kb.render_eval(report))
+            reports = kb.run_eval(store, args.k, args.set or kb.EVAL_SET)
+            print(json.dumps({mode: r.to_dict() for mode, r in reports.items()}, indent=2, ensure_ascii=False)
+                  if args.json else kb.render_eval(reports))
             return 0
     return 2
 

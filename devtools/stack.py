@@ -1,8 +1,8 @@
 """The local stack behind `callbot dev up|down|status`: both emulators, the local Salesforce, Google
 Calendar (seeded with the demo company) and Twilio Messaging servers, one functions-framework
 process per function (Pub/Sub push subscriptions point at the Pub/Sub-triggered ones),
-workflows-emulator running the post-call workflow against the HTTP ones, and the relay under
-uvicorn. The demo
+workflows-emulator running the post-call workflow against the HTTP ones, the relay and the call
+console under uvicorn (the console with the admin role for whoever opens it). The demo
 company's knowledge base (`knowledge_base/`) is ingested into the Firestore emulator.
 
 Every process runs in its own process group and is recorded in `<state dir>/stack.json`; `down`
@@ -72,6 +72,10 @@ class StackInfo:
     twilio_url: str = ""  # the local Twilio Messaging server (/__admin/messages: the SMS sent)
     sendgrid_url: str = ""  # the local SendGrid server (/__admin/messages: the invitations emailed)
     workflows_url: str = ""  # workflows-emulator running workflows/post_call.yaml
+    console_url: str = ""  # the call console (/calls/{CallSid}: one call's page)
+
+    def call_page(self, call_id: str) -> str:
+        return f"{self.console_url}/calls/{call_id}"
 
     def emulator_env(self) -> dict[str, str]:
         return {"FIRESTORE_EMULATOR_HOST": self.firestore, "PUBSUB_EMULATOR_HOST": self.pubsub,
@@ -97,7 +101,7 @@ def status(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, object]:
     return {"running": all(alive.values()), "alive": alive, **asdict(info)}
 
 
-def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "espeak",
+def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "hibari",
        settings: dict[str, str] | None = None, function_settings: dict[str, str] | None = None) -> StackInfo:
     """Start the stack unless a healthy one is already recorded in `state_dir`.
 
@@ -144,6 +148,9 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
         with signals_deferred():
             relay = _spawn_relay("relay", relay_port, log_dir, {**env, **relay_env})
             started.append(relay)
+        with signals_deferred():
+            console, info.console_url = _spawn_console(info, log_dir, env)
+            started.append(console)
         for child in started:
             if child.name in FUNCTIONS:
                 _wait_port(info.functions[child.name], child)
@@ -152,6 +159,7 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "es
             elif child.name in LOCAL_SERVERS:
                 wait_http_ok(f"{getattr(info, LOCAL_SERVERS[child.name])}/__admin/health", 30, child)
         wait_http_ok(f"{relay_url}/healthz", 60, relay)
+        wait_http_ok(f"{info.console_url}/healthz", 60, console)
         info.processes = {c.name: {"pid": c.pid, "log": str(c.log_path)} for c in started}
         state_dir.mkdir(parents=True, exist_ok=True)
         _state_file(state_dir).write_text(json.dumps(asdict(info), indent=2))
@@ -220,6 +228,16 @@ def _spawn_relay(name: str, port: int, log_dir: Path, env: dict[str, str]) -> Ch
                  log_dir, env=env, cwd=ROOT)
 
 
+def _spawn_console(info: StackInfo, log_dir: Path, env: dict[str, str]) -> tuple[Child, str]:
+    """The call console on the emulators and the relay's recordings, admin for whoever opens it."""
+    port = free_port()
+    console_env = {**env, "CALLBOT_CONSOLE_AUTH": "dev_admin", "CALLBOT_RECORDINGS_URI": info.recordings_dir}
+    child = spawn("console", [sys.executable, "-m", "uvicorn", "console.bootstrap:create_app", "--factory",
+                              "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+                  log_dir, env=console_env, cwd=ROOT)
+    return child, f"http://127.0.0.1:{port}"
+
+
 LOCAL_SERVERS = {"fake-salesforce": "salesforce_url", "fake-calendar": "calendar_url", "fake-twilio": "twilio_url",
                  "fake-sendgrid": "sendgrid_url"}
 DEV_INVITATION_FROM = "meetings@northwind.example"
@@ -278,12 +296,12 @@ def _adapter_settings(info: StackInfo) -> dict[str, str]:
 
 
 def _ingest_knowledge(info: StackInfo) -> None:
-    """The demo company's documents into the emulator's knowledge base (offline embedder)."""
+    """The demo company's documents into the emulator's knowledge base (the local embedding model)."""
     from callbot.knowledge.firestore_vectors import FirestoreKnowledge
     from callbot.knowledge.ingest import ingest
     from devtools.demo_company import KNOWLEDGE_BASE, embedder
 
-    store = FirestoreKnowledge.from_project(info.project_id, embedder("offline"))
+    store = FirestoreKnowledge.from_project(info.project_id, embedder("local")[0])
     ingest(store, store.embedder, KNOWLEDGE_BASE)
 
 

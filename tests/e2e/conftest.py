@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from devtools import stack
@@ -20,3 +22,13 @@ def local_stack(stack_dir):
         yield info
     finally:
         stack.down(stack_dir)
+
+
+@pytest.fixture(scope="session")
+def three_turns_call(local_stack, stack_dir, tmp_path_factory) -> dict:
+    """The report of one call placed once per session and looked at by several modules: a greeting,
+    two questions, a barge-in that cuts the second answer, and the human digit that hands it over."""
+    from tests.support.cli_call import callbot_call
+
+    scenario = Path(__file__).parent / "scenarios" / "three_turns_barge_in.yaml"
+    return callbot_call(stack_dir, scenario, tmp_path_factory.mktemp("reports") / "three_turns.json", timeout_s=180)

@@ -37,8 +37,8 @@ def report_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def report(local_stack, stack_dir, report_dir):
-    return place_call(stack_dir, "three_turns_barge_in", report_dir)
+def report(three_turns_call):
+    return three_turns_call
 
 
 def bot_lines(report):
@@ -172,8 +172,9 @@ def test_dev_up_status_down_leaves_no_process(tmp_path):
     assert status["running"] and status["relay_public_url"].startswith("http://127.0.0.1:")
     assert set(status["processes"]) == {"firestore-emulator", "pubsub-emulator", "fake-salesforce", "fake-calendar",
                                         "fake-twilio", "fake-sendgrid", "workflows-emulator", *stack.FUNCTIONS,
-                                        "relay"}
+                                        "relay", "console"}
     assert httpx.get(status["relay_public_url"] + "/healthz").json()["status"] == "ok"
+    assert httpx.get(status["console_url"] + "/calls").status_code == 200  # dev_admin: no sign-in locally
     subprocess.run([*cli, "dev", "down"], check=True, capture_output=True, timeout=60)
     assert not any(group_alive(p["pid"]) for p in status["processes"].values())
     assert stack.load(tmp_path) is None
