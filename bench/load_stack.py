@@ -23,8 +23,9 @@ from callbot.call_document import CLOSED, CallDocument
 from devtools import stack
 from devtools.processes import patched_environ
 from devtools.simcall import scenario as sc
-from devtools.simcall.caller import CallTarget, SimulatedCall, tone_voice
+from devtools.simcall.caller import CallTarget, SimulatedCall
 from devtools.simcall.report import CallReport
+from devtools.simcall.voices import tone_voice
 
 STACK_SETTINGS = {"CALLBOT_SILENCE_REPROMPT_S": "3600", "CALLBOT_SILENCE_HANGUP_S": "3600",
                   "CALLBOT_MAX_CALL_S": "7200"}

@@ -55,7 +55,8 @@ from callbot.settings import RelaySettings
 from devtools import stack
 from devtools.processes import patched_environ
 from devtools.simcall import scenario as sc
-from devtools.simcall.caller import CallTarget, SimulatedCall, tone_voice
+from devtools.simcall.caller import CallTarget, SimulatedCall
+from devtools.simcall.voices import tone_voice
 
 # half answered at once by the lead agent, half knowledge questions: a tool call, the cached filler
 # first ("One moment, let me check."), then the answer after the search

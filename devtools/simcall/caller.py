@@ -21,30 +21,11 @@ from callbot.store import CallStore
 from devtools.simcall import scenario as sc
 from devtools.simcall.phone import PhoneLine
 from devtools.simcall.report import CallReport, build_report
+from devtools.simcall.voices import CallerVoice, tone_voice
 from stream_relay import twilio_wire
 from stream_relay.speech.scripted_stt import SCRIPT_PARAMETER
-from stream_relay.speech.synthetic_voice import synthesize_mulaw
 
-CALLER_PITCH_HZ = 110.0
-CallerVoice = Callable[[str], Awaitable[bytes]]
 Cue = Callable[[str], Awaitable[None]]  # given the call sid
-
-
-async def tone_voice(text: str) -> bytes:
-    """A speech-like buzz as long as the line: enough for VAD and a scripted STT."""
-    return synthesize_mulaw(text, pitch_hz=CALLER_PITCH_HZ)
-
-
-def espeak_voice(language: str) -> CallerVoice:
-    """Real words (espeak-ng), for a stack whose STT actually listens."""
-    from stream_relay.speech.espeak_tts import EspeakTextToSpeech
-
-    engine = EspeakTextToSpeech({"en-US": "en-us+m3", "fr-FR": "fr-fr+m3"})
-
-    async def speak(text: str) -> bytes:
-        return await engine.synthesize(text, language)
-
-    return speak
 
 
 @dataclass

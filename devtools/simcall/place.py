@@ -10,24 +10,26 @@ from collections.abc import Mapping
 from callbot.store.firestore import FirestoreCallStore
 from devtools import stack
 from devtools.simcall import scenario as sc
-from devtools.simcall.caller import CallTarget, Cue, SimulatedCall, espeak_voice, tone_voice
+from devtools.simcall.caller import CallTarget, Cue, SimulatedCall
 from devtools.simcall.expectations import check
 from devtools.simcall.post_call import wait_post_call
 from devtools.simcall.report import CallReport
 from devtools.simcall.systems import snapshot
+from devtools.simcall.voices import caller_voice
 
 
 async def place_call(info: stack.StackInfo, scenario: sc.Scenario, voice: str | None,
                      wait_post_call_s: float = 60.0, cues: Mapping[str, Cue] | None = None) -> CallReport:
     """Place one simulated call described by `scenario` on the running stack `info`; its report,
     with what the post-call workflow did (waited for up to `wait_post_call_s`; 0: not waited for).
-    `voice`: `espeak` or `tone`; None: tone when the relay's STT is scripted, else espeak.
+    `voice`: one of `voices.VOICES`; None: the scenario's, else tone when the relay's STT is
+    scripted (it hears the script, not the audio) and the neural voice when it listens.
     `cues`: the hooks the scenario's `cue` steps run, by name."""
     os.environ.update(info.emulator_env())
-    voice = voice or ("tone" if info.stt_engine == "scripted" else "espeak")
+    voice = voice or scenario.voice or ("tone" if info.stt_engine == "scripted" else "hibari")
     call = SimulatedCall(CallTarget(info.relay_public_url, info.twilio_auth_token), scenario,
                          FirestoreCallStore(info.project_id, retention_days=1),
-                         voice=espeak_voice(scenario.language) if voice == "espeak" else tone_voice, cues=cues)
+                         voice=caller_voice(voice, scenario.language), cues=cues)
     report = await call.run()
     if wait_post_call_s:
         report.post_call = await wait_post_call(call.calls, call.call_sid, info.twilio_url, scenario.caller_number,

@@ -112,8 +112,12 @@ def render(report: CallReport) -> str:
         text = entry["text"]
         if entry["speaker"] == "bot" and entry["interrupted"]:
             text += f"   [interrupted; heard: \"{entry.get('heard', '')}\"]"
-        if entry["speaker"] == "caller" and entry.get("stt_text") not in (None, entry["text"]):
-            text += f"   [STT heard: \"{entry['stt_text']}\"]"
+        if entry["speaker"] == "caller" and entry.get("kind") == "backchannel":
+            text += "   [backchannel: not a turn]"
+        elif entry["speaker"] == "caller" and entry.get("stt_text") == entry["text"]:
+            text += "   [STT heard it word for word]"
+        elif entry["speaker"] == "caller" and entry.get("kind") in ("say", "barge_in"):
+            text += f"   [STT heard: \"{entry.get('stt_text') or ''}\"]"
         lines.append(f"{entry['start_ms'] / 1000:7.2f}s  {who}  {text}")
     lines += ["", "latency: end of the caller's speech audio -> first bot audio frame, as the caller heard it;",
               "stages as the relay measured them (ms): endpointing, STT, publish, bus+agent_turn, reply bus,",

@@ -2,6 +2,7 @@
 
     caller: {number: "+14155550123"}
     language: en-US
+    voice: hibari                    # optional: the caller's voice (devtools/simcall/voices.py)
     steps:
       - say: "Hi, I'd like to know more about your product."
       - wait_bot: {timeout_s: 10}
@@ -24,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from devtools.simcall.voices import VOICES
 
 DEMO_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "demo.yaml"  # placed by `callbot demo`
 
@@ -100,6 +103,7 @@ class Scenario:
     language: str
     steps: list[Step] = field(default_factory=list)
     expect: dict = field(default_factory=dict)
+    voice: str | None = None  # None: the default for the stack's STT (`place.py`)
 
     @property
     def spoken(self) -> list[str]:
@@ -140,12 +144,16 @@ def parse(raw: object) -> Scenario:
     if not isinstance(raw, dict) or not isinstance(raw.get("steps"), list):
         raise ScenarioError("a scenario is a mapping with a list of steps")
     caller = raw.get("caller") or {}
+    voice = raw.get("voice")
+    if voice is not None and voice not in VOICES:
+        raise ScenarioError(f"unknown voice {voice!r} (the voices: {', '.join(VOICES)})")
     return Scenario(
         caller_number=str(caller.get("number", "+14155550123")),
         called_number=str(raw.get("called", {}).get("number", "+14155550100")),
         language=str(raw.get("language", "en-US")),
         steps=[_step(i, s) for i, s in enumerate(raw["steps"])],
         expect=_expect(raw.get("expect")),
+        voice=voice,
     )
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from stream_relay.speech.line_audio import line_mulaw
+from stream_relay.speech.line_audio import line_mulaw, trim_silence
 from stream_relay.speech.tts import TextToSpeech
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 VOICE = "heart"  # the only voice in the wheel
 MIN_SPEED, MAX_SPEED = 0.5, 2.0  # hibari's range; 1.0 is Kokoro's own pace
 SEED = 0
+SENTENCE_PAUSE_MS = 200
 
 
 class HibariVoice:
@@ -54,9 +55,15 @@ class HibariVoice:
         self.speech("Hello.")
 
     def speech(self, text: str, speed: float = 1.0) -> np.ndarray:
-        """`text` spoken at `speed`, as float32 samples in [-1, 1] at `sample_rate`."""
+        """`text` spoken at `speed`, as float32 samples in [-1, 1] at `sample_rate`. Sentences are
+        joined by SENTENCE_PAUSE_MS: hibari's own lead-in and tail add up to about 750 ms between two,
+        which an endpointer (450 ms) takes for the end of a caller's turn."""
         with self._lock:
-            return self._model(text, speed=speed, seed=SEED)
+            sentences = [trim_silence(part, self.sample_rate)
+                         for part in self._model.stream(text, speed=speed, seed=SEED)]
+        pause = np.zeros(int(self.sample_rate * SENTENCE_PAUSE_MS / 1000), np.float32)
+        joined = [piece for sentence in sentences if sentence.size for piece in (pause, sentence)][1:]
+        return np.concatenate(joined) if joined else np.zeros(0, np.float32)
 
 
 class HibariTextToSpeech:

@@ -30,11 +30,12 @@ def line_mulaw(samples: np.ndarray, sample_rate: float) -> bytes:
     return mulaw.encode(trim_silence(pcm))
 
 
-def trim_silence(samples: np.ndarray) -> np.ndarray:
-    """Cut leading and trailing silence of 8 kHz int16 samples down to KEEP_SILENCE_MS; all-silent
-    audio becomes empty."""
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > SILENCE_LEVEL)
+def trim_silence(samples: np.ndarray, sample_rate: float = mulaw.SAMPLE_RATE) -> np.ndarray:
+    """Cut leading and trailing silence down to KEEP_SILENCE_MS; all-silent audio becomes empty.
+    `samples`: int16 PCM, or float in [-1, 1]."""
+    level = SILENCE_LEVEL / 32768.0 if np.issubdtype(samples.dtype, np.floating) else SILENCE_LEVEL
+    loud = np.flatnonzero(np.abs(samples.astype(np.float64)) > level)
     if loud.size == 0:
         return samples[:0]
-    keep = mulaw.SAMPLE_RATE * KEEP_SILENCE_MS // 1000
+    keep = int(sample_rate * KEEP_SILENCE_MS / 1000)
     return samples[max(0, loud[0] - keep): loud[-1] + 1 + keep]

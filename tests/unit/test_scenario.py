@@ -23,3 +23,10 @@ def test_the_shipped_demo_scenario_is_valid_and_has_at_least_three_turns():
     demo = sc.load(sc.DEMO_SCENARIO)
     assert len(demo.spoken) >= 3
     assert isinstance(demo.steps[-1], (sc.Hangup, sc.WaitHangup))
+
+
+def test_a_scenario_may_name_the_callers_voice():
+    assert sc.parse({"steps": [], "voice": "hibari-low"}).voice == "hibari-low"
+    assert sc.parse({"steps": []}).voice is None
+    with pytest.raises(sc.ScenarioError, match="unknown voice 'piper'"):
+        sc.parse({"steps": [], "voice": "piper"})
