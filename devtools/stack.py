@@ -296,12 +296,12 @@ def _adapter_settings(info: StackInfo) -> dict[str, str]:
 
 
 def _ingest_knowledge(info: StackInfo) -> None:
-    """The demo company's documents into the emulator's knowledge base (the local embedding model)."""
+    """The demo company's documents into the emulator's knowledge base (offline embedder)."""
     from callbot.knowledge.firestore_vectors import FirestoreKnowledge
     from callbot.knowledge.ingest import ingest
     from devtools.demo_company import KNOWLEDGE_BASE, embedder
 
-    store = FirestoreKnowledge.from_project(info.project_id, embedder("local")[0])
+    store = FirestoreKnowledge.from_project(info.project_id, embedder("offline"))
     ingest(store, store.embedder, KNOWLEDGE_BASE)
 
 
