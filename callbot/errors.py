@@ -3,7 +3,8 @@
     CallbotError
     ├── RetryableError   a timeout, 429 or 5xx: raise it, so Pub/Sub delivers the message again
     └── PermanentError   bad input or a rejected request: log with the call id, acknowledge, dead-letter
-        └── BadMessage   a message that cannot be decoded into a known, current contract
+        ├── BadMessage   a message that cannot be decoded into a known, current contract
+        └── UnreadableDocument   a knowledge document that gives no text: corrupt, empty, scanned, unsupported
 """
 
 
@@ -21,3 +22,7 @@ class PermanentError(CallbotError):
 
 class BadMessage(PermanentError):
     """A message that is malformed, of an unknown type or of an unsupported schema version."""
+
+
+class UnreadableDocument(PermanentError):
+    """A knowledge base document that cannot be read into text; ingestion reports it and skips it."""

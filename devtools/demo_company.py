@@ -1,8 +1,8 @@
 """The demo company (Northwind Voice), from `demo_company.yaml`: the seed of the action functions'
 `memory` backends (`callbot.action_functions.memory_seed`), which the dev stack and the tests point them at
 (`memory_settings`), the same company as seeds for the local Salesforce and Google Calendar servers
-and as their reps (`calendar_reps`), and its knowledge base folder (`knowledge_base/`) with the
-offline embedder that ignores its name.
+and as their reps (`calendar_reps`), and its knowledge base folder (`knowledge_base/`) with its
+embedder.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from callbot.action_functions.memory_seed import CompanySeed, contact_id, read_s
 from callbot.action_functions.settings import RepSetting
 from callbot.calendar.memory import MemoryCalendar
 from callbot.crm.memory import MemoryCrm
-from callbot.knowledge.embeddings import Embedder, OfflineEmbedder, VertexEmbedder
+from callbot.knowledge.embeddings import Embedder
+from callbot.knowledge.engines import make_embedder
 from callbot.knowledge.memory import MemoryKnowledge
 
 SEED = Path(__file__).with_name("demo_company.yaml")
@@ -50,14 +51,10 @@ def demo_knowledge() -> MemoryKnowledge:
     return seed().knowledge()
 
 
-def embedder(name: str = "offline") -> Embedder:
-    """The knowledge base's embedder: the offline one ignores the company's name (said everywhere)."""
-    match name:
-        case "offline":
-            return OfflineEmbedder(ignore=[seed().company])
-        case "vertex":
-            return VertexEmbedder()
-    raise ValueError(f"unknown embedder {name!r}: offline or vertex")
+def embedder(name: str = "local") -> tuple[Embedder, float | None]:
+    """The knowledge base's embedder called `name` (`callbot.knowledge.engines`) and its default
+    threshold; the deterministic one ignores the company's name (said everywhere)."""
+    return make_embedder(name, ignore=[seed().company])
 
 
 # -- the same company as seeds for the local Salesforce and Google Calendar servers -------------

@@ -60,18 +60,17 @@ def make_knowledge(settings: ActionSettings) -> KnowledgePort:
         case "memory":
             return _memory_seed(settings).knowledge()
         case "firestore":
-            from callbot.knowledge.embeddings import OFFLINE_THRESHOLD, OfflineEmbedder, VertexEmbedder
+            from callbot.knowledge.engines import make_embedder
             from callbot.knowledge.firestore_vectors import FirestoreKnowledge
 
-            if settings.embedding_backend == "vertexai":
-                embedder, default = VertexEmbedder(model=settings.embedding_model, project=settings.project_id), None
-            else:  # the company's name is in every passage: it matches nothing
-                embedder, default = OfflineEmbedder(ignore=[settings.company_name]), OFFLINE_THRESHOLD
+            embedder, default = make_embedder(settings.embedding_backend, ignore=[settings.company_name],
+                                              model=settings.embedding_model, project=settings.project_id)
             threshold = settings.knowledge_threshold or default
             if threshold is None:
                 raise ValueError("CALLBOT_KNOWLEDGE_THRESHOLD must be set for the vertexai embedder")
             return FirestoreKnowledge.from_project(settings.project_id, embedder,
-                                                   collection=settings.knowledge_collection, threshold=threshold)
+                                                   collection=settings.knowledge_collection, threshold=threshold,
+                                                   mode=settings.retrieval_mode)
         case other:
             raise ValueError(f"unknown knowledge_backend {other!r}")
 

@@ -92,7 +92,11 @@ class ActionSettings(CommonSettings):
     # knowledge base
     knowledge_collection: str = "knowledge_chunks"
     knowledge_threshold: float = Field(default=0.0, ge=0, le=1, description="0: the adapter's default")
-    embedding_backend: Literal["offline", "vertexai"] = "offline"
+    embedding_backend: Literal["local", "deterministic", "vertexai"] = Field(
+        default="local", description="local: the multilingual model shipped in a PyPI package; deterministic: "
+                                     "hashed words, for tests; vertexai: Vertex AI (production)")
+    retrieval_mode: Literal["hybrid", "vector", "keyword"] = Field(
+        default="hybrid", description="the knowledge base's retrievers: both fused, or one alone")
     embedding_model: str = Field(default="text-multilingual-embedding-002", description="the Vertex AI "
                                  "embeddings model (vertexai backend): multilingual, for the French pages")
     demo_clock: str = Field(

@@ -1,6 +1,7 @@
-"""Text embeddings for the knowledge base: the `Embedder` port and its two engines.
+"""Text embeddings for the knowledge base: the `Embedder` port, and two of its engines (the third,
+the local model, is `local_embedder.py`; `engines.py` chooses).
 
-- `OfflineEmbedder`: deterministic, no model, no network: the local stack's and the tests' engine.
+- `OfflineEmbedder`: deterministic, no model, no network: the unit tests' engine.
   Words are lowercased, accent-folded, stripped of stop words and lightly stemmed ("pricing",
   "prices" -> "pric"); the vector is the signed feature hashing of their unigrams, of the bigrams
   of neighbouring words and of their character trigrams (which catch what the stemmer misses:
@@ -15,7 +16,7 @@
   batches under both limits, their vectors returned in the order of the texts.
 
 The vector index's dimension must match `dimensions` (768 for both engines by default), and
-each engine needs its own similarity threshold (`OFFLINE_THRESHOLD` for the offline one).
+each engine needs its own similarity threshold (`OFFLINE_THRESHOLD` for the deterministic one).
 """
 
 from __future__ import annotations

@@ -1,17 +1,41 @@
-"""The knowledge base on Firestore vector search: the RAG adapter for the `KnowledgePort`.
+"""The knowledge base on Firestore: hybrid retrieval, the RAG adapter for the `KnowledgePort`.
 
 Layout (collection names are settings, so tests and tenants can keep their own):
 
-- `{collection}/{sha256(source)}#{n}`: one chunk: `text`, `heading`, `source`, `title`, `language`
-  (the primary subtag, "en", so that en-US and en-GB callers share the English documents), `locale`
-  (the document's full tag), `content_hash` and `embedding` (a `Vector`).
+- `{collection}/{sha256(source)}#{n}`: one chunk: `text`, `heading`, `page` (PDF), `source`, `title`,
+  `language` (the primary subtag, "en", so that en-US and en-GB callers share the English
+  documents), `locale` (the document's full tag), `content_hash` and `embedding` (a `Vector`).
 - `{collection}_sources/{sha256(source)}`: one per document: `source`, `content_hash`, `chunks`
   (how many) and `embedder` (the `Embedder.version` of its vectors), so that ingestion knows what
   is stored without reading any vectors.
+- `{collection}_index/revision`: `revision`, a new value after every ingestion that wrote something.
 
-A search embeds the question, runs `find_nearest` (cosine, `limit=k`) pre-filtered on `language`,
-turns each distance into a similarity (`score = 1 - distance`) and drops passages under the
-threshold: an empty list means "the knowledge base does not say".
+A search runs two retrievers over the chunks of the caller's language and fuses their rankings:
+
+- vector: the question's embedding, `find_nearest` (cosine, `CANDIDATES` nearest) pre-filtered on
+  `language`; a chunk's similarity is `1 - distance`;
+- keyword: BM25 (`keyword_index.py`), which finds the rare words (a product name, a code, a number)
+  that embeddings blur.
+
+The two rankings are fused by reciprocal rank fusion (each chunk scores the sum of `1 / (60 + rank)`
+over the rankings it is in; Cormack et al., 2009): no score scales to reconcile, and a chunk both
+retrievers rank high comes first. Whether the base answers at all is decided before fusing: the
+best vector similarity must reach `threshold`, or, for a question whose rare words a chunk holds,
+the best keyword hit must hold at least `KEYWORD_SHARE` of the question's terms and reach
+`threshold - KEYWORD_LEEWAY`. Otherwise nothing is returned, the bot declines. `mode` can
+restrict a search to one retriever (`vector`, `keyword`) for the evaluation's comparison.
+
+Where the keyword index lives: Firestore has no full-text search, so each function instance builds
+the BM25 index in memory from the chunk texts (a projection without the vectors), on its first
+search, and again when the `revision` document (one read per search) says an ingestion changed the
+chunks. The chunk texts stay the one copy of the corpus: nothing else to keep in step, no second
+store to run, the same code on the emulator and in production, and an instance never searches a
+stale index. Building it takes milliseconds for a few thousand chunks; a corpus of millions would
+need a search service instead.
+
+When no passage of the caller's language answers, the same search runs over `fallback_language`'s
+documents (the company's own language): the passages say their `language`, and the agent answers
+in the caller's language from them.
 
 In production the pre-filter needs a composite vector index on the chunk collection (the emulator
 needs none); for Terraform:
@@ -22,21 +46,32 @@ needs none); for Terraform:
       fields { field_path = "embedding" vector_config { dimension = 768  flat {} } }
     }
 
-The dimension is the embedder's `dimensions` (768 for both the offline and the Vertex engine).
+The dimension is the embedder's `dimensions` (768 for Vertex AI, 512 for the local model).
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from callbot.knowledge import Passage
-from callbot.knowledge.embeddings import OFFLINE_THRESHOLD, Embedder
+from callbot.knowledge.embeddings import Embedder
+from callbot.knowledge.keyword_index import KeywordHit, KeywordIndex
+from callbot.knowledge.local_embedder import LOCAL_THRESHOLD
 
 DEFAULT_COLLECTION = "knowledge_chunks"
 BATCH_LIMIT = 400  # writes per commit; Firestore allows 500
+CANDIDATES = 20  # chunks each retriever ranks before fusion
+RRF_K = 60
+KEYWORD_SHARE = 0.5
+KEYWORD_LEEWAY = 0.06
+Mode = Literal["hybrid", "vector", "keyword"]
+MODES: tuple[Mode, ...] = ("hybrid", "vector", "keyword")
+_CHUNK_FIELDS = ["source", "title", "heading", "text", "page", "language", "locale"]
 
 
 @dataclass(frozen=True)
@@ -65,15 +100,24 @@ class FirestoreKnowledge:
     """Searches and maintains the chunk collection; `ingest.py` decides what to write."""
 
     def __init__(self, client: Any, embedder: Embedder, collection: str = DEFAULT_COLLECTION,
-                 threshold: float = OFFLINE_THRESHOLD) -> None:
+                 threshold: float = LOCAL_THRESHOLD, mode: Mode = "hybrid",
+                 fallback_language: str | None = "en") -> None:
+        """`threshold`: the cosine similarity a question's best chunk must reach (one per embedder);
+        `fallback_language`: whose documents answer when the caller's language has none that does."""
         if not 0 <= threshold <= 1:
             raise ValueError("threshold must be in [0, 1]")
         if not collection or "/" in collection:
             raise ValueError(f"bad collection name {collection!r}")
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}: one of {', '.join(MODES)}")
         self.client = client
         self.embedder = embedder
         self.collection = collection
         self.threshold = threshold
+        self.mode = mode
+        self.fallback_language = primary_language(fallback_language) if fallback_language else None
+        self._loaded: tuple[str | None, dict[str, dict[str, Any]], KeywordIndex] | None = None
+        self._lock = threading.Lock()
 
     @classmethod
     def from_project(cls, project_id: str, embedder: Embedder, **options: Any) -> FirestoreKnowledge:
@@ -89,24 +133,68 @@ class FirestoreKnowledge:
     def sources(self) -> Any:
         return self.client.collection(f"{self.collection}_sources")
 
+    @property
+    def revisions(self) -> Any:
+        return self.client.collection(f"{self.collection}_index")
+
     def search(self, *, question: str, language: str, k: int = 3) -> list[Passage]:
         if k <= 0 or not question.strip():
             return []
+        wanted = primary_language(language)
+        passages = self._search(question, wanted, k)
+        if not passages and self.fallback_language and wanted != self.fallback_language:
+            passages = self._search(question, self.fallback_language, k)
+        return passages
+
+    def _search(self, question: str, language: str, k: int) -> list[Passage]:
+        similarities = self._nearest(question, language) if self.mode != "keyword" else {}
+        chunks, index = self._chunks_and_index()
+        hits = index.search(question, language, CANDIDATES) if self.mode != "vector" else []
+        if not self._answers(similarities, hits):
+            return []
+        rankings = [sorted(similarities, key=lambda key: -similarities[key]), [hit.key for hit in hits]]
+        fused: dict[str, float] = {}
+        for ranking in rankings:
+            for rank, key in enumerate(ranking, start=1):
+                fused[key] = fused.get(key, 0.0) + 1 / (RRF_K + rank)
+        matched = {hit.key: hit.matched for hit in hits}
+        best = sorted((key for key in fused if key in chunks), key=lambda key: -fused[key])[:k]
+        return [_passage(chunks[key], similarities.get(key, matched.get(key, 0.0))) for key in best]
+
+    def _answers(self, similarities: dict[str, float], hits: list[KeywordHit]) -> bool:
+        best_similarity = max(similarities.values(), default=0.0)
+        match self.mode:
+            case "vector":
+                return best_similarity >= self.threshold
+            case "keyword":
+                return bool(hits) and hits[0].matched >= KEYWORD_SHARE
+        keyword_backed = bool(hits) and hits[0].matched >= KEYWORD_SHARE and \
+            similarities.get(hits[0].key, 0.0) >= self.threshold - KEYWORD_LEEWAY
+        return best_similarity >= self.threshold or keyword_backed
+
+    def _nearest(self, question: str, language: str) -> dict[str, float]:
+        """Chunk id -> cosine similarity, for the `CANDIDATES` chunks nearest to the question."""
         from google.cloud.firestore_v1.base_query import FieldFilter
         from google.cloud.firestore_v1.base_vector_query import DistanceMeasure
         from google.cloud.firestore_v1.vector import Vector
 
-        query = self.chunks.where(filter=FieldFilter("language", "==", primary_language(language))).find_nearest(
+        query = self.chunks.where(filter=FieldFilter("language", "==", language)).find_nearest(
             vector_field="embedding", query_vector=Vector(self.embedder.embed_query(question)),
-            distance_measure=DistanceMeasure.COSINE, limit=k, distance_result_field="distance")
-        passages = []
-        for snapshot in query.get():
-            data = snapshot.to_dict()
-            score = round(1.0 - float(data["distance"]), 4)
-            if score >= self.threshold:
-                passages.append(Passage(text=data["text"], source=data["source"], title=data["title"],
-                                        score=min(max(score, 0.0), 1.0)))
-        return sorted(passages, key=lambda p: -p.score)
+            distance_measure=DistanceMeasure.COSINE, limit=CANDIDATES, distance_result_field="distance")
+        return {snapshot.id: round(1.0 - float(snapshot.get("distance")), 4) for snapshot in query.get()}
+
+    def _chunks_and_index(self) -> tuple[dict[str, dict[str, Any]], KeywordIndex]:
+        """The chunks' fields (without vectors) and their keyword index, read again when an ingestion
+        has changed them since."""
+        snapshot = self.revisions.document("revision").get()
+        revision = snapshot.get("revision") if snapshot.exists else None
+        with self._lock:
+            if self._loaded is None or self._loaded[0] != revision:
+                chunks = {s.id: s.to_dict() for s in self.chunks.select(_CHUNK_FIELDS).stream()}
+                index = KeywordIndex((key, c["language"], f"{c.get('title', '')} {c.get('heading', '')} {c['text']}")
+                                     for key, c in chunks.items())
+                self._loaded = (revision, chunks, index)
+            return self._loaded[1], self._loaded[2]
 
     def stored_sources(self) -> dict[str, StoredSource]:
         """What is indexed, by source path."""
@@ -116,9 +204,10 @@ class FirestoreKnowledge:
 
     def write(self, puts: Iterable[tuple[str, dict[str, Any]]], deletes: Iterable[str],
               sources: Iterable[StoredSource], removed_sources: Iterable[str]) -> int:
-        """Set chunk documents, delete chunk ids, then record (or forget) the documents' hashes, in
-        batches of at most `BATCH_LIMIT` writes; returns the number of writes. The source records go
-        last, so an interrupted ingestion is redone next time rather than recorded as done."""
+        """Set chunk documents, delete chunk ids, then record (or forget) the documents' hashes and
+        mark a new revision, in batches of at most `BATCH_LIMIT` writes; returns the number of writes.
+        The source records go after the chunks, so an interrupted ingestion is redone next time rather
+        than recorded as done; the revision goes last, so searches rebuild their keyword index."""
         from google.cloud.firestore_v1.vector import Vector
 
         operations: list[tuple[Any, dict[str, Any] | None]] = []
@@ -129,6 +218,7 @@ class FirestoreKnowledge:
                         {"source": s.source, "content_hash": s.content_hash, "chunks": s.chunks,
                          "embedder": s.embedder}) for s in sources]
         operations += [(self.sources.document(source_key(source)), None) for source in removed_sources]
+        operations.append((self.revisions.document("revision"), {"revision": uuid.uuid4().hex}))
         for start in range(0, len(operations), BATCH_LIMIT):
             batch = self.client.batch()
             for ref, data in operations[start:start + BATCH_LIMIT]:
@@ -138,3 +228,9 @@ class FirestoreKnowledge:
                     batch.set(ref, data)
             batch.commit()
         return len(operations)
+
+
+def _passage(chunk: dict[str, Any], score: float) -> Passage:
+    return Passage(text=chunk["text"], source=chunk["source"], title=chunk["title"], score=min(max(score, 0.0), 1.0),
+                   heading=chunk.get("heading") or "", page=chunk.get("page"),
+                   language=chunk.get("locale") or chunk.get("language") or "")

@@ -9,21 +9,31 @@ Incremental and idempotent, so it can run on every deploy or on a schedule:
   (`sha256(source)#n`), and the old chunks beyond the new count deleted;
 - a document no longer in the source loses its chunks and its record.
 
+- a file that gives no text (a corrupt or scanned PDF, an HTML page without main content, a type
+  `documents.py` does not read, such as the `eval.yaml` beside the demo documents) is reported in
+  `skipped` with the reason, logged, and left alone: if an earlier version of it was indexed, that
+  version stays; every other document is ingested as usual.
+
 The files are read through `callbot.blobs`, whose stores list and read both a local folder and a
-Cloud Storage prefix; only `.md`, `.markdown`, `.txt`, `.html` and `.htm` files are documents (so an
-`eval.yaml` next to them is ignored). Writes go in batches of at most 400 (see `FirestoreKnowledge.write`).
+Cloud Storage prefix. Writes go in batches of at most 400 (see `FirestoreKnowledge.write`), the
+keyword index's revision last (see `firestore_vectors.py`).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from callbot.blobs import open_blob_store
-from callbot.knowledge.chunking import chunk_document, parse_document, supported
+from callbot.errors import UnreadableDocument
+from callbot.knowledge.chunking import chunk_document
+from callbot.knowledge.documents import parse_document
 from callbot.knowledge.embeddings import Embedder
 from callbot.knowledge.firestore_vectors import FirestoreKnowledge, StoredSource, chunk_id, primary_language
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,12 +42,13 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> why it gave no text
     chunks: int = 0  # chunks embedded and written
     writes: int = 0  # Firestore writes, deletes included
 
     def to_dict(self) -> dict[str, Any]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "removed": self.removed, "chunks": self.chunks, "writes": self.writes}
+                "removed": self.removed, "skipped": self.skipped, "chunks": self.chunks, "writes": self.writes}
 
 
 def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> IngestReport:
@@ -48,12 +59,17 @@ def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> I
     puts: list[tuple[str, dict[str, Any]]] = []
     deletes: list[str] = []
     records: list[StoredSource] = []
-    names = [name for name in blobs.list() if supported(name)]
+    names = [name for name in blobs.list() if not PurePosixPath(name).name.startswith(".")]
     for name in names:
         data = blobs.get(name)
         if data is None:  # deleted between listing and reading: treated as removed below
             continue
-        document = parse_document(name, data)
+        try:
+            document = parse_document(name, data)
+        except UnreadableDocument as error:
+            report.skipped[name] = str(error).removeprefix(f"{name}: ")
+            log.warning("knowledge document skipped: %s", error, extra={"source": name})
+            continue
         previous = stored.get(name)
         if previous and (previous.content_hash, previous.embedder) == (document.content_hash, embedder.version):
             report.unchanged.append(name)
@@ -64,12 +80,13 @@ def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> I
         for chunk, vector in zip(chunks, vectors, strict=True):
             puts.append((chunk_id(name, chunk.index), {
                 "source": name, "index": chunk.index, "title": chunk.title, "heading": chunk.heading,
-                "text": chunk.text, "language": primary_language(chunk.language), "locale": chunk.language,
+                "text": chunk.text, "page": chunk.page, "language": primary_language(chunk.language),
+                "locale": chunk.language,
                 "content_hash": document.content_hash, "embedding": vector}))
         deletes += [chunk_id(name, n) for n in range(len(chunks), previous.chunks if previous else 0)]
         records.append(StoredSource(name, document.content_hash, len(chunks), embedder.version))
         report.chunks += len(chunks)
-    present = {r.source for r in records} | set(report.unchanged)
+    present = {r.source for r in records} | set(report.unchanged) | set(report.skipped)
     for source, previous in sorted(stored.items()):
         if source not in present:
             report.removed.append(source)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from callbot.knowledge.chunking import chunk_document, parse_document, split_words
+from callbot.knowledge.chunking import chunk_document, split_words
+from callbot.knowledge.documents import parse_document
 
 
 def _words(n: int, start: int = 0) -> str:

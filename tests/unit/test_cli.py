@@ -44,7 +44,10 @@ REFUSED = [
     ("kb: no stack, no project", ["kb", "ask", "How much?"], {}, 1, ["callbot dev up"]),
     ("kb: no stack, no credentials", ["kb", "eval"], {"GOOGLE_CLOUD_PROJECT": "callbot-prod"}, 1,
      ["callbot-prod cannot be reached"]),
-    ("kb: vertex without credentials", ["kb", "--embedder", "vertex", "ask", "hi"], {}, 1, ["--embedder offline"]),
+    ("kb: vertexai without credentials", ["kb", "--embedder", "vertexai", "--threshold", "0.6", "ask", "hi"], {}, 1,
+     ["--embedder local"]),
+    ("kb: vertexai without a threshold", ["kb", "--embedder", "vertexai", "ask", "hi"], {}, 2, ["--threshold"]),
+    ("kb: unknown retrieval mode", ["kb", "--mode", "fuzzy", "eval"], {}, 2, ["invalid choice: 'fuzzy'"]),
     # against a running stack this would have removed every indexed document
     ("kb: ingest a missing folder", ["kb", "ingest", "{tmp}/docs"], {}, 2, ["{tmp}/docs is not a folder"]),
     ("kb: k below one", ["kb", "ask", "hi", "--k", "0"], {}, 2, ["--k"]),

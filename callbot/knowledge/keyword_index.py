@@ -1,0 +1,98 @@
+"""The keyword half of hybrid retrieval: BM25 over the chunks' text, one index per language.
+
+Words are lowercased and stripped of accents (a caller's "securite" finds "sécurité"), stop words of
+the language dropped (the lists of `bm25s.stopwords`), and stemmed with the language's Snowball
+stemmer (`PyStemmer`: "intégrations" and "intégrer" meet). Scoring is BM25 (Lucene's
+variant, k1 = 1.5, b = 0.75) by `bm25s`. Rare words weigh most: a product name, a code or a number
+that a question shares with one chunk puts that chunk first, which is what the vector side misses.
+
+The index lives in memory: `firestore_vectors.py` builds it from the chunk texts stored in Firestore
+(once per function instance, again when an ingestion has changed them).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
+_STEMMERS = {"en": "english", "fr": "french", "de": "german", "es": "spanish", "it": "italian", "pt": "portuguese",
+             "nl": "dutch", "sv": "swedish", "ru": "russian"}
+_STOP_WORDS = {"en": "STOPWORDS_EN_PLUS", "fr": "STOPWORDS_FRENCH", "de": "STOPWORDS_GERMAN", "es": "STOPWORDS_SPANISH",
+               "it": "STOPWORDS_ITALIAN", "pt": "STOPWORDS_PORTUGUESE", "nl": "STOPWORDS_DUTCH",
+               "sv": "STOPWORDS_SWEDISH", "ru": "STOPWORDS_RUSSIAN"}
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    key: str  # the chunk's id
+    score: float  # BM25, > 0
+    matched: float  # the share of the question's distinct terms found in the chunk
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents: "Intégrations" -> "integrations"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.cache
+def _stemmer(language: str):
+    import Stemmer
+
+    name = _STEMMERS.get(language)
+    return Stemmer.Stemmer(name) if name else None
+
+
+@functools.cache
+def _stop_words(language: str) -> frozenset[str]:
+    from bm25s import stopwords
+
+    words = getattr(stopwords, _STOP_WORDS[language]) if language in _STOP_WORDS else ()
+    return frozenset(fold(w) for w in words)
+
+
+def keyword_terms(text: str, language: str) -> list[str]:
+    """The terms BM25 counts in `text` written in `language` (a primary subtag: "en", "fr")."""
+    stop = _stop_words(language)
+    words = [w for w in _WORD.findall(fold(text).replace("'", " ").replace("’", " ")) if w not in stop]
+    stemmer = _stemmer(language)
+    return [w for w in (stemmer.stemWords(words) if stemmer else words) if len(w) > 1 or w.isdigit()]
+
+
+class KeywordIndex:
+    """BM25 indexes of chunks by language, built once from (key, language, text)."""
+
+    def __init__(self, chunks: Iterable[tuple[str, str, str]]) -> None:
+        import bm25s
+
+        by_language: dict[str, list[tuple[str, list[str]]]] = {}
+        for key, language, text in chunks:
+            by_language.setdefault(language, []).append((key, keyword_terms(text, language)))
+        self._keys: dict[str, list[str]] = {}
+        self._terms: dict[str, list[frozenset[str]]] = {}
+        self._indexes: dict[str, bm25s.BM25] = {}
+        for language, entries in by_language.items():
+            index = bm25s.BM25()
+            index.index([terms for _, terms in entries], show_progress=False)
+            self._indexes[language] = index
+            self._keys[language] = [key for key, _ in entries]
+            self._terms[language] = [frozenset(terms) for _, terms in entries]
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys in self._keys.values())
+
+    def search(self, question: str, language: str, limit: int) -> list[KeywordHit]:
+        """The chunks of `language` that share terms with `question`, best first, at most `limit`."""
+        index = self._indexes.get(language)
+        wanted = keyword_terms(question, language)
+        if index is None or not wanted or limit <= 0:
+            return []
+        distinct = frozenset(wanted)
+        scores = index.get_scores(wanted)
+        ranked = sorted((i for i, score in enumerate(scores) if score > 0), key=lambda i: -scores[i])[:limit]
+        return [KeywordHit(self._keys[language][i], float(scores[i]),
+                           round(len(distinct & self._terms[language][i]) / len(distinct), 3)) for i in ranked]

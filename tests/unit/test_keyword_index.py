@@ -1,0 +1,45 @@
+"""The keyword index: rare words first, word forms and accents joined, one language at a time."""
+
+from __future__ import annotations
+
+from callbot.knowledge.keyword_index import KeywordIndex, keyword_terms
+
+CHUNKS = [
+    ("pricing#0", "en", "Pricing. The Team plan costs 49 dollars per user per month."),
+    ("integrations#0", "en", "Integrations. Works with Salesforce, HubSpot and Geotab GO9 trackers."),
+    ("security#0", "en", "Security. Data is hosted in Belgium and encrypted."),
+    ("tarifs#0", "fr", "Tarifs. L'offre Team coûte 45 euros par utilisateur. Intégrations incluses."),
+    ("securite#0", "fr", "Sécurité. Les données sont hébergées en Belgique."),
+]
+
+
+def test_a_rare_name_puts_its_chunk_first():
+    hits = KeywordIndex(CHUNKS).search("Do you support Geotab devices?", "en", 3)
+    assert [h.key for h in hits] == ["integrations#0"]
+    assert hits[0].score > 0 and hits[0].matched == 0.333  # geotab, not support or devices
+
+
+def test_numbers_are_terms():
+    assert KeywordIndex(CHUNKS).search("Is it 49 a month?", "en", 3)[0].key == "pricing#0"
+    assert "49.90" in keyword_terms("It costs 49.90 dollars", "en")
+
+
+def test_word_forms_and_accents_meet():
+    index = KeywordIndex(CHUNKS)
+    assert index.search("securite des donnees", "fr", 3)[0].key == "securite#0"
+    assert index.search("Est-ce que les intégrations sont comprises ?", "fr", 3)[0].key == "tarifs#0"
+    assert keyword_terms("integrations", "en") == keyword_terms("integration", "en")
+
+
+def test_a_language_searches_its_own_chunks_only():
+    index = KeywordIndex(CHUNKS)
+    assert {h.key for h in index.search("Team", "fr", 5)} == {"tarifs#0"}
+    assert index.search("Team", "de", 5) == []
+    assert len(index) == len(CHUNKS)
+
+
+def test_stop_words_and_unknown_words_find_nothing():
+    index = KeywordIndex(CHUNKS)
+    assert index.search("what is the", "en", 3) == []
+    assert index.search("blockchain", "en", 3) == []
+    assert index.search("Geotab", "en", 0) == []
