@@ -28,6 +28,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/check-sys
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m devtools.whisper_base
 	touch $(STAMP)
 
 $(WF_STAMP): Makefile

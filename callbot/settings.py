@@ -86,6 +86,9 @@ class RelaySettings(CommonSettings):
     google_stt_endpoint: str = Field(
         default="", description="host:port of a local fake Speech service (insecure, no credentials); tests only")
     whisper_model_dir: str = Field(default="", description="CTranslate2 Whisper model; empty: the bundled tiny.en")
+    whisper_multilingual_model_dir: str = Field(
+        default="", description="CTranslate2 multilingual Whisper model that transcribes calls not in English (a "
+        "French line); empty: those calls go to whisper_model_dir's model, which hears English only")
     whisper_threads: int = Field(default=1, ge=1)
     google_tts_voices: dict[str, str] = {"en-US": "en-US-Neural2-F", "fr-FR": "fr-FR-Neural2-A"}
     espeak_voices: dict[str, str] = {"en-US": "en-us", "fr-FR": "fr-fr"}

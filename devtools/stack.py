@@ -25,6 +25,7 @@ from callbot.bus import topology
 from callbot.post_call.settings import DEV_SENDGRID_API_KEY
 from callbot.production_settings import FUNCTIONS as DEPLOYED_FUNCTIONS
 from callbot.settings import DEV_TWILIO_AUTH_TOKEN
+from devtools import whisper_base
 from devtools.emulators import KINDS, settle_emulators, spawn_emulators
 from devtools.processes import (
     Child,
@@ -210,7 +211,8 @@ def _relay_env(info: StackInfo, state_dir: Path, port: int, settings: dict[str, 
             "CALLBOT_STT_ENGINE": info.stt_engine, "CALLBOT_TTS_ENGINE": info.tts_engine,
             "CALLBOT_RECORDINGS_URI": info.recordings_dir, "CALLBOT_AUDIO_CACHE_URI": str(state_dir / "audio-cache"),
             "CALLBOT_TRANSFER_NUMBER": DEV_SALES_DESK, "CALLBOT_STT_VOCABULARY": json.dumps(demo_vocabulary()),
-            "CALLBOT_NUMBER_LANGUAGES": json.dumps({DEV_FRENCH_LINE: "fr-FR"}), **(settings or {})}
+            "CALLBOT_NUMBER_LANGUAGES": json.dumps({DEV_FRENCH_LINE: "fr-FR"}),
+            "CALLBOT_WHISPER_MULTILINGUAL_MODEL_DIR": str(whisper_base.MODEL_DIR), **(settings or {})}
 
 
 def demo_vocabulary() -> list[str]:

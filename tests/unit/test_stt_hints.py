@@ -148,6 +148,30 @@ async def test_whisper_calls_keep_their_own_hints(whisper):
     assert "dot" not in model.calls[-1]["hotwords"] and "Your email?" not in model.calls[-1]["initial_prompt"]
 
 
+
+async def test_what_an_utterance_may_decode_grows_with_its_length(whisper):
+    model, factory = whisper
+    stt = factory("CA1", "en-US", {})
+    await stt.transcribe(mulaw.silence(1000))
+    await stt.transcribe(mulaw.silence(5000))
+    short, long = (call["max_new_tokens"] for call in model.calls)
+    assert short < long <= 100  # a looping decoder stops there, not at Whisper's 448 tokens
+
+
+async def test_calls_not_in_english_go_to_the_multilingual_model_when_there_is_one():
+    english, multilingual = FakeWhisperModel(), FakeWhisperModel()
+    multilingual.model, multilingual.supported_languages = SimpleNamespace(is_multilingual=True), ["en", "fr"]
+    factory = WhisperSpeechToTextFactory(FakeEngine(english), VOCABULARY, FakeEngine(multilingual))
+    for call_id, language in (("CA1", "fr-FR"), ("CA2", "en-US"), ("CA3", "en-GB")):
+        await factory(call_id, language, {}).transcribe(mulaw.silence(200))
+    alone = FakeWhisperModel()
+    await WhisperSpeechToTextFactory(FakeEngine(alone), VOCABULARY)("CA4", "fr-FR", {}).transcribe(
+        mulaw.silence(200))
+
+    assert [call["language"] for call in multilingual.calls] == ["fr"]
+    assert [call["language"] for call in english.calls] == ["en", "en"]
+    assert [call["language"] for call in alone.calls] == ["en"]  # an English-only model hears it as English
+
 # -- the relay gives each complete reply's hints to the call's recognizer -------------------------
 
 
