@@ -1,7 +1,7 @@
 """What the deployed components are given in production: the Python side Terraform is generated from.
 
-Every deployable has one settings class (`COMPONENTS`: the relay, and each function of `FUNCTIONS`,
-which also says how that function runs). `PRODUCTION_SETTINGS` says which of its `CALLBOT_*`
+Every deployable has one settings class (`COMPONENTS`: the relay, the call console, and each
+function of `FUNCTIONS`, which also says how that function runs). `PRODUCTION_SETTINGS` says which of its `CALLBOT_*`
 variables staging and prod set, and where each value comes from:
 
 - `Fixed(value)`: the same value in every environment;
@@ -32,6 +32,7 @@ from callbot.action_functions.settings import ActionSettings
 from callbot.post_call import Step
 from callbot.post_call.settings import PostCallSettings
 from callbot.settings import AgentTurnSettings, RelaySettings
+from console.settings import ConsoleSettings
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ class Function:
     memory: str = "512Mi"
 
 
-RELAY = "relay"  # the stream relay on Cloud Run; every other component is a function of that name
+RELAY = "relay"  # the stream relay on Cloud Run
+CONSOLE = "console"  # the call console on Cloud Run, behind Identity-Aware Proxy
+# every other component is a function of that name
 
 FUNCTIONS: dict[str, Function] = {
     # a caller waits on every turn: one instance is kept warm
@@ -76,6 +79,7 @@ FUNCTIONS: dict[str, Function] = {
 
 COMPONENTS: dict[str, type[BaseSettings]] = {
     RELAY: RelaySettings,
+    CONSOLE: ConsoleSettings,
     **{name: function.settings for name, function in FUNCTIONS.items()},
 }
 
@@ -147,6 +151,14 @@ PRODUCTION_SETTINGS: dict[str, dict[str, Provision]] = {
         "CALLBOT_SENDGRID_API_KEY": SECRET,
     },
     "record_post_call": dict(_COMMON),
+    CONSOLE: {
+        **_COMMON,
+        "CALLBOT_RECORDINGS_URI": DEPLOYMENT,
+        "CALLBOT_CONSOLE_AUTH": Fixed("iap"),
+        "CALLBOT_CONSOLE_IAP_AUDIENCE": DEPLOYMENT,
+        "CALLBOT_CONSOLE_ADMINS": DEPLOYMENT,
+        "CALLBOT_CONSOLE_REVIEWERS": DEPLOYMENT,
+    },
 }
 
 WORKFLOW_FILE = Path(__file__).resolve().parent.parent / "workflows" / "post_call.yaml"

@@ -9,6 +9,7 @@ locals {
     "cloudfunctions.googleapis.com",       # the functions (gen2)
     "cloudresourcemanager.googleapis.com", # project IAM bindings and custom roles
     "firestore.googleapis.com",            # calls, events, checkpoints, knowledge base
+    "iap.googleapis.com",                  # Identity-Aware Proxy in front of the call console
     "iam.googleapis.com",                  # service accounts
     "iamcredentials.googleapis.com",       # OIDC tokens of the push subscriptions and the workflow
     "logging.googleapis.com",              # logs and log-based metrics

@@ -85,3 +85,27 @@ resource "google_firestore_index" "knowledge_chunks_vector" {
     }
   }
 }
+
+# The call console's overview: every call's per-turn latency events of a period, across calls
+# (callbot/store/reader.py: events collection group, kind == turn_latency, at_ms in a range).
+resource "google_firestore_index" "turn_latency_by_time" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = "events"
+  query_scope = "COLLECTION_GROUP"
+
+  fields {
+    field_path = "kind"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "at_ms"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "__name__"
+    order      = "ASCENDING"
+  }
+}

@@ -79,6 +79,8 @@ locals {
       "relay/roles/speech.client"                 = "roles/speech.client"
       "post_call_trigger/roles/workflows.invoker" = "roles/workflows.invoker"
       "workflow/roles/logging.logWriter"          = "roles/logging.logWriter"
+      # the call console reads calls, events and latency across calls, and writes nothing
+      "console/roles/datastore.viewer" = "roles/datastore.viewer"
     },
     { for name, _ in var.functions : "${name}/roles/datastore.user" => "roles/datastore.user" },
   )
@@ -100,6 +102,7 @@ locals {
     calendar_action   = ["callbot-turns", "callbot-dead-letter"]
     knowledge_action  = ["callbot-turns", "callbot-dead-letter"]
     post_call_trigger = ["callbot-dead-letter"]
+    console           = ["callbot-call-events"] # RerunPostCall, carried out by post_call_trigger
   }
   topic_publishers = merge([
     for component, topics in local.publishers : {

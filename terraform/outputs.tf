@@ -8,6 +8,11 @@ output "relay_public_url" {
   value       = local.relay_public_url
 }
 
+output "console_url" {
+  description = "The call console (behind Identity-Aware Proxy: console_admins and console_reviewers may open it)."
+  value       = google_cloud_run_v2_service.console.uri
+}
+
 output "twilio_voice_webhook_url" {
   description = "Set as the Twilio number's voice webhook (A call comes in: HTTP POST)."
   value       = "${local.relay_public_url}/twilio/voice"

@@ -25,7 +25,7 @@ locals {
   # Service account member of every component, relay and functions. From the accounts themselves,
   # never from module.function: the functions wait on the bindings made with these (a cycle).
   component_members = merge(
-    { relay = local.relay_member },
+    { relay = local.relay_member, console = local.console_member },
     { for name, account in google_service_account.function : name => "serviceAccount:${account.email}" },
   )
 

@@ -127,6 +127,9 @@ locals {
     CALLBOT_INVITATION_FROM             = var.invitation_from
     CALLBOT_WORKFLOW_ID                 = local.post_call_workflow_id
     CALLBOT_WORKFLOW_LOCATION           = var.region
+    CALLBOT_CONSOLE_IAP_AUDIENCE        = local.console_iap_audience
+    CALLBOT_CONSOLE_ADMINS              = jsonencode(var.console_admins)
+    CALLBOT_CONSOLE_REVIEWERS           = jsonencode(var.console_reviewers)
   }
 
   component_env = {

@@ -57,6 +57,16 @@ variable "relay_image" {
   }
 }
 
+variable "console_image" {
+  type        = string
+  description = "Container image of the call console, preferably pinned by digest (REGION-docker.pkg.dev/PROJECT/callbot/console@sha256:...)."
+
+  validation {
+    condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$", var.console_image))
+    error_message = "console_image must be a full image reference with a tag or a sha256 digest."
+  }
+}
+
 variable "function_source_versions" {
   type        = map(string)
   description = "Version of each function's source archive, by entry point: the function is built from gs://<function source bucket>/functions/<entry point>/<version>.zip (README.md: what an archive holds). scripts/package_functions.py writes them, one digest per archive, as dist/functions/source_versions.tfvars.json."
@@ -268,6 +278,41 @@ variable "llm_location" {
   validation {
     condition     = can(regex("^(global|[a-z]+-[a-z]+[0-9]+)$", var.llm_location))
     error_message = "llm_location must be global or a Vertex AI region such as us-central1."
+  }
+}
+
+# --- who uses the call console -----------------------------------------------------------------
+
+variable "console_admins" {
+  type        = list(string)
+  description = "Who may open the call console and reveal callers' numbers and emails (audited): Google accounts' emails, or @domain for everyone of a Workspace domain. Each is let through Identity-Aware Proxy."
+  default     = []
+
+  validation {
+    condition     = alltrue([for entry in var.console_admins : can(regex("^([^@\\s]+@|@)[a-z0-9.-]+\\.[a-z]+$", lower(entry)))])
+    error_message = "console_admins entries must be emails or @domain."
+  }
+}
+
+variable "console_reviewers" {
+  type        = list(string)
+  description = "Who may open the call console with numbers and emails masked: emails, or @domain. Each is let through Identity-Aware Proxy."
+  default     = []
+
+  validation {
+    condition     = alltrue([for entry in var.console_reviewers : can(regex("^([^@\\s]+@|@)[a-z0-9.-]+\\.[a-z]+$", lower(entry)))])
+    error_message = "console_reviewers entries must be emails or @domain."
+  }
+}
+
+variable "console_max_instances" {
+  type        = number
+  description = "Upper bound on call console instances (it scales to zero when nobody looks)."
+  default     = 3
+
+  validation {
+    condition     = var.console_max_instances >= 1 && floor(var.console_max_instances) == var.console_max_instances
+    error_message = "console_max_instances must be a whole number, at least 1."
   }
 }
 

@@ -22,7 +22,7 @@ BUILT_IN = {"PROJECT_ID", "BUILD_ID", "PROJECT_NUMBER", "LOCATION", "TRIGGER_NAM
 # what Cloud Build substitutes: $$ (a literal $), $NAME and ${NAME}
 REFERENCE = re.compile(r"\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 EXPECTED_ORDER = ["identity", "install", "lint", "lint-terraform", "test", "build-relay-image", "push-relay-image",
-                  "package-functions", "upload-functions", "audio-cache", "terraform-inputs", "terraform-init",
+                  "console-requirements", "build-console-image", "push-console-image", "package-functions", "upload-functions", "audio-cache", "terraform-inputs", "terraform-init",
                   "terraform-lock-save", "terraform-plan", "terraform-apply", "smoke-test"]
 NOT_MAIN = 'if [ "$BRANCH_NAME" != "main" ] || [ -n "${_PR_NUMBER}" ]; then'
 
@@ -147,8 +147,8 @@ def test_every_other_reference_is_a_built_in_substitution():
     assert not unknown, f"write these as $${sorted(unknown)} if they are shell variables"
 
 
-@pytest.mark.parametrize("step_id", [s for s in EXPECTED_ORDER if "-c" in STEPS[s]["args"][:-1]
-                                     or "-euc" in STEPS[s]["args"][:-1]])
+@pytest.mark.parametrize("step_id", [s for s in EXPECTED_ORDER if STEPS[s]["entrypoint"] in ("bash", "sh") and (
+    "-c" in STEPS[s]["args"][:-1] or "-euc" in STEPS[s]["args"][:-1])])
 def test_step_scripts_parse(step_id):
     shell = STEPS[step_id]["entrypoint"]
     if shutil.which(shell) is None:
@@ -162,7 +162,7 @@ def test_names_agree_with_terraform():
     terraform = {path.name: path.read_text(encoding="utf-8") for path in (ROOT / "terraform").glob("*.tf")}
     variables = set(re.findall(r'^variable "([a-z0-9_]+)"', terraform["variables.tf"], re.MULTILINE))
     passed = set(re.findall(r"-var=([a-z0-9_]+)=", script("terraform-plan")))
-    assert passed == {"project_id", "region", "environment", "relay_image"}
+    assert passed == {"project_id", "region", "environment", "relay_image", "console_image"}
     assert passed | {"function_source_versions"} <= variables
     assert 'output "relay_public_url"' in terraform["outputs.tf"]
     assert 'name                        = "${var.project_id}-callbot-function-source"' in terraform["storage.tf"]
@@ -174,6 +174,19 @@ def test_names_agree_with_terraform():
     assert 'repository_id = "callbot"' in terraform["artifact_registry.tf"]
     assert CONFIG["substitutions"]["_REPOSITORY"] == "callbot"
     assert CONFIG["substitutions"]["_TWILIO_AUTH_TOKEN_SECRET"] in terraform["secrets.tf"]
+
+
+def test_the_console_image_goes_to_artifact_registry_without_the_speech_packages():
+    image = "${_REGION}-docker.pkg.dev/$PROJECT_ID/${_REPOSITORY}/console:$SHORT_SHA"
+    assert image in script("build-console-image") and image in script("push-console-image")
+    assert "-f console/Dockerfile" in script("build-console-image")
+    assert "function_requirements" in script("console-requirements")
+    compile(script("console-requirements"), "console-requirements", "exec")
+    assert "-C dist/console requirements.txt" in script("build-console-image")
+    assert '-var=console_image="$$(cat dist/console_image.txt)"' in script("terraform-plan")
+    dockerfile = (ROOT / "console" / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^USER console$", dockerfile, re.MULTILINE)
+    assert "exec uvicorn console.bootstrap:create_app --factory --host 0.0.0.0" in dockerfile
 
 
 def test_the_relay_image_runs_the_relay_as_an_unprivileged_user():

@@ -14,6 +14,7 @@ from callbot.bus import topology
 from callbot.post_call import Step
 from callbot.production_settings import (
     COMPONENTS,
+    CONSOLE,
     FUNCTIONS,
     PRODUCTION_SETTINGS,
     RELAY,
@@ -59,11 +60,16 @@ PRODUCTION_VALUES = {
     "CALLBOT_SMS_FROM": "+14155550100",
     "CALLBOT_INVITATION_FROM": "meetings@example.com",
     "CALLBOT_SENDGRID_API_KEY": "SG.sendgrid-key",
+    "CALLBOT_CONSOLE_IAP_AUDIENCE": "/projects/123456789/locations/us-central1/services/callbot-console",
+    "CALLBOT_CONSOLE_ADMINS": '["ops@example.com"]',
+    "CALLBOT_CONSOLE_REVIEWERS": '["@example.com"]',
 }
 
 
 def _settings_module(component: str) -> Path:
     """Where the component builds its settings object."""
+    if component == CONSOLE:
+        return ROOT / "console/bootstrap.py"
     return ROOT / "stream_relay/app.py" if component == RELAY else FUNCTIONS_DIR / component / "bootstrap.py"
 
 
