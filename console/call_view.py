@@ -45,6 +45,8 @@ class Action:
     error: str | None
     action_ms: int | None
     round_trip_ms: int | None
+    request: str = ""  # what was asked, as agent_turn recorded it (JSON text)
+    result: str = ""  # what came back
 
 
 STAGE_COLOURS = {"endpointing": 1, "STT": 2, "publish": 3, "bus": 4, "bus + agent": 4, "agent": 5, "reply bus": 6,
@@ -100,7 +102,7 @@ def build(call_id: str, call: CallDocument, events: list[dict[str, Any]], reveal
                     revealed=revealed)
     view.lines = [_line(event, start_ms, shown) for event in events if event.get("speaker") in ("caller", "bot")]
     view.lines.sort(key=lambda line: line.at_s)
-    view.actions = [_action(event) for event in events if event.get("kind") == "action"]
+    view.actions = [_action(event, shown) for event in events if event.get("kind") == "action"]
     runs = [event for event in events if event.get("kind") == "agent_run"]
     view.turns = sorted((_turn(event, runs) for event in events if event.get("kind") == "turn_latency"),
                         key=lambda turn: turn.turn_seq)
@@ -119,10 +121,11 @@ def _line(event: dict[str, Any], start_ms: int, shown) -> Line:
                 interrupted=bool(event.get("interrupted")), system=event.get("system"))
 
 
-def _action(event: dict[str, Any]) -> Action:
+def _action(event: dict[str, Any], shown) -> Action:
     return Action(turn_seq=event.get("turn_seq"), port=str(event.get("port") or ""), action=str(event.get("action")),
-                  ok=event.get("ok"), error=mask(event["error"]) if event.get("error") else None,
-                  action_ms=event.get("action_ms"), round_trip_ms=event.get("round_trip_ms"))
+                  ok=event.get("ok"), error=shown(str(event["error"])) if event.get("error") else None,
+                  action_ms=event.get("action_ms"), round_trip_ms=event.get("round_trip_ms"),
+                  request=shown(str(event.get("request") or "")), result=shown(str(event.get("result") or "")))
 
 
 def _ms(event: dict[str, Any], key: str) -> int:

@@ -11,6 +11,7 @@ and the matching `ActionCompleted` resumes it; inputs arriving meanwhile are que
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from contextlib import nullcontext
@@ -71,7 +72,7 @@ class TurnHandler:
                     log.warning("result of an action the call is not waiting for, ignored",
                                 extra={"request_id": message.request_id})
                     return
-                self._record_action(message)
+                self._record_action(message, pending)
                 self._run(message, Command(resume=_completion(message)), config, state, received_ms)
             elif pending:
                 inbound = inbound_of(message, self._settings.max_caller_text_chars)
@@ -163,12 +164,15 @@ class TurnHandler:
                                                 "last": i == len(lines) - 1, "end_call": False, "transfer": False})
                 for i, text in enumerate(lines)]
 
-    def _record_action(self, message: ActionCompleted) -> None:
+    def _record_action(self, message: ActionCompleted, pending: dict[str, Any]) -> None:
+        """The action on the call's events: what was asked, what came back (each as JSON text of at
+        most ACTION_RECORD_CHARS, for the call console), how long it took."""
         now = self._now_ms()
         self._log.record_event(message.call_id, f"action-{message.request_id}", {
             "kind": "action", "turn_seq": message.turn_seq, "port": message.port.value, "action": message.action,
             "ok": message.ok, "error": message.error or None, "action_ms": message.duration_ms,
-            "round_trip_ms": now - message.requested_at_ms if message.requested_at_ms else None, "at_ms": now})
+            "round_trip_ms": now - message.requested_at_ms if message.requested_at_ms else None, "at_ms": now,
+            "request": _as_record(pending.get("args") or {}), "result": _as_record(message.result)})
 
     def _record_run(self, message, state: dict[str, Any], run_ms: int, first_ms: int | None, published: int,
                     received_ms: int, llm_ms: int) -> None:
@@ -190,6 +194,14 @@ class TurnHandler:
 
     def dead_letter(self, call_id: str, turn_seq: int, reason: str, payload: str) -> None:
         entry.dead_letter(self._publisher, "agent_turn", call_id, turn_seq, reason, payload, int(self._clock() * 1000))
+
+
+ACTION_RECORD_CHARS = 2000  # a knowledge search's passages are cut: the record says what came back, not all of it
+
+
+def _as_record(value: dict[str, Any]) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= ACTION_RECORD_CHARS else text[:ACTION_RECORD_CHARS - 1] + "…"
 
 
 def _given_up(call_id: str, pending: dict[str, Any]) -> dict[str, Any]:

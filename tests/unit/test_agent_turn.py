@@ -148,6 +148,20 @@ def test_an_action_tool_pauses_the_graph_with_a_filler_and_resumes_with_the_resu
     assert json.loads(tool[0].content)["passages"][0]["source"] == "pricing.md"
 
 
+def test_an_action_is_recorded_with_what_was_asked_and_what_came_back(handler, publisher, model, call_log):
+    start(handler, publisher, "CA4b")
+    model.script += [call("transfer_to_knowledge"), call("search_knowledge", {"question": "price?"}, "q1")]
+    deliver(handler, UserUtterance(call_id="CA4b", turn_seq=1, relay_instance="r1", text="What does it cost?"))
+    request = publisher.of_type(ActionRequested)[-1]
+    model.script += [AIMessage("It's 49 dollars per user per month.")]
+    deliver(handler, complete(request, passages=[{"text": "49 dollars " + "per user " * 400, "source": "pricing.md"}]))
+    event = call_log.events["CA4b"]["action-q1"]
+    assert (event["kind"], event["port"], event["action"], event["ok"]) == ("action", "knowledge", "search_knowledge", True)
+    assert json.loads(event["request"]) == {"question": "price?"}
+    assert event["result"].startswith('{"passages": [{"source": "pricing.md", "text": "49 dollars per user')
+    assert len(event["result"]) == 2000 and event["result"].endswith("…")  # a long result is cut
+
+
 def test_a_redelivered_or_unexpected_action_result_does_nothing(handler, publisher, model):
     start(handler, publisher, "CA5")
     model.script += [call("transfer_to_knowledge"), call("search_knowledge", {"question": "x"}, "q1"),

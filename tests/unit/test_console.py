@@ -69,7 +69,8 @@ def booked_events() -> list[dict]:
         {"id": "agent-UserUtterance-0001", "kind": "agent_run", "turn_seq": 1, "run_ms": 300, "received_at_ms": T0 + 5_700,
          "llm_before_first_ms": 120, "at_ms": T0 + 6_000},
         {"id": "action-r1", "kind": "action", "turn_seq": 1, "port": "crm", "action": "create_lead", "ok": True,
-         "action_ms": 80, "round_trip_ms": 140, "at_ms": T0 + 6_100},
+         "action_ms": 80, "round_trip_ms": 140, "at_ms": T0 + 6_100,
+         "request": '{"email": "jordan@ellis.example", "first_name": "Jordan"}', "result": '{"lead_id": "00Q1"}'},
         {"id": "bot-0001-00", "speaker": "bot", "text": "Thanks, Jordan. Shall I book you a demo on Tuesday?",
          "heard": "Thanks, Jordan.", "interrupted": True, "turn_seq": 1, "at_ms": T0 + 6_500},
         {"id": "latency-0001", "kind": "turn_latency", "turn_seq": 1, "at_ms": T0 + 6_500, "endpointing_ms": 450,
@@ -203,6 +204,7 @@ def test_the_waterfall_has_a_row_per_measured_turn_with_bus_and_agent_apart(cons
 def test_the_call_page_lists_actions_outcome_and_post_call_result(console):
     html = console.client.get(f"/calls/{BOOKED}").text
     assert "create_lead" in html and "80 ms" in html and "140 ms" in html
+    assert "&#34;email&#34;: &#34;j***@ellis.example&#34;" in html and "&#34;lead_id&#34;: &#34;00Q1&#34;" in html
     assert "booked: 2026-12-09T15:00:00+00:00" in html and "Alex Kim" in html
     assert "Jordan booked a demo." in html and "82 (meeting booked)" in html and "Lead 00Q1, task 00T1" in html
     assert "run 1: processed" in html
@@ -303,6 +305,7 @@ def test_an_admin_reveal_shows_numbers_and_emails_and_is_audited(guarded):
     revealed = guarded.client.post(f"/calls/{BOOKED}/reveal", headers=admin)
     assert revealed.status_code == 200 and revealed.headers["cache-control"] == "no-store"
     assert "+14155550150" in revealed.text and "My email is jordan@ellis.example" in revealed.text
+    assert "&#34;email&#34;: &#34;jordan@ellis.example&#34;" in revealed.text  # what the CRM was asked
     assert guarded.audit.records == [("ada@northwind.example", "reveal", BOOKED)]
 
 
