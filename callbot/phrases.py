@@ -212,15 +212,12 @@ PHRASES: dict[Phrase, Wording] = {
          FR: "Je n'ai pas trouvé de créneau libre à ce moment-là. Un autre jour ou une autre heure vous "
              "conviendrait ?"}),
     Phrase.BOOKED: Wording(
-        {EN: "You're booked for {label}{with_rep}. You'll get an invitation by email. "
-             "Is there anything else I can help with?",
-         FR: "C'est réservé pour le {label}{with_rep}. Vous recevrez une invitation par e-mail. Puis-je vous aider "
-             "pour autre chose ?"}),
+        {EN: "You're booked for {label}{with_rep}. You'll get an invitation by email.",
+         FR: "C'est réservé pour le {label}{with_rep}. Vous recevrez une invitation par e-mail."}),
     Phrase.RESCHEDULED: Wording(
-        {EN: "Done: your meeting is moved to {label}{with_rep}. You'll get an updated invitation by email. "
-             "Is there anything else I can help with?",
+        {EN: "Done: your meeting is moved to {label}{with_rep}. You'll get an updated invitation by email.",
          FR: "C'est fait : votre rendez-vous est déplacé au {label}{with_rep}. Vous recevrez une invitation mise à "
-             "jour par e-mail. Puis-je vous aider pour autre chose ?"}),
+             "jour par e-mail."}),
     Phrase.WITH_REP: Wording({EN: " with {rep}", FR: " avec {rep}"}),
     Phrase.CANCELLED: Wording(
         {EN: "Your meeting on {label} is cancelled. Is there anything else I can help with?",

@@ -241,6 +241,17 @@ PARTIAL = {"first_name": "Dana", "last_name": "Whitfield", "company": "Acme Logi
     ({}, "I'm Dana, the VP of Sales at Acme Logistics, we have forty reps and want to start next month",
      {"first_name": "Dana", "role": "VP of Sales", "company": "Acme Logistics", "team_size": 40,
       "timeline": "next month"}),
+    ({}, "Morning! Diego Ramirez here, Pecan Street Insurance in Dallas. I'm the sales manager, we've got "
+         "thirty-eight agents.",
+     {"first_name": "Diego", "last_name": "Ramirez", "company": "Pecan Street Insurance", "role": "sales manager",
+      "team_size": 38}),
+    ({}, "Um, hi, yeah, so, uh, I saw your ad? I'm, uh, Tomasz, Tomasz Nowicki, from, um, Great Lakes Parcel.",
+     {"first_name": "Tomasz", "last_name": "Nowicki", "company": "Great Lakes Parcel"}),
+    (PARTIAL, "It's diego at pecan street insurance dot com, pecanstreetinsurance is all one word.",
+     {"email": "diego@pecanstreetinsurance.com"}),
+    ({"first_name": "Caitlin", "last_name": "Brennan", "team_size": 50},
+     "Oh, and sorry, my name's spelled the unusual way, K-A-T-L-Y-N, Katlyn. And actually, make that sixty people.",
+     {"first_name": "Katlyn", "team_size": 60}),
 ])
 def test_fields_are_recorded_from_plain_phrasings(lead, said, recorded):
     """Said after the bot asked for the first missing field (a bare answer fills that field)."""
@@ -464,6 +475,31 @@ def test_picking_an_offered_slot_books_it(said, slot):
     reply = ask(system("calendar", lead=DANA, lead_saved=True, meeting_options=SLOTS), AIMessage(OFFER),
                 HumanMessage(said))
     assert call_of(reply) == ("book_meeting", {"slot_id": slot})
+
+
+def test_a_day_that_fits_several_offered_slots_is_not_yet_a_choice():
+    reply = ask(system("calendar", lead=DANA, lead_saved=True, meeting_options=SLOTS), AIMessage(OFFER),
+                HumanMessage("Yep. So, can we do something Tuesday morning?"))
+    assert call_of(reply) == ("find_slots", {"preferred_time": "2026-12-01T10:00:00"})
+
+
+@pytest.mark.parametrize(("said", "booked"), [("Sounds good, thanks. Bye.", True),
+                                              ("Perfect. Thank you! Bye.", True),
+                                              ("No meeting yet, I have to run it past my boss first. Bye.", False)])
+def test_a_time_taken_with_a_goodbye_is_booked_then_the_call_ends(said, booked):
+    exact = "Tuesday, December 1 at 10:30 AM Eastern Time is free with Alex Kim. Shall I book it?"
+    context = system("calendar", lead=DANA, lead_saved=True, meeting_options=[SLOTS[1]])
+    reply = ask(context, AIMessage(exact), HumanMessage(said))
+    if not booked:
+        assert call_of(reply) is None or call_of(reply)[0] != "book_meeting"
+        return
+    assert call_of(reply) == ("book_meeting", {"slot_id": "s2"})
+    meeting = {**SLOTS[1], "status": "booked"}
+    after = ask(context, AIMessage(exact), HumanMessage(said), *tool_turn("book_meeting", {"slot_id": "s2"},
+                                                                         {"meeting": meeting}))
+    assert call_of(after) == ("end_call", {})
+    assert after.content == ("You're booked for Tuesday, December 1 at 10:30 AM Eastern Time with Alex Kim. "
+                             "You'll get an invitation by email.")
 
 
 def test_ranks_follow_the_order_the_slots_were_said_in():

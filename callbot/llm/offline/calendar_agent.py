@@ -8,7 +8,7 @@ from typing import Any
 
 from callbot.agents.calendar.tools import book_meeting, cancel_meeting, find_slots, reschedule_meeting
 from callbot.agents.lead.tools import record_details
-from callbot.agents.supervisor.tools import transfer_to_lead
+from callbot.agents.supervisor.tools import end_call, transfer_to_lead
 from callbot.llm.offline.dates import local_now, option_time, preferred_time, requested, slot_label, slot_time
 from callbot.llm.offline.intents import classify, none_of_those
 from callbot.llm.offline.spoken import either, join, yes_or_no
@@ -63,6 +63,7 @@ def pick(turn: Turn, text: str) -> dict[str, Any] | None:
     wanted = requested(text, now, _timezone(turn))
     if not wanted.named:
         return None
+    matching = []
     for option in options:
         start = option_time(option, now, _timezone(turn))
         if start is None:
@@ -77,8 +78,10 @@ def pick(turn: Turn, text: str) -> dict[str, Any] | None:
             continue
         if wanted.period is not None and wanted.hour is None and (start.hour < 12) != (wanted.period < 12):
             continue
-        return option
-    return None
+        matching.append(option)
+    if len(matching) > 1 and wanted.hour is None:
+        return None  # "can we do Monday morning?" when all three are on Monday morning: not a choice yet
+    return matching[0] if matching else None
 
 
 def _booked(turn: Turn) -> bool:
@@ -136,7 +139,7 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     accepts = yes_or_no(text) is True and not none_of_those(text) and (
         not told or re.search(r"\b(?:book|lock|works?|perfect|sounds good|go ahead|do it|take it)\b", text, re.IGNORECASE))
     book_it = re.search(r"\b(?:book|lock|take) (?:it|that)\b", text, re.IGNORECASE)
-    if chosen is None and accepts and (_offered_exact(turn) or book_it):
+    if chosen is None and accepts and turn.options and (_offered_exact(turn) or book_it):
         chosen = _as_offered(turn)[0]  # "yes, book it": the time offered first (the one asked for, if free)
     if chosen is not None:
         tool = reschedule_meeting if _rescheduling(turn) else book_meeting
@@ -213,8 +216,33 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
     label, rep = meeting_said(turn, meeting)
     if result.is_from(cancel_meeting):
         return Decision(phrase(Phrase.CANCELLED, turn.language, label=label))
+    done = confirmation(turn, result)
+    if done and classify(turn.utterance or "") == "goodbye":  # "sounds good, thanks, bye": booked, then the end
+        return turn.call(end_call, text=done)
+    return Decision(join(done, phrase(Phrase.ANYTHING_ELSE, turn.language)))
+
+
+def confirmation(turn: Turn, result: ToolResult) -> str:
+    """What is said once a meeting is booked or moved ("" for other results)."""
+    label, rep = meeting_said(turn, result.data.get("meeting") or turn.meeting or {})
     if result.is_from(reschedule_meeting):
-        return Decision(phrase(Phrase.RESCHEDULED, turn.language, label=label, with_rep=rep))
+        return phrase(Phrase.RESCHEDULED, turn.language, label=label, with_rep=rep)
     if result.is_from(book_meeting):
-        return Decision(phrase(Phrase.BOOKED, turn.language, label=label, with_rep=rep))
-    return Decision(phrase(Phrase.ANYTHING_ELSE, turn.language))
+        return phrase(Phrase.BOOKED, turn.language, label=label, with_rep=rep)
+    return ""
+
+
+def taken_on_leaving(turn: Turn) -> Decision | None:
+    """The booking of the time the caller takes as they say goodbye ("perfect, book it, bye"), or
+    None when they take none."""
+    text = turn.utterance or ""
+    if not turn.options or _booked(turn) and not _rescheduling(turn):
+        return None
+    if turn.lead.get("wants_meeting") is False or yes_or_no(text) is False:
+        return None  # "no meeting yet, I have to run it past my boss first. Bye."
+    chosen = pick(turn, text)
+    if chosen is None and yes_or_no(text) is True and not none_of_those(text) and _offered_exact(turn):
+        chosen = _as_offered(turn)[0]
+    if chosen is None:
+        return None
+    return turn.call(reschedule_meeting if _rescheduling(turn) else book_meeting, args={"slot_id": chosen["id"]})

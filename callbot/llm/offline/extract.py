@@ -74,7 +74,7 @@ SMALL_TALK_WORDS = re.compile(r"\b(?:weather|day going|how are you|how's it goin
 NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|this is|i'm|i am|it's|it is|"
                         r"je m'appelle|je me nomme|moi c'est|mon nom est|mon nom c'est)\s+",
                         re.IGNORECASE)
-HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|good (?:morning|afternoon|evening)|yes|yeah)\W+)*"
+HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|yes|yeah)\W+)*"
                            rf"({NAME}(?:\s+{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
 OPENING_NAME = re.compile(r"^\W*(?i:(?:hi|hello|hey|good (?:morning|afternoon|evening))(?: there)?\W+)+"
                           r"([A-Z][\w'’-]+\s+[A-Z][\w'’-]+)(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
@@ -104,6 +104,19 @@ def _collapse_spelling(text: str) -> str:
         return letters if len(letters) >= 3 else match.group(0)
     collapsed = SPELLED_WITH_COMMAS.sub(word, SPELLED.sub(word, text))
     return SPELLED_AGAIN.sub(lambda m: m.group(1), collapsed)
+
+
+HESITATIONS = re.compile(r"\b(?:um+|uh+|erm|er)\b(?!-)[,.]?\s*|,\s*you know\b(?=,)|\b(?<=, )like,\s*", re.IGNORECASE)
+RESTART = re.compile(r"\b([^\W\d_][\w'-]+),\s+\1\b(?!')", re.IGNORECASE)  # "Tomasz, Tomasz Nowicki"
+PAUSED_INTRO = re.compile(r"\b(i'm|i am|it's|this is|we're|we are|we have|we've got|from|at|with|for)\s*,\s*(?=\w)", re.IGNORECASE)  # "I'm, Tomasz"
+
+
+def _fluent(text: str) -> str:
+    """`text` without the hesitations of speech ("I'm, uh, Tomasz, Tomasz Nowicki, from, um, Great
+    Lakes Parcel" reads "I'm Tomasz Nowicki, from Great Lakes Parcel"); the words themselves kept."""
+    text = HESITATIONS.sub("", text)
+    text = re.sub(r"(?:\s*,){2,}", ",", text)
+    return PAUSED_INTRO.sub(r"\1 ", RESTART.sub(r"\1", text)).strip(" ,")
 
 
 def person(tokens: list[str]) -> dict[str, str]:
@@ -186,7 +199,7 @@ COMPANY_INTRO = re.compile(
     r"calling from|from|here at|over at|company is(?: called)?|company's called|company called|representing|"
     r"on behalf of|chez|pour la société|de la société|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
     r"(?:it's|it is|we're|we are|now it's)(?=\s+[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*\s+now\b)|now called|renamed to|"
-    r"(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
+    r"(?<=\bhere),|(?<=\bspeaking),|(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
     r"(?:put|use|write|make it|should be|is)|(?:company's|company is) (?:now )?called|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
     re.IGNORECASE)
 NOT_COMPANY = re.compile(r"^(?:(?:the (?:moment|end|start|beginning|same)|about|around|least|most|once|q[1-4]|"
@@ -290,7 +303,7 @@ def company(text: str, capitalised: bool | None = None) -> tuple[dict[str, Any],
             if bare and (len(name.split()) < 2 and not re.search(r"[&A-Z]{2}|\d", name)) and \
                     not re.search(r"\b(?:i|we)\b.{0,30}$", text[:intro.start()], re.IGNORECASE):
                 continue  # "meet with Alex", "for Tuesday": not a company
-            if name and name.split()[0].lower() not in NOT_A_NAME and not re.fullmatch(r"(?:Dr|Mr|Mrs|Ms|St)", name):
+            if name and _names_a_company(name) and not re.fullmatch(r"(?:Dr|Mr|Mrs|Ms|St)", name):
                 return {"company": name}, (intro.start(), intro.end() + len(match.group(0)))
             continue
         if intro.group(0).strip().lower() in ("at", "for", "with"):
@@ -302,6 +315,17 @@ def company(text: str, capitalised: bool | None = None) -> tuple[dict[str, Any],
     if match and match.group(1).split()[0].lower() not in NOT_A_NAME and not ROLE_WORDS.search(match.group(1)):
         return {"company": match.group(1).strip()}, match.span()
     return None
+
+
+ADJECTIVES = frozenset("great good new big little small large happy nice lovely cool perfect pretty local family "
+                       "golden fine".split())  # first words of capitalised names ("Great Lakes Parcel")
+
+
+def _names_a_company(name: str) -> bool:
+    words = name.split()
+    if words[0].lower() not in NOT_A_NAME:
+        return True
+    return words[0].lower() in ADJECTIVES and len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
 def role(text: str) -> tuple[dict[str, Any], Span] | None:
@@ -527,6 +551,8 @@ CORRECTION = re.compile(r"^\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops|and)\W+)*(?:no+
                         r"name)\b|"
                         r"\b(?:make (?:that|it)|i meant|i mean|scratch that|"
                         r"not \w+,? (?:it's|but)|correction)\b", re.IGNORECASE)
+SPELLED_AS = re.compile(rf"\bspell(?:ed|t)\b(?: the [\w-]+ way| differently| like this)?,?\s+({NAME})\b(?!\s+{NAME})",
+                        re.IGNORECASE)  # "my name's spelled the unusual way, KATLYN" (the letters already joined)
 CORRECTED_NAME = re.compile(rf"\b(?:it's|it is|that's|that is|i'm|its)\s+({NAME}(?:\s+{NAME})?)", re.IGNORECASE)
 
 
@@ -559,7 +585,7 @@ def _correction(text: str, lead: Mapping[str, Any], found: dict[str, Any]) -> di
 
 def _corrected_value(text: str, lead: Mapping[str, Any]) -> dict[str, Any]:
     """The name or company the correction says ("it's Marc with a C"), in the field it resembles."""
-    match = CORRECTED_NAME.search(SPELLING_TAIL.sub("", text))
+    match = SPELLED_AS.search(text) or CORRECTED_NAME.search(SPELLING_TAIL.sub("", text))
     said = match.group(1) if match else FILLERS.sub("", SPELLING_TAIL.sub("", text)).strip(" .,!")
     if not said or len(said.split()) > 4 or said.split()[0].lower() in NOT_A_NAME:
         return {}
@@ -620,7 +646,7 @@ FINDERS: tuple[Callable[[str], tuple[dict[str, Any], Span] | None], ...] = (cons
 def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str = "en-US") -> dict[str, Any]:
     """The fields `text` gives that `lead` does not already hold with the same value, and the fields
     the caller declined (`declined`)."""
-    text = _collapse_spelling(text.replace("’", "'"))
+    text = _collapse_spelling(_fluent(text.replace("’", "'")))
     found: dict[str, Any] = {}
     spans: list[Span] = []
     expecting = asked in ("email", "email_confirmed", "name_confirmed")

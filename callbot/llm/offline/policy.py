@@ -103,6 +103,9 @@ def respond(turn: Turn) -> Decision:
     if intent == "human":
         return turn.call(transfer_to_human, args={"reason": "caller asked for a person"})
     if intent == "goodbye":
+        taken = calendar_agent.taken_on_leaving(turn) if turn.agent == "calendar" else None
+        if taken is not None and not {calendar_agent.book_meeting.name, calendar_agent.reschedule_meeting.name} & set(done):
+            return taken
         if lead_agent.should_save(turn, leaving=True) and save_lead.name not in done:
             return _via_lead(turn) or turn.call(end_call)
         return turn.call(end_call)

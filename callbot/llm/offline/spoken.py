@@ -142,23 +142,28 @@ ONE_WORD = re.compile(r",?\s*\b(?:that's |it's |is |as |all )?(?:one|1) word\b,?
                       r",?\s*\ben un (?:seul )?mot\b,?|,?\s*\ball squished together\b,?", re.IGNORECASE)
 
 
+# an address said aloud unasked ("it's diego at pecan street insurance dot com") is taken when it ends
+# in one of these; "we're at the office dot ..." does not
+COMMON_TLDS = frozenset("com net org io co ai us biz info edu gov app dev uk ca fr de be eu".split())
+
+
 def find_email(text: str, expecting: bool) -> tuple[str, tuple[int, int]] | None:
-    """The email address in `text` (typed, or said aloud when `expecting` one or the caller names it),
+    """The email address in `text` (typed, or said aloud when `expecting` one, the caller names it,
+    or it ends in a common top-level domain),
     normalised to lower case, with its span in `text`; the last one when the caller gives two ("my
     email is X... actually, use my work one: Y")."""
     text = ONE_WORD.sub(lambda m: " " * len(m.group(0)), text)  # "cascadeoutdoor, all one word, dot com"
     literals = list(LITERAL_EMAIL.finditer(text))
     if literals:
         return literals[-1].group(0).lower().rstrip("."), literals[-1].span()
-    if not expecting and not re.search(r"\b(?:e-?mail|address|reach me|adresse|mail|courriel)\b", text, re.IGNORECASE):
-        return None
+    named = expecting or re.search(r"\b(?:e-?mail|address|reach me|adresse|mail|courriel)\b", text, re.IGNORECASE)
     tokens = _tokens(text)
     found = None
     for index, (token, _, _) in enumerate(tokens):
         if token not in ("at", "arobase", "@"):
             continue
         domain, local = _domain(tokens, index + 1), _local(tokens, index)
-        if domain and local:
+        if domain and local and (named or domain[0].rsplit(".", 1)[-1] in COMMON_TLDS):
             found = f"{local[0]}@{domain[0]}", (tokens[local[1]][1], tokens[domain[1]][2])
     return found
 
