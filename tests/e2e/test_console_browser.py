@@ -84,6 +84,9 @@ def test_a_call_is_found_in_the_list_heard_and_its_post_call_run_again(local_sta
 
     page.goto(f"{local_stack.console_url}/overview")
     assert page.locator("table.days tbody tr").count() == 14
+    # today's row (the first) counts this call and its measured turns, read across calls from Firestore
+    today = page.locator("table.days tbody tr").first.locator("td").all_inner_texts()
+    assert int(today[1]) >= 1 and int(today[5]) >= len(three_turns_call["turns"])
     page.screenshot(path=str(SCREENS / "overview.png"), full_page=True)
 
 
