@@ -15,7 +15,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from console.settings import ConsoleSettings
 
@@ -60,16 +60,18 @@ class IapJwtVerifier:
     """IAP's signed header checked with google-auth: signature (ES256, IAP's published keys), expiry,
     issuer and audience."""
 
-    def __init__(self, audience: str) -> None:
+    def __init__(self, audience: str, request: Any | None = None) -> None:
+        """`request`: google-auth's HTTP transport, which fetches IAP's public keys (a fake in tests)."""
         self._audience = audience
-        self._request = None
+        self._request = request
 
     def verify(self, assertion: str) -> str:
         from google.auth import exceptions
-        from google.auth.transport import requests
         from google.oauth2 import id_token
 
         if self._request is None:
+            from google.auth.transport import requests
+
             self._request = requests.Request()  # keeps a session: IAP's keys are fetched over it
         try:
             claims = id_token.verify_token(assertion, self._request, audience=self._audience,

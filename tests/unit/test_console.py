@@ -324,3 +324,72 @@ def test_a_viewer_role_comes_from_the_lists():
     assert access.viewer({"x-goog-iap-jwt-assertion": "valid:bo@sales.example"}).role is Role.REVIEWER
     with pytest.raises(AccessDenied):
         access.viewer({"x-goog-iap-jwt-assertion": "valid:bo@sales.example.evil"})
+
+
+# -- IAP's signed header, verified with google-auth ------------------------------------------------
+
+AUDIENCE = "/projects/123456789/locations/us-central1/services/callbot-console"
+
+
+class IapKeys:
+    """google-auth's transport, answering IAP's public-key URL with the keys of this test."""
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.private = ec.generate_private_key(ec.SECP256R1())
+        public = self.private.public_key().public_bytes(serialization.Encoding.PEM,
+                                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.keys = {"iap-key-1": public.decode()}
+        self.fetched: list[str] = []
+
+    def __call__(self, url, method="GET", **kwargs):
+        import json
+        from types import SimpleNamespace
+
+        self.fetched.append(url)
+        return SimpleNamespace(status=200, data=json.dumps(self.keys).encode(), headers={})
+
+    def token(self, **claims) -> str:
+        import time
+
+        from cryptography.hazmat.primitives import serialization
+        from google.auth import crypt, jwt
+
+        pem = self.private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption())
+        signer = crypt.ES256Signer.from_string(pem, key_id="iap-key-1")
+        now = int(time.time())
+        payload = {"iss": "https://cloud.google.com/iap", "aud": AUDIENCE, "iat": now, "exp": now + 600,
+                   "email": "ada@northwind.example", "sub": "accounts.google.com:1", **claims}
+        return jwt.encode(signer, payload).decode()
+
+
+def test_a_signed_iap_header_verifies_and_names_the_user():
+    from console.access import IAP_CERTS_URL, IapJwtVerifier
+
+    keys = IapKeys()
+    verifier = IapJwtVerifier(AUDIENCE, request=keys)
+    assert verifier.verify(keys.token()) == "ada@northwind.example"
+    assert keys.fetched == [IAP_CERTS_URL]
+
+
+@pytest.mark.parametrize("claims", [{"aud": "/projects/123456789/locations/us-central1/services/other"},
+                                    {"exp": 1_000_000_000, "iat": 999_999_000},
+                                    {"iss": "https://accounts.google.com"}, {"email": ""}])
+def test_an_iap_header_for_another_service_expired_or_not_from_iap_is_refused(claims):
+    from console.access import IapJwtVerifier
+
+    keys = IapKeys()
+    with pytest.raises(AccessDenied) as refused:
+        IapJwtVerifier(AUDIENCE, request=keys).verify(keys.token(**claims))
+    assert refused.value.status == 401
+
+
+def test_an_iap_header_signed_with_another_key_is_refused():
+    from console.access import IapJwtVerifier
+
+    keys, forger = IapKeys(), IapKeys()
+    with pytest.raises(AccessDenied):
+        IapJwtVerifier(AUDIENCE, request=keys).verify(forger.token())
