@@ -13,11 +13,16 @@ synthesized one at a time in the engine's own worker thread, so the event loop n
 about 15 ms for a short sentence and 70 ms for a long one on one core. The noise component is seeded,
 so the same text always gives the same audio. The 24 kHz audio goes to the line as every local
 engine's does (`line_audio.py`).
+
+hibari reads a lone "a" as the article ("uh"), also inside a spelled word ("j o r d a n", "the letter
+a"), so an email read back letter by letter would lose its a's: `letters_said` marks those with
+hibari's inline pronunciation of the letter's name.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
@@ -35,6 +40,10 @@ VOICE = "heart"  # the only voice in the wheel
 MIN_SPEED, MAX_SPEED = 0.5, 2.0  # hibari's range; 1.0 is Kokoro's own pace
 SEED = 0
 SENTENCE_PAUSE_MS = 200
+LETTER_A = "[A](/ˈA/)"  # misaki's inline phonemes: the letter's name, stressed
+_SPELLED = re.compile(r"(?<![\w'’])[A-Za-z](?:[ ,-]+[A-Za-z](?![\w'’]))+")  # "j o r d a n", "D-A-N-A"
+_LONE_A = re.compile(r"(?<!\w)[aA](?!\w)")
+_THE_LETTER_A = re.compile(r"\b(letter) [aA]\b", re.IGNORECASE)
 
 
 class HibariVoice:
@@ -60,7 +69,7 @@ class HibariVoice:
         which an endpointer (450 ms) takes for the end of a caller's turn."""
         with self._lock:
             sentences = [trim_silence(part, self.sample_rate)
-                         for part in self._model.stream(text, speed=speed, seed=SEED)]
+                         for part in self._model.stream(letters_said(text), speed=speed, seed=SEED)]
         pause = np.zeros(int(self.sample_rate * SENTENCE_PAUSE_MS / 1000), np.float32)
         joined = [piece for sentence in sentences if sentence.size for piece in (pause, sentence)][1:]
         return np.concatenate(joined) if joined else np.zeros(0, np.float32)
@@ -88,6 +97,12 @@ class HibariTextToSpeech:
 
     def _line_audio(self, text: str) -> bytes:
         return line_mulaw(self._voice.speech(text, self._speed), self._voice.sample_rate)
+
+
+def letters_said(text: str) -> str:
+    """`text` with each spelled letter a marked to be said as the letter, not the article."""
+    spelled = _SPELLED.sub(lambda run: _LONE_A.sub(LETTER_A, run.group()), text)
+    return _THE_LETTER_A.sub(lambda said: f"{said.group(1)} {LETTER_A}", spelled)
 
 
 def speaks(language: str) -> bool:

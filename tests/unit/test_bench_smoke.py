@@ -9,6 +9,7 @@ from bench import proc_stats
 from bench.call_metrics import build_scenario, pacing, split_segments
 from bench.endpointing import ReplayVad, endpoint, judge, stt_finals
 from bench.endpointing_report import smallest_silence
+from bench.speech import normalized
 from bench.stats import percentile, table
 from bench.utterances import LEAD_MS, build
 from devtools.simcall import scenario as sc
@@ -199,3 +200,18 @@ def test_push_failures_read_from_the_emulator_log(tmp_path):
     with log.open("a") as out:
         out.write("[pubsub] INFO: Failed to push to endpoint 'http://127.0.0.1:8001/': Connection refused\n" * 2)
     assert push_failures(log, since, {"agent_turn": "http://127.0.0.1:8001/"}) == {"agent_turn": 2}
+
+
+@pytest.mark.parametrize(("said", "written"), [
+    ("It's j o r d a n dot e l l i s at northwind dot io.", "It's J-O-R-D-A-N dot E-L-L-I-S at northwind.io"),
+    ("dana dot whitfield at acme dash logistics dot com", "dana.whitfield@acme-logistics.com"),
+    ("We have about forty five sales reps.", "we have about 45 sales reps"),
+    ("call me at four one five, five five five, zero one nine nine", "Call me at 415-555-0199."),
+])
+def test_the_speech_benchmark_compares_words_as_said_not_as_written(said, written):
+    assert normalized(said) == normalized(written)
+
+
+def test_the_speech_benchmark_still_tells_different_words_apart():
+    assert normalized("Dana Whitfield") != normalized("Donna Whitfield")
+    assert normalized("forty five") != normalized("fifty four")

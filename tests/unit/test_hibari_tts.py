@@ -12,7 +12,7 @@ import pytest
 
 from stream_relay import mulaw
 from stream_relay.speech import hibari_tts
-from stream_relay.speech.hibari_tts import HibariTextToSpeech, HibariVoice
+from stream_relay.speech.hibari_tts import LETTER_A, HibariTextToSpeech, HibariVoice, letters_said
 from stream_relay.speech.line_audio import KEEP_SILENCE_MS, SILENCE_LEVEL
 from tests.support.telephone_audio import voice_band_share
 
@@ -94,3 +94,20 @@ def test_a_voice_that_is_not_in_the_wheel_is_refused(monkeypatch):
 
     with pytest.raises(RuntimeError, match="never downloaded"):
         HibariVoice()
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("It's j o r d a n dot e.", f"It's j o r d {LETTER_A} n dot e."),
+    ("D-A-N-A at acme", f"D-{LETTER_A}-N-{LETTER_A} at acme"),
+    ("K, O, W, A, L", f"K, O, W, {LETTER_A}, L"),
+    ("the letter a, then p", f"the letter {LETTER_A}, then p"),
+    ("Book a demo at a time that suits you.", "Book a demo at a time that suits you."),
+    ("Plan A or plan B", "Plan A or plan B"),
+])
+def test_a_spelled_a_is_said_as_the_letter_and_the_article_is_left_alone(text, said):
+    assert letters_said(text) == said
+
+
+def test_hibari_reads_the_marked_letter_as_its_name(voice):
+    assert voice._model.phonemize(letters_said("d a n a")) == ["dˈi ˈA ˈɛn ˈA"]
+    assert voice._model.phonemize("d a n a") == ["dˈi ɐ ˈɛn ɐ"]  # unmarked: the article, twice
