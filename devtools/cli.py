@@ -10,7 +10,8 @@ one line on stderr that says what is wrong and how to fix it, with exit code 2 f
     callbot eval [--provider offline|vertexai|openai|anthropic|openai_compatible] [--level stack|text]
                  [--scenario NAME ...] [--show]
     callbot demo
-    callbot kb ingest DIR [--json] | kb ask "QUESTION" [--language en-US] [--json] | kb eval [--k 3]
+    callbot kb [--embedder local|deterministic|vertexai] [--mode hybrid|vector|keyword] ingest DIR [--json]
+               | kb ask "QUESTION" [--language en-US] [--json] | kb eval [--k 3] [--set FILE]
     callbot post-call rerun CALL_SID [--wait SECONDS]
 """
 
@@ -271,17 +272,20 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _kb_parser(commands: argparse._SubParsersAction) -> None:
-    from callbot.knowledge.embeddings import OFFLINE_THRESHOLD
-    from callbot.knowledge.firestore_vectors import DEFAULT_COLLECTION
+    from callbot.knowledge.firestore_vectors import DEFAULT_COLLECTION, MODES
 
     kb = commands.add_parser("kb", help="the knowledge base on Firestore (the local stack's emulator if "
                                         "running, else the environment's project)")
     kb.add_argument("--collection", default=DEFAULT_COLLECTION)
-    kb.add_argument("--embedder", choices=("offline", "vertex"), default="offline")
-    kb.add_argument("--threshold", type=float, default=OFFLINE_THRESHOLD,
-                    help="cosine similarity under which a passage is dropped (tuned for the offline embedder)")
+    kb.add_argument("--embedder", choices=("local", "deterministic", "vertexai"), default="local",
+                    help="local: the multilingual model shipped in a PyPI package (default); deterministic: "
+                         "hashed words; vertexai: Vertex AI (needs credentials and --threshold)")
+    kb.add_argument("--threshold", type=float,
+                    help="cosine similarity a question's best passage must reach (default: the embedder's)")
+    kb.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval for ingest and ask")
     actions = kb.add_subparsers(dest="action", required=True)
-    ingest = actions.add_parser("ingest", help="index a folder (or gs://bucket/prefix) of documents")
+    ingest = actions.add_parser("ingest", help="index a folder (or gs://bucket/prefix) of Markdown, text, PDF, "
+                                               "DOCX and HTML documents")
     ingest.add_argument("root")
     ingest.add_argument("--json", action="store_true")
     ask = actions.add_parser("ask", help="search the knowledge base as the bot would")
@@ -289,8 +293,10 @@ def _kb_parser(commands: argparse._SubParsersAction) -> None:
     ask.add_argument("--language", default="en-US")
     ask.add_argument("--k", type=_at_least(1), default=3)
     ask.add_argument("--json", action="store_true")
-    evaluation = actions.add_parser("eval", help="recall@k and declined share on knowledge_base/eval.yaml")
+    evaluation = actions.add_parser("eval", help="recall@1, recall@k, MRR and declined share of each retrieval "
+                                                 "mode, per language and document type, on an evaluation set")
     evaluation.add_argument("--k", type=_at_least(1), default=3)
+    evaluation.add_argument("--set", type=Path, help="the questions (default: knowledge_base/eval.yaml)")
     evaluation.add_argument("--json", action="store_true")
 
 
@@ -299,11 +305,13 @@ def _kb(args: argparse.Namespace) -> int:
 
     if args.action == "ingest":
         _documents_folder(args.root)
-    if args.embedder == "vertex" and (missing := target.google_credentials_missing()):
-        raise CommandError(f"the vertex embedder needs Google credentials: {missing}; log in with "
-                           f"`{target.LOGIN}`, or use --embedder offline")
+    if args.embedder == "vertexai" and args.threshold is None:
+        raise UsageError("the vertexai embedder needs --threshold (tuned for it: see bench/README.md)")
+    if args.embedder == "vertexai" and (missing := target.google_credentials_missing()):
+        raise CommandError(f"the vertexai embedder needs Google credentials: {missing}; log in with "
+                           f"`{target.LOGIN}`, or use --embedder local")
     target.current(args.state_dir)  # a running stack, or a named project with credentials
-    store = kb.open_store(args.embedder, args.collection, args.threshold, args.state_dir)
+    store = kb.open_store(args.embedder, args.collection, args.threshold, args.state_dir, args.mode)
     match args.action:
         case "ingest":
             report = kb.ingest_folder(store, args.root)
@@ -311,8 +319,10 @@ def _kb(args: argparse.Namespace) -> int:
                 print(json.dumps(report.to_dict(), indent=2))
             else:
                 print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged "
-                      f"{len(report.unchanged)}, removed {len(report.removed)}; {report.chunks} chunks "
-                      f"embedded, {report.writes} writes")
+                      f"{len(report.unchanged)}, removed {len(report.removed)}, skipped {len(report.skipped)}; "
+                      f"{report.chunks} chunks embedded, {report.writes} writes")
+                for name, reason in report.skipped.items():
+                    print(f"  skipped {name}: {reason}")
             return 0
         case "ask":
             answer, passages = kb.ask(store, args.question, args.language, args.k)
@@ -322,11 +332,12 @@ def _kb(args: argparse.Namespace) -> int:
             else:
                 print(answer)
                 for p in passages:
-                    print(f"  {p.score:.3f}  {p.source} ({p.title}): {p.text[:100]}")
+                    print(f"  {p.score:.3f}  {p.source} ({kb.citation(p)}): {p.text[:100]}")
             return 0
         case "eval":
-            report = kb.run_eval(store, args.k)
-            print(json.dumps(report.to_dict(), indent=2) if args.json else kb.render_eval(report))
+            reports = kb.run_eval(store, args.k, args.set or kb.EVAL_SET)
+            print(json.dumps({mode: r.to_dict() for mode, r in reports.items()}, indent=2, ensure_ascii=False)
+                  if args.json else kb.render_eval(reports))
             return 0
     return 2
 

@@ -202,7 +202,10 @@ def _spawn_function(function: str, name: str, port: int, log_dir: Path, env: dic
 
 
 def _common_env(info: StackInfo) -> dict[str, str]:
-    return {**info.emulator_env(), "CALLBOT_ENVIRONMENT": "dev", "CALLBOT_LOG_LEVEL": "INFO"}
+    """What every process of the stack reads; each turn's trace goes to the stack's traces folder,
+    which the call console shows."""
+    return {**info.emulator_env(), "CALLBOT_ENVIRONMENT": "dev", "CALLBOT_LOG_LEVEL": "INFO",
+            "CALLBOT_TRACE_EXPORTER": "file", "CALLBOT_TRACE_DIR": str(Path(info.log_dir).parent / "traces")}
 
 
 def _relay_env(info: StackInfo, state_dir: Path, port: int, settings: dict[str, str] | None) -> dict[str, str]:
@@ -298,12 +301,12 @@ def _adapter_settings(info: StackInfo) -> dict[str, str]:
 
 
 def _ingest_knowledge(info: StackInfo) -> None:
-    """The demo company's documents into the emulator's knowledge base (offline embedder)."""
+    """The demo company's documents into the emulator's knowledge base (the local embedding model)."""
     from callbot.knowledge.firestore_vectors import FirestoreKnowledge
     from callbot.knowledge.ingest import ingest
     from devtools.demo_company import KNOWLEDGE_BASE, embedder
 
-    store = FirestoreKnowledge.from_project(info.project_id, embedder("offline"))
+    store = FirestoreKnowledge.from_project(info.project_id, embedder("local")[0])
     ingest(store, store.embedder, KNOWLEDGE_BASE)
 
 

