@@ -241,14 +241,17 @@ PARTIAL = {"first_name": "Dana", "last_name": "Whitfield", "company": "Acme Logi
     ({}, "I'm Dana, the VP of Sales at Acme Logistics, we have forty reps and want to start next month",
      {"first_name": "Dana", "role": "VP of Sales", "company": "Acme Logistics", "team_size": 40,
       "timeline": "next month"}),
-    ({}, "Morning! Diego Ramirez here, Pecan Street Insurance in Dallas. I'm the sales manager, we've got "
-         "thirty-eight agents.",
+    ({}, ("Morning! Diego Ramirez here, Pecan Street Insurance in Dallas. I'm the sales manager, we've got "
+          "thirty-eight agents."),
      {"first_name": "Diego", "last_name": "Ramirez", "company": "Pecan Street Insurance", "role": "sales manager",
       "team_size": 38}),
     ({}, "Um, hi, yeah, so, uh, I saw your ad? I'm, uh, Tomasz, Tomasz Nowicki, from, um, Great Lakes Parcel.",
      {"first_name": "Tomasz", "last_name": "Nowicki", "company": "Great Lakes Parcel"}),
     (PARTIAL, "It's diego at pecan street insurance dot com, pecanstreetinsurance is all one word.",
      {"email": "diego@pecanstreetinsurance.com"}),
+    ({}, "Hi, I'm Anjali Iyer, I own a small event planning company called Saffron Events. There's six of us.",
+     {"first_name": "Anjali", "last_name": "Iyer", "role": "owner", "company": "Saffron Events", "team_size": 6}),
+    ({**PARTIAL, "role": "VP"}, "Got it. We're planning the rollout for October.", {"timeline": "for October"}),
     ({"first_name": "Caitlin", "last_name": "Brennan", "team_size": 50},
      "Oh, and sorry, my name's spelled the unusual way, K-A-T-L-Y-N, Katlyn. And actually, make that sixty people.",
      {"first_name": "Katlyn", "team_size": 60}),
@@ -430,7 +433,10 @@ def test_a_caller_who_asked_to_book_goes_to_the_calendar_once_saved():
     ("I'd like to book a demo", ""), ("yes", ""),
     ("next Tuesday at 10 am", "2026-12-01T10:00:00"), ("How about Thursday afternoon?", "2026-11-26T14:00:00"),
     ("tomorrow at 2", "2026-11-25T14:00:00"), ("Friday morning works for me", "2026-11-27T10:00:00"),
-    ("December 3 at 2pm", "2026-12-03T14:00:00"), ("at 4:30 pm today", "2026-11-24T16:30:00")])
+    ("December 3 at 2pm", "2026-12-03T14:00:00"), ("at 4:30 pm today", "2026-11-24T16:30:00"),
+    ("next Friday, three in the afternoon?", "2026-11-27T15:00:00"),
+    ("I'm at a venue all Monday. What about Friday?", "2026-11-27T09:00:00"),
+    ("Est-ce qu'on peut prendre rendez-vous jeudi à quinze heures ?", "2026-11-26T15:00:00")])
 def test_the_calendar_finds_slots_near_the_time_named(said, preferred):
     reply = ask(system("calendar", lead=DANA, lead_saved=True), HumanMessage(said))
     assert call_of(reply) == ("find_slots", {"preferred_time": preferred})

@@ -165,7 +165,7 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
 def _offer_again(turn: Turn) -> str:
     if _offered_exact(turn):
         label, rep = meeting_said(turn, _as_offered(turn)[0])
-        return phrase(Phrase.EXACT_FREE, turn.language, label=label, with_rep=rep)
+        return phrase(Phrase.EXACT_FREE, turn.language, label=label[:1].upper() + label[1:], with_rep=rep)
     return resume(turn)
 
 
@@ -205,7 +205,7 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
         slots = _ordered(turn, list(data.get("slots") or []), preferred)
         if slots and preferred and _exact(turn, slots[0], preferred):
             label, rep = meeting_said(turn, slots[0])
-            return Decision(phrase(Phrase.EXACT_FREE, turn.language, label=label, with_rep=rep))
+            return Decision(phrase(Phrase.EXACT_FREE, turn.language, label=label[:1].upper() + label[1:], with_rep=rep))
         if slots and turn.context.get("pending_intent") == "offer" and turn.lead.get("wants_meeting") is None:
             options = either(_labels(turn, slots[:OFFERED]), turn.language)
             return Decision(phrase(Phrase.OFFER_MEETING_SLOTS, turn.language, options=options))

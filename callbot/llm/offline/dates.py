@@ -28,6 +28,8 @@ HOUR_WORDS = {word: index + 1 for index, word in enumerate(
     ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
 TIMES = (
     re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s?m\b\.?", re.IGNORECASE),
+    re.compile(rf"\b(\d{{1,2}}|{'|'.join(HOUR_WORDS)})(?::(\d{{2}}))?\s+(?:o'?clock\s+)?in the (morning|afternoon|evening)\b",
+               re.IGNORECASE),  # "three in the afternoon"
     re.compile(r"\b(\d{1,2}):(\d{2})\b()"),
     re.compile(r"\b(?:at|around|@)\s+(\d{1,2})(?:\s*h(\d{2})?)?\b()", re.IGNORECASE),
     re.compile(r"\b(\d{1,2})\s*(?:o'?clock|h(\d{2})?|heures?)()", re.IGNORECASE),
@@ -75,10 +77,16 @@ def local_now(now_iso: str, timezone: str) -> datetime:
     return (now.astimezone(zone) if now.tzinfo else now).replace(tzinfo=None)
 
 
+OTHER_DAY = re.compile(r"\b(?:what|how) about\b|\binstead\b|\brather\b|\bbut\b|\bmaybe\b", re.IGNORECASE)
+
+
 def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | None]:
-    match = DAY.search(text)
-    if match is None:
+    days = list(DAY.finditer(text))
+    if not days:
         return None, None
+    match = days[0]
+    if len(days) > 1 and OTHER_DAY.search(text, days[0].end(), days[-1].start()):
+        match = days[-1]  # "I'm at a venue all Monday. What about Friday?": the day asked for is the last
     said = re.sub(r"\b(?:coming|prochain)\s*", "", match.group(0).lower()).strip()
     settings = {"RELATIVE_BASE": now, "PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": False,
                 "TIMEZONE": timezone or "UTC"}
@@ -106,8 +114,18 @@ CLOCK_WORDS = (
 )
 
 
+FRENCH_HOURS = {word: index + 1 for index, word in enumerate(
+    ["une", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze", "treize",
+     "quatorze", "quinze", "seize", "dix-sept", "dix-huit", "dix-neuf", "vingt", "vingt-et-une", "vingt-deux",
+     "vingt-trois"])}
+FRENCH_HOUR = re.compile(rf"\b({'|'.join(sorted(FRENCH_HOURS, key=len, reverse=True))}) heures?\b",
+                         re.IGNORECASE)
+
+
 def _clock(text: str) -> str:
-    """Clock times said in words as digits: "half past nine" -> "9:30", "nine thirty" -> "9:30"."""
+    """Clock times said in words as digits: "half past nine" -> "9:30", "nine thirty" -> "9:30",
+    "quinze heures" -> "15 heures"."""
+    text = FRENCH_HOUR.sub(lambda m: f"{FRENCH_HOURS[m.group(1).lower()]} heures", text)
     def hour(said: str) -> int:
         return int(said) if said.isdigit() else HOUR_WORDS[said.lower()]
     for pattern, written in CLOCK_WORDS:
@@ -132,7 +150,7 @@ def _time_at(text: str) -> tuple[int | None, int, bool, int]:
         if hour > 23 or minute > 59:
             continue
         if meridiem:
-            hour = hour % 12 + (12 if meridiem.lower() == "p" else 0)
+            hour = hour % 12 + (12 if meridiem.lower() in ("p", "afternoon", "evening") else 0)
         elif 1 <= hour <= 7:
             hour += 12
         return hour, minute, bool(meridiem), match.end()

@@ -203,7 +203,8 @@ COMPANY_INTRO = re.compile(
     r"(?:put|use|write|make it|should be|is)|(?:company's|company is) (?:now )?called|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
     re.IGNORECASE)
 NOT_COMPANY = re.compile(r"^(?:(?:the (?:moment|end|start|beginning|same)|about|around|least|most|once|q[1-4]|"
-                         r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+                         r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
+                         r"may|june|july|august|september|october|november|december|"
                          r"sales|marketing|my|our|your|me|us|you|them|it|that|this|what|how|some|lunch|"
                          r"salesforce|hubspot|outlook|google|gmail|email|text|a|an)\b|(?:next|this|last) |\d)",
                          re.IGNORECASE)
@@ -273,7 +274,7 @@ TIMELINE = re.compile(
     r"holidays|new year'?s?|easter|black friday|the summer|the winter|the fall|tax season|peak season|the busy season)|(?:after|before) (?:our|the) (?:busy|slow|peak|holiday) season|before (?:winter|summer|"
     r"spring|fall|the holidays)|(?:timeline|timing)(?:'s| is) flexible|second half of (?:the|this|next) year|"
     r"first half of (?:the|this|next) year|(?:in|by|during|for) the (?:first|second|third|fourth|last|next) (?:quarter|"
-    r"half)|d'ici (?:l'été|l'automne|l'hiver|le printemps|la fin de l'année|\w+)|"
+    r"half)|d'ici (?:l'été|l'automne|l'hiver|le printemps|la fin de l'année|la rentrée|(?!la\b|le\b|les\b)\w+)|"
     r"(?:cet|cette|l'année|le mois|le trimestre) (?:été|automne|hiver|année|prochaine?)|(?:in|within) (?:the next )?(?:a |one )?(?:month|week|year) or (?:two|so))\b",
     re.IGNORECASE)
 CLAUSES = re.compile(r"[^,.;!?]+")
@@ -317,8 +318,9 @@ def company(text: str, capitalised: bool | None = None) -> tuple[dict[str, Any],
     return None
 
 
-ADJECTIVES = frozenset("great good new big little small large happy nice lovely cool perfect pretty local family "
-                       "golden fine".split())  # first words of capitalised names ("Great Lakes Parcel")
+# first words of capitalised company names ("Great Lakes Parcel") that are not names on their own
+ADJECTIVES = frozenset(["great", "good", "new", "big", "little", "small", "large", "happy", "nice", "lovely", "cool",
+                        "perfect", "pretty", "local", "family", "golden", "fine"])
 
 
 def _names_a_company(name: str) -> bool:
@@ -328,11 +330,20 @@ def _names_a_company(name: str) -> bool:
     return words[0].lower() in ADJECTIVES and len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
+OWN_A_BUSINESS = re.compile(
+    r"(?i:\bi (own|founded|started|co-?founded|run)\s+(?:a|an|the|my|this)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:company|business|firm|agency|shop|practice|studio|clinic|store)\b)(?:,?\s+(?i:called|named)\s+(" + COMPANY_NAME + "))?")
+
+
 def role(text: str) -> tuple[dict[str, Any], Span] | None:
     """A role ("I'm the VP of Sales", "I run dispatch"), and the company when it follows ("... at Acme")."""
     owner = re.search(r"(?i:\bi (?:own|founded|started|co-?founded|run)\s+(?:the company,?\s+)?)(" + COMPANY_NAME + ")", text)
     if owner:
         return {"role": "owner", "company": owner.group(1)}, owner.span()
+    owner = OWN_A_BUSINESS.search(text)  # "I own a small event planning company called Saffron Events"
+    if owner:
+        title = "founder" if owner.group(1).lower() in ("founded", "started", "cofounded", "co-founded") else "owner"
+        return {"role": title, **({"company": owner.group(2)} if owner.group(2) else {})}, owner.span()
     verb = ROLE_VERB.search(text)
     if verb:
         said, *rest = re.split(r"\s+(?:at|for|with)\s+(?=[A-Z])", verb.group(2), maxsplit=1)
@@ -395,15 +406,19 @@ CONSENT_YES = re.compile(
     r"\bvous pouvez me contacter\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b",
     re.IGNORECASE)
+LOSS = re.compile(r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|nobody|no one|voicemail|unanswered|overwhelm\w*|"
+                  r"swamped|rat(?:er|ons|é|és)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us))\b", re.IGNORECASE)
 PROBLEM = re.compile(
     r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|can't|cannot|can not|couldn't|overwhelm(?:ed)?|on hold|nobody|"
     r"no one|hang(?:s)? up|qualif(?:y|ied|ying)|keep up|fast enough|after hours|too many|swamped|buried|drown(?:ing)?|"
     r"struggl(?:e|ing)|want|need|answer(?:ed|ing)?|wait(?:s|ing)?|voicemail|goes unanswered|slip through|like|love|"
-    r"hoping|ring(?:s|ing)? (?:nonstop|off the hook|all day)|triag\w*|automat\w*|handl\w*|route|routing)\b",
+    r"hoping|ring(?:s|ing)? (?:nonstop|off the hook|all day)|triag\w*|automat\w*|handl\w*|route|routing|"
+    r"rat(?:er|ons|é|és)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us)|personne ne répond|répondeur|aimerait|voudrions|"
+    r"voudrait|souhait\w*|besoin)\b",
     re.IGNORECASE)
 ABOUT_CALLS = re.compile(r"\b(?:calls?|call in|calling|phones?|line|leads|inquir(?:y|ies)|enquir(?:y|ies)|"
                          r"requests?|bookings?|prospects?|customers?|patients?|callers?|guests?|clients?|"
-                         r"buyers?|shippers?|families)\b", re.IGNORECASE)
+                         r"buyers?|shippers?|families|appels?|clients?|prospects?|patients?|téléphone)\b", re.IGNORECASE)
 
 
 def consent(text: str) -> tuple[dict[str, Any], Span] | None:
@@ -419,9 +434,9 @@ def problem(text: str) -> tuple[dict[str, Any], Span] | None:
     """The caller's need told as a problem ("our front desk misses too many new-patient calls")."""
     for sentence in re.finditer(r"[^.!?]+", text):
         said = sentence.group(0).strip(" ,")
-        if not said or "?" in text[sentence.end():sentence.end() + 1] or time_spans(said):
-            continue
-        said = re.sub(r"^[\s,;:-]+", "", FILLERS.sub("", re.sub(r"\s+", " ", said)))
+        if not said or "?" in text[sentence.end():sentence.end() + 1] or (time_spans(said) and not LOSS.search(said)):
+            continue  # a time is a meeting wish, unless calls are lost then ("we lose buyers after six in the evening")
+        said = re.sub(r"^[\s,;:-]+|^(?:et|alors|donc|mais)\s+", "", FILLERS.sub("", re.sub(r"\s+", " ", said)))
         if PROBLEM.search(said) and ABOUT_CALLS.search(said) and not NOT_A_NEED.search(said) \
                 and not re.match(r"\W*(?:(?:hi|hello|hey|yes|yeah|so)\W+)*(?:i.m|i am|we.re|we are)(?: just)? calling\b",
                                  said, re.IGNORECASE) \

@@ -23,7 +23,8 @@ NO = re.compile(r"^\W*(?:no|nope|nah|non)\b|\b(?:not (?:right|correct|quite|real
                 r"incorrect|don't|do not|rather not|no thanks?|no thank you|pas (?:correct|d'accord))\b", re.IGNORECASE)
 YES = re.compile(r"\b(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|absolutely|definitely|of course|ok|okay|"
                  r"sounds good|please do|go ahead|perfect|great|that works|that's it|i do|i agree|fine|"
-                 r"oui|d'accord|exact|c'est ça|bien sûr|volontiers)\b", re.IGNORECASE)
+                 r"oui|d'accord|exact|c'est ça|bien sûr|volontiers|parfait|ça me va|ça marche|très bien|entendu)\b",
+                 re.IGNORECASE)
 
 
 def parse_number(text: str) -> int | None:
@@ -144,7 +145,8 @@ ONE_WORD = re.compile(r",?\s*\b(?:that's |it's |is |as |all )?(?:one|1) word\b,?
 
 # an address said aloud unasked ("it's diego at pecan street insurance dot com") is taken when it ends
 # in one of these; "we're at the office dot ..." does not
-COMMON_TLDS = frozenset("com net org io co ai us biz info edu gov app dev uk ca fr de be eu".split())
+COMMON_TLDS = frozenset(["com", "net", "org", "io", "co", "ai", "us", "biz", "info", "edu", "gov", "app", "dev", "uk",
+                         "ca", "fr", "de", "be", "eu"])
 
 
 def find_email(text: str, expecting: bool) -> tuple[str, tuple[int, int]] | None:
