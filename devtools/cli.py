@@ -305,13 +305,14 @@ def _kb(args: argparse.Namespace) -> int:
 
     if args.action == "ingest":
         _documents_folder(args.root)
-    if args.embedder == "vertexai" and args.threshold is None:
-        raise UsageError("the vertexai embedder needs --threshold (tuned for it: see bench/README.md)")
+    if args.embedder == "vertexai" and args.threshold is None and args.action != "ingest":
+        raise UsageError("the vertexai embedder needs --threshold to search (tuned for it: see bench/README.md)")
     if args.embedder == "vertexai" and (missing := target.google_credentials_missing()):
         raise CommandError(f"the vertexai embedder needs Google credentials: {missing}; log in with "
                            f"`{target.LOGIN}`, or use --embedder local")
     target.current(args.state_dir)  # a running stack, or a named project with credentials
-    store = kb.open_store(args.embedder, args.collection, args.threshold, args.state_dir, args.mode)
+    store = kb.open_store(args.embedder, args.collection, args.threshold, args.state_dir, args.mode,
+                          searches=args.action != "ingest")
     match args.action:
         case "ingest":
             report = kb.ingest_folder(store, args.root)

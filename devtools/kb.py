@@ -24,9 +24,10 @@ DONT_KNOW = "I don't know; a specialist will follow up."
 
 
 def open_store(embedder_name: str = "local", collection: str = DEFAULT_COLLECTION, threshold: float | None = None,
-               state_dir: Path = stack.DEFAULT_STATE_DIR, mode: Mode = "hybrid") -> FirestoreKnowledge:
+               state_dir: Path = stack.DEFAULT_STATE_DIR, mode: Mode = "hybrid",
+               searches: bool = True) -> FirestoreKnowledge:
     """The knowledge base of the running local stack, else of the environment's project; `threshold`
-    None: the embedder's own."""
+    None: the embedder's own (an embedder without one can only ingest: `searches` False)."""
     if stack.status(state_dir).get("running"):
         info = stack.load(state_dir)
         os.environ.update(info.emulator_env())
@@ -37,10 +38,11 @@ def open_store(embedder_name: str = "local", collection: str = DEFAULT_COLLECTIO
             raise SystemExit("no local stack is running and neither CALLBOT_PROJECT_ID nor "
                              "GOOGLE_CLOUD_PROJECT is set")
     engine, default = embedder(embedder_name)
-    if threshold is None and default is None:
+    threshold = default if threshold is None else threshold
+    if threshold is None and searches:
         raise SystemExit(f"the {embedder_name} embedder has no default threshold: pass --threshold")
     return FirestoreKnowledge.from_project(project, engine, collection=collection,
-                                           threshold=default if threshold is None else threshold, mode=mode)
+                                           threshold=1.0 if threshold is None else threshold, mode=mode)
 
 
 def ingest_folder(store: FirestoreKnowledge, root: Path | str) -> IngestReport:
