@@ -91,6 +91,9 @@ _COMMON: dict[str, Provision] = {
     "CALLBOT_LOG_LEVEL": DEPLOYMENT,
     "CALLBOT_CALL_RETENTION_DAYS": DEPLOYMENT,
 }
+# each caller turn's trace (callbot/tracing.py): the processes a turn crosses export to Cloud Trace,
+# and the console links a turn there
+_TRACED: dict[str, Provision] = {"CALLBOT_TRACE_EXPORTER": Fixed("cloud")}
 _LLM: dict[str, Provision] = {"CALLBOT_LLM_PROVIDER": Fixed("vertexai"), "CALLBOT_LLM_LOCATION": DEPLOYMENT}
 _CALENDAR: dict[str, Provision] = {  # every function that builds the calendar (crm_action and sync_crm too)
     "CALLBOT_CALENDAR_BACKEND": Fixed("google"),
@@ -124,12 +127,14 @@ PRODUCTION_SETTINGS: dict[str, dict[str, Provision]] = {
         "CALLBOT_AUDIO_CACHE_URI": DEPLOYMENT,
         "CALLBOT_TRANSFER_NUMBER": DEPLOYMENT,
         **_TWILIO,
+        **_TRACED,
     },
-    "agent_turn": {**_COMMON, **_LLM},
-    "crm_action": {**_COMMON, **_CRM},
-    "calendar_action": {**_COMMON, **_CALENDAR},
+    "agent_turn": {**_COMMON, **_LLM, **_TRACED},
+    "crm_action": {**_COMMON, **_CRM, **_TRACED},
+    "calendar_action": {**_COMMON, **_CALENDAR, **_TRACED},
     "knowledge_action": {
         **_COMMON,
+        **_TRACED,
         "CALLBOT_KNOWLEDGE_BACKEND": Fixed("firestore"),
         "CALLBOT_EMBEDDING_BACKEND": Fixed("vertexai"),
     },
@@ -158,6 +163,7 @@ PRODUCTION_SETTINGS: dict[str, dict[str, Provision]] = {
         "CALLBOT_CONSOLE_IAP_AUDIENCE": DEPLOYMENT,
         "CALLBOT_CONSOLE_ADMINS": DEPLOYMENT,
         "CALLBOT_CONSOLE_REVIEWERS": DEPLOYMENT,
+        **_TRACED,
     },
 }
 

@@ -37,6 +37,9 @@ class CommonSettings(BaseSettings):
     call_retention_days: int = Field(default=30, ge=1)
     company_name: str = "Northwind Voice"
     company_timezone: str = Field(default="America/New_York", description="IANA zone times are spoken in")
+    trace_exporter: Literal["none", "cloud", "file"] = Field(
+        default="none", description="where each turn's trace goes: nowhere, Cloud Trace, or JSON lines in trace_dir")
+    trace_dir: str = Field(default="", description="the folder of the file trace exporter (the local stack)")
 
 
 def _default_instance() -> str:

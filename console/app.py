@@ -9,6 +9,8 @@ unexpected error is logged with its traceback and shown as a plain 500 page.
     POST /calls/{id}/post-call          run the post-call workflow again
     GET  /calls/{id}/post-call          the post-call section alone (the page polls it after a re-run)
     GET  /overview                      per-day figures
+    GET  /traces/{trace_id}             a turn's trace, from the local stack's trace files (in
+                                        production a turn links to Cloud Trace instead)
     GET  /healthz                       for Cloud Run's probes (no role needed, no data)
 """
 
@@ -31,6 +33,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
+from callbot import tracing
 from callbot.blobs import BlobStore
 from callbot.bus import Publisher
 from callbot.logs import bind_call
@@ -38,6 +41,7 @@ from callbot.messages import RerunPostCall
 from callbot.store import CallReader
 from console import call_view, overview
 from console.access import Access, AccessDenied, AuditLog, Viewer
+from console.call_view import TRACE_ID
 from console.listing import CallFilters, Outcome, paginate
 from console.settings import ConsoleSettings
 
@@ -72,9 +76,19 @@ def create_app(services: ConsoleServices) -> FastAPI:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters.update(when=_when, seconds=_seconds, percent=_percent)
 
+    def trace_link(trace_id: str | None) -> str | None:
+        """Where a turn's trace is seen: Cloud Trace, the console's own page of the local trace
+        files, or nowhere when traces are not exported."""
+        settings = services.settings
+        if trace_id is None:
+            return None
+        if settings.trace_exporter == "cloud":
+            return f"https://console.cloud.google.com/traces/list?project={settings.project_id}&tid={trace_id}"
+        return f"/traces/{trace_id}" if settings.trace_exporter == "file" and settings.trace_dir else None
+
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, {"viewer": getattr(request.state, "viewer", None),
-                                                          **context}, status_code=status)
+                                                          "trace_link": trace_link, **context}, status_code=status)
 
     def error_page(request: Request, status: int, title: str, problems: list[str]) -> HTMLResponse:
         return page(request, "error.html", status, title=title, problems=problems)
@@ -204,6 +218,16 @@ def create_app(services: ConsoleServices) -> FastAPI:
         latencies = services.reader.turn_latencies(int(since.timestamp() * 1000), int(until.timestamp() * 1000))
         figures = overview.build(found, latencies, first, last, truncated=len(found) >= limit)
         return page(request, "overview.html", figures=figures, days=days)
+
+    @pages.get("/traces/{trace_id}", response_class=HTMLResponse)
+    def trace_page(request: Request, trace_id: str) -> HTMLResponse:
+        folder = services.settings.trace_dir
+        spans = tracing.read_trace(Path(folder), trace_id) if folder and TRACE_ID.match(trace_id) else []
+        if not spans:
+            raise HTTPException(404, f"no trace {trace_id[:40]!r} is kept here")
+        start = min(span["start_ns"] for span in spans)
+        width = max(max(span["end_ns"] for span in spans) - start, 1)
+        return page(request, "trace.html", trace_id=trace_id, spans=spans, start=start, width=width)
 
     app.include_router(pages)
     return app

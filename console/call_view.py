@@ -9,6 +9,7 @@ stream (`stream_started_at_ms`), so an event at `at_ms` is heard at `(at_ms - st
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,7 @@ class Action:
     result: str = ""  # what came back
 
 
+TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 STAGE_COLOURS = {"endpointing": 1, "STT": 2, "publish": 3, "bus": 4, "bus + agent": 4, "agent": 5, "reply bus": 6,
                  "TTS": 7, "TTS + playback": 7, "playback": 8}
 
@@ -71,6 +73,7 @@ class TurnLatency:
     total_ms: int
     stages: list[Stage]
     llm_ms: int | None  # of the agent's time, the LLM's until its first sentence
+    trace_id: str | None = None  # the turn's trace (callbot.tracing), when one was recorded
 
 
 @dataclass
@@ -161,5 +164,7 @@ def _turn(event: dict[str, Any], runs: list[dict[str, Any]]) -> TurnLatency:
     for name, ms in parts:
         stages.append(Stage(name, ms, at))
         at += ms
+    trace = event.get("trace_id")
     return TurnLatency(turn_seq=seq, total_ms=max(total, at), stages=stages,
-                       llm_ms=int(llm_ms) if isinstance(llm_ms, int | float) else None)
+                       llm_ms=int(llm_ms) if isinstance(llm_ms, int | float) else None,
+                       trace_id=trace if isinstance(trace, str) and TRACE_ID.match(trace) else None)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from callbot import logs
+from callbot import logs, tracing
 from callbot.settings import RelaySettings
 from stream_relay import media_stream, webhooks
 from stream_relay.bootstrap import RelayServices, build_services
@@ -24,6 +24,7 @@ def create_app(services: RelayServices | None = None) -> FastAPI:
         if services is None:
             settings = RelaySettings()
             logs.configure(settings.log_level)
+            tracing.configure_from(settings, "relay")
             services = build_services(settings)
         registry, loop_lag = CallRegistry(), LoopLag()
         app.state.services, app.state.registry, app.state.loop_lag = services, registry, loop_lag

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from callbot import tracing
 from callbot.call_document import CallDocument, CallStatus
 from callbot.logs import bind_call
 from callbot.messages import (
@@ -130,13 +131,15 @@ class CallSession:
                 return
             self._seq += 1
             timing = TurnTiming(self._seq, speech_ended_ms, endpointed_ms, transcribed_ms=now_ms())
+            timing.span = tracing.start("caller turn", speech_ended_ms, call_id=self.call_id, turn_seq=self._seq)
             self._timings[self._seq] = timing
             self.playback.drop_turns_before(self._seq)
             self.playback.set_hold(False)
-            published = self._publish(UserUtterance(
-                call_id=self.call_id, turn_seq=self._seq, relay_instance=self._settings.relay_instance,
-                text=text, language=self.language, speech_ended_at_ms=speech_ended_ms,
-                sent_at_ms=timing.transcribed_ms))
+            with tracing.current(timing.span):
+                published = self._publish(UserUtterance(
+                    call_id=self.call_id, turn_seq=self._seq, relay_instance=self._settings.relay_instance,
+                    text=text, language=self.language, speech_ended_at_ms=speech_ended_ms,
+                    sent_at_ms=timing.transcribed_ms))
             published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
             await self._services.calls.record_event(self.call_id, f"caller-{self._seq:04d}", {
                 "speaker": "caller", "text": text, "confidence": transcript.confidence, "turn_seq": self._seq,
@@ -148,10 +151,13 @@ class CallSession:
             self._seq += 1
             pressed = now_ms()
             timing = TurnTiming(self._seq, speech_ended_ms=pressed, endpointed_ms=pressed, transcribed_ms=pressed)
+            timing.span = tracing.start("caller turn", pressed, call_id=self.call_id, turn_seq=self._seq)
             self._timings[self._seq] = timing
             self.playback.drop_turns_before(self._seq)
-            published = self._publish(DtmfReceived(call_id=self.call_id, turn_seq=self._seq, digit=digit,
-                                                   relay_instance=self._settings.relay_instance, sent_at_ms=pressed))
+            with tracing.current(timing.span):
+                published = self._publish(DtmfReceived(call_id=self.call_id, turn_seq=self._seq, digit=digit,
+                                                       relay_instance=self._settings.relay_instance,
+                                                       sent_at_ms=pressed))
             published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
             self._spawn(self._services.calls.record_event(self.call_id, f"dtmf-{self._seq:04d}", {
                 "speaker": "caller", "dtmf": digit, "turn_seq": self._seq, "at_ms": pressed}))
@@ -239,8 +245,11 @@ class CallSession:
         timing = None if segment.system else self._timings.pop(segment.speech.turn_seq, None)
         if timing is not None:
             timing.first_audio_ms = now_ms()
+            breakdown = timing.breakdown()
+            tracing.end(timing.span, timing.first_audio_ms, **breakdown)
             self._spawn(self._services.calls.record_event(self.call_id, f"latency-{timing.turn_seq:04d}", {
-                "kind": "turn_latency", "at_ms": timing.first_audio_ms, **timing.breakdown()}))
+                "kind": "turn_latency", "at_ms": timing.first_audio_ms, **breakdown,
+                "trace_id": tracing.trace_id(timing.span)}))
 
     def _on_tts_failed(self, segment: Segment, error: Exception) -> None:
         """A sentence could not be synthesized: log it, and say the (cached) apology once rather

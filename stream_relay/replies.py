@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from callbot import tracing
 from callbot.bus import check_schema_attribute
 from callbot.bus.entry import MAX_REASON_CHARS
 from callbot.errors import BadMessage
@@ -67,7 +68,10 @@ class PubSubReplySource:
                 return
             message.ack()
             if isinstance(reply, BotSpeech):
-                loop.call_soon_threadsafe(dispatch, reply)
+                # the reply's arrival, in the trace of the turn it answers
+                with tracing.continued(attributes, "reply received", call_id=reply.call_id, turn_seq=reply.turn_seq,
+                                       segment=reply.segment):
+                    loop.call_soon_threadsafe(dispatch, reply)
             else:
                 log.warning("%s on the replies topic ignored", reply.type, extra={"call_id": reply.call_id})
 

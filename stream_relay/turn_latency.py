@@ -4,6 +4,7 @@ from the end of the caller's speech to the first bot audio, split by where the t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -19,6 +20,7 @@ class TurnTiming:
     reply_received_ms: int = 0  # the first reply segment reached this relay
     tts_ready_ms: int = 0  # its audio was synthesized (or found in the audio cache)
     first_audio_ms: int = 0  # its first frame was sent to Twilio
+    span: Any = None  # the turn's trace span (callbot.tracing), begun at speech_ended_ms
 
     def breakdown(self) -> dict[str, int | None]:
         """Stages in ms; they add up to `total_ms` (`tts_ms` + `playback_ms` split `tts_and_playback_ms`)."""

@@ -8,6 +8,7 @@ locals {
     "cloudbuild.googleapis.com",           # builds of the functions
     "cloudfunctions.googleapis.com",       # the functions (gen2)
     "cloudresourcemanager.googleapis.com", # project IAM bindings and custom roles
+    "cloudtrace.googleapis.com",           # each caller turn's trace (relay, agent_turn, action functions)
     "firestore.googleapis.com",            # calls, events, checkpoints, knowledge base
     "iap.googleapis.com",                  # Identity-Aware Proxy in front of the call console
     "iam.googleapis.com",                  # service accounts

@@ -87,6 +87,13 @@ locals {
 
   members = merge(local.component_members, { workflow = local.workflow_member })
 
+  # Components that write each turn's trace to Cloud Trace, as their settings say (the console only
+  # links to the traces).
+  trace_writers = [
+    for name, component in var.components : name
+    if lookup(component.env, "CALLBOT_TRACE_EXPORTER", "") == "cloud" && name != "console"
+  ]
+
   # Components that call Gemini or the embedding model on Vertex AI, as their settings say
   # (callbot/production_settings.py, through var.components).
   vertex_ai_callers = [
@@ -132,6 +139,15 @@ resource "google_project_iam_member" "vertex_ai_predict" {
 
   project = var.project_id
   role    = google_project_iam_custom_role.vertex_ai_predict.name
+  member  = local.members[each.key]
+}
+
+# Writing spans has no narrower scope than the project.
+resource "google_project_iam_member" "trace_writer" {
+  for_each = toset(local.trace_writers)
+
+  project = var.project_id
+  role    = "roles/cloudtrace.agent"
   member  = local.members[each.key]
 }
 

@@ -9,7 +9,7 @@ import base64
 import binascii
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -30,6 +30,7 @@ class Delivery:
     message: AnyMessage
     message_id: str
     published_at: datetime | None
+    attributes: dict[str, str] = field(default_factory=dict)  # the Pub/Sub attributes (trace context)
 
     def older_than(self, max_age_s: float, clock: Callable[[], float]) -> bool:
         """Published more than `max_age_s` before `clock()` (epoch seconds): too old to act on."""
@@ -64,6 +65,7 @@ def from_cloud_event(event: Any) -> Delivery:
         message=decode(payload),
         message_id=str(envelope.get("messageId") or envelope.get("message_id") or ""),
         published_at=_parse_time(envelope.get("publishTime") or envelope.get("publish_time")),
+        attributes={str(key): str(value) for key, value in attributes.items()},
     )
 
 

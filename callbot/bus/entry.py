@@ -20,6 +20,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, Protocol
 
+from callbot import tracing
 from callbot.bus import Delivery, Publisher, from_cloud_event
 from callbot.errors import BadMessage, PermanentError
 from callbot.messages import DeadLettered
@@ -47,10 +48,12 @@ def deliver(event: Any, handler: FunctionHandler) -> None:
         call_id, turn_seq = _identify(event)
         handler.dead_letter(call_id, turn_seq, str(exc), _raw_payload(event))
         return
+    message = delivery.message
     try:
-        handler.handle(delivery)
+        with tracing.continued(delivery.attributes, f"handle {message.type}", call_id=message.call_id,
+                               turn_seq=message.turn_seq):
+            handler.handle(delivery)
     except PermanentError as exc:  # BadMessage too: a message for another function
-        message = delivery.message
         handler.dead_letter(message.call_id, message.turn_seq, str(exc) or type(exc).__name__, _raw_payload(event))
 
 

@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import Future
 from typing import Any
 
+from callbot import tracing
 from callbot.messages import Message, encode
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class PubSubPublisher:
 
     def publish(self, message: Message) -> Future[str]:
         data, attributes = encode(message)
+        tracing.inject(attributes)  # the turn's trace continues in whoever receives it
         topic = self.topic_path(message.topic)
         send = functools.partial(self.client.publish, topic, data, ordering_key=message.ordering_key, **attributes)
         future = send()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from callbot import logs
+from callbot import logs, tracing
 from callbot.bus.pubsub import PubSubPublisher
 from callbot.settings import AgentTurnSettings
 from functions.agent_turn.handler import TurnHandler
@@ -19,6 +19,7 @@ def turn_handler() -> TurnHandler:
 
     settings = AgentTurnSettings()
     logs.configure(settings.log_level)
+    tracing.configure_from(settings, "agent_turn")
     saver = FirestoreSaver.from_project(settings.project_id)
     graph = build_graph(saver, chat_model(settings), settings)
     return TurnHandler(graph, PubSubPublisher(settings.project_id), settings,

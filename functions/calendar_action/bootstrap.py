@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from callbot import logs
+from callbot import logs, tracing
 from callbot.action_functions.adapters import make_calendar
 from callbot.action_functions.handler import ActionHandler
 from callbot.action_functions.settings import ActionSettings
@@ -17,6 +17,7 @@ from functions.calendar_action import operations
 def action_handler() -> ActionHandler:
     settings = ActionSettings()
     logs.configure(settings.log_level)
+    tracing.configure_from(settings, "calendar_action")
     calendar = make_calendar(settings)
     return ActionHandler(ActionPort.CALENDAR, operations.bind(calendar, settings.calendar_clock()),
                          PubSubPublisher(settings.project_id), settings)

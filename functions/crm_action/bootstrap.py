@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from callbot import logs
+from callbot import logs, tracing
 from callbot.action_functions.adapters import make_calendar, make_crm
 from callbot.action_functions.handler import ActionHandler
 from callbot.action_functions.settings import ActionSettings
@@ -17,6 +17,7 @@ from functions.crm_action import operations
 def action_handler() -> ActionHandler:
     settings = ActionSettings()
     logs.configure(settings.log_level)
+    tracing.configure_from(settings, "crm_action")
     # meetings live in the calendar backend (the demo CRM in memory carries its own)
     calendar = make_calendar(settings) if settings.calendar_backend != "memory" else None
     return ActionHandler(ActionPort.CRM, operations.bind(make_crm(settings), calendar),

@@ -2,7 +2,8 @@
 downloaded), on the local stack, over a call placed through every process: the list, the call's
 page with its transcript, recording and waterfall, a post-call re-run, and the overview.
 
-Screenshots of the three pages go to $CALLBOT_CONSOLE_SCREENS (default /tmp/console_screens)."""
+Screenshots of the three pages and of a turn's trace go to $CALLBOT_CONSOLE_SCREENS (default
+/tmp/console_screens)."""
 
 from __future__ import annotations
 
@@ -72,9 +73,24 @@ def test_a_call_is_found_in_the_list_heard_and_its_post_call_run_again(local_sta
     assert page.evaluate("document.getElementById('player').paused") is False
     page.evaluate("document.getElementById('player').pause()")
 
-    # one waterfall row per measured turn
+    # one waterfall row per measured turn, each linked to its trace
     assert page.locator("#latency tr.turn").count() == len(three_turns_call["turns"])
     page.screenshot(path=str(SCREENS / "call.png"), full_page=True)
+    traces = [link.get_attribute("href") for link in page.locator("#latency a.trace").all()]
+    assert len(traces) == len(three_turns_call["turns"])
+
+    # a turn's trace crosses the processes: the relay, agent_turn, and the action it asked for
+    services = []
+    for trace in traces:
+        page.goto(f"{local_stack.console_url}{trace}")
+        assert page.locator("tr.span", has_text="caller turn").count() == 1  # one turn, one trace
+        services.append({row.get_attribute("data-service") for row in page.locator("tr.span").all()})
+        if "knowledge_action" in services[-1]:
+            page.screenshot(path=str(SCREENS / "trace.png"), full_page=True)
+    assert all({"relay", "agent_turn"} <= found for found in services), services
+    assert page.locator("tr.span", has_text="reply received").count() >= 1  # the reply back at the relay
+    assert any("knowledge_action" in found for found in services), services  # "Do you integrate with our CRM?"
+    page.goto(f"{local_stack.console_url}/calls/{call_sid}")
 
     before = int(page.locator(".post-call").get_attribute("data-run"))
     page.get_by_role("button", name="Run post-call again").click()

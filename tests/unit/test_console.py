@@ -4,6 +4,7 @@ verifier): what each page shows, what it refuses, and who may see what."""
 from __future__ import annotations
 
 import io
+import json
 import wave
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.unit
 NOW = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
 T0 = int((NOW - timedelta(minutes=30)).timestamp() * 1000)  # the booked call's stream start
 BOOKED, FAILED = "CA" + "b" * 32, "CA" + "f" * 32
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
 class FakeVerifier:
@@ -75,7 +77,7 @@ def booked_events() -> list[dict]:
          "heard": "Thanks, Jordan.", "interrupted": True, "turn_seq": 1, "at_ms": T0 + 6_500},
         {"id": "latency-0001", "kind": "turn_latency", "turn_seq": 1, "at_ms": T0 + 6_500, "endpointing_ms": 450,
          "stt_ms": 100, "publish_ms": 50, "bus_and_agent_ms": 700, "reply_bus_ms": 60, "tts_and_playback_ms": 140,
-         "tts_ms": 100, "playback_ms": 40, "total_ms": 1500},
+         "tts_ms": 100, "playback_ms": 40, "total_ms": 1500, "trace_id": TRACE},
         {"id": "dtmf-0002", "speaker": "caller", "dtmf": "0", "turn_seq": 2, "at_ms": T0 + 9_000},
         {"id": "latency-0002", "kind": "turn_latency", "turn_seq": 2, "at_ms": T0 + 9_900, "endpointing_ms": 0,
          "stt_ms": 0, "publish_ms": 40, "bus_and_agent_ms": 600, "reply_bus_ms": 50, "tts_and_playback_ms": 210,
@@ -393,3 +395,32 @@ def test_an_iap_header_signed_with_another_key_is_refused():
     keys, forger = IapKeys(), IapKeys()
     with pytest.raises(AccessDenied):
         IapJwtVerifier(AUDIENCE, request=keys).verify(forger.token())
+
+
+# -- traces ---------------------------------------------------------------------------------------
+
+
+def test_a_turn_links_to_its_trace_which_the_local_trace_page_shows(tmp_path):
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    spans = [("relay", "caller turn", None, "a1", 0, 1500), ("agent_turn", "handle UserUtterance", "a1", "b2", 650, 1300),
+             ("knowledge_action", "handle ActionRequested", "b2", "c3", 800, 900)]
+    (traces / "all.jsonl").write_text("".join(json.dumps(
+        {"trace_id": TRACE, "span_id": span_id, "parent_id": parent, "name": name, "service": service,
+         "start_ns": 10**18 + start * 10**6, "end_ns": 10**18 + end * 10**6, "attributes": {}}) + "\n"
+        for service, name, parent, span_id, start, end in spans))
+    console = Console(tmp_path, trace_exporter="file", trace_dir=str(traces))
+    html = console.client.get(f"/calls/{BOOKED}").text
+    assert html.count('class="trace"') == 1 and f'href="/traces/{TRACE}"' in html  # turn 2 has no trace
+    page = console.client.get(f"/traces/{TRACE}")
+    assert page.status_code == 200 and page.text.count('<tr class="span"') == 3
+    assert "handle ActionRequested" in page.text and "+800 ms" in page.text and "100 ms" in page.text
+    assert console.client.get("/traces/" + "0" * 32).status_code == 404
+    assert console.client.get("/traces/not-a-trace").status_code == 404
+
+
+def test_in_production_a_turn_links_to_cloud_trace(tmp_path):
+    console = Console(tmp_path, trace_exporter="cloud", project_id="callbot-prod")
+    html = console.client.get(f"/calls/{BOOKED}").text
+    assert f"https://console.cloud.google.com/traces/list?project=callbot-prod&amp;tid={TRACE}" in html
+    assert Console(tmp_path / "none").client.get(f"/calls/{BOOKED}").text.count('class="trace"') == 0
