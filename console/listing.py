@@ -26,7 +26,7 @@ DEFAULT_DAYS = 30
 class Outcome(StrEnum):
     BOOKED = "booked"  # a meeting is booked
     TRANSFERRED = "transferred"  # handed over to a person
-    LEAD = "lead"  # a lead recorded in the CRM, no meeting
+    LEAD = "lead"  # the conversation recorded a lead in the CRM, no meeting
     ABANDONED = "abandoned"  # nothing came of it (hung up, silence)
     FAILED = "failed"  # the call ended in an error
 
@@ -38,7 +38,7 @@ def outcome(call: CallDocument) -> Outcome:
         return Outcome.BOOKED
     if call.transfer_requested or call.transferred_to or call.ended_by == "transfer":
         return Outcome.TRANSFERRED
-    if call.lead_id or call.crm_record_id:
+    if call.lead_id:  # not crm_record_id: the post-call sync logs every call, a lead or not
         return Outcome.LEAD
     return Outcome.ABANDONED
 

@@ -92,8 +92,10 @@ def failed_call() -> dict:
 
 
 def plain_calls(n: int) -> dict:
+    """Callers who hung up having given nothing (the post-call sync still logged each in the CRM)."""
     return {f"CA{i:032d}": {"from": "+14155550111", "language": "en-US", "status": "completed", "ended_by": "caller",
-                            "created_at": NOW - timedelta(hours=3, minutes=i)} for i in range(n)}
+                            "crm_record_id": f"00Q{i}", "created_at": NOW - timedelta(hours=3, minutes=i)}
+            for i in range(n)}
 
 
 def wav_bytes(seconds: float) -> bytes:
@@ -144,7 +146,7 @@ def test_the_list_is_newest_first_paginated_and_masks_the_caller(console):
 @pytest.mark.parametrize("query, shown, hidden", [
     ("outcome=booked", BOOKED, FAILED), ("outcome=failed", FAILED, BOOKED), ("score_min=80", BOOKED, "CA000"),
     ("language=fr-FR", FAILED, BOOKED), ("post_call=post_call_failed", FAILED, BOOKED),
-    ("outcome=abandoned", "CA000", BOOKED),
+    ("outcome=abandoned", "CA000", BOOKED), ("outcome=lead", "No call matches", "CA000"),
 ])
 def test_the_filters_choose_the_calls(console, query, shown, hidden):
     page = console.client.get(f"/calls?{query}")
