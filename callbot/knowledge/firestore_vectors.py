@@ -36,8 +36,11 @@ stale index. Building it takes milliseconds for a few thousand chunks; a corpus 
 need a search service instead.
 
 When no passage of the caller's language answers, the same search runs over `fallback_language`'s
-documents (the company's own language): the passages say their `language`, and the agent answers
-in the caller's language from them.
+documents (the company's own language). If those answer, and the best passage of the caller's
+language is within `LANGUAGE_PREFERENCE` of their best (most often the same page in both languages,
+which the cross-lingual model finds a little closer in English), the caller's passages are
+returned; otherwise the fallback's, which say their `language` so that the agent answers in the
+caller's language from them.
 
 In production the pre-filter needs a composite vector index on the chunk collection (the emulator
 needs none); for Terraform:
@@ -69,10 +72,17 @@ DEFAULT_COLLECTION = "knowledge_chunks"
 BATCH_LIMIT = 400  # writes per commit; Firestore allows 500
 CANDIDATES = 20  # chunks each retriever ranks before fusion
 RRF_K = 60
+LANGUAGE_PREFERENCE = 0.15  # how much less similar the caller's own pages may be than the fallback's and still answer
 KEYWORD_COVERAGE = 0.5  # of the question's terms (IDF-weighted) the best keyword hit must hold to answer alone
 Mode = Literal["hybrid", "vector", "keyword"]
 MODES: tuple[Mode, ...] = ("hybrid", "vector", "keyword")
 _CHUNK_FIELDS = ["source", "title", "heading", "text", "page", "language", "locale"]
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    similarities: dict[str, float]  # chunk id -> cosine similarity, the vector retriever's
+    hits: list[KeywordHit]  # the keyword retriever's, best first
 
 
 @dataclass(frozen=True)
@@ -142,28 +152,39 @@ class FirestoreKnowledge:
         if k <= 0 or not question.strip():
             return []
         wanted = primary_language(language)
-        passages = self._search(question, wanted, k)
-        if not passages and self.fallback_language and wanted != self.fallback_language:
-            passages = self._search(question, self.fallback_language, k)
-        return passages
-
-    def _search(self, question: str, language: str, k: int) -> list[Passage]:
-        similarities = self._nearest(question, language) if self.mode != "keyword" else {}
-        chunks, index = self._chunks_and_index()
-        hits = index.search(question, language, CANDIDATES) if self.mode != "vector" else []
-        if not self._answers(similarities, hits):
+        own = self._candidates(question, wanted)
+        if self._answers(own):
+            return self._fused(own, k)
+        if not self.fallback_language or wanted == self.fallback_language:
             return []
+        other = self._candidates(question, self.fallback_language)
+        if not self._answers(other):
+            return []
+        if own.similarities and _best(own) >= _best(other) - LANGUAGE_PREFERENCE:
+            return self._fused(own, k)  # the caller's own pages say it about as well: most likely the same page
+        return self._fused(other, k)
+
+    def _candidates(self, question: str, language: str) -> _Candidates:
+        similarities = self._nearest(question, language) if self.mode != "keyword" else {}
+        hits = self._chunks_and_index()[1].search(question, language, CANDIDATES) if self.mode != "vector" else []
+        return _Candidates(similarities, hits)
+
+    def _fused(self, candidates: _Candidates, k: int) -> list[Passage]:
+        """The candidates ranked by reciprocal rank fusion, the best `k`."""
+        similarities, hits = candidates.similarities, candidates.hits
+        chunks = self._chunks_and_index()[0]
         rankings = [sorted(similarities, key=lambda key: -similarities[key]), [hit.key for hit in hits]]
         fused: dict[str, float] = {}
         for ranking in rankings:
             for rank, key in enumerate(ranking, start=1):
                 fused[key] = fused.get(key, 0.0) + 1 / (RRF_K + rank)
-        matched = {hit.key: hit.coverage for hit in hits}
+        coverage = {hit.key: hit.coverage for hit in hits}
         best = sorted((key for key in fused if key in chunks), key=lambda key: -fused[key])[:k]
-        return [_passage(chunks[key], similarities.get(key, matched.get(key, 0.0))) for key in best]
+        return [_passage(chunks[key], similarities.get(key, coverage.get(key, 0.0))) for key in best]
 
-    def _answers(self, similarities: dict[str, float], hits: list[KeywordHit]) -> bool:
-        best_similarity = max(similarities.values(), default=0.0)
+    def _answers(self, candidates: _Candidates) -> bool:
+        hits = candidates.hits
+        best_similarity = _best(candidates)
         keyword_strong = bool(hits) and hits[0].coverage >= KEYWORD_COVERAGE
         match self.mode:
             case "vector":
@@ -234,3 +255,7 @@ def _passage(chunk: dict[str, Any], score: float) -> Passage:
     return Passage(text=chunk["text"], source=chunk["source"], title=chunk["title"], score=min(max(score, 0.0), 1.0),
                    heading=chunk.get("heading") or "", page=chunk.get("page"),
                    language=chunk.get("locale") or chunk.get("language") or "")
+
+
+def _best(candidates: _Candidates) -> float:
+    return max(candidates.similarities.values(), default=0.0)

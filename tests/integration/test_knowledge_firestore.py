@@ -96,6 +96,16 @@ def test_a_french_caller_gets_english_passages_when_no_french_page_answers(demo)
     assert german and german[0].source == "pricing.md"
 
 
+def test_a_french_page_is_kept_over_its_english_twin(demo):
+    """The French pricing page is less similar to this question than the English one (below the
+    threshold, so the English pages are searched), but close enough to be the same page."""
+    store, _ = demo
+    question = "Est-ce qu'on paie moins cher en payant à l'année ?"
+    passages = store.search(question=question, language="fr-FR", k=3)
+    assert "tarifs.fr-FR.md" in [p.source for p in passages] and {p.language for p in passages} == {"fr-FR"}
+    assert max(p.score for p in passages) < store.threshold  # no French passage answered alone
+
+
 @pytest.mark.parametrize("question", ["Do you have an on-premise version?", "Is there a mobile app?",
                                       "Who is the CEO?", "Do you have an office in Tokyo?"])
 def test_what_the_base_does_not_say_returns_nothing(demo, question):
@@ -109,9 +119,9 @@ def test_the_evaluation_set_reaches_its_targets(demo):
     report = evaluate(store, items, k=3)
     print(f"\nhybrid: recall@1={report.overall.recall_at_1} recall@3={report.recall_at_k} mrr={report.overall.mrr} "
           f"declined={report.declined_share} failures={[r.item.question for r in report.failures()]}")
-    assert report.recall_at_k >= 0.9  # measured 0.915 (bench/README.md)
+    assert report.recall_at_k >= 0.92  # measured 0.943 (bench/README.md)
     assert report.declined_share >= 0.85  # 0.870
-    assert report.by_language()["fr-FR"].recall_at_k >= 0.75  # 0.783
+    assert report.by_language()["fr-FR"].recall_at_k >= 0.85  # 0.913
 
 
 def test_reingesting_unchanged_documents_writes_nothing(store):
