@@ -12,9 +12,9 @@ contexts:
 - *relay*: what the relay gives Whisper today: the company's vocabulary (the local stack's:
   company, reps, products), the bot's question before the sentence and the phrases its answer is
   likely to hold (`hints.py`: `initial_prompt` and `hotwords`);
-- *+ caller*: the same, with the caller's own words added to the vocabulary (their name, company
-  and email domain, as the conversation or the CRM would know them by then). The relay does not do
-  this yet: the row shows what it would be worth.
+- *+ caller*: the same, with the caller's own words added (their name, company and email domain,
+  as they would have said them earlier in the call: the relay prompts Whisper with the caller's
+  last words, `whisper_stt.HEARD_CHARS`, so a name said once is spelled the same way after).
 
 Word error rate is jiwer's, over all sentences of a cell, after both sides are normalized alike:
 lower case, number words as digits (text2num), each digit a word ("45" and "forty five" are both

@@ -27,7 +27,10 @@ read, Whisper may repeat a phrase until its 448-token limit (base heard espeak-n
 m'appelle Claire Martin" as "je m'appel" forty times, 10-15 s of decoding while the caller waited).
 
 Hints go where Whisper reads the text said before the audio (the decoder's previous-text prompt):
-`initial_prompt` is the company's vocabulary and the bot's last sentence, as if just said, and
+`initial_prompt` is the company's vocabulary, the caller's own last words in this call (up to
+HEARD_CHARS: the names, company and email domain they have said so far, so "Acme Logistics" said
+once is not heard as "acne-logistics.com" in the email that follows) and the bot's last sentence,
+as if just said, and
 `hotwords` (placed before it in the same prompt) the phrases the answer to that sentence is likely
 to contain ("at", "dot", "gmail dot com" after the bot asked for an email), but not the choices
 ("yes", "no", "the first one": Whisper copies one it was given instead of the one said, see
@@ -66,6 +69,7 @@ WHISPER_SAMPLE_RATE = 16000
 WORKERS = 2
 BEAM_SIZE = 5
 MIN_TOKENS, TOKENS_PER_SECOND = 16, 10
+HEARD_CHARS = 200  # the caller's earlier words kept for the prompt: the end of what they said
 REQUIRED_MODEL_FILES = ("model.bin", "tokenizer.json")
 
 
@@ -129,6 +133,7 @@ class WhisperSpeechToText:
         self._call_id = call_id
         self._language = language
         self._hints = speech_hints(vocabulary, language)
+        self._heard = ""  # the caller's words so far in this call, the last HEARD_CHARS of them
         self._whisper_language: str | None = None  # resolved once the model is known
 
     def feed(self, audio_mulaw: bytes) -> None:
@@ -149,7 +154,10 @@ class WhisperSpeechToText:
     async def transcribe(self, utterance_mulaw: bytes) -> Transcript:
         if not utterance_mulaw:
             return Transcript("")
-        return await self._engine.run(self._transcribe, utterance_mulaw, *decoder_prompt(self._hints))
+        transcript = await self._engine.run(self._transcribe, utterance_mulaw,
+                                            *decoder_prompt(self._hints, self._heard))
+        self._heard = recent_words(f"{self._heard} {transcript.text}")
+        return transcript
 
     async def close(self) -> None:
         pass  # the model and the pool belong to the process
@@ -177,13 +185,22 @@ def max_tokens(seconds: float) -> int:
     return MIN_TOKENS + round(TOKENS_PER_SECOND * seconds)
 
 
-def decoder_prompt(hints: SpeechHints) -> tuple[str | None, str | None]:
-    """Whisper's `initial_prompt` (the vocabulary, then the bot's last sentence) and `hotwords` (the
-    expected answer's phrases but its choices, see `hints.py`); None where there is nothing to say."""
+def decoder_prompt(hints: SpeechHints, heard: str = "") -> tuple[str | None, str | None]:
+    """Whisper's `initial_prompt` (the vocabulary, what the caller has said, then the bot's last
+    sentence) and `hotwords` (the expected answer's phrases but its choices, see `hints.py`); None
+    where there is nothing to say."""
     vocabulary = ", ".join(hints.vocabulary)
-    prompt = ". ".join(part for part in (vocabulary, hints.question) if part)
+    prompt = ". ".join(part for part in (vocabulary, heard.rstrip(". "), hints.question) if part)
     hotwords = ", ".join(p for p in hints.answer if p not in set(hints.choices))
     return prompt or None, hotwords or None
+
+
+def recent_words(text: str) -> str:
+    """The end of `text`, at most HEARD_CHARS, cut at a word boundary."""
+    text = " ".join(text.split())
+    if len(text) <= HEARD_CHARS:
+        return text
+    return text[-HEARD_CHARS:].split(" ", 1)[-1]
 
 
 def _whisper_language(model: WhisperModel, language: str, call_id: str) -> str:

@@ -18,7 +18,7 @@ from stream_relay.app import create_app
 from stream_relay.speech.hints import ANSWERS, SALES_TALK, speech_hints
 from stream_relay.speech.scripted_stt import ScriptedSpeechToText
 from stream_relay.speech.stt import SpeechHints
-from stream_relay.speech.whisper_stt import WhisperSpeechToTextFactory
+from stream_relay.speech.whisper_stt import HEARD_CHARS, WhisperSpeechToTextFactory, recent_words
 from tests.fakes.relay import fake_services
 from tests.support.relay_stream import open_stream, start
 
@@ -83,16 +83,17 @@ def test_a_long_reply_keeps_its_end_as_the_question():
 
 
 class FakeWhisperModel:
-    """Records what `transcribe` was given; hears one fixed sentence."""
+    """Records what `transcribe` was given; hears `heard`."""
 
     def __init__(self) -> None:
         self.calls: list[dict] = []
         self.model = SimpleNamespace(is_multilingual=False)
         self.supported_languages = ["en"]
+        self.heard = " dana at acme dot com"
 
     def transcribe(self, audio, **options):
         self.calls.append(options)
-        return iter([SimpleNamespace(text=" dana at acme dot com", tokens=[1, 2, 3], avg_logprob=-0.3)]), None
+        return iter([SimpleNamespace(text=self.heard, tokens=[1, 2, 3], avg_logprob=-0.3)]), None
 
 
 class FakeEngine:
@@ -148,6 +149,27 @@ async def test_whisper_calls_keep_their_own_hints(whisper):
     assert "dot" not in model.calls[-1]["hotwords"] and "Your email?" not in model.calls[-1]["initial_prompt"]
 
 
+
+async def test_whisper_is_prompted_with_what_this_caller_said_before_the_question(whisper):
+    model, factory = whisper
+    model.heard = " I'm Dana from Acme Logistics."
+    first, other = factory("CA1", "en-US", {}), factory("CA2", "en-US", {})
+    await first.transcribe(mulaw.silence(200))
+    model.heard = " dana at acme logistics dot com"
+    first.expect(speech_hints(VOCABULARY, "en-US", "email", "What's your email?"))
+    await first.transcribe(mulaw.silence(200))
+    await other.transcribe(mulaw.silence(200))
+
+    prompts = [call["initial_prompt"] for call in model.calls]
+    assert prompts[0] == ", ".join(VOCABULARY)
+    assert prompts[1] == f"{', '.join(VOCABULARY)}. I'm Dana from Acme Logistics. What's your email?"
+    assert "Dana" not in prompts[2]  # another call's caller
+
+
+def test_the_callers_words_kept_are_the_last_ones_whole():
+    said = " ".join(f"word{n}" for n in range(100))
+    kept = recent_words(said)
+    assert len(kept) <= HEARD_CHARS and said.endswith(kept) and kept.startswith("word")
 
 async def test_what_an_utterance_may_decode_grows_with_its_length(whisper):
     model, factory = whisper
