@@ -29,6 +29,7 @@ from callbot.agents.state import missing_fields
 from callbot.agents.supervisor.tools import COMMON_TOOLS
 from callbot.llm import offline as offline_engine
 from callbot.llm.offline import OfflineDialogueModel
+from callbot.llm.offline.intents import classify
 from callbot.llm.offline.turn import ToolNotBound
 from callbot.llm.providers import chat_model
 from callbot.settings import AgentTurnSettings
@@ -174,10 +175,20 @@ def test_booking_with_details_records_them_first():
 
 @pytest.mark.parametrize("said, intent", [
     ("book a demo", "book"), ("Can you move my meeting?", "reschedule"), ("I need to reschedule my meeting", "reschedule"),
-    ("change my meeting", "reschedule"), ("push my meeting to next week", "reschedule"), ("Cancel my meeting", "cancel")])
+    ("change my meeting", "reschedule"), ("push my meeting to next week", "reschedule"), ("Cancel my meeting", "cancel"),
+    ("I've got a conflict with the follow-up with Alex", "reschedule")])
 def test_the_lead_specialist_hands_calendar_requests_over_once_saved_or_returning(said, intent):
     reply = ask(system("lead", lead=DANA, lead_saved=True), HumanMessage(said))
     assert call_of(reply) == ("transfer_to_calendar", {"intent": intent})
+
+
+@pytest.mark.parametrize("said", [
+    "Can you pencil me in for something early next week?", "Could someone talk me through it Friday?",
+    "Can somebody show me how it works Thursday morning?",
+    "Actually, you know what, let's just do it. Is tomorrow after lunch possible?",
+    "Est-ce qu'on pourrait prendre rendez-vous mardi prochain ?"])
+def test_meetings_asked_for_in_other_words(said):
+    assert classify(said) == "book"
 
 
 def test_the_knowledge_specialist_sends_bookings_to_lead_or_calendar():
@@ -252,6 +263,17 @@ PARTIAL = {"first_name": "Dana", "last_name": "Whitfield", "company": "Acme Logi
     ({}, "Hi, I'm Anjali Iyer, I own a small event planning company called Saffron Events. There's six of us.",
      {"first_name": "Anjali", "last_name": "Iyer", "role": "owner", "company": "Saffron Events", "team_size": 6}),
     ({**PARTIAL, "role": "VP"}, "Got it. We're planning the rollout for October.", {"timeline": "for October"}),
+    ({**PARTIAL, "role": "VP", "timeline": "next month"}, "Oh, actually, no, we're pushing that to Q3, the budget moved.",
+     {"timeline": "pushing that to Q3"}),
+    ({**PARTIAL, "role": "VP"}, "There's a dozen receptionists in total, and after five o'clock nobody answers.",
+     {"team_size": 12}),
+    ({**PARTIAL, "role": "VP", "need": "x", "team_size": 18, "timeline": "soon"},
+     "Email's mike 42 at brightlane dot co. Wait, sorry, it's 24, not 42. mike 24 at brightlane dot co.",
+     {"email": "mike24@brightlane.co"}),
+    ({**PARTIAL, "role": "VP"}, "We've got twenty-five inside reps. Sorry, twenty-eight, we hired three last week.",
+     {"team_size": 28}),
+    ({}, "Yeah hi, Dmitri Volkov, VP of sales at Redwood Analytics. Sorry, Redline Analytics, we rebranded in spring.",
+     {"first_name": "Dmitri", "last_name": "Volkov", "role": "VP of sales", "company": "Redline Analytics"}),
     ({"first_name": "Caitlin", "last_name": "Brennan", "team_size": 50},
      "Oh, and sorry, my name's spelled the unusual way, K-A-T-L-Y-N, Katlyn. And actually, make that sixty people.",
      {"first_name": "Katlyn", "team_size": 60}),
@@ -436,6 +458,10 @@ def test_a_caller_who_asked_to_book_goes_to_the_calendar_once_saved():
     ("December 3 at 2pm", "2026-12-03T14:00:00"), ("at 4:30 pm today", "2026-11-24T16:30:00"),
     ("next Friday, three in the afternoon?", "2026-11-27T15:00:00"),
     ("I'm at a venue all Monday. What about Friday?", "2026-11-27T09:00:00"),
+    ("Next week, please. Tuesday afternoon would be ideal.", "2026-12-01T14:00:00"),
+    ("Monday or Tuesday morning next week would suit me best.", "2026-11-30T10:00:00"),
+    ("early next week", "2026-11-30T09:00:00"), ("end of the day on Friday", "2026-11-27T16:00:00"),
+    ("mardi prochain, en fin de matinée", "2026-12-01T11:00:00"),
     ("Est-ce qu'on peut prendre rendez-vous jeudi à quinze heures ?", "2026-11-26T15:00:00")])
 def test_the_calendar_finds_slots_near_the_time_named(said, preferred):
     reply = ask(system("calendar", lead=DANA, lead_saved=True), HumanMessage(said))
@@ -476,6 +502,7 @@ def test_no_free_slot_asks_for_another_time():
 @pytest.mark.parametrize(("said", "slot"), [
     ("The first one", "s1"), ("the second", "s2"), ("the last one please", "s3"), ("third", "s3"),
     ("10:30 works", "s2"), ("Tuesday at 10", "s1"), ("Wednesday", "s3"), ("let's do 2 pm", "s3"),
+    ("Let's do the later one.", "s3"), ("the earlier one", "s1"),
     ("Wednesday afternoon is good", "s3")])
 def test_picking_an_offered_slot_books_it(said, slot):
     reply = ask(system("calendar", lead=DANA, lead_saved=True, meeting_options=SLOTS), AIMessage(OFFER),
@@ -622,7 +649,12 @@ def french(agent: str = "lead", **extra: Any) -> SystemMessage:
 
 @pytest.mark.parametrize(("said", "call"), [
     ("Je voudrais parler à quelqu'un", ("transfer_to_human", {"reason": "caller asked for a person"})),
-    ("Merci, au revoir", ("end_call", {})), ("Combien ça coûte ?", ("transfer_to_knowledge", {}))])
+    ("Merci, au revoir", ("end_call", {})), ("Combien ça coûte ?", ("transfer_to_knowledge", {})),
+    ("D'accord. Alors je suis Camille Dubois, directrice commerciale chez Immo Rhône Conseil.",
+     ("record_details", {"first_name": "Camille", "last_name": "Dubois", "role": "directrice commerciale",
+                         "company": "Immo Rhône Conseil"})),
+    ("On est douze agents, et on voudrait que ce soit en place pour la rentrée.",
+     ("record_details", {"team_size": 12, "timeline": "pour la rentrée"}))])
 def test_french_intents(said, call):
     assert call_of(ask(french(), HumanMessage(said))) == call
 

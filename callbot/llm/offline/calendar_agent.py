@@ -16,8 +16,8 @@ from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
 
 OFFERED = 3
-BY_TIME = ((r"\b(?:earliest|soonest|first available|earliest available)\b", min),
-           (r"\b(?:latest|last (?:available|one you've got))\b", max))
+BY_TIME = ((r"\b(?:earliest|soonest|first available|earliest available|earlier one)\b", min),
+           (r"\b(?:latest|last (?:available|one you've got)|later one|latter)\b", max))
 ORDINALS = ((r"\b(?:first|1st|premier|première)\b", 0),
             (r"\b(?:second|2nd|middle|deuxième|seconde?)\b", 1),
             (r"\b(?:third|3rd|troisième)\b", 2),

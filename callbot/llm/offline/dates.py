@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import dateparser
@@ -38,7 +38,9 @@ TIMES = (
     re.compile(rf"\b(?:at|around)\s+({'|'.join(HOUR_WORDS)})(?:\s+(thirty|fifteen|forty-five))?\b()", re.IGNORECASE),
 )
 MINUTE_WORDS = {"thirty": 30, "fifteen": 15, "forty-five": 45}
-PERIODS = {"after lunch": 13, "morning": 10, "matin": 10, "afternoon": 14, "après-midi": 14, "noon": 12, "midi": 12, "evening": 17}
+PERIODS = {"fin de matinée": 11, "fin d'après-midi": 16, "début d'après-midi": 13, "end of the day": 16, "end of day": 16, "late afternoon": 16, "early afternoon": 13, "late morning": 11,
+           "first thing in the morning": 9, "early morning": 9, "after lunch": 13, "morning": 10, "matin": 10,
+           "afternoon": 14, "après-midi": 14, "noon": 12, "midi": 12, "evening": 17}
 SAID_ZONES = {  # the zones callers name after a time ("2 pm Pacific", "10 am CET")
     r"pacific(?: time)?|pt|pst|pdt|west coast(?: time)?": "America/Los_Angeles",
     r"mountain(?: time)?|mt|mst|mdt": "America/Denver",
@@ -84,6 +86,16 @@ def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | No
     days = list(DAY.finditer(text))
     if not days:
         return None, None
+    weekdays = [m for m in days if m.group(0).lower().split()[-1] in WEEKDAYS + WEEKDAYS_FR]
+    if any(m.group(0).lower() == "next week" for m in days):
+        # "next week, Tuesday afternoon", "Monday or Tuesday morning next week": that weekday of next
+        # week; "early next week", "next week": its Monday
+        monday = now.date() + timedelta(days=7 - now.weekday())
+        if not weekdays:
+            return monday, None
+        plain = weekdays[0].group(0).lower().split()[-1]
+        weekday = WEEKDAYS.index(plain) if plain in WEEKDAYS else WEEKDAYS_FR.index(plain)
+        return monday + timedelta(days=weekday), weekday
     match = days[0]
     if len(days) > 1 and OTHER_DAY.search(text, days[0].end(), days[-1].start()):
         match = days[-1]  # "I'm at a venue all Monday. What about Friday?": the day asked for is the last

@@ -72,11 +72,11 @@ SMALL_TALK_WORDS = re.compile(r"\b(?:weather|day going|how are you|how's it goin
 
 # --- names -------------------------------------------------------------------------------------------
 NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|this is|i'm|i am|it's|it is|"
-                        r"je m'appelle|je me nomme|moi c'est|mon nom est|mon nom c'est)\s+",
+                        r"je m'appelle|je suis(?=\s+[A-Z][\w'’-]+\s+[A-Z])|je me nomme|moi c'est|mon nom est|mon nom c'est)\s+",
                         re.IGNORECASE)
 HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|yes|yeah)\W+)*"
                            rf"({NAME}(?:\s+{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
-OPENING_NAME = re.compile(r"^\W*(?i:(?:hi|hello|hey|good (?:morning|afternoon|evening))(?: there)?\W+)+"
+OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|good (?:morning|afternoon|evening))(?: there)?\W+)+"
                           r"([A-Z][\w'’-]+\s+[A-Z][\w'’-]+)(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
 SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'’-]+\s+[A-Z][\w'’-]+),\s+(?:(?:the|a|an|and)\s+)?"
                            r"(?=(?:[\w-]+\s+){0,3}(?:vp|head|director|manager|lead|chief|owner|founder|president|"
@@ -268,13 +268,15 @@ TIMELINE = re.compile(
     rf"(?:early|late|mid|end of|the end of|before the end of) (?:next |this |the )?(?:year|quarter|month|{MONTH})|"
     rf"(?:in|within|over) (?:the next |a |about |around |roughly )?(?:{COUNT}|few|couple(?: of)?)(?: or {COUNT})? (?:days?|weeks?|months?|quarters?|years?)|"
     rf"by (?:the )?(?:end of (?:the |this |next )?(?:month|quarter|year)|{MONTH}|next (?:month|quarter|year))|"
-    rf"(?:in|for|by|around|aiming for|targeting|before|this|early|late) (?:the )?{MONTH}|{MONTH} next year|next {MONTH}|"
+    rf"(?:in|for|by|around|aiming for|targeting|before|this|early|late|(?:push\w*|mov\w*|shift\w*) (?:it|that|this) to) "
+    rf"(?:the )?{MONTH}|{MONTH} next year|next {MONTH}|"
     rf"{MONTH}-?ish|after the holidays|sometime (?:this|next) (?:month|quarter|year)|no rush|"
     r"not in a (?:rush|hurry)|(?:before|by|around|after|ahead of) (?:valentine'?s(?: day)?|christmas|thanksgiving|the "
     r"holidays|new year'?s?|easter|black friday|the summer|the winter|the fall|tax season|peak season|the busy season)|(?:after|before) (?:our|the) (?:busy|slow|peak|holiday) season|before (?:winter|summer|"
     r"spring|fall|the holidays)|(?:timeline|timing)(?:'s| is) flexible|second half of (?:the|this|next) year|"
     r"first half of (?:the|this|next) year|(?:in|by|during|for) the (?:first|second|third|fourth|last|next) (?:quarter|"
     r"half)|d'ici (?:l'été|l'automne|l'hiver|le printemps|la fin de l'année|la rentrée|(?!la\b|le\b|les\b)\w+)|"
+    r"(?:pour|avant|après|dès) la rentrée|"
     r"(?:cet|cette|l'année|le mois|le trimestre) (?:été|automne|hiver|année|prochaine?)|(?:in|within) (?:the next )?(?:a |one )?(?:month|week|year) or (?:two|so))\b",
     re.IGNORECASE)
 CLAUSES = re.compile(r"[^,.;!?]+")
@@ -403,6 +405,7 @@ CONSENT_YES = re.compile(
     r"(?:\s+me)?.{0,30}\b(?:fine|ok|okay|good|great|"
     r"works?|both|either|whatever)\b|\byou (?:can|may) (?:email|e-mail|text|contact|reach)\b(?! me (?:at|on)\b)|\b(?:email|e-mail) "
     r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|email) (?:is|are) fine\b|\btexts? too\b|"
+    r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
     r"\bvous pouvez me contacter\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b",
     re.IGNORECASE)
@@ -436,7 +439,8 @@ def problem(text: str) -> tuple[dict[str, Any], Span] | None:
         said = sentence.group(0).strip(" ,")
         if not said or "?" in text[sentence.end():sentence.end() + 1] or (time_spans(said) and not LOSS.search(said)):
             continue  # a time is a meeting wish, unless calls are lost then ("we lose buyers after six in the evening")
-        said = re.sub(r"^[\s,;:-]+|^(?:et|alors|donc|mais)\s+", "", FILLERS.sub("", re.sub(r"\s+", " ", said)))
+        said = re.sub(r"^[\s,;:-]+|^(?:et|alors|donc|mais)\s+|^(?:in total|all told)\W+(?:and\s+)?", "",
+                      FILLERS.sub("", re.sub(r"\s+", " ", said)))
         if PROBLEM.search(said) and ABOUT_CALLS.search(said) and not NOT_A_NEED.search(said) \
                 and not re.match(r"\W*(?:(?:hi|hello|hey|yes|yeah|so)\W+)*(?:i.m|i am|we.re|we are)(?: just)? calling\b",
                                  said, re.IGNORECASE) \
@@ -458,7 +462,8 @@ def _count(said: str) -> int | None:
 def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
     """A count of people; `text` has its number words as digits and its times masked. A number of
     people wins over other counts ("six clinics and about forty people": forty)."""
-    if DOZENS.search(text) and re.search(PEOPLE, text, re.IGNORECASE):
+    if DOZENS.search(text) and (re.search(PEOPLE, text, re.IGNORECASE) or re.search(
+            r"\bdozens?\s+(?:[a-z-]+\s+)?[a-z]+(?:ers|ors|ists|ians|ants|ents|ees|ives)\b", text, re.IGNORECASE)):
         match = DOZENS.search(text)
         return {"team_size": _count(match.group(0))}, match.span()
     match = PEOPLE_COUNT.search(text) or TEAM.search(text)
@@ -468,10 +473,14 @@ def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
     return ({"team_size": value}, match.span()) if 0 < value < 1_000_000 else None
 
 
+PAST = re.compile(r"\b(?:rebranded|renamed|started|launched|began|merged|opened|founded|hired|switched|joined|moved "
+                  r"offices|was|were)\s+(?:\w+\s+)?$", re.IGNORECASE)  # "we rebranded in the spring": not when
+
+
 def timeline(text: str) -> tuple[dict[str, Any], Span] | None:
     """When they want to start: every timeline phrase of the utterance ("as soon as possible, within a
     few weeks" keeps both)."""
-    matches = list(TIMELINE.finditer(text))
+    matches = [m for m in TIMELINE.finditer(text) if not PAST.search(text[max(0, m.start() - 30):m.start()])]
     if not matches:
         return None
     said = ", ".join(dict.fromkeys(m.group(0) for m in matches))
@@ -560,7 +569,7 @@ FIELD_WORDS = {"details": r"details|info|information", "email": r"e-?mail|addres
                "last_name": r"last name|surname",
                "company": r"company|employer", "role": r"role|title|job", "team_size": r"team|how many|size",
                "timeline": r"timeline|when", "need": r"need|problem"}
-CORRECTION = re.compile(r"^\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops|and)\W+)*(?:no+|nope|sorry|actually|oops|wait|i mean|correction|not quite|that's wrong|"
+CORRECTION = re.compile(r"(?:^|[.!?]\s+)\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops|and)\W+)*(?:no+|nope|sorry|actually|oops|wait|i mean|correction|not quite|that's wrong|"
                         r"that's not right|wrong)\b|\bactually,? no\b|\bno,? wait\b|\bwait,? (?:no|sorry|actually)\b|"
                         r"\bsorry,? (?:i mean|i meant|scratch|we're now|it's now)\b|\bwe (?:rebranded|renamed|changed (?:our|the) "
                         r"name)\b|"
@@ -568,6 +577,7 @@ CORRECTION = re.compile(r"^\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops|and)\W+)*(?:no+
                         r"not \w+,? (?:it's|but)|correction)\b", re.IGNORECASE)
 SPELLED_AS = re.compile(rf"\bspell(?:ed|t)\b(?: the [\w-]+ way| differently| like this)?,?\s+({NAME})\b(?!\s+{NAME})",
                         re.IGNORECASE)  # "my name's spelled the unusual way, KATLYN" (the letters already joined)
+RENAMED = re.compile(rf"\W*(?i:(?:oh|ah|well|and)\W+)*(?i:sorry|actually|i mean|no|oops|wait)\W+({COMPANY_NAME})(?=\s*[,.;!?]|$)")
 CORRECTED_NAME = re.compile(rf"\b(?:it's|it is|that's|that is|i'm|its)\s+({NAME}(?:\s+{NAME})?)", re.IGNORECASE)
 
 
@@ -594,7 +604,7 @@ def _correction(text: str, lead: Mapping[str, Any], found: dict[str, Any]) -> di
     text = re.sub(r"\b(?:last|this|next) (?:week|month|year)\b", "", text, flags=re.IGNORECASE)
     number = re.search(r"\b(\d+)\b", _numeric(text, "en-US"))
     sized = ({"team_size": int(number.group(1))} if number and lead.get("team_size") and not time_spans(text)
-             and not TIMELINE.search(text) else {})
+             and not TIMELINE.search(text) and not find_email(text, expecting=True) else {})  # "mike 42, sorry, 24"
     return {**_corrected_value(text, lead), **sized}
 
 
@@ -708,6 +718,9 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
     marker = CORRECTION.search(text)
     if marker and ("company" in found or lead.get("company")) and (later := company(text[marker.end():], capitalised)):
         found["company"] = later[0]["company"]  # "at Greenfield Supply, oh wait, it's called Greenfield Logistics now"
+    elif marker and found.get("company") and (renamed := RENAMED.match(text, marker.start())) and \
+            difflib.SequenceMatcher(None, renamed.group(1).lower(), found["company"].lower()).ratio() >= 0.5:
+        found["company"] = renamed.group(1)  # "VP of sales at Redwood Analytics. Sorry, Redline Analytics, we rebranded"
     changed = {k for k in ("email", "first_name", "last_name") if k in found and found[k] != lead.get(k)}
     if asked in ("email_confirmed", "name_confirmed", "consent") and not changed:
         answer = yes_or_no(re.split(r"(?<=[.!?;])\s+", text.strip())[0])  # "Yes, that's right. But no texts."

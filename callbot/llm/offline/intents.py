@@ -60,7 +60,8 @@ GOODBYE_UNLESS_CONFIRMING = re.compile(r"\bthat'?s (?:all|it)\b", re.IGNORECASE)
 
 CANCEL = re.compile(r"\bcancel\b.{0,20}\b(?:meeting|appointment|demo|call|booking)\b|\bcancel (?:it|that)\b|"
                     r"\bannuler\b", re.IGNORECASE)
-RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:push|move|bump|shift) (?:it|that|this)(?: back)? (?:to|until|till)\b|\b(?:move|change|push|shift)\s+(?:my|the|our|this|that)\s+(?:meeting|"
+RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:a )?conflict with (?:the|my|our) (?:[\w-]+ ){0,2}(?:meeting|call|demo|"
+                        r"follow-up|appointment)\b|\bcan't make (?:it|the meeting|our meeting|my meeting)\b|\b(?:push|move|bump|shift) (?:it|that|this)(?: back)? (?:to|until|till)\b|\b(?:move|change|push|shift)\s+(?:my|the|our|this|that)\s+(?:meeting|"
                         r"appointment|demo|booking|call)\b(?!\s+notes)|\bdéplacer\b", re.IGNORECASE)
 BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25}\b(?:demo|meeting|call"
                   r"(?!\s*cent)|appointment|time with|slot|chat with (?:sales|a rep|someone)|session)\b|"
@@ -69,7 +70,9 @@ BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25
                   r"\b(?:want|like|get|need|see|book|have|do)\b.{0,12}\bdemo\b|\bdemo (?:call|meeting)\b|"
                   r"\b(?:can|could|shall) we (?:meet|set (?:something|a time) up)\b|"
                   r"\b(?:meet|meeting) with (?:a |one of your |your )?(?:sales|rep|someone)\b|"
-                  r"\bon the (?:books|calendar)\b|\bwalk (?:me|us) through\b|\b(?:set|get|put|pencil) "
+                  r"\bon the (?:books|calendar)\b|\bwalk (?:me|us) through\b|\bshow (?:me|us) how (?:it|this) works\b|"
+                  r"\btalk (?:me|us) through\b|\bprendre (?:un )?rendez-vous\b|"
+                  r"\bpencil (?:me|us|something|it) in\b|\b(?:set|get|put|pencil) "
                   r"(?:something|a time|some time|time|a slot|me) (?:up|in|down|on)\b|"
                   r"\b(?:chat|talk|speak|meet) (?:to|with) (?:one of your |your |a |someone (?:from|in|on) )?"
                   r"(?:sales|reps?|salespeople|sales folks|sales team|account exec\w*)\b(?=.{0,40}\b(?:about|on|next|this|at|"
@@ -125,6 +128,11 @@ QUESTION_FORM = re.compile(r"\?|^\W*(?:what|how|which|where|when|why|who|do|does
 PRODUCT_TOPIC_ONLY = 4  # a short utterance naming a topic ("pricing", "integrations?") asks about it
 
 
+# with a time, a meeting: "talk to sales next week", "actually, let's just do it. Tomorrow after lunch?"
+TALK_OR_AGREE = re.compile(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b|"
+                           r"\blet's (?:just )?(?:do|book|set up) (?:it|that|one|a time|a meeting)\b", re.IGNORECASE)
+
+
 def classify(text: str, confirming: bool = False) -> str | None:
     """The intent of `text`; `confirming` when the bot just asked a yes/no question, so that
     "that's it" confirms rather than ends the call."""
@@ -137,8 +145,8 @@ def classify(text: str, confirming: bool = False) -> str | None:
     for intent, pattern in (("cancel", CANCEL), ("reschedule", RESCHEDULE)):
         if pattern.search(text):
             return intent
-    if (BOOK.search(text) or WHEN_TO_TALK.search(text) or re.search(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b", text,
-                                       re.IGNORECASE) and mentions_time(text)) and not DECLINE_MEETING.search(text):
+    if (BOOK.search(text) or WHEN_TO_TALK.search(text) or (TALK_OR_AGREE.search(text) and mentions_time(text))) \
+            and not DECLINE_MEETING.search(text):
         return "book"
     if is_product_question(text):
         return "question"

@@ -23,7 +23,8 @@ NO = re.compile(r"^\W*(?:no|nope|nah|non)\b|\b(?:not (?:right|correct|quite|real
                 r"incorrect|don't|do not|rather not|no thanks?|no thank you|pas (?:correct|d'accord))\b", re.IGNORECASE)
 YES = re.compile(r"\b(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|absolutely|definitely|of course|ok|okay|"
                  r"sounds good|please do|go ahead|perfect|great|that works|that's it|i do|i agree|fine|"
-                 r"oui|d'accord|exact|c'est ça|bien sûr|volontiers|parfait|ça me va|ça marche|très bien|entendu)\b",
+                 r"that's the one|spot on|you got it|that's me|oui|d'accord|exact|c'est ça|c'est bien ça|bien sûr|"
+                 r"volontiers|parfait|ça me va|ça marche|très bien|entendu)\b",
                  re.IGNORECASE)
 
 
