@@ -173,13 +173,10 @@ class FirestoreKnowledge:
         """The candidates ranked by reciprocal rank fusion, the best `k`."""
         similarities, hits = candidates.similarities, candidates.hits
         chunks = self._chunks_and_index()[0]
-        rankings = [sorted(similarities, key=lambda key: -similarities[key]), [hit.key for hit in hits]]
-        fused: dict[str, float] = {}
-        for ranking in rankings:
-            for rank, key in enumerate(ranking, start=1):
-                fused[key] = fused.get(key, 0.0) + 1 / (RRF_K + rank)
+        ranked = reciprocal_rank_fusion([sorted(similarities, key=lambda key: -similarities[key]),
+                                         [hit.key for hit in hits]])
         coverage = {hit.key: hit.coverage for hit in hits}
-        best = sorted((key for key in fused if key in chunks), key=lambda key: -fused[key])[:k]
+        best = [key for key in ranked if key in chunks][:k]
         return [_passage(chunks[key], similarities.get(key, coverage.get(key, 0.0))) for key in best]
 
     def _answers(self, candidates: _Candidates) -> bool:
@@ -255,6 +252,16 @@ def _passage(chunk: dict[str, Any], score: float) -> Passage:
     return Passage(text=chunk["text"], source=chunk["source"], title=chunk["title"], score=min(max(score, 0.0), 1.0),
                    heading=chunk.get("heading") or "", page=chunk.get("page"),
                    language=chunk.get("locale") or chunk.get("language") or "")
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> list[str]:
+    """The keys of several rankings (best first) in one: each scores the sum of 1 / (k + rank) over the
+    rankings it is in; ties keep the order in which keys were first seen."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking, start=1):
+            fused[key] = fused.get(key, 0.0) + 1 / (k + rank)
+    return sorted(fused, key=lambda key: -fused[key])
 
 
 def _best(candidates: _Candidates) -> float:

@@ -52,3 +52,12 @@ def test_stop_words_and_unknown_words_find_nothing():
     assert index.search("what is the", "en", 3) == []
     assert index.search("blockchain", "en", 3) == []
     assert index.search("Geotab", "en", 0) == []
+
+
+def test_reciprocal_rank_fusion_puts_first_what_both_rankings_rank_high():
+    from callbot.knowledge.firestore_vectors import reciprocal_rank_fusion
+
+    vector, keyword = ["pricing", "plans", "security"], ["integrations", "pricing"]
+    assert reciprocal_rank_fusion([vector, keyword]) == ["pricing", "integrations", "plans", "security"]
+    assert reciprocal_rank_fusion([vector, []]) == vector
+    assert reciprocal_rank_fusion([[], []]) == []
