@@ -64,6 +64,7 @@ bench: install
 	$(BIN)/python -m bench.agent_turn_overhead
 	$(BIN)/python -m bench.post_call
 	$(BIN)/python -m bench.knowledge
+	$(BIN)/python -m bench.speech
 
 # the long load run (about 8 minutes by default); SOAK_ARGS="--calls 50 --minutes 5" to size it
 soak: install
