@@ -60,8 +60,8 @@ import hashlib
 import threading
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, Literal
 
 from callbot.knowledge import Passage
 from callbot.knowledge.embeddings import Embedder
@@ -76,7 +76,37 @@ LANGUAGE_PREFERENCE = 0.15  # how much less similar the caller's own pages may b
 KEYWORD_COVERAGE = 0.5  # of the question's terms (IDF-weighted) the best keyword hit must hold to answer alone
 Mode = Literal["hybrid", "vector", "keyword"]
 MODES: tuple[Mode, ...] = ("hybrid", "vector", "keyword")
-_CHUNK_FIELDS = ["source", "title", "heading", "text", "page", "language", "locale"]
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """One chunk document, without its vector."""
+
+    source: str
+    index: int
+    title: str
+    heading: str
+    text: str
+    page: int | None
+    language: str  # primary subtag, "en": what searches filter on
+    locale: str  # the document's tag, "en-US"
+    content_hash: str
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("source", "index", "title", "heading", "text", "page", "language", "locale",
+                                         "content_hash")
+
+    @classmethod
+    def from_document(cls, data: dict[str, Any]) -> StoredChunk:
+        return cls(**{name: data.get(name) for name in cls.FIELDS})
+
+    @property
+    def keyword_text(self) -> str:
+        """What the keyword index counts: the document's title, the headings and the text."""
+        return f"{self.title} {self.heading} {self.text}"
+
+    def passage(self, score: float) -> Passage:
+        return Passage(text=self.text, source=self.source, title=self.title, score=min(max(score, 0.0), 1.0),
+                       heading=self.heading or "", page=self.page, language=self.locale or self.language)
 
 
 @dataclass(frozen=True)
@@ -177,7 +207,7 @@ class FirestoreKnowledge:
                                          [hit.key for hit in hits]])
         coverage = {hit.key: hit.coverage for hit in hits}
         best = [key for key in ranked if key in chunks][:k]
-        return [_passage(chunks[key], similarities.get(key, coverage.get(key, 0.0))) for key in best]
+        return [chunks[key].passage(similarities.get(key, coverage.get(key, 0.0))) for key in best]
 
     def _answers(self, candidates: _Candidates) -> bool:
         hits = candidates.hits
@@ -208,9 +238,9 @@ class FirestoreKnowledge:
         revision = snapshot.get("revision") if snapshot.exists else None
         with self._lock:
             if self._loaded is None or self._loaded[0] != revision:
-                chunks = {s.id: s.to_dict() for s in self.chunks.select(_CHUNK_FIELDS).stream()}
-                index = KeywordIndex((key, c["language"], f"{c.get('title', '')} {c.get('heading', '')} {c['text']}")
-                                     for key, c in chunks.items())
+                chunks = {s.id: StoredChunk.from_document(s.to_dict())
+                          for s in self.chunks.select(list(StoredChunk.FIELDS)).stream()}
+                index = KeywordIndex((key, c.language, c.keyword_text) for key, c in chunks.items())
                 self._loaded = (revision, chunks, index)
             return self._loaded[1], self._loaded[2]
 
@@ -220,7 +250,7 @@ class FirestoreKnowledge:
         return {d["source"]: StoredSource(d["source"], d["content_hash"], d["chunks"], d.get("embedder", ""))
                 for d in stored}
 
-    def write(self, puts: Iterable[tuple[str, dict[str, Any]]], deletes: Iterable[str],
+    def write(self, puts: Iterable[tuple[str, StoredChunk, list[float]]], deletes: Iterable[str],
               sources: Iterable[StoredSource], removed_sources: Iterable[str]) -> int:
         """Set chunk documents, delete chunk ids, then record (or forget) the documents' hashes and
         mark a new revision, in batches of at most `BATCH_LIMIT` writes; returns the number of writes.
@@ -229,8 +259,8 @@ class FirestoreKnowledge:
         from google.cloud.firestore_v1.vector import Vector
 
         operations: list[tuple[Any, dict[str, Any] | None]] = []
-        for doc_id, data in puts:
-            operations.append((self.chunks.document(doc_id), {**data, "embedding": Vector(data["embedding"])}))
+        for doc_id, chunk, vector in puts:
+            operations.append((self.chunks.document(doc_id), {**asdict(chunk), "embedding": Vector(vector)}))
         operations += [(self.chunks.document(doc_id), None) for doc_id in deletes]
         operations += [(self.sources.document(source_key(s.source)),
                         {"source": s.source, "content_hash": s.content_hash, "chunks": s.chunks,
@@ -246,12 +276,6 @@ class FirestoreKnowledge:
                     batch.set(ref, data)
             batch.commit()
         return len(operations)
-
-
-def _passage(chunk: dict[str, Any], score: float) -> Passage:
-    return Passage(text=chunk["text"], source=chunk["source"], title=chunk["title"], score=min(max(score, 0.0), 1.0),
-                   heading=chunk.get("heading") or "", page=chunk.get("page"),
-                   language=chunk.get("locale") or chunk.get("language") or "")
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> list[str]:

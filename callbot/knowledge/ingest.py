@@ -31,7 +31,13 @@ from callbot.errors import UnreadableDocument
 from callbot.knowledge.chunking import chunk_document
 from callbot.knowledge.documents import parse_document
 from callbot.knowledge.embeddings import Embedder
-from callbot.knowledge.firestore_vectors import FirestoreKnowledge, StoredSource, chunk_id, primary_language
+from callbot.knowledge.firestore_vectors import (
+    FirestoreKnowledge,
+    StoredChunk,
+    StoredSource,
+    chunk_id,
+    primary_language,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +62,7 @@ def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> I
     blobs = open_blob_store(str(root))
     stored = store.stored_sources()
     report = IngestReport()
-    puts: list[tuple[str, dict[str, Any]]] = []
+    puts: list[tuple[str, StoredChunk, list[float]]] = []
     deletes: list[str] = []
     records: list[StoredSource] = []
     names = [name for name in blobs.list() if not PurePosixPath(name).name.startswith(".")]
@@ -78,11 +84,10 @@ def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> I
         chunks = chunk_document(document)
         vectors = embedder.embed_documents([c.embedding_text for c in chunks]) if chunks else []
         for chunk, vector in zip(chunks, vectors, strict=True):
-            puts.append((chunk_id(name, chunk.index), {
-                "source": name, "index": chunk.index, "title": chunk.title, "heading": chunk.heading,
-                "text": chunk.text, "page": chunk.page, "language": primary_language(chunk.language),
-                "locale": chunk.language,
-                "content_hash": document.content_hash, "embedding": vector}))
+            puts.append((chunk_id(name, chunk.index), StoredChunk(
+                source=name, index=chunk.index, title=chunk.title, heading=chunk.heading, text=chunk.text,
+                page=chunk.page, language=primary_language(chunk.language), locale=chunk.language,
+                content_hash=document.content_hash), vector))
         deletes += [chunk_id(name, n) for n in range(len(chunks), previous.chunks if previous else 0)]
         records.append(StoredSource(name, document.content_hash, len(chunks), embedder.version))
         report.chunks += len(chunks)
