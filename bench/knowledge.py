@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
+from bench.stats import percentile, write_results
 from callbot.knowledge.firestore_vectors import FirestoreKnowledge
 from callbot.knowledge.ingest import ingest
 from devtools import kb
@@ -58,12 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         child.stop()
     cost = {"documents": len(report.added), "skipped": report.skipped, "chunks": report.chunks,
-            "ingest_s": round(ingest_s, 1), "search_ms_median": round(statistics.median(timings), 1)}
+            "ingest_s": round(ingest_s, 1), "search_ms_p50": round(percentile(timings, 50), 1)}
+    payload = {"embedder": args.embedder, "threshold": threshold, "folder": str(args.folder), "cost": cost,
+               **{mode: r.to_dict() for mode, r in reports.items()}}
+    path = write_results("knowledge", payload)
     if args.json:
-        print(json.dumps({"cost": cost, **{m: r.to_dict() for m, r in reports.items()}}, indent=2, ensure_ascii=False))
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         print(f"{args.embedder} embedder, threshold {threshold}: {cost}")
         print(kb.render_eval(reports))
+        print(f"figures: {path}")
     return 0
 
 
