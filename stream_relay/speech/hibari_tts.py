@@ -26,15 +26,13 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
-from typing import TYPE_CHECKING
 
 import numpy as np
+from hibari import Hibari
+from hibari.voices import VOICES, voice_path
 
 from stream_relay.speech.line_audio import line_mulaw, trim_silence
 from stream_relay.speech.tts import TextToSpeech
-
-if TYPE_CHECKING:
-    from hibari import Hibari
 
 VOICE = "heart"  # the only voice in the wheel
 MIN_SPEED, MAX_SPEED = 0.5, 2.0  # hibari's range; 1.0 is Kokoro's own pace
@@ -50,9 +48,6 @@ class HibariVoice:
     """The bundled hibari voice, loaded once: text in, 24 kHz float samples out (blocking)."""
 
     def __init__(self, threads: int = 1) -> None:
-        from hibari import Hibari
-        from hibari.voices import VOICES, voice_path
-
         if not VOICES[VOICE].get("bundled"):
             raise RuntimeError(f"hibari-tts {version('hibari-tts')} does not ship the {VOICE!r} voice in its "
                                "wheel; it would be downloaded, and models are never downloaded")
