@@ -89,6 +89,7 @@ class Phrase(StrEnum):
     CANCELLED = auto()
     NO_MEETING = auto()
     KB_SOURCE = auto()
+    KB_OTHER_LANGUAGE = auto()
     KB_MORE = auto()
     DONT_KNOW = auto()
     DONT_KNOW_MORE = auto()
@@ -225,6 +226,9 @@ PHRASES: dict[Phrase, Wording] = {
     Phrase.NO_MEETING: Wording({EN: "I don't see a meeting booked for you. Would you like to book one?",
                                 FR: "Je ne vois pas de rendez-vous à votre nom. Souhaitez-vous en prendre un ?"}),
     Phrase.KB_SOURCE: Wording({EN: "That's from our {title} page.", FR: "Cela vient de notre page {title}."}),
+    Phrase.KB_OTHER_LANGUAGE: Wording(
+        {EN: "Our {title} page has it, in English only: {answer}",
+         FR: "Notre page {title} en parle, mais seulement en anglais : {answer}"}),
     Phrase.KB_MORE: Wording({EN: "Anything else I can help with?", FR: "Puis-je vous aider pour autre chose ?"}),
     Phrase.DONT_KNOW: Wording(
         {EN: "I don't know that, and I don't want to guess. A specialist will follow up with you on it.",

@@ -600,6 +600,17 @@ def test_an_answer_quotes_the_passage_and_names_its_page():
                              "plan is 89 dollars. That's from our Pricing page. Anything else I can help with?")
 
 
+def test_a_french_caller_answered_from_an_english_page_hears_that_it_is_in_english():
+    english = {**PRICING, "language": "en-US"}
+    reply = ask(system("knowledge", language="fr-FR"), HumanMessage("Combien ça coûte ?"),
+                *tool_turn("search_knowledge", {"question": "Combien ça coûte ?"}, {"passages": [english]}))
+    assert reply.content.startswith("Notre page Pricing en parle, mais seulement en anglais : Northwind Voice costs 49")
+    french = {**PRICING, "language": "fr-FR", "title": "Tarifs"}
+    reply = ask(system("knowledge", language="fr-FR"), HumanMessage("Combien ça coûte ?"),
+                *tool_turn("search_knowledge", {"question": "Combien ça coûte ?"}, {"passages": [french]}))
+    assert "Cela vient de notre page Tarifs." in reply.content
+
+
 def test_without_passages_the_engine_does_not_guess():
     reply = ask(system("knowledge"), HumanMessage("How much is the enterprise plan?"),
                 *tool_turn("search_knowledge", {"question": "x"}, {"passages": []}))

@@ -88,7 +88,11 @@ def _answer(turn: Turn, result: ToolResult) -> str:
     best = passages[0]
     title = best.get("title") or best.get("source") or turn.company
     question = f'{result.args.get("question") or ""} {turn.utterance or ""}'  # (what the caller added)
-    return join(relevant_sentences(best["text"], question), phrase(Phrase.KB_SOURCE, turn.language, title=title))
+    answer = relevant_sentences(best["text"], question)
+    written_in = str(best.get("language") or turn.language)
+    if written_in[:2] != turn.language[:2]:  # a French caller, an English page: said as it is written, and why
+        return phrase(Phrase.KB_OTHER_LANGUAGE, turn.language, title=title, answer=answer)
+    return join(answer, phrase(Phrase.KB_SOURCE, turn.language, title=title))
 
 
 def after_tool(turn: Turn, result: ToolResult) -> Decision:
