@@ -3,6 +3,7 @@ the outcome read back from Firestore, and errors."""
 
 from __future__ import annotations
 
+import bisect
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
@@ -11,6 +12,8 @@ from typing import Any
 from callbot.call_document import CallDocument
 from devtools.simcall.phone import PhoneLine
 from devtools.simcall.post_call import render as render_post_call
+
+EARLY_MS = 500  # a turn may start this much before its line's first frame (the relay's pre-roll, clocks)
 
 
 @dataclass
@@ -39,11 +42,14 @@ class CallReport:
 def build_report(call_sid: str, phone: PhoneLine, said: list[dict], events: list[dict], call: CallDocument,
                  started_wall: float, ended_by: str, errors: list[str]) -> CallReport:
     wall_t0_ms = (time.time() - (phone.clock() - phone.t0)) * 1000
-    heard_by_seq = {e.get("turn_seq"): e.get("text") for e in events if e.get("speaker") == "caller"}
+    spoken = [s for s in said if s["kind"] != "dtmf"]
+    heard = heard_per_line([wall_t0_ms + phone.ms(s["start"]) for s in spoken],
+                           [e for e in events if e.get("speaker") == "caller" and "text" in e])
+    heard_by_line = {id(s): text for s, text in zip(spoken, heard)}
     transcript = [
         {"speaker": "caller", "text": s["text"], "start_ms": phone.ms(s["start"]), "end_ms": phone.ms(s["end"]),
          "interrupted": False, "turn_seq": s["seq"] if s["kind"] != "backchannel" else None,
-         "stt_text": heard_by_seq.get(s["seq"]) if s["kind"] != "backchannel" else None, "kind": s["kind"]}
+         "stt_text": heard_by_line.get(id(s)), "kind": s["kind"]}
         for s in said
     ]
     transcript += [
@@ -81,6 +87,27 @@ def build_report(call_sid: str, phone: PhoneLine, said: list[dict], events: list
     )
 
 
+def _heard(entry: dict[str, Any]) -> str:
+    heard = entry.get("stt_text")
+    if heard is None:
+        return "backchannel: not a turn" if entry.get("kind") == "backchannel" else "STT: no turn of its own"
+    return "STT heard it word for word" if heard == entry["text"] else f'STT heard: "{heard}"'
+
+
+def heard_per_line(starts_ms: list[float], caller_events: list[dict]) -> list[str | None]:
+    """What the relay heard of each line the caller said (their wall-clock starts, in order): the
+    text of every caller turn whose speech began from EARLY_MS before that line's start until the
+    next line's, joined; None for a line with no turn of its own (a backchannel the relay let pass,
+    or words merged into the turn before). Paired by time, not by turn number, so a line the relay
+    split in two (a long pause inside it) does not put every later line out of step."""
+    heard: list[list[str]] = [[] for _ in starts_ms]
+    for event in sorted(caller_events, key=lambda e: e.get("at_ms", 0)):
+        line = bisect.bisect_right(starts_ms, event.get("at_ms", 0) + EARLY_MS) - 1
+        if line >= 0:
+            heard[line].append(event["text"])
+    return [" ".join(texts) if texts else None for texts in heard]
+
+
 def _outcome(call: CallDocument) -> dict[str, Any]:
     """What the conversation established, for the report and the scenarios' expectations."""
     agent = call.outcome
@@ -112,12 +139,8 @@ def render(report: CallReport) -> str:
         text = entry["text"]
         if entry["speaker"] == "bot" and entry["interrupted"]:
             text += f"   [interrupted; heard: \"{entry.get('heard', '')}\"]"
-        if entry["speaker"] == "caller" and entry.get("kind") == "backchannel":
-            text += "   [backchannel: not a turn]"
-        elif entry["speaker"] == "caller" and entry.get("stt_text") == entry["text"]:
-            text += "   [STT heard it word for word]"
-        elif entry["speaker"] == "caller" and entry.get("kind") in ("say", "barge_in"):
-            text += f"   [STT heard: \"{entry.get('stt_text') or ''}\"]"
+        if entry["speaker"] == "caller" and entry.get("kind") != "dtmf":
+            text += f"   [{_heard(entry)}]"
         lines.append(f"{entry['start_ms'] / 1000:7.2f}s  {who}  {text}")
     lines += ["", "latency: end of the caller's speech audio -> first bot audio frame, as the caller heard it;",
               "stages as the relay measured them (ms): endpointing, STT, publish, bus+agent_turn, reply bus,",
