@@ -94,13 +94,28 @@ class CallStarted(Message):
 
 
 class UserUtterance(Message):
-    """The caller finished saying something (endpointed and transcribed by the relay)."""
+    """The caller finished saying something (endpointed and transcribed by the relay).
+
+    A `tentative` utterance is sent on the STT's final, before the endpointer has closed the turn (a
+    preemptive turn): the agent answers it at once, but runs no action that writes, and the relay
+    holds the reply, until a `TurnSettled` for the same `turn_seq` keeps it or withdraws it."""
 
     type: Literal["UserUtterance"] = "UserUtterance"
     relay_instance: str
     text: str
     language: str = "en-US"
     speech_ended_at_ms: int = Field(default=0, ge=0)
+    tentative: bool = False
+
+
+class TurnSettled(Message):
+    """The relay decided a tentative utterance (`turn_seq`): `kept` when the caller had in fact
+    finished (its reply plays, its held writes run), withdrawn when they went on speaking (the
+    agent forgets the turn as if it had never come; the whole utterance follows as a new turn)."""
+
+    type: Literal["TurnSettled"] = "TurnSettled"
+    relay_instance: str
+    kept: bool
 
 
 class DtmfReceived(Message):
@@ -219,15 +234,16 @@ class DeadLettered(Message):
 
 
 AnyMessage = Annotated[
-    CallStarted | UserUtterance | DtmfReceived | BotInterrupted | BotSpeech | CallEnded | RerunPostCall
-    | DeadLettered | ActionRequested | ActionCompleted,
+    CallStarted | UserUtterance | TurnSettled | DtmfReceived | BotInterrupted | BotSpeech | CallEnded
+    | RerunPostCall | DeadLettered | ActionRequested | ActionCompleted,
     Field(discriminator="type"),
 ]
-TurnInput = CallStarted | UserUtterance | DtmfReceived | BotInterrupted | ActionCompleted
+TurnInput = CallStarted | UserUtterance | TurnSettled | DtmfReceived | BotInterrupted | ActionCompleted
 
 TOPIC_OF: dict[str, Topic] = {
     "CallStarted": Topic.TURNS,
     "UserUtterance": Topic.TURNS,
+    "TurnSettled": Topic.TURNS,
     "DtmfReceived": Topic.TURNS,
     "BotInterrupted": Topic.TURNS,
     "ActionCompleted": Topic.TURNS,

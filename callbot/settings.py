@@ -115,6 +115,10 @@ class RelaySettings(CommonSettings):
     endpoint_silence_after_final_ms: int = Field(
         default=200, ge=40, description="shorter silence that closes it once the STT has a final result: a quicker "
         "reply, as safe as the STT's finals are ends of turn (see bench/README.md, bench.endpointing)")
+    preemptive_turns: bool = Field(
+        default=True, description="start the agent's turn on the STT's final, before the silence that closes the "
+        "turn: its reply is held and its writes wait until the turn closes, and it is withdrawn if the caller "
+        "goes on speaking (engines with no final before the turn closes, such as Whisper, never start one)")
     barge_in_min_speech_ms: int = Field(default=200, ge=20, description="caller speech that may cut the bot off")
     backchannel_max_ms: int = Field(
         default=700, ge=100, description="speech longer than this interrupts even without a transcript")

@@ -18,6 +18,7 @@ from callbot.messages import (
     CallStarted,
     DtmfReceived,
     Message,
+    TurnSettled,
     UserUtterance,
 )
 from callbot.phrases import Phrase, phrase
@@ -27,10 +28,11 @@ from stream_relay.bootstrap import RelayServices
 from stream_relay.call_timers import CallTimers
 from stream_relay.frame_lag import FrameLag
 from stream_relay.playback import Playback, Segment
+from stream_relay.preemptive_turn import TentativeTurn
 from stream_relay.recording import CallRecorder
 from stream_relay.speech.endpointer import Endpointer, SpeechEnded, SpeechStarted
 from stream_relay.speech.hints import speech_hints
-from stream_relay.speech.stt import Transcript
+from stream_relay.speech.stt import EarlyFinal, Transcript
 from stream_relay.turn_latency import TurnTiming
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,9 @@ class CallSession:
         self._utterances = asyncio.Lock()
         self._ending: tuple[str, str] | None = None  # (ended_by, reason) once a final line is queued
         self._stt = services.stt_factory(self.call_id, self.language, self.parameters)
+        self._early_final = self._stt if settings.preemptive_turns and isinstance(self._stt, EarlyFinal) else None
+        self._tentative: TentativeTurn | None = None
+        self._closing_utterances = 0  # utterances ended and not yet published
         self._reply_said: tuple[int, list[str]] = (-1, [])  # the latest reply's turn and sentences so far
         self._endpointer = Endpointer(services.vad_factory(), min_speech_ms=settings.vad_min_speech_ms,
                                       silence_ms=settings.endpoint_silence_ms,
@@ -111,43 +116,110 @@ class CallSession:
                 speech_ended = endpointed - (self._endpointer.stream_ms - event.at_ms)
                 over_bot_only = self._over_bot and not self._barged_in
                 self._over_bot = False
-                self._spawn(self._utterance_ended(event, speech_ended, endpointed, over_bot_only))
+                tentative, self._tentative = self._tentative, None
+                self._closing_utterances += 1
+                self._spawn(self._utterance_ended(event, speech_ended, endpointed, over_bot_only, tentative))
+        if self._early_final is not None:
+            self._preempt(self._early_final)
         if self._over_bot and not self._barged_in and self._endpointer.in_speech \
                 and self._barge_in.should_interrupt(self._endpointer.speech_ms, self._stt.interim_text()):
             self._barged_in = True
             await self._interrupt()
 
+    def _preempt(self, stt: EarlyFinal) -> None:
+        """Withdraw the tentative turn if the caller went on speaking; start one on the STT's final
+        once the caller is quiet (not over the bot, where a backchannel must not become a turn, nor
+        while an earlier utterance is still on its way)."""
+        if self._tentative is not None and self._tentative.went_on(self._endpointer.speech_end_ms):
+            self._withdraw(self._tentative)
+            self._tentative = None
+        if self._tentative is not None or not self._endpointer.silence_ms or self._over_bot \
+                or self._closing_utterances or not self._stt.final_ready():
+            return
+        text = stt.final_text().strip()
+        if not text:
+            return
+        self._seq += 1
+        sent = now_ms()
+        speech_ended = sent - (self._endpointer.stream_ms - self._endpointer.speech_end_ms)
+        timing = TurnTiming(self._seq, speech_ended, endpointed_ms=sent, transcribed_ms=sent, preemptive=True)
+        timing.span = tracing.start("caller turn", speech_ended, call_id=self.call_id, turn_seq=self._seq)
+        self._timings[self._seq] = timing
+        self._tentative = TentativeTurn(self._seq, text, self._endpointer.speech_end_ms, timing)
+        self.playback.drop_turns_before(self._seq)
+        with tracing.current(timing.span):
+            published = self._publish(UserUtterance(
+                call_id=self.call_id, turn_seq=self._seq, relay_instance=self._settings.relay_instance, text=text,
+                language=self.language, speech_ended_at_ms=speech_ended, sent_at_ms=sent, tentative=True))
+        published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
+
+    def _withdraw(self, tentative: TentativeTurn) -> None:
+        """The caller went on: the tentative turn's reply is dropped and the agent forgets it."""
+        self._timings.pop(tentative.turn_seq, None)
+        tracing.end(tentative.timing.span, now_ms(), withdrawn=True)
+        self.playback.drop_turns_before(tentative.turn_seq + 1)
+        self._publish(TurnSettled(call_id=self.call_id, turn_seq=tentative.turn_seq, kept=False,
+                                  relay_instance=self._settings.relay_instance, sent_at_ms=now_ms()))
+        log.info("tentative turn withdrawn", extra={"call_id": self.call_id, "turn_seq": tentative.turn_seq})
+
+    async def _keep(self, tentative: TentativeTurn, transcript: Transcript, speech_ended_ms: int) -> None:
+        """The caller had finished: the held reply may play, its held writes run."""
+        self._publish(TurnSettled(call_id=self.call_id, turn_seq=tentative.turn_seq, kept=True,
+                                  relay_instance=self._settings.relay_instance, sent_at_ms=now_ms()))
+        self.playback.set_hold(False)
+        for speech in tentative.held:
+            self._listen_after(speech)
+        await self._services.calls.record_event(self.call_id, f"caller-{tentative.turn_seq:04d}", {
+            "speaker": "caller", "text": tentative.text, "confidence": transcript.confidence,
+            "turn_seq": tentative.turn_seq, "at_ms": self._speech_started_ms, "ended_at_ms": speech_ended_ms})
+
     async def _utterance_ended(self, event: SpeechEnded, speech_ended_ms: int, endpointed_ms: int,
-                               over_bot_only: bool) -> None:
-        async with self._utterances:
-            transcript: Transcript = await self._stt.transcribe(event.audio)
-            text = transcript.text.strip()
-            if not text or (over_bot_only and self._barge_in.is_backchannel(text)):
-                log.info("utterance ignored: %s", "backchannel" if text else "no transcript",
-                         extra={"call_id": self.call_id})
-                self.playback.set_hold(False)
-                if self.playback.idle:
-                    self._timers.bot_finished()  # nothing to answer: count the silence again
-                return
-            self._seq += 1
-            timing = TurnTiming(self._seq, speech_ended_ms, endpointed_ms, transcribed_ms=now_ms())
-            timing.span = tracing.start("caller turn", speech_ended_ms, call_id=self.call_id, turn_seq=self._seq)
-            self._timings[self._seq] = timing
-            self.playback.drop_turns_before(self._seq)
+                               over_bot_only: bool, tentative: TentativeTurn | None) -> None:
+        try:
+            async with self._utterances:
+                transcript: Transcript = await self._stt.transcribe(event.audio)
+                text = transcript.text.strip()
+                if tentative is not None and tentative.answers(text, event.at_ms):
+                    await self._keep(tentative, transcript, speech_ended_ms)
+                    return
+                if tentative is not None:
+                    self._withdraw(tentative)
+                await self._answer(transcript, text, speech_ended_ms, endpointed_ms, over_bot_only)
+        finally:
+            self._closing_utterances -= 1
+
+    async def _answer(self, transcript: Transcript, text: str, speech_ended_ms: int, endpointed_ms: int,
+                      over_bot_only: bool) -> None:
+        """Publish the closed utterance as the caller's next turn (or ignore it)."""
+        if not text or (over_bot_only and self._barge_in.is_backchannel(text)):
+            log.info("utterance ignored: %s", "backchannel" if text else "no transcript",
+                     extra={"call_id": self.call_id})
             self.playback.set_hold(False)
-            with tracing.current(timing.span):
-                published = self._publish(UserUtterance(
-                    call_id=self.call_id, turn_seq=self._seq, relay_instance=self._settings.relay_instance,
-                    text=text, language=self.language, speech_ended_at_ms=speech_ended_ms,
-                    sent_at_ms=timing.transcribed_ms))
-            published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
-            await self._services.calls.record_event(self.call_id, f"caller-{self._seq:04d}", {
-                "speaker": "caller", "text": text, "confidence": transcript.confidence, "turn_seq": self._seq,
-                "at_ms": self._speech_started_ms, "ended_at_ms": speech_ended_ms})
+            if self.playback.idle:
+                self._timers.bot_finished()  # nothing to answer: count the silence again
+            return
+        self._seq += 1
+        timing = TurnTiming(self._seq, speech_ended_ms, endpointed_ms, transcribed_ms=now_ms())
+        timing.span = tracing.start("caller turn", speech_ended_ms, call_id=self.call_id, turn_seq=self._seq)
+        self._timings[self._seq] = timing
+        self.playback.drop_turns_before(self._seq)
+        self.playback.set_hold(False)
+        with tracing.current(timing.span):
+            published = self._publish(UserUtterance(
+                call_id=self.call_id, turn_seq=self._seq, relay_instance=self._settings.relay_instance,
+                text=text, language=self.language, speech_ended_at_ms=speech_ended_ms,
+                sent_at_ms=timing.transcribed_ms))
+        published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
+        await self._services.calls.record_event(self.call_id, f"caller-{self._seq:04d}", {
+            "speaker": "caller", "text": text, "confidence": transcript.confidence, "turn_seq": self._seq,
+            "at_ms": self._speech_started_ms, "ended_at_ms": speech_ended_ms})
 
     async def on_dtmf(self, digit: str) -> None:
         self._timers.caller_active()
         async with self._utterances:
+            if self._tentative is not None:  # a key pressed mid-utterance: the words were not the turn
+                self._withdraw(self._tentative)
+                self._tentative = None
             self._seq += 1
             pressed = now_ms()
             timing = TurnTiming(self._seq, speech_ended_ms=pressed, endpointed_ms=pressed, transcribed_ms=pressed)
@@ -202,6 +274,9 @@ class CallSession:
             log.info("stale reply segment dropped", extra={"call_id": self.call_id,
                                                            "message_key": speech.message_key})
             return
+        if self._tentative is not None and speech.turn_seq == self._tentative.turn_seq:
+            self._tentative.held.append(speech)  # queued, synthesized, and held with the caller's turn
+            return
         self._listen_after(speech)
 
     def _listen_after(self, speech: BotSpeech) -> None:
@@ -248,7 +323,7 @@ class CallSession:
             breakdown = timing.breakdown()
             tracing.end(timing.span, timing.first_audio_ms, **breakdown)
             self._spawn(self._services.calls.record_event(self.call_id, f"latency-{timing.turn_seq:04d}", {
-                "kind": "turn_latency", "at_ms": timing.first_audio_ms, **breakdown,
+                "kind": "turn_latency", "at_ms": timing.first_audio_ms, **breakdown, "preemptive": timing.preemptive,
                 "trace_id": tracing.trace_id(timing.span)}))
 
     def _on_tts_failed(self, segment: Segment, error: Exception) -> None:
@@ -313,6 +388,9 @@ class CallSession:
         if self.ended:
             return
         self.ended = True
+        if self._tentative is not None:
+            self._withdraw(self._tentative)
+            self._tentative = None
         self._timers.cancel()
         self._player.cancel()
         for segment in [*self.playback.pending.values(), *self.playback.system]:

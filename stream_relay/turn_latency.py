@@ -21,6 +21,7 @@ class TurnTiming:
     tts_ready_ms: int = 0  # its audio was synthesized (or found in the audio cache)
     first_audio_ms: int = 0  # its first frame was sent to Twilio
     span: Any = None  # the turn's trace span (callbot.tracing), begun at speech_ended_ms
+    preemptive: bool = False  # sent on the STT's final before the turn closed: endpointed_ms is when it was sent
 
     def breakdown(self) -> dict[str, int | None]:
         """Stages in ms; they add up to `total_ms` (`tts_ms` + `playback_ms` split `tts_and_playback_ms`)."""

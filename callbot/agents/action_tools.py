@@ -60,6 +60,8 @@ class ActionSpec:
     build: Callable[[dict[str, Any], dict[str, Any], ActionContext], dict[str, Any]]
     apply: Callable[[dict[str, Any], dict[str, Any], dict[str, Any], ActionContext],
                     tuple[dict[str, Any], dict[str, Any]]]  # (result, request args, state, ctx)
+    # changes nothing outside: may run on a tentative turn, before the caller has surely finished
+    reads_only: bool = False
 
     @property
     def port(self) -> ActionPort:

@@ -81,6 +81,19 @@ class ActionRequest(TypedDict, total=False):
     tool_call_id: str
     agent: str  # the node that resumes with the result
     requested_at: str  # ISO time the graph paused for it
+    reads_only: bool  # changes nothing outside, so it may run on a tentative turn
+
+
+class TentativeTurn(TypedDict, total=False):
+    """A caller utterance taken before the relay was sure the caller had finished (a preemptive
+    turn), until the relay keeps or withdraws it. `before` is the checkpoint the conversation
+    returns to if it is withdrawn; `deferred` the utterance itself when an action was pending as
+    it came (then nothing ran: it joins the queue only if kept)."""
+
+    turn_seq: int
+    key: str
+    before: str
+    deferred: Inbound | None
 
 
 class ConversationState(TypedDict, total=False):
@@ -112,6 +125,7 @@ class ConversationState(TypedDict, total=False):
     actions: int  # actions requested so far in the call, for request ids
     resume: str  # where the graph goes once the pending action's result is in
     calendar_intent: str | None  # "book", "reschedule" or "cancel", as the handover said
+    tentative: TentativeTurn | None  # the turn being answered before the caller has surely finished
 
 
 def missing_fields(lead: Qualification | None, needed: tuple[str, ...] = QUALIFICATION_ORDER) -> list[str]:

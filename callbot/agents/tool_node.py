@@ -47,6 +47,7 @@ def make_tool_node(actions: dict[str, ActionSpec], context: Callable[[Conversati
                 count = state.get("actions", 0) + 1
                 update["pending"] = {"request_id": call["id"] or f"action-{count}", "port": spec.port.value,
                                      "action": name, "args": spec.build(args, view, ctx), "tool_call_id": call["id"],
+                                     "reads_only": spec.reads_only,
                                      "agent": view.get("active_agent") or "lead", "requested_at": ctx.now.isoformat()}
                 update["actions"] = count
                 break

@@ -7,6 +7,16 @@ carries the directive. When the graph pauses for an action, the `ActionRequested
 and the matching `ActionCompleted` resumes it; inputs arriving meanwhile are queued in the state.
 `published_key` records that a run's output was published, so a crash in between republishes it
 (same message keys, so the relay and the action functions drop the copies).
+
+A tentative utterance (a preemptive turn: the relay sent it on the STT's final, before it was sure
+the caller had finished) runs at once, remembering the checkpoint it started from. Its replies are
+published (the relay holds them) and actions that only read may run; an action that writes stays
+pending, unpublished, and so does the call document's outcome, until the relay's `TurnSettled`.
+Kept: the held action is published and the outcome written. Withdrawn: the conversation is forked
+back from the checkpoint it started from, so the turn leaves nothing in it (its keys stay handled,
+so a late copy of it changes nothing), and a result of its read action is then ignored as one the
+call is not waiting for. A tentative utterance that comes while an action is pending runs nothing:
+it waits in the state and joins the queue only if it is kept.
 """
 
 from __future__ import annotations
@@ -30,6 +40,8 @@ from callbot.messages import (
     ActionRequested,
     BotSpeech,
     TurnInput,
+    TurnSettled,
+    UserUtterance,
 )
 from callbot.phrases import Phrase, phrase
 from callbot.settings import AgentTurnSettings
@@ -63,10 +75,14 @@ class TurnHandler:
                 return
             config = {"configurable": {"thread_id": message.call_id},
                       "recursion_limit": self._settings.recursion_limit}
-            state = self._graph.get_state(config).values
+            snapshot = self._graph.get_state(config)
+            state = snapshot.values
             pending = state.get("pending")
+            tentative = _tentative(message, snapshot.config)
             if message.message_key in state.get("handled_keys", ()):
                 self._redelivered(message, state, config)
+            elif isinstance(message, TurnSettled):
+                self._settle(message, config, state, received_ms)
             elif isinstance(message, ActionCompleted):
                 if not pending or pending.get("request_id") != message.request_id:
                     log.warning("result of an action the call is not waiting for, ignored",
@@ -74,6 +90,11 @@ class TurnHandler:
                     return
                 self._record_action(message, pending)
                 self._run(message, Command(resume=_completion(message)), config, state, received_ms)
+            elif pending and tentative is not None:
+                tentative["deferred"] = inbound_of(message, self._settings.max_caller_text_chars)
+                self._graph.update_state(config, {"tentative": tentative, "handled_keys": [message.message_key]})
+                log.info("tentative input waits for the pending action and its settling",
+                         extra={"turn_seq": message.turn_seq, "action": pending.get("action")})
             elif pending:
                 inbound = inbound_of(message, self._settings.max_caller_text_chars)
                 self._graph.update_state(config, {"queued": [inbound],
@@ -87,7 +108,37 @@ class TurnHandler:
                               received_ms)
             else:
                 inbound = inbound_of(message, self._settings.max_caller_text_chars)
-                self._run(message, {"inbound": inbound}, config, state, received_ms)
+                graph_input = {"inbound": inbound} if tentative is None else {"inbound": inbound, "tentative": tentative}
+                self._run(message, graph_input, config, state, received_ms)
+
+    def _settle(self, message: TurnSettled, config: dict[str, Any], state: dict[str, Any], received_ms: int) -> None:
+        """The relay kept or withdrew the tentative turn `message.turn_seq`."""
+        tentative = state.get("tentative")
+        if not tentative or tentative.get("turn_seq") != message.turn_seq:
+            log.warning("settling of a turn that is not the tentative one, ignored", extra={"turn_seq": message.turn_seq})
+            return
+        settled = {"tentative": None, "handled_keys": [message.message_key]}
+        deferred = tentative.get("deferred")
+        if not message.kept:
+            log.info("tentative turn withdrawn", extra={"turn_seq": message.turn_seq})
+            if deferred is None and not tentative.get("before"):
+                log.error("a withdrawn turn with no checkpoint before it stays in the conversation")
+            elif deferred is None:  # it ran: fork the conversation back from where it started
+                config = self._graph.update_state(_at(config, tentative["before"]), None, as_node="__copy__")
+            self._graph.update_state(config, {**settled, "handled_keys": [tentative["key"], message.message_key]})
+        elif deferred is not None and state.get("pending"):
+            self._graph.update_state(config, {**settled, "queued": [deferred]})
+        elif deferred is not None:  # the action it waited for completed meanwhile: answer it now
+            self._run(message, {**settled, "inbound": deferred}, config, state, received_ms)
+        else:
+            self._graph.update_state(config, settled)
+            changes = outcome_changes(self._graph.get_state(_at(config, tentative["before"])).values, state)
+            if changes is not None:
+                self._log.update_call(message.call_id, changes)
+            pending = state.get("pending")
+            if pending and not pending.get("reads_only"):
+                log.info("tentative turn kept: its held action is requested", extra={"action": pending.get("action")})
+                self._publish_request(message, pending, state).result(timeout=PUBLISH_TIMEOUT_S)
 
     def _run(self, message, graph_input: Any, config: dict[str, Any], before: dict[str, Any],
              received_ms: int) -> None:
@@ -112,10 +163,13 @@ class TurnHandler:
             future.result(timeout=PUBLISH_TIMEOUT_S)
         run_ms = int((self._clock() - started) * 1000)
         self._record_run(message, after, run_ms, first_ms, len(futures), received_ms, round(llm_ms))
-        changes = outcome_changes(before, after)
+        tentative = after.get("tentative")
+        changes = None if tentative else outcome_changes(before, after)
         if changes is not None:
             self._log.update_call(message.call_id, changes)
-        if request is not None:
+        if request is not None and tentative and not request.get("reads_only"):
+            log.info("action held until the tentative turn is kept", extra={"action": request.get("action")})
+        elif request is not None:
             # last before the ack: its result comes back on this call's ordered turns subscription,
             # which holds it until this delivery is acknowledged
             self._publish_request(message, request, after).result(timeout=PUBLISH_TIMEOUT_S)
@@ -179,6 +233,7 @@ class TurnHandler:
         key = getattr(message, "request_id", None) or f"{message.turn_seq:04d}"
         self._log.record_event(message.call_id, f"agent-{message.type}-{key}", {
             "kind": "agent_run", "turn_seq": message.turn_seq, "input": message.type, "run_ms": run_ms,
+            "tentative": bool(getattr(message, "tentative", False)),
             "first_segment_ms": first_ms, "published": published, "agent": state.get("active_agent"),
             "llm_before_first_ms": llm_ms if first_ms is not None else None, "received_at_ms": received_ms,
             "at_ms": self._now_ms()})
@@ -194,6 +249,18 @@ class TurnHandler:
 
     def dead_letter(self, call_id: str, turn_seq: int, reason: str, payload: str) -> None:
         entry.dead_letter(self._publisher, "agent_turn", call_id, turn_seq, reason, payload, int(self._clock() * 1000))
+
+
+def _tentative(message, checkpoint: dict[str, Any]) -> dict[str, Any] | None:
+    """The state's record of a tentative utterance, from the checkpoint it arrives on."""
+    if not (isinstance(message, UserUtterance) and message.tentative):
+        return None
+    return {"turn_seq": message.turn_seq, "key": message.message_key, "deferred": None,
+            "before": checkpoint.get("configurable", {}).get("checkpoint_id", "")}
+
+
+def _at(config: dict[str, Any], checkpoint_id: str) -> dict[str, Any]:
+    return {**config, "configurable": {**config["configurable"], "checkpoint_id": checkpoint_id}}
 
 
 ACTION_RECORD_CHARS = 2000  # a knowledge search's passages are cut: the record says what came back, not all of it

@@ -145,6 +145,16 @@ class Endpointer:
         return events
 
     @property
+    def silence_ms(self) -> int:
+        """How long the caller has been quiet within the utterance in progress (0 outside one)."""
+        return self._frames_after_speech * mulaw.FRAME_MS if self._utterance is not None else 0
+
+    @property
+    def speech_end_ms(self) -> int:
+        """Stream time at the end of the latest speech frame of the utterance in progress."""
+        return self._last_speech_end_ms
+
+    @property
     def speech_ms(self) -> int:
         """How much speech the utterance in progress has had so far, up to its latest speech frame
         (trailing silence does not count; 0 when the caller is quiet)."""

@@ -306,6 +306,11 @@ class GoogleSpeechToText:
         with self._cond:
             return bool(self._finals) and not self._interim
 
+    def final_text(self) -> str:
+        """The final results heard so far, joined, while no interim is newer than them."""
+        with self._cond:
+            return self._text() if self._finals and not self._interim else ""
+
     def expect(self, hints: SpeechHints) -> None:
         """The next streams carry `hints`; the live one is switched between utterances if they differ
         from its own (see Hints)."""

@@ -70,6 +70,9 @@ class ScriptedSpeechToText:
     def final_ready(self) -> bool:
         return self._in_utterance and bool(self._pending) and self._quiet_ms >= self._final_ms
 
+    def final_text(self) -> str:
+        return self._pending[0] if self.final_ready() else ""
+
     def expect(self, hints: SpeechHints) -> None:
         self.hints.append(hints)
 

@@ -11,7 +11,7 @@ asks for something, the phrases its answer is likely to contain (`hints.py`, `ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,16 @@ class SpeechToText(Protocol):
 
     async def close(self) -> None:
         """Release the engine's resources for this call (streams, threads)."""
+
+
+@runtime_checkable
+class EarlyFinal(Protocol):
+    """An engine whose final result can be read before the endpointer closes the utterance (a
+    streaming engine's final): the relay starts a preemptive turn on it. Batch engines (Whisper)
+    transcribe only once the utterance is closed, and have no such method."""
+
+    def final_text(self) -> str:
+        """The final transcript of the utterance in progress while `final_ready()`, else ''."""
 
 
 class SpeechToTextFactory(Protocol):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cloudevents.http import CloudEvent
 from functions_framework import create_app
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from callbot.agents.action_tools import ActionContext
@@ -24,6 +24,7 @@ from callbot.messages import (
     DeadLettered,
     DtmfReceived,
     Topic,
+    TurnSettled,
     UserUtterance,
     encode,
 )
@@ -475,3 +476,75 @@ def test_slots_looked_for_while_a_meeting_is_booked_are_its_reps(meeting, rep_em
     ctx = ActionContext(settings=AgentTurnSettings(), now=datetime(2026, 12, 1, 9, tzinfo=UTC), language="en-US")
     args = ACTIONS["find_slots"].build({"preferred_time": "2026-12-08T14:00:00"}, {"meeting": meeting}, ctx)
     assert (args["preferred_time"], args["rep_email"]) == ("2026-12-08T14:00:00", rep_email)
+
+
+# --- tentative utterances (preemptive turns): answered early, writes held until the relay keeps the turn
+
+def heard(handler, call_id):
+    return [m.content for m in state(handler, call_id)["messages"] if isinstance(m, HumanMessage)]
+
+
+def tentative_utterance(call_id, turn_seq, text):
+    return UserUtterance(call_id=call_id, turn_seq=turn_seq, relay_instance="r1", text=text, tentative=True)
+
+
+def settled(call_id, turn_seq, kept):
+    return TurnSettled(call_id=call_id, turn_seq=turn_seq, relay_instance="r1", kept=kept)
+
+
+def test_a_kept_tentative_turn_is_answered_once_and_its_held_write_runs_only_then(handler, publisher, model):
+    start(handler, publisher, "CA1")
+    model.script += [call("record_details", {"company": "Acme", "consent": True}), call("save_lead", {}, "s1")]
+    deliver(handler, tentative_utterance("CA1", 1, "Acme, and yes you may"))
+    assert publisher.of_type(ActionRequested)[-1].action == "find_caller"  # save_lead held
+    assert state(handler, "CA1")["pending"]["action"] == "save_lead"
+    deliver(handler, settled("CA1", 1, kept=True))
+    request = publisher.of_type(ActionRequested)[-1]
+    assert (request.action, request.turn_seq, request.args["lead"]) == ("save_lead", 1, {"company": "Acme", "consent": True})
+    assert state(handler, "CA1")["tentative"] is None and heard(handler, "CA1") == ["Acme, and yes you may"]
+
+
+def test_a_withdrawn_turn_leaves_no_trace_and_the_whole_utterance_gets_one_answer(handler, publisher, model, call_log):
+    start(handler, publisher, "CA2")
+    before = state(handler, "CA2")
+    model.script += [call("record_details", {"company": "Acme", "consent": True}), call("save_lead", {}, "s1")]
+    deliver(handler, tentative_utterance("CA2", 1, "Acme"))
+    deliver(handler, settled("CA2", 1, kept=False))  # the caller went on speaking
+    after = state(handler, "CA2")
+    assert after["messages"] == before["messages"] and after.get("lead") == before.get("lead")
+    assert after["pending"] is None and after.get("tentative") is None
+    assert call_log.document("CA2").outcome.qualification == {}  # nothing of it on the call document
+    model.script += [AIMessage("Thanks, and what do you need?")]
+    deliver(handler, UserUtterance(call_id="CA2", turn_seq=2, relay_instance="r1", text="Acme, we sell boats"))
+    assert heard(handler, "CA2") == ["Acme, we sell boats"]  # one human message: the whole utterance
+    assert [a.action for a in publisher.of_type(ActionRequested)] == ["find_caller"]  # no write ever requested
+    assert said(publisher, 2)[-1] == (2, 0, "Thanks, and what do you need?", True)
+    deliver(handler, tentative_utterance("CA2", 1, "Acme"))  # a late copy of the withdrawn turn changes nothing
+    assert heard(handler, "CA2") == ["Acme, we sell boats"] and model.script == []
+
+
+def test_a_read_runs_early_and_its_result_after_a_withdrawal_is_ignored(handler, publisher, model):
+    start(handler, publisher, "CA3")
+    model.script += [call("transfer_to_knowledge"), call("search_knowledge", {"question": "price?"}, "q1")]
+    deliver(handler, tentative_utterance("CA3", 1, "What does it cost"))
+    search = publisher.of_type(ActionRequested)[-1]
+    assert search.action == "search_knowledge"  # a read: published at once
+    deliver(handler, settled("CA3", 1, kept=False))
+    deliver(handler, complete(search, passages=[]))
+    values = state(handler, "CA3")
+    assert values["pending"] is None and values.get("unanswered_questions", []) == [] and heard(handler, "CA3") == []
+
+
+def test_a_tentative_turn_during_an_action_waits_and_is_queued_only_if_kept(handler, publisher, model):
+    start(handler, publisher, "CA4")
+    model.script += [call("transfer_to_knowledge"), call("search_knowledge", {"question": "price?"}, "q1")]
+    deliver(handler, UserUtterance(call_id="CA4", turn_seq=1, relay_instance="r1", text="What does it cost?"))
+    search = publisher.of_type(ActionRequested)[-1]
+    deliver(handler, tentative_utterance("CA4", 2, "And a trial"))
+    deliver(handler, settled("CA4", 2, kept=False))
+    deliver(handler, tentative_utterance("CA4", 3, "And is there a trial?"))
+    deliver(handler, settled("CA4", 3, kept=True))
+    model.script += [AIMessage("It's 49 dollars. No trial.")]
+    deliver(handler, complete(search, passages=[]))
+    assert heard(handler, "CA4") == ["What does it cost?", "And is there a trial?"]
+    assert said(publisher, 2)[-1][0] == 3

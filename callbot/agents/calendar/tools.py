@@ -97,7 +97,7 @@ def _meeting_result(result: dict, args: dict, state: dict, ctx: ActionContext) -
 
 
 ACTIONS = {
-    "find_slots": ActionSpec(find_slots, _find_slots_args, _slots_result),
+    "find_slots": ActionSpec(find_slots, _find_slots_args, _slots_result, reads_only=True),
     "book_meeting": ActionSpec(book_meeting, _book_args, _meeting_result),
     "reschedule_meeting": ActionSpec(reschedule_meeting, _reschedule_args, _meeting_result),
     "cancel_meeting": ActionSpec(cancel_meeting, _cancel_args, _meeting_result),

@@ -66,6 +66,6 @@ def _save_lead_result(result: dict, args: dict, state: dict, ctx: ActionContext)
 
 
 ACTIONS = {
-    "find_caller": ActionSpec(find_caller, _find_caller_args, _find_caller_result),
+    "find_caller": ActionSpec(find_caller, _find_caller_args, _find_caller_result, reads_only=True),
     "save_lead": ActionSpec(save_lead, _save_lead_args, _save_lead_result),
 }

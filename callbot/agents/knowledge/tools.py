@@ -29,5 +29,5 @@ def _result(result: dict, args: dict, state: dict, ctx: ActionContext) -> tuple[
     return {"passages": passages}, {"knowledge_sources": sources}
 
 
-ACTIONS = {"search_knowledge": ActionSpec(search_knowledge, _args, _result)}
+ACTIONS = {"search_knowledge": ActionSpec(search_knowledge, _args, _result, reads_only=True)}
 TOOLS = [search_knowledge]
