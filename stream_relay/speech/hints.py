@@ -60,7 +60,8 @@ ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
         "email": ("at", "dot", "dash", "hyphen", "underscore", "plus", "dot com", "dot net", "dot org", "dot io",
                   "dot co", "gmail dot com", "outlook dot com", "hotmail dot com", "yahoo dot com",
                   "icloud dot com", "my email is", "all one word", "spelled"),
-        "email_confirmed": _EN_YES_NO + ("let me spell it",),
+        # a caller who says no to the read-back often says or spells the address again at once
+        "email_confirmed": _EN_YES_NO + ("let me spell it", "at", "dot", "dash", "underscore", "dot com"),
         "consent": _EN_CONSENT,
         "slot_choice": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", *_EN_ORDINALS, "in the morning",
                         "in the afternoon", "o'clock", "noon", "half past", "tomorrow", "next week",
@@ -81,7 +82,7 @@ ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
         "email": ("arobase", "point", "tiret", "tiret du bas", "underscore", "plus", "point com", "point fr",
                   "point net", "gmail point com", "hotmail point fr", "orange point fr", "outlook point fr",
                   "mon adresse est", "en un seul mot"),
-        "email_confirmed": _FR_YES_NO + ("je l'épelle",),
+        "email_confirmed": _FR_YES_NO + ("je l'épelle", "arobase", "point", "tiret", "point com", "point fr"),
         "consent": _FR_CONSENT,
         "slot_choice": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", *_FR_ORDINALS, "le matin",
                         "l'après-midi", "heures", "midi", "demain", "la semaine prochaine", "aucun",

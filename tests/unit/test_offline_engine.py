@@ -274,6 +274,13 @@ PARTIAL = {"first_name": "Dana", "last_name": "Whitfield", "company": "Acme Logi
      {"team_size": 28}),
     ({}, "Yeah hi, Dmitri Volkov, VP of sales at Redwood Analytics. Sorry, Redline Analytics, we rebranded in spring.",
      {"first_name": "Dmitri", "last_name": "Volkov", "role": "VP of sales", "company": "Redline Analytics"}),
+    ({}, "Hi, I'm María José de la Cruz, I run Sol y Mar Dental Group.",
+     {"first_name": "María", "last_name": "José de la Cruz", "role": "owner", "company": "Sol y Mar Dental Group"}),
+    ({}, "Hey, quick one, I run a coffee roastery, Crema Collective, we sell mostly online.",
+     {"role": "owner", "company": "Crema Collective"}),
+    ({"first_name": "Katarzyna", "last_name": "Kowalski", "company": "Brix Homes"},
+     "Oh, sorry, I said my maiden name, force of habit. It's Kowalczyk now, K-O-W-A-L-C-Z-Y-K.",
+     {"last_name": "Kowalczyk"}),
     ({"first_name": "Caitlin", "last_name": "Brennan", "team_size": 50},
      "Oh, and sorry, my name's spelled the unusual way, K-A-T-L-Y-N, Katlyn. And actually, make that sixty people.",
      {"first_name": "Katlyn", "team_size": 60}),
@@ -292,7 +299,8 @@ EMAILS = [("my email is dana at acme dash logistics dot com", "dana@acme-logisti
           ("liam dot o underscore brien at example dot org", "liam.o_brien@example.org"),
           ("sure, it's d a n a at acme hyphen logistics dot com", "dana@acme-logistics.com"),
           ("It's dana.whitfield@acme-logistics.com.", "dana.whitfield@acme-logistics.com"),
-          ("It's the letter a, dot, then p r z y b y l s k i, at kestrelbio dot io.", "a.przybylski@kestrelbio.io")]
+          ("It's the letter a, dot, then p r z y b y l s k i, at kestrelbio dot io.", "a.przybylski@kestrelbio.io"),
+          ("p dot vanderberg at dijkstralogistics dot N L", "p.vanderberg@dijkstralogistics.nl")]
 BEFORE_EMAIL = {**PARTIAL, "role": "VP", "need": "x", "team_size": 4, "timeline": "soon"}
 
 

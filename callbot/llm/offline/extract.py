@@ -46,7 +46,7 @@ NOT_NAMES = (
     "monday tuesday wednesday thursday friday saturday sunday today tomorrow morning noon pm am email text "
     "letter dr mr mrs ms doctor dot dash underscore plus hyphen at i'm im we're it's that's ha haha huh wow fair "
     "enough anyway shoot gosh sorry pardon excuse alors bonjour oui non donc bon voilà euh salut madame "
-    "monsieur responsable directeur directrice gérant gérante chef")
+    "monsieur responsable directeur directrice gérant gérante chef now then")
 NOT_A_NAME = frozenset(NOT_NAMES.split())
 ROLE_WORDS = re.compile(
     r"\b(?:vp|svp|evp|avp|vice|president|head|director|manager|lead|leader|chief|officer|ceo|cto|cfo|coo|cro|"
@@ -182,7 +182,9 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
                 r"\s*[A-Z][\w'’-]+\s+[A-Z][\w'’-]+\s*(?:,|from\b|at\b|with\b|here\b)", text[intro.end():]))):
             continue  # "this is Dana" opens a call; "this is urgent" is not a name
         rest = text[intro.end():]
-        tokens = _name_tokens(rest, capitalised)[:3]
+        tokens = _name_tokens(rest, capitalised)[:5]
+        if len(tokens) > 3 and not {t.lower() for t in tokens[1:-1]} & set(CONSTANTS.prefixes):
+            tokens = tokens[:3]  # more than three words only with particles
         if tokens and said.startswith(("i'm", "i am")) and not capitalised and asked not in ("first_name", "last_name"):
             after = rest[len(" ".join(tokens)):]
             if len(tokens) > 2 or not re.match(r"\s*(?:[,.!?]|$|from\b|at\b|with\b|and\b|here\b)", after):
@@ -193,7 +195,7 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
 
 
 # --- company, role, need, team size, timeline -----------------------------------------------------------
-COMPANY_NAME = r"(?:[A-Z0-9][\w'&-]*(?:\s+(?:&|and(?=\s+[A-Z])(?!\s+I\b|\s+I')|of|de|the|(?!I\b|I')[A-Z0-9][\w'&-]*))*)"
+COMPANY_NAME = r"(?:[A-Z0-9][\w'&-]*(?:\s+(?:&|and(?=\s+[A-Z])(?!\s+I\b|\s+I')|(?:y|et|del|du|la)(?=\s+[A-Z])|of|de|the|(?!I\b|I')[A-Z0-9][\w'&-]*))*)"
 COMPANY_INTRO = re.compile(
     r"\b(?:i work (?:at|for|with)|i'm (?:at|with|from)|i am (?:at|with|from)|we(?:'re| are) (?:at|with|from)|"
     r"calling from|from|here at|over at|company is(?: called)?|company's called|company called|representing|"
@@ -334,7 +336,10 @@ def _names_a_company(name: str) -> bool:
 
 OWN_A_BUSINESS = re.compile(
     r"(?i:\bi (own|founded|started|co-?founded|run)\s+(?:a|an|the|my|this)\s+(?:[\w-]+\s+){0,4}?"
-    r"(?:company|business|firm|agency|shop|practice|studio|clinic|store)\b)(?:,?\s+(?i:called|named)\s+(" + COMPANY_NAME + "))?")
+    r"(?:company|business|firm|agency|shop|practice|studio|clinic|store)\b)"
+    r"(?:,?\s+(?i:called|named)\s+(" + COMPANY_NAME + r")|,\s+(" + COMPANY_NAME + r")(?=\s*[,.;!?]|$))?|"
+    r"(?i:\bi (own|founded|started|co-?founded|run)\s+(?:a|an|my)\s+(?:[\w-]+\s+){0,3}?[\w-]+),\s+"
+    r"(" + COMPANY_NAME + r")(?=\s*[,.;!?]|$)")  # "I run a coffee roastery, Crema Collective"
 
 
 def role(text: str) -> tuple[dict[str, Any], Span] | None:
@@ -344,8 +349,10 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
         return {"role": "owner", "company": owner.group(1)}, owner.span()
     owner = OWN_A_BUSINESS.search(text)  # "I own a small event planning company called Saffron Events"
     if owner:
-        title = "founder" if owner.group(1).lower() in ("founded", "started", "cofounded", "co-founded") else "owner"
-        return {"role": title, **({"company": owner.group(2)} if owner.group(2) else {})}, owner.span()
+        verb = (owner.group(1) or owner.group(4)).lower()
+        title = "founder" if verb in ("founded", "started", "cofounded", "co-founded") else "owner"
+        named = owner.group(2) or owner.group(3) or owner.group(5)
+        return {"role": title, **({"company": named} if named else {})}, owner.span()
     verb = ROLE_VERB.search(text)
     if verb:
         said, *rest = re.split(r"\s+(?:at|for|with)\s+(?=[A-Z])", verb.group(2), maxsplit=1)
@@ -612,6 +619,8 @@ def _corrected_value(text: str, lead: Mapping[str, Any]) -> dict[str, Any]:
     """The name or company the correction says ("it's Marc with a C"), in the field it resembles."""
     match = SPELLED_AS.search(text) or CORRECTED_NAME.search(SPELLING_TAIL.sub("", text))
     said = match.group(1) if match else FILLERS.sub("", SPELLING_TAIL.sub("", text)).strip(" .,!")
+    while said.split() and said.split()[-1].lower() in NOT_A_NAME:  # "it's Kowalczyk now"
+        said = said.rsplit(None, 1)[0] if " " in said else ""
     if not said or len(said.split()) > 4 or said.split()[0].lower() in NOT_A_NAME:
         return {}
     candidates = {field: str(lead[field]) for field in ("first_name", "last_name", "company") if lead.get(field)}
@@ -716,7 +725,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         found["need"] = told[0]["need"]
         spans.append(told[1])
     marker = CORRECTION.search(text)
-    if marker and ("company" in found or lead.get("company")) and (later := company(text[marker.end():], capitalised)):
+    if marker and ("company" in found or lead.get("company")) and (later := company(text[marker.end():], capitalised)) \
+            and later[0]["company"] not in (found.get("first_name"), found.get("last_name")):
         found["company"] = later[0]["company"]  # "at Greenfield Supply, oh wait, it's called Greenfield Logistics now"
     elif marker and found.get("company") and (renamed := RENAMED.match(text, marker.start())) and \
             difflib.SequenceMatcher(None, renamed.group(1).lower(), found["company"].lower()).ratio() >= 0.5:
@@ -748,6 +758,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
                 break
     if not found:
         found = _correction(text, lead, found)
+    if correcting and found.get("company") and found["company"] in (found.get("first_name"), found.get("last_name")):
+        found.pop("company")  # "It's Kowalczyk now", said of a name: not a company renamed
     if lead.get("need") and "need" in found and not correcting:
         found.pop("need")  # the first need said stays: later "we'd like to ..." is seldom a better one
     refused = declined(text, asked)

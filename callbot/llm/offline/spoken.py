@@ -109,6 +109,9 @@ def _domain(tokens: list[tuple[str, int, int]], index: int) -> tuple[str, int] |
         elif _is_word(token) and (expect_word or not dotted):
             parts.append(token)
             dotted, expect_word, last = dotted or "." in token, False, position
+        elif dotted and len(token) == 1 and token.isalpha() and last == position - 1 and len(parts[-1]) == 1:
+            parts.append(token)  # "dot N L": a top-level domain spelled letter by letter
+            last = position
         else:
             break
     domain = "".join(parts).strip(".-")
