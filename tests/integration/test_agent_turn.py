@@ -11,7 +11,15 @@ from functions_framework import create_app
 
 from callbot.bus.pubsub import PubSubPublisher
 from callbot.checkpoint.firestore import FirestoreSaver
-from callbot.messages import ActionCompleted, CallStarted, DtmfReceived, Topic, encode
+from callbot.messages import (
+    ActionCompleted,
+    CallStarted,
+    DtmfReceived,
+    Topic,
+    TurnSettled,
+    UserUtterance,
+    encode,
+)
 from devtools.processes import free_port, spawn
 from functions.agent_turn import bootstrap
 
@@ -108,3 +116,23 @@ def test_the_turn_loop_runs_through_pubsub_push_and_the_crm_action_function(emul
         for child in children:
             child.stop()
             assert not child.alive()
+
+
+def test_a_withdrawn_tentative_turn_leaves_the_checkpointed_conversation_as_it_was(client, emulators, tap, unique):
+    crm = tap(Topic.CRM_ACTIONS)
+    call_id = f"CA{unique}"
+    assert client.post("/", json=push_body(CallStarted(call_id=call_id, turn_seq=0, relay_instance="r"))).status_code == 200
+    [lookup] = [m for m in crm.drain(expect=1) if m.call_id == call_id]
+    assert client.post("/", json=push_body(completed(lookup, caller=None), "2")).status_code == 200
+    saver = FirestoreSaver.from_project(emulators)
+    config = {"configurable": {"thread_id": call_id}}
+    before = saver.get_tuple(config).checkpoint["channel_values"]
+    early = UserUtterance(call_id=call_id, turn_seq=1, relay_instance="r", text="I'm Dana Whitfield from Acme Logistics",
+                          tentative=True)
+    assert client.post("/", json=push_body(early, "3")).status_code == 200
+    assert saver.get_tuple(config).checkpoint["channel_values"]["lead"]["company"] == "Acme Logistics"
+    withdrawn = TurnSettled(call_id=call_id, turn_seq=1, relay_instance="r", kept=False)
+    assert client.post("/", json=push_body(withdrawn, "4")).status_code == 200
+    after = saver.get_tuple(config).checkpoint["channel_values"]
+    assert after["messages"] == before["messages"] and after.get("lead") == before.get("lead")
+    assert {early.message_key, withdrawn.message_key} <= set(after["handled_keys"])
