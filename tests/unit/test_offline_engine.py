@@ -281,6 +281,9 @@ PARTIAL = {"first_name": "Dana", "last_name": "Whitfield", "company": "Acme Logi
     ({"first_name": "Katarzyna", "last_name": "Kowalski", "company": "Brix Homes"},
      "Oh, sorry, I said my maiden name, force of habit. It's Kowalczyk now, K-O-W-A-L-C-Z-Y-K.",
      {"last_name": "Kowalczyk"}),
+    ({}, "Oh, sorry, I'm Gio. Giovanni Russo.", {"first_name": "Giovanni", "last_name": "Russo"}),
+    ({"first_name": "Jean-Luc", "email": "jl.moreau@maisonlumiere.com"},
+     "No, no, sorry, it's dot net, not dot com. Maisonlumiere dot net.", {"email": "jl.moreau@maisonlumiere.net"}),
     ({"first_name": "Caitlin", "last_name": "Brennan", "team_size": 50},
      "Oh, and sorry, my name's spelled the unusual way, K-A-T-L-Y-N, Katlyn. And actually, make that sixty people.",
      {"first_name": "Katlyn", "team_size": 60}),
@@ -302,6 +305,13 @@ EMAILS = [("my email is dana at acme dash logistics dot com", "dana@acme-logisti
           ("It's the letter a, dot, then p r z y b y l s k i, at kestrelbio dot io.", "a.przybylski@kestrelbio.io"),
           ("p dot vanderberg at dijkstralogistics dot N L", "p.vanderberg@dijkstralogistics.nl")]
 BEFORE_EMAIL = {**PARTIAL, "role": "VP", "need": "x", "team_size": 4, "timeline": "soon"}
+
+
+def test_a_bare_word_is_no_last_name_in_a_transcript_that_writes_capitals():
+    asked = AIMessage("And your last name?")
+    said = HumanMessage("We need something running before Black Friday, that's the deadline.")
+    reply = ask(system("lead", lead={"first_name": "Gio"}), asked, said)
+    assert "last_name" not in (call_of(reply) or ("", {}))[1]
 
 
 @pytest.mark.parametrize(("said", "email"), EMAILS)

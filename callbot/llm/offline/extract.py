@@ -147,6 +147,9 @@ def _name_tokens(text: str, capitalised: bool) -> list[str]:
     return tokens
 
 
+FULL_NAME_NEXT = re.compile(r"\s*[.,]\s+([A-Z][\w'’-]+\s+[A-Z][\w'’-]+)\s*(?:[.!?]|$)")
+
+
 def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[str, str], list[Span]]:
     capitalised = any(c.isupper() for c in text[1:])
     first = FIRST_NAME.search(text)
@@ -190,7 +193,11 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
             if len(tokens) > 2 or not re.match(r"\s*(?:[,.!?]|$|from\b|at\b|with\b|and\b|here\b)", after):
                 tokens = []  # "i'm pretty busy today": not a name
         if tokens:
-            return person(tokens), [(intro.start(), intro.end() + len(" ".join(tokens)))]
+            end = intro.end() + len(" ".join(tokens))
+            full = FULL_NAME_NEXT.match(text, end) if len(tokens) == 1 else None
+            if full and full.group(1).split()[0].lower().startswith(tokens[0].lower()[:2]):
+                return person(full.group(1).split()), [(intro.start(), full.end())]  # "I'm Gio. Giovanni Russo."
+            return person(tokens), [(intro.start(), end)]
     return {}, []
 
 
@@ -494,7 +501,7 @@ def timeline(text: str) -> tuple[dict[str, Any], Span] | None:
     return {"timeline": said}, (matches[0].start(), matches[-1].end())
 
 
-def _bare(field: str, said: str, numeric: str) -> dict[str, Any]:
+def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dict[str, Any]:
     """`said` as the answer to the question for `field`, when it can be one (`numeric`: the same
     clause with number words as digits and times masked)."""
     if classify(said) or declines_meeting(said) or re.search(r"\b(?:spell|let me|hold on|one (?:sec|moment)|shoot|"
@@ -516,6 +523,8 @@ def _bare(field: str, said: str, numeric: str) -> dict[str, Any]:
         tokens = _name_tokens(said, capitalised=False)
         if not tokens or len(tokens) != len(said.split()) or len(tokens) > 3:
             return {}
+        if capitalised and not any(t[0].isupper() for t in tokens):
+            return {}  # "... that's the deadline": a transcript that writes capitals writes names with them
         if field == "last_name":
             return {"last_name": person(["X", *tokens])["last_name"]} if len(tokens) < 3 else {}
         return person(tokens)
@@ -601,6 +610,18 @@ def declined(text: str, asked: str | None) -> list[str]:
     if "email" in fields:
         fields = [*fields, "email_confirmed"]
     return [f for f in dict.fromkeys(fields) if f not in ("name_confirmed",)]
+
+
+def _domain_corrected(text: str, email: str) -> dict[str, Any]:
+    """The address with the ending the caller corrects ("it's dot net, not dot com")."""
+    said = text.lower()
+    wrong = set(re.findall(r"\bnot (?:dot|point) ([a-z]{2,6})\b", said))
+    right = [tld for tld in re.findall(r"\b(?:dot|point) ([a-z]{2,6})\b", said) if tld not in wrong]
+    ending = email.rsplit(".", 1)
+    if not right or len(ending) != 2 or right[0] == ending[1]:
+        return {}
+    fixed = f"{ending[0]}.{right[0]}"
+    return {"email": fixed} if _valid_email(fixed) else {}
 
 
 def _correction(text: str, lead: Mapping[str, Any], found: dict[str, Any]) -> dict[str, Any]:
@@ -752,10 +773,12 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         for clause in CLAUSES.finditer(text):
             if any(s < clause.end() and clause.start() < e for s, e in spans):
                 continue
-            bare = _bare(asked, clause[0], _numeric(clause[0], language))
+            bare = _bare(asked, clause[0], _numeric(clause[0], language), capitalised)
             if bare:
                 found = {**bare, **found}
                 break
+    if not found and lead.get("email") and correcting:
+        found = _domain_corrected(text, str(lead["email"]))
     if not found:
         found = _correction(text, lead, found)
     if correcting and found.get("company") and found["company"] in (found.get("first_name"), found.get("last_name")):
