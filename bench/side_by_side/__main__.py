@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from bench.side_by_side import callbot_side, caller_audio
+from bench.side_by_side.stages import STAGES
 from bench.stats import RESULTS_DIR, fmt, table, write_results
 
 HERE = Path(__file__).resolve().parent
@@ -91,6 +92,15 @@ def comparison(pipecat: dict[int, dict], callbot: dict[int, dict], ns: list[int]
     return "\n".join(lines)
 
 
+def stage_table(level: dict) -> str:
+    """callbot's turns at one level, stage by stage (p50 / p95 ms), first turns apart."""
+    rows = [(name, f"{group['turns']} ({group['preemptive']})",
+             *(f"{fmt(group[stage][0])} / {fmt(group[stage][1])}" for stage in STAGES))
+            for name, group in level["stages"].items()]
+    headers = ("turns", "n (preemptive)", *(stage.removesuffix("_ms") for stage in STAGES))
+    return f"callbot at {level['n']} calls, by stage (p50 / p95 ms):\n" + table(headers, rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ns", default="1,10", help="concurrency levels, the first one call (default 1,10)")
@@ -115,6 +125,8 @@ def main() -> None:
     payload["load_after"] = os.getloadavg()
     print()
     print(comparison(pipecat, callbot, ns))
+    for level in payload.get("callbot", {}).get("levels", []):
+        print("\n" + stage_table(level))
     print(f"\nload average before/after: {payload['load_before'][0]:.2f} / {payload['load_after'][0]:.2f} "
           f"on {payload['cpus']} CPUs (a busy machine inflates every figure)")
     print(f"results: {write_results('side_by_side', payload)}; raw runs in {run_dir}")

@@ -12,7 +12,10 @@ import time
 from pathlib import Path
 
 from bench.proc_stats import process_stat, rss_mb
+from bench.side_by_side.stages import summary, turn_stages
+from callbot.store.reader import FirestoreCallReader
 from devtools import stack
+from devtools.processes import patched_environ
 
 HERE = Path(__file__).resolve().parent
 LINES = [  # what the scripted STT "hears"; the audio is the caller's espeak utterances
@@ -65,7 +68,15 @@ def run(audio_dir: Path, ns: list[int], out_dir: Path, stagger_s: float) -> dict
                 if summary["call_minutes"] else None,
                 "relay_rss_mb_after": round(rss_mb(pid), 1),
                 "first_turn_latency_ms": [c["turns"][0]["latency_ms"] for c in caller["calls"] if c["turns"]],
+                "stages": stages_of(info, [c["call_sid"] for c in caller["calls"]]),
             })
     finally:
         stack.down(state)
     return results
+
+
+def stages_of(info: stack.StackInfo, call_sids: list[str]) -> dict:
+    """Where the calls' turns spent their time (`stages.py`), read back from the emulator."""
+    with patched_environ(info.emulator_env()):
+        reader = FirestoreCallReader.from_project(info.project_id)
+        return summary([turn_stages(reader.list_events(sid)) for sid in call_sids])
