@@ -112,6 +112,17 @@ def test_a_backchannel_does_not_interrupt_the_bot(local_stack, stack_dir, report
     assert [t["turn_seq"] for t in report["turns"]] == [1]  # "Mm-hm." was not taken as a turn
 
 
+def test_a_caller_who_goes_on_after_the_early_final_is_answered_once_for_the_whole_utterance(
+        local_stack, stack_dir, report_dir):
+    report = place_call(stack_dir, "goes_on_after_a_pause", report_dir)
+    assert report["errors"] == []
+    # the relay's turn 1 went to the agent on the final heard in the pause and was withdrawn when the
+    # caller went on; the whole utterance is its turn 2, answered once (turn 0 is the greeting)
+    replies = [e for e in bot_lines(report) if not e["system"]]
+    assert {e["turn_seq"] for e in replies} == {0, 2}
+    assert len([e for e in replies if e["turn_seq"] == 2 and e["text"]]) >= 1
+
+
 def test_a_silent_caller_is_reprompted_then_the_call_ends(local_stack, stack_dir, report_dir):
     report = place_call(stack_dir, "silent_caller", report_dir)
     assert report["ended_by"] == "timeout"
