@@ -9,6 +9,7 @@ from bench import proc_stats
 from bench.call_metrics import build_scenario, pacing, split_segments
 from bench.endpointing import ReplayVad, endpoint, judge, stt_finals
 from bench.endpointing_report import smallest_silence
+from bench.side_by_side.stages import summary, turn_stages
 from bench.speech import normalized
 from bench.stats import percentile, table
 from bench.utterances import LEAD_MS, build
@@ -215,3 +216,16 @@ def test_the_speech_benchmark_compares_words_as_said_not_as_written(said, writte
 def test_the_speech_benchmark_still_tells_different_words_apart():
     assert normalized("Dana Whitfield") != normalized("Donna Whitfield")
     assert normalized("forty five") != normalized("fifty four")
+
+
+def test_side_by_side_splits_the_bus_and_agent_stage_at_agent_turns_receipt():
+    latency = {"kind": "turn_latency", "turn_seq": 1, "at_ms": 10_000, "total_ms": 900, "endpointing_ms": 60,
+               "stt_ms": 0, "publish_ms": 10, "bus_and_agent_ms": 600, "reply_bus_ms": 50,
+               "tts_and_playback_ms": 180, "preemptive": True}
+    run = {"kind": "agent_run", "input": "UserUtterance", "turn_seq": 1, "received_at_ms": 9_170 + 40}
+    [row] = turn_stages([latency, run, {"kind": "agent_run", "input": "ActionCompleted", "turn_seq": 1}])
+    assert (row["push_ms"], row["agent_ms"], row["preemptive"]) == (40, 560, True)  # published at 9170
+    later = {**row, "turn_seq": 2, "push_ms": 5}
+    groups = summary([[row, later], [row]])
+    assert groups["first turns"]["turns"] == 2 and groups["first turns"]["push_ms"] == (40, 40)
+    assert groups["later turns"]["push_ms"] == (5, 5)
