@@ -548,3 +548,19 @@ def test_a_tentative_turn_during_an_action_waits_and_is_queued_only_if_kept(hand
     deliver(handler, complete(search, passages=[]))
     assert heard(handler, "CA4") == ["What does it cost?", "And is there a trial?"]
     assert said(publisher, 2)[-1][0] == 3
+
+
+def test_a_tentative_turn_kept_after_the_action_it_waited_for_is_answered_then(handler, publisher, model):
+    start(handler, publisher, "CA54")
+    model.script += [call("transfer_to_knowledge"), call("search_knowledge", {"question": "price?"}, "q1")]
+    deliver(handler, UserUtterance(call_id="CA54", turn_seq=1, relay_instance="r1", text="What does it cost?"))
+    search = publisher.of_type(ActionRequested)[-1]
+    deliver(handler, tentative_utterance("CA54", 2, "And is there a trial?"))
+    model.script += [AIMessage("It's 49 dollars.")]
+    deliver(handler, complete(search, passages=[]))  # answered before the tentative turn is settled
+    assert heard(handler, "CA54") == ["What does it cost?"]
+    model.script += [AIMessage("No trial, but a demo.")]
+    deliver(handler, settled("CA54", 2, kept=True))
+    assert heard(handler, "CA54") == ["What does it cost?", "And is there a trial?"]
+    assert said(publisher, 2)[-1] == (2, 0, "No trial, but a demo.", True)
+    assert state(handler, "CA54")["tentative"] is None
