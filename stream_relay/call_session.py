@@ -67,6 +67,7 @@ class CallSession:
         self._stt = services.stt_factory(self.call_id, self.language, self.parameters)
         self._early_final = self._stt if settings.preemptive_turns and isinstance(self._stt, EarlyFinal) else None
         self._tentative: TentativeTurn | None = None
+        self._replied_to = 0  # the latest turn whose reply's last segment has come in
         self._closing_utterances = 0  # utterances ended and not yet published
         self._reply_said: tuple[int, list[str]] = (-1, [])  # the latest reply's turn and sentences so far
         self._endpointer = Endpointer(services.vad_factory(), min_speech_ms=settings.vad_min_speech_ms,
@@ -137,8 +138,8 @@ class CallSession:
                 or self._closing_utterances or not self._stt.final_ready():
             return
         text = stt.final_text().strip()
-        if not text:
-            return
+        if not text or (self._reply_owed and self._barge_in.is_backchannel(text)):
+            return  # an "okay" while the bot is still answering is left to the closed utterance
         self._seq += 1
         sent = now_ms()
         speech_ended = sent - (self._endpointer.stream_ms - self._endpointer.speech_end_ms)
@@ -152,6 +153,12 @@ class CallSession:
                 call_id=self.call_id, turn_seq=self._seq, relay_instance=self._settings.relay_instance, text=text,
                 language=self.language, speech_ended_at_ms=speech_ended, sent_at_ms=sent, tentative=True))
         published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
+
+    @property
+    def _reply_owed(self) -> bool:
+        """The bot is still answering the latest turn ("One moment, let me check." and the answer to
+        come): an "okay" in that silence is a backchannel, not a turn that would drop the answer."""
+        return self._replied_to < self._seq
 
     def _withdraw(self, tentative: TentativeTurn) -> None:
         """The caller went on: the tentative turn's reply is dropped and the agent forgets it."""
@@ -191,7 +198,7 @@ class CallSession:
     async def _answer(self, transcript: Transcript, text: str, speech_ended_ms: int, endpointed_ms: int,
                       over_bot_only: bool) -> None:
         """Publish the closed utterance as the caller's next turn (or ignore it)."""
-        if not text or (over_bot_only and self._barge_in.is_backchannel(text)):
+        if not text or ((over_bot_only or self._reply_owed) and self._barge_in.is_backchannel(text)):
             log.info("utterance ignored: %s", "backchannel" if text else "no transcript",
                      extra={"call_id": self.call_id})
             self.playback.set_hold(False)
@@ -274,6 +281,8 @@ class CallSession:
             log.info("stale reply segment dropped", extra={"call_id": self.call_id,
                                                            "message_key": speech.message_key})
             return
+        if speech.is_last:
+            self._replied_to = max(self._replied_to, speech.turn_seq)
         if self._tentative is not None and speech.turn_seq == self._tentative.turn_seq:
             self._tentative.held.append(speech)  # queued, synthesized, and held with the caller's turn
             return

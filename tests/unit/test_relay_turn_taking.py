@@ -53,6 +53,29 @@ def test_a_backchannel_does_not_interrupt_and_is_not_a_turn():
     assert not services.calls.events["CA200"]["bot-0000-00"]["interrupted"]
 
 
+def test_a_backchannel_while_the_bot_still_owes_its_answer_is_not_a_turn():
+    services = fake_services()
+    with TestClient(create_app(services)) as client, open_stream(client, services) as ws:
+        start(ws, services, ["What does it cost?", "Okay.", "And is there a trial?"])
+        services.replies.deliver(reply("Hello.", is_last=True))
+        seen = read_until(ws, twilio_wire.PlayMark)
+        ws.send_text(twilio_wire.mark_echo_message("MZ1", seen[-1].name, 2))
+        speak(ws, "What does it cost?", silence_ms=1200)
+        wait_published(services, UserUtterance)
+        services.replies.deliver(reply("One moment.", turn=1, is_last=False))  # the answer is still to come
+        seen = read_until(ws, twilio_wire.PlayMark)
+        ws.send_text(twilio_wire.mark_echo_message("MZ1", seen[-1].name, 3))
+        time.sleep(2)  # the line's audio has played out: what follows is said in the silence, not over the bot
+        speak(ws, "Okay.", silence_ms=1200)
+        speak(ws, "And is there a trial?", silence_ms=1200)
+        deadline = time.monotonic() + 5
+        while len(services.publisher.of_type(UserUtterance)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 4))
+    assert [u.text for u in services.publisher.of_type(UserUtterance)] == ["What does it cost?",
+                                                                         "And is there a trial?"]
+
+
 def test_a_barge_in_reports_what_was_heard_to_the_agent():
     services = fake_services()
     with TestClient(create_app(services)) as client, open_stream(client, services) as ws:
