@@ -186,9 +186,17 @@ def test_the_lead_specialist_hands_calendar_requests_over_once_saved_or_returnin
     "Can you pencil me in for something early next week?", "Could someone talk me through it Friday?",
     "Can somebody show me how it works Thursday morning?",
     "Actually, you know what, let's just do it. Is tomorrow after lunch possible?",
-    "Est-ce qu'on pourrait prendre rendez-vous mardi prochain ?"])
+    "Est-ce qu'on pourrait prendre rendez-vous mardi prochain ?",
+    "Can we book a new one for next week instead, Tuesday or Wednesday afternoon?"])
 def test_meetings_asked_for_in_other_words(said):
     assert classify(said) == "book"
+
+
+def test_after_a_cancellation_a_new_time_books_a_new_meeting_rather_than_moving_the_cancelled_one():
+    cancelled = {**SLOTS[0], "status": "cancelled"}
+    reply = ask(system("lead", lead=DANA, lead_saved=True, meeting=cancelled),
+                HumanMessage("Thanks. Let's do next week instead, Tuesday afternoon?"))
+    assert call_of(reply) is None or call_of(reply)[1].get("intent") != "reschedule"
 
 
 def test_the_knowledge_specialist_sends_bookings_to_lead_or_calendar():

@@ -89,7 +89,8 @@ def respond(turn: Turn) -> Decision:
     previous = turn.previous_bot_text
     asks_more = turn.asked_anything_else
     intent = classify(text, confirming=previous.rstrip().endswith("?") and not asks_more)
-    if intent is None and turn.meeting and mentions_time(text) and MOVE_WORDS.search(text):
+    booked = bool(turn.meeting) and turn.meeting.get("status", "booked") == "booked"
+    if intent is None and booked and mentions_time(text) and MOVE_WORDS.search(text):
         intent = "reschedule"  # "can we keep the same day but make it 3 instead?"
     if intent in (None, "question") and lead_agent.offered_meeting(turn) and (
             mentions_time(text) or SLOT_WORDS.search(text)):
