@@ -142,8 +142,7 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     if chosen is None and accepts and turn.options and (_offered_exact(turn) or book_it):
         chosen = _as_offered(turn)[0]  # "yes, book it": the time offered first (the one asked for, if free)
     if chosen is not None:
-        tool = reschedule_meeting if _rescheduling(turn) else book_meeting
-        return turn.call(tool, args={"slot_id": chosen["id"]})
+        return _take(turn, chosen)
     preferred = _preferred(turn, text)
     if preferred:
         return turn.call(find_slots, args={"preferred_time": preferred})
@@ -164,8 +163,7 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
 
 def _offer_again(turn: Turn) -> str:
     if _offered_exact(turn):
-        label, rep = meeting_said(turn, _as_offered(turn)[0])
-        return phrase(Phrase.EXACT_FREE, turn.language, label=label[:1].upper() + label[1:], with_rep=rep)
+        return _exact_free(turn, _as_offered(turn)[0])
     return resume(turn)
 
 
@@ -192,6 +190,12 @@ def _ordered(turn: Turn, slots: list[dict[str, Any]], preferred: str) -> list[di
     return exact + [s for s in slots if s not in exact]
 
 
+def _exact_free(turn: Turn, slot: dict[str, Any]) -> str:
+    """"<the time asked for> is free with <rep>. Shall I book it?", the time starting the sentence."""
+    label, rep = meeting_said(turn, slot)
+    return phrase(Phrase.EXACT_FREE, turn.language, label=label[:1].upper() + label[1:], with_rep=rep)
+
+
 def meeting_said(turn: Turn, meeting: dict[str, Any]) -> tuple[str, str]:
     label = slot_label(meeting, _timezone(turn))
     rep = phrase(Phrase.WITH_REP, turn.language, rep=meeting["rep"]) if meeting.get("rep") else ""
@@ -204,17 +208,15 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
         preferred = str(result.args.get("preferred_time", ""))
         slots = _ordered(turn, list(data.get("slots") or []), preferred)
         if slots and preferred and _exact(turn, slots[0], preferred):
-            label, rep = meeting_said(turn, slots[0])
-            return Decision(phrase(Phrase.EXACT_FREE, turn.language, label=label[:1].upper() + label[1:], with_rep=rep))
+            return Decision(_exact_free(turn, slots[0]))
         if slots and turn.context.get("pending_intent") == "offer" and turn.lead.get("wants_meeting") is None:
             options = either(_labels(turn, slots[:OFFERED]), turn.language)
             return Decision(phrase(Phrase.OFFER_MEETING_SLOTS, turn.language, options=options))
         return offer(turn, slots)
     if data.get("taken"):
         return offer(turn, list(data.get("slots") or []), prefix=phrase(Phrase.SLOT_TAKEN, turn.language))
-    meeting = data.get("meeting") or turn.meeting or {}
-    label, rep = meeting_said(turn, meeting)
     if result.is_from(cancel_meeting):
+        label = slot_label(data.get("meeting") or turn.meeting or {}, _timezone(turn))
         return Decision(phrase(Phrase.CANCELLED, turn.language, label=label))
     done = confirmation(turn, result)
     if done and classify(turn.utterance or "") == "goodbye":  # "sounds good, thanks, bye": booked, then the end
@@ -245,4 +247,9 @@ def taken_on_leaving(turn: Turn) -> Decision | None:
         chosen = _as_offered(turn)[0]
     if chosen is None:
         return None
+    return _take(turn, chosen)
+
+
+def _take(turn: Turn, chosen: dict[str, Any]) -> Decision:
+    """Book the slot the caller took, or move their booked meeting there."""
     return turn.call(reschedule_meeting if _rescheduling(turn) else book_meeting, args={"slot_id": chosen["id"]})

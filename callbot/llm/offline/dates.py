@@ -93,9 +93,8 @@ def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | No
         monday = now.date() + timedelta(days=7 - now.weekday())
         if not weekdays:
             return monday, None
-        plain = weekdays[0].group(0).lower().split()[-1]
-        weekday = WEEKDAYS.index(plain) if plain in WEEKDAYS else WEEKDAYS_FR.index(plain)
-        return monday + timedelta(days=weekday), weekday
+        weekday = _weekday(weekdays[0].group(0).lower().split()[-1])
+        return monday + timedelta(days=weekday or 0), weekday
     match = days[0]
     if len(days) > 1 and OTHER_DAY.search(text, days[0].end(), days[-1].start()):
         match = days[-1]  # "I'm at a venue all Monday. What about Friday?": the day asked for is the last
@@ -105,10 +104,12 @@ def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | No
     parsed = dateparser.parse(said, languages=["en", "fr"], settings=settings)
     if parsed is None:
         return None, None
-    plain = said.split()[-1]
-    weekday = (WEEKDAYS.index(plain) if plain in WEEKDAYS else
-               WEEKDAYS_FR.index(plain) if plain in WEEKDAYS_FR else None)
-    return parsed.date(), weekday
+    return parsed.date(), _weekday(said.split()[-1])
+
+
+def _weekday(word: str) -> int | None:
+    """Monday = 0 for a weekday's name, English or French; None for any other word."""
+    return WEEKDAYS.index(word) if word in WEEKDAYS else WEEKDAYS_FR.index(word) if word in WEEKDAYS_FR else None
 
 
 def _time(text: str) -> tuple[int | None, int, bool]:
