@@ -69,13 +69,18 @@ BIND_FAILURES = ("Address already in use", "BindException", "error while attempt
 def port_taken(child: Child) -> bool:
     """Whether the child's log says it could not bind its port (the Cloud SDK's Java emulators,
     uvicorn and functions-framework each say it their own way)."""
+    text = _logged(child)
+    return any(marker in text for marker in BIND_FAILURES)
+
+
+def _logged(child: Child) -> str:
+    """What the child has logged since it started ('' before its log exists)."""
     try:
         with open(child.log_path, "rb") as log:
             log.seek(child.log_offset)
-            text = log.read().decode(errors="replace")
+            return log.read().decode(errors="replace")
     except FileNotFoundError:
-        return False
-    return any(marker in text for marker in BIND_FAILURES)
+        return ""
 
 
 class PortTaken(RuntimeError):
@@ -192,6 +197,17 @@ def wait_listening(host: str, port: int, child: Child, timeout_s: float = 60) ->
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"{child.name} did not listen on {host}:{port} within {timeout_s}s")
+
+
+def wait_logged(child: Child, marker: str, timeout_s: float = 60) -> None:
+    """Block until the child logs `marker` (for a process that serves no port); fail early if it
+    exited."""
+    deadline = time.monotonic() + timeout_s
+    while marker not in _logged(child):
+        check_starting(child)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{child.name} did not log {marker!r} within {timeout_s}s; see {child.log_path}")
+        time.sleep(0.05)
 
 
 def wait_http_ok(url: str, timeout_s: float, child: Child | None = None) -> None:

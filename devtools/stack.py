@@ -1,6 +1,7 @@
 """The local stack behind `callbot dev up|down|status`: both emulators, the local Salesforce, Google
 Calendar (seeded with the demo company) and Twilio Messaging servers, one functions-framework
-process per function (Pub/Sub push subscriptions point at the Pub/Sub-triggered ones),
+process per function (Pub/Sub push subscriptions feed the Pub/Sub-triggered ones, delivered by
+`devtools/pubsub_push.py` rather than by the emulator, whose push sends two requests at a time),
 workflows-emulator running the post-call workflow against the HTTP ones, the relay and the call
 console under uvicorn (the console with the admin role for whoever opens it). The demo
 company's knowledge base (`knowledge_base/`) is ingested into the Firestore emulator.
@@ -37,7 +38,9 @@ from devtools.processes import (
     stop_group,
     wait_http_ok,
     wait_listening,
+    wait_logged,
 )
+from devtools.pubsub_push import READY as PUSH_READY
 from devtools.workflows_emulator import spawn_workflows_emulator, wait_workflows_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,8 +147,11 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "hi
             with signals_deferred():
                 started.append(_spawn_function(name, name, port, log_dir, function_env))
         with patched_environ(info.emulator_env()):
-            topology.apply(PROJECT_ID, info.functions)
+            topology.apply(PROJECT_ID, info.functions, push_endpoints=False)
             _ingest_knowledge(info)
+        with signals_deferred():
+            pusher = _spawn_pubsub_push(info, log_dir, env)
+            started.append(pusher)
         with signals_deferred():
             relay = _spawn_relay("relay", relay_port, log_dir, {**env, **relay_env})
             started.append(relay)
@@ -157,6 +163,8 @@ def up(state_dir: Path = DEFAULT_STATE_DIR, stt: str = "whisper", tts: str = "hi
                 _wait_port(info.functions[child.name], child)
             elif child is workflows:
                 wait_workflows_emulator(workflows, info.workflows_url)
+            elif child is pusher:
+                wait_logged(pusher, PUSH_READY)
             elif child.name in LOCAL_SERVERS:
                 wait_http_ok(f"{getattr(info, LOCAL_SERVERS[child.name])}/__admin/health", 30, child)
         wait_http_ok(f"{relay_url}/healthz", 60, relay)
@@ -196,9 +204,21 @@ def spawn_function(info: StackInfo, function: str, name: str, settings: dict[str
 
 
 def _spawn_function(function: str, name: str, port: int, log_dir: Path, env: dict[str, str]) -> Child:
+    """One functions-framework process standing for all of the function's instances: production runs
+    one request per instance, up to `max_instances` at once, so the process gets that many threads
+    (gunicorn's `THREADS`; its default, 4 per core, would queue a burst that production serves at
+    once), and `devtools/pubsub_push.py` pushes it at most that many messages at a time."""
+    threads = {"THREADS": str(DEPLOYED_FUNCTIONS[function].max_instances)}
     return spawn(name, [sys.executable, "-m", "functions_framework", "--target", function, "--source",
                         str(ROOT / f"functions/{function}/main.py"), "--signature-type", FUNCTIONS[function],
-                        "--host", "127.0.0.1", "--port", str(port)], log_dir, env=env, cwd=ROOT)
+                        "--host", "127.0.0.1", "--port", str(port)], log_dir, env={**threads, **env}, cwd=ROOT)
+
+
+def _spawn_pubsub_push(info: StackInfo, log_dir: Path, env: dict[str, str]) -> Child:
+    """The push delivery of the Pub/Sub-triggered functions (the emulator's subscriptions, pulled)."""
+    pushed = {name: url for name, url in info.functions.items() if name in topology.PUSHED_FUNCTIONS}
+    return spawn("pubsub-push", [sys.executable, "-m", "devtools.pubsub_push", "--project", info.project_id,
+                                 "--functions", json.dumps(pushed)], log_dir, env=env, cwd=ROOT)
 
 
 def _common_env(info: StackInfo) -> dict[str, str]:
