@@ -87,9 +87,9 @@ SPELLED_WITH_COMMAS = re.compile(r"(?<![\w'’])(?:[A-Za-z]\s*,\s*){2,}[A-Za-z](
 SPELLING_TAIL = re.compile(r"\b(?:with(?:out)? an? [a-z]|with two [a-z]'?s|no [a-z] in|spelled|spelt|as in \w+)\b.*$",
                            re.IGNORECASE)
 LAST_NAME = re.compile(rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
-                       rf"\s+({NAME})", re.IGNORECASE)
-FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?\s+({NAME})",
-                        re.IGNORECASE)
+                       rf"\s+({NAME})|\b({NAME}) is (?:my|the) (?:last name|surname|family name)\b", re.IGNORECASE)
+FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?\s+({NAME})|"
+                        rf"\b({NAME}) is (?:my|the) (?:first|given) name\b", re.IGNORECASE)
 
 
 SPELLED_AGAIN = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that is|it's|spelled|spelt)\s*)?,?\s*)(\1)\b(?!['’])",
@@ -103,7 +103,8 @@ def _collapse_spelling(text: str) -> str:
         letters = re.sub(r"[^A-Za-z]", "", match.group(0))
         return letters if len(letters) >= 3 else match.group(0)
     collapsed = SPELLED_WITH_COMMAS.sub(word, SPELLED.sub(word, text))
-    return SPELLED_AGAIN.sub(lambda m: m.group(1), collapsed)
+    return SPELLED_AGAIN.sub(lambda m: m.group(0) if _names_after_a_name(m) and not m.group(3).isupper()
+                             else m.group(1), collapsed)
 
 
 HESITATIONS = re.compile(r"\b(?:um+|uh+|erm|er)\b(?!-)[,.]?\s*|,\s*you know\b(?=,)|\b(?<=, )like,\s*", re.IGNORECASE)
@@ -116,7 +117,19 @@ def _fluent(text: str) -> str:
     Lakes Parcel" reads "I'm Tomasz Nowicki, from Great Lakes Parcel"); the words themselves kept."""
     text = HESITATIONS.sub("", text)
     text = re.sub(r"(?:\s*,){2,}", ",", text)
-    return PAUSED_INTRO.sub(r"\1 ", RESTART.sub(r"\1", text)).strip(" ,")
+    return PAUSED_INTRO.sub(r"\1 ", RESTART.sub(_restarted, text)).strip(" ,")
+
+
+def _names_after_a_name(match: re.Match) -> bool:
+    """"Doug Pruitt, Pruitt Roofing": the repeated word ends a capitalised name, and the second one
+    starts a company named after it; not a restart ("Tomasz, Tomasz Nowicki")."""
+    before = re.search(r"\b([A-Z][\w'-]+)\s+$", match.string[:match.start()])
+    return bool(before) and before.group(1).lower() not in NOT_A_NAME and "'" not in before.group(1) \
+        and match.group(1)[0].isupper()
+
+
+def _restarted(match: re.Match) -> str:
+    return match.group(0) if _names_after_a_name(match) else match.group(1)
 
 
 def person(tokens: list[str]) -> dict[str, str]:
@@ -158,8 +171,9 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
         found: dict[str, str] = {}
         spans = []
         for match, field in ((first, "first_name"), (last, "last_name")):
-            if match and match.group(1).lower() not in NOT_A_NAME:
-                found[field] = person([match.group(1)])["first_name"]
+            said = next((g for g in match.groups() if g), "") if match else ""
+            if said and (said.lower() not in NOT_A_NAME or not match.group(1)):  # "An is my first name"
+                found[field] = person([said])["first_name"]
                 spans.append(match.span())
         if found:
             return found, spans
@@ -246,7 +260,7 @@ NOT_A_NEED = re.compile(r"^(?:book|schedule|set up|talk|speak|know|ask|learn|hea
                         r"reschedule|move|find out|understand|start|get started|begin|go live|roll|kick off|sit down|"
                         r"a meeting|a demo|a call|someone|a person|a human|the price|pricing|information|"
                         r"more information|info|check|see|meet|give|have a|book|try|the|it|that|this|you|"
-                        r"go ahead|do that|get (?:in touch|back|a call)|pilot|be up|have it|fix it|sort it|get it|"
+                        r"go ahead|do that|get (?:in touch|back|a call)|pilot|be up|be ready|be set up|have it|fix it|sort it|get it|"
                         r"something|anything|it\b|this\b|that\b|have (?:something|it|this|that)|calling about)\b",
                         re.IGNORECASE)
 PEOPLE = (r"(?:people|persons|person|reps|representatives|users|seats|licen[cs]es|agents|employees|staff|staffers|"
@@ -280,7 +294,7 @@ TIMELINE = re.compile(
     rf"(?:in|for|by|around|aiming for|targeting|before|this|early|late|(?:push\w*|mov\w*|shift\w*) (?:it|that|this) to) "
     rf"(?:the )?{MONTH}|{MONTH} next year|next {MONTH}|"
     rf"{MONTH}-?ish|after the holidays|sometime (?:this|next) (?:month|quarter|year)|no rush|"
-    r"not in a (?:rush|hurry)|(?:before|by|around|after|ahead of) (?:valentine'?s(?: day)?|christmas|thanksgiving|the "
+    r"not in a (?:rush|hurry)|(?:when|whenever|once|after) (?:the |our )?budget (?:frees up|is approved|gets approved|comes through|allows|opens up)|(?:before|by|around|after|ahead of) (?:valentine'?s(?: day)?|christmas|thanksgiving|the "
     r"holidays|new year'?s?|easter|black friday|the summer|the winter|the fall|tax season|peak season|the busy season)|(?:after|before) (?:our|the) (?:busy|slow|peak|holiday) season|before (?:winter|summer|"
     r"spring|fall|the holidays)|(?:timeline|timing)(?:'s| is) flexible|second half of (?:the|this|next) year|"
     r"first half of (?:the|this|next) year|(?:in|by|during|for) the (?:first|second|third|fourth|last|next) (?:quarter|"
@@ -296,6 +310,9 @@ def _phrase(text: str, start: int, limit: int) -> tuple[str, Span] | None:
     if match is None or len(match.group(1).split()) > limit:
         return None
     return match.group(1).strip(), (start, start + match.end())
+
+
+FRENCH_TEAM_OF = re.compile(r"\b(?:l'équipe|le service|le département|la direction|le pôle)\s+[\w-]+\s+(?:d'|de\s+|chez\s+)(?=[A-Z])")
 
 
 def company(text: str, capitalised: bool | None = None) -> tuple[dict[str, Any], Span] | None:
@@ -323,6 +340,9 @@ def company(text: str, capitalised: bool | None = None) -> tuple[dict[str, Any],
         found = _phrase(text, intro.end(), 5)
         if found and found[0].split()[0].lower() not in NOT_A_NAME:
             return {"company": found[0]}, (intro.start(), found[1][1])
+    match = re.search(rf"(?:{FRENCH_TEAM_OF.pattern})({COMPANY_NAME})", text) if capitalised else None
+    if match:  # "je dirige l'équipe commerciale d'Horizon Immobilier"
+        return {"company": match.group(1).strip()}, match.span()
     match = WE_ARE_COMPANY.search(text) if capitalised else None
     if match and match.group(1).split()[0].lower() not in NOT_A_NAME and not ROLE_WORDS.search(match.group(1)):
         return {"company": match.group(1).strip()}, match.span()
@@ -418,7 +438,7 @@ CONSENT_YES = re.compile(
     r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\s+(?:and|or|&|,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
     r"(?:\s+me)?.{0,30}\b(?:fine|ok|okay|good|great|"
     r"works?|both|either|whatever)\b|\byou (?:can|may) (?:email|e-mail|text|contact|reach)\b(?! me (?:at|on)\b)|\b(?:email|e-mail) "
-    r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|email) (?:is|are) fine\b|\btexts? too\b|"
+    r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?) (?:is|are) fine\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
     r"\bvous pouvez me contacter\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b",
@@ -429,7 +449,7 @@ PROBLEM = re.compile(
     r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|can't|cannot|can not|couldn't|overwhelm(?:ed)?|on hold|nobody|"
     r"no one|hang(?:s)? up|qualif(?:y|ied|ying)|keep up|fast enough|after hours|too many|swamped|buried|drown(?:ing)?|"
     r"struggl(?:e|ing)|want|need|answer(?:ed|ing)?|wait(?:s|ing)?|voicemail|goes unanswered|slip through|like|love|"
-    r"hoping|ring(?:s|ing)? (?:nonstop|off the hook|all day)|triag\w*|automat\w*|handl\w*|route|routing|"
+    r"hoping|ring(?:s|ing)? (?:nonstop|off the hook|all day|and rings?)|triag\w*|automat\w*|handl\w*|route|routing|"
     r"rat(?:er|ons|é|és)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us)|personne ne répond|répondeur|aimerait|voudrions|"
     r"voudrait|souhait\w*|besoin)\b",
     re.IGNORECASE)
@@ -473,6 +493,10 @@ def _count(said: str) -> int | None:
     return int(digits.group(0)) if digits else parse_number(said)
 
 
+ME_AND_OTHERS = re.compile(r"\b(?:just )?(?:me|myself) and (\d+|one|two|three|four|five|six|seven|eight|nine|ten) "
+                           r"(?:others?|more|colleagues?|other \w+)\b", re.IGNORECASE)
+
+
 def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
     """A count of people; `text` has its number words as digits and its times masked. A number of
     people wins over other counts ("six clinics and about forty people": forty)."""
@@ -480,6 +504,8 @@ def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
             r"\bdozens?\s+(?:[a-z-]+\s+)?[a-z]+(?:ers|ors|ists|ians|ants|ents|ees|ives)\b", text, re.IGNORECASE)):
         match = DOZENS.search(text)
         return {"team_size": _count(match.group(0))}, match.span()
+    if others := ME_AND_OTHERS.search(text):  # "just me and 2 others": 3
+        return {"team_size": (_count(others.group(1)) or 0) + 1}, others.span()
     match = PEOPLE_COUNT.search(text) or TEAM.search(text)
     if not match:
         return None
@@ -488,13 +514,20 @@ def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
 
 
 PAST = re.compile(r"\b(?:rebranded|renamed|started|launched|began|merged|opened|founded|hired|switched|joined|moved "
-                  r"offices|was|were)\s+(?:\w+\s+)?$", re.IGNORECASE)  # "we rebranded in the spring": not when
+                  r"offices|was|were)\s+(?:\w+\s+)?$|\b(?:gotten|received|got|had)\s+(?:\w+\s+){0,3}(?:e-?mails?|calls?|messages?|texts?|voicemails?)\b"
+                  r"(?:\s+\w+){0,4}\s+$", re.IGNORECASE)  # "we rebranded in the spring": not when
+
+
+# "in the summer we miss a lot of quote calls": when the problem happens, not when they want to start
+WHEN_CALLS_ARE_LOST = re.compile(r",?\s+(?:we|they|our \w+)\s+(?:\w+\s+)?(?:miss|lose|drop|get swamped|get buried|can't)\b",
+                                 re.IGNORECASE)
 
 
 def timeline(text: str) -> tuple[dict[str, Any], Span] | None:
     """When they want to start: every timeline phrase of the utterance ("as soon as possible, within a
     few weeks" keeps both)."""
-    matches = [m for m in TIMELINE.finditer(text) if not PAST.search(text[max(0, m.start() - 30):m.start()])]
+    matches = [m for m in TIMELINE.finditer(text) if not PAST.search(text[max(0, m.start() - 50):m.start()])
+               and not WHEN_CALLS_ARE_LOST.match(text, m.end())]
     if not matches:
         return None
     said = ", ".join(dict.fromkeys(m.group(0) for m in matches))

@@ -66,7 +66,7 @@ RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:a )?conflict with (?:the|my|our)
 BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25}\b(?:demo|meeting|call"
                   r"(?!\s*cent)|appointment|time with|slot|chat with (?:sales|a rep|someone)|session)\b|"
                   r"\b(?:grab|find|get)\s+(?:a|some|us a)\s+(?:demo|meeting|call|time|slot|session)\b|"
-                  r"\bbook (?:me|us|something|it|a time|a slot|a new one|another one|a new (?:meeting|time))\b|\bsign (?:me|us) up for a (?:demo|call|meeting)\b|"
+                  r"\bbook (?:me|us|something|it|that|this|a time|a slot|a new one|another one|a new (?:meeting|time))\b|\bsign (?:me|us) up for a (?:demo|call|meeting)\b|"
                   r"\b(?:want|like|get|need|see|book|have|do)\b.{0,12}\bdemo\b|\bdemo (?:call|meeting)\b|"
                   r"\b(?:can|could|shall) we (?:meet|set (?:something|a time) up)\b|"
                   r"\b(?:meet|meeting) with (?:a |one of your |your )?(?:sales|rep|someone)\b|"
@@ -130,7 +130,9 @@ PRODUCT_TOPIC_ONLY = 4  # a short utterance naming a topic ("pricing", "integrat
 
 # with a time, a meeting: "talk to sales next week", "actually, let's just do it. Tomorrow after lunch?"
 TALK_OR_AGREE = re.compile(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b|"
-                           r"\blet's (?:just )?(?:do|book|set up) (?:it|that|one|a time|a meeting)\b", re.IGNORECASE)
+                           r"\blet's (?:just )?(?:do|book|set up) (?:it|that|one|a time|a meeting)\b|"
+                           r"\b(?:can|could|shall|should) (?:we|i) (?:do|make it|say)\b(?!.*\binstead\b)|\bhow about\b(?!.*\binstead\b)",
+                           re.IGNORECASE)
 
 
 def classify(text: str, confirming: bool = False) -> str | None:
