@@ -249,7 +249,7 @@ def demo_vocabulary() -> list[str]:
 def _spawn_relay(name: str, port: int, log_dir: Path, env: dict[str, str]) -> Child:
     return spawn(name, [sys.executable, "-m", "uvicorn", "stream_relay.app:create_app", "--factory", "--host",
                         "127.0.0.1", "--port", str(port), "--no-access-log", "--ws-ping-interval", "0",
-                        "--ws-max-size", "65536"],
+                        "--ws-max-size", "65536", "--ws-per-message-deflate", "false"],  # as stream_relay/Dockerfile
                  log_dir, env=env, cwd=ROOT)
 
 
