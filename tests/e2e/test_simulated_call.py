@@ -103,6 +103,7 @@ def test_the_call_is_recorded_in_stereo(report, local_stack):
     wav = parse_wav(Path(local_stack.recordings_dir, f"{report['call_sid']}.wav").read_bytes())
     assert (wav.channels, wav.sample_rate) == (2, 8000)
     assert len(wav.frames) / 4 / 8000 > 5  # seconds of audio, both directions
+    assert not [p for p in Path(local_stack.recordings_dir, "parts").rglob("*") if p.is_file()]  # composed, deleted
 
 
 def test_a_backchannel_does_not_interrupt_the_bot(local_stack, stack_dir, report_dir):
@@ -182,8 +183,8 @@ def test_dev_up_status_down_leaves_no_process(tmp_path):
                                        text=True).stdout)
     assert status["running"] and status["relay_public_url"].startswith("http://127.0.0.1:")
     assert set(status["processes"]) == {"firestore-emulator", "pubsub-emulator", "fake-salesforce", "fake-calendar",
-                                        "fake-twilio", "fake-sendgrid", "workflows-emulator", *stack.FUNCTIONS,
-                                        "relay", "console"}
+                                        "fake-twilio", "fake-sendgrid", "workflows-emulator", "pubsub-push",
+                                        *stack.FUNCTIONS, "relay", "console"}
     assert httpx.get(status["relay_public_url"] + "/healthz").json()["status"] == "ok"
     assert httpx.get(status["console_url"] + "/calls").status_code == 200  # dev_admin: no sign-in locally
     subprocess.run([*cli, "dev", "down"], check=True, capture_output=True, timeout=60)
