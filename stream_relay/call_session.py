@@ -75,7 +75,8 @@ class CallSession:
                                       silence_after_final_ms=settings.endpoint_silence_after_final_ms)
         self._barge_in = BargeInPolicy.from_phrases(settings.barge_in_min_speech_ms, settings.backchannel_max_ms,
                                                     settings.backchannel_phrases)
-        self.recorder = CallRecorder()
+        self.recording = None if services.recordings is None else services.recordings.open(self.call_id)
+        self.recorder = self.recording.recorder if self.recording is not None else CallRecorder()
         self.lag = FrameLag()
         self.playback = Playback(send_media=self._send_media,
                                  send_mark=lambda name: send(twilio_wire.mark_message(self.stream_sid, name)),
@@ -104,6 +105,8 @@ class CallSession:
     async def on_media(self, frame: twilio_wire.Media) -> None:
         self.lag.frame((self.playback.clock() - self._t0) * 1000, frame.timestamp_ms)
         self.recorder.caller_frame(frame.audio)
+        if self.recorder.part_due:  # what a barge-in can no longer cut goes out
+            self.recorder.settle(self._sample_at(min(self.playback.play_clock, self.playback.clock())))
         self._stt.feed(frame.audio)
         for event in self._endpointer.process(frame.audio, final_ready=self._stt.final_ready()):
             if isinstance(event, SpeechStarted):
@@ -409,8 +412,8 @@ class CallSession:
                               **self.lag.summary(), outbound_underruns=self.playback.underruns,
                               outbound_underrun_ms=round(self.playback.underrun_s * 1000))
         try:  # the call document is complete before CallEnded starts the post-call work that reads it
-            if self._services.recordings is not None:
-                closed.recording_uri = await self._services.recordings.store(self.call_id, self.recorder)
+            if self.recording is not None:
+                closed.recording_uri = await self.recording.finish()
             await self._services.calls.update_call(self.call_id, closed)
         finally:
             self._publish(CallEnded(call_id=self.call_id, turn_seq=self._seq + 1, ended_by=ended_by,

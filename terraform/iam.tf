@@ -236,9 +236,11 @@ resource "google_pubsub_topic_iam_member" "relay_reply_attach" {
 
 # --- the relay's buckets -----------------------------------------------------------------------
 
+# A call's recording is written in parts during the call, then composed into one object (which reads
+# the parts) and the parts deleted: objectUser (create, get, list, delete), not objectCreator.
 resource "google_storage_bucket_iam_member" "relay_recordings" {
   bucket = google_storage_bucket.recordings.name
-  role   = "roles/storage.objectCreator"
+  role   = "roles/storage.objectUser"
   member = local.relay_member
 }
 

@@ -26,6 +26,19 @@ resource "google_storage_bucket" "recordings" {
     }
   }
 
+  # The parts of a recording (the relay composes them into <call>.wav when the call ends, then deletes
+  # them): their noncurrent versions, and the parts of a call whose relay died, go after a day.
+  lifecycle_rule {
+    condition {
+      age            = 1
+      matches_prefix = ["recordings/parts/"]
+      with_state     = "ANY"
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
   logging {
     log_bucket = google_storage_bucket.access_logs.name
   }

@@ -3,7 +3,9 @@
 Call recordings and the pre-synthesized audio cache are kept in a blob store, chosen by a URI in
 settings: `gs://bucket/prefix` for Cloud Storage, a folder path (or `file://` URI) otherwise.
 Blob names are relative, `/`-separated paths such as `recordings/CA123.wav`. The methods block:
-async callers run them with `asyncio.to_thread`.
+async callers run them with `asyncio.to_thread`. An object too large to hold in memory is written in
+parts, each its own object, then `compose`d into one and the parts deleted (Cloud Storage's compose;
+a folder concatenates files).
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ class BlobStore(Protocol):
 
     def list(self, prefix: str = "") -> list[str]:
         """Names of the objects whose name starts with `prefix`, sorted."""
+
+    def compose(self, name: str, sources: list[str], content_type: str) -> str:
+        """Store under `name` the objects `sources` concatenated in that order (replacing what was
+        there; the sources stay); returns the object's URI. Any number of sources."""
+
+    def delete(self, names: list[str]) -> None:
+        """Remove these objects; one that is already gone is not an error (a clean-up run again)."""
 
 
 def check_name(name: str) -> str:

@@ -7,6 +7,7 @@ half an object. Content types are not kept: a file's extension says enough local
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -31,6 +32,32 @@ class LocalBlobStore:
         finally:
             partial.unlink(missing_ok=True)
         return path.as_uri()
+
+    def compose(self, name: str, sources: list[str], content_type: str) -> str:
+        if not sources:
+            raise ValueError(f"nothing to compose into {name!r}")
+        path = self._path(name)
+        parts = [self._path(source) for source in sources]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+        try:
+            with partial.open("wb") as out:
+                for part in parts:
+                    with part.open("rb") as source:
+                        shutil.copyfileobj(source, out)
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+        return path.as_uri()
+
+    def delete(self, names: list[str]) -> None:
+        """Also removes the folders the objects leave empty (not the store's own folder)."""
+        paths = [self._path(name) for name in names]
+        for path in paths:
+            path.unlink(missing_ok=True)
+        for folder in sorted({path.parent for path in paths}, reverse=True):
+            if folder != self._root and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
 
     def get(self, name: str) -> bytes | None:
         try:

@@ -96,6 +96,13 @@ def stereo_wav(
     left_pcm16: np.ndarray, right_pcm16: np.ndarray, sample_rate: int = mulaw.SAMPLE_RATE
 ) -> bytes:
     """A 16-bit stereo WAV of two int16 tracks; the shorter one is padded with silence."""
+    return write_wav(stereo_frames(left_pcm16, right_pcm16), format_tag=FORMAT_PCM, channels=2,
+                     sample_rate=sample_rate, bits_per_sample=16)
+
+
+def stereo_frames(left_pcm16: np.ndarray, right_pcm16: np.ndarray) -> bytes:
+    """The sample data of `stereo_wav`: the two int16 tracks interleaved, little-endian, the
+    shorter one padded with silence. Pieces of a time line encode to pieces of the whole."""
     left, right = np.asarray(left_pcm16), np.asarray(right_pcm16)
     for track in (left, right):
         if track.dtype != np.int16 or track.ndim != 1:
@@ -103,20 +110,28 @@ def stereo_wav(
     interleaved = np.zeros((max(len(left), len(right)), 2), dtype="<i2")
     interleaved[: len(left), 0] = left
     interleaved[: len(right), 1] = right
-    return write_wav(interleaved.tobytes(), format_tag=FORMAT_PCM, channels=2, sample_rate=sample_rate,
-                     bits_per_sample=16)
+    return interleaved.tobytes()
 
 
 def write_wav(
     frames: bytes, *, format_tag: int, channels: int, sample_rate: int, bits_per_sample: int
 ) -> bytes:
     """A canonical WAV file: RIFF header, 16-byte fmt chunk, data chunk (padded to even length)."""
+    pad = b"\x00" * (len(frames) & 1)
+    return wav_header(len(frames), format_tag=format_tag, channels=channels, sample_rate=sample_rate,
+                      bits_per_sample=bits_per_sample) + frames + pad
+
+
+def wav_header(
+    data_size: int, *, format_tag: int, channels: int, sample_rate: int, bits_per_sample: int
+) -> bytes:
+    """The 44 bytes `write_wav` puts before `data_size` bytes of sample data: a file written in
+    pieces (a recording uploaded during the call) is this header followed by the pieces."""
     block_align = channels * ((bits_per_sample + 7) // 8)
     fmt = struct.pack("<HHIIHH", format_tag, channels, sample_rate, sample_rate * block_align, block_align,
                       bits_per_sample)
-    pad = b"\x00" * (len(frames) & 1)
-    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(frames))
-    return b"RIFF" + struct.pack("<I", len(body) + len(frames) + len(pad)) + body + frames + pad
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", data_size)
+    return b"RIFF" + struct.pack("<I", len(body) + data_size + (data_size & 1)) + body
 
 
 def _parse_fmt(chunk: bytes) -> tuple[int, int, int, int]:

@@ -52,6 +52,19 @@ class FakeBlob:
         self._client.calls.append(("upload", self._bucket, self.name, content_type, sorted(kwargs)))
         self._client.objects[(self._bucket, self.name)] = data
 
+    content_type: str | None = None
+
+    def compose(self, sources: list[FakeBlob], **kwargs) -> None:
+        """As Cloud Storage: at most 32 sources in the same bucket, each existing."""
+        names = [source.name for source in sources]
+        self._client.calls.append(("compose", self._bucket, self.name, self.content_type, names, sorted(kwargs)))
+        assert 1 <= len(sources) <= 32 and all(source._bucket == self._bucket for source in sources)
+        try:
+            data = b"".join(self._client.objects[(self._bucket, name)] for name in names)
+        except KeyError as missing:
+            raise NotFound(f"No such object: {missing}") from None
+        self._client.objects[(self._bucket, self.name)] = data
+
     def download_as_bytes(self, **_) -> bytes:
         self._client.calls.append(("download", self._bucket, self.name))
         try:
@@ -66,6 +79,14 @@ class FakeBucket:
 
     def blob(self, name: str) -> FakeBlob:
         return FakeBlob(self._client, self.name, name)
+
+    def delete_blobs(self, blobs: list[FakeBlob], on_error=None, **kwargs) -> None:
+        self._client.calls.append(("delete", self.name, [blob.name for blob in blobs], sorted(kwargs)))
+        for blob in blobs:
+            if self._client.objects.pop((self.name, blob.name), None) is None:
+                if on_error is None:
+                    raise NotFound(f"No such object: {self.name}/{blob.name}")
+                on_error(blob)
 
 
 class FakeStorageClient:
@@ -116,6 +137,55 @@ def test_gcs_without_prefix() -> None:
     assert store.put("x.wav", b"1", "audio/wav") == "gs://b/x.wav"
     assert store.list() == ["x.wav"]
     assert client.calls[-1] == ("list", "b", "")
+
+
+def test_gcs_compose_concatenates_in_order_with_the_content_type_then_delete_removes_the_sources() -> None:
+    client = FakeStorageClient()
+    store = GcsBlobStore("rec", "recordings", client=client)
+    for name, data in [("parts/CA1/0.header", b"RIFF"), ("parts/CA1/1.pcm", b"ab"), ("parts/CA1/2.pcm", b"cd")]:
+        store.put(name, data, "application/octet-stream")
+    client.calls.clear()
+    sources = ["parts/CA1/0.header", "parts/CA1/1.pcm", "parts/CA1/2.pcm"]
+    assert store.compose("CA1.wav", sources, "audio/wav") == "gs://rec/recordings/CA1.wav"
+    assert client.calls == [("compose", "rec", "recordings/CA1.wav", "audio/wav",
+                             [f"recordings/{s}" for s in sources], ["retry"])]
+    assert store.get("CA1.wav") == b"RIFFabcd"
+    store.delete(sources)
+    store.delete(sources)  # run again after a failure: what is gone is not an error
+    assert store.list() == ["CA1.wav"]
+    assert client.calls[2] == ("delete", "rec", [f"recordings/{s}" for s in sources], ["retry"])
+
+
+def test_gcs_compose_of_more_than_32_sources_goes_in_stages_and_leaves_no_intermediate() -> None:
+    client = FakeStorageClient()
+    store = GcsBlobStore("rec", client=client)
+    names = [f"parts/CA2/{i:05d}.pcm" for i in range(1100)]  # a 9-hour call in 30 s parts
+    for i, name in enumerate(names):
+        client.objects[("rec", name)] = i.to_bytes(2, "big")
+    store.compose("CA2.wav", names, "audio/wav")
+    assert store.get("CA2.wav") == b"".join(i.to_bytes(2, "big") for i in range(1100))
+    composes = [call for call in client.calls if call[0] == "compose"]
+    assert all(len(call[4]) <= 32 for call in composes) and composes[-1][2] == "CA2.wav"
+    assert all(call[3] == "audio/wav" for call in composes)
+    assert sorted(n for (_, n) in client.objects if not n.startswith("parts/")) == ["CA2.wav"]
+
+
+def test_gcs_compose_of_nothing_is_refused() -> None:
+    with pytest.raises(ValueError):
+        GcsBlobStore("rec", client=FakeStorageClient()).compose("CA3.wav", [], "audio/wav")
+
+
+def test_local_compose_and_delete(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    store.put("parts/CA1/0.header", b"RIFF", "application/octet-stream")
+    store.put("parts/CA1/1.pcm", b"abc", "application/octet-stream")
+    uri = store.compose("CA1.wav", ["parts/CA1/0.header", "parts/CA1/1.pcm"], "audio/wav")
+    assert uri == (tmp_path / "CA1.wav").as_uri() and store.get("CA1.wav") == b"RIFFabc"
+    store.delete(["parts/CA1/0.header", "parts/CA1/1.pcm", "parts/CA1/2.pcm"])
+    assert store.list() == ["CA1.wav"] and not (tmp_path / "parts" / "CA1").exists()
+    with pytest.raises(FileNotFoundError):
+        store.compose("CA2.wav", ["parts/CA2/1.pcm"], "audio/wav")
+    assert store.list() == ["CA1.wav"]
 
 
 def test_gcs_client_is_created_lazily(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -283,7 +283,7 @@ def test_memory_retained_by_the_relay_does_not_grow_with_the_calls_it_served():
                 ws.send_text(twilio_wire.stop_message("MZ1", call_id, "AC1", 99))
                 wait_for_call_end(services, call_id, 0)
             for fake in (services.calls.calls, services.calls.events, services.publisher.published,
-                         services.recordings.calls):
+                         services.recordings.calls, services.recordings.store.objects):
                 fake.clear()
 
     root = logging.getLogger()

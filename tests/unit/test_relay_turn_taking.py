@@ -149,12 +149,14 @@ def test_both_directions_are_recorded_aligned():
         services.replies.deliver(reply("Hi.", turn=1, is_last=True))
         read_until(ws, twilio_wire.PlayMark)
         ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
-    caller, bot = services.recordings.calls["CA200"].tracks()
+        wait_published(services, CallEnded)  # after the recording is stored
+    caller, bot = services.recordings.tracks("CA200")
     assert len(caller) == len(bot) > 8000
     loud = lambda pcm: np.flatnonzero(np.abs(pcm.astype(np.int32)) > 1000)
     assert loud(caller).size and loud(bot).size
     assert loud(bot)[0] > loud(caller)[-1] - 8000  # the bot answered after the caller spoke
     assert services.calls.document("CA200").recording_uri == "memory://recordings/CA200.wav"
+    assert services.recordings.store.list() == ["CA200.wav"]  # the parts were deleted
 
 
 class FailingOnce:
