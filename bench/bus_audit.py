@@ -7,8 +7,9 @@ for ever). So the audit counts both ends instead: a *mirror*, one extra pull sub
 created when the soak starts, receives a copy of every message published from then on (its message
 keys, per call and type, are what was published); the functions' own records in Firestore say what
 was handled (`bench.soak_checks` compares the two). Also read here: what reached the dead-letter
-audit subscription, and the emulator's log lines for failed pushes (a function that answered an
-error or could not be reached: the message is delivered again).
+audit subscription, and the log lines for failed pushes (a function that answered an error or could
+not be reached: the message is delivered again). The local stack's push delivery
+(`devtools/pubsub_push.py`) logs them in the emulator's words, so either log can be read.
 """
 
 from __future__ import annotations
@@ -87,12 +88,12 @@ class BusAudit:
 
 
 def log_size(path: str | Path) -> int:
-    """Where the emulator's log ends now: count push failures from here."""
+    """Where the push log ends now: count push failures from here."""
     return Path(path).stat().st_size
 
 
 def push_failures(path: str | Path, since: int, endpoints: dict[str, str]) -> Counter[str]:
-    """Failed pushes logged by the emulator after byte `since`, by function name (the endpoint URL
+    """Failed pushes logged after byte `since`, by function name (the endpoint URL
     when it is not one of `endpoints`, function name -> URL)."""
     names = {url.rstrip("/"): name for name, url in endpoints.items()}
     with Path(path).open("rb") as log:

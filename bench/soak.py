@@ -126,7 +126,7 @@ async def run(info: stack.StackInfo, calls: int, minutes: float, call_seconds: f
     baseline_mb = proc_stats.rss_mb(relay["pid"])
     audit = BusAudit(info.project_id)
     audit.start()
-    pubsub_log = info.processes["pubsub-emulator"]["log"]
+    pubsub_log = info.processes["pubsub-push"]["log"]  # the local stack's push delivery logs failed pushes
     log_from = log_size(pubsub_log)
     soak, sampler, hold_cpu = await hold(info, store, calls, minutes, call_seconds, baseline_mb)
     ended = time.monotonic()

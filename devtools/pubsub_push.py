@@ -10,14 +10,18 @@ each request on an instance of its own (one request per instance), up to the fun
 `max_instances`.
 
 So the local stack creates these subscriptions without a push endpoint, and this process delivers
-them the way production does: it pulls each one from the emulator (streaming pull: the emulator
-still keeps the ordering, one outstanding message per ordering key, the ack deadline, the retry
-policy's backoff and the dead-letter policy) and POSTs each message to its function in Pub/Sub's
-wrapped push format, at most `max_instances` of that function at a time (the instances production
-may run; each function's process has as many threads, `devtools/stack.py`). A success status
-acknowledges the message; any other answer, or none within the ack deadline, is a negative
-acknowledgement, so the emulator delivers the message again after the retry policy's backoff and
-dead-letters it after `max_delivery_attempts`.
+them the way production's push does: it pulls each one from the emulator (streaming pull: the
+emulator still keeps one outstanding message per ordering key, in order) and POSTs each message to
+its function in Pub/Sub's wrapped push format, at most `max_instances` of that function at a time
+(the instances production may run; each function's process has as many threads,
+`devtools/stack.py`). A success status acknowledges the message. Any other answer, or none within
+the ack deadline, fails the delivery: the same message is pushed again after the subscription's
+retry-policy backoff, and the next message of its ordering key waits meanwhile (a pulled message
+that was nacked would let the client library hand out the next one of its key at once, which push
+never does). Once `max_delivery_attempts` deliveries failed, the message is forwarded to the
+dead-letter topic with the attributes Pub/Sub adds, and acknowledged; the emulator's own push
+retries for ever instead. A failed push is logged in the emulator's words ("Failed to push to
+endpoint ..."), which the soak's bus audit counts.
 
     python -m devtools.pubsub_push --project callbot-local --functions '{"agent_turn": "http://..."}'
 """
@@ -31,10 +35,12 @@ import json
 import logging
 import signal
 import sys
+import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from callbot.bus.topology import PUSH_SUBSCRIPTIONS, PushSubscription
 from callbot.production_settings import FUNCTIONS
@@ -43,13 +49,15 @@ log = logging.getLogger("pubsub_push")
 READY = "pubsub push: delivering"  # logged once every subscription is being pulled
 # the statuses by which a push endpoint acknowledges a message (Pub/Sub's push documentation)
 ACK_STATUSES = frozenset({102, 200, 201, 202, 204})
+PUBLISH_TIMEOUT_S = 30
+DEFAULT_BACKOFF_S = (0.1, 60.0)  # a subscription without a retry policy: push's own backoff, roughly
 
 
-def push_body(message, subscription: str) -> bytes:
+def push_body(message, subscription: str, attempt: int | None) -> bytes:
     """The JSON Pub/Sub POSTs to a push endpoint for `message` (a pulled `Message`): the wrapped
-    format, which leaves `data` out when the message has none, and gives `deliveryAttempt` when the
-    subscription has a dead-letter policy."""
-    published = message.publish_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    format, which leaves `data` out when the message has none; `attempt` is its `deliveryAttempt`
+    (given when the subscription has a dead-letter policy)."""
+    published = _rfc3339(message.publish_time)
     envelope = {"attributes": dict(message.attributes), "messageId": message.message_id,
                 "message_id": message.message_id, "publishTime": published, "publish_time": published}
     if message.data:
@@ -57,36 +65,77 @@ def push_body(message, subscription: str) -> bytes:
     if message.ordering_key:
         envelope["orderingKey"] = message.ordering_key
     body = {"message": envelope, "subscription": subscription}
-    if message.delivery_attempt is not None:
-        body["deliveryAttempt"] = message.delivery_attempt
+    if attempt is not None:
+        body["deliveryAttempt"] = attempt
     return json.dumps(body).encode()
 
 
-def push(endpoint: str, subscription: str, timeout_s: float) -> Callable:
-    """The callback that POSTs one pulled message to `endpoint`, then acks or nacks it."""
+@dataclass(frozen=True)
+class PushTarget:
+    """Where the messages of one subscription go, how failed deliveries are retried, and where those
+    that keep failing end up."""
 
-    def deliver(message) -> None:
-        request = urllib.request.Request(endpoint, data=push_body(message, subscription), method="POST",
-                                         headers={"Content-Type": "application/json"})
+    endpoint: str
+    subscription: str  # its path
+    timeout_s: float  # the ack deadline
+    backoff_s: tuple[float, float]  # the retry policy's minimum and maximum
+    dead_letter_topic: str  # '' without a dead-letter policy
+    max_delivery_attempts: int
+    publisher: Any  # a PublisherClient, for the dead-letter topic
+    stopped: threading.Event
+
+    def __call__(self, message) -> None:
+        """Push one pulled message until it is acknowledged or dead-lettered (or the process stops:
+        then its lease lapses and the emulator delivers it again)."""
+        attempt = message.delivery_attempt or 1
+        while True:
+            status = self._post(message, attempt if self.dead_letter_topic else None)
+            if status in ACK_STATUSES:
+                message.ack()
+                return
+            log.warning("Failed to push to endpoint '%s': message %s, attempt %d: %s", self.endpoint,
+                        message.message_id, attempt, status)
+            if self.dead_letter_topic and attempt >= self.max_delivery_attempts:
+                self._dead_letter(message, attempt)
+                message.ack()
+                return
+            if self.stopped.wait(self.retry_delay_s(attempt)):
+                return
+            attempt += 1
+
+    def retry_delay_s(self, attempt: int) -> float:
+        """Exponential backoff after failed delivery `attempt`, within the retry policy's bounds."""
+        low, high = self.backoff_s
+        return min(high, low * 2 ** (attempt - 1))
+
+    def _post(self, message, attempt: int | None) -> int | str:
+        request = urllib.request.Request(self.endpoint, data=push_body(message, self.subscription, attempt),
+                                         method="POST", headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=timeout_s) as response:
-                status = response.status
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                return response.status
         except urllib.error.HTTPError as exc:
-            status = exc.code
+            return exc.code
         except (urllib.error.URLError, OSError) as exc:  # refused, reset, or no answer in the deadline
-            log.warning("push of %s to %s failed: %s", message.message_id, endpoint, exc)
-            message.nack()
-            return
-        if status in ACK_STATUSES:
-            message.ack()
-        else:
-            log.warning("push of %s to %s answered %s", message.message_id, endpoint, status)
-            message.nack()
+            return str(exc)
 
-    return deliver
+    def _dead_letter(self, message, attempts: int) -> None:
+        """Forward `message` to the dead-letter topic as Pub/Sub does, with the source's attributes."""
+        project, _, name = self.subscription.removeprefix("projects/").partition("/subscriptions/")
+        source = {"CloudPubSubDeadLetterSourceDeliveryCount": str(attempts),
+                  "CloudPubSubDeadLetterSourceSubscription": name,
+                  "CloudPubSubDeadLetterSourceSubscriptionProject": project,
+                  "CloudPubSubDeadLetterSourceTopicPublishTime": _rfc3339(message.publish_time)}
+        self.publisher.publish(self.dead_letter_topic, message.data, **dict(message.attributes), **source
+                               ).result(timeout=PUBLISH_TIMEOUT_S)
 
 
-def subscribe(subscriber, project_id: str, subscription: PushSubscription, endpoint: str):
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def subscribe(subscriber, publisher, stopped: threading.Event, project_id: str, subscription: PushSubscription,
+              endpoint: str):
     """Pull `subscription` and push it to `endpoint`, at most its function's `max_instances` at once;
     the streaming pull's future."""
     from google.cloud import pubsub_v1
@@ -94,9 +143,15 @@ def subscribe(subscriber, project_id: str, subscription: PushSubscription, endpo
 
     in_flight = FUNCTIONS[subscription.function].max_instances
     path = subscriber.subscription_path(project_id, subscription.name)
+    config = subscriber.get_subscription(subscription=path)
+    retry = config.retry_policy
+    backoff = ((retry.minimum_backoff.total_seconds(), retry.maximum_backoff.total_seconds())
+               if "retry_policy" in config else DEFAULT_BACKOFF_S)
+    target = PushTarget(endpoint, path, config.ack_deadline_seconds, backoff,
+                        config.dead_letter_policy.dead_letter_topic, config.dead_letter_policy.max_delivery_attempts,
+                        publisher, stopped)
     return subscriber.subscribe(
-        path, callback=push(endpoint, path, subscription.ack_deadline_s),
-        flow_control=pubsub_v1.types.FlowControl(max_messages=in_flight),
+        path, callback=target, flow_control=pubsub_v1.types.FlowControl(max_messages=in_flight),
         scheduler=ThreadScheduler(concurrent.futures.ThreadPoolExecutor(max_workers=in_flight,
                                                                         thread_name_prefix=subscription.name)))
 
@@ -106,13 +161,12 @@ def run(project_id: str, function_urls: dict[str, str]) -> None:
     ends a streaming pull."""
     from google.cloud import pubsub_v1
 
-    subscriber = pubsub_v1.SubscriberClient()
-    futures = [subscribe(subscriber, project_id, sub, function_urls[sub.function])
+    subscriber, publisher, stopped = pubsub_v1.SubscriberClient(), pubsub_v1.PublisherClient(), threading.Event()
+    futures = [subscribe(subscriber, publisher, stopped, project_id, sub, function_urls[sub.function])
                for sub in PUSH_SUBSCRIPTIONS if sub.function in function_urls]
-    stopping = []
 
     def stop(signum, frame) -> None:
-        stopping.append(signum)
+        stopped.set()
         for future in futures:
             future.cancel()
 
@@ -121,14 +175,17 @@ def run(project_id: str, function_urls: dict[str, str]) -> None:
     log.info("%s %d subscriptions", READY, len(futures))
     try:
         done, _ = concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
-        if not stopping:
-            for future in futures:
-                future.cancel()
+        if not stopped.is_set():
             for future in done:
                 future.result()  # the error that ended the pull
             raise RuntimeError("a streaming pull ended without an error")
     finally:
+        stopped.set()
+        for future in futures:
+            future.cancel()
+        concurrent.futures.wait(futures)  # every pull shut down before its channel closes
         subscriber.close()
+        publisher.stop()
 
 
 def main(argv: list[str] | None = None) -> None:

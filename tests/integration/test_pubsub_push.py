@@ -1,6 +1,7 @@
 """The local stack's push delivery (`devtools/pubsub_push.py`) on the Pub/Sub emulator: messages of
 distinct ordering keys are pushed at once, as production's push does (the emulator's own push sends
-two at a time), messages of one key one at a time in order, and a failed push is delivered again."""
+two at a time), messages of one key one at a time in order, a failed push is delivered again, and
+one that fails every allowed delivery is dead-lettered without blocking its ordering key."""
 
 from __future__ import annotations
 
@@ -65,11 +66,21 @@ def deliver_turns(pubsub_emulator, unique, tmp_path) -> Iterator[Callable]:
         publisher_options=pubsub_v1.types.PublisherOptions(enable_message_ordering=True))
     project = f"push-{unique}"
 
-    def make(respond: Callable[[dict], int]):
+    def make(respond: Callable[[dict], int], max_delivery_attempts: int | None = None):
         endpoint = Endpoint(respond)
         started.append(endpoint)
         functions = {"agent_turn": endpoint.url}
         topology.apply(project, functions, push_endpoints=False)
+        if max_delivery_attempts:  # fewer attempts, retried at once: the test need not wait minutes
+            subscriber = pubsub_v1.SubscriberClient()
+            subscription = subscriber.get_subscription(
+                subscription=subscriber.subscription_path(project, Subscription.AGENT_TURN))
+            subscription.dead_letter_policy.max_delivery_attempts = max_delivery_attempts
+            subscription.retry_policy.minimum_backoff = {"seconds": 0}
+            subscription.retry_policy.maximum_backoff = {"seconds": 1}
+            subscriber.update_subscription(request={"subscription": subscription, "update_mask": {
+                "paths": ["dead_letter_policy", "retry_policy"]}})
+            subscriber.close()
         child = spawn("pubsub-push", [sys.executable, "-m", "devtools.pubsub_push", "--project", project,
                                       "--functions", json.dumps(functions)], tmp_path, cwd=ROOT)
         started.append(child)
@@ -81,6 +92,7 @@ def deliver_turns(pubsub_emulator, unique, tmp_path) -> Iterator[Callable]:
 
         return endpoint, publish
 
+    make.project = project
     yield make
     for thing in reversed(started):
         if isinstance(thing, Endpoint):
@@ -157,3 +169,31 @@ def test_a_failed_push_is_delivered_again_in_pubsubs_push_format(deliver_turns):
     assert first["message"]["orderingKey"] == "CAretry"
     assert first["subscription"].endswith(f"/subscriptions/{Subscription.AGENT_TURN}")
     assert endpoint.data()[:2] == ["a turn", "a turn"]
+
+
+def test_a_message_that_fails_every_delivery_is_dead_lettered_and_its_key_moves_on(deliver_turns):
+    from google.cloud import pubsub_v1
+
+    answered_next = threading.Event()
+
+    def respond(body: dict) -> int:
+        if base64.b64decode(body["message"]["data"]) == b"poison":
+            return 500
+        answered_next.set()
+        return 204
+
+    endpoint, publish = deliver_turns(respond, max_delivery_attempts=5)
+    publish("poison", "CAstuck")
+    publish("next", "CAstuck")
+    assert answered_next.wait(WAIT_S)
+    assert endpoint.data() == ["poison"] * 5 + ["next"]
+    subscriber = pubsub_v1.SubscriberClient()
+    try:
+        pulled = subscriber.pull(request={"subscription": subscriber.subscription_path(
+            deliver_turns.project, Subscription.DEAD_LETTER_AUDIT), "max_messages": 10}, timeout=WAIT_S)
+    finally:
+        subscriber.close()
+    [dead] = [item.message for item in pulled.received_messages]
+    assert dead.data == b"poison"
+    assert dead.attributes["CloudPubSubDeadLetterSourceDeliveryCount"] == "5"
+    assert dead.attributes["CloudPubSubDeadLetterSourceSubscription"] == Subscription.AGENT_TURN
