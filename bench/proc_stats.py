@@ -106,3 +106,32 @@ def pin_group(pgrp: int, cpus: set[int]) -> None:
                 pin_process(int(entry.name), cpus)
         except (FileNotFoundError, ProcessLookupError, ValueError):
             continue
+
+
+def memory_map(pid: int) -> dict[str, float]:
+    """Where a process's resident memory is, in MiB, from /proc/<pid>/smaps: the main heap (brk),
+    anonymous mappings (glibc's per-thread arenas, blocks too large for a heap, Python's pymalloc
+    arenas, native libraries' buffers), thread stacks, and file-backed pages (code, shared
+    libraries); also the largest anonymous mapping and the thread count."""
+    return parse_smaps((PROC / str(pid) / "smaps").read_text()) | {"threads": process_stat(pid).threads}
+
+
+def parse_smaps(text: str) -> dict[str, float]:
+    kib = {"heap": 0, "anon": 0, "stack": 0, "file": 0}
+    largest_anon = anon_count = 0
+    kind = "anon"
+    for line in text.splitlines():
+        first = line.split(maxsplit=6)
+        if len(first) >= 5 and "-" in first[0] and ":" in first[3]:  # a mapping's header line
+            name = first[5] if len(first) > 5 else ""
+            kind = ("heap" if name == "[heap]" else "stack" if name.startswith("[stack") else
+                    "file" if name.startswith("/") else "anon")
+            if kind == "anon":
+                anon_count += 1
+        elif line.startswith("Rss:"):
+            value = int(line.split()[1])
+            kib[kind] += value
+            if kind == "anon":
+                largest_anon = max(largest_anon, value)
+    return {**{k: round(v / 1024, 1) for k, v in kib.items()}, "largest_anon": round(largest_anon / 1024, 1),
+            "anon_mappings": anon_count}

@@ -29,6 +29,10 @@ def create_app(services: RelayServices | None = None) -> FastAPI:
         registry, loop_lag = CallRegistry(), LoopLag()
         app.state.services, app.state.registry, app.state.loop_lag = services, registry, loop_lag
         loop_lag.start()
+        if services.settings.memory_report_dir:
+            from stream_relay.memory_report import MemoryReport
+
+            MemoryReport(services.settings.memory_report_dir).install()
         warm_up = getattr(services.stt_factory, "warm_up", None)
         if warm_up is not None:
             await warm_up()  # load the local STT model before the first call, not during it
