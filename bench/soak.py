@@ -1,7 +1,7 @@
 """Load and soak benchmark: N concurrent simulated calls on the local stack for M minutes.
 
     .venv/bin/python -m bench.soak [--calls 200] [--minutes 5] [--call-seconds S] [--drain-seconds 120]
-                                   [--keep-logs DIR]
+                                   [--rounds N] [--memory-report DIR] [--keep-logs DIR]
 
 Starts the local stack as bench.relay_capacity does (scripted STT, tone TTS, silence timers of an
 hour), places one unmeasured warm-up call, measures the relay's idle memory, then ramps up --calls
@@ -14,6 +14,11 @@ during the soak handled by its consumer (see bench/bus_audit.py for why the emul
 way), nothing dead-lettered, every call processed after hang-up, the relay kept up with real time,
 and the relay's memory, net of the calls' in-memory recordings, did not grow over the hold. Prints a
 timeline and the checks, writes bench/results/soak-*.json; exit status 1 when a check fails.
+With --rounds N the soak runs N times on the same stack (the same relay process): memory the relay
+keeps after the first and gives back or reuses in the next is retained, memory that climbs from round
+to round is a leak. With --memory-report DIR the relay traces its allocations and writes a report at
+idle and after each drain (stream_relay/memory_report.py: Python objects held, and what glibc's
+malloc_trim gives back), summarised here.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
+import signal
 import statistics
 import sys
 import time
@@ -29,7 +36,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from bench import proc_stats
-from bench.bus_audit import BusAudit, log_size, push_failures
+from bench.bus_audit import MIRROR_PREFIX, BusAudit, log_size, push_failures
 from bench.call_metrics import build_scenario, scenario_until
 from bench.load_stack import (
     STACK_SETTINGS,
@@ -48,7 +55,9 @@ from bench.soak_checks import (
     event_counts,
     flows,
     memory_trend,
+    preemptive_turns,
     timeline,
+    unanswered_says,
 )
 from bench.stats import fmt, percentile, table, write_results
 from callbot.call_document import RUN_OUTCOMES, CallDocument
@@ -60,6 +69,7 @@ IDLE_S = 5.0  # then the relay's idle memory: the baseline of "per call"
 RSS_EVERY_S = 2.0
 MIN_CALL_S = 15.0  # the shortest --call-seconds: a greeting and a turn or two
 EVENT_READS = 16  # call event listings in flight at once, after the drain
+MEMORY_REPORT_ENV = "CALLBOT_MEMORY_REPORT_DIR"  # the relay's memory_report_dir
 
 
 @dataclass
@@ -112,7 +122,7 @@ class Settled:
 
 
 async def run(info: stack.StackInfo, calls: int, minutes: float, call_seconds: float | None,
-              drain_s: float) -> dict:
+              drain_s: float, memory_reports: Path | None = None) -> dict:
     from callbot.store.firestore import FirestoreCallStore
 
     relay = relay_process(info)
@@ -124,6 +134,9 @@ async def run(info: stack.StackInfo, calls: int, minutes: float, call_seconds: f
         raise RuntimeError(f"the warm-up call failed: {warmup.errors}")
     await asyncio.sleep(IDLE_S)
     baseline_mb = proc_stats.rss_mb(relay["pid"])
+    maps = {"idle": proc_stats.memory_map(relay["pid"])}
+    reports = {"idle": await memory_report(relay["pid"], memory_reports)} if memory_reports else {}
+    remove_mirrors(info.project_id)  # an earlier round's
     audit = BusAudit(info.project_id)
     audit.start()
     pubsub_log = info.processes["pubsub-push"]["log"]  # the local stack's push delivery logs failed pushes
@@ -133,6 +146,9 @@ async def run(info: stack.StackInfo, calls: int, minutes: float, call_seconds: f
     print(f"all {len(soak.placed)} calls ended {ended - soak.hold_end:.0f} s after the hold; draining "
           f"(post-call pipeline, up to {drain_s:g} s)...", flush=True)
     settled = await settle(store, soak, audit, drain_s, relay["pid"])
+    maps["after_drain"] = proc_stats.memory_map(relay["pid"])
+    if memory_reports:
+        reports["after_drain"] = await memory_report(relay["pid"], memory_reports)
     tallies = [tally(slot, placed, settled.events[placed.call.call_sid], settled.docs.get(placed.call.call_sid, CallDocument()))
                for slot, placed in soak.placed]
     span = (soak.hold_start, soak.hold_end)
@@ -146,8 +162,10 @@ async def run(info: stack.StackInfo, calls: int, minutes: float, call_seconds: f
         "relay": relay, "ramp_s": round(soak.hold_start - soak.began, 1),
         "calls_ended_after_hold_s": round(ended - soak.hold_end, 1), "drain_s": round(settled.drained_s, 1),
         "baseline_rss_mb": round(baseline_mb, 1), "rss_after_drain_mb": round(settled.rss_after_mb, 1),
+        "memory_reports": reports, "relay_memory_map": maps,
         "timeline": rows, "memory": memory, "cpu_over_hold": hold_cpu,
         "flows": [asdict(f) for f in flow_rows], "dead_letters": settled.dead_letters,
+        "preemptive_turns": preemptive_turns(tallies, settled.published),
         "push_failures": dict(push_failures(pubsub_log, log_from, info.functions)),
         "other_calls_on_the_bus": sorted(set(settled.published) - sids),
         "checks": [asdict(c) for c in checks(tallies, flow_rows, settled.dead_letters, memory)],
@@ -204,8 +222,8 @@ def tally(slot: int, placed: PlacedCall, events: list[dict], doc: CallDocument) 
                        ended_at=placed.ended_at, errors=list(placed.errors), status=doc.status,
                        post_call_started=doc.post_call is not None and doc.post_call.run is not None,
                        lag_p50_ms=placed.doc.inbound_lag_p50_ms, lag_p99_ms=placed.doc.inbound_lag_p99_ms,
-                       heard=counts["heard"], handled=counts["handled"], played=counts["played"],
-                       actions=counts["actions"])
+                       heard=counts["heard"], handled=counts["handled"], runs=counts["runs"],
+                       caller_turns=counts["caller_turns"], played=counts["played"], actions=counts["actions"])
     if report is None:
         return result
     if report.ended_by != "caller" and not report.errors:
@@ -213,7 +231,7 @@ def tally(slot: int, placed: PlacedCall, events: list[dict], doc: CallDocument) 
     says = [e for e in report.transcript if e["speaker"] == "caller" and e.get("kind") == "say"]
     answered = answered_turns(name for _, name in phone.echoed) if phone else set()
     result.said = len(says)
-    result.unanswered = [e["turn_seq"] for e in says if e["turn_seq"] not in answered]
+    result.unanswered = unanswered_says([e["turn_seq"] for e in says], answered)
     if phone is not None:
         result.turn_latency = [(phone.t0 + t["caller_end_ms"] / 1000, t["latency_ms"]) for t in report.turns
                                if t["latency_ms"] is not None]
@@ -279,6 +297,43 @@ async def _events(store, sids: list[str]) -> dict[str, list[dict]]:
     return dict(zip(sids, await asyncio.gather(*(one(s) for s in sids)), strict=True))
 
 
+async def memory_report(pid: int, folder: Path, timeout_s: float = 60.0) -> dict:
+    """Ask the relay for a memory report (SIGUSR1) and read it (see stream_relay/memory_report.py)."""
+    before = set(folder.glob(f"relay-{pid}-*.json"))
+    os.kill(pid, signal.SIGUSR1)
+    deadline = time.monotonic() + timeout_s
+    while not (new := set(folder.glob(f"relay-{pid}-*.json")) - before):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the relay wrote no memory report into {folder} (is {MEMORY_REPORT_ENV} set?)")
+        await asyncio.sleep(0.2)
+    return json.loads(new.pop().read_text())  # written whole, then renamed into place
+
+
+def remove_mirrors(project_id: str) -> None:
+    """Delete the mirror subscriptions a previous round on this stack created."""
+    from google.api_core.exceptions import NotFound
+    from google.cloud import pubsub_v1
+
+    from callbot.messages import Topic
+
+    with pubsub_v1.SubscriberClient() as subscriber:
+        for topic in Topic:
+            try:
+                subscriber.delete_subscription(request={
+                    "subscription": subscriber.subscription_path(project_id, MIRROR_PREFIX + topic)})
+            except NotFound:
+                continue  # the first round: there is none
+
+
+def render_report(name: str, report: dict) -> str:
+    lines = [(f"  {name}: RSS {report['rss_mib']} MiB, {report['rss_after_malloc_trim_mib']} after malloc_trim; "
+              f"Python objects traced {report['traced_mib']} MiB; {report['call_sessions']} CallSession objects, "
+              f"{report['tasks']} tasks")]
+    lines += [f"    {line['kib_diff']:+9.1f} KiB ({line['count_diff']:+d} blocks) {line['where']}"
+              for line in report["top_lines_since_first"][:8]]
+    return "\n".join(lines)
+
+
 def render(result: dict, args: argparse.Namespace) -> str:
     rows = result["timeline"]
     lines = [(f"\nTimeline of the hold (relay RSS MiB; per call: above the idle {result['baseline_rss_mb']} MiB, "
@@ -300,6 +355,10 @@ def render(result: dict, args: argparse.Namespace) -> str:
                     [[f["name"], f["published"], f["handled"], len(f["missing"])] for f in result["flows"]])]
     lines.append(f"dead-lettered: {len(result['dead_letters'])}; failed pushes in the emulator's log: "
                  f"{result['push_failures'] or 'none'}")
+    pre = result["preemptive_turns"]
+    lines.append(f"Preemptive turns: {pre['tentative']} settled, {pre['withdrawn']} withdrawn (their "
+                 f"{pre['withdrawn_replies']} reply segments published and not played, as they should be), "
+                 f"{pre['answered_at_settling']} answered at their settling (they waited for an action)")
     memory = result["memory"]
     released = (f"After the drain, with no call in progress: {result['rss_after_drain_mb']} MiB "
                 f"({result['rss_after_drain_mb'] - result['baseline_rss_mb']:+.1f} on the idle relay before the soak).")
@@ -320,6 +379,12 @@ def render(result: dict, args: argparse.Namespace) -> str:
                  f"agent_turn {cpu.get('agent_turn')}, other functions {functions:.1f}, "
                  f"emulators {sum(v for k, v in cpu.items() if 'emulator' in k):.1f}; machine "
                  f"{cpu.get('machine_busy_pct_of_all_cores')} % of all {os.cpu_count()} cores")
+    lines.append("Relay's resident memory by kind (MiB; anon: thread arenas, large blocks, pymalloc, native "
+                 "buffers): " + "; ".join(f"{when} " + ", ".join(f"{k} {v}" for k, v in m.items())
+                                          for when, m in result["relay_memory_map"].items()))
+    if result["memory_reports"]:
+        lines += ["Memory reports of the relay (allocations traced; since its first report)"]
+        lines += [render_report(name, report) for name, report in result["memory_reports"].items()]
     verdicts = {True: "PASS", False: "FAIL", None: "-"}
     lines += ["\nChecks", table(["check", "result", "detail"],
                                 [[c["name"], verdicts[c["ok"]], c["detail"]] for c in result["checks"]])]
@@ -352,22 +417,42 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"churn: each call hangs up after about this long and a new one starts (>= {MIN_CALL_S:g})")
     parser.add_argument("--drain-seconds", type=float, default=120.0,
                         help="after the calls, how long to wait for the post-call pipeline before checking")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="soaks run back to back on the same stack and relay: retention or leak")
+    parser.add_argument("--memory-report", type=Path, metavar="DIR",
+                        help="the relay traces allocations and reports into DIR at idle and after each drain")
     parser.add_argument("--keep-logs", type=Path, help="copy the stack's logs here before removing it")
     args = parser.parse_args(argv)
-    if args.calls < 1 or args.minutes <= 0:
-        parser.error("--calls and --minutes must be positive")
+    if args.calls < 1 or args.minutes <= 0 or args.rounds < 1:
+        parser.error("--calls, --minutes and --rounds must be positive")
     if args.call_seconds is not None and args.call_seconds < MIN_CALL_S:
         parser.error(f"--call-seconds must be at least {MIN_CALL_S:g}")
+    if args.memory_report:
+        args.memory_report = args.memory_report.resolve()
+        os.environ[MEMORY_REPORT_ENV] = str(args.memory_report)  # the stack's processes inherit it
     began = time.monotonic()
+    results = []
     with running_stack(args.keep_logs) as info:
-        result = asyncio.run(run(info, args.calls, args.minutes, args.call_seconds, args.drain_seconds))
-    print(render(result, args))
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"\n=== round {number} of {args.rounds} (the same relay, pid "
+                      f"{info.processes['relay']['pid']}) ===", flush=True)
+            results.append(asyncio.run(run(info, args.calls, args.minutes, args.call_seconds, args.drain_seconds,
+                                           args.memory_report)))
+            print(render(results[-1], args))
     elapsed = time.monotonic() - began
+    if args.rounds > 1:
+        print("\nRounds on one relay (RSS MiB): " + "; ".join(
+            f"{n}: idle {r['baseline_rss_mb']}, after the drain {r['rss_after_drain_mb']}"
+            for n, r in enumerate(results, 1)))
     path = write_results("soak", {"calls": args.calls, "minutes": args.minutes, "call_seconds": args.call_seconds,
-                                  "cores": os.cpu_count(), "stack_settings": STACK_SETTINGS, **result,
+                                  "cores": os.cpu_count(), "stack_settings": STACK_SETTINGS, **results[-1],
+                                  "rounds": [{k: r[k] for k in ("baseline_rss_mb", "rss_after_drain_mb", "memory",
+                                                                "relay_memory_map", "memory_reports", "checks")}
+                                             for r in results],
                                   "runtime_s": round(elapsed, 1)}, compact=True)
     print(f"\n{elapsed:.0f} s in all; results: {path}")
-    return 1 if any(c["ok"] is False for c in result["checks"]) else 0
+    return 1 if any(c["ok"] is False for r in results for c in r["checks"]) else 0
 
 
 if __name__ == "__main__":

@@ -1,12 +1,20 @@
 """Pure parts of the soak benchmark: what each call did, the message flows compared end to end, the
 relay's memory trend, the timeline, and the checks that decide the exit status. No I/O.
 
-Memory model. `stream_relay.recording.CallRecorder` keeps a call's audio in the relay's memory
-until the call ends (then writes the WAV): two mu-law bytearrays, one byte per sample, the caller's
-(every frame it sent) and the bot's, a time line up to its latest frame (the gaps silence). So a
-call's memory grows with its length by design, about 0.9 MiB per call-minute; the soak subtracts
-that expected size (from the frames each call sent and received, by time) before it looks for growth.
-What is left growing is what the relay does not release or keeps accumulating: a leak.
+Memory model. `stream_relay.recording.CallRecorder` holds the part of a call's audio not yet written
+out: two mu-law bytearrays, one byte per sample, the caller's (every frame it sent) and the bot's, a
+time line up to its latest frame (the gaps silence), from the start of the current part; every
+`PART_SECONDS` of call the settled part is stored and dropped. So a call holds at most about
+2 x 30 s x 8000 bytes (~0.5 MiB) of recording, whatever its length; the soak subtracts that expected
+size (from the frames each call sent and received, by time) before it looks for growth. What is
+left growing is what the relay does not release or keeps accumulating: a leak.
+
+Preemptive turns. The relay may send an utterance as soon as the STT's final comes (tentative), then
+settle it (`TurnSettled`): kept, its reply plays; withdrawn (the caller went on), its reply is
+published and, rightly, never played, and the whole utterance follows as a new turn. agent_turn
+answers a tentative utterance that arrived while an action was pending only at its settling, as a run
+of the `TurnSettled`. Which turns were withdrawn is read from the relay's records: a tentative turn
+it settled and did not record as the caller's (`caller-<turn>` is written for kept and closed turns).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bench.stats import percentile
+from stream_relay.recording import PART_SECONDS
 
 LAG_LIMIT_MS = 20  # the median call's p99 inbound lag past one frame: the relay is behind (as bench.relay_capacity)
 WARMUP_FRACTION = 0.2  # the first part of the hold is left out of the memory trend
@@ -26,7 +35,7 @@ GROWTH_LIMIT_MIB_PER_CALL_MIN = 0.1  # net growth allowed, per call in progress,
 GROWTH_FLOOR_MIB_PER_MIN = 2.0  # ... but never less than this for the whole relay (RSS noise at small N)
 MIB = 1024 * 1024
 FRAMES_PER_S = 50
-TURN_INPUTS = ("CallStarted", "UserUtterance", "DtmfReceived", "BotInterrupted", "ActionCompleted")
+TURN_INPUTS = ("CallStarted", "DtmfReceived", "BotInterrupted", "ActionCompleted")  # and UserUtterance, below
 
 
 CALLER_FRAME_BYTES = 160
@@ -52,6 +61,8 @@ class CallTally:
     unanswered: list[int] = field(default_factory=list)  # turns whose reply did not play to its end
     heard: int = 0  # caller turns the relay recorded
     handled: dict[str, int] = field(default_factory=dict)  # agent_turn's runs, by input type
+    runs: dict[str, list[int]] = field(default_factory=dict)  # ... and the turns they ran for
+    caller_turns: list[int] = field(default_factory=list)  # turns the relay recorded as the caller's
     played: int = 0  # reply segments the relay played to the caller (its own lines excluded)
     actions: int = 0  # action results agent_turn recorded
     status: str | None = None  # the call document's, after the drain
@@ -77,20 +88,39 @@ def answered_turns(mark_names: Iterable[str]) -> set[int]:
     return turns
 
 
+def unanswered_says(said_turns: Iterable[int], answered: set[int]) -> list[int]:
+    """The caller's lines (the simulator's turn numbers, in order) that no answered turn matches. A
+    withdrawn tentative turn takes a number at the relay, so a line may be answered as a later turn
+    than the simulator counted: each line takes the first answered turn from its own number on."""
+    free, missing = sorted(answered), []
+    for turn in sorted(said_turns):
+        match = bisect.bisect_left(free, turn)
+        if match == len(free):
+            missing.append(turn)
+        else:
+            free.pop(match)
+    return missing
+
+
 def event_counts(events: Iterable[dict]) -> dict[str, object]:
     """What the relay and agent_turn recorded of one call (its `events` sub-collection)."""
     handled: dict[str, int] = {}
+    runs: dict[str, list[int]] = {}
+    caller_turns: list[int] = []
     heard = played = actions = 0
     for event in events:
         if event.get("kind") == "agent_run":
             handled[event.get("input", "?")] = handled.get(event.get("input", "?"), 0) + 1
+            runs.setdefault(event.get("input", "?"), []).append(event.get("turn_seq"))
         elif event.get("kind") == "action":
             actions += 1
         elif event.get("speaker") == "caller" and "text" in event:
             heard += 1
+            caller_turns.append(event.get("turn_seq"))
         elif event.get("speaker") == "bot" and not event.get("system"):
             played += 1
-    return {"handled": handled, "heard": heard, "played": played, "actions": actions}
+    return {"handled": handled, "runs": runs, "caller_turns": caller_turns, "heard": heard, "played": played,
+            "actions": actions}
 
 
 # --- message flows ---------------------------------------------------------------------------------
@@ -103,8 +133,21 @@ class Flow:
     missing: list[str]  # "<call sid>: <what>", per call that lacks something
 
 
+def key_turn(message_key: str) -> int:
+    """The turn of a message key `<type>:<call id>:<turn>[:...]` (callbot.messages)."""
+    return int(message_key.split(":")[2])
+
+
+def withdrawn_turns(tally: CallTally, keys: dict[str, set[str]]) -> set[int]:
+    """Tentative turns the relay settled and did not keep (see the module's docstring)."""
+    return {key_turn(k) for k in keys.get("TurnSettled", ())} - set(tally.caller_turns)
+
+
 def flows(tallies: Sequence[CallTally], published: dict[str, dict[str, set[str]]]) -> list[Flow]:
-    """Published (the mirrors' message keys) against handled (the records of the consumer), per call."""
+    """Published (the mirrors' message keys) against handled (the records of the consumer), per call.
+    A UserUtterance is handled by its own run, by the run of its settling (a tentative utterance that
+    waited for an action), or by being withdrawn; a withdrawn turn's replies are not expected to play.
+    `TurnSettled` itself leaves no record unless it runs the agent: see `preemptive_turns`."""
     rows: dict[str, tuple[int, int, list[str]]] = {}
 
     def add(name: str, call_sid: str, sent: int, done: int, what: str) -> None:
@@ -115,17 +158,38 @@ def flows(tallies: Sequence[CallTally], published: dict[str, dict[str, set[str]]
 
     for t in tallies:
         keys = published.get(t.call_sid, {})
+        withdrawn = withdrawn_turns(t, keys)
+        utterances = {key_turn(k) for k in keys.get("UserUtterance", ())}
+        ran = set(t.runs.get("UserUtterance", ())) | set(t.runs.get("TurnSettled", ()))
+        if utterances or ran:
+            add("turns -> agent_turn", t.call_sid, len(utterances), len(utterances & (ran | withdrawn)),
+                "UserUtterance without an agent_turn run (nor withdrawn)")
         for kind in TURN_INPUTS:
             if keys.get(kind) or t.handled.get(kind):
                 add("turns -> agent_turn", t.call_sid, len(keys.get(kind, ())), t.handled.get(kind, 0),
                     f"{kind} without an agent_turn run")
-        add("replies -> relay (played)", t.call_sid, len(keys.get("BotSpeech", ())), t.played,
-            "BotSpeech not played")
+        replies = [k for k in keys.get("BotSpeech", ()) if key_turn(k) not in withdrawn]
+        add("replies -> relay (played)", t.call_sid, len(replies), t.played,
+            "BotSpeech not played (withdrawn turns' replies excluded)")
         add("actions -> action functions", t.call_sid, len(keys.get("ActionRequested", ())), t.actions,
             "ActionRequested without a result")
         add("call events -> post_call_trigger", t.call_sid, len(keys.get("CallEnded", ())),
             int(t.post_call_started), "CallEnded without a post-call run")
     return [Flow(name, sent, done, missing) for name, (sent, done, missing) in rows.items()]
+
+
+def preemptive_turns(tallies: Sequence[CallTally], published: dict[str, dict[str, set[str]]]) -> dict[str, int]:
+    """Tentative turns over the soak: settled, withdrawn, answered at their settling (they waited for
+    an action), and the reply segments of withdrawn turns (published, not played)."""
+    counts = {"tentative": 0, "withdrawn": 0, "answered_at_settling": 0, "withdrawn_replies": 0}
+    for t in tallies:
+        keys = published.get(t.call_sid, {})
+        withdrawn = withdrawn_turns(t, keys)
+        counts["tentative"] += len(keys.get("TurnSettled", ()))
+        counts["withdrawn"] += len(withdrawn)
+        counts["answered_at_settling"] += len(t.runs.get("TurnSettled", ()))
+        counts["withdrawn_replies"] += sum(key_turn(k) in withdrawn for k in keys.get("BotSpeech", ()))
+    return counts
 
 
 # --- memory --------------------------------------------------------------------------------------
@@ -141,14 +205,17 @@ def linear_fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float] 
 
 
 def recordings_mb(tallies: Sequence[CallTally], at: float) -> float:
-    """What the calls in progress at `at` hold in their recorders, MiB (see the module's docstring)."""
+    """What the calls in progress at `at` hold in their recorders, MiB (see the module's docstring):
+    both tracks from the start of the current part (the part before it was stored and dropped)."""
+    window = PART_SECONDS * SAMPLES_PER_S
     total = 0
     for t in tallies:
         if t.started_at <= at < t.ended_at:
-            caller = min(t.caller_frames, int((at - t.started_at) * FRAMES_PER_S))
+            caller = min(t.caller_frames, int((at - t.started_at) * FRAMES_PER_S)) * CALLER_FRAME_BYTES
+            part_start = caller - caller % window
             sent = bisect.bisect_right(t.bot_frames_at, at)
             bot = (t.bot_frames_at[sent - 1] - t.started_at) * SAMPLES_PER_S + CALLER_FRAME_BYTES if sent else 0
-            total += caller * CALLER_FRAME_BYTES + bot
+            total += caller - part_start + max(0.0, bot - part_start)
     return total / MIB
 
 

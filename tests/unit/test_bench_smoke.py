@@ -121,8 +121,11 @@ from bench.soak_checks import (
     flows,
     linear_fit,
     memory_trend,
+    preemptive_turns,
     recordings_mb,
+    unanswered_says,
 )
+from stream_relay.recording import PART_SECONDS
 
 RssSample = namedtuple("RssSample", "at rss_mb calls")
 
@@ -149,23 +152,57 @@ def test_linear_fit():
 
 def test_answered_turns_and_event_counts():
     assert answered_turns(["0.1.end", "1.0", "1.1.end", "sys-greeting.0.end", "3.0.end", "x.y"]) == {0, 1, 3}
-    events = [{"kind": "agent_run", "input": "UserUtterance"}, {"kind": "agent_run", "input": "CallStarted"},
-              {"speaker": "caller", "text": "hi"}, {"speaker": "caller", "dtmf": "1"},
+    events = [{"kind": "agent_run", "input": "UserUtterance", "turn_seq": 1},
+              {"kind": "agent_run", "input": "CallStarted", "turn_seq": 0},
+              {"speaker": "caller", "text": "hi", "turn_seq": 1}, {"speaker": "caller", "dtmf": "1"},
               {"speaker": "bot", "system": None}, {"speaker": "bot", "system": "greeting"}, {"kind": "action"},
               {"kind": "turn_latency"}]
-    assert event_counts(events) == {"handled": {"UserUtterance": 1, "CallStarted": 1}, "heard": 1, "played": 1,
-                                    "actions": 1}
+    assert event_counts(events) == {"handled": {"UserUtterance": 1, "CallStarted": 1},
+                                    "runs": {"UserUtterance": [1], "CallStarted": [0]}, "caller_turns": [1],
+                                    "heard": 1, "played": 1, "actions": 1}
 
 
 def test_flows_name_what_was_published_and_not_handled():
-    tally = CallTally("CA1", 0, 0.0, 1.0, handled={"CallStarted": 1, "UserUtterance": 2}, played=3,
+    tally = CallTally("CA1", 0, 0.0, 1.0, handled={"CallStarted": 1, "UserUtterance": 2},
+                      runs={"CallStarted": [0], "UserUtterance": [1, 2]}, caller_turns=[1, 2, 3], played=3,
                       post_call_started=True)
-    published = {"CA1": {"CallStarted": {"a"}, "UserUtterance": {"b", "c", "d"}, "BotSpeech": {"e", "f", "g"},
-                         "CallEnded": {"h"}}, "CA-other": {"CallEnded": {"i"}}}
+    published = {"CA1": {"CallStarted": {"CallStarted:CA1:0"}, "UserUtterance": keys("UserUtterance", 1, 2, 3),
+                         "BotSpeech": keys("BotSpeech", "1:0", "2:0", "2:1"), "CallEnded": {"CallEnded:CA1:4"}},
+                 "CA-other": {"CallEnded": {"CallEnded:CA-other:1"}}}
     rows = {f.name: f for f in flows([tally], published)}
     assert rows["turns -> agent_turn"].published == 4 and rows["turns -> agent_turn"].handled == 3
-    assert rows["turns -> agent_turn"].missing == ["CA1: 1 of 3 UserUtterance without an agent_turn run"]
+    assert rows["turns -> agent_turn"].missing == ["CA1: 1 of 3 UserUtterance without an agent_turn run (nor withdrawn)"]
     assert not rows["replies -> relay (played)"].missing and not rows["call events -> post_call_trigger"].missing
+
+
+def keys(kind: str, *turns) -> set[str]:
+    return {f"{kind}:CA1:{turn}" for turn in turns}
+
+
+def test_flows_know_withdrawn_and_deferred_tentative_turns():
+    """Turn 2 was tentative and withdrawn (the caller went on; its reply published, never played),
+    the whole utterance followed as turn 3; turn 5 was tentative while an action was pending: agent_turn
+    answered it when the relay kept it, as a run of its TurnSettled."""
+    tally = CallTally("CA1", 0, 0.0, 1.0, handled={"UserUtterance": 3, "TurnSettled": 1, "ActionCompleted": 1},
+                      runs={"UserUtterance": [1, 2, 3, 4], "TurnSettled": [5], "ActionCompleted": [4]},
+                      caller_turns=[1, 3, 4, 5], played=5, actions=1)
+    published = {"CA1": {"UserUtterance": keys("UserUtterance", 1, 2, 3, 4, 5),
+                         "TurnSettled": keys("TurnSettled", 2, 5), "ActionRequested": {"ActionRequested:CA1:r1"},
+                         "ActionCompleted": {"ActionCompleted:CA1:r1"},
+                         "BotSpeech": keys("BotSpeech", "1:0", "2:0", "2:1", "3:0", "4:0", "4:1", "5:0")}}
+    rows = {f.name: f for f in flows([tally], published)}
+    assert {name: f.missing for name, f in rows.items() if f.missing} == {}
+    assert (rows["turns -> agent_turn"].published, rows["replies -> relay (played)"].published) == (6, 5)
+    assert preemptive_turns([tally], published) == {"tentative": 2, "withdrawn": 1, "answered_at_settling": 1,
+                                                    "withdrawn_replies": 2}
+    tally.played = 4  # a kept turn's segment not played is still missing
+    assert flows([tally], published)[1].missing == ["CA1: 1 of 5 BotSpeech not played (withdrawn turns' replies excluded)"]
+
+
+def test_a_line_answered_as_a_later_turn_after_a_withdrawal_is_answered():
+    assert unanswered_says([1, 2, 3], {1, 3, 4}) == []  # line 2 became turn 3 (turn 2 withdrawn), line 3 turn 4
+    assert unanswered_says([1, 2, 3], {1, 3}) == [3]
+    assert unanswered_says([1, 2], set()) == [1, 2]
 
 
 def _held_calls(count: int, seconds: float) -> list[CallTally]:
@@ -174,12 +211,14 @@ def _held_calls(count: int, seconds: float) -> list[CallTally]:
             for i in range(count)]
 
 
-def test_recordings_grow_with_the_calls_in_progress():
-    calls = _held_calls(2, 60.0)
-    # the caller's frames so far, and the bot's time line up to its latest frame (at 30 s)
-    expected = 2 * (50 * 30 * CALLER_FRAME_BYTES + 30 * SAMPLES_PER_S + CALLER_FRAME_BYTES) / MIB
-    assert recordings_mb(calls, 30.0) == pytest.approx(expected, rel=0.01)
-    assert recordings_mb(calls, 60.0) == 0.0  # ended: released
+def test_recordings_hold_the_current_part_of_the_calls_in_progress():
+    calls = _held_calls(2, 3 * PART_SECONDS)
+    into_part = PART_SECONDS / 2  # seconds into the call's second part
+    # the caller's frames and the bot's time line up to its latest frame, since the part began
+    expected = 2 * (50 * into_part * CALLER_FRAME_BYTES + into_part * SAMPLES_PER_S + CALLER_FRAME_BYTES) / MIB
+    assert recordings_mb(calls, PART_SECONDS + into_part) == pytest.approx(expected, rel=0.01)
+    assert recordings_mb(calls, 2 * PART_SECONDS + into_part) == pytest.approx(expected, rel=0.01)  # not more
+    assert recordings_mb(calls, 3 * PART_SECONDS) == 0.0  # ended: released
 
 
 @pytest.mark.parametrize(("leak_mb_per_min", "ok"), [(0.0, True), (5.0, False)])
