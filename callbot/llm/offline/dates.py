@@ -27,7 +27,7 @@ DAY = re.compile(
 HOUR_WORDS = {word: index + 1 for index, word in enumerate(
     ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
 TIMES = (
-    re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s?m\b\.?", re.IGNORECASE),
+    re.compile(rf"\b(\d{{1,2}}|{'|'.join(HOUR_WORDS)})(?::(\d{{2}}))?\s*([ap])\.?\s?m\b\.?", re.IGNORECASE),  # "one p.m."
     re.compile(rf"\b(\d{{1,2}}|{'|'.join(HOUR_WORDS)})(?::(\d{{2}}))?\s+(?:o'?clock\s+)?in the (morning|afternoon|evening)\b",
                re.IGNORECASE),  # "three in the afternoon"
     re.compile(r"\b(\d{1,2}):(\d{2})\b()"),

@@ -46,7 +46,8 @@ NOT_NAMES = (
     "monday tuesday wednesday thursday friday saturday sunday today tomorrow morning noon pm am email text "
     "letter dr mr mrs ms doctor dot dash underscore plus hyphen at i'm im we're it's that's ha haha huh wow fair "
     "enough anyway shoot gosh sorry pardon excuse alors bonjour oui non donc bon voilà euh salut madame "
-    "monsieur responsable directeur directrice gérant gérante chef now then")
+    "monsieur responsable directeur directrice gérant gérante chef now then chez nous vous écoutez première "
+    "d'accord dites ici c'est kidding joking ha never mind")
 NOT_A_NAME = frozenset(NOT_NAMES.split())
 ROLE_WORDS = re.compile(
     r"\b(?:vp|svp|evp|avp|vice|president|head|director|manager|lead|leader|chief|officer|ceo|cto|cfo|coo|cro|"
@@ -76,7 +77,7 @@ NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|t
                         re.IGNORECASE)
 HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|yes|yeah)\W+)*"
                            rf"({NAME}(?:\s+{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
-OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|good (?:morning|afternoon|evening))(?: there)?\W+)+"
+OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|good (?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui)(?: there)?\W+)+"
                           r"([A-Z][\w'’-]+\s+[A-Z][\w'’-]+)(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
 SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'’-]+\s+[A-Z][\w'’-]+),\s+(?:(?:the|a|an|and)\s+)?"
                            r"(?=(?:[\w-]+\s+){0,3}(?:vp|head|director|manager|lead|chief|owner|founder|president|"
@@ -86,8 +87,12 @@ SPELLED = re.compile(r"(?<![\w'’])(?:[A-Za-z](?:\s*-\s*|\s+)){2,}[A-Za-z](?![\
 SPELLED_WITH_COMMAS = re.compile(r"(?<![\w'’])(?:[A-Za-z]\s*,\s*){2,}[A-Za-z](?![\w'’])")  # "S, Z, C, Z, E, P, A, N"
 SPELLING_TAIL = re.compile(r"\b(?:with(?:out)? an? [a-z]|with two [a-z]'?s|no [a-z] in|spelled|spelt|as in \w+)\b.*$",
                            re.IGNORECASE)
+PARTICLE = r"(?:da|de|del|della|der|di|do|dos|das|du|van|von|den|la|le|bin|ibn|al|el|ter|ten)"
+FAMILY_NAME = rf"{NAME}(?:\s+{PARTICLE})+\s+{NAME}|{NAME}"  # "Nascimento da Silva", "Ruiz de Alarcón"
 LAST_NAME = re.compile(rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
-                       rf"\s+({NAME})|\b({NAME}) is (?:my|the) (?:last name|surname|family name)\b", re.IGNORECASE)
+                       rf"\s+({FAMILY_NAME})(?=\s*(?:[,.!?;]|$|\s+(?:and|but|with|all)\b))|"
+                       rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
+                       rf"\s+({NAME})|\b({FAMILY_NAME}) is (?:my|the) (?:last name|surname|family name)\b", re.IGNORECASE)
 FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?\s+({NAME})|"
                         rf"\b({NAME}) is (?:my|the) (?:first|given) name\b", re.IGNORECASE)
 
@@ -118,6 +123,21 @@ def _fluent(text: str) -> str:
     text = HESITATIONS.sub("", text)
     text = re.sub(r"(?:\s*,){2,}", ",", text)
     return PAUSED_INTRO.sub(r"\1 ", RESTART.sub(_restarted, text)).strip(" ,")
+
+
+def _respelled_name(spoken: str, lead: Mapping[str, Any]) -> dict[str, str]:
+    """A name the caller spells that is close to, but not, the one held: the spelling corrects it."""
+    for match in (*SPELLED.finditer(spoken), *SPELLED_WITH_COMMAS.finditer(spoken)):
+        if re.match(r"\W*(?:at|dot|@)\b", spoken[match.end():]) or re.search(r"\be-?mail\b[^.!?]*$", spoken[:match.start()],
+                                                                             re.IGNORECASE):
+            continue  # an address spelled
+        spelled = re.sub(r"[^A-Za-z]", "", match.group(0)).capitalize()
+        for field in ("last_name", "first_name"):
+            held = str(lead.get(field) or "")
+            if len(spelled) >= 3 and held and held.casefold() != spelled.casefold() and \
+                    difflib.SequenceMatcher(None, held.casefold(), spelled.casefold()).ratio() >= 0.75:
+                return {field: spelled}
+    return {}
 
 
 def _names_after_a_name(match: re.Match) -> bool:
@@ -172,9 +192,15 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
         spans = []
         for match, field in ((first, "first_name"), (last, "last_name")):
             said = next((g for g in match.groups() if g), "") if match else ""
-            if said and (said.lower() not in NOT_A_NAME or not match.group(1)):  # "An is my first name"
-                found[field] = person([said])["first_name"]
+            explicit = match is not None and not match.group(1)  # "An is my first name"
+            if said and (said.split()[0].lower() not in NOT_A_NAME or explicit):
+                found[field] = " ".join(person([w])["first_name"] if w[:1].isupper() or not capitalised else w
+                                        for w in said.split())
                 spans.append(match.span())
+        if "last_name" in found and "first_name" not in found and (whole := re.search(
+                rf"\b({NAME})\s+{re.escape(found['last_name'])}\b", text, re.IGNORECASE)) and \
+                whole.group(1).lower() not in NOT_A_NAME and (whole.group(1)[0].isupper() or not capitalised):
+            found["first_name"] = person([whole.group(1)])["first_name"]  # "Beatriz Nascimento da Silva, the last name is ..."
         if found:
             return found, spans
     here = HERE_SPEAKING.search(text)
@@ -294,8 +320,8 @@ TIMELINE = re.compile(
     rf"(?:in|for|by|around|aiming for|targeting|before|this|early|late|(?:push\w*|mov\w*|shift\w*) (?:it|that|this) to) "
     rf"(?:the )?{MONTH}|{MONTH} next year|next {MONTH}|"
     rf"{MONTH}-?ish|after the holidays|sometime (?:this|next) (?:month|quarter|year)|no rush|"
-    r"not in a (?:rush|hurry)|(?:when|whenever|once|after) (?:the |our )?budget (?:frees up|is approved|gets approved|comes through|allows|opens up)|(?:before|by|around|after|ahead of) (?:valentine'?s(?: day)?|christmas|thanksgiving|the "
-    r"holidays|new year'?s?|easter|black friday|the summer|the winter|the fall|tax season|peak season|the busy season)|(?:after|before) (?:our|the) (?:busy|slow|peak|holiday) season|before (?:winter|summer|"
+    r"not in a (?:rush|hurry)|(?:when|whenever|once|after) (?:the |our )?budget (?:frees up|is approved|gets approved|comes through|allows|opens up)|(?:before|by|ahead of) (?:the |our )?[a-z]+ season|(?:before|by|around|after|ahead of) (?:valentine'?s(?: day)?|christmas|thanksgiving|the "
+    r"holidays|new year'?s?|easter|black friday|memorial day|labor day|labour day|independence day|the fourth of july|july (?:4th|fourth)|halloween|mother'?s day|the summer|the winter|the fall|tax season|peak season|the busy season)|(?:after|before) (?:our|the) (?:busy|slow|peak|holiday) season|before (?:winter|summer|"
     r"spring|fall|the holidays)|(?:timeline|timing)(?:'s| is) flexible|second half of (?:the|this|next) year|"
     r"first half of (?:the|this|next) year|(?:in|by|during|for) the (?:first|second|third|fourth|last|next) (?:quarter|"
     r"half)|d'ici (?:l'été|l'automne|l'hiver|le printemps|la fin de l'année|la rentrée|(?!la\b|le\b|les\b)\w+)|"
@@ -435,7 +461,7 @@ CONSENT_NO = re.compile(r"\b(?:don't|do not|please don't|no|not)\s+(?:text|texts
                         r"contact|by text)\b(?:\s+me)?|\b(?:no|not) text(?:s|ing)?(?: messages)?,? (?:please|thanks)\b|\b(?:email|e-mail) only\b|\bnot by text\b|"
                         r"\bpas de sms\b", re.IGNORECASE)
 CONSENT_YES = re.compile(
-    r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\s+(?:and|or|&|,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
+    r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)(?:\s+(?:and|or|&)|\s*,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
     r"(?:\s+me)?.{0,30}\b(?:fine|ok|okay|good|great|"
     r"works?|both|either|whatever)\b|\byou (?:can|may) (?:email|e-mail|text|contact|reach)\b(?! me (?:at|on)\b)|\b(?:email|e-mail) "
     r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?) (?:is|are) fine\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
@@ -547,6 +573,9 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
         return {}
     if SMALL_TALK_WORDS.search(said):
         return {}
+    if field not in ("first_name", "last_name", "name_confirmed") and re.search(r"\b(?:name|e-?mail|spell\w*)\b", said,
+                                                                              re.IGNORECASE):
+        return {}  # "oh, and my last name": about another field
     if field in ("first_name", "last_name", "name_confirmed"):
         said = SPELLING_TAIL.sub("", said).strip()
         if len(said.replace(".", "")) < 2:
@@ -728,13 +757,20 @@ def _numeric(text: str, language: str) -> str:
     return converted
 
 
+ADDRESS_CONFIRMED = re.compile(r"\b(?:that|the|this|my) (?:e-?mail(?: address)?|address)\b[^.?!]{0,12}?\b(?:is|it's|that's) "
+                               r"(?:correct|right)\b", re.IGNORECASE)
+SAID_AGAIN = re.compile(r"\s*,\s*(?:sorry|i mean|no|actually|or rather|make (?:that|it)|wait)\s*,?\s*(\d+)\b(?!\s*(?:am|pm|a\.m|p\.m|:))",
+                        re.IGNORECASE)
+
+
 FINDERS: tuple[Callable[[str], tuple[dict[str, Any], Span] | None], ...] = (consent, role, need, company, timeline)
 
 
 def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str = "en-US") -> dict[str, Any]:
     """The fields `text` gives that `lead` does not already hold with the same value, and the fields
     the caller declined (`declined`)."""
-    text = _collapse_spelling(_fluent(text.replace("’", "'")))
+    spoken = _fluent(text.replace("’", "'"))
+    text = _collapse_spelling(spoken)
     found: dict[str, Any] = {}
     spans: list[Span] = []
     expecting = asked in ("email", "email_confirmed", "name_confirmed")
@@ -765,6 +801,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
             noun = re.search(rf"\b{PEOPLE}\b|\b[a-z]+(?:ers|ors|ists|ians|ants|ents|ees|ives)\b", clause.group(0),
                              re.IGNORECASE)
             spans.append((clause.start(), clause.start() + noun.end()) if noun else clause.span())
+            if fixed := SAID_AGAIN.match(_numeric(remaining[clause.end():], language)):
+                found["team_size"] = int(fixed.group(1))  # "eighteen agents, sorry, nineteen"
             break
     if "team_size" in found and correcting:  # "maybe 15 reps, actually no, wait, it's 22 now": the last one
         marker = CORRECTION.search(text)
@@ -786,6 +824,12 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
             difflib.SequenceMatcher(None, renamed.group(1).lower(), found["company"].lower()).ratio() >= 0.5:
         found["company"] = renamed.group(1)  # "VP of sales at Redwood Analytics. Sorry, Redline Analytics, we rebranded"
     changed = {k for k in ("email", "first_name", "last_name") if k in found and found[k] != lead.get(k)}
+    if asked == "email_confirmed" and changed and changed <= {"first_name", "last_name"} and not lead.get("first_name") \
+            and yes_or_no(re.split(r"(?<=[.!?;])\s+", text.strip())[0]) is True:
+        found["email_confirmed"] = True  # "Yes, correct. I'm Marie-Ève Tremblay-Roy, ...": the name is read back next
+    elif lead.get("email") and lead.get("email_confirmed") is not True and "email" not in found and \
+            ADDRESS_CONFIRMED.search(text):
+        found |= {"email_confirmed": True, **({"name_confirmed": True} if lead.get("first_name") else {})}
     if asked in ("email_confirmed", "name_confirmed", "consent") and not changed:
         answer = yes_or_no(re.split(r"(?<=[.!?;])\s+", text.strip())[0])  # "Yes, that's right. But no texts."
         if answer is True and asked in ("email_confirmed", "name_confirmed"):
@@ -810,6 +854,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
             if bare:
                 found = {**bare, **found}
                 break
+    if not {"first_name", "last_name"} & set(found) and (respelled := _respelled_name(spoken, lead)):
+        found.update(respelled)  # "my last name, no T at the end. It's Schmid, S-C-H-M-I-D"
     if not found and lead.get("email") and correcting:
         found = _domain_corrected(text, str(lead["email"]))
     if not found:

@@ -50,6 +50,8 @@ HUMAN = _any(
     rf"^\W*(?:um |uh |ok |okay |yes |hi )?(?:can i get |get me )?{HUMAN_TARGET}(?:,? please)?\W*$",
     r"\bparler (?:à|a|avec) (?:quelqu'un|un humain|une personne|un conseiller|un commercial|un agent)\b",
     r"\b(?:un humain|une vraie personne|un conseiller)\b",
+    r"\btransf[ée]r(?:er|ez)[- ]moi\b|\bme transf[ée]rer\b|\bme passer (?:quelqu'un|un commercial|un conseiller)\b",
+    r"\b(?:parler|discuter)\b(?: \w+){0,2} (?:à|a|avec) quelqu'un\b",
 )
 
 GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|bye-bye|bye bye|nothing else|that will be all|that'll be all|have a "
@@ -117,6 +119,11 @@ PRODUCT_QUESTION = _any(
     r"\bhubspot\b|\bsalesforce\b|\boutlook\b|\bgoogle calendar\b|\bcrm\b|\bcosts?\b|\bper (?:user|seat|month)\b|"
     r"\bsetup fees?\b|\bdiscount\b|\b(?:pay|paid|billed|billing) (?:annually|yearly|monthly|up front)\b|\bcontract\b|\bhipaa\b|\bsso\b|\bsla\b|\buptime\b|\brecordings?\b|"
     r"\bretention\b|\blanguages?\b|\b(?:custom|other|different|french|spanish|male|female) voices?\b|\bsupport(?:ed)?\b|\bhow long does\b|\bset ?up\b.{0,20}\btake\b",
+    # what the product does, asked of it ("Can your assistant put reservations into OpenTable?")
+    r"\b(?:can|could|does|do|will|would|is|are)\s+(?:your|the|this)\s+(?:assistant|bot|system|product|software|agent|"
+    r"platform|app|tool|service|ai)\b",
+    r"\b(?:can|could|will|would|does|is)\s+(?:our|my|the)\s+(?:\w+\s+)?data\b|\bstay in the (?:us|u\.s\.|eu|uk)\b|"
+    r"\b(?:add|remove|drop|reduce)\b.{0,25}\bseats?\b|\bseats?\b.{0,25}\b(?:add|remove|drop|reduce)\b",
 )
 # Topic words alone ("we need an integration") state a need; with a question form they ask.
 ALWAYS_A_QUESTION = re.compile(r"\bhow much\b|\bhow long does\b|\bdo you (?:guys )?(?:work with|run|offer)\b|\bwhat does (?:it|northwind voice|northwind|that) cost\b|"
@@ -131,7 +138,7 @@ PRODUCT_TOPIC_ONLY = 4  # a short utterance naming a topic ("pricing", "integrat
 # with a time, a meeting: "talk to sales next week", "actually, let's just do it. Tomorrow after lunch?"
 TALK_OR_AGREE = re.compile(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b|"
                            r"\blet's (?:just )?(?:do|book|set up) (?:it|that|one|a time|a meeting)\b|"
-                           r"\b(?:can|could|shall|should) (?:we|i) (?:do|make it|say)\b(?!.*\binstead\b)|\bhow about\b(?!.*\binstead\b)",
+                           r"\b(?:can|could|shall|should) (?:we|i) (?:do|make it|say|book)\b(?!.*\binstead\b)|\bhow about\b(?!.*\binstead\b)",
                            re.IGNORECASE)
 
 

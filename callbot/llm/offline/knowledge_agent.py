@@ -99,6 +99,8 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
     if not result.is_from(search_knowledge):
         return Decision(phrase(Phrase.ANYTHING_ELSE, turn.language))
     answer = _answer(turn, result)
+    if answer and answer in turn.said_since_utterance():
+        answer = ""  # two questions of one utterance answered by the same passage: said once
     asked = questions(turn.utterance or "")
     searched = turn.done_since_utterance().count(search_knowledge.name)
     if searched < len(asked):  # the next question of the same utterance

@@ -149,6 +149,11 @@ class Turn:
     def bot_texts(self) -> list[str]:
         return [m.text for m in self.messages if isinstance(m, AIMessage) and m.text]
 
+    def said_since_utterance(self) -> str:
+        """What the bot has said since the caller's latest utterance."""
+        start = (self._latest_human_index() or 0) + 1
+        return " ".join(m.text for m in self.messages[start:] if isinstance(m, AIMessage) and m.text)
+
     @property
     def booking_needs(self) -> list[str]:
         needs = self.context.get("booking_needs")
