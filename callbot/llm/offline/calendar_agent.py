@@ -120,6 +120,10 @@ def opening(turn: Turn) -> Decision:
     return turn.call(find_slots, args={"preferred_time": _preferred(turn, wish) or ""})
 
 
+BOOK_IT = re.compile(r"\b(?:book|lock|take) (?:it|that|this)\b|\bréserve[rz]?\b(?: \w+)? (?:créneau|rendez-vous|ça)\b",
+                     re.IGNORECASE)
+
+
 def _offered_exact(turn: Turn) -> bool:
     """Whether the bot's last words offered the exact time asked for ("... is free. Shall I book it?")."""
     marker = phrase(Phrase.EXACT_FREE, turn.language, label="|", with_rep="|").split("|")[-1]
@@ -138,7 +142,7 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     told = record_details.name in turn.done_since_utterance()
     accepts = yes_or_no(text) is True and not none_of_those(text) and (
         not told or re.search(r"\b(?:book|lock|works?|perfect|sounds good|go ahead|do it|take it)\b", text, re.IGNORECASE))
-    book_it = re.search(r"\b(?:book|lock|take) (?:it|that)\b", text, re.IGNORECASE)
+    book_it = BOOK_IT.search(text)
     if chosen is None and accepts and turn.options and (_offered_exact(turn) or book_it):
         chosen = _as_offered(turn)[0]  # "yes, book it": the time offered first (the one asked for, if free)
     if chosen is not None:
@@ -208,6 +212,8 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
         preferred = str(result.args.get("preferred_time", ""))
         slots = _ordered(turn, list(data.get("slots") or []), preferred)
         if slots and preferred and _exact(turn, slots[0], preferred):
+            if BOOK_IT.search(turn.utterance or ""):  # "réservez ce créneau": asked for, free, booked
+                return _take(turn, slots[0])
             return Decision(_exact_free(turn, slots[0]))
         if slots and turn.context.get("pending_intent") == "offer" and turn.lead.get("wants_meeting") is None:
             options = either(_labels(turn, slots[:OFFERED]), turn.language)

@@ -32,7 +32,7 @@ TIMES = (
                re.IGNORECASE),  # "three in the afternoon"
     re.compile(r"\b(\d{1,2}):(\d{2})\b()"),
     re.compile(r"\b(?:at|around|@)\s+(\d{1,2})(?:\s*h(\d{2})?)?\b()", re.IGNORECASE),
-    re.compile(r"\b(\d{1,2})\s*(?:o'?clock|h(\d{2})?|heures?)()", re.IGNORECASE),
+    re.compile(r"\b(\d{1,2})\s*(?:o'?clock|heures?|h(\d{2})?)()", re.IGNORECASE),
     re.compile(r"\b(?:make it|at|around|for|to)\s+(\d{1,2})(?::(\d{2}))?()(?=\s+(?:in the )?(?:afternoon|morning|"
                r"evening|instead|then|that day|the same day))", re.IGNORECASE),
     re.compile(rf"\b(?:at|around)\s+({'|'.join(HOUR_WORDS)})(?:\s+(thirty|fifteen|forty-five))?\b()", re.IGNORECASE),
@@ -49,7 +49,7 @@ SAID_ZONES = {  # the zones callers name after a time ("2 pm Pacific", "10 am CE
     r"london time|uk time|gmt|bst": "Europe/London",
     r"paris time|cet|cest|central european time|heure de paris": "Europe/Paris",
 }
-ZONE_REACH = 20  # characters after the time where its zone is said
+ZONE_REACH = 22  # characters after the time where its zone is said
 SAID_ZONE = re.compile(r"\b(" + "|".join(SAID_ZONES) + r")\b", re.IGNORECASE)
 ZONE_NAMES = {"America/New_York": "Eastern Time", "America/Chicago": "Central Time",
               "America/Denver": "Mountain Time", "America/Los_Angeles": "Pacific Time"}
@@ -182,6 +182,7 @@ def said_zone(text: str) -> str | None:
 def requested(text: str, now: datetime, timezone: str) -> Requested:
     """What `text` says about when, read against `now` (naive local time in `timezone`); a time said
     in another zone is given in `timezone`."""
+    text = _clock(text)  # (clock words as digits first: the time's end is then an offset in this text)
     day, weekday = _day(text, now, timezone)
     hour, minute, meridiem_given, end = _time_at(text)
     period = next((hour for word, hour in PERIODS.items()

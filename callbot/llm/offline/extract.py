@@ -317,7 +317,7 @@ TIMELINE = re.compile(
     rf"(?:early|late|mid|end of|the end of|before the end of) (?:next |this |the )?(?:year|quarter|month|{MONTH})|"
     rf"(?:in|within|over) (?:the next |a |about |around |roughly )?(?:{COUNT}|few|couple(?: of)?)(?: or {COUNT})? (?:days?|weeks?|months?|quarters?|years?)|"
     rf"by (?:the )?(?:end of (?:the |this |next )?(?:month|quarter|year)|{MONTH}|next (?:month|quarter|year))|"
-    rf"(?:in|for|by|around|aiming for|targeting|before|this|early|late|(?:push\w*|mov\w*|shift\w*) (?:it|that|this) to) "
+    rf"(?:in|for|by|around|aiming for|targeting|before|this|early|late|realistically|probably|likely|maybe|(?:push\w*|mov\w*|shift\w*) (?:it|that|this) to) "
     rf"(?:the )?{MONTH}|{MONTH} next year|next {MONTH}|"
     rf"{MONTH}-?ish|after the holidays|sometime (?:this|next) (?:month|quarter|year)|no rush|"
     r"not in a (?:rush|hurry)|(?:when|whenever|once|after) (?:the |our )?budget (?:frees up|is approved|gets approved|comes through|allows|opens up)|(?:before|by|ahead of) (?:the |our )?[a-z]+ season|(?:before|by|around|after|ahead of) (?:valentine'?s(?: day)?|christmas|thanksgiving|the "
@@ -560,6 +560,10 @@ def timeline(text: str) -> tuple[dict[str, Any], Span] | None:
     return {"timeline": said}, (matches[0].start(), matches[-1].end())
 
 
+ACKNOWLEDGEMENT = re.compile(r"(?:i see|got it|okay|ok|right|sure|alright|all right|fine|good|great|understood|makes sense|"
+                             r"i understand|interesting|hmm+|mm+|ah|oh)", re.IGNORECASE)
+
+
 def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dict[str, Any]:
     """`said` as the answer to the question for `field`, when it can be one (`numeric`: the same
     clause with number words as digits and times masked)."""
@@ -571,7 +575,7 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
     words = said.split()
     if not words or (field != "timeline" and UNKNOWN.search(said)) or yes_or_no(said) is not None and len(words) < 3:
         return {}
-    if SMALL_TALK_WORDS.search(said):
+    if SMALL_TALK_WORDS.search(said) or ACKNOWLEDGEMENT.fullmatch(said.strip(" .,!")):
         return {}
     if field not in ("first_name", "last_name", "name_confirmed") and re.search(r"\b(?:name|e-?mail|spell\w*)\b", said,
                                                                               re.IGNORECASE):
@@ -832,6 +836,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         found |= {"email_confirmed": True, **({"name_confirmed": True} if lead.get("first_name") else {})}
     if asked in ("email_confirmed", "name_confirmed", "consent") and not changed:
         answer = yes_or_no(re.split(r"(?<=[.!?;])\s+", text.strip())[0])  # "Yes, that's right. But no texts."
+        if answer is None and re.search(r"\b(?:it's|that's|that is|it is) (?:correct|right)\b", text, re.IGNORECASE):
+            answer = True  # "No meeting for now. But yes, you can email me at that address, it's correct"
         if answer is True and asked in ("email_confirmed", "name_confirmed"):
             found |= {"email_confirmed": True} if lead.get("email") else {}
             found |= {"name_confirmed": True} if lead.get("first_name") else {}

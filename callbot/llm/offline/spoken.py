@@ -19,7 +19,7 @@ TENS = {word: 10 * (index + 2) for index, word in enumerate(TEN_WORDS)}
 NUMBER_WORD = "|".join([*UNITS, *TENS, "hundred", "dozen"])
 NUMBER = rf"\b(?:\d+|(?:an? )?(?:{NUMBER_WORD})(?:[ -](?:and )?(?:{NUMBER_WORD}))*)\b"
 
-NO = re.compile(r"^\W*(?:no|nope|nah|non)\b|\b(?:not (?:right|correct|quite|really)|(?:that's |that is )?wrong|"
+NO = re.compile(r"^\W*(?:no|nope|nah|non)\b(?!\s+(?:meeting|demo|call|rush|hurry|problem|worries)\b)|\b(?:not (?:right|correct|quite|really)|(?:that's |that is )?wrong|"
                 r"incorrect|don't|do not|rather not|no thanks?|no thank you|pas (?:correct|d'accord))\b", re.IGNORECASE)
 YES = re.compile(r"\b(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|absolutely|definitely|of course|ok|okay|"
                  r"sounds good|please do|go ahead|perfect|great|that works|that's it|i do|i agree|fine|"
