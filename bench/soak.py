@@ -379,6 +379,11 @@ def render(result: dict, args: argparse.Namespace) -> str:
                  f"agent_turn {cpu.get('agent_turn')}, other functions {functions:.1f}, "
                  f"emulators {sum(v for k, v in cpu.items() if 'emulator' in k):.1f}; machine "
                  f"{cpu.get('machine_busy_pct_of_all_cores')} % of all {os.cpu_count()} cores")
+    per_call_minute = [f"relay CPU {cpu['relay'] / 100 * 60 / args.calls:.2f} s"] if cpu.get("relay") is not None else []
+    if memory.get("ok") is not None:
+        per_call_minute.append(f"relay RSS {memory['slope_mb_per_min'] / memory['calls']:+.3f} MiB "
+                               f"({memory['net_slope_mb_per_min'] / memory['calls']:+.3f} net of the recordings)")
+    lines.append(f"Per call-minute during the hold: {', '.join(per_call_minute) or 'not measured'}")
     lines.append("Relay's resident memory by kind (MiB; anon: thread arenas, large blocks, pymalloc, native "
                  "buffers): " + "; ".join(f"{when} " + ", ".join(f"{k} {v}" for k, v in m.items())
                                           for when, m in result["relay_memory_map"].items()))
