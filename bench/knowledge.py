@@ -6,9 +6,8 @@ type, and what ingestion and one search cost.
     python -m bench.knowledge                                  # knowledge_base/ and its eval.yaml
     python -m bench.knowledge --folder DIR --set QUESTIONS.yaml  # a corpus of one's own (held out)
 
-The embedder is the local model unless `--embedder deterministic`; with the local model the local
-reranker orders the candidates and, with the similarities, decides whether to answer (`gate.py`).
-Nothing of the local stack is needed, and the emulator is stopped on the way out.
+The embedder is the local model unless `--embedder deterministic`. Nothing of the local stack is
+needed, and the emulator is stopped on the way out.
 """
 
 from __future__ import annotations
@@ -23,8 +22,6 @@ from pathlib import Path
 
 from bench.stats import percentile, write_results
 from callbot.knowledge.firestore_vectors import FirestoreKnowledge
-from callbot.knowledge.gate import SPREAD_WEIGHT
-from callbot.knowledge.gate import THRESHOLD as GATE_THRESHOLD
 from callbot.knowledge.ingest import ingest
 from devtools import kb
 from devtools.demo_company import KNOWLEDGE_BASE, embedder
@@ -62,15 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         child.stop()
     cost = {"documents": len(report.added), "skipped": report.skipped, "chunks": report.chunks,
             "ingest_s": round(ingest_s, 1), "search_ms_p50": round(percentile(timings, 50), 1)}
-    gate = (f"reranker {store.reranker.version}, gate {GATE_THRESHOLD} (spread weight {SPREAD_WEIGHT})"
-            if store.reranker else f"similarity threshold {threshold}")
-    payload = {"embedder": args.embedder, "threshold": threshold, "gate": gate, "folder": str(args.folder), "cost": cost,
+    payload = {"embedder": args.embedder, "threshold": threshold, "folder": str(args.folder), "cost": cost,
                **{mode: r.to_dict() for mode, r in reports.items()}}
     path = write_results("knowledge", payload)
     if args.json:
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        print(f"{args.embedder} embedder, {gate}: {cost}")
+        print(f"{args.embedder} embedder, threshold {threshold}: {cost}")
         print(kb.render_eval(reports))
         print(f"figures: {path}")
     return 0

@@ -19,17 +19,13 @@ A search runs two retrievers over the chunks of the caller's language and fuses 
 
 The two rankings are fused by reciprocal rank fusion (each chunk scores the sum of `1 / (60 + rank)`
 over the rankings it is in; Cormack et al., 2009): no score scales to reconcile, and a chunk both
-retrievers rank high comes first. With a reranker (`reranker.py`; the local stack's default with the
-local embedder), the first `gate.RERANKED` fused chunks are read with the question by the
-cross-encoder, returned in its order, and the gate (`gate.py`) decides whether the base answers at
-all from its best score and from how far the nearest chunk stands out from the vector candidates.
-Without one (the deterministic embedder of the unit tests, Vertex AI until its gate is measured),
-the older gate decides, on either of two signs: the best vector similarity reaches `threshold`, or
-the best keyword hit holds `KEYWORD_COVERAGE` of the question's terms weighted by their rarity.
-Otherwise nothing is returned: the bot declines. The values were chosen on
-`knowledge_base/eval.yaml` (bench/README.md has the figures, and what they did on unseen
-documents). `mode` can restrict a search to one retriever (`vector`, `keyword`) for the
-evaluation's comparison; `keyword` alone has no similarities, so it keeps the coverage gate.
+retrievers rank high comes first. Whether the base answers at all is decided before fusing, on either of
+two signs: the best vector similarity reaches `threshold`, or the best keyword hit holds
+`KEYWORD_COVERAGE` of the question's terms weighted by their rarity (the words that make the
+question specific are in one chunk). Otherwise nothing is returned: the bot declines. The values
+were chosen on `knowledge_base/eval.yaml` (bench/README.md has the figures, and what a
+three-sign rule fitted more closely to that set did on unseen documents). `mode` can
+restrict a search to one retriever (`vector`, `keyword`) for the evaluation's comparison.
 
 Where the keyword index lives: Firestore has no full-text search, so each function instance builds
 the BM25 index in memory from the chunk texts (a projection without the vectors), on its first
@@ -40,9 +36,8 @@ stale index. Building it takes milliseconds for a few thousand chunks; a corpus 
 need a search service instead.
 
 When no passage of the caller's language answers, the same search runs over `fallback_language`'s
-documents (the company's own language). If those answer, and the caller's own candidates are
-nearly as strong (within `LANGUAGE_PREFERENCE` of the fallback's best similarity, or
-`VERDICT_PREFERENCE` of its gate score with a reranker: most often the same page in both languages,
+documents (the company's own language). If those answer, and the best passage of the caller's
+language is within `LANGUAGE_PREFERENCE` of their best (most often the same page in both languages,
 which the cross-lingual model finds a little closer in English), the caller's passages are
 returned; otherwise the fallback's, which say their `language` so that the agent answers in the
 caller's language from them.
@@ -56,7 +51,7 @@ needs none); for Terraform:
       fields { field_path = "embedding" vector_config { dimension = 768  flat {} } }
     }
 
-The dimension is the embedder's `dimensions` (768 for Vertex AI, 384 for the local model).
+The dimension is the embedder's `dimensions` (768 for Vertex AI, 512 for the local model).
 """
 
 from __future__ import annotations
@@ -70,17 +65,14 @@ from typing import Any, ClassVar, Literal
 
 from callbot.knowledge import Passage
 from callbot.knowledge.embeddings import Embedder
-from callbot.knowledge.gate import RERANKED, Verdict, judge, relevance
 from callbot.knowledge.keyword_index import KeywordHit, KeywordIndex
-from callbot.knowledge.local_embedder import LOCAL_THRESHOLD, LocalEmbedder
-from callbot.knowledge.reranker import LocalReranker, Reranker
+from callbot.knowledge.local_embedder import LOCAL_THRESHOLD
 
 DEFAULT_COLLECTION = "knowledge_chunks"
 BATCH_LIMIT = 400  # writes per commit; Firestore allows 500
 CANDIDATES = 20  # chunks each retriever ranks before fusion
 RRF_K = 60
 LANGUAGE_PREFERENCE = 0.15  # how much less similar the caller's own pages may be than the fallback's and still answer
-VERDICT_PREFERENCE = 5.0  # the same, in gate score points, where a reranker judges
 KEYWORD_COVERAGE = 0.5  # of the question's terms (IDF-weighted) the best keyword hit must hold to answer alone
 Mode = Literal["hybrid", "vector", "keyword"]
 MODES: tuple[Mode, ...] = ("hybrid", "vector", "keyword")
@@ -108,12 +100,6 @@ class StoredChunk:
         return cls(**{name: data.get(name) for name in cls.FIELDS})
 
     @property
-    def reranker_text(self) -> str:
-        """What the reranker reads: the document's title, the section's own heading and the text."""
-        heading = (self.heading or "").split(" > ")[-1]
-        return ". ".join(part for part in (self.title, heading, self.text) if part)
-
-    @property
     def keyword_text(self) -> str:
         """What the keyword index counts: the document's title, the headings and the text."""
         return f"{self.title} {self.heading} {self.text}"
@@ -127,9 +113,6 @@ class StoredChunk:
 class _Candidates:
     similarities: dict[str, float]  # chunk id -> cosine similarity, the vector retriever's
     hits: list[KeywordHit]  # the keyword retriever's, best first
-    ranked: list[str]  # the chunk ids, best first: fused, then the first RERANKED in the reranker's order
-    judged: dict[str, float]  # chunk id -> reranker logit, for those the reranker read
-    verdict: Verdict | None  # the gate's, where a reranker judges
 
 
 @dataclass(frozen=True)
@@ -159,13 +142,9 @@ class FirestoreKnowledge:
 
     def __init__(self, client: Any, embedder: Embedder, collection: str = DEFAULT_COLLECTION,
                  threshold: float = LOCAL_THRESHOLD, mode: Mode = "hybrid",
-                 fallback_language: str | None = "en", reranker: Reranker | None | Literal["default"] = "default",
-                 ) -> None:
-        """`threshold`: the cosine similarity a question's best chunk must reach (one per embedder) where
-        no reranker judges; `fallback_language`: whose documents answer when the caller's language has
-        none that does; `reranker`: the cross-encoder that orders the candidates and, with the
-        similarities, decides (`gate.py`); "default": the local one with the local embedder (the gate
-        was fitted with it), none with another."""
+                 fallback_language: str | None = "en") -> None:
+        """`threshold`: the cosine similarity a question's best chunk must reach (one per embedder);
+        `fallback_language`: whose documents answer when the caller's language has none that does."""
         if not 0 <= threshold <= 1:
             raise ValueError("threshold must be in [0, 1]")
         if not collection or "/" in collection:
@@ -178,9 +157,6 @@ class FirestoreKnowledge:
         self.threshold = threshold
         self.mode = mode
         self.fallback_language = primary_language(fallback_language) if fallback_language else None
-        if reranker == "default":
-            reranker = LocalReranker() if isinstance(embedder, LocalEmbedder) else None
-        self.reranker = reranker
         self._loaded: tuple[str | None, dict[str, dict[str, Any]], KeywordIndex] | None = None
         self._lock = threading.Lock()
 
@@ -206,49 +182,34 @@ class FirestoreKnowledge:
         if k <= 0 or not question.strip():
             return []
         wanted = primary_language(language)
-        own = self._candidates(question, wanted, wanted)
+        own = self._candidates(question, wanted)
         if self._answers(own):
-            return self._passages(own, k)
+            return self._fused(own, k)
         if not self.fallback_language or wanted == self.fallback_language:
             return []
-        other = self._candidates(question, self.fallback_language, wanted)
+        other = self._candidates(question, self.fallback_language)
         if not self._answers(other):
             return []
-        preference = VERDICT_PREFERENCE if own.verdict and other.verdict else LANGUAGE_PREFERENCE
-        if own.similarities and _strength(own) >= _strength(other) - preference:
-            return self._passages(own, k)  # the caller's own pages say it about as well: most likely the same page
-        return self._passages(other, k)
+        if own.similarities and _best(own) >= _best(other) - LANGUAGE_PREFERENCE:
+            return self._fused(own, k)  # the caller's own pages say it about as well: most likely the same page
+        return self._fused(other, k)
 
-    def _candidates(self, question: str, language: str, asked_in: str) -> _Candidates:
-        """Both retrievers' candidates over the chunks of `language`, fused, the first of them reranked
-        and judged; the reranker reads only a question asked in the passages' language."""
+    def _candidates(self, question: str, language: str) -> _Candidates:
         similarities = self._nearest(question, language) if self.mode != "keyword" else {}
-        chunks, index = self._chunks_and_index()
-        hits = index.search(question, language, CANDIDATES) if self.mode != "vector" else []
-        ranked = [key for key in reciprocal_rank_fusion([sorted(similarities, key=lambda key: -similarities[key]),
-                                                        [hit.key for hit in hits]]) if key in chunks]
-        if self.reranker is None or self.mode == "keyword" or not ranked:
-            return _Candidates(similarities, hits, ranked, {}, None)
-        if asked_in != language:
-            return _Candidates(similarities, hits, ranked, {}, judge(None, list(similarities.values())))
-        first = ranked[:RERANKED]
-        logits = self.reranker.score(question, [chunks[key].reranker_text for key in first])
-        judged = dict(zip(first, logits, strict=True))
-        ranked = sorted(first, key=lambda key: -judged[key]) + ranked[RERANKED:]
-        return _Candidates(similarities, hits, ranked, judged, judge(logits, list(similarities.values())))
+        hits = self._chunks_and_index()[1].search(question, language, CANDIDATES) if self.mode != "vector" else []
+        return _Candidates(similarities, hits)
 
-    def _passages(self, candidates: _Candidates, k: int) -> list[Passage]:
-        """The best `k` candidates, scored by the reranker where it read them, else by their similarity
-        (or keyword coverage)."""
+    def _fused(self, candidates: _Candidates, k: int) -> list[Passage]:
+        """The candidates ranked by reciprocal rank fusion, the best `k`."""
+        similarities, hits = candidates.similarities, candidates.hits
         chunks = self._chunks_and_index()[0]
-        coverage = {hit.key: hit.coverage for hit in candidates.hits}
-        return [chunks[key].passage(relevance(candidates.judged[key]) if key in candidates.judged
-                                    else candidates.similarities.get(key, coverage.get(key, 0.0)))
-                for key in candidates.ranked[:k]]
+        ranked = reciprocal_rank_fusion([sorted(similarities, key=lambda key: -similarities[key]),
+                                         [hit.key for hit in hits]])
+        coverage = {hit.key: hit.coverage for hit in hits}
+        best = [key for key in ranked if key in chunks][:k]
+        return [chunks[key].passage(similarities.get(key, coverage.get(key, 0.0))) for key in best]
 
     def _answers(self, candidates: _Candidates) -> bool:
-        if candidates.verdict is not None:
-            return candidates.verdict.answers
         hits = candidates.hits
         best_similarity = _best(candidates)
         keyword_strong = bool(hits) and hits[0].coverage >= KEYWORD_COVERAGE
@@ -329,9 +290,3 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> list[st
 
 def _best(candidates: _Candidates) -> float:
     return max(candidates.similarities.values(), default=0.0)
-
-
-def _strength(candidates: _Candidates) -> float:
-    """What the language preference compares: the gate's score where a reranker judged, else the best
-    similarity."""
-    return candidates.verdict.score if candidates.verdict else _best(candidates)

