@@ -78,8 +78,8 @@ NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|t
 HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|yes|yeah)\W+)*"
                            rf"({NAME}(?:\s+{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
 OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|good (?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui)(?: there)?\W+)+"
-                          r"([A-Z][\w'’-]+\s+[A-Z][\w'’-]+)(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
-SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'’-]+\s+[A-Z][\w'’-]+),\s+(?:(?:the|a|an|and)\s+)?"
+                          r"([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
+SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+),\s+(?:(?:the|a|an|and)\s+)?"
                            r"(?=(?:[\w-]+\s+){0,3}(?:vp|head|director|manager|lead|chief|owner|founder|president|"
                            r"ceo|cto|coo|cfo|partner|coordinator|specialist|officer)\b|i'm|i am|here|calling|from)",
                            re.IGNORECASE)
@@ -201,6 +201,11 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
                 rf"\b({NAME})\s+{re.escape(found['last_name'])}\b", text, re.IGNORECASE)) and \
                 whole.group(1).lower() not in NOT_A_NAME and (whole.group(1)[0].isupper() or not capitalised):
             found["first_name"] = person([whole.group(1)])["first_name"]  # "Beatriz Nascimento da Silva, the last name is ..."
+        elif "last_name" in found and "first_name" not in found:
+            masked = _mask(text, spans)
+            given = names(masked, asked, correcting)[0].get("first_name") if masked.strip() else None
+            if given and given.casefold() != found["last_name"].casefold():
+                found["first_name"] = given  # "Björn Ásgeirsson, ... the last name is A-S-G-E-I-R-S-S-O-N"
         if found:
             return found, spans
     here = HERE_SPEAKING.search(text)
