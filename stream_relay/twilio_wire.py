@@ -29,7 +29,10 @@ import base64
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 MULAW_ENCODING = "audio/x-mulaw"
 # Twilio's frames are 200-400 bytes (a `start` with our custom parameters a few KB): anything this
@@ -243,12 +246,12 @@ _INBOUND_PARSERS = {
 
 
 def _load_object(text: str | bytes) -> dict[str, Any]:
+    """orjson: a fifth of the standard parser's time on a media frame. Stricter than it (no NaN, no
+    integer over 64 bits, no lone surrogate, at most 1024 levels deep), which Twilio never sends."""
     try:
-        raw = json.loads(text)
-    except ValueError as err:  # not JSON, not UTF-8, or an integer of more than 4300 digits
+        raw = orjson.loads(text)
+    except orjson.JSONDecodeError as err:  # not JSON, not UTF-8, nested too deeply, or too large an integer
         raise MalformedFrame(f"not JSON: {str(err)[:200]}") from err
-    except RecursionError as err:
-        raise MalformedFrame("not JSON: nested too deeply") from err
     if not isinstance(raw, dict):
         raise MalformedFrame(f"expected a JSON object, got {type(raw).__name__}")
     return raw
@@ -297,8 +300,14 @@ def _base64(obj: dict[str, Any], key: str, path: str) -> bytes:
 
 
 def media_message(stream_sid: str, audio: bytes) -> str:
-    """Audio for Twilio to play to the caller: headerless 8 kHz mu-law."""
-    return _dump({"event": "media", "streamSid": stream_sid, "media": {"payload": _b64(audio)}})
+    """Audio for Twilio to play to the caller: headerless 8 kHz mu-law. Fifty a second per call, so
+    written around the payload rather than dumped: the same text as `_dump` of the same object."""
+    return f'{_media_head(stream_sid)}{_b64(audio)}"}}}}'
+
+
+@lru_cache(maxsize=1024)
+def _media_head(stream_sid: str) -> str:
+    return f'{{"event":"media","streamSid":{json.dumps(stream_sid)},"media":{{"payload":"'
 
 
 def mark_message(stream_sid: str, name: str) -> str:
