@@ -17,7 +17,7 @@ ABOVE_MS = 2000  # lags past this are counted at this value
 
 class FrameLag:
     def __init__(self) -> None:
-        self._histogram = np.zeros(BELOW_MS + ABOVE_MS + 1, dtype=np.int64)
+        self._histogram = [0] * (BELOW_MS + ABOVE_MS + 1)  # a list: counting in numpy costs a micro-second a frame
         self._first: float | None = None
 
     def frame(self, handled_ms: float, stamp_ms: int) -> None:
@@ -25,19 +25,20 @@ class FrameLag:
         if self._first is None:
             self._first = offset
         index = round(offset - self._first) + BELOW_MS
-        self._histogram[min(max(index, 0), len(self._histogram) - 1)] += 1
+        self._histogram[min(max(index, 0), BELOW_MS + ABOVE_MS)] += 1
 
     @property
     def frames(self) -> int:
-        return int(self._histogram.sum())
+        return sum(self._histogram)
 
     def percentile(self, q: float) -> int | None:
         """The q-th percentile of lag in ms."""
         total = self.frames
         if total == 0:
             return None
-        base = int(np.flatnonzero(self._histogram)[0])
-        return int(np.searchsorted(np.cumsum(self._histogram), q / 100 * total)) - base
+        histogram = np.array(self._histogram, dtype=np.int64)
+        base = int(np.flatnonzero(histogram)[0])
+        return int(np.searchsorted(np.cumsum(histogram), q / 100 * total)) - base
 
     def summary(self) -> dict[str, int | None]:
         return {"inbound_frames": self.frames, "inbound_lag_p50_ms": self.percentile(50),

@@ -48,14 +48,16 @@ class AudioBudget:
     def __init__(self, ahead_s: float = AUDIO_AHEAD_S) -> None:
         self._ahead_s = ahead_s
         self._started = time.monotonic()
+        self._allowed = 0.0  # samples allowed when last read: the allowance only grows
         self.received = 0  # samples admitted
         self.dropped_frames = 0
 
     def admit(self, samples: int) -> bool:
-        allowed = (time.monotonic() - self._started + self._ahead_s) * mulaw.SAMPLE_RATE
-        if self.received + samples > allowed:
-            self.dropped_frames += 1
-            return False
+        if self.received + samples > self._allowed:  # the clock is read only when the old allowance is spent
+            self._allowed = (time.monotonic() - self._started + self._ahead_s) * mulaw.SAMPLE_RATE
+            if self.received + samples > self._allowed:
+                self.dropped_frames += 1
+                return False
         self.received += samples
         return True
 

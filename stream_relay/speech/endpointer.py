@@ -43,7 +43,7 @@ class WebRtcVad:
         self._vad = webrtcvad.Vad(aggressiveness)
 
     def is_speech(self, pcm_frame: np.ndarray) -> bool:
-        return self._vad.is_speech(pcm_frame.astype("<i2").tobytes(), mulaw.SAMPLE_RATE)
+        return self._vad.is_speech(pcm_frame.astype("<i2", copy=False).tobytes(), mulaw.SAMPLE_RATE)
 
 
 class EnergyVad:
@@ -135,8 +135,10 @@ class Endpointer:
         `final_ready` says that the STT has already produced a final result for the utterance: the
         turn then closes after the shorter `silence_after_final_ms`.
         """
-        self._pending += frame_mulaw
         self._final_ready = final_ready
+        if not self._pending and len(frame_mulaw) == mulaw.FRAME_BYTES:
+            return self._process_frame(bytes(frame_mulaw))  # Twilio's frames: no buffering needed
+        self._pending += frame_mulaw
         events: list[Event] = []
         while len(self._pending) >= mulaw.FRAME_BYTES:
             frame = bytes(self._pending[: mulaw.FRAME_BYTES])

@@ -56,7 +56,7 @@ class ScriptedSpeechToText:
     def feed(self, audio_mulaw: bytes) -> None:
         if not self._final_ms:
             return
-        if mulaw.rms_dbfs(mulaw.decode(audio_mulaw)) > LOUD_DBFS:
+        if mulaw.louder_than(audio_mulaw, LOUD_DBFS):
             self._quiet_ms = 0
         else:
             self._quiet_ms += mulaw.duration_ms(audio_mulaw)
