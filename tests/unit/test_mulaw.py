@@ -98,3 +98,12 @@ def test_rms_dbfs() -> None:
     t = np.arange(8000) / 8000
     sine = (0.1 * 32768 * np.sin(2 * math.pi * 440 * t)).astype(np.int16)
     assert mulaw.rms_dbfs(sine) == pytest.approx(-20 - 3.01, abs=0.05)
+
+
+@pytest.mark.parametrize("scale", [0, 3, 30, 300, 3000, 30000])
+@pytest.mark.parametrize("threshold", [-60.0, -50.0, -45.0, -20.0])
+def test_louder_than_agrees_with_the_rms_level(scale, threshold):
+    rng = np.random.default_rng(scale)
+    for length in (0, 1, 80, 160):
+        audio = mulaw.encode(np.clip(rng.normal(0, scale, length), -32768, 32767).astype(np.int16))
+        assert mulaw.louder_than(audio, threshold) == (mulaw.rms_dbfs(mulaw.decode(audio)) > threshold)
