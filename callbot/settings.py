@@ -126,6 +126,10 @@ class RelaySettings(CommonSettings):
         "mm-hm", "mhm", "mm", "uh-huh", "yeah", "yes", "yep", "okay", "ok", "right", "sure", "i see",
         "oui", "d'accord", "ok d'accord", "hum")
     playback_lead_ms: int = Field(default=100, ge=0, description="audio sent ahead of real time")
+    loop_round_ms: int = Field(
+        default=10, ge=0, le=20, description="the event loop looks at its sockets and timers at most this often, "
+        "and handles what came in meanwhile together: wake-ups that no longer grow with the calls, for up to "
+        "this much delay (stream_relay/loop_rounds.py); 0: at once")
 
     # call timers and control
     silence_reprompt_s: float = Field(default=8.0, gt=0, description="caller silence before a reprompt")

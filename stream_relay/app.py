@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from callbot.settings import RelaySettings
 from stream_relay import media_stream, webhooks
 from stream_relay.bootstrap import RelayServices, build_services
 from stream_relay.loop_lag import LoopLag
+from stream_relay.loop_rounds import run_in_rounds
 from stream_relay.replies import CallRegistry
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ def create_app(services: RelayServices | None = None) -> FastAPI:
         registry, loop_lag = CallRegistry(), LoopLag()
         app.state.services, app.state.registry, app.state.loop_lag = services, registry, loop_lag
         loop_lag.start()
+        rounds = asyncio.create_task(run_in_rounds(services.settings.loop_round_ms / 1000))
         if services.settings.memory_report_dir:
             from stream_relay.memory_report import MemoryReport
 
@@ -45,6 +48,8 @@ def create_app(services: RelayServices | None = None) -> FastAPI:
                 await session.close("error", "relay shutting down")
             await services.replies.stop()
             await loop_lag.stop()
+            rounds.cancel()
+            await asyncio.gather(rounds, return_exceptions=True)
 
     app = FastAPI(title="callbot stream relay", lifespan=lifespan)
     app.include_router(webhooks.router)

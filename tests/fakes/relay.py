@@ -91,8 +91,11 @@ async def _inline(blocking, *args):
 
 
 def fake_services(**settings: object) -> RelayServices:
+    """The loop reacts at once unless told otherwise: in rounds, every send of the TestClient waits
+    for the next round (tests/unit/test_relay.py runs a call in rounds too)."""
     relay_settings = RelaySettings(public_url="https://relay.example.com", relay_instance="test-relay",
-                                   endpoint_silence_ms=300, playback_lead_ms=40, **settings)
+                                   endpoint_silence_ms=300, playback_lead_ms=40,
+                                   **{"loop_round_ms": 0, **settings})
     return RelayServices(
         settings=relay_settings,
         publisher=RecordingPublisher(), calls=MemoryCallStore(), replies=HandFedReplies(),

@@ -18,8 +18,8 @@ from tests.support.relay_stream import BASE, STREAM, open_stream, sign, speak, s
 
 
 @pytest.fixture
-def services():
-    return fake_services()
+def services(request):
+    return fake_services(loop_round_ms=getattr(request, "param", 0))
 
 
 @pytest.fixture
@@ -82,6 +82,7 @@ def test_a_bad_first_frame_closes_the_socket_cleanly(client, services):
     assert services.publisher.published == []
 
 
+@pytest.mark.parametrize("services", [0, 10], indirect=True, ids=["loop-at-once", "loop-in-rounds"])
 def test_a_call_through_the_media_stream(client, services):
     publisher = services.publisher
     with open_stream(client, services) as ws:
