@@ -44,7 +44,7 @@ from stream_relay.speech.tone_tts import ToneTextToSpeech
 REPLY_DELAY_S = 0.3
 IDLE_S = 3.0
 STAGGER_S = 0.1
-IDLE_LEAVES = ("epoll_pwait", "epoll_wait")
+IDLE_LEAVES = ("epoll_pwait", "epoll_wait", "clock_nanosleep")  # waiting for I/O, or a round's end
 
 
 class EchoAgent:
@@ -146,6 +146,82 @@ def run(calls: int, seconds: float, py_spy: Path | None) -> dict:
             "bot_frames": sum(c.phone.media_in for c in done if c.phone)}
 
 
+def stages(repeat: int = 5, frames: int = 3000) -> list[tuple[str, float]]:
+    """Microseconds of CPU per 20 ms frame for each part of the relay's per-frame path, run in this
+    process on the tone voice (speech and silence), the best of `repeat` runs: the cost of each
+    stage, as steady as a shared machine allows. The WebSocket server's own part (uvicorn,
+    websockets, starlette) is not here: it is the difference to the whole process's figure."""
+    from stream_relay import twilio_wire
+    from stream_relay.frame_lag import FrameLag
+    from stream_relay.media_stream import AudioBudget
+    from stream_relay.recording import CallRecorder
+    from stream_relay.speech.endpointer import Endpointer
+    from stream_relay.speech.scripted_stt import ScriptedSpeechToText
+    from stream_relay.speech.synthetic_voice import synthesize_mulaw
+
+    settings = RelaySettings()
+    audio = (synthesize_mulaw(" ".join(agent_reply("What does it cost per seat?")) * 3)
+             + bytes([0xFF]) * 160 * frames)[: 160 * frames]
+    chunks = [audio[i:i + 160] for i in range(0, len(audio), 160)]
+    texts = [twilio_wire.media_in_message("MZ" + "0" * 32, c, i, 20 * i, i + 2) for i, c in enumerate(chunks)]
+    parsed = [twilio_wire.parse_inbound(t) for t in texts]
+
+    def parse() -> None:
+        for text in texts:
+            twilio_wire.parse_inbound(text)
+
+    def budget() -> None:
+        admitted = AudioBudget(ahead_s=3600)
+        for frame in parsed:
+            admitted.admit(len(frame.audio))
+
+    def lag() -> None:
+        measured = FrameLag()
+        for frame in parsed:
+            measured.frame(frame.timestamp_ms + 3.0, frame.timestamp_ms)
+
+    def record_caller() -> None:
+        recorder = CallRecorder()
+        for chunk in chunks:
+            recorder.caller_frame(chunk)
+
+    def stt_feed() -> None:
+        stt = ScriptedSpeechToText(["What does it cost per seat?"], final_ms=150)
+        for chunk in chunks:
+            stt.feed(chunk)
+
+    def endpointer() -> None:
+        ends = Endpointer(make_vad_factory(settings)(), min_speech_ms=settings.vad_min_speech_ms,
+                          silence_ms=settings.endpoint_silence_ms,
+                          silence_after_final_ms=settings.endpoint_silence_after_final_ms)
+        for chunk in chunks:
+            ends.process(chunk)
+
+    def media_out() -> None:
+        for chunk in chunks:
+            twilio_wire.media_message("MZ" + "0" * 32, chunk)
+
+    def record_bot() -> None:
+        recorder = CallRecorder()
+        for i, chunk in enumerate(chunks):
+            recorder.bot_frame(chunk, 160 * i)
+
+    parts = [("inbound: parse the Twilio JSON and base64", parse), ("inbound: audio budget", budget),
+             ("inbound: frame lag", lag), ("inbound: recording", record_caller),
+             ("inbound: scripted STT feed (final after 150 ms)", stt_feed),
+             (f"inbound: endpointer ({settings.vad_engine} VAD)", endpointer),
+             ("outbound: media message (JSON and base64)", media_out), ("outbound: recording", record_bot)]
+    results = []
+    for name, part in parts:
+        best = float("inf")
+        for _ in range(repeat):
+            began = time.process_time()
+            part()
+            best = min(best, time.process_time() - began)
+        results.append((name, 1e6 * best / len(chunks)))
+    return results
+
+
 def top(path: Path, limit: int = 150) -> str:
     """Per function of py-spy's raw stacks: the share of samples it is on (inclusive) and at the top of
     (self), over the samples where the relay's event loop was not waiting."""
@@ -173,7 +249,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--py-spy", type=Path, help="record the relay with py-spy (raw stacks) into this file")
     parser.add_argument("--top", type=Path, help="only sum a py-spy raw file per function, run nothing")
+    parser.add_argument("--stages", action="store_true", help="only time each part of the per-frame path, "
+                        "in this process")
     args = parser.parse_args(argv)
+    if args.stages:
+        for name, us in stages():
+            print(f"{us:7.2f} us per frame  {name}")
+        return 0
     if args.top:
         print(top(args.top))
         return 0
