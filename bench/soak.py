@@ -16,9 +16,9 @@ and the relay's memory, net of the calls' in-memory recordings, did not grow ove
 timeline and the checks, writes bench/results/soak-*.json; exit status 1 when a check fails.
 With --rounds N the soak runs N times on the same stack (the same relay process): memory the relay
 keeps after the first and gives back or reuses in the next is retained, memory that climbs from round
-to round is a leak. With --memory-report DIR the relay traces its allocations and writes a report at
-idle and after each drain (stream_relay/memory_report.py: Python objects held, and what glibc's
-malloc_trim gives back), summarised here.
+to round is a leak. With --memory-report DIR the relay writes a report at idle and after each drain
+(stream_relay/memory_report.py: its RSS before and after glibc's malloc_trim; with --trace-allocations
+also the Python objects held, by source line), summarised here.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ RSS_EVERY_S = 2.0
 MIN_CALL_S = 15.0  # the shortest --call-seconds: a greeting and a turn or two
 EVENT_READS = 16  # call event listings in flight at once, after the drain
 MEMORY_REPORT_ENV = "CALLBOT_MEMORY_REPORT_DIR"  # the relay's memory_report_dir
+TRACE_ENV = "CALLBOT_MEMORY_REPORT_TRACE"  # ... and memory_report_trace
 
 
 @dataclass
@@ -326,11 +327,11 @@ def remove_mirrors(project_id: str) -> None:
 
 
 def render_report(name: str, report: dict) -> str:
+    traced = f"Python objects traced {report['traced_mib']} MiB; " if "traced_mib" in report else ""
     lines = [(f"  {name}: RSS {report['rss_mib']} MiB, {report['rss_after_malloc_trim_mib']} after malloc_trim; "
-              f"Python objects traced {report['traced_mib']} MiB; {report['call_sessions']} CallSession objects, "
-              f"{report['tasks']} tasks")]
+              f"{traced}{report['call_sessions']} CallSession objects, {report['tasks']} tasks")]
     lines += [f"    {line['kib_diff']:+9.1f} KiB ({line['count_diff']:+d} blocks) {line['where']}"
-              for line in report["top_lines_since_first"][:8]]
+              for line in report.get("top_lines_since_first", [])[:8]]
     return "\n".join(lines)
 
 
@@ -388,7 +389,7 @@ def render(result: dict, args: argparse.Namespace) -> str:
                  "buffers): " + "; ".join(f"{when} " + ", ".join(f"{k} {v}" for k, v in m.items())
                                           for when, m in result["relay_memory_map"].items()))
     if result["memory_reports"]:
-        lines += ["Memory reports of the relay (allocations traced; since its first report)"]
+        lines += ["Memory reports of the relay (lines: allocations traced since its first report)"]
         lines += [render_report(name, report) for name, report in result["memory_reports"].items()]
     verdicts = {True: "PASS", False: "FAIL", None: "-"}
     lines += ["\nChecks", table(["check", "result", "detail"],
@@ -425,7 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1,
                         help="soaks run back to back on the same stack and relay: retention or leak")
     parser.add_argument("--memory-report", type=Path, metavar="DIR",
-                        help="the relay traces allocations and reports into DIR at idle and after each drain")
+                        help="the relay reports its memory into DIR at idle and after each drain")
+    parser.add_argument("--trace-allocations", action="store_true",
+                        help="with --memory-report: the relay traces Python allocations (slower)")
     parser.add_argument("--keep-logs", type=Path, help="copy the stack's logs here before removing it")
     args = parser.parse_args(argv)
     if args.calls < 1 or args.minutes <= 0 or args.rounds < 1:
@@ -435,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.memory_report:
         args.memory_report = args.memory_report.resolve()
         os.environ[MEMORY_REPORT_ENV] = str(args.memory_report)  # the stack's processes inherit it
+        if args.trace_allocations:
+            os.environ[TRACE_ENV] = "true"
     began = time.monotonic()
     results = []
     with running_stack(args.keep_logs) as info:

@@ -141,8 +141,10 @@ class RelaySettings(CommonSettings):
     # stores
     audio_cache_uri: str = Field(default="", description="gs://bucket/prefix or a folder; empty: none")
     recordings_uri: str = Field(default="", description="gs://bucket/prefix or a folder; empty: not kept")
-    memory_report_dir: str = Field(default="", description="development only: trace allocations and write a "
-                                   "memory report here on SIGUSR1 (stream_relay/memory_report.py); empty: off")
+    memory_report_dir: str = Field(default="", description="development only: write a memory report here on "
+                                   "SIGUSR1 (stream_relay/memory_report.py); empty: off")
+    memory_report_trace: bool = Field(default=False, description="development only: the memory reports also "
+                                      "trace Python allocations (tracemalloc: slower)")
 
     @model_validator(mode="after")
     def _vocabulary_defaults_to_the_company(self) -> RelaySettings:

@@ -35,7 +35,7 @@ def create_app(services: RelayServices | None = None) -> FastAPI:
         if services.settings.memory_report_dir:
             from stream_relay.memory_report import MemoryReport
 
-            MemoryReport(services.settings.memory_report_dir).install()
+            MemoryReport(services.settings.memory_report_dir, services.settings.memory_report_trace).install()
         warm_up = getattr(services.stt_factory, "warm_up", None)
         if warm_up is not None:
             await warm_up()  # load the local STT model before the first call, not during it
