@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import BaseModel, ConfigDict, EmailStr, field_validator, model_validator
 
 
 class Slot(BaseModel):
@@ -28,11 +28,26 @@ class Slot(BaseModel):
 
 
 class Attendee(BaseModel):
+    """Who a meeting is for: invited by email when they gave one; a caller who would not give an
+    email is booked on their phone number (on the event, for the rep), with no invitation, and the
+    confirmation is texted to them."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
-    email: EmailStr
+    email: EmailStr | None = None
     phone: str = ""
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Attendee:
+        if self.email is None and not self.phone.strip():
+            raise ValueError("an attendee needs an email or a phone number")
+        return self
 
 
 class Meeting(BaseModel):

@@ -15,7 +15,9 @@ Who acts (`google_credentials.py` decides): one client for every request, or, wi
 delegation, `acting_as(email)`, the client acting as the owner of the calendar a request touches.
 Credentials that cannot invite (a service account without delegation: Google answers 403
 `forbiddenForServiceAccounts` to attendees) book the event on the rep's calendar without
-attendees, and the meeting says `invitation_owed`.
+attendees, and the meeting says `invitation_owed`. A caller who would not give an email is never
+an attendee: their phone number is in the description, for the rep, and in the private properties,
+for `meetings_for`; no invitation is owed (the confirmation is texted).
 
 Errors: 429, 5xx, 403 rate limits, timeouts and connection failures raise `RetryableError` (Pub/Sub
 delivers again); other 4xx raise `PermanentError` with Google's reason; 404/410 on a meeting raise
@@ -97,21 +99,23 @@ class GoogleCalendar:
                 return self._meeting(home, mine)
             raise _taken(rep, start)
         zone = ZoneInfo(rep.timezone)
-        description = f"Booked by phone for {attendee.name} <{attendee.email}> with {rep.name}."
+        email, phone = (attendee.email or "").casefold(), e164(attendee.phone)
+        description = (f"Booked by phone for {attendee.name} <{attendee.email}> with {rep.name}." if email else
+                       f"Booked by phone for {attendee.name} with {rep.name}. No email given: reach them at "
+                       f"{phone}; the confirmation is texted.")
         people = []
         if self._can_invite:
-            people = [{"email": str(attendee.email), "displayName": attendee.name}]
+            people = [{"email": email, "displayName": attendee.name}] if email else []
             if self._organizer:
                 people.append({"email": rep.email, "displayName": rep.name})
-        else:
+        elif email:
             description += " No invitation was sent to them from this calendar."
         body = {"id": event_id, "summary": title, **({"attendees": people} if people else {}),
                 "description": description,
                 "start": {"dateTime": start.astimezone(zone).isoformat(), "timeZone": rep.timezone},
                 "end": {"dateTime": end.astimezone(zone).isoformat(), "timeZone": rep.timezone},
                 "extendedProperties": {"private": {
-                    "repEmail": rep.email, "attendeeEmail": str(attendee.email).casefold(),
-                    "attendeePhone": e164(attendee.phone)}}}
+                    "repEmail": rep.email, "attendeeEmail": email, "attendeePhone": phone}}}
         events = self._as_owner(home).events()
         try:
             event = self._run(events.insert(calendarId=home, body=body, sendUpdates="all" if people else "none"),

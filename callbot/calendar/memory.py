@@ -95,7 +95,7 @@ class MemoryCalendar:
             self._claim(rep, start, meeting_id=None)
             meeting = Meeting(id=_meeting_id(request_id), start=start, end=start + self._length,
                               timezone=self.timezone, rep=rep.name, rep_email=rep.email,
-                              attendee_email=str(attendee.email))
+                              attendee_email=attendee.email or "")
             self._bookings[meeting.id] = _Booking(meeting, attendee, {request_id})
             self._by_request[request_id] = meeting.id
             return meeting.model_copy()
@@ -131,7 +131,7 @@ class MemoryCalendar:
             email, phone, now = email.strip().casefold(), e164(phone), self._clock()
             found = [b.meeting for b in self._bookings.values()
                      if b.meeting.status == "booked" and b.meeting.end > now
-                     and ((email and str(b.attendee.email).casefold() == email)
+                     and ((email and (b.attendee.email or "").casefold() == email)
                           or (phone and e164(b.attendee.phone) == phone))]
             return [m.model_copy() for m in sorted(found, key=lambda m: m.start)]
 

@@ -4,7 +4,8 @@ meetings in Salesforce rather than in Google Calendar.
 A rep's `calendar_id` is their Salesforce User Id: a meeting is an Event the rep owns, its id the
 Event Id. Busy times are the reps' Events (one SOQL query), so the offered slots follow the same
 rules as every other calendar (`slots.py`). A booked Event points (`WhoId`) at the Lead or Contact
-with the attendee's email when there is one, which is how `meetings_for` finds it again.
+with the attendee's email when there is one, or, for a caller who would not give an email, with
+their phone (the lead is saved with it before booking), which is how `meetings_for` finds it again.
 
 The org's Event has no field of ours, so the callbot's bookkeeping lives in `Callbot ...:` lines at
 the end of the Description, next to the attendee's name, email and phone the rep reads there: the
@@ -112,8 +113,9 @@ class SalesforceEventsCalendar:
 
     def _book(self, sf: Salesforce, marker: str, start: datetime, rep: Rep, attendee: Attendee,
               title: str) -> Meeting:
-        end, email = start + self._rules.meeting, str(attendee.email)
-        who = self._people(sf, email, "")
+        end, email = start + self._rules.meeting, attendee.email or ""
+        phone = e164(attendee.phone, self._region)
+        who = self._people(sf, email, "" if email else phone)  # without an email: the lead saved with the phone
         taken = self._busy(sf, [rep], start - self._rules.buffer, end + self._rules.buffer)
         mine = taken + (self._rows(sf, "WhoId IN {who} AND StartDateTime >= {now}", who=who, now=self._clock())
                         if who else [])
@@ -122,9 +124,9 @@ class SalesforceEventsCalendar:
                 return self._meeting(event)
         if taken:
             raise _taken(rep, start)
-        phone = e164(attendee.phone, self._region)
         description = (f"Booked by phone for {attendee.name} with {rep.name}.\n\nName: {attendee.name}\n"
-                       f"Email: {email}\n" + (f"Phone: {phone}\n" if phone else "") + f"{BOOKED_BY}: {marker}")
+                       + (f"Email: {email}\n" if email else "") + (f"Phone: {phone}\n" if phone else "")
+                       + f"{BOOKED_BY}: {marker}")
         values = {"OwnerId": rep.calendar_id, "Subject": title[:255], "StartDateTime": _utc_text(start),
                   "EndDateTime": _utc_text(end), "Description": description, **({"WhoId": who[0]} if who else {})}
         event_id = sf.Event.create(values)["id"]

@@ -284,3 +284,28 @@ def test_without_delegation_the_meeting_is_booked_on_the_rep_calendar_uninvited_
     principals = {r["principal"] for r in admin(fake, "requests")["requests"] if r["path"].startswith("/calendar/")}
     assert principals == {"service-account"}
     assert all(r["status"] < 400 for r in admin(fake, "requests")["requests"] if r["method"] != "GET")
+
+
+NO_EMAIL = Attendee(name="Dale Kowalczyk", phone="(602) 555-0173")  # would not give an email
+
+
+@pytest.mark.parametrize("auth", ["delegation", "service_account"])
+def test_a_caller_without_email_is_booked_on_their_phone_with_no_invitation(fake, auth):
+    calendar = _calendar(fake, auth=auth)
+    booked = calendar.book(request_id="CA5/r1", slot_id=slot_id(_at(9), ALEX.email), attendee=NO_EMAIL, title="x")
+    assert booked.attendee_email == "" and not booked.invitation_owed and booked.rep_email == ALEX.email
+    [event] = admin(fake, "events")["events"]
+    assert "attendees" not in event and "+16025550173" in event["description"]
+    assert event["extendedProperties"]["private"]["attendeePhone"] == "+16025550173"
+    assert admin(fake, "invitations")["invitations"] == []
+    assert calendar.meetings_for(phone="602-555-0173") == [booked]
+    assert calendar.book(request_id="CA5/r1", slot_id=slot_id(_at(9), ALEX.email), attendee=NO_EMAIL,
+                         title="x") == booked  # a redelivery finds it
+
+
+def test_an_organizer_calendar_invites_only_the_rep_for_a_caller_without_email(fake):
+    calendar = _calendar(fake, auth="organizer_oauth", organizer=ORGANIZER)
+    booked = calendar.book(request_id="CA5/r2", slot_id=slot_id(_at(9), ALEX.email), attendee=NO_EMAIL, title="x")
+    [event] = admin(fake, "events")["events"]
+    assert [a["email"] for a in event["attendees"]] == [ALEX.email]
+    assert not booked.invitation_owed and calendar.meetings_for(phone=NO_EMAIL.phone) == [booked]

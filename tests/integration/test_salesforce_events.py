@@ -194,3 +194,19 @@ def test_an_expired_session_signs_in_again_once(org, calendar):
     meeting = calendar.book(request_id="CA1/r9", slot_id=slot_id(_at(9), ALEX.email), attendee=DANA, title="x")
     assert meeting.start == _at(9) and len(events(org)) == 1
     assert requests.get(f"{org}/__admin/stats", timeout=5).json()["tokens_issued"] == 2
+
+
+def test_a_caller_without_email_is_booked_on_the_lead_saved_with_their_phone(org, calendar):
+    """No email: the Event points at the Lead with the caller's phone and carries the phone for the
+    rep; `meetings_for(phone=...)` finds it again."""
+    lead_id = "00Q5g00000DaleKAAA"
+    admin(org, "seed", {"Lead": [{"Id": lead_id, "LastName": "Kowalczyk", "Company": "Desert Line Towing",
+                                  "Phone": "+16025550173"}]})
+    dale = Attendee(name="Dale Kowalczyk", phone="(602) 555-0173")
+    booked = calendar.book(request_id="CA8/r1", slot_id=slot_id(_at(9), ALEX.email), attendee=dale, title="x")
+    [event] = [e for e in events(org) if e["Id"] == booked.id]
+    assert event["WhoId"] == lead_id and "Phone: +16025550173" in event["Description"]
+    assert "Email:" not in event["Description"] and booked.attendee_email == ""
+    assert calendar.meetings_for(phone="602-555-0173") == [booked]
+    assert calendar.book(request_id="CA8/r1", slot_id=slot_id(_at(9), ALEX.email), attendee=dale,
+                         title="x") == booked  # a redelivery finds it
