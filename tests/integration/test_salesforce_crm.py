@@ -257,3 +257,16 @@ def test_an_unreachable_org_is_retryable():
     auth = SalesforceAuth(login_url=f"http://127.0.0.1:{free_port()}", username="u", password="p", client_id="app")
     with pytest.raises(RetryableError):
         SalesforceCrm.from_auth(auth).find_caller(phone="4155550142")
+
+
+def test_a_lead_without_email_is_saved_with_the_phone_and_found_again_by_it(crm, org):
+    """A caller who would not give an email: Salesforce needs LastName and Company, not Email."""
+    fields = LeadFields(first_name="Dale", last_name="Kowalczyk", company="Desert Line Towing", team_size=8,
+                        phone="(602) 555-0173", consent=True)
+    saved = crm.upsert_lead(request_id="CA7/r1", fields=fields)
+    [stored] = [r for r in records(org, "Lead") if r["Id"] == saved.id]
+    assert (stored["LastName"], stored["Company"], stored["Phone"], stored.get("Email")) == (
+        "Kowalczyk", "Desert Line Towing", "+16025550173", None)
+    assert saved.email == "" and crm.find_caller(phone="+16025550173").id == saved.id
+    later = crm.upsert_lead(request_id="CA7/r2", fields=LeadFields(phone="602 555 0173", need="missed calls"))
+    assert later.id == saved.id and len(records(org, "Lead")) == 2  # matched on the phone, not duplicated
