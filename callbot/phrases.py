@@ -59,6 +59,8 @@ class Phrase(StrEnum):
     ASK_EMAIL = auto()
     ASK_EMAIL_CONFIRMED = auto()
     ASK_CONSENT = auto()
+    ASK_CONSENT_TEXT = auto()
+    ASK_PHONE = auto()
     SPELL_EMAIL = auto()
     CONFIRM_NAME = auto()
     WHAT_TO_CORRECT = auto()
@@ -85,6 +87,8 @@ class Phrase(StrEnum):
     NO_SLOTS = auto()
     BOOKED = auto()
     RESCHEDULED = auto()
+    BOOKED_BY_TEXT = auto()
+    RESCHEDULED_BY_TEXT = auto()
     WITH_REP = auto()
     CANCELLED = auto()
     NO_MEETING = auto()
@@ -166,6 +170,11 @@ PHRASES: dict[Phrase, Wording] = {
                                          FR: "Je relis : {spoken}. Est-ce correct ?"}),
     Phrase.ASK_CONSENT: Wording({EN: "May our team contact you by email and text message about this?",
                                  FR: "Notre équipe peut-elle vous contacter par e-mail et SMS à ce sujet ?"}),
+    Phrase.ASK_CONSENT_TEXT: Wording({EN: "May our team text you about this, and text you the meeting's confirmation?",
+                                      FR: "Notre équipe peut-elle vous écrire par SMS à ce sujet, et vous envoyer la "
+                                          "confirmation du rendez-vous par SMS ?"}),
+    Phrase.ASK_PHONE: Wording({EN: "What's the best number to text you at?",
+                               FR: "À quel numéro puis-je vous envoyer un SMS ?"}),
     Phrase.SPELL_EMAIL: Wording({EN: "Sorry about that. Could you spell your email address for me?",
                                  FR: "Désolé. Pouvez-vous m'épeler votre adresse e-mail ?"}),
     Phrase.CONFIRM_NAME: Wording({EN: "Did I get your name right: {name}?", FR: "Ai-je bien noté votre nom : {name} ?"}),
@@ -219,6 +228,13 @@ PHRASES: dict[Phrase, Wording] = {
         {EN: "Done: your meeting is moved to {label}{with_rep}. You'll get an updated invitation by email.",
          FR: "C'est fait : votre rendez-vous est déplacé au {label}{with_rep}. Vous recevrez une invitation mise à "
              "jour par e-mail."}),
+    Phrase.BOOKED_BY_TEXT: Wording(
+        {EN: "You're booked for {label}{with_rep}. We'll text you the confirmation.",
+         FR: "C'est réservé pour le {label}{with_rep}. Nous vous enverrons la confirmation par SMS."}),
+    Phrase.RESCHEDULED_BY_TEXT: Wording(
+        {EN: "Done: your meeting is moved to {label}{with_rep}. We'll text you the new time.",
+         FR: "C'est fait : votre rendez-vous est déplacé au {label}{with_rep}. Nous vous enverrons le nouvel "
+             "horaire par SMS."}),
     Phrase.WITH_REP: Wording({EN: " with {rep}", FR: " avec {rep}"}),
     Phrase.CANCELLED: Wording(
         {EN: "Your meeting on {label} is cancelled. Is there anything else I can help with?",

@@ -14,7 +14,7 @@ from typing import Any
 
 from callbot.agents.calendar.labels import speak_time
 from callbot.agents.context import render_context
-from callbot.agents.state import ConversationState, booking_missing, missing_fields
+from callbot.agents.state import ConversationState, booking_missing, declined_email, missing_fields
 
 HERE = Path(__file__).parent
 PROMPT_VERSION = "v1"
@@ -72,7 +72,7 @@ def call_context(agent: str, state: ConversationState, settings: Any, now_iso: s
         "caller": {k: caller.get(k, "") for k in ("first_name", "last_name", "company", "email")} if caller else None,
         "lead": dict(state.get("lead") or {}),
         "missing": missing_fields(state.get("lead")),
-        "booking_needs": booking_missing(state.get("lead")),
+        "booking_needs": booking_missing(state.get("lead"), state.get("caller_number", "")),
         "lead_saved": bool(state.get("lead_id")),
         "meeting_options": [{"id": s["id"], "label": speak_time(s["start"], zone, language)}
                             for s in state.get("meeting_options") or []],
@@ -101,7 +101,11 @@ ASK = {"first_name": "ask for their name", "last_name": "ask for their last name
        "timeline": "ask when they would like to start", "email": "ask for their email address",
        "email_confirmed": "read their name and email back (spell the email) and ask if both are right",
        "name_confirmed": "read their name and email back (spell the email) and ask if both are right",
-       "consent": "ask if the team may contact them by email and text message"}
+       "consent": "ask if the team may contact them by email and text message",
+       "phone": "ask for the best number to text them at"}
+# ... for a caller who will not give an email: booked on their phone number, confirmed by text
+ASK_WITHOUT_EMAIL = {"name_confirmed": "read their name back and ask if it is right",
+                     "consent": "ask if the team may text them about this, and text the meeting's confirmation"}
 
 
 def next_step(agent: str, state: ConversationState, context: dict[str, Any]) -> str:
@@ -127,7 +131,8 @@ def next_step(agent: str, state: ConversationState, context: dict[str, Any]) -> 
                 "(or \"\" for the earliest)")
     needs = context["booking_needs"] if wants else context["missing"]
     if needs:
-        ask = ASK.get(needs[0], f"ask for their {needs[0]}")
+        ask = (ASK_WITHOUT_EMAIL if declined_email(lead) else ASK).get(needs[0]) or ASK.get(
+            needs[0], f"ask for their {needs[0]}")
         return f"say thanks and {ask}" if last_tool == "record_details" else ask
     if not context["lead_saved"]:
         return "call `save_lead`"

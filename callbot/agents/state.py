@@ -20,6 +20,9 @@ QUALIFICATION_ORDER = ("first_name", "last_name", "company", "role", "need", "te
                        "email", "email_confirmed", "name_confirmed", "consent")
 # What booking a meeting needs first, whatever else is missing: who to invite, and their consent.
 BOOKING_NEEDS = ("first_name", "last_name", "email", "email_confirmed", "name_confirmed", "consent")
+# ... when the caller will not give an email: the meeting is booked on their phone number and the
+# confirmation texted, so their confirmed name, a number to text and their consent to texts.
+BOOKING_NEEDS_WITHOUT_EMAIL = ("first_name", "last_name", "name_confirmed", "phone", "consent")
 CONFIRMATIONS = {"email_confirmed": "email", "name_confirmed": "first_name"}  # confirmed once read back
 
 
@@ -64,6 +67,7 @@ class Qualification(TypedDict, total=False):
     timeline: str
     email: str
     email_confirmed: bool
+    phone: str  # a number the caller gave to be reached at (else the number they call from)
     name_confirmed: bool  # the caller confirmed the name read back to them (or the CRM knew it)
     consent: bool
     wants_meeting: bool  # asked for a meeting (True) or declined one (False); unset until they say
@@ -149,9 +153,18 @@ def missing_fields(lead: Qualification | None, needed: tuple[str, ...] = QUALIFI
     return missing
 
 
-def booking_missing(lead: Qualification | None) -> list[str]:
-    """What booking a meeting still needs."""
-    return missing_fields(lead, BOOKING_NEEDS)
+def declined_email(lead: Qualification | None) -> bool:
+    """The caller would rather not give an email: they are booked and confirmed by phone and text."""
+    return "email" in ((lead or {}).get("declined") or [])
+
+
+def booking_missing(lead: Qualification | None, caller_number: str = "") -> list[str]:
+    """What booking a meeting still needs: with an email, the email confirmed; without one (the
+    caller declined it), a phone number, the one given or `caller_number` (the call's From)."""
+    if not declined_email(lead):
+        return missing_fields(lead, BOOKING_NEEDS)
+    reachable: Qualification = {**(lead or {}), "phone": (lead or {}).get("phone") or caller_number}
+    return missing_fields(reachable, BOOKING_NEEDS_WITHOUT_EMAIL)
 
 
 def saved_fields(lead: Qualification | None) -> dict:

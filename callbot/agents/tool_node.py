@@ -83,7 +83,7 @@ def _run_local(name: str, args: dict[str, Any], view: dict[str, Any]) -> tuple[A
             return {"error": f"invalid details: {exc.errors(include_url=False)}"}, {}
         lead = recorded(dict(view.get("lead") or {}), fields)
         return ({"recorded": fields, "lead": lead, "missing": missing_fields(lead),
-                 "booking_needs": booking_missing(lead)}, {"lead": lead})
+                 "booking_needs": booking_missing(lead, view.get("caller_number", ""))}, {"lead": lead})
     if name in HANDOFFS:
         changes: dict[str, Any] = {"active_agent": HANDOFFS[name]}
         if HANDOFFS[name] == "knowledge":

@@ -1,5 +1,5 @@
 """The confirmation after the call: when a meeting was booked and the caller agreed to be contacted,
-one SMS to the caller with the meeting's date, time and time zone, the rep, and how to move it (call
+one SMS to the caller (at the number they gave to be texted at, else the one they called from) with the meeting's date, time and time zone, the rep, and how to move it (call
 back, and the bot reschedules it). When the meeting was booked without inviting the caller
 (`invitation_owed`), the calendar invitation is emailed first (`invitation.py`, guarded the same
 way), and the text says it was emailed, or, when it could not be, that no invitation was emailed.
@@ -40,6 +40,7 @@ from callbot.call_document import (
     attempt_claim,
     confirmation_claim,
 )
+from callbot.crm.memory import e164
 from callbot.errors import PermanentError, RetryableError
 from callbot.logs import mask
 from callbot.post_call.records import CallRecords
@@ -146,9 +147,11 @@ class SendConfirmation:
             return "meeting_cancelled"
         if meeting.start <= datetime.fromtimestamp(self._clock(), UTC):
             return "meeting_passed"
-        if call.outcome.lead_fields().consent is not True:
+        lead = call.outcome.lead_fields()
+        if lead.consent is not True:
             return "no_consent"
-        caller, called = call.from_ or "", call.to or ""
+        given = e164(lead.phone or "")  # a number they gave to be texted at
+        caller, called = given if _E164.match(given) else call.from_ or "", call.to or ""
         if not _E164.match(caller):
             return "no_caller_number"
         sender = self._settings.sms_from or called

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from callbot.agents.state import QUALIFICATION_ORDER
+from callbot.agents.state import BOOKING_NEEDS_WITHOUT_EMAIL, QUALIFICATION_ORDER
 from callbot.llm.offline.lead_agent import QUESTIONS
 from callbot.phrases import DEFAULT_LANGUAGE, LANGUAGES, PHRASES, Phrase, cached_texts, phrase
 
@@ -72,8 +72,10 @@ def test_values_fill_the_placeholders_and_a_missing_one_is_an_error() -> None:
 
 
 def test_the_lead_agent_has_a_question_for_every_field_it_asks_for() -> None:
-    # the email and the name are read back (CONFIRM_NAME when only the name is), the rest asked
-    assert set(QUESTIONS) == set(QUALIFICATION_ORDER) - {"email_confirmed", "name_confirmed"}
+    # the email and the name are read back (CONFIRM_NAME when only the name is), the rest asked; the
+    # phone only when booking without an email from a number the call does not show
+    assert set(QUESTIONS) == set(QUALIFICATION_ORDER) - {"email_confirmed", "name_confirmed"} | {"phone"}
+    assert set(BOOKING_NEEDS_WITHOUT_EMAIL) - set(QUALIFICATION_ORDER) == {"phone"}
 
 
 def test_phrases_are_named_by_existing_members_never_by_strings() -> None:

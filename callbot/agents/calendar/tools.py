@@ -6,6 +6,7 @@ from typing import Any
 
 from callbot.agents.action_tools import ActionContext, ActionSpec, action_tool
 from callbot.agents.calendar.labels import speak_time
+from callbot.agents.state import declined_email
 from callbot.messages import ActionPort
 
 SLOTS_OFFERED = 3
@@ -24,7 +25,8 @@ def find_slots(preferred_time: str = "") -> dict:
 
 @action_tool(ActionPort.CALENDAR)
 def book_meeting(slot_id: str) -> dict:
-    """Book one of the offered slots for the caller, with their confirmed email as the invitee.
+    """Book one of the offered slots for the caller, with their confirmed email as the invitee; a
+    caller who will not give an email is booked on their phone number, and the confirmation is texted.
 
     Args:
         slot_id: the id of a slot from `meeting_options`.
@@ -65,8 +67,8 @@ def _attendee(state: dict) -> dict:
     lead = state.get("lead") or {}
     caller = state.get("caller") or {}
     name = " ".join(p for p in (lead.get("first_name"), lead.get("last_name")) if p)
-    return {"name": name or "Prospect", "email": lead.get("email") or caller.get("email", ""),
-            "phone": state.get("caller_number", "")}
+    email = "" if declined_email(lead) else lead.get("email") or caller.get("email", "")
+    return {"name": name or "Prospect", "email": email, "phone": lead.get("phone") or state.get("caller_number", "")}
 
 
 def _book_args(args: dict, state: dict, ctx: ActionContext) -> dict:

@@ -25,7 +25,8 @@ def save_lead() -> dict:
     """Create or update the caller's lead in the CRM with everything collected on this call
     (confirmed name, company, role, need, team size, timeline, confirmed email, consent). Call it as
     soon as the name and email are confirmed and consent is answered (before booking a meeting), and
-    again when more details were recorded after that."""
+    again when more details were recorded after that. A caller who will not give an email is saved
+    with their phone number once the name is confirmed and consent to texts is answered."""
 
 
 def _caller_update(caller: dict[str, Any] | None) -> dict[str, Any]:
@@ -55,13 +56,13 @@ def _find_caller_result(result: dict, args: dict, state: dict, ctx: ActionContex
 def _save_lead_args(args: dict, state: dict, ctx: ActionContext) -> dict:
     lead = saved_fields(state.get("lead"))
     return {"lead": {k: lead.get(k) for k in LEAD_FIELDS if lead.get(k) is not None},
-            "phone": state.get("caller_number", "")}
+            "phone": lead.get("phone") or state.get("caller_number", "")}
 
 
 def _save_lead_result(result: dict, args: dict, state: dict, ctx: ActionContext) -> tuple[dict, dict]:
     record = result.get("lead") or {}
     return ({"lead_saved": bool(record.get("id")), "missing": missing_fields(state.get("lead")),
-             "booking_needs": booking_missing(state.get("lead"))},
+             "booking_needs": booking_missing(state.get("lead"), state.get("caller_number", ""))},
             {"lead_id": record.get("id", "")})
 
 

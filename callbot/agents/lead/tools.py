@@ -10,7 +10,7 @@ from langchain_core.tools import tool
 def record_details(first_name: str | None = None, last_name: str | None = None, company: str | None = None,
                    role: str | None = None, need: str | None = None, team_size: int | None = None,
                    timeline: str | None = None, email: str | None = None, email_confirmed: bool | None = None,
-                   name_confirmed: bool | None = None, consent: bool | None = None,
+                   phone: str | None = None, name_confirmed: bool | None = None, consent: bool | None = None,
                    wants_meeting: bool | None = None, meeting_preference: str | None = None,
                    declined: list[str] | None = None) -> dict:
     """Record what the caller just said about themselves, whenever they say it and in any order: pass
@@ -26,11 +26,14 @@ def record_details(first_name: str | None = None, last_name: str | None = None, 
         timeline: when they want to start, in their words (e.g. "this quarter").
         email: their email address, normalised (e.g. "dana+calls@acme-logistics.com").
         email_confirmed: true once the caller confirmed the email read back to them.
+        phone: a number the caller gives to be texted at, when it is not the one they call from (e.g. "+14155550134").
         name_confirmed: true once the caller confirmed their name read back to them.
-        consent: whether they agree to be contacted by email and text about this request.
+        consent: whether they agree to be contacted by email and text about this request (by text alone
+            when they will not give an email).
         wants_meeting: true when they ask for a meeting or demo, false when they say they do not want one.
         meeting_preference: when they would like to meet, in their words (e.g. "next Wednesday at 2 pm").
-        declined: names of the fields above that the caller would rather not give (never ask them again).
+        declined: names of the fields above that the caller would rather not give (never ask them again);
+            ["email"] when they will not give an email: they are then booked on their phone number.
     """
     return {k: v for k, v in locals().items() if v is not None}
 

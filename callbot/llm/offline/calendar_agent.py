@@ -8,6 +8,7 @@ from typing import Any
 
 from callbot.agents.calendar.tools import book_meeting, cancel_meeting, find_slots, reschedule_meeting
 from callbot.agents.lead.tools import record_details
+from callbot.agents.state import declined_email
 from callbot.agents.supervisor.tools import end_call, transfer_to_lead
 from callbot.llm.offline.dates import local_now, option_time, preferred_time, requested, slot_label, slot_time
 from callbot.llm.offline.intents import classify, none_of_those
@@ -231,12 +232,15 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
 
 
 def confirmation(turn: Turn, result: ToolResult) -> str:
-    """What is said once a meeting is booked or moved ("" for other results)."""
+    """What is said once a meeting is booked or moved ("" for other results): an invitation comes by
+    email, or, for a caller who would not give one, the confirmation by text."""
     label, rep = meeting_said(turn, result.data.get("meeting") or turn.meeting or {})
+    texted = declined_email(turn.lead)
     if result.is_from(reschedule_meeting):
-        return phrase(Phrase.RESCHEDULED, turn.language, label=label, with_rep=rep)
+        key = Phrase.RESCHEDULED_BY_TEXT if texted else Phrase.RESCHEDULED
+        return phrase(key, turn.language, label=label, with_rep=rep)
     if result.is_from(book_meeting):
-        return phrase(Phrase.BOOKED, turn.language, label=label, with_rep=rep)
+        return phrase(Phrase.BOOKED_BY_TEXT if texted else Phrase.BOOKED, turn.language, label=label, with_rep=rep)
     return ""
 
 

@@ -38,7 +38,7 @@ TIMES = (
     re.compile(rf"\b(?:at|around)\s+({'|'.join(HOUR_WORDS)})(?:\s+(thirty|fifteen|forty-five))?\b()", re.IGNORECASE),
 )
 MINUTE_WORDS = {"thirty": 30, "fifteen": 15, "forty-five": 45}
-PERIODS = {"fin de matinée": 11, "fin d'après-midi": 16, "début d'après-midi": 13, "end of the day": 16, "end of day": 16, "late afternoon": 16, "early afternoon": 13, "late morning": 11,
+PERIODS = {"before noon": 10, "before lunch": 10, "avant midi": 10, "fin de matinée": 11, "fin d'après-midi": 16, "début d'après-midi": 13, "end of the day": 16, "end of day": 16, "late afternoon": 16, "early afternoon": 13, "late morning": 11,
            "first thing in the morning": 9, "early morning": 9, "after lunch": 13, "morning": 10, "matin": 10,
            "afternoon": 14, "après-midi": 14, "noon": 12, "midi": 12, "evening": 17}
 SAID_ZONES = {  # the zones callers name after a time ("2 pm Pacific", "10 am CET")
@@ -48,6 +48,9 @@ SAID_ZONES = {  # the zones callers name after a time ("2 pm Pacific", "10 am CE
     r"eastern(?: time)?|et|est|edt|east coast(?: time)?|new york time": "America/New_York",
     r"london time|uk time|gmt|bst": "Europe/London",
     r"paris time|cet|cest|central european time|heure de paris": "Europe/Paris",
+    r"arizona(?: time)?|phoenix time": "America/Phoenix",
+    r"hawaii(?: time)?|hawaiian time|hst": "Pacific/Honolulu",
+    r"alaska(?: time)?|akst": "America/Anchorage",
 }
 ZONE_REACH = 22  # characters after the time where its zone is said
 SAID_ZONE = re.compile(r"\b(" + "|".join(SAID_ZONES) + r")\b", re.IGNORECASE)

@@ -1,6 +1,8 @@
 """The lead specialist's rules: record whatever the caller gives, ask for one missing thing at a time
 (what booking needs first when they want a meeting), read the name and email back together, save
-the lead as soon as booking could happen, then go on to the meeting they asked for, or offer one."""
+the lead as soon as booking could happen, then go on to the meeting they asked for, or offer one.
+A caller who will not give an email is never asked for it again: their name is read back alone, and
+they are booked on their phone number once they agree to be texted."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from typing import Any
 from callbot.agents.calendar.tools import find_slots
 from callbot.agents.caller.tools import save_lead
 from callbot.agents.lead.tools import record_details
-from callbot.agents.state import booking_missing, missing_fields
+from callbot.agents.state import booking_missing, declined_email, missing_fields
 from callbot.agents.supervisor.tools import transfer_to_calendar
 from callbot.agents.tool_node import recorded
+from callbot.llm.offline.contact import phone_given, refuses_email, without_email
 from callbot.llm.offline.dates import mentions_time
 from callbot.llm.offline.extract import extract
 from callbot.llm.offline.intents import about_bot, declines_meeting, small_talk
@@ -21,7 +24,8 @@ from callbot.phrases import Phrase, phrase
 
 QUESTIONS = {"first_name": Phrase.ASK_FIRST_NAME, "last_name": Phrase.ASK_LAST_NAME, "company": Phrase.ASK_COMPANY,
              "role": Phrase.ASK_ROLE, "need": Phrase.ASK_NEED, "team_size": Phrase.ASK_TEAM_SIZE,
-             "timeline": Phrase.ASK_TIMELINE, "email": Phrase.ASK_EMAIL, "consent": Phrase.ASK_CONSENT}
+             "timeline": Phrase.ASK_TIMELINE, "email": Phrase.ASK_EMAIL, "consent": Phrase.ASK_CONSENT,
+             "phone": Phrase.ASK_PHONE}
 ACKNOWLEDGEMENTS = ((Phrase.THANKS, Phrase.THANKS_NAME), (Phrase.GOT_IT, Phrase.GOT_IT_NAME),
                     (Phrase.GREAT, Phrase.GREAT_NAME))  # without and with the caller's name
 OFFERS = (Phrase.OFFER_MEETING, Phrase.ALL_SET, Phrase.ALL_SET_ANON, Phrase.NO_MEETING, Phrase.OFFER_MEETING_SLOTS)
@@ -44,6 +48,8 @@ def question(turn: Turn, field: str, lead: dict[str, Any]) -> str:
         field = "email" if field == "email_confirmed" else "first_name"
     if field == "last_name" and not lead.get("first_name"):
         field = "first_name"
+    if field == "consent" and declined_email(lead):
+        return phrase(Phrase.ASK_CONSENT_TEXT, turn.language)  # booked by phone: the confirmation is a text
     return phrase(QUESTIONS[field], turn.language, company=turn.company)
 
 
@@ -56,6 +62,8 @@ def asked_field(turn: Turn) -> str | None:
         return "email_confirmed"
     if phrase(Phrase.CONFIRM_NAME, turn.language, name="|").split("|")[0] in said:
         return "name_confirmed"
+    if phrase(Phrase.ASK_CONSENT_TEXT, turn.language) in said:
+        return "consent"
     if any(phrase(key, turn.language) in said for key in (Phrase.SPELL_EMAIL, Phrase.WHAT_TO_CORRECT)):
         return "email"  # (a correction: the email said again, or a name with its intro)
     for field, key in QUESTIONS.items():
@@ -76,8 +84,12 @@ def heard(turn: Turn, intent: str | None) -> dict[str, Any]:
     text = turn.utterance or ""
     asked = asked_field(turn)
     fields = extract(text, asked, turn.lead, turn.language)
+    if refuses_email(text) and "email" not in fields:
+        fields = without_email(text, fields)
+    if (number := phone_given(text)) and number != turn.lead.get("phone"):
+        fields["phone"] = number  # a number to be texted at ("text me at 415 555 0134")
     wants = turn.lead.get("wants_meeting")
-    ready = not booking_missing(turn.lead) and turn.context.get("lead_saved")  # booking can start at once
+    ready = not booking_missing(turn.lead, turn.caller_number) and turn.context.get("lead_saved")  # booking can start at once
     if intent == "book" or (offered_meeting(turn) and yes_or_no(text) is True and intent is None and not fields):
         if wants is False or (wants is None and (turn.agent != "calendar" or offered_meeting(turn)) and not ready) \
                 or (wants is None and offered_meeting(turn)):
@@ -117,7 +129,7 @@ def should_save(turn: Turn, leaving: bool = False) -> bool:
     """Save now: booking could happen (name and email confirmed, consent answered), and the lead is
     not saved yet, or it changed since and the qualification is over (or the caller is leaving)."""
     lead = turn.lead
-    if booking_missing(lead) or not (lead.get("first_name") or lead.get("email")):
+    if booking_missing(lead, turn.caller_number) or not (lead.get("first_name") or lead.get("email")):
         return False
     if not turn.context.get("lead_saved"):
         return not turn.failures_of(save_lead)
@@ -133,7 +145,7 @@ def next_question(turn: Turn) -> str | None:
     """The question for what is missing next (what booking needs first, when the caller wants a
     meeting); a question just asked twice without an answer waits for later."""
     lead = turn.lead
-    wanted = booking_missing(lead) if lead.get("wants_meeting") is True else missing_fields(lead)
+    wanted = booking_missing(lead, turn.caller_number) if lead.get("wants_meeting") is True else missing_fields(lead)
     if lead.get("email") and "email_confirmed" in wanted:  # read back as soon as it is heard
         wanted = ["email_confirmed", *[f for f in wanted if f != "email_confirmed"]]
     for field in wanted:
@@ -153,7 +165,7 @@ def proceed(turn: Turn, prefix: str = "") -> Decision:
     lead = turn.lead
     if should_save(turn):
         return turn.call(save_lead, text=prefix)
-    if lead.get("wants_meeting") is True and not booking_missing(lead) and (
+    if lead.get("wants_meeting") is True and not booking_missing(lead, turn.caller_number) and (
             turn.context.get("lead_saved") or turn.failures_of(save_lead)):
         return turn.call(transfer_to_calendar, args={"intent": "book"}, text=prefix)
     asking = next_question(turn)
@@ -201,7 +213,7 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
         return turn.call(transfer_to_calendar, args={"intent": intent})
     if intent == "book" and turn.meeting and not turn.lead.get("wants_meeting"):
         return turn.call(transfer_to_calendar, args={"intent": "reschedule"})
-    if (intent == "book" or offered_meeting(turn) and yes_or_no(text) is True) and not booking_missing(turn.lead) \
+    if (intent == "book" or offered_meeting(turn) and yes_or_no(text) is True) and not booking_missing(turn.lead, turn.caller_number) \
             and turn.context.get("lead_saved"):
         return turn.call(transfer_to_calendar, args={"intent": "book"})
     prefix = ""

@@ -80,6 +80,11 @@ class Turn:
         return self.context.get("lead") or {}
 
     @property
+    def caller_number(self) -> str:
+        """The number the caller calls from (the call's From)."""
+        return self.context.get("caller_number") or ""
+
+    @property
     def missing(self) -> list[str]:
         missing = self.context.get("missing")
         return list(missing) if isinstance(missing, list) else missing_fields(self.lead)  # type: ignore[arg-type]
@@ -157,7 +162,7 @@ class Turn:
     @property
     def booking_needs(self) -> list[str]:
         needs = self.context.get("booking_needs")
-        return list(needs) if isinstance(needs, list) else booking_missing(self.lead)  # type: ignore[arg-type]
+        return list(needs) if isinstance(needs, list) else booking_missing(self.lead, self.caller_number)  # type: ignore[arg-type]
 
     def handoffs_since_utterance(self) -> int:
         start = (self._latest_human_index() or 0) + 1
