@@ -22,7 +22,7 @@ from callbot.messages import (
     UserUtterance,
 )
 from callbot.phrases import Phrase, phrase
-from stream_relay import mulaw, twilio_wire
+from stream_relay import heap_trim, mulaw, twilio_wire
 from stream_relay.barge_in import BargeInPolicy
 from stream_relay.bootstrap import RelayServices
 from stream_relay.call_timers import CallTimers
@@ -422,6 +422,7 @@ class CallSession:
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         log.info("call closed", extra={"call_id": self.call_id, "ended_by": ended_by, "reason": reason})
+        heap_trim.after_call()  # the free pages its buffers leave in the heap go back to the system
 
     def _publish(self, message: Message) -> asyncio.Future:
         published = asyncio.wrap_future(self._services.publisher.publish(message))

@@ -13,15 +13,17 @@ shows as the drop at the trim (`bench.soak --memory-report DIR` asks at idle and
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import gc
 import itertools
 import json
 import logging
 import os
 import signal
+import time
 import tracemalloc
 from pathlib import Path
+
+from stream_relay.heap_trim import glibc_malloc_trim
 
 log = logging.getLogger(__name__)
 FRAMES = 6
@@ -57,7 +59,11 @@ class MemoryReport:
                   "tasks": len(asyncio.all_tasks())}
         if tracemalloc.is_tracing():
             report |= self._traced()
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        trim = glibc_malloc_trim()
+        started = time.perf_counter()
+        if trim is not None:
+            trim(0)
+        report["malloc_trim_ms"] = round((time.perf_counter() - started) * 1000, 1)
         report["rss_after_malloc_trim_mib"] = round(rss_mib(), 1)
         path = self._folder / f"relay-{os.getpid()}-{next(self._numbers)}.json"
         path.with_suffix(".partial").write_text(json.dumps(report, indent=1))
