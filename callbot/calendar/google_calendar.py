@@ -99,7 +99,7 @@ class GoogleCalendar:
                 return self._meeting(home, mine)
             raise _taken(rep, start)
         zone = ZoneInfo(rep.timezone)
-        email, phone = (attendee.email or "").casefold(), e164(attendee.phone)
+        email, phone = attendee.email or "", e164(attendee.phone)
         description = (f"Booked by phone for {attendee.name} <{attendee.email}> with {rep.name}." if email else
                        f"Booked by phone for {attendee.name} with {rep.name}. No email given: reach them at "
                        f"{phone}; the confirmation is texted.")
@@ -115,7 +115,7 @@ class GoogleCalendar:
                 "start": {"dateTime": start.astimezone(zone).isoformat(), "timeZone": rep.timezone},
                 "end": {"dateTime": end.astimezone(zone).isoformat(), "timeZone": rep.timezone},
                 "extendedProperties": {"private": {
-                    "repEmail": rep.email, "attendeeEmail": email, "attendeePhone": phone}}}
+                    "repEmail": rep.email, "attendeeEmail": email.casefold(), "attendeePhone": phone}}}
         events = self._as_owner(home).events()
         try:
             event = self._run(events.insert(calendarId=home, body=body, sendUpdates="all" if people else "none"),
