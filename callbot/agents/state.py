@@ -7,6 +7,7 @@ the report and the post-call pipeline can read it without parsing text.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import AnyMessage
@@ -24,6 +25,7 @@ BOOKING_NEEDS = ("first_name", "last_name", "email", "email_confirmed", "name_co
 # confirmation texted, so their confirmed name, a number to text and their consent to texts.
 BOOKING_NEEDS_WITHOUT_EMAIL = ("first_name", "last_name", "name_confirmed", "phone", "consent")
 CONFIRMATIONS = {"email_confirmed": "email", "name_confirmed": "first_name"}  # confirmed once read back
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")  # a From that can be texted (a withheld one reads "anonymous")
 
 
 def _remember(existing: list[str] | None, new: list[str] | None) -> list[str]:
@@ -160,10 +162,12 @@ def declined_email(lead: Qualification | None) -> bool:
 
 def booking_missing(lead: Qualification | None, caller_number: str = "") -> list[str]:
     """What booking a meeting still needs: with an email, the email confirmed; without one (the
-    caller declined it), a phone number, the one given or `caller_number` (the call's From)."""
+    caller declined it), a phone number, the one given or `caller_number` (the call's From, when it
+    is a number: a withheld one is not)."""
     if not declined_email(lead):
         return missing_fields(lead, BOOKING_NEEDS)
-    reachable: Qualification = {**(lead or {}), "phone": (lead or {}).get("phone") or caller_number}
+    from_number = caller_number if E164.match(caller_number.strip()) else ""
+    reachable: Qualification = {**(lead or {}), "phone": (lead or {}).get("phone") or from_number}
     return missing_fields(reachable, BOOKING_NEEDS_WITHOUT_EMAIL)
 
 

@@ -20,6 +20,8 @@ from callbot.llm.offline.contact import phone_given, refuses_email, without_emai
 from callbot.post_call.records import MemoryCallRecords
 from callbot.post_call.settings import PostCallSettings
 from callbot.sms.memory import MemorySms
+from devtools.conversation import converse
+from devtools.simcall import scenario as scenarios
 from functions.send_confirmation.invitation import EmailInvitation
 from functions.send_confirmation.step import SendConfirmation
 
@@ -37,7 +39,8 @@ def test_with_an_email_booking_still_needs_it_confirmed():
 def test_without_an_email_booking_needs_the_confirmed_name_a_phone_and_consent():
     assert booking_missing(NAMED, CALLER) == ["name_confirmed", "consent"]
     assert booking_missing({**NAMED, "name_confirmed": True, "consent": True}, CALLER) == []
-    assert booking_missing({**NAMED, "name_confirmed": True, "consent": True}) == ["phone"]  # a hidden number
+    assert booking_missing({**NAMED, "name_confirmed": True, "consent": True}) == ["phone"]
+    assert booking_missing({**NAMED, "name_confirmed": True, "consent": True}, "anonymous") == ["phone"]  # withheld
     assert booking_missing({**NAMED, "name_confirmed": True, "consent": True, "phone": "+14805550192"}) == []
 
 
@@ -70,6 +73,21 @@ def test_no_email_is_not_a_no_to_texts():
 def test_a_number_given_to_be_texted_at():
     assert phone_given("text my cell instead, it's 480 555 0192.") == "+14805550192"
     assert phone_given("the one I'm calling from, we're eight drivers") == ""
+
+
+def test_a_caller_with_a_withheld_number_is_asked_where_to_be_texted_and_booked_there():
+    """Text level, the offline engine: Twilio's From for a withheld number is "anonymous"."""
+    said = ["Hi, Rosa Delgado from Delgado Dental, I'd like to book a demo for Wednesday morning.",
+            "I don't do email, sorry.", "Yes, that's right.", "Sure, you can text me.",
+            "It's 312 555 0148.", "The first one.", "That's all, bye."]
+    scenario = scenarios.parse({"caller": {"number": "anonymous"}, "language": "en-US",
+                                "steps": [{"say": text} for text in said]})
+    conversation = converse(scenario, call_id="CAanonymous")
+    state = conversation.state
+    bot = " ".join(m.text for m in state["messages"] if m.type == "ai")
+    assert "number to text you" in bot and bot.count("email address") == 1  # asked once, before the refusal
+    assert state["lead"]["phone"] == "+13125550148" and state["lead"]["consent"] is True
+    assert state["meeting"]["status"] == "booked" and state.get("lead_id")
 
 
 # --- the action arguments the agents build --------------------------------------------------------------
