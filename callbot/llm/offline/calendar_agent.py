@@ -53,6 +53,11 @@ def pick(turn: Turn, text: str) -> dict[str, Any] | None:
     """The offered option the caller chose, by rank ("the second one") or by time ("Tuesday at 10")."""
     options = _as_offered(turn)[:OFFERED]
     now = local_now(turn.context.get("now", ""), _timezone(turn))
+    wanted = requested(text, now, _timezone(turn))
+    days = {start.date() for o in options if (start := option_time(o, now, _timezone(turn)))}
+    if (wanted.weekday is not None and wanted.weekday not in {d.weekday() for d in days}) or (
+            wanted.weekday is None and wanted.day is not None and wanted.day not in days):
+        return None  # "Thursday morning, the first time you have": another day, searched anew
     for pattern, choose in BY_TIME:  # "the earliest one", "the latest you've got": by time, not by rank
         timed = [(start, index) for index, o in enumerate(options) if (start := option_time(o, now, _timezone(turn)))]
         if re.search(pattern, text, re.IGNORECASE) and timed:
@@ -139,6 +144,8 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
         return Decision(phrase(Phrase.NO_MEETING, turn.language))
     if turn.lead.get("wants_meeting") is False and intent not in ("book", "reschedule"):
         return turn.call(transfer_to_lead)  # no meeting after all: the qualification goes on
+    if turn.booking_needs and not _booked(turn) and turn.lead.get("wants_meeting") is not False:
+        return turn.call(transfer_to_lead)  # "just book us a new one Thursday": who it is for comes first
     chosen = pick(turn, text) if turn.options else None
     told = record_details.name in turn.done_since_utterance()
     accepts = yes_or_no(text) is True and not none_of_those(text) and (

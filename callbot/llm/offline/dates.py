@@ -82,7 +82,8 @@ def local_now(now_iso: str, timezone: str) -> datetime:
     return (now.astimezone(zone) if now.tzinfo else now).replace(tzinfo=None)
 
 
-OTHER_DAY = re.compile(r"\b(?:what|how) about\b|\binstead\b|\brather\b|\bbut\b|\bmaybe\b", re.IGNORECASE)
+OTHER_DAY = re.compile(r"\b(?:what|how) about\b|\binstead\b|\brather\b|\bbut\b|\bmaybe\b|\b(?:could|can) we (?:try|do)\b",
+                       re.IGNORECASE)
 
 
 def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | None]:
@@ -99,7 +100,8 @@ def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | No
         weekday = _weekday(weekdays[0].group(0).lower().split()[-1])
         return monday + timedelta(days=weekday or 0), weekday
     match = days[0]
-    if len(days) > 1 and OTHER_DAY.search(text, days[0].end(), days[-1].start()):
+    if len(days) > 1 and (OTHER_DAY.search(text, days[0].end(), days[-1].start()) or
+                          re.match(r"[\w\s]{0,20}\binstead\b", text[days[-1].end():])):
         match = days[-1]  # "I'm at a venue all Monday. What about Friday?": the day asked for is the last
     said = re.sub(r"\b(?:coming|prochain)\s*", "", match.group(0).lower()).strip()
     settings = {"RELATIVE_BASE": now, "PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": False,

@@ -73,7 +73,7 @@ SMALL_TALK_WORDS = re.compile(r"\b(?:weather|day going|how are you|how's it goin
 
 # --- names -------------------------------------------------------------------------------------------
 NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|this is|i'm|i am|it's|it is|"
-                        r"je m'appelle|je suis(?=\s+[A-Z][\w'’-]+\s+[A-Z])|je me nomme|moi c'est|mon nom est|mon nom c'est)\s+",
+                        r"je m'appelle|je suis(?=\s+[A-Z][\w'’-]+\s+[A-Z])|je me nomme|je me présente,?|moi c'est|mon nom est|mon nom c'est)\s+",
                         re.IGNORECASE)
 HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|yes|yeah)\W+)*"
                            rf"({NAME}(?:\s+{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
@@ -251,7 +251,7 @@ COMPANY_NAME = r"(?:[A-Z0-9][\w'&-]*(?:\s+(?:&|and(?=\s+[A-Z])(?!\s+I\b|\s+I')|(
 COMPANY_INTRO = re.compile(
     r"\b(?:i work (?:at|for|with)|i'm (?:at|with|from)|i am (?:at|with|from)|we(?:'re| are) (?:at|with|from)|"
     r"calling from|from|here at|over at|company is(?: called)?|company's called|company called|representing|"
-    r"on behalf of|chez|pour la société|de la société|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
+    r"on behalf of|chez|pour la société|(?<=\s)à l'(?=[A-ZÀ-ÖØ-Þ])|(?<=\s)à la (?=[A-ZÀ-ÖØ-Þ])|de la société|the (?:place|business|shop|store|dealership|practice|firm|agency) is(?: called)?|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
     r"(?:it's|it is|we're|we are|now it's)(?=\s+[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*\s+now\b)|now called|renamed to|"
     r"(?<=\bhere),|(?<=\bspeaking),|(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
     r"(?:put|use|write|make it|should be|is)|(?:company's|company is) (?:now )?called|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
@@ -291,7 +291,7 @@ NOT_A_NEED = re.compile(r"^(?:book|schedule|set up|talk|speak|know|ask|learn|hea
                         r"reschedule|move|find out|understand|start|get started|begin|go live|roll|kick off|sit down|"
                         r"a meeting|a demo|a call|someone|a person|a human|the price|pricing|information|"
                         r"more information|info|check|see|meet|give|have a|book|try|the|it|that|this|you|"
-                        r"go ahead|do that|get (?:in touch|back|a call)|pilot|be up|be ready|be set up|have it|fix it|sort it|get it|"
+                        r"go ahead|do that|get (?:in touch|back|a call)|pilot|be up|be ready|be live|be set up|have it|fix it|sort it|get it|"
                         r"something|anything|it\b|this\b|that\b|have (?:something|it|this|that)|calling about)\b",
                         re.IGNORECASE)
 PEOPLE = (r"(?:people|persons|person|reps|representatives|users|seats|licen[cs]es|agents|employees|staff|staffers|"
@@ -360,6 +360,9 @@ def company(text: str, capitalised: bool | None = None) -> tuple[dict[str, Any],
                 continue
             name = re.sub(r"\s+(?:and|&|of|the)$", "", match.group(0).strip(" .")).strip()
             bare = intro.group(0).strip().lower() in ("at", "for", "with")
+            if bare and re.search(r"\b(?:meet(?:ing)?|talk|speak|chat|call|demo|session|time)\s*$", text[:intro.start()],
+                                  re.IGNORECASE):
+                continue  # "a meeting with Alex": a person
             if bare and (len(name.split()) < 2 and not re.search(r"[&A-Z]{2}|\d", name)) and \
                     not re.search(r"\b(?:i|we)\b.{0,30}$", text[:intro.start()], re.IGNORECASE):
                 continue  # "meet with Alex", "for Tuesday": not a company
@@ -402,9 +405,11 @@ OWN_A_BUSINESS = re.compile(
 
 def role(text: str) -> tuple[dict[str, Any], Span] | None:
     """A role ("I'm the VP of Sales", "I run dispatch"), and the company when it follows ("... at Acme")."""
-    owner = re.search(r"(?i:\bi (?:own|founded|started|co-?founded|run)\s+(?:the company,?\s+)?)(" + COMPANY_NAME + ")", text)
+    owner = re.search(r"(?i:\bi (own|co-?own|founded|started|co-?founded|run)\s+(?:the company,?\s+)?)(" + COMPANY_NAME + ")", text)
     if owner:
-        return {"role": "owner", "company": owner.group(1)}, owner.span()
+        title = {"founded": "founder", "started": "founder", "cofounded": "co-founder", "co-founded": "co-founder",
+                 "coown": "co-owner", "co-own": "co-owner"}.get(owner.group(1).lower(), "owner")
+        return {"role": title, "company": owner.group(2)}, owner.span()
     owner = OWN_A_BUSINESS.search(text)  # "I own a small event planning company called Saffron Events"
     if owner:
         verb = (owner.group(1) or owner.group(4)).lower()
@@ -471,7 +476,7 @@ CONSENT_YES = re.compile(
     r"works?|both|either|whatever)\b|\byou (?:can|may) (?:email|e-mail|text|contact|reach)\b(?! me (?:at|on)\b)|\b(?:email|e-mail) "
     r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?) (?:is|are) fine\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
-    r"\bvous pouvez me contacter\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
+    r"\bvous pouvez me contacter\b|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b",
     re.IGNORECASE)
 LOSS = re.compile(r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|nobody|no one|voicemail|unanswered|overwhelm\w*|"
@@ -569,6 +574,9 @@ ACKNOWLEDGEMENT = re.compile(r"(?:i see|got it|okay|ok|right|sure|alright|all ri
                              r"i understand|interesting|hmm+|mm+|ah|oh)", re.IGNORECASE)
 
 
+REPORTED = re.compile(r"\W*(?:he|she|they|my \w+|a \w+ of mine)\s+(?:said|says|told|mentioned|recommended)\b", re.IGNORECASE)
+
+
 def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dict[str, Any]:
     """`said` as the answer to the question for `field`, when it can be one (`numeric`: the same
     clause with number words as digits and times masked)."""
@@ -580,7 +588,7 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
     words = said.split()
     if not words or (field != "timeline" and UNKNOWN.search(said)) or yes_or_no(said) is not None and len(words) < 3:
         return {}
-    if SMALL_TALK_WORDS.search(said) or ACKNOWLEDGEMENT.fullmatch(said.strip(" .,!")):
+    if SMALL_TALK_WORDS.search(said) or ACKNOWLEDGEMENT.fullmatch(said.strip(" .,!")) or REPORTED.match(said):
         return {}
     if field not in ("first_name", "last_name", "name_confirmed") and re.search(r"\b(?:name|e-?mail|spell\w*)\b", said,
                                                                               re.IGNORECASE):
@@ -768,6 +776,8 @@ def _numeric(text: str, language: str) -> str:
 
 ADDRESS_CONFIRMED = re.compile(r"\b(?:that|the|this|my) (?:e-?mail(?: address)?|address)\b[^.?!]{0,12}?\b(?:is|it's|that's) "
                                r"(?:correct|right)\b", re.IGNORECASE)
+TOTAL = re.compile(r"\b(?:so|that's|that makes|which makes|making)\W+(?:about |around )?(\d+)\s+(?:of us|people|in total|total)\b|"
+                   r"\b(\d+)\s+(?:people |of us )?in total\b|\b(?:in total|all told|total of)\W+(\d+)\b", re.IGNORECASE)
 SAID_AGAIN = re.compile(r"\s*,\s*(?:sorry|i mean|no|actually|or rather|make (?:that|it)|wait)\s*,?\s*(\d+)\b(?!\s*(?:am|pm|a\.m|p\.m|:))",
                         re.IGNORECASE)
 
@@ -812,6 +822,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
             spans.append((clause.start(), clause.start() + noun.end()) if noun else clause.span())
             if fixed := SAID_AGAIN.match(_numeric(remaining[clause.end():], language)):
                 found["team_size"] = int(fixed.group(1))  # "eighteen agents, sorry, nineteen"
+            if total := TOTAL.search(_numeric(remaining[clause.start():], language)):
+                found["team_size"] = int(next(g for g in total.groups() if g))  # "... and 3 coordinators, so, 5 of us"
             break
     if "team_size" in found and correcting:  # "maybe 15 reps, actually no, wait, it's 22 now": the last one
         marker = CORRECTION.search(text)

@@ -74,7 +74,7 @@ BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25
                   r"\b(?:meet|meeting) with (?:a |one of your |your )?(?:sales|rep|someone)\b|"
                   r"\bon the (?:books|calendar)\b|\bwalk (?:me|us) through\b|\bshow (?:me|us) how (?:it|this) works\b|"
                   r"\btalk (?:me|us) through\b|\bprendre (?:un )?rendez-vous\b|"
-                  r"\bpencil (?:me|us|something|it) in\b|\b(?:set|get|put|pencil) "
+                  r"\bpencil (?:me|us|something|it) in\b|\b(?:voudrais|voudrions|aimerais|aimerions|souhaite|souhaiterais)\b.{0,20}\brendez-vous\b|\b(?:peut-on|pourrait-on|on peut|on pourrait)\b.{0,20}\brendez-vous\b|\b(?:set|get|put|pencil) "
                   r"(?:something|a time|some time|time|a slot|me) (?:up|in|down|on)\b|"
                   r"\b(?:chat|talk|speak|meet) (?:to|with) (?:one of your |your |a |someone (?:from|in|on) )?"
                   r"(?:sales|reps?|salespeople|sales folks|sales team|account exec\w*)\b(?=.{0,40}\b(?:about|on|next|this|at|"
@@ -114,7 +114,7 @@ PRODUCT_QUESTION = _any(
     r"\b(?:try|test) (?:it|northwind|the product|this) (?:out|first|before)\b|\bbefore (?:we|i) (?:buy|sign|commit)\b",
     r"\bfree trial\b|\btrial\b|\bonboarding\b|\bdo you (?:have|offer|support)\b|\bis there an?\b|\bcan it\b",
     r"\bhow does it work\b|\bwhat does (?:it|northwind voice|northwind) do\b|\bfeatures?\b|\bplans?\b",
-    r"\bcombien\b|\bprix\b|\btarifs?\b|\bcoût\b|\bcoûte\b|\bintègre\b|\bintégration\b|\bsécurité\b|\bessai gratuit\b",
+    r"\bapplication mobile\b|\bappli\b|\bcombien\b|\bprix\b|\btarifs?\b|\bcoût\b|\bcoûte\b|\bintègre\b|\bintégration\b|\bsécurité\b|\bessai gratuit\b",
     r"\bon-?prem(?:ise|ises)?\b|\bself-?host(?:ed|ing)?\b|\bmobile app\b|\b(?:iphone|android|ios) app\b|\bapi\b|"
     r"\bhubspot\b|\bsalesforce\b|\boutlook\b|\bgoogle calendar\b|\bcrm\b|\bcosts?\b|\bper (?:user|seat|month)\b|"
     r"\bsetup fees?\b|\bdiscount\b|\b(?:pay|paid|billed|billing) (?:annually|yearly|monthly|up front)\b|\bcontract\b|\bhipaa\b|\bsso\b|\bsla\b|\buptime\b|\brecordings?\b|"

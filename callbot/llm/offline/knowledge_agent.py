@@ -8,7 +8,7 @@ import re
 from callbot.agents.knowledge.tools import search_knowledge
 from callbot.agents.supervisor.tools import transfer_to_calendar, transfer_to_lead
 from callbot.knowledge.memory import keywords
-from callbot.llm.offline.intents import is_product_question
+from callbot.llm.offline.intents import QUESTION_FORM, is_product_question
 from callbot.llm.offline.spoken import join
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
@@ -40,7 +40,8 @@ def questions(text: str) -> list[str]:
                 asked += asking  # two questions in one breath: searched one by one
             elif is_product_question(part) or asking:
                 asked.append(part)  # one question, with what the caller said around it
-    return asked or [text]
+    asking = [a for a in asked if QUESTION_FORM.search(a)]
+    return (asking if len(asking) < len(asked) and asking else asked) or [text]  # "... HubSpot ? C'est notre CRM."
 
 
 def opening(turn: Turn) -> Decision:

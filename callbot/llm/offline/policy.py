@@ -61,8 +61,8 @@ def decide(turn: Turn) -> Decision:
 
 
 # a question of the caller's that no pattern names, asked in full: searched rather than "didn't catch that"
-OTHER_QUESTION = re.compile(r"(?:^|[.!?]\s+)(?:and |so |but |also |oh,? )?(?:do|does|is|are|can|could|will|would|what|how|"
-                            r"which|est-ce que?|peut-on|faut-il|y a-t-il)\b(?![^?]*\b(?:repeat|again|say that|mean|hear me|"
+OTHER_QUESTION = re.compile(r"(?:^|[.!?]\s+)(?:and |so |but |also |oh,? |et )?(?:do|does|is|are|can|could|will|would|what|how|"
+                            r"which|est-ce qu(?:e\b|['’])|peut-on|faut-il|y a-t-il)(?![^?]*\b(?:repeat|again|say that|mean|hear me|"
                             r"still there|real person|robot|spell|my name|email|right)\b)(?:\s+[^\s?]+){3,}\s*\?",
                             re.IGNORECASE)
 

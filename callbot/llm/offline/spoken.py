@@ -22,7 +22,7 @@ NUMBER = rf"\b(?:\d+|(?:an? )?(?:{NUMBER_WORD})(?:[ -](?:and )?(?:{NUMBER_WORD})
 NO = re.compile(r"^\W*(?:no|nope|nah|non)\b(?!\s+(?:meeting|demo|call|rush|hurry|problem|worries)\b)|\b(?:not (?:right|correct|quite|really)|(?:that's |that is )?wrong|"
                 r"incorrect|don't|do not|rather not|no thanks?|no thank you|pas (?:correct|d'accord))\b", re.IGNORECASE)
 YES = re.compile(r"\b(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|absolutely|definitely|of course|ok|okay|"
-                 r"sounds good|please do|go ahead|perfect|great|that works|that's it|i do|i agree|fine|"
+                 r"sounds good|please do|go ahead|perfect|great|that works|works for me|lock it in|book it|that's it|i do|i agree|fine|"
                  r"that's the one|spot on|you got it|that's me|oui|d'accord|exact|c'est ça|c'est bien ça|bien sûr|"
                  r"volontiers|parfait|ça me va|ça marche|très bien|entendu)\b",
                  re.IGNORECASE)
@@ -150,7 +150,9 @@ ONE_WORD = re.compile(r",?\s*\b(?:that's |it's |is |as |all )?(?:one|1) word\b,?
 # an address said aloud unasked ("it's diego at pecan street insurance dot com") is taken when it ends
 # in one of these; "we're at the office dot ..." does not
 COMMON_TLDS = frozenset(["com", "net", "org", "io", "co", "ai", "us", "biz", "info", "edu", "gov", "app", "dev", "uk",
-                         "ca", "fr", "de", "be", "eu"])
+                         "ca", "fr", "de", "be", "eu", "aero", "health", "law", "travel", "tech", "agency", "studio",
+                         "design", "events", "shop", "store", "online", "site", "work", "email", "me", "tv", "ch",
+                         "nl", "es", "it", "se", "dk", "no", "ie", "au", "nz", "mx", "br", "in", "jp", "coop", "pro"])
 
 
 def find_email(text: str, expecting: bool) -> tuple[str, tuple[int, int]] | None:
