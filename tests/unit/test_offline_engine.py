@@ -495,7 +495,8 @@ def test_the_calendar_finds_slots_near_the_time_named(said, preferred):
 
 
 def test_a_time_named_while_options_are_offered_finds_new_slots():
-    reply = ask(system("calendar", meeting_options=SLOTS), AIMessage(OFFER), HumanMessage("What about Friday at 3?"))
+    reply = ask(system("calendar", lead=DANA, lead_saved=True, meeting_options=SLOTS), AIMessage(OFFER),
+                HumanMessage("What about Friday at 3?"))
     assert call_of(reply) == ("find_slots", {"preferred_time": "2026-11-27T15:00:00"})
 
 
@@ -511,7 +512,8 @@ def test_the_slot_at_the_preferred_time_is_offered_first():
     reply = ask(system("calendar"), HumanMessage("Tuesday at 10:30"),
                 *tool_turn("find_slots", {"preferred_time": "2026-12-01T10:30:00"}, result))
     assert reply.content == "Tuesday, December 1 at 10:30 AM Eastern Time is free with Alex Kim. Shall I book it?"
-    yes = ask(system("calendar", meeting_options=SLOTS[:2]), AIMessage(reply.content), HumanMessage("Yes please"))
+    yes = ask(system("calendar", lead=DANA, lead_saved=True, meeting_options=SLOTS[:2]), AIMessage(reply.content),
+              HumanMessage("Yes please"))
     assert call_of(yes) == ("book_meeting", {"slot_id": "s2"})
     near = ask(system("calendar"), HumanMessage("Tuesday morning"),
                *tool_turn("find_slots", {"preferred_time": "2026-12-01T10:00:00"}, result))
@@ -564,7 +566,8 @@ def test_a_time_taken_with_a_goodbye_is_booked_then_the_call_ends(said, booked):
 def test_ranks_follow_the_order_the_slots_were_said_in():
     said = ("I can offer Tuesday, December 1 at 10:30 AM Eastern Time, or Tuesday, December 1 at 10:00 AM "
             "Eastern Time. Which works best?")
-    reply = ask(system("calendar", meeting_options=SLOTS[:2]), AIMessage(said), HumanMessage("the first one"))
+    reply = ask(system("calendar", lead=DANA, lead_saved=True, meeting_options=SLOTS[:2]), AIMessage(said),
+                HumanMessage("the first one"))
     assert call_of(reply) == ("book_meeting", {"slot_id": "s2"})
 
 
@@ -576,7 +579,8 @@ def test_picking_a_slot_while_rescheduling_moves_the_meeting():
 
 
 def test_an_answer_matching_no_slot_repeats_the_options():
-    reply = ask(system("calendar", meeting_options=SLOTS), AIMessage(OFFER), HumanMessage("hmm, maybe, not sure"))
+    reply = ask(system("calendar", lead=DANA, lead_saved=True, meeting_options=SLOTS), AIMessage(OFFER),
+                HumanMessage("hmm, maybe, not sure"))
     assert call_of(reply) is None
     assert reply.content == f"Sorry, I didn't catch that. {OFFER}"
 
