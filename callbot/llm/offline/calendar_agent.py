@@ -126,6 +126,8 @@ def opening(turn: Turn) -> Decision:
     return turn.call(find_slots, args={"preferred_time": _preferred(turn, wish) or ""})
 
 
+ANY_TIME = re.compile(r"\bany ?time\b|\bwhenever\b|\b(?:the )?(?:first|earliest) (?:time|slot|one)? ?(?:you have|you've got|"
+                      r"available|that's free)\b|\bwhichever is (?:earliest|first)\b", re.IGNORECASE)
 BOOK_IT = re.compile(r"\b(?:book|lock|take) (?:it|that|this)\b|\bréserve[rz]?\b(?: \w+)? (?:créneau|rendez-vous|ça)\b",
                      re.IGNORECASE)
 
@@ -223,6 +225,15 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
             if BOOK_IT.search(turn.utterance or ""):  # "réservez ce créneau": asked for, free, booked
                 return _take(turn, slots[0])
             return Decision(_exact_free(turn, slots[0]))
+        said = f'{turn.utterance or ""} {turn.lead.get("meeting_preference") or ""}'
+        if slots and preferred and ANY_TIME.search(said) and not _rescheduling(turn):
+            # "Monday, any time before noon", "Thursday morning, the first time you have": theirs to
+            # leave, ours to choose: the earliest of that day's, booked and confirmed
+            now = local_now(turn.context.get("now", ""), _timezone(turn))
+            timed = [(start, slot["id"]) for slot in slots if (start := option_time(slot, now, _timezone(turn)))]
+            if timed:
+                earliest = min(timed)[1]
+                return _take(turn, next(slot for slot in slots if slot["id"] == earliest))
         if slots and turn.context.get("pending_intent") == "offer" and turn.lead.get("wants_meeting") is None:
             options = either(_labels(turn, slots[:OFFERED]), turn.language)
             return Decision(phrase(Phrase.OFFER_MEETING_SLOTS, turn.language, options=options))

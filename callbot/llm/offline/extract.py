@@ -399,7 +399,8 @@ OWN_A_BUSINESS = re.compile(
     r"(?i:\bi (own|founded|started|co-?founded|run)\s+(?:a|an|the|my|this)\s+(?:[\w-]+\s+){0,4}?"
     r"(?:company|business|firm|agency|shop|practice|studio|clinic|store)\b)"
     r"(?:,?\s+(?i:called|named)\s+(" + COMPANY_NAME + r")|,\s+(" + COMPANY_NAME + r")(?=\s*[,.;!?]|$))?|"
-    r"(?i:\bi (own|founded|started|co-?founded|run)\s+(?:a|an|my)\s+(?:[\w-]+\s+){0,3}?[\w-]+),\s+"
+    r"(?i:\bi (own|founded|started|co-?founded|run|have|got|'ve got)\s+(?:a|an|my)\s+(?:[\w-]+\s+){0,3}?[\w-]+"
+    r"(?:\s+in\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)?),\s+"
     r"(" + COMPANY_NAME + r")(?=\s*[,.;!?]|$)")  # "I run a coffee roastery, Crema Collective"
 
 
@@ -414,6 +415,8 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
     if owner:
         verb = (owner.group(1) or owner.group(4)).lower()
         title = "founder" if verb in ("founded", "started", "cofounded", "co-founded") else "owner"
+        if verb in ("have", "got", "'ve got") and not (owner.group(2) or owner.group(3) or owner.group(5)):
+            return None
         named = owner.group(2) or owner.group(3) or owner.group(5)
         return {"role": title, **({"company": named} if named else {})}, owner.span()
     verb = ROLE_VERB.search(text)
