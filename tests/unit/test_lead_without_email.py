@@ -93,7 +93,7 @@ def test_a_caller_with_a_withheld_number_is_asked_where_to_be_texted_and_booked_
 # --- the action arguments the agents build --------------------------------------------------------------
 
 class _Ctx:
-    class settings:  # noqa: N801 - the attributes the argument builders read
+    class settings:  # the attributes the argument builders read
         company_name = "Northwind Voice"
 
 
