@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-
 from callbot import logs, tracing
 from callbot.bus.pubsub import PubSubPublisher
+from callbot.composition import built_once
 from callbot.settings import AgentTurnSettings
 from functions.agent_turn.handler import TurnHandler
 
 
-@functools.cache
+@built_once
 def turn_handler() -> TurnHandler:
     from callbot.agents.graph import build_graph
     from callbot.checkpoint.firestore import FirestoreSaver

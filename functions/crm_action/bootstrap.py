@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-
 from callbot import logs, tracing
 from callbot.action_functions.adapters import make_calendar, make_crm
 from callbot.action_functions.handler import ActionHandler
 from callbot.action_functions.settings import ActionSettings
 from callbot.bus.pubsub import PubSubPublisher
+from callbot.composition import built_once
 from callbot.messages import ActionPort
 from functions.crm_action import operations
 
 
-@functools.cache
+@built_once
 def action_handler() -> ActionHandler:
     settings = ActionSettings()
     logs.configure(settings.log_level)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-
 from callbot import logs
 from callbot.bus.pubsub import PubSubPublisher
+from callbot.composition import built_once
 from callbot.post_call.records import FirestoreCallRecords
 from callbot.post_call.settings import PostCallSettings
 from callbot.workflows.factory import workflow_runner
 from functions.post_call_trigger.trigger import PostCallTrigger
 
 
-@functools.cache
+@built_once
 def trigger() -> PostCallTrigger:
     settings = PostCallSettings()
     logs.configure(settings.log_level)

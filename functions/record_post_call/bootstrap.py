@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-
 from callbot import logs
+from callbot.composition import built_once
 from callbot.post_call.records import FirestoreCallRecords
 from callbot.post_call.settings import PostCallSettings
 from functions.record_post_call.step import RecordPostCall
 
 
-@functools.cache
+@built_once
 def step() -> RecordPostCall:
     settings = PostCallSettings()
     logs.configure(settings.log_level)

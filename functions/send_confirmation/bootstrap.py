@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-
 from callbot import logs
+from callbot.composition import built_once
 from callbot.email.sendgrid_email import SendGridEmail
 from callbot.post_call.records import FirestoreCallRecords
 from callbot.post_call.settings import DEV_SENDGRID_API_KEY, DEV_TWILIO_ACCOUNT_SID, PostCallSettings
@@ -14,7 +13,7 @@ from functions.send_confirmation.invitation import EmailInvitation
 from functions.send_confirmation.step import SendConfirmation
 
 
-@functools.cache
+@built_once
 def step() -> SendConfirmation:
     settings = PostCallSettings()
     logs.configure(settings.log_level)

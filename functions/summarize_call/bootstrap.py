@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-
 from callbot import logs
+from callbot.composition import built_once
 from callbot.post_call.records import FirestoreCallRecords
 from callbot.post_call.settings import PostCallSettings
 from callbot.post_call.summarizer import make_summarizer
 from functions.summarize_call.step import SummarizeCall
 
 
-@functools.cache
+@built_once
 def step() -> SummarizeCall:
     settings = PostCallSettings()
     logs.configure(settings.log_level)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-
 from callbot import logs
 from callbot.action_functions.adapters import make_crm
 from callbot.action_functions.settings import ActionSettings
+from callbot.composition import built_once
 from callbot.post_call.records import FirestoreCallRecords
 from functions.sync_crm.step import SyncCrm
 
 
-@functools.cache
+@built_once
 def step() -> SyncCrm:
     settings = ActionSettings()
     logs.configure(settings.log_level)
