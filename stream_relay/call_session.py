@@ -152,10 +152,9 @@ class CallSession:
         self._tentative = TentativeTurn(self._seq, text, self._endpointer.speech_end_ms, timing)
         self.playback.drop_turns_before(self._seq)
         with tracing.current(timing.span):
-            published = self._publish(UserUtterance(
+            self._publish(UserUtterance(
                 call_id=self.call_id, turn_seq=self._seq, relay_instance=self._settings.relay_instance, text=text,
-                language=self.language, speech_ended_at_ms=speech_ended, sent_at_ms=sent, tentative=True))
-        published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
+                language=self.language, speech_ended_at_ms=speech_ended, sent_at_ms=sent, tentative=True), timing)
 
     @property
     def _reply_owed(self) -> bool:
@@ -215,11 +214,10 @@ class CallSession:
         self.playback.drop_turns_before(self._seq)
         self.playback.set_hold(False)
         with tracing.current(timing.span):
-            published = self._publish(UserUtterance(
+            self._publish(UserUtterance(
                 call_id=self.call_id, turn_seq=self._seq, relay_instance=self._settings.relay_instance,
                 text=text, language=self.language, speech_ended_at_ms=speech_ended_ms,
-                sent_at_ms=timing.transcribed_ms))
-        published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
+                sent_at_ms=timing.transcribed_ms), timing)
         await self._services.calls.record_event(self.call_id, f"caller-{self._seq:04d}", {
             "speaker": "caller", "text": text, "confidence": transcript.confidence, "turn_seq": self._seq,
             "at_ms": self._speech_started_ms, "ended_at_ms": speech_ended_ms})
@@ -237,10 +235,9 @@ class CallSession:
             self._timings[self._seq] = timing
             self.playback.drop_turns_before(self._seq)
             with tracing.current(timing.span):
-                published = self._publish(DtmfReceived(call_id=self.call_id, turn_seq=self._seq, digit=digit,
-                                                       relay_instance=self._settings.relay_instance,
-                                                       sent_at_ms=pressed))
-            published.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
+                self._publish(DtmfReceived(call_id=self.call_id, turn_seq=self._seq, digit=digit,
+                                         relay_instance=self._settings.relay_instance, sent_at_ms=pressed),
+                              timing)
             self._spawn(self._services.calls.record_event(self.call_id, f"dtmf-{self._seq:04d}", {
                 "speaker": "caller", "dtmf": digit, "turn_seq": self._seq, "at_ms": pressed}))
 
@@ -424,8 +421,12 @@ class CallSession:
         log.info("call closed", extra={"call_id": self.call_id, "ended_by": ended_by, "reason": reason})
         heap_trim.after_call()  # the free pages its buffers leave in the heap go back to the system
 
-    def _publish(self, message: Message) -> asyncio.Future:
-        published = asyncio.wrap_future(self._services.publisher.publish(message))
+    def _publish(self, message: Message, timing: TurnTiming | None = None) -> asyncio.Future:
+        accepted = self._services.publisher.publish(message)
+        if timing is not None:  # when Pub/Sub accepted it, in the publisher's thread: not when the event
+            # loop, which works in rounds, gets to the asyncio side of the future (up to a round later)
+            accepted.add_done_callback(lambda _: setattr(timing, "published_ms", now_ms()))
+        published = asyncio.wrap_future(accepted)
         self._spawn(published)
         return published
 
