@@ -65,8 +65,6 @@ def pick(turn: Turn, text: str) -> dict[str, Any] | None:
     for pattern, index in ORDINALS:
         if re.search(pattern, text, re.IGNORECASE) and -len(options) <= index < len(options):
             return options[index]
-    now = local_now(turn.context.get("now", ""), _timezone(turn))
-    wanted = requested(text, now, _timezone(turn))
     if not wanted.named:
         return None
     matching = []
