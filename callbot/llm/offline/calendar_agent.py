@@ -12,9 +12,9 @@ from callbot.agents.state import declined_email
 from callbot.agents.supervisor.tools import end_call, transfer_to_lead
 from callbot.llm.offline.dates import local_now, option_time, preferred_time, requested, slot_label, slot_time
 from callbot.llm.offline.intents import classify, none_of_those
-from callbot.llm.offline.spoken import either, join, yes_or_no
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
+from callbot.spoken import either, join, yes_or_no
 
 OFFERED = 3
 BY_TIME = ((r"\b(?:earliest|soonest|first available|earliest available|earlier one)\b", min),

@@ -26,7 +26,7 @@ from text_to_num import alpha2digit
 
 from callbot.llm.offline.dates import time_spans
 from callbot.llm.offline.intents import classify, declines_meeting
-from callbot.llm.offline.spoken import find_email, parse_number, yes_or_no
+from callbot.spoken import find_email, parse_number, yes_or_no
 
 Span = tuple[int, int]
 NAME = r"[^\W\d_][\w'’-]*"

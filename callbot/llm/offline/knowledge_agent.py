@@ -9,9 +9,9 @@ from callbot.agents.knowledge.tools import search_knowledge
 from callbot.agents.supervisor.tools import transfer_to_calendar, transfer_to_lead
 from callbot.knowledge.memory import keywords
 from callbot.llm.offline.intents import QUESTION_FORM, is_product_question
-from callbot.llm.offline.spoken import join
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
+from callbot.spoken import join
 
 SHORT_SENTENCE = 80  # a first sentence this short is followed by the second one
 

@@ -18,9 +18,9 @@ from callbot.llm.offline.contact import phone_given, refuses_email, without_emai
 from callbot.llm.offline.dates import mentions_time
 from callbot.llm.offline.extract import extract
 from callbot.llm.offline.intents import about_bot, declines_meeting, small_talk
-from callbot.llm.offline.spoken import join, read_back, yes_or_no
 from callbot.llm.offline.turn import Decision, Turn
 from callbot.phrases import Phrase, phrase
+from callbot.spoken import join, read_back, yes_or_no
 
 QUESTIONS = {"first_name": Phrase.ASK_FIRST_NAME, "last_name": Phrase.ASK_LAST_NAME, "company": Phrase.ASK_COMPANY,
              "role": Phrase.ASK_ROLE, "need": Phrase.ASK_NEED, "team_size": Phrase.ASK_TEAM_SIZE,

@@ -39,9 +39,9 @@ from callbot.llm.offline.intents import (
     is_product_question,
     small_talk,
 )
-from callbot.llm.offline.spoken import join, yes_or_no
 from callbot.llm.offline.turn import HANDOFF_TOOLS, Decision, Turn
 from callbot.phrases import Phrase, phrase
+from callbot.spoken import join, yes_or_no
 
 AGENTS: dict[str, ModuleType] = {"lead": lead_agent, "calendar": calendar_agent, "knowledge": knowledge_agent}
 MAX_HANDOFFS = 2  # per utterance; a third would mean two specialists passing the caller back and forth
