@@ -85,6 +85,11 @@ def _parser() -> _Parser:
     evaluation.add_argument("--level", choices=("stack", "text"), default="stack",
                             help="stack: calls through the local stack in real time; text: the same graph, "
                                  "agents and action functions in one process, no audio (seconds for the corpus)")
+    evaluation.add_argument("--knowledge", choices=("keyword", "hybrid"), default="keyword",
+                            help="at the text level, what product questions search: keyword, the demo company's "
+                                 "short documents scored by their words (the default, what the corpus is held to); "
+                                 "hybrid, knowledge_base/ searched as the local stack searches it (its local "
+                                 "embedding model and keyword index, the same gate)")
     evaluation.add_argument("--show", action="store_true", help="print the transcript of each failed scenario")
     commands.add_parser("demo", help="start a stack, place the demo call, print it, stop the stack")
     _kb_parser(commands)
@@ -261,7 +266,7 @@ def _eval(args: argparse.Namespace) -> int:
         settings = AgentTurnSettings(llm_provider=args.provider)
         progress = None if args.provider == "offline" else (
             lambda verdict: print(evaluate.progress_line(verdict), file=sys.stderr, flush=True))
-        verdicts = evaluate.evaluate_text(selected, chat_model(settings), settings, progress)
+        verdicts = evaluate.evaluate_text(selected, chat_model(settings), settings, progress, args.knowledge)
     else:
         verdicts = evaluate.evaluate(args.state_dir.parent / f"eval-{args.provider}", args.provider, selected)
     print(evaluate.render(args.provider, verdicts))
@@ -272,7 +277,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _kb_parser(commands: argparse._SubParsersAction) -> None:
-    from callbot.knowledge.firestore_vectors import DEFAULT_COLLECTION, MODES
+    from callbot.knowledge.firestore_vectors import DEFAULT_COLLECTION
+    from callbot.knowledge.hybrid import MODES
 
     kb = commands.add_parser("kb", help="the knowledge base on Firestore (the local stack's emulator if "
                                         "running, else the environment's project)")

@@ -31,7 +31,7 @@ from callbot.messages import (
 )
 from callbot.settings import AgentTurnSettings
 from callbot.store.call_log import MemoryCallLog
-from devtools.demo_company import demo_calendar, demo_crm, demo_knowledge
+from devtools.demo_company import demo_calendar, demo_crm, demo_knowledge, knowledge_base
 from devtools.simcall import scenario as scenarios
 from devtools.simcall.report import _outcome
 from functions.agent_turn.handler import TurnHandler
@@ -40,6 +40,7 @@ from functions.crm_action import operations as crm_operations
 from functions.knowledge_action import operations as knowledge_operations
 
 TRANSFER_NUMBER = "+14155550100"  # what the relay records when it hands the call over
+KNOWLEDGE = {"keyword": demo_knowledge, "hybrid": knowledge_base}  # the knowledge bases a conversation can search
 
 
 class Conversation:
@@ -47,7 +48,9 @@ class Conversation:
 
     def __init__(self, call_id: str = "CAconv", caller: str = "+14155550123", language: str = "en-US",
                  model: Any = None, settings: AgentTurnSettings | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, knowledge: str = "keyword") -> None:
+        """`knowledge`: `keyword`, the seed's documents scored by keywords (`callbot/knowledge/memory.py`),
+        or `hybrid`, `knowledge_base/` searched as the local stack searches it (`demo_company.knowledge_base`)."""
         self.call_id, self.caller, self.language, self.turn = call_id, caller, language, 0
         self.publisher = RecordingPublisher()
         self.call_log = MemoryCallLog()
@@ -59,7 +62,7 @@ class Conversation:
         self.calendar = demo_calendar(clock)  # the calendar_action process's own copy of the demo data
         ports = {ActionPort.CRM: crm_operations.bind(demo_crm(demo_calendar(clock))),
                  ActionPort.CALENDAR: calendar_operations.bind(self.calendar, clock),
-                 ActionPort.KNOWLEDGE: knowledge_operations.bind(demo_knowledge())}
+                 ActionPort.KNOWLEDGE: knowledge_operations.bind(KNOWLEDGE[knowledge]())}
         self.actions = {port: ActionHandler(port, ops, self.publisher, ActionSettings()) for port, ops in ports.items()}
         self.run_seconds: list[float] = []  # agent_turn handler runs (LLM steps included), one per delivery
         self.lines: list[str] = []
@@ -130,11 +133,11 @@ class Conversation:
 
 
 def converse(scenario: scenarios.Scenario, call_id: str = "CAtext", model: Any = None,
-             settings: AgentTurnSettings | None = None) -> Conversation:
+             settings: AgentTurnSettings | None = None, knowledge: str = "keyword") -> Conversation:
     """`scenario`'s caller steps said to a new conversation, until the call ends (audio steps,
     pauses and waits mean nothing at the text level; a barge-in's words are said)."""
     conversation = Conversation(call_id=call_id, caller=scenario.caller_number, language=scenario.language,
-                                model=model, settings=settings)
+                                model=model, settings=settings, knowledge=knowledge)
     for step in scenario.steps:
         if conversation.ended:
             break

@@ -7,6 +7,7 @@ embedder.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from callbot.calendar.memory import MemoryCalendar
 from callbot.crm.memory import MemoryCrm
 from callbot.knowledge.embeddings import Embedder
 from callbot.knowledge.engines import make_embedder
+from callbot.knowledge.in_process import InProcessKnowledge
 from callbot.knowledge.memory import MemoryKnowledge
 
 SEED = Path(__file__).with_name("demo_company.yaml")
@@ -47,8 +49,17 @@ def demo_crm(calendar: MemoryCalendar) -> MemoryCrm:
 
 
 def demo_knowledge() -> MemoryKnowledge:
-    """The product documents, English and French."""
+    """The seed's short product documents, English and French, scored by keywords (the unit tests')."""
     return seed().knowledge()
+
+
+@functools.cache
+def knowledge_base() -> InProcessKnowledge:
+    """`knowledge_base/` as the local stack ingests and searches it (the local model, hybrid retrieval,
+    the local default threshold), held in this process: what the text-level conversations search.
+    Built once per process."""
+    local, threshold = embedder("local")
+    return InProcessKnowledge.from_folder(KNOWLEDGE_BASE, local, threshold)
 
 
 def embedder(name: str = "local") -> tuple[Embedder, float | None]:

@@ -110,16 +110,18 @@ def evaluate(state_dir: Path, provider: str, selected: dict[str, scenarios.Scena
 
 
 def evaluate_text(selected: dict[str, scenarios.Scenario], model: Any = None, settings: Any = None,
-                  progress: Callable[[Verdict], None] | None = None) -> list[Verdict]:
+                  progress: Callable[[Verdict], None] | None = None, knowledge: str = "keyword") -> list[Verdict]:
     """Run the `selected` scenarios at the text level on `model` (the offline engine when None),
-    timing each of its steps; `progress` is told each verdict as it is reached."""
+    timing each of its steps; `progress` is told each verdict as it is reached; `knowledge`: which
+    knowledge base the calls search (`devtools.conversation.KNOWLEDGE`)."""
     from devtools.conversation import converse, text_level
 
     verdicts = []
     for name, scenario in selected.items():
         timer = StepTimer()
         with _AgentErrors() as errors:
-            conversation = converse(scenario, call_id=f"CA{name}", model=timer.timing(model), settings=settings)
+            conversation = converse(scenario, call_id=f"CA{name}", model=timer.timing(model), settings=settings,
+                                    knowledge=knowledge)
         failures = check(conversation.report(), text_level(scenario.expect))
         messages = conversation.state.get("messages") or []
         notes = [*errors.notes(), *timer.notes(), *tool_errors(messages)]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from callbot.knowledge import Passage
 from callbot.knowledge.evaluation import EvalReport, Figures, evaluate, load_items
-from callbot.knowledge.firestore_vectors import DEFAULT_COLLECTION, MODES, FirestoreKnowledge, Mode
+from callbot.knowledge.firestore_vectors import DEFAULT_COLLECTION, FirestoreKnowledge
+from callbot.knowledge.hybrid import MODES, Mode
 from callbot.knowledge.ingest import IngestReport, ingest
 from devtools import stack
 from devtools.demo_company import KNOWLEDGE_BASE, embedder

@@ -28,16 +28,11 @@ from typing import Any
 
 from callbot.blobs import open_blob_store
 from callbot.errors import UnreadableDocument
-from callbot.knowledge.chunking import chunk_document
+from callbot.knowledge.chunking import ParsedDocument, chunk_document
 from callbot.knowledge.documents import parse_document
 from callbot.knowledge.embeddings import Embedder
-from callbot.knowledge.firestore_vectors import (
-    FirestoreKnowledge,
-    StoredChunk,
-    StoredSource,
-    chunk_id,
-    primary_language,
-)
+from callbot.knowledge.firestore_vectors import FirestoreKnowledge, StoredSource, chunk_id
+from callbot.knowledge.hybrid import StoredChunk, primary_language
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +76,8 @@ def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> I
             report.unchanged.append(name)
             continue
         (report.updated if previous else report.added).append(name)
-        chunks = chunk_document(document)
-        vectors = embedder.embed_documents([c.embedding_text for c in chunks]) if chunks else []
-        for chunk, vector in zip(chunks, vectors, strict=True):
-            puts.append((chunk_id(name, chunk.index), StoredChunk(
-                source=name, index=chunk.index, title=chunk.title, heading=chunk.heading, text=chunk.text,
-                page=chunk.page, language=primary_language(chunk.language), locale=chunk.language,
-                content_hash=document.content_hash), vector))
+        chunks = embedded_chunks(name, document, embedder)
+        puts += [(chunk_id(name, chunk.index), chunk, vector) for chunk, vector in chunks]
         deletes += [chunk_id(name, n) for n in range(len(chunks), previous.chunks if previous else 0)]
         records.append(StoredSource(name, document.content_hash, len(chunks), embedder.version))
         report.chunks += len(chunks)
@@ -99,3 +89,13 @@ def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> I
     if puts or deletes or records or report.removed:
         report.writes = store.write(puts, deletes, records, report.removed)
     return report
+
+
+def embedded_chunks(name: str, document: ParsedDocument, embedder: Embedder) -> list[tuple[StoredChunk, list[float]]]:
+    """`document` (read from the file `name`) as the chunks a search reads, each with its vector."""
+    chunks = chunk_document(document)
+    vectors = embedder.embed_documents([c.embedding_text for c in chunks]) if chunks else []
+    return [(StoredChunk(source=name, index=chunk.index, title=chunk.title, heading=chunk.heading, text=chunk.text,
+                         page=chunk.page, language=primary_language(chunk.language), locale=chunk.language,
+                         content_hash=document.content_hash), vector)
+            for chunk, vector in zip(chunks, vectors, strict=True)]

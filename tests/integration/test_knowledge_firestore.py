@@ -207,3 +207,20 @@ def test_bad_files_are_reported_by_name_and_skipped_and_nothing_else_is_lost(sto
     again = ingest(store, store.embedder, docs)
     assert "sla.docx" in again.skipped and again.removed == [] and "sla.docx" in store.stored_sources()
     assert store.search(question="99.9 percent availability", language="en-US", k=1)[0].source == "sla.docx"
+
+
+def test_the_knowledge_base_held_in_the_process_searches_as_firestore_does(demo):
+    """What the text-level conversations search (`InProcessKnowledge`) is the same search over the same
+    chunks: for every question of the evaluation set, the same passages, in the same order."""
+    from callbot.knowledge.in_process import InProcessKnowledge
+
+    store, _ = demo
+    held = InProcessKnowledge.from_folder(KNOWLEDGE_BASE, store.embedder, store.threshold)
+    assert set(held.skipped) == {"eval.yaml"}
+    differing = []
+    for item in load_items(KNOWLEDGE_BASE / "eval.yaml"):
+        ours = [(p.source, p.heading) for p in held.search(question=item.question, language=item.language)]
+        theirs = [(p.source, p.heading) for p in store.search(question=item.question, language=item.language)]
+        if ours != theirs:
+            differing.append((item.question, ours, theirs))
+    assert not differing

@@ -247,7 +247,7 @@ def crm_seed_meeting_id() -> str:
 @pytest.mark.parametrize(("question", "language", "source"), [
     ("How much does it cost per user?", "en-US", "pricing.md"),
     ("Do you have an on-premise version?", "en-US", None),
-    ("Combien coûte Northwind Voice ?", "fr-FR", "tarifs.md"),
+    ("Combien coûte Northwind Voice ?", "fr-FR", "tarifs.fr-FR.md"),
 ])
 def test_the_knowledge_base_is_searched_in_the_call_language(function, publisher, question, language, source):
     post = function("knowledge_action")

@@ -55,7 +55,7 @@ def test_stop_words_and_unknown_words_find_nothing():
 
 
 def test_reciprocal_rank_fusion_puts_first_what_both_rankings_rank_high():
-    from callbot.knowledge.firestore_vectors import reciprocal_rank_fusion
+    from callbot.knowledge.hybrid import reciprocal_rank_fusion
 
     vector, keyword = ["pricing", "plans", "security"], ["integrations", "pricing"]
     assert reciprocal_rank_fusion([vector, keyword]) == ["pricing", "integrations", "plans", "security"]

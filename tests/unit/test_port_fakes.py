@@ -174,10 +174,10 @@ def test_the_demo_knowledge_answers_product_questions_and_nothing_else():
     assert knowledge.search(question="How much does Northwind Voice cost?", language="en-US")[0].source == "pricing.md"
     assert knowledge.search(question="Does it integrate with HubSpot?", language="en-US")[0].source == \
         "integrations.md"
-    assert knowledge.search(question="How long is the free trial?", language="en-US")[0].source == "trial.md"
+    assert knowledge.search(question="How long is the free trial?", language="en-US")[0].source == "free-trial.md"
     assert knowledge.search(question="Do you have an on-premise version?", language="en-US") == []
     assert knowledge.search(question="Do you offer a mobile app?", language="en-US") == []
-    assert knowledge.search(question="Combien coûte Northwind Voice ?", language="fr-FR")[0].source == "tarifs.md"
+    assert knowledge.search(question="Combien coûte Northwind Voice ?", language="fr-FR")[0].source == "tarifs.fr-FR.md"
 
 
 # -- the demo company
