@@ -4,6 +4,11 @@ The LLM runs in a worker thread so that the node can keep time: when no sentence
 `first_sentence_timeout_s`, the filler line is spoken (it is in the audio cache); when the reply
 is not finished after `llm_timeout_s`, or the LLM fails, the caller hears an apology and an offer
 to be connected or called back, never silence. `max_agent_steps` bounds the LLM steps of a reply.
+
+What a model writes is checked before it is spoken: text that starts like JSON or code is never
+spoken, and when it is only a call of one of the step's tools it becomes that call
+(`tool_text`); a model that keeps repeating a call it already made gets a step without tools
+(`repeats`), where it can only speak.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ from langchain_core.messages.utils import message_chunk_to_message
 from langchain_core.tools import BaseTool
 
 from callbot.agents.provider_reply import with_text
+from callbot.agents.repeats import MUST_SPEAK_AFTER, repeated_calls
 from callbot.agents.speech import SentenceBuffer, Speaker
 from callbot.agents.state import ConversationState
+from callbot.agents.tool_text import tool_call_in_text
 from callbot.phrases import Phrase, phrase
 
 log = logging.getLogger(__name__)
@@ -36,6 +43,9 @@ class LlmFailed(Exception):
 def make_agent_node(agent: str, model: Any, tools: list[BaseTool], prompt: Callable[..., str], settings: Any,
                     now: Callable[[], Any]) -> Callable[[ConversationState], dict[str, Any]]:
     bound = model.bind_tools(tools)
+    speaks_only = model.bind_tools(tools, tool_choice=no_tool_choice(model))  # tools kept in the request:
+    # providers refuse a history of tool calls without them (Anthropic), and the prompt cache stays warm
+    names = frozenset(tool.name for tool in tools)
 
     def node(state: ConversationState) -> dict[str, Any]:
         speaker = Speaker(state)
@@ -45,8 +55,13 @@ def make_agent_node(agent: str, model: Any, tools: list[BaseTool], prompt: Calla
             log.error("agent step limit reached", extra={"agent": agent, "steps": steps})
             return _fallback(speaker, state, steps, language)
         messages = [SystemMessage(prompt(state, settings, now().isoformat())), *llm_history(state["messages"])]
+        must_speak = repeated_calls(state["messages"]) >= MUST_SPEAK_AFTER
+        if must_speak:
+            log.warning("the model repeats its tool calls: a step without tools", extra={"agent": agent})
+        callable_tools = frozenset() if must_speak else names
         try:
-            reply = _stream_reply(bound, messages, speaker, settings, language)
+            reply = _stream_reply(speaks_only if must_speak else bound, messages, speaker, settings, language,
+                                  callable_tools, f"{_message_id(state)}-written")
         except LlmFailed as exc:
             log.error("LLM failed: %r", exc.__cause__ or exc, extra={"agent": agent})
             return _fallback(speaker, state, steps, language)
@@ -63,8 +78,15 @@ def make_agent_node(agent: str, model: Any, tools: list[BaseTool], prompt: Calla
     return node
 
 
+def no_tool_choice(model: Any) -> Any:
+    """The `tool_choice` that lets the model call no tool: "none" (OpenAI and compatible servers,
+    Gemini's function-calling mode NONE); Anthropic's chat model takes it as its API's object (a
+    bare string there names the one tool to call)."""
+    return {"type": "none"} if getattr(model, "_llm_type", "") == "anthropic-chat" else "none"
+
+
 def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, settings: Any,
-                  language: str) -> AIMessage:
+                  language: str, tools: frozenset[str], written_call_id: str) -> AIMessage:
     chunks: queue.Queue = queue.Queue()
     started = time.monotonic()  # before the thread starts: the wait measured holds all of the LLM's
     threading.Thread(target=_produce, args=(bound, messages, chunks), daemon=True, name="llm-stream").start()
@@ -94,6 +116,7 @@ def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, sett
         for sentence in sentences.feed(item.text):
             speaker.say(sentence)
     message = whole or (message_chunk_to_message(total) if total is not None else AIMessage(""))
+    message = _callable(message, sentences.held, tools, written_call_id)
     rest = sentences.flush()
     for index, sentence in enumerate(rest):
         speaker.say(sentence, last=index == len(rest) - 1 and not message.tool_calls)
@@ -102,7 +125,24 @@ def _stream_reply(bound: Any, messages: list[AnyMessage], speaker: Speaker, sett
     elif not message.tool_calls and not speaker.segments[-1]["last"]:
         speaker.segments[-1]["last"] = True  # (only a filler was said) close the reply
     spoken = speaker.said(since=first)
-    return with_text(message, spoken) if spoken else message  # the provider's signatures kept
+    # the provider's signatures kept; text held back as code is not part of what was said
+    return with_text(message, spoken) if spoken or sentences.held else message
+
+
+def _callable(message: AIMessage, held: str, tools: frozenset[str], call_id: str) -> AIMessage:
+    """`message` with only calls of `tools`: a call written as text (`held`, the unspoken text that
+    looked like code) becomes a real one; calls made in a step without tools are dropped."""
+    if message.tool_calls and not tools:
+        log.warning("tool calls in a step without tools dropped: %s", [c["name"] for c in message.tool_calls])
+        message = message.model_copy(update={"tool_calls": [], "invalid_tool_calls": []})
+    if not held:
+        return message
+    written = None if message.tool_calls else tool_call_in_text(held, tools, call_id)
+    if written is None:
+        log.warning("text written as code not spoken: %r", held[:300])
+        return message
+    log.warning("a tool call written as text taken as a call of %s", written["name"], extra={"tool_call_id": call_id})
+    return message.model_copy(update={"tool_calls": [written]})
 
 
 def _report_wait(speaker: Speaker, since: float) -> float:

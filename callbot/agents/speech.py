@@ -13,6 +13,8 @@ from typing import Any
 
 from langgraph.config import get_stream_writer
 
+from callbot.agents.tool_text import looks_like_code
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=\S)")
 
 
@@ -21,13 +23,23 @@ def split_sentences(text: str) -> list[str]:
 
 
 class SentenceBuffer:
-    """Collects streamed text; `feed` returns the sentences completed so far, `flush` the rest."""
+    """Collects streamed text; `feed` returns the sentences completed so far, `flush` the rest.
+
+    From where the text starts like JSON or code (at a sentence start, or a code fence or `{"`
+    anywhere), nothing more is spoken: the rest of the reply is kept in `held`, to be read as a tool
+    call written as text or dropped, once the reply has ended (`callbot.agents.tool_text`)."""
 
     def __init__(self) -> None:
         self._text = ""
+        self.held = ""
 
     def feed(self, text: str) -> list[str]:
+        if self.held:
+            self.held += text
+            return []
         self._text += text
+        if (cut := _code_start(self._text)) is not None:
+            self._text, self.held = self._text[:cut], self._text[cut:]
         last = None
         for last in _SENTENCE_END.finditer(self._text):
             pass
@@ -39,6 +51,21 @@ class SentenceBuffer:
     def flush(self) -> list[str]:
         rest, self._text = self._text.strip(), ""
         return [rest] if rest else []
+
+
+_CODE_INSIDE = re.compile(r"```|\{\s*\"")
+
+
+def _code_start(text: str) -> int | None:
+    """Where code begins in `text`, the unspoken rest of a reply: at its start or a sentence's, or at
+    a code fence or a JSON object anywhere."""
+    starts = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if text.strip():
+        starts.append(len(text) - len(text.lstrip()))
+    found = [i for i in starts if looks_like_code(text[i:]) and text[i:].strip()]
+    if inside := _CODE_INSIDE.search(text):
+        found.append(inside.start())
+    return min(found) if found else None
 
 
 class Speaker:

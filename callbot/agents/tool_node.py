@@ -1,10 +1,16 @@
 """The tool calls of the latest LLM step: tools that only change the conversation (recording the
 caller's details, handing over, ending the call) run here; the first call of an action tool
-becomes the `pending` request the `act` node waits for."""
+becomes the `pending` request the `act` node waits for.
+
+Two safeguards against what a model gets wrong: a call identical to one already answered since the
+caller last spoke is not run again (its result says so, and what to do now: `repeats`), and details
+the caller never said are not recorded (its result names them, so that the model asks: `grounding`).
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -12,11 +18,16 @@ from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 from pydantic import ValidationError
 
 from callbot.agents.action_tools import ActionContext, ActionSpec
+from callbot.agents.grounding import Heard, caller_texts, ungrounded
 from callbot.agents.lead.tools import record_details
+from callbot.agents.prompting import call_context, next_step
+from callbot.agents.repeats import answered_calls, call_key
 from callbot.agents.speech import Speaker
 from callbot.agents.state import ConversationState, booking_missing, missing_fields
 from callbot.agents.supervisor.tools import HANDOFFS
 from callbot.phrases import Phrase, phrase
+
+log = logging.getLogger(__name__)
 
 
 def unanswered_calls(messages: list[AnyMessage]) -> list[dict[str, Any]]:
@@ -40,8 +51,13 @@ def make_tool_node(actions: dict[str, ActionSpec], context: Callable[[Conversati
     def tools(state: ConversationState) -> dict[str, Any]:
         view: dict[str, Any] = dict(state)
         update: dict[str, Any] = {"messages": []}
+        done = answered_calls(state.get("messages") or [])
         for call in unanswered_calls(state.get("messages") or []):
             name, args = call["name"], call.get("args") or {}
+            if call_key(call) in done:
+                update["messages"].append(_result(call, _already_done(name, view, context(state))))
+                continue
+            done.add(call_key(call))
             if name in actions:
                 spec, ctx = actions[name], context(state)
                 count = state.get("actions", 0) + 1
@@ -75,15 +91,26 @@ def _hold_the_line(state: ConversationState, update: dict[str, Any]) -> None:
         update["reply"] = speaker.segments
 
 
+def _already_done(name: str, view: dict[str, Any], ctx: ActionContext) -> dict[str, str]:
+    agent = view.get("active_agent") or "lead"
+    return {"already_done": f"`{name}` already ran with these arguments since the caller last spoke: "
+                            "its result is above; do not call it again",
+            "next": next_step(agent, view, call_context(agent, view, ctx.settings, ctx.now.isoformat()))}
+
+
 def _run_local(name: str, args: dict[str, Any], view: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     if name == "record_details":
         try:
             fields = record_details.args_schema.model_validate(args).model_dump(exclude_none=True)
         except ValidationError as exc:
             return {"error": f"invalid details: {exc.errors(include_url=False)}"}, {}
+        fields, not_said = _said_only(fields, view)
         lead = recorded(dict(view.get("lead") or {}), fields)
-        return ({"recorded": fields, "lead": lead, "missing": missing_fields(lead),
-                 "booking_needs": booking_missing(lead, view.get("caller_number", ""))}, {"lead": lead})
+        result = {"recorded": fields, "lead": lead, "missing": missing_fields(lead),
+                  "booking_needs": booking_missing(lead, view.get("caller_number", ""))}
+        if not_said:
+            result["not_recorded"] = {f: "the caller has not said this in the call: ask them" for f in not_said}
+        return result, {"lead": lead}
     if name in HANDOFFS:
         changes: dict[str, Any] = {"active_agent": HANDOFFS[name]}
         if HANDOFFS[name] == "knowledge":
@@ -96,6 +123,20 @@ def _run_local(name: str, args: dict[str, Any], view: dict[str, Any]) -> tuple[A
     if name == "end_call":
         return {"ok": True}, {"end_call": True}
     return {"error": f"unknown tool {name}"}, {}
+
+
+CONFIRMS = {"email": "email_confirmed", "first_name": "name_confirmed", "last_name": "name_confirmed"}
+
+
+def _said_only(fields: dict[str, Any], view: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """`fields` without the details the caller never said (and the confirmation of such a detail),
+    and those details' names."""
+    heard = Heard.of(caller_texts(view.get("messages") or []), view.get("language") or "en-US")
+    not_said = ungrounded(fields, heard, [view.get("caller"), view.get("lead"), {"phone": view.get("caller_number")}])
+    if not_said:
+        log.warning("details the caller did not say were not recorded: %s", not_said)
+    dropped = {*not_said, *(CONFIRMS[f] for f in not_said)}
+    return {k: v for k, v in fields.items() if k not in dropped}, not_said
 
 
 def recorded(lead: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:

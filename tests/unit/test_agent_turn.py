@@ -203,7 +203,7 @@ def test_details_are_recorded_in_typed_state(handler, publisher, model, call_log
     model.script += [call("record_details", {"first_name": "Liam", "last_name": "O'Brien",
                                              "email": " Liam+Calls@Example.org "}),
                      AIMessage("Thanks, Liam. What company are you with?")]
-    deliver(handler, UserUtterance(call_id="CA7", turn_seq=1, relay_instance="r1", text="I'm Liam O'Brien"))
+    deliver(handler, UserUtterance(call_id="CA7", turn_seq=1, relay_instance="r1", text="I'm Liam O'Brien, liam plus calls at example dot org"))
     lead = state(handler, "CA7")["lead"]
     assert lead == {"first_name": "Liam", "last_name": "O'Brien", "email": "liam+calls@example.org",
                     "email_confirmed": False, "name_confirmed": False}
