@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -77,12 +78,12 @@ NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|t
                         re.IGNORECASE)
 HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|yes|yeah)\W+)*"
                            rf"({NAME}(?:\s+{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
-OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|good (?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui)(?: there)?\W+)+"
+OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|good (?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui|ciao|hola|salut|hallo)(?: there)?\W+)+"
                           r"([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
-SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+),\s+(?:(?:the|a|an|and)\s+)?"
+SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+),\s+(?i:(?:(?:the|a|an|and)\s+)?"
                            r"(?=(?:[\w-]+\s+){0,3}(?:vp|head|director|manager|lead|chief|owner|founder|president|"
-                           r"ceo|cto|coo|cfo|partner|coordinator|specialist|officer)\b|i'm|i am|here|calling|from)",
-                           re.IGNORECASE)
+                           r"ceo|cto|coo|cfo|partner|coordinator|specialist|officer)\b|i'm|i am|here|calling|from))")
+# (the name's two words written with capitals, whatever the case of what follows: "Central time, I'm in ..." is none)
 SPELLED = re.compile(r"(?<![\w'’])(?:[A-Za-z](?:\s*-\s*|\s+)){2,}[A-Za-z](?![\w'’])")
 SPELLED_WITH_COMMAS = re.compile(r"(?<![\w'’])(?:[A-Za-z]\s*,\s*){2,}[A-Za-z](?![\w'’])")  # "S, Z, C, Z, E, P, A, N"
 SPELLING_TAIL = re.compile(r"\b(?:with(?:out)? an? [a-z]|with two [a-z]'?s|no [a-z] in|spelled|spelt|as in \w+)\b.*$",
@@ -92,7 +93,8 @@ FAMILY_NAME = rf"{NAME}(?:\s+{PARTICLE})+\s+{NAME}|{NAME}"  # "Nascimento da Sil
 LAST_NAME = re.compile(rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
                        rf"\s+({FAMILY_NAME})(?=\s*(?:[,.!?;]|$|\s+(?:and|but|with|all)\b))|"
                        rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
-                       rf"\s+({NAME})|\b({FAMILY_NAME}) is (?:my|the) (?:last name|surname|family name)\b", re.IGNORECASE)
+                       rf"\s+({NAME})|\b({FAMILY_NAME}) is (?:my|the) (?:last name|surname|family name)\b|"
+                       rf"\b(?:last name|surname|family name),?\s+(?-i:([A-ZÀ-ÖØ-Þ][\w'’-]*))", re.IGNORECASE)
 FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?\s+({NAME})|"
                         rf"\b({NAME}) is (?:my|the) (?:first|given) name\b", re.IGNORECASE)
 
@@ -108,12 +110,34 @@ def _collapse_spelling(text: str) -> str:
         letters = re.sub(r"[^A-Za-z]", "", match.group(0))
         return letters if len(letters) >= 3 else match.group(0)
     collapsed = SPELLED_WITH_COMMAS.sub(word, SPELLED.sub(word, text))
-    return SPELLED_AGAIN.sub(lambda m: m.group(0) if _names_after_a_name(m) and not m.group(3).isupper()
-                             else m.group(1), collapsed)
+    collapsed = SPELLED_AGAIN.sub(lambda m: m.group(0) if _names_after_a_name(m) and not m.group(3).isupper()
+                                  else m.group(1), collapsed)
+    return SPELLED_UNACCENTED.sub(lambda m: m.group(1) if _folded(m.group(1)) == _folded(m.group(3)) else m.group(0),
+                                  collapsed)  # "Zsófia, ZSOFIA": the letters of a name with accents
+
+
+SPELLED_UNACCENTED = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that is|it's|spelled|spelt)\s*)?,?\s*)"
+                                r"([A-Z]{3,})\b(?!['’])")
+
+
+WORD_THEN_LETTERS = re.compile(r"\b([A-ZÀ-ÖØ-Þ][\w'’-]+)[,.]?\s+(?:(?:that's|that is|it's|spelled|spelt)\s+)?"
+                               r"((?:[A-Za-z](?:\s*-\s*|\s+|\s*,\s*)){2,}[A-Za-z])(?![\w'’])")
+
+
+def spelled_words(text: str) -> list[str]:
+    """Capitalised words followed by their own spelling ("Achebe. A-C-H-E-B-E"), in order."""
+    return [m.group(1) for m in WORD_THEN_LETTERS.finditer(text)
+            if _folded(m.group(1)) == _folded(re.sub(r"[^A-Za-z]", "", m.group(2)))
+            and m.group(1).lower() not in NOT_A_NAME]
+
+
+def _folded(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if c.isalpha() and c.isascii())
 
 
 HESITATIONS = re.compile(r"\b(?:um+|uh+|erm|er)\b(?!-)[,.]?\s*|,\s*you know\b(?=,)|\b(?<=, )like,\s*", re.IGNORECASE)
 RESTART = re.compile(r"\b([^\W\d_][\w'-]+),\s+\1\b(?!')", re.IGNORECASE)  # "Tomasz, Tomasz Nowicki"
+HYPHEN_SAID = re.compile(r"\b([A-ZÀ-ÖØ-Þ][\w'’]*)\s+hyphen\s+([A-ZÀ-ÖØ-Þ][\w'’]*)")
 PAUSED_INTRO = re.compile(r"\b(i'm|i am|it's|this is|we're|we are|we have|we've got|from|at|with|for)\s*,\s*(?=\w)", re.IGNORECASE)  # "I'm, Tomasz"
 
 
@@ -121,6 +145,7 @@ def _fluent(text: str) -> str:
     """`text` without the hesitations of speech ("I'm, uh, Tomasz, Tomasz Nowicki, from, um, Great
     Lakes Parcel" reads "I'm Tomasz Nowicki, from Great Lakes Parcel"); the words themselves kept."""
     text = HESITATIONS.sub("", text)
+    text = HYPHEN_SAID.sub(r"\1-\2", text)  # "Wójcik hyphen Nowak"
     text = re.sub(r"(?:\s*,){2,}", ",", text)
     return PAUSED_INTRO.sub(r"\1 ", RESTART.sub(_restarted, text)).strip(" ,")
 
@@ -168,7 +193,8 @@ def person(tokens: list[str]) -> dict[str, str]:
 
 def _name_tokens(text: str, capitalised: bool) -> list[str]:
     tokens = []
-    text = re.sub(rf"^(\s*{NAME}),\s+(?=[A-Z][\w'’-]+\s*(?:[.!?]|$))", r"\1 ", text)  # "Siobhan, Kowalczyk."
+    text = re.sub(rf"^(\s*{NAME}),\s+(?=[A-ZÀ-ÖØ-Þ][\w'’-]+\s*(?:[.!?]|$|,\s+(?:I|I'm|we|we're|my|our)\b))", r"\1 ",
+                  text)  # "Siobhan, Kowalczyk.", "Zsófia, Kovács-Tóth, I lead ..."
     for token in re.findall(rf"{NAME}|\S+", text):
         if not re.fullmatch(NAME, token) or token.lower() in NOT_A_NAME:
             break
@@ -242,6 +268,10 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
             full = FULL_NAME_NEXT.match(text, end) if len(tokens) == 1 else None
             if full and full.group(1).split()[0].lower().startswith(tokens[0].lower()[:2]):
                 return person(full.group(1).split()), [(intro.start(), full.end())]  # "I'm Gio. Giovanni Russo."
+            again = re.compile(rf"\b{re.escape(tokens[0])}\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)").search(text, end) \
+                if len(tokens) == 1 and tokens[0][:1].isupper() else None
+            if again and again.group(1).lower() not in NOT_A_NAME:  # "I'm Niamh, that's N-I-A-M-H ... Niamh Okonkwo-Daly."
+                return person([tokens[0], again.group(1)]), [(intro.start(), end), again.span()]
             return person(tokens), [(intro.start(), end)]
     return {}, []
 
@@ -264,7 +294,7 @@ NOT_COMPANY = re.compile(r"^(?:(?:the (?:moment|end|start|beginning|same)|about|
                          re.IGNORECASE)
 WE_ARE_COMPANY = re.compile(r"\b(?:we're|we are)\s+(" + COMPANY_NAME + r")(?=\s*(?:[,.;!?]|$|\s(?:and|but|so)\b))")
 ROLE_INTRO = re.compile(
-    r"(?:\b(?:i'm|i am|i work as|as|i'm one of|i am one of|je suis)\s+|, ?)(?:the |a |an |our |their )?(?=\S)|"
+    r"(?:\b(?:i'm|i am|i work as|as|i'm one of|i am one of|je suis)\s+|, ?|(?<=[.!?] ))(?:the |a |an |our |their )?(?=\S)|"
     r"\b(?:my (?:role|title|job|position) is|my job title is)\s+(?:the |a |an )?", re.IGNORECASE)
 DEPARTMENT = re.compile(r"(?:sales|marketing|operations|engineering|product|finance|customer|growth|revenue|it|hr|"
                         r"people|support|success|business|patient|client|partner|inside|field|technology|data)\b",
@@ -440,10 +470,26 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
                     re.IGNORECASE):
             continue  # "I'm calling about your AI phone agent thing"
         stated = intro.group(0).lower().startswith("my")
+        if intro.group(0).startswith(",") and not rest and not _title_like(said):
+            continue  # ", the dispatcher calls us", "yes, partners at the end": words about something else
+        if not intro.group(0).strip() and not _title_like(said):
+            continue  # a sentence that starts with a title is one ("Sales manager at SunRow Solar."), no other
         if said and (stated or ROLE_WORDS.search(said.split()[0])
                      or ROLE_WORDS.search(said) and (not intro.group(0).startswith(",") or rest)):
             return {"role": said, **({"company": rest[0]} if rest else {})}, (intro.start(), found[1][1])
     return None
+
+
+_TITLE_WORDS_TEXT = """of and & the for to senior junior general regional national global deputy executive vice chief
+assistant associate office account accounts service services care team front desk practice store clinic events event ops
+it hr co"""
+TITLE_WORDS = frozenset(_TITLE_WORDS_TEXT.split())
+
+
+def _title_like(said: str) -> bool:
+    """Every word of `said` belongs in a job title ("head of client services", "general manager")."""
+    words = re.findall(r"[\w&']+", said.lower())  # ("co-owner": co, owner)
+    return bool(words) and all(w in TITLE_WORDS or ROLE_WORDS.fullmatch(w) or DEPARTMENT.fullmatch(w) for w in words)
 
 
 NEED_GOES_ON = re.compile(r"\s+and\s+(?!(?:we|i|our|my)\b)[a-z]+(?:s|es)?\b[^.!?,]*", re.IGNORECASE)
@@ -808,6 +854,11 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
     named, named_spans = names(working, asked, correcting)
     found.update(named)
     spans += named_spans
+    first = found.get("first_name") or lead.get("first_name")
+    if first and "last_name" not in found and not lead.get("last_name"):
+        spelled = [w for w in spelled_words(spoken) if _folded(w) != _folded(first)]
+        if spelled:  # "Oh, sorry, it's Achebe. A-C-H-E-B-E.": the name they owed, spelled
+            found["last_name"] = spelled[0]
     capitalised = any(c.isupper() for c in text[1:])
     for finder in FINDERS:
         masked = _mask(working, spans)

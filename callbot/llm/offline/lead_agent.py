@@ -152,6 +152,8 @@ def next_question(turn: Turn) -> str | None:
         text = question(turn, field, lead)
         if _times_asked(turn, text) < ASKED_TWICE:
             return text
+    if lead.get("wants_meeting") is True and wanted:
+        return question(turn, wanted[0], lead)  # the meeting they asked for cannot be booked without it
     return None
 
 
