@@ -38,3 +38,37 @@ def test_what_a_caller_says_of_themselves_is_read(said, asked, expected):
 def test_other_words_are_not_read_as_a_name_or_a_role(said, asked, not_read):
     fields = extract(said, asked, {}, "en-US")
     assert not {k: fields[k] for k in not_read if k in fields}
+
+
+@pytest.mark.parametrize(("said", "asked", "lead", "expected"), [
+    ("Before next summer. Email's dez at okafor h v a c dot com. Okafor is O-K-A-F-O-R.", "company",
+     {"first_name": "Desmond"}, {"last_name": "Okafor"}),
+    ("Oh, sorry, it's Achebe. A-C-H-E-B-E.", "email_confirmed", {"first_name": "Rosalind"}, {"last_name": "Achebe"}),
+    ("No AC, no heat, everybody calls at once.", "last_name", {"first_name": "Desmond"}, {"last_name": None}),
+    ("Central time, I'm in Oklahoma.", "company", {"first_name": "Desmond"}, {"company": None}),
+])
+def test_what_an_answer_gives_depends_on_what_is_held(said, asked, lead, expected):
+    fields = extract(said, asked, lead, "en-US")
+    assert {k: fields.get(k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(("said", "intent"), [
+    ("When a truck breaks down, the dispatcher calls us, and the call goes to voicemail. That's a lost contract.", None),
+    ("When can we meet?", "book"),
+    ("Let's meet Wednesday, around noon if you can.", "book"),
+    ("Priya Shah sent me a proposal last week. Is she available? I'd rather go over it with her.", "human"),
+    ("Yes, please connect me to her.", "human"),
+    ("Is he available Tuesday at 3?", "book"),
+    ("Ah, that day's bad. Could you push it a day later, same time?", "reschedule"),
+])
+def test_what_the_caller_wants(said, intent):
+    from callbot.llm.offline.intents import classify
+
+    assert classify(said) == intent
+
+
+@pytest.mark.parametrize("said", ["No, I don't give my email to vendors before I've met them.", "I don't do email."])
+def test_a_caller_who_will_not_give_an_email(said):
+    from callbot.llm.offline.contact import refuses_email
+
+    assert refuses_email(said)

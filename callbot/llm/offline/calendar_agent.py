@@ -4,6 +4,7 @@ book (or move) the one they pick, cancel when asked."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from callbot.agents.calendar.tools import book_meeting, cancel_meeting, find_slots, reschedule_meeting
@@ -66,7 +67,7 @@ def pick(turn: Turn, text: str) -> dict[str, Any] | None:
         if re.search(pattern, text, re.IGNORECASE) and -len(options) <= index < len(options):
             return options[index]
     if not wanted.named:
-        return None
+        return _the_time_asked_for(turn, text, options, now) if yes_or_no(text) is True else None
     matching = []
     for option in options:
         start = option_time(option, now, _timezone(turn))
@@ -88,6 +89,28 @@ def pick(turn: Turn, text: str) -> dict[str, Any] | None:
     return matching[0] if matching else None
 
 
+NOON = re.compile(r"\b(?:noon|midday|lunchtime|midi)\b", re.IGNORECASE)
+SAME_TIME = re.compile(r"\bsame time\b|\bà la même heure\b", re.IGNORECASE)
+
+
+def _the_time_asked_for(turn: Turn, text: str, options: list[dict[str, Any]], now: Any) -> dict[str, Any] | None:
+    """"Yes, that one is fine" to times offered for "Wednesday, around noon" (or "one day later, same
+    time"): the one offered at the very time the caller asked for last, when exactly one is."""
+    for said in reversed(turn.caller_said()[:-1]):
+        named = requested(said, now, _timezone(turn))
+        exact_time = named.hour is not None or NOON.search(said) or SAME_TIME.search(said)
+        asked = _preferred(turn, said) if exact_time else None
+        if asked:
+            break
+    else:
+        return None
+    if NOON.search(said) and named.hour is None:
+        asked = asked[:11] + "12:00:00"
+    exact = [o for o in options if (start := option_time(o, now, _timezone(turn)))
+             and start.replace(tzinfo=None).isoformat()[:16] == asked[:16]]
+    return exact[0] if len(exact) == 1 else None
+
+
 def _booked(turn: Turn) -> bool:
     meeting = turn.meeting
     return bool(meeting) and meeting.get("status", "booked") == "booked"
@@ -103,6 +126,11 @@ MOVED_TO = re.compile(r"\b(?:move|push|bump|shift|change|switch|reschedule|make)
                       re.IGNORECASE)
 
 
+DAYS_SAID = {"one": 1, "a": 1, "two": 2, "2": 2, "three": 3, "3": 3}
+DAYS_LATER = re.compile(r"\b(one|a|two|2|three|3) days? later\b|\bthe (?:next|following) day\b|\bthe day after\b(?! tomorrow)",
+                        re.IGNORECASE)  # (of the booked meeting)
+
+
 def _preferred(turn: Turn, text: str) -> str | None:
     """The time asked for; "the same day" is the booked meeting's day; when a booked meeting is
     moved, the time said after "move it to" (the one said before is the meeting's own)."""
@@ -111,6 +139,15 @@ def _preferred(turn: Turn, text: str) -> str | None:
         text = moved.group(1)
     preferred = preferred_time(text, turn.context.get("now", ""), _timezone(turn))
     meeting = turn.meeting
+    if meeting and (later := DAYS_LATER.search(text)):  # "push it one day later, same time"
+        now = local_now(turn.context.get("now", ""), _timezone(turn))
+        start = option_time(meeting, now, _timezone(turn))
+        if start is not None:
+            moved_to = start + timedelta(days=DAYS_SAID.get((later.group(1) or "one").lower(), 1))
+            while moved_to.weekday() >= 5:  # (from a Friday: the next working day)
+                moved_to += timedelta(days=1)
+            same_time = not preferred or SAME_TIME.search(text)
+            return moved_to.date().isoformat() + ("T" + moved_to.time().isoformat() if same_time else preferred[10:])
     if preferred and meeting and re.search(r"\b(?:same day|that day|same date)\b", text, re.IGNORECASE):
         now = local_now(turn.context.get("now", ""), _timezone(turn))
         day = option_time(meeting, now, _timezone(turn))

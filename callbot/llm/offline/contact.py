@@ -18,7 +18,8 @@ from callbot.llm.offline.extract import consent
 
 NO_EMAIL = re.compile(
     r"\b(?:i\s+)?(?:don't|do not|never|can't|won't|rarely)\s+(?:do|use|have|check|read|give(?:\s+out)?)\s+"
-    r"(?:an?\s+|my\s+|any\s+)?e-?mails?\b(?!\s+(?:from|to|about))"
+    r"(?:an?\s+|my\s+|any\s+)?e-?mails?\b(?!\s+(?:from|about))"
+    r"(?!\s+to\s+(?!(?:vendors?|anyone|anybody|companies|salespeople|sales people|strangers|people)\b))"
     r"|\b(?:still\s+|but\s+|and\s+)?no\s+e-?mails?(?:\s+address)?\b(?!\s+(?:from|to|about|back))"
     r"|\bnot\s+(?:on|into|big on|giving(?:\s+you)?(?:\s+my|\s+an)?)\s+e-?mail\b"
     r"|\bwithout\s+(?:an?\s+)?e-?mail\b|\bskip\s+the\s+e-?mail\b"

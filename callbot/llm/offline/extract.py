@@ -120,7 +120,7 @@ SPELLED_UNACCENTED = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that 
                                 r"([A-Z]{3,})\b(?!['’])")
 
 
-WORD_THEN_LETTERS = re.compile(r"\b([A-ZÀ-ÖØ-Þ][\w'’-]+)[,.]?\s+(?:(?:that's|that is|it's|spelled|spelt)\s+)?"
+WORD_THEN_LETTERS = re.compile(r"\b([A-ZÀ-ÖØ-Þ][\w'’-]+)[,.]?\s+(?:(?:that's|that is|it's|is|spelled|spelt)\s+)?"
                                r"((?:[A-Za-z](?:\s*-\s*|\s+|\s*,\s*)){2,}[A-Za-z])(?![\w'’])")
 
 
@@ -626,6 +626,10 @@ ACKNOWLEDGEMENT = re.compile(r"(?:i see|got it|okay|ok|right|sure|alright|all ri
 REPORTED = re.compile(r"\W*(?:he|she|they|my \w+|a \w+ of mine)\s+(?:said|says|told|mentioned|recommended)\b", re.IGNORECASE)
 
 
+TIME_ZONE_SAID = re.compile(r"\b(?:eastern|central|mountain|pacific|atlantic|alaska|hawaii)(?: standard| daylight)? time\b|"
+                            r"\btime ?zone\b|\bheure de (?:paris|montréal|new york)\b", re.IGNORECASE)
+
+
 def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dict[str, Any]:
     """`said` as the answer to the question for `field`, when it can be one (`numeric`: the same
     clause with number words as digits and times masked)."""
@@ -651,6 +655,8 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
         tokens = _name_tokens(said, capitalised=False)
         if not tokens or len(tokens) != len(said.split()) or len(tokens) > 3:
             return {}
+        if any(t.isupper() and len(t) <= 3 for t in tokens):
+            return {}  # "no AC, no heat": letters of an acronym, not a name
         if capitalised and not any(t[0].isupper() for t in tokens):
             return {}  # "... that's the deadline": a transcript that writes capitals writes names with them
         if field == "last_name":
@@ -659,8 +665,8 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
     if field == "team_size":
         value = _count(FILLERS.sub("", numeric.strip())) if re.search(r"\d|dozen", numeric) else None
         return {"team_size": value} if value and len(words) <= 8 else {}
-    if field != "timeline" and (TIMELINE.search(said) or time_spans(said)):
-        return {}  # a time answers another question
+    if field != "timeline" and (TIMELINE.search(said) or time_spans(said) or TIME_ZONE_SAID.search(said)):
+        return {}  # a time (or a time zone: "Central time, I'm in Oklahoma") answers another question
     if field in ("company", "role") and (re.search(r"\d|\bone word\b|\bdot\b|@", numeric + said) or
                                          TEAM.search(numeric)):
         return {}

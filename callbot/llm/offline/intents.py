@@ -54,6 +54,10 @@ HUMAN = _any(
     r"\b(?:parler|discuter)\b(?: \w+){0,2} (?:à|a|avec) quelqu'un\b",
 )
 
+# a person the caller has just named, asked for ("... Priya Shah sent me a proposal. Is she available?")
+PERSON_NAMED = re.compile(r"\b(?:put|patch|transfer|connect) me (?:to|with|through to|over to) (?:her|him)\b|"
+                          r"\bis (?:she|he) (?:available|there|around|in|free)\b", re.IGNORECASE)
+
 GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|bye-bye|bye bye|nothing else|that will be all|that'll be all|have a "
                      r"(?:good|nice|great|lovely) (?:day|one|weekend|evening|afternoon)|take care|i'm all set|that's "
                      r"everything|talk soon|see ya|catch you later|that should do it|au revoir|bonne journée|rien d'autre|"
@@ -64,7 +68,9 @@ CANCEL = re.compile(r"\bcancel\b.{0,20}\b(?:meeting|appointment|demo|call|bookin
                     r"\bannuler\b", re.IGNORECASE)
 RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:a )?conflict with (?:the|my|our) (?:[\w-]+ ){0,2}(?:meeting|call|demo|"
                         r"follow-up|appointment)\b|\bcan't make (?:it|the meeting|our meeting|my meeting)\b|\b(?:push|move|bump|shift) (?:it|that|this)(?: back)? (?:to|until|till)\b|\b(?:move|change|push|shift)\s+(?:my|the|our|this|that)\s+(?:meeting|"
-                        r"appointment|demo|booking|call)\b(?!\s+notes)|\bdéplacer\b", re.IGNORECASE)
+                        r"appointment|demo|booking|call)\b(?!\s+notes)|\bdéplacer\b|"
+                        r"\b(?:push|move|bump|shift) (?:it|that|this|the meeting|my meeting)\b.{0,20}\b(?:later|earlier|back|forward)\b",
+                        re.IGNORECASE)
 BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25}\b(?:demo|meeting|call"
                   r"(?!\s*cent)|appointment|time with|slot|chat with (?:sales|a rep|someone)|session)\b|"
                   r"\b(?:grab|find|get)\s+(?:a|some|us a)\s+(?:demo|meeting|call|time|slot|session)\b|"
@@ -129,17 +135,25 @@ PRODUCT_QUESTION = _any(
 ALWAYS_A_QUESTION = re.compile(r"\bhow much\b|\bhow long does\b|\bdo you (?:guys )?(?:work with|run|offer)\b|\bwhat does (?:it|northwind voice|northwind|that) cost\b|"
                                r"\bdo you (?:integrate|have|offer|support)\b|\bdoes it\b|\bis there an?\b|"
                                r"\bcan it\b|\bwhere is (?:the|my|our) data\b|\bcombien\b", re.IGNORECASE)
-QUESTION_FORM = re.compile(r"\?|^\W*(?:what|how|which|where|when|why|who|do|does|did|is|are|can|could|would|will|"
-                           r"tell me|est-ce)\b|\b(?:what|how|know|hear|learn|tell me|wondering|curious|question|"
+QUESTION_FORM = re.compile(r"\?|^\W*(?:what|how|which|do|does|did|is|are|can|could|would|will|tell me|est-ce)\b|"
+                           r"^\W*(?:where|when|why|who)(?:'s|\s+(?:is|are|do|does|did|can|could|would|will|should|"
+                           r"was|were)\b)|\b(?:what|how|know|hear|learn|tell me|wondering|curious|question|"
                            r"quel|quelle)\b", re.IGNORECASE)
 PRODUCT_TOPIC_ONLY = 4  # a short utterance naming a topic ("pricing", "integrations?") asks about it
 
 
 # with a time, a meeting: "talk to sales next week", "actually, let's just do it. Tomorrow after lunch?"
-TALK_OR_AGREE = re.compile(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b|"
+TALK_OR_AGREE = re.compile(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b|\blet's (?:meet|talk|chat)\b|"
                            r"\blet's (?:just )?(?:do|book|set up) (?:it|that|one|a time|a meeting)\b|"
                            r"\b(?:can|could|shall|should) (?:we|i) (?:do|make it|say|book)\b(?!.*\binstead\b)|\bhow about\b(?!.*\binstead\b)",
                            re.IGNORECASE)
+
+
+def _sentence(text: str, match: re.Match) -> str:
+    """The sentence of `text` that holds `match`."""
+    start = max(text.rfind(end, 0, match.start()) for end in ".!?") + 1
+    ends = [i for end in ".!?" if (i := text.find(end, match.end())) >= 0]
+    return text[start:min(ends) + 1 if ends else len(text)]
 
 
 def classify(text: str, confirming: bool = False) -> str | None:
@@ -149,6 +163,8 @@ def classify(text: str, confirming: bool = False) -> str | None:
         return "refuse"
     if HUMAN.search(text) and not mentions_time(text) and not WHEN_TO_TALK.search(text):  # (times: a meeting)
         return "human"  # ("talk to someone next Tuesday morning" asks for a meeting)
+    if (named := PERSON_NAMED.search(text)) and not mentions_time(_sentence(text, named)):
+        return "human"  # "Priya sent me a proposal last week. Is she available?"
     if GOODBYE.search(text) or (not confirming and GOODBYE_UNLESS_CONFIRMING.search(text)):
         return "goodbye"
     for intent, pattern in (("cancel", CANCEL), ("reschedule", RESCHEDULE)):
