@@ -72,3 +72,32 @@ def test_a_caller_who_will_not_give_an_email(said):
     from callbot.llm.offline.contact import refuses_email
 
     assert refuses_email(said)
+
+
+@pytest.mark.parametrize(("said", "asked", "expected"), [
+    ("Nous avons sept négociateurs, et ils sont toujours en visite.", "role", {"team_size": 7}),
+    ("Les entreprises nous appellent, et on n'est que trois au téléphone.", "need", {"team_size": 3}),
+    ("Par contre un SMS sur ce numéro, ça me va très bien.", "email", {"consent": True}),
+    ("Idéalement avant les fêtes, disons septembre.", "need", {"timeline": "avant les fêtes, disons septembre"}),
+    ("Je m'appelle Camille Lefèvre-Dubois, je dirige l'équipe commerciale d'Horizon Immobilier, à Montréal.", None,
+     {"last_name": "Lefèvre-Dubois", "company": "Horizon Immobilier"}),
+])
+def test_what_a_french_caller_says_is_read(said, asked, expected):
+    fields = extract(said, asked, {}, "fr-FR")
+    assert {k: fields.get(k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(("said", "intent"), [
+    ("Une question : est-ce que votre assistant peut envoyer la fiche du bien par e-mail ?", "question"),
+    ("Est-ce qu'on peut se parler mardi après-midi ?", "book"),
+])
+def test_what_a_french_caller_wants(said, intent):
+    from callbot.llm.offline.intents import classify
+
+    assert classify(said) == intent
+
+
+def test_a_french_caller_who_will_not_give_an_email():
+    from callbot.llm.offline.contact import refuses_email
+
+    assert refuses_email("Ah non, l'e-mail je préfère ne pas le donner, je reçois déjà trop de publicité.")

@@ -23,7 +23,9 @@ NO_EMAIL = re.compile(
     r"|\b(?:still\s+|but\s+|and\s+)?no\s+e-?mails?(?:\s+address)?\b(?!\s+(?:from|to|about|back))"
     r"|\bnot\s+(?:on|into|big on|giving(?:\s+you)?(?:\s+my|\s+an)?)\s+e-?mail\b"
     r"|\bwithout\s+(?:an?\s+)?e-?mail\b|\bskip\s+the\s+e-?mail\b"
-    r"|\bpas\s+d'e-?mail\b|\bpas\s+de\s+(?:courriel|mail)\b",
+    r"|\bpas\s+d'e-?mail\b|\bpas\s+de\s+(?:courriel|mail)\b"
+    r"|\b(?:l'e-?mail|le courriel|mon e-?mail|mon courriel|mon adresse),?\s+je\s+(?:préfère|préférerais|ne veux|ne vais)\s+(?:pas|ne pas)\b"
+    r"|\bje\s+(?:ne\s+)?(?:donne|communique)\s+(?:pas|jamais)\s+(?:mon\s+)?(?:e-?mail|courriel|adresse)\b",
     re.IGNORECASE)
 REFUSED = ["email", "email_confirmed"]
 

@@ -306,6 +306,8 @@ TEAM_DEPARTMENT = re.compile(
 ROLE_VERB = re.compile(r"\bi\s+(run|manage|lead|head(?: up)?|oversee|look after|own|handle|coordinate|"
                        r"supervise|am in charge of|'m in charge of|work in|work on)\s+(?:the |our |a )?" + PHRASE,
                        re.IGNORECASE)
+FRENCH_ROLE_VERB = re.compile(r"\bje\s+(dirige|gère|pilote|supervise|m'occupe de|m'occupe du|m'occupe des)\s+"
+                              r"(?:l'|le |la |les )?" + PHRASE, re.IGNORECASE)  # "je dirige l'équipe commerciale de ..."
 NEED = re.compile(
     r"\b(?:(?:we|i)(?:'d| would)?(?: really| mostly| just| also)? (?:want|need|like|love|hope|plan)|(?:we|i)(?:'re| are|'m| am)"
     r"(?: really| mostly| just| also)? (?:looking|trying|hoping|planning)|looking|(?:we|i) (?:wanna|gotta))\s+to\s+" + PHRASE +
@@ -339,7 +341,9 @@ TEAM = re.compile(
     rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,1}}(?!(?:days|weeks|months|years|hours|minutes|seconds|dollars|percent|times|calls|"
     r"locations|offices|stores|sites|trucks|cars|vans|bookings|slots|plans|users?s)\b)"
     r"[a-z]+(?:ers|ors|ists|ians|ants|ents|ees|ives|givers|hands|smiths)\b|"
-    rf"\b(?:we're|we are|there are|there's|we have|we've got|we got|on est|nous sommes)\s+(?:{APPROX}\s+)?(\d+)(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|in total|all told|total|strong|in|on|across|au|à|dans|et)\b))",
+    rf"\b(\d+)\s+(?:[^\W\d_]+(?:eurs|iers|ières|ants|antes|istes|aux|trices|ées|és))\b|"  # "7 négociateurs"
+    rf"\b(?:we're|we are|there are|there's|we have|we've got|we got|on est|nous sommes|on n'est que|on est que|"
+    rf"nous ne sommes que)\s+(?:{APPROX}\s+)?(\d+)(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|in total|all told|total|strong|in|on|across|au|à|dans|et)\b))",
     re.IGNORECASE)
 DOZENS = re.compile(r"\b(?:a |one )?(couple(?: of)?|few|half a|two|three|four|five)?\s*dozens?\b", re.IGNORECASE)
 COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple(?: of)?|\d+)"
@@ -360,7 +364,9 @@ TIMELINE = re.compile(
     r"spring|fall|the holidays)|(?:timeline|timing)(?:'s| is) flexible|second half of (?:the|this|next) year|"
     r"first half of (?:the|this|next) year|(?:in|by|during|for) the (?:first|second|third|fourth|last|next) (?:quarter|"
     r"half)|d'ici (?:l'été|l'automne|l'hiver|le printemps|la fin de l'année|la rentrée|(?!la\b|le\b|les\b)\w+)|"
-    r"(?:pour|avant|après|dès) la rentrée|"
+    r"(?:pour|avant|après|dès) la rentrée|(?:avant|après|pour) (?:les fêtes|noël|l'été|l'hiver|l'automne|le printemps)|"
+    r"(?:en|dès|début|fin|mi-|avant|d'ici|pour|disons|vers) (?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
+    r"octobre|novembre|décembre)|"
     r"(?:cet|cette|l'année|le mois|le trimestre) (?:été|automne|hiver|année|prochaine?)|(?:in|within) (?:the next )?(?:a |one )?(?:month|week|year) or (?:two|so))\b",
     re.IGNORECASE)
 CLAUSES = re.compile(r"[^,.;!?]+")
@@ -449,9 +455,9 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
             return None
         named = owner.group(2) or owner.group(3) or owner.group(5)
         return {"role": title, **({"company": named} if named else {})}, owner.span()
-    verb = ROLE_VERB.search(text)
+    verb = ROLE_VERB.search(text) or FRENCH_ROLE_VERB.search(text)
     if verb:
-        said, *rest = re.split(r"\s+(?:at|for|with)\s+(?=[A-Z])", verb.group(2), maxsplit=1)
+        said, *rest = re.split(r"\s+(?:at|for|with|de|chez)\s+(?=[A-Z])|\s+d['’](?=[A-Z])", verb.group(2), maxsplit=1)
         rest = [m.group(0) for m in [re.match(COMPANY_NAME, rest[0])] if m] if rest else []
         if said and said.split()[0].lower() not in ("a", "an", "some", "it", "that", "this") and len(said.split()) <= 6:
             words = verb.group(1).lower().replace("'m ", "am ")
@@ -526,16 +532,17 @@ CONSENT_YES = re.compile(
     r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?) (?:is|are) fine\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
     r"\bvous pouvez me contacter\b|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
-    r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b",
+    r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|"
+    r"\b(?:un |des )?(?:sms|textos?)\b.{0,30}\b(?:ça me va|ça me convient|c'est bon|pas de (?:problème|souci)|volontiers)\b",
     re.IGNORECASE)
 LOSS = re.compile(r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|nobody|no one|voicemail|unanswered|overwhelm\w*|"
-                  r"swamped|rat(?:er|ons|é|és)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us))\b", re.IGNORECASE)
+                  r"swamped|rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us))\b", re.IGNORECASE)
 PROBLEM = re.compile(
     r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|can't|cannot|can not|couldn't|overwhelm(?:ed)?|on hold|nobody|"
     r"no one|hang(?:s)? up|qualif(?:y|ied|ying)|keep up|fast enough|after hours|too many|swamped|buried|drown(?:ing)?|"
     r"struggl(?:e|ing)|want|need|answer(?:ed|ing)?|wait(?:s|ing)?|voicemail|goes unanswered|slip through|like|love|"
     r"hoping|ring(?:s|ing)? (?:nonstop|off the hook|all day|and rings?)|triag\w*|automat\w*|handl\w*|route|routing|"
-    r"rat(?:er|ons|é|és)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us)|personne ne répond|répondeur|aimerait|voudrions|"
+    r"rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és|e|ent)|perd(?:re|ons|u|us)|personne ne répond|répondeur|aimerait|voudrions|"
     r"voudrait|souhait\w*|besoin)\b",
     re.IGNORECASE)
 ABOUT_CALLS = re.compile(r"\b(?:calls?|call in|calling|phones?|line|leads|inquir(?:y|ies)|enquir(?:y|ies)|"

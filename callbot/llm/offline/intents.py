@@ -128,6 +128,8 @@ PRODUCT_QUESTION = _any(
     # what the product does, asked of it ("Can your assistant put reservations into OpenTable?")
     r"\b(?:can|could|does|do|will|would|is|are)\s+(?:your|the|this)\s+(?:assistant|bot|system|product|software|agent|"
     r"platform|app|tool|service|ai)\b",
+    r"\best-ce que (?:votre|le|ce|cet) (?:assistant|système|produit|logiciel|outil|service|robot)\b|"
+    r"\b(?:votre|le) (?:assistant|système|produit|logiciel|outil) (?:peut|sait|fait)-il\b",
     r"\b(?:can|could|will|would|does|is)\s+(?:our|my|the)\s+(?:\w+\s+)?data\b|\bstay in the (?:us|u\.s\.|eu|uk)\b|"
     r"\b(?:add|remove|drop|reduce)\b.{0,25}\bseats?\b|\bseats?\b.{0,25}\b(?:add|remove|drop|reduce)\b",
 )
@@ -144,6 +146,7 @@ PRODUCT_TOPIC_ONLY = 4  # a short utterance naming a topic ("pricing", "integrat
 
 # with a time, a meeting: "talk to sales next week", "actually, let's just do it. Tomorrow after lunch?"
 TALK_OR_AGREE = re.compile(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b|\blet's (?:meet|talk|chat)\b|"
+                           r"\b(?:peut|pourrait|pourrions|pouvons)(?:-on| on|-nous| nous)? (?:se|nous) (?:parler|voir|rencontrer)\b|"
                            r"\blet's (?:just )?(?:do|book|set up) (?:it|that|one|a time|a meeting)\b|"
                            r"\b(?:can|could|shall|should) (?:we|i) (?:do|make it|say|book)\b(?!.*\binstead\b)|\bhow about\b(?!.*\binstead\b)",
                            re.IGNORECASE)
