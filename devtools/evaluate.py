@@ -19,6 +19,7 @@ tool calls written as text or with arguments that do not parse, tools that answe
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
@@ -109,6 +110,12 @@ def evaluate(state_dir: Path, provider: str, selected: dict[str, scenarios.Scena
     return verdicts
 
 
+def text_call_id(name: str) -> str:
+    """A call id for scenario `name` within the 64 characters a call id may have, however long the name."""
+    call_id = f"CA{name}"
+    return call_id if len(call_id) <= 64 else f"{call_id[:55]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
 def evaluate_text(selected: dict[str, scenarios.Scenario], model: Any = None, settings: Any = None,
                   progress: Callable[[Verdict], None] | None = None, knowledge: str = "keyword") -> list[Verdict]:
     """Run the `selected` scenarios at the text level on `model` (the offline engine when None),
@@ -120,7 +127,7 @@ def evaluate_text(selected: dict[str, scenarios.Scenario], model: Any = None, se
     for name, scenario in selected.items():
         timer = StepTimer()
         with _AgentErrors() as errors:
-            conversation = converse(scenario, call_id=f"CA{name}", model=timer.timing(model), settings=settings,
+            conversation = converse(scenario, call_id=text_call_id(name), model=timer.timing(model), settings=settings,
                                     knowledge=knowledge)
         failures = check(conversation.report(), text_level(scenario.expect))
         messages = conversation.state.get("messages") or []

@@ -183,3 +183,11 @@ def test_a_folder_of_ones_own_scenarios_runs_at_the_text_level(tmp_path, capsys)
     assert "task success: 1/1 (100%)" in capsys.readouterr().out
     assert cli.main(["eval", "--level", "text", "--scenarios-dir", str(tmp_path / "missing")]) == 2
     assert "no folder of scenarios" in capsys.readouterr().err
+
+
+def test_a_scenario_with_a_long_name_gets_a_call_id_a_call_may_have():
+    from devtools.evaluate import text_call_id
+
+    long_a, long_b = "04_" + "a" * 80 + "_x", "04_" + "a" * 80 + "_y"
+    assert len(text_call_id(long_a)) <= 64 and text_call_id(long_a) != text_call_id(long_b)
+    assert text_call_id("product_question") == "CAproduct_question"

@@ -101,3 +101,13 @@ def test_a_french_caller_who_will_not_give_an_email():
     from callbot.llm.offline.contact import refuses_email
 
     assert refuses_email("Ah non, l'e-mail je préfère ne pas le donner, je reçois déjà trop de publicité.")
+
+
+def test_the_answer_is_read_from_the_passage_that_says_it_whatever_its_rank():
+    from callbot.llm.offline.knowledge_agent import best_passage
+
+    passages = [{"text": "There are no setup fees and no long-term contract on monthly billing.", "heading": "Pricing > Fees"},
+                {"text": "Annual billing saves 15 percent compared with paying month to month.",
+                 "heading": "Pricing > Annual billing"}]
+    assert best_passage(passages, "How much do you save if you pay yearly instead of monthly?", "en-US") is passages[1]
+    assert best_passage(passages, "Are there setup fees?", "en-US") is passages[0]

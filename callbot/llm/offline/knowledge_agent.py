@@ -7,6 +7,7 @@ import re
 
 from callbot.agents.knowledge.tools import search_knowledge
 from callbot.agents.supervisor.tools import transfer_to_calendar, transfer_to_lead
+from callbot.knowledge.keyword_index import keyword_terms
 from callbot.knowledge.memory import keywords
 from callbot.llm.offline.intents import QUESTION_FORM, is_product_question
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
@@ -82,13 +83,27 @@ def relevant_sentences(text: str, question: str) -> str:
     return sentences[best]
 
 
+def best_passage(passages: list[dict], question: str, language: str) -> dict:
+    """The passage whose best sentence, read with its section's heading, shares the most terms with the
+    question (stemmed, accents aside); the search's order breaks ties: an answer may be in the second
+    or third passage returned, as a reader of all three would find it ("how much do we save paying
+    yearly?": the "Annual billing" section, not "Fees and seats" ranked above it for "monthly")."""
+    wanted = set(keyword_terms(question, language[:2]))
+    def shared(passage: dict) -> int:
+        heading = set(keyword_terms(str(passage.get("heading") or ""), language[:2]))
+        sentences = re.split(r"(?<=[.!?])\s+", " ".join(str(passage["text"]).split()))
+        return max((len(wanted & (heading | set(keyword_terms(s, language[:2])))) for s in sentences), default=0)
+    scores = [shared(p) for p in passages]
+    return passages[max(range(len(passages)), key=lambda i: (scores[i], -i))]
+
+
 def _answer(turn: Turn, result: ToolResult) -> str:
     passages = [p for p in result.data.get("passages") or [] if isinstance(p, dict) and p.get("text")]
     if not passages:
         return phrase(Phrase.DONT_KNOW, turn.language)
-    best = passages[0]
-    title = best.get("title") or best.get("source") or turn.company
     question = f'{result.args.get("question") or ""} {turn.utterance or ""}'  # (what the caller added)
+    best = best_passage(passages, question, str(passages[0].get("language") or turn.language))
+    title = best.get("title") or best.get("source") or turn.company
     answer = relevant_sentences(best["text"], question)
     written_in = str(best.get("language") or turn.language)
     if written_in[:2] != turn.language[:2]:  # a French caller, an English page: said as it is written, and why
