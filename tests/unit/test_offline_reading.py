@@ -111,3 +111,21 @@ def test_the_answer_is_read_from_the_passage_that_says_it_whatever_its_rank():
                  "heading": "Pricing > Annual billing"}]
     assert best_passage(passages, "How much do you save if you pay yearly instead of monthly?", "en-US") is passages[1]
     assert best_passage(passages, "Are there setup fees?", "en-US") is passages[0]
+
+
+@pytest.mark.parametrize(("said", "asked", "lead", "expected"), [
+    ("So, we're a craft brewery, Hopfield Brewing Company, in Milwaukee, I'm Tomasz, head of sales.", None, {},
+     {"company": "Hopfield Brewing Company", "first_name": "Tomasz"}),
+    ("Can I get a meeting Wednesday at ten? Your time, Eastern, that's fine.", "company", {}, {"company": None}),
+    ("Yes. Email yes, texts yes.", "email_confirmed", {"email": "ifeoma@copperlinesigns.com"},
+     {"email_confirmed": True, "consent": True}),
+    ("And the last name is de la Cruz Ortega, with de la lowercase. First name José María, two names.", "first_name",
+     {}, {"first_name": "José María", "last_name": "de la Cruz Ortega"}),
+    ("Kia ora, hi. Aroha Te Whata, Te Whata is two words. I'm head of sales at Southern Cross Wool Imports.", None, {},
+     {"first_name": "Aroha", "last_name": "Te Whata", "company": "Southern Cross Wool Imports"}),
+    ("Oh, and put my full first name down, would you? It's Meghan, M, E, G, H, A, N.", None, {"first_name": "Meg"},
+     {"last_name": None}),
+])
+def test_more_of_what_strangers_say_is_read(said, asked, lead, expected):
+    fields = extract(said, asked, lead, "en-US")
+    assert {k: fields.get(k) for k in expected} == expected

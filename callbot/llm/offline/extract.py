@@ -78,8 +78,8 @@ NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|t
                         re.IGNORECASE)
 HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|yes|yeah)\W+)*"
                            rf"({NAME}(?:\s+{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
-OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|good (?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui|ciao|hola|salut|hallo)(?: there)?\W+)+"
-                          r"([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
+OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|good (?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui|ciao|hola|salut|hallo|kia ora)(?: there)?\W+)+"
+                          r"([A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+){1,2})(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
 SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+),\s+(?i:(?:(?:the|a|an|and)\s+)?"
                            r"(?=(?:[\w-]+\s+){0,3}(?:vp|head|director|manager|lead|chief|owner|founder|president|"
                            r"ceo|cto|coo|cfo|partner|coordinator|specialist|officer)\b|i'm|i am|here|calling|from))")
@@ -89,13 +89,15 @@ SPELLED_WITH_COMMAS = re.compile(r"(?<![\w'’])(?:[A-Za-z]\s*,\s*){2,}[A-Za-z](
 SPELLING_TAIL = re.compile(r"\b(?:with(?:out)? an? [a-z]|with two [a-z]'?s|no [a-z] in|spelled|spelt|as in \w+)\b.*$",
                            re.IGNORECASE)
 PARTICLE = r"(?:da|de|del|della|der|di|do|dos|das|du|van|von|den|la|le|bin|ibn|al|el|ter|ten)"
-FAMILY_NAME = rf"{NAME}(?:\s+{PARTICLE})+\s+{NAME}|{NAME}"  # "Nascimento da Silva", "Ruiz de Alarcón"
+FAMILY_NAME = (rf"(?:{PARTICLE}\s+)+{NAME}(?:\s+(?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]+)?|{NAME}(?:\s+{PARTICLE})+\s+{NAME}|{NAME}")
+# ("Nascimento da Silva", "Ruiz de Alarcón", "de la Cruz Ortega")
 LAST_NAME = re.compile(rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
                        rf"\s+({FAMILY_NAME})(?=\s*(?:[,.!?;]|$|\s+(?:and|but|with|all)\b))|"
                        rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
                        rf"\s+({NAME})|\b({FAMILY_NAME}) is (?:my|the) (?:last name|surname|family name)\b|"
                        rf"\b(?:last name|surname|family name),?\s+(?-i:([A-ZÀ-ÖØ-Þ][\w'’-]*))", re.IGNORECASE)
 FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?\s+({NAME})|"
+                        rf"\bfirst name,?\s+((?-i:[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)?))(?=\s*[,.]\s*(?:two|both|(?:it's|that's) two)\b)|"
                         rf"\b({NAME}) is (?:my|the) (?:first|given) name\b", re.IGNORECASE)
 
 
@@ -292,7 +294,8 @@ NOT_COMPANY = re.compile(r"^(?:(?:the (?:moment|end|start|beginning|same)|about|
                          r"sales|marketing|my|our|your|me|us|you|them|it|that|this|what|how|some|lunch|"
                          r"salesforce|hubspot|outlook|google|gmail|email|text|a|an)\b|(?:next|this|last) |\d)",
                          re.IGNORECASE)
-WE_ARE_COMPANY = re.compile(r"\b(?:we're|we are)\s+(" + COMPANY_NAME + r")(?=\s*(?:[,.;!?]|$|\s(?:and|but|so)\b))")
+WE_ARE_COMPANY = re.compile(r"\b(?:we're|we are)\s+(" + COMPANY_NAME + r")(?=\s*(?:[,.;!?]|$|\s(?:and|but|so)\b))|"
+                            r"\b(?i:we're|we are)\s+(?i:an?)\s+(?:[a-z-]+\s+){0,3}[a-z-]+,\s+(" + COMPANY_NAME + r")(?=\s*[,.;!?]|$)")
 ROLE_INTRO = re.compile(
     r"(?:\b(?:i'm|i am|i work as|as|i'm one of|i am one of|je suis)\s+|, ?|(?<=[.!?] ))(?:the |a |an |our |their )?(?=\S)|"
     r"\b(?:my (?:role|title|job|position) is|my job title is)\s+(?:the |a |an )?", re.IGNORECASE)
@@ -414,8 +417,9 @@ def company(text: str, capitalised: bool | None = None) -> tuple[dict[str, Any],
     if match:  # "je dirige l'équipe commerciale d'Horizon Immobilier"
         return {"company": match.group(1).strip()}, match.span()
     match = WE_ARE_COMPANY.search(text) if capitalised else None
-    if match and match.group(1).split()[0].lower() not in NOT_A_NAME and not ROLE_WORDS.search(match.group(1)):
-        return {"company": match.group(1).strip()}, match.span()
+    named = match and (match.group(1) or match.group(2))
+    if named and named.split()[0].lower() not in NOT_A_NAME and not ROLE_WORDS.search(named):
+        return {"company": named.strip()}, match.span()
     return None
 
 
@@ -532,7 +536,7 @@ CONSENT_YES = re.compile(
     r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?) (?:is|are) fine\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
     r"\bvous pouvez me contacter\b|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
-    r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|"
+    r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|\b(?:e-?mails?|texts?|sms) yes\b|"
     r"\b(?:un |des )?(?:sms|textos?)\b.{0,30}\b(?:ça me va|ça me convient|c'est bon|pas de (?:problème|souci)|volontiers)\b",
     re.IGNORECASE)
 LOSS = re.compile(r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|nobody|no one|voicemail|unanswered|overwhelm\w*|"
@@ -634,7 +638,8 @@ REPORTED = re.compile(r"\W*(?:he|she|they|my \w+|a \w+ of mine)\s+(?:said|says|t
 
 
 TIME_ZONE_SAID = re.compile(r"\b(?:eastern|central|mountain|pacific|atlantic|alaska|hawaii)(?: standard| daylight)? time\b|"
-                            r"\btime ?zone\b|\bheure de (?:paris|montréal|new york)\b", re.IGNORECASE)
+                            r"\btime ?zone\b|\bheure de (?:paris|montréal|new york)\b|\byour time\b|"
+                            r"^\W*(?:eastern|central|mountain|pacific)\W*$", re.IGNORECASE)
 
 
 def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dict[str, Any]:
@@ -869,7 +874,9 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
     spans += named_spans
     first = found.get("first_name") or lead.get("first_name")
     if first and "last_name" not in found and not lead.get("last_name"):
-        spelled = [w for w in spelled_words(spoken) if _folded(w) != _folded(first)]
+        spelled = [w for w in spelled_words(spoken)  # (not the first name, nor a longer form of it: "Meg", "Meghan")
+                   if difflib.SequenceMatcher(None, _folded(w), _folded(first)).ratio() < 0.75
+                   and not _folded(w).startswith(_folded(first))]
         if spelled:  # "Oh, sorry, it's Achebe. A-C-H-E-B-E.": the name they owed, spelled
             found["last_name"] = spelled[0]
     capitalised = any(c.isupper() for c in text[1:])
