@@ -51,13 +51,14 @@ def make_agent_node(agent: str, model: Any, tools: list[BaseTool], prompt: Calla
         speaker = Speaker(state)
         language = state.get("language") or "en-US"
         steps = state.get("steps", 0) + 1
-        if steps > settings.max_agent_steps:
+        must_speak = repeated_calls(state["messages"]) >= MUST_SPEAK_AFTER
+        # a step without tools ends the reply: it may go one past the limit, which is there to stop loops
+        if steps > settings.max_agent_steps + must_speak:
             log.error("agent step limit reached", extra={"agent": agent, "steps": steps})
             return _fallback(speaker, state, steps, language)
-        messages = [SystemMessage(prompt(state, settings, now().isoformat())), *llm_history(state["messages"])]
-        must_speak = repeated_calls(state["messages"]) >= MUST_SPEAK_AFTER
         if must_speak:
             log.warning("the model repeats its tool calls: a step without tools", extra={"agent": agent})
+        messages = [SystemMessage(prompt(state, settings, now().isoformat())), *llm_history(state["messages"])]
         callable_tools = frozenset() if must_speak else names
         try:
             reply = _stream_reply(speaks_only if must_speak else bound, messages, speaker, settings, language,

@@ -279,7 +279,8 @@ def test_llm_failure_and_timeout_are_answered_with_an_apology_and_an_offer(publi
 
 def test_a_tool_call_loop_is_stopped_by_the_step_limit(publisher, call_log):
     settings = AgentTurnSettings(max_agent_steps=3)
-    model = ScriptedChatModel(script=[call("transfer_to_lead", id=f"t{i}") for i in range(10)])
+    # a new call each step (a repeated one would end in a step without tools: test_model_safeguards.py)
+    model = ScriptedChatModel(script=[call("record_details", {"need": f"need {i}"}, f"t{i}") for i in range(10)])
     handler = TurnHandler(build_graph(InMemorySaver(), model, settings), publisher, settings, call_log)
     start(handler, publisher, "CA14")
     deliver(handler, UserUtterance(call_id="CA14", turn_seq=1, relay_instance="r1", text="loop"))

@@ -41,8 +41,8 @@ class ChoosingChatModel(ScriptedChatModel):
 class Line:
     """One call answered by agent_turn with `model`, from the greeting on."""
 
-    def __init__(self, model, call_id):
-        settings = AgentTurnSettings(first_sentence_timeout_s=5, llm_timeout_s=5)
+    def __init__(self, model, call_id, **settings):
+        settings = AgentTurnSettings(first_sentence_timeout_s=5, llm_timeout_s=5, **settings)
         self.publisher, self.call_id = RecordingPublisher(), call_id
         self.handler = TurnHandler(build_graph(InMemorySaver(), model, settings), self.publisher, settings,
                                    MemoryCallLog())
@@ -140,6 +140,13 @@ def test_a_model_that_calls_a_tool_in_a_step_without_tools_is_not_obeyed(line, m
     line.say(1, "Hello?")
     assert model.choices[-1] == "none" and len(model.calls) == 4
     assert line.heard(1)[-1] == phrase(Phrase.NOT_CAUGHT, "en-US")
+
+
+def test_the_step_without_tools_is_made_even_when_the_repeats_reach_the_step_limit(model):
+    line = Line(model, "CA9", max_agent_steps=3)
+    model.script += [call("transfer_to_lead", {}, f"t{i}") for i in range(3)] + [AIMessage("How can I help?")]
+    line.say(1, "Hello?")
+    assert model.choices == ["auto", "auto", "auto", "none"] and line.heard(1) == ["How can I help?"]
 
 
 def test_the_same_call_runs_again_once_the_caller_has_spoken(line, model):
