@@ -59,6 +59,7 @@ def test_what_an_answer_gives_depends_on_what_is_held(said, asked, lead, expecte
     ("Priya Shah sent me a proposal last week. Is she available? I'd rather go over it with her.", "human"),
     ("Yes, please connect me to her.", "human"),
     ("Is he available Tuesday at 3?", "book"),
+    ("Okay, I'd like to sit down with someone. Friday afternoon?", "book"),
     ("Ah, that day's bad. Could you push it a day later, same time?", "reschedule"),
 ])
 def test_what_the_caller_wants(said, intent):

@@ -18,8 +18,8 @@ from callbot.phrases import Phrase, phrase
 from callbot.spoken import either, join, yes_or_no
 
 OFFERED = 3
-BY_TIME = ((r"\b(?:earliest|soonest|first available|earliest available|earlier one)\b", min),
-           (r"\b(?:latest|last (?:available|one you've got)|later one|latter)\b", max))
+BY_TIME = ((r"\b(?:earliest|soonest|first available|earliest available|earlier (?:one|time|slot))\b", min),
+           (r"\b(?:latest|last (?:available|one you've got)|later (?:one|time|slot)|latter)\b", max))
 ORDINALS = ((r"\b(?:first|1st|premier|première)\b", 0),
             (r"\b(?:second|2nd|middle|deuxième|seconde?)\b", 1),
             (r"\b(?:third|3rd|troisième)\b", 2),

@@ -97,8 +97,9 @@ def heard(turn: Turn, intent: str | None) -> dict[str, Any]:
     elif (declines_meeting(text) or (offered_meeting(turn) and yes_or_no(text) is False and not fields)) \
             and wants is not False:  # ("no texts please" after the offer is about texts, not the meeting)
         fields["wants_meeting"] = False
-    if (fields.get("wants_meeting") or intent == "book") and mentions_time(text) and turn.agent != "calendar":
-        fields["meeting_preference"] = text
+    wishes = fields.get("wants_meeting") or intent == "book" or (wants is True and not fields.get("timeline"))
+    if wishes and mentions_time(text) and turn.agent != "calendar":
+        fields["meeting_preference"] = text  # (said again before booking: "none of those work ... Monday instead?")
     if "declined" in fields and fields.get("wants_meeting") is False and asked is None:
         fields.pop("declined")  # "I'd rather not" meant the meeting
     return fields
