@@ -135,7 +135,7 @@ def _said_only(fields: dict[str, Any], view: dict[str, Any]) -> tuple[dict[str, 
     not_said = ungrounded(fields, heard, [view.get("caller"), view.get("lead"), {"phone": view.get("caller_number")}])
     if not_said:
         log.warning("details the caller did not say were not recorded: %s", not_said)
-    dropped = {*not_said, *(CONFIRMS[f] for f in not_said)}
+    dropped = {*not_said, *(CONFIRMS[f] for f in not_said if f in CONFIRMS)}
     return {k: v for k, v in fields.items() if k not in dropped}, not_said
 
 

@@ -174,6 +174,16 @@ def test_details_the_caller_never_said_are_not_recorded_and_the_model_is_told(li
     assert line.state["lead"]["email"] == "dana@acme-logistics.com"
 
 
+def test_a_made_up_phone_number_is_not_recorded_and_one_said_in_words_is(line, model):
+    model.script += [call("record_details", {"phone": "+14155550199", "consent": True}, "p1"), AIMessage("Noted.")]
+    line.say(1, "Yes, you can text me.")
+    assert "phone" not in line.state["lead"] and line.state["lead"]["consent"] is True
+    assert set(results(model)[-1]["not_recorded"]) == {"phone"}
+    model.script += [call("record_details", {"phone": "+14155550199"}, "p2"), AIMessage("Noted.")]
+    line.say(2, "Text me at four one five, five five five, oh one nine nine.")
+    assert line.state["lead"]["phone"] == "+14155550199"
+
+
 def test_no_tool_choice_is_the_object_anthropic_takes_and_none_elsewhere():
     class Anthropic:
         _llm_type = "anthropic-chat"
