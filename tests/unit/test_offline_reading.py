@@ -130,3 +130,15 @@ def test_the_answer_is_read_from_the_passage_that_says_it_whatever_its_rank():
 def test_more_of_what_strangers_say_is_read(said, asked, lead, expected):
     fields = extract(said, asked, lead, "en-US")
     assert {k: fields.get(k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(("said", "searched"), [
+    ("Actually, hang on, before we go any further, does this thing hook into HubSpot?",
+     ["Does this thing integrate with HubSpot?"]),
+    ("How much is it per seat, and does it plug into HubSpot?", ["How much is it per seat", "Does it integrate with HubSpot?"]),
+    ("Before I go any further, does it work with HubSpot?", ["Does it integrate with HubSpot?"]),
+])
+def test_a_question_is_searched_as_it_stands_on_its_own(said, searched):
+    from callbot.llm.offline.knowledge_agent import questions
+
+    assert questions(said) == searched

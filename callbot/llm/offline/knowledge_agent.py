@@ -42,7 +42,25 @@ def questions(text: str) -> list[str]:
             elif is_product_question(part) or asking:
                 asked.append(part)  # one question, with what the caller said around it
     asking = [a for a in asked if QUESTION_FORM.search(a)]
-    return (asking if len(asking) < len(asked) and asking else asked) or [text]  # "... HubSpot ? C'est notre CRM."
+    found = (asking if len(asking) < len(asked) and asking else asked) or [text]  # "... HubSpot ? C'est notre CRM."
+    return [standalone(q) for q in found]
+
+
+PREAMBLE = re.compile(r"^(?:\W*(?:actually|okay|ok|so|and|oh|well|hang on|wait|right|also|one more thing|quick (?:one|question)|"
+                      r"(?:my )?last (?:one|question)|first(?: off| thing)?|by the way|before (?:i|we) go (?:any )?further|"
+                      r"before anything else)\b)+\W*", re.IGNORECASE)
+CONNECTS = re.compile(r"\b(?:hook|plug|tie|link)(?:s|ed)?\s+(?:in)?to\b|\b(?:hook|link)s? up (?:to|with)\b|"
+                      r"\bsync(?:s|ed)? (?:up )?(?:with|to)\b|\bplays? nice(?:ly)? with\b|\bworks? with\b|\btalks? to\b(?= [A-Z])",
+                      re.IGNORECASE)
+
+
+def standalone(question: str) -> str:
+    """The question as the search is asked it, the way the tool asks a model to rephrase it: without what
+    leads up to it ("Actually, hang on, before we go any further, ..."), and with the everyday words for
+    connecting to another product said as the documents say it ("does it hook into HubSpot?": integrate)."""
+    asked = PREAMBLE.sub("", question).strip() or question
+    asked = CONNECTS.sub("integrate with", asked)
+    return asked[:1].upper() + asked[1:] if asked[:1].islower() else asked
 
 
 def opening(turn: Turn) -> Decision:
@@ -102,7 +120,8 @@ def _answer(turn: Turn, result: ToolResult) -> str:
     if not passages:
         return phrase(Phrase.DONT_KNOW, turn.language)
     question = f'{result.args.get("question") or ""} {turn.utterance or ""}'  # (what the caller added)
-    best = best_passage(passages, question, str(passages[0].get("language") or turn.language))
+    asked = str(result.args.get("question") or turn.utterance or "")  # (not the other questions said with it)
+    best = best_passage(passages, asked, str(passages[0].get("language") or turn.language))
     title = best.get("title") or best.get("source") or turn.company
     answer = relevant_sentences(best["text"], question)
     written_in = str(best.get("language") or turn.language)
