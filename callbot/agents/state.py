@@ -121,7 +121,7 @@ class ConversationState(TypedDict, total=False):
     lead_id: str
     meeting_options: list[dict[str, Any]]  # slots offered, as `callbot.calendar.Slot` dumps
     meeting: dict[str, Any] | None  # the booked meeting, a `callbot.calendar.Meeting` dump
-    knowledge_sources: Annotated[list[str], _append]  # sources of answers given
+    knowledge_sources: Annotated[list[str], _append]  # documents of the passages answers were read from
     unanswered_questions: Annotated[list[str], _append]  # for a specialist to follow up
     pending: ActionRequest | None  # set while the graph waits for an action function
     queued: Annotated[list[Inbound], _queue]  # inputs that arrived while an action was pending

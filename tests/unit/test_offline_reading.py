@@ -142,3 +142,14 @@ def test_a_question_is_searched_as_it_stands_on_its_own(said, searched):
     from callbot.llm.offline.knowledge_agent import questions
 
     assert questions(said) == searched
+
+
+def test_every_document_an_answer_may_be_read_from_is_recorded():
+    from callbot.agents.knowledge.tools import ACTIONS
+
+    passages = [{"text": "a", "source": "call-recording.md"}, {"text": "b", "source": "security.md"},
+                {"text": "c", "source": "call-recording.md"}]
+    spec = ACTIONS["search_knowledge"]
+    data, changes = spec.apply({"passages": passages}, {"question": "How long are recordings kept?"}, {}, None)
+    assert data == {"passages": passages}
+    assert changes == {"knowledge_sources": ["call-recording.md", "security.md"]}

@@ -25,7 +25,7 @@ def _result(result: dict, args: dict, state: dict, ctx: ActionContext) -> tuple[
     if not passages:
         question = str(args.get("question") or "")
         return {"passages": []}, {"unanswered_questions": [question] if question else []}
-    sources = [p["source"] for p in passages[:1]]
+    sources = list(dict.fromkeys(p["source"] for p in passages))  # the answer may come from any of them
     return {"passages": passages}, {"knowledge_sources": sources}
 
 
