@@ -31,8 +31,9 @@ to point `callbot eval` or anything else at it by hand.
 `--small` is what makes this 1.5B model call the tools at all (with the production prompts it only
 ever talks): the agents' compact prompt style (`CALLBOT_PROMPT_STYLE=compact`: short rules with one
 example call, and a call state with only what is known and `next`, the one thing to do now), the
-template's compact tool list with a last system line before the reply that says to call a function
-when a rule says so (`--compact-tools`), and temperature 0. Each can be chosen alone
+template's compact tool list with a last system line before the reply that names the call for what
+the caller just said (a product question, a person, their details) or else says to follow `next`
+(`--compact-tools`), and temperature 0. Each can be chosen alone
 (`--compact-tools`, `--prompt-style`, `--temperature`).
 """
 
