@@ -8,8 +8,16 @@ A speech recognizer writes what it heard: "dana plus calls at acme dash logistic
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from callbot.phrases import Phrase, phrase
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for comparing what was said with what is written: "Intégrations" ->
+    "integrations", "Zoë" -> "zoe"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 UNIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
               "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")

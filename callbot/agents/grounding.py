@@ -12,7 +12,6 @@ reads them), accents and case folded ("Zoë" is "zoe").
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,19 +19,13 @@ from typing import Any
 from langchain_core.messages import AnyMessage, HumanMessage
 from text_to_num import alpha2digit
 
-from callbot.spoken import SYMBOL_WORDS, find_email
+from callbot.spoken import SYMBOL_WORDS, find_email, fold
 
 CHECKED = ("email", "phone", "first_name", "last_name")
 DIGIT_WORDS = {"zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
 REPEATS = {"double": 2, "triple": 3}
 JOINED_WORDS = 4  # a value's parts may be said as up to this many words ("O Brien", "harbor vine")
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed: "Zoë Ó Briain" -> "zoe o briain"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 @dataclass

@@ -25,12 +25,12 @@ import hashlib
 import itertools
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from callbot.knowledge.memory import STOP_WORDS as _MEMORY_STOP_WORDS
+from callbot.spoken import fold
 
 OFFLINE_DIMENSIONS = 768  # the same as the Vertex models: one index definition for both engines
 OFFLINE_THRESHOLD = 0.15  # cosine similarity below which a passage does not answer the question
@@ -65,12 +65,6 @@ class Embedder(Protocol):
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
 
     def embed_query(self, text: str) -> list[float]: ...
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents: "Intégrations" -> "integrations"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def stem(word: str) -> str:

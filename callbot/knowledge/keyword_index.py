@@ -21,9 +21,10 @@ from __future__ import annotations
 import functools
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from callbot.spoken import fold
 
 _WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
 _STEMMERS = {"en": "english", "fr": "french", "de": "german", "es": "spanish", "it": "italian", "pt": "portuguese",
@@ -38,12 +39,6 @@ class KeywordHit:
     key: str  # the chunk's id
     score: float  # BM25, > 0
     coverage: float  # the share of the question's terms found in the chunk, each weighted by its IDF
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents: "Intégrations" -> "integrations"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @functools.cache

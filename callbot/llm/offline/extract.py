@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,7 +26,7 @@ from text_to_num import alpha2digit
 
 from callbot.llm.offline.dates import time_spans
 from callbot.llm.offline.intents import classify, declines_meeting
-from callbot.spoken import find_email, parse_number, yes_or_no
+from callbot.spoken import find_email, fold, parse_number, yes_or_no
 
 Span = tuple[int, int]
 NAME = r"[^\W\d_][\w'’-]*"
@@ -134,7 +133,7 @@ def spelled_words(text: str) -> list[str]:
 
 
 def _folded(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if c.isalpha() and c.isascii())
+    return "".join(c for c in fold(word.casefold()) if c.isalpha() and c.isascii())
 
 
 HESITATIONS = re.compile(r"\b(?:um+|uh+|erm|er)\b(?!-)[,.]?\s*|,\s*you know\b(?=,)|\b(?<=, )like,\s*", re.IGNORECASE)
