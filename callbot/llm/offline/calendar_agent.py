@@ -67,7 +67,7 @@ def pick(turn: Turn, text: str) -> dict[str, Any] | None:
         if re.search(pattern, text, re.IGNORECASE) and -len(options) <= index < len(options):
             return options[index]
     if not wanted.named:
-        return _the_time_asked_for(turn, text, options, now) if yes_or_no(text) is True else None
+        return _the_time_asked_for(turn, options, now) if yes_or_no(text) is True else None
     matching = []
     for option in options:
         start = option_time(option, now, _timezone(turn))
@@ -93,7 +93,7 @@ NOON = re.compile(r"\b(?:noon|midday|lunchtime|midi)\b", re.IGNORECASE)
 SAME_TIME = re.compile(r"\bsame time\b|\bà la même heure\b", re.IGNORECASE)
 
 
-def _the_time_asked_for(turn: Turn, text: str, options: list[dict[str, Any]], now: Any) -> dict[str, Any] | None:
+def _the_time_asked_for(turn: Turn, options: list[dict[str, Any]], now: Any) -> dict[str, Any] | None:
     """"Yes, that one is fine" to times offered for "Wednesday, around noon" (or "one day later, same
     time"): the one offered at the very time the caller asked for last, when exactly one is."""
     for said in reversed(turn.caller_said()[:-1]):

@@ -55,7 +55,7 @@ CONNECTS = re.compile(r"\b(?:hook|plug|tie|link)(?:s|ed)?\s+(?:in)?to\b|\b(?:hoo
 
 
 def standalone(question: str) -> str:
-    """The question as the search is asked it, the way the tool asks a model to rephrase it: without what
+    """The question as it is searched, rephrased the way the tool asks a model to: without what
     leads up to it ("Actually, hang on, before we go any further, ..."), and with the everyday words for
     connecting to another product said as the documents say it ("does it hook into HubSpot?": integrate)."""
     asked = PREAMBLE.sub("", question).strip() or question
