@@ -126,6 +126,10 @@ class RelaySettings(CommonSettings):
         "mm-hm", "mhm", "mm", "uh-huh", "yeah", "yes", "yep", "okay", "ok", "right", "sure", "i see",
         "oui", "d'accord", "ok d'accord", "hum")
     playback_lead_ms: int = Field(default=100, ge=0, description="audio sent ahead of real time")
+    playback_message_ms: int = Field(
+        default=40, ge=20, le=100, multiple_of=20, description="bot audio in one outbound media message: "
+        "Twilio buffers what it is sent, and each message is a WebSocket write and a wake-up of the relay "
+        "(Pipecat's Twilio transport also sends 40 ms)")
     loop_round_ms: int = Field(
         default=10, ge=0, le=20, description="the event loop looks at its sockets and timers at most this often, "
         "and handles what came in meanwhile together: wake-ups that no longer grow with the calls, for up to "

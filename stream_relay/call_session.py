@@ -80,7 +80,8 @@ class CallSession:
         self.lag = FrameLag()
         self.playback = Playback(send_media=self._send_media,
                                  send_mark=lambda name: send(twilio_wire.mark_message(self.stream_sid, name)),
-                                 lead_s=settings.playback_lead_ms / 1000)
+                                 lead_s=settings.playback_lead_ms / 1000,
+                                 frames_per_message=settings.playback_message_ms // mulaw.FRAME_MS)
         self._t0 = self.playback.clock()
         self._timers = CallTimers(settings.silence_reprompt_s, settings.silence_hangup_s, settings.max_call_s,
                                   on_reprompt=lambda: self._say(Phrase.REPROMPT),

@@ -56,11 +56,13 @@ def silence_samples(count: int) -> bytes:
     return bytes([SILENCE_BYTE]) * max(0, count)
 
 
-def frames(data: bytes) -> Iterator[bytes]:
-    """Split mu-law audio into 160-byte (20 ms) frames; the last one is padded with silence."""
-    for start in range(0, len(data), FRAME_BYTES):
-        frame = bytes(data[start : start + FRAME_BYTES])
-        yield frame + bytes([SILENCE_BYTE]) * (FRAME_BYTES - len(frame))
+def frames(data: bytes, per_chunk: int = 1) -> Iterator[bytes]:
+    """Split mu-law audio into 160-byte (20 ms) frames, or chunks of `per_chunk` frames; the last
+    one is padded with silence to a whole frame."""
+    size = FRAME_BYTES * per_chunk
+    for start in range(0, len(data), size):
+        chunk = bytes(data[start : start + size])
+        yield chunk + bytes([SILENCE_BYTE]) * (-len(chunk) % FRAME_BYTES)
 
 
 def duration_ms(data: bytes) -> int:

@@ -64,6 +64,7 @@ class Playback:
     send_media: Callable[[bytes], Awaitable[None]]
     send_mark: Callable[[str], Awaitable[None]]
     lead_s: float
+    frames_per_message: int = 1  # 20 ms frames in one outbound media message
     clock: Callable[[], float] = time.monotonic
     pending: dict[tuple[int, int], Segment] = field(default_factory=dict)
     system: list[Segment] = field(default_factory=list)  # the relay's own lines, played first
@@ -181,22 +182,23 @@ class Playback:
         segment.wall_started_ms = int((time.time() + (self.play_clock - now)) * 1000)
         segment.duration_s = mulaw.duration_ms(audio) / 1000
         try:
-            for frame in mulaw.frames(audio):
+            for message in mulaw.frames(audio, self.frames_per_message):
                 delay = self.play_clock - self.lead_s - self.clock()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 if self._interrupt:
                     return False
-                await self.send_media(frame)
-                segment.frames_sent += 1
-                if segment.frames_sent == 1:
+                await self.send_media(message)
+                first = segment.frames_sent == 0
+                segment.frames_sent += len(message) // mulaw.FRAME_BYTES
+                if first:
                     on_started(segment)
                 now = self.clock()
-                if segment.frames_sent > 1 and now > self.play_clock:
+                if not first and now > self.play_clock:
                     # Twilio ran out of audio mid-segment: the caller heard a gap
                     self.underruns += 1
                     self.underrun_s += now - self.play_clock
-                self.play_clock = max(self.play_clock, now) + FRAME_S
+                self.play_clock = max(self.play_clock, now) + FRAME_S * (len(message) // mulaw.FRAME_BYTES)
             await self.send_mark(segment.mark)
             return True
         finally:

@@ -106,7 +106,8 @@ def test_a_call_through_the_media_stream(client, services):
                 break
             frames.append(frame)
         assert frame.name == "2.0.end"
-        assert len(frames) == len(list(mulaw.frames(synthesize_mulaw("Sure.")))) > 0
+        assert sum(len(f.audio) for f in frames) == len(b"".join(mulaw.frames(synthesize_mulaw("Sure.")))) > 0
+        assert {len(f.audio) for f in frames[:-1]} == {2 * mulaw.FRAME_BYTES}  # 40 ms a message
         ws.send_text(twilio_wire.mark_echo_message("MZ1", frame.name, 2))
         ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 3))
     kinds = [type(m) for m in publisher.published]
