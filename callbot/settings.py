@@ -134,6 +134,9 @@ class RelaySettings(CommonSettings):
         default=10, ge=0, le=20, description="the event loop looks at its sockets and timers at most this often, "
         "and handles what came in meanwhile together: wake-ups that no longer grow with the calls, for up to "
         "this much delay (stream_relay/loop_rounds.py); 0: at once")
+    loop_round_from_calls: int = Field(
+        default=4, ge=0, description="rounds only while the relay holds at least this many calls: with fewer, "
+        "its wake-ups cost little and a round's wait would only add to every turn's latency; 0: always")
 
     # call timers and control
     silence_reprompt_s: float = Field(default=8.0, gt=0, description="caller silence before a reprompt")

@@ -28,10 +28,10 @@ def create_app(services: RelayServices | None = None) -> FastAPI:
             logs.configure(settings.log_level)
             tracing.configure_from(settings, "relay")
             services = build_services(settings)
-        registry, loop_lag = CallRegistry(), LoopLag()
+        registry, loop_lag = CallRegistry(busy_from=services.settings.loop_round_from_calls), LoopLag()
         app.state.services, app.state.registry, app.state.loop_lag = services, registry, loop_lag
         loop_lag.start()
-        rounds = asyncio.create_task(run_in_rounds(services.settings.loop_round_ms / 1000))
+        rounds = asyncio.create_task(run_in_rounds(services.settings.loop_round_ms / 1000, registry.busy))
         if services.settings.memory_report_dir:
             from stream_relay.memory_report import MemoryReport
 

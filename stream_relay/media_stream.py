@@ -143,7 +143,7 @@ async def _run_call(websocket: WebSocket, start: twilio_wire.Start, services: Re
 
     with bind_call(start.call_sid):
         session = CallSession(start, services, send, hang_up)
-        registry.sessions[session.call_id] = session
+        registry.add(session)
         try:
             await session.begin()
             ended_by, reason = await _receive(websocket, session)
@@ -151,7 +151,7 @@ async def _run_call(websocket: WebSocket, start: twilio_wire.Start, services: Re
         finally:
             if not session.ended:
                 await session.close("error", "relay stopped while the call was up")
-            registry.sessions.pop(session.call_id, None)
+            registry.remove(session.call_id)
 
 
 async def _receive(websocket: WebSocket, session: CallSession) -> tuple[str, str]:

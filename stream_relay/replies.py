@@ -90,10 +90,28 @@ class PubSubReplySource:
 
 
 class CallRegistry:
-    """The calls this instance holds, by call id."""
+    """The calls this instance holds, by call id. `busy` is set while it holds at least `busy_from`
+    calls (the event loop works in rounds only then, `stream_relay/loop_rounds.py`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, busy_from: int = 1) -> None:
         self.sessions: dict[str, Any] = {}
+        self._busy_from = busy_from
+        self.busy = asyncio.Event()
+        self._update_busy()
+
+    def add(self, session: Any) -> None:
+        self.sessions[session.call_id] = session
+        self._update_busy()
+
+    def remove(self, call_id: str) -> None:
+        self.sessions.pop(call_id, None)
+        self._update_busy()
+
+    def _update_busy(self) -> None:
+        if len(self.sessions) >= self._busy_from:
+            self.busy.set()
+        else:
+            self.busy.clear()
 
     def deliver(self, speech: BotSpeech) -> None:
         session = self.sessions.get(speech.call_id)

@@ -34,3 +34,43 @@ async def test_a_round_of_zero_returns_at_once_and_a_negative_one_is_refused():
     await asyncio.wait_for(run_in_rounds(0), 1)
     with pytest.raises(ValueError):
         await run_in_rounds(-0.01)
+
+
+async def test_rounds_run_only_while_busy(monkeypatch):
+    from stream_relay import loop_rounds
+
+    slept: list[float] = []
+    monkeypatch.setattr(loop_rounds.time, "sleep", slept.append)  # a round's wait, counted, not waited
+
+    async def turns_of_the_loop(n: int) -> None:
+        for _ in range(n):
+            await asyncio.sleep(0)
+
+    busy = asyncio.Event()
+    rounds = asyncio.create_task(run_in_rounds(0.01, busy))
+    await turns_of_the_loop(20)
+    assert slept == []  # not busy: no round, the loop reacts at once
+    busy.set()
+    await turns_of_the_loop(20)
+    assert len(slept) >= 5
+    busy.clear()
+    await turns_of_the_loop(5)  # the round under way ends
+    after = len(slept)
+    await turns_of_the_loop(20)
+    assert len(slept) == after
+    rounds.cancel()
+
+
+def test_the_registry_is_busy_from_its_threshold_of_calls():
+    from types import SimpleNamespace
+
+    from stream_relay.replies import CallRegistry
+
+    registry = CallRegistry(busy_from=2)
+    registry.add(SimpleNamespace(call_id="CA1"))
+    assert not registry.busy.is_set()
+    registry.add(SimpleNamespace(call_id="CA2"))
+    assert registry.busy.is_set()
+    registry.remove("CA1")
+    assert not registry.busy.is_set()
+    assert CallRegistry(busy_from=0).busy.is_set()
