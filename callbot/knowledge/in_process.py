@@ -13,20 +13,16 @@ embedded at start (about 2 s for the demo company's 20 documents with the local 
 from __future__ import annotations
 
 import logging
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 
 from callbot.blobs import open_blob_store
-from callbot.errors import UnreadableDocument
-from callbot.knowledge.documents import parse_document
 from callbot.knowledge.embeddings import Embedder
 from callbot.knowledge.firestore_vectors import chunk_id
 from callbot.knowledge.hybrid import CANDIDATES, HybridSearch, Mode, StoredChunk
-from callbot.knowledge.ingest import embedded_chunks
+from callbot.knowledge.ingest import embedded_chunks, readable_documents
 from callbot.knowledge.keyword_index import KeywordIndex
-
-log = logging.getLogger(__name__)
 
 
 class InProcessKnowledge(HybridSearch):
@@ -51,20 +47,9 @@ class InProcessKnowledge(HybridSearch):
     def from_folder(cls, root: Path | str, embedder: Embedder, threshold: float, **options) -> InProcessKnowledge:
         """Every document under `root` (a folder, `file://` or `gs://` URI) that gives text; the others are
         logged and listed in `skipped`, as `callbot kb ingest` does."""
-        blobs = open_blob_store(str(root))
-        chunks: list[tuple[StoredChunk, list[float]]] = []
         skipped: dict[str, str] = {}
-        for name in sorted(blobs.list()):
-            data = None if PurePosixPath(name).name.startswith(".") else blobs.get(name)
-            if data is None:
-                continue
-            try:
-                document = parse_document(name, data)
-            except UnreadableDocument as error:
-                skipped[name] = str(error).removeprefix(f"{name}: ")
-                log.info("knowledge document skipped: %s", error, extra={"source": name})
-                continue
-            chunks += embedded_chunks(name, document, embedder)
+        chunks = [pair for name, document in readable_documents(open_blob_store(str(root)), skipped, logging.INFO)
+                  for pair in embedded_chunks(name, document, embedder)]
         knowledge = cls(chunks, embedder, threshold, **options)
         knowledge.skipped = skipped
         return knowledge

@@ -22,11 +22,12 @@ keyword index's revision last (see `firestore_vectors.py`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from callbot.blobs import open_blob_store
+from callbot.blobs import BlobStore, open_blob_store
 from callbot.errors import UnreadableDocument
 from callbot.knowledge.chunking import ParsedDocument, chunk_document
 from callbot.knowledge.documents import parse_document
@@ -60,17 +61,7 @@ def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> I
     puts: list[tuple[str, StoredChunk, list[float]]] = []
     deletes: list[str] = []
     records: list[StoredSource] = []
-    names = [name for name in blobs.list() if not PurePosixPath(name).name.startswith(".")]
-    for name in names:
-        data = blobs.get(name)
-        if data is None:  # deleted between listing and reading: treated as removed below
-            continue
-        try:
-            document = parse_document(name, data)
-        except UnreadableDocument as error:
-            report.skipped[name] = str(error).removeprefix(f"{name}: ")
-            log.warning("knowledge document skipped: %s", error, extra={"source": name})
-            continue
+    for name, document in readable_documents(blobs, report.skipped):  # one deleted meanwhile is removed below
         previous = stored.get(name)
         if previous and (previous.content_hash, previous.embedder) == (document.content_hash, embedder.version):
             report.unchanged.append(name)
@@ -89,6 +80,22 @@ def ingest(store: FirestoreKnowledge, embedder: Embedder, root: Path | str) -> I
     if puts or deletes or records or report.removed:
         report.writes = store.write(puts, deletes, records, report.removed)
     return report
+
+
+def readable_documents(blobs: BlobStore, skipped: dict[str, str],
+                       level: int = logging.WARNING) -> Iterator[tuple[str, ParsedDocument]]:
+    """Each document of `blobs` that gives text, by name; dot files are passed over, a file deleted
+    since the listing too, and one that gives no text is logged at `level` and put in `skipped` with
+    the reason."""
+    for name in sorted(blobs.list()):
+        data = None if PurePosixPath(name).name.startswith(".") else blobs.get(name)
+        if data is None:
+            continue
+        try:
+            yield name, parse_document(name, data)
+        except UnreadableDocument as error:
+            skipped[name] = str(error).removeprefix(f"{name}: ")
+            log.log(level, "knowledge document skipped: %s", error, extra={"source": name})
 
 
 def embedded_chunks(name: str, document: ParsedDocument, embedder: Embedder) -> list[tuple[StoredChunk, list[float]]]:
