@@ -62,7 +62,14 @@ def keyword_terms(text: str, language: str) -> list[str]:
     stop = _stop_words(language)
     words = [w for w in _WORD.findall(fold(text).replace("'", " ").replace("’", " ")) if w not in stop]
     stemmer = _stemmer(language)
-    return [w for w in (stemmer.stemWords(words) if stemmer else words) if len(w) > 1 or w.isdigit()]
+    same = _SAME.get(language, {})
+    return [same.get(w, w) for w in (stemmer.stemWords(words) if stemmer else words) if len(w) > 1 or w.isdigit()]
+
+
+# stems that name one thing in a sales knowledge base: a caller's word for it finds the page's
+_SAME = {"en": {"seat": "user", "licens": "user", "licenc": "user", "year": "annual",
+                "kept": "keep", "retain": "keep", "retent": "keep", "paid": "pay", "save": "discount",
+                "reduct": "discount"}}
 
 
 class KeywordIndex:

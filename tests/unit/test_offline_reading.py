@@ -153,3 +153,11 @@ def test_every_document_an_answer_may_be_read_from_is_recorded():
     data, changes = spec.apply({"passages": passages}, {"question": "How long are recordings kept?"}, {}, None)
     assert data == {"passages": passages}
     assert changes == {"knowledge_sources": ["call-recording.md", "security.md"]}
+
+
+def test_how_long_before_it_is_live_is_a_product_question():
+    from callbot.llm.offline.intents import is_product_question
+
+    assert is_product_question("Okay. Last one. If we signed, how long before it's actually answering our phones?")
+    assert is_product_question("How long until we'd go live?")
+    assert not is_product_question("I'm calling for a long time now.")
