@@ -161,3 +161,10 @@ def test_how_long_before_it_is_live_is_a_product_question():
     assert is_product_question("Okay. Last one. If we signed, how long before it's actually answering our phones?")
     assert is_product_question("How long until we'd go live?")
     assert not is_product_question("I'm calling for a long time now.")
+
+
+def test_hanging_on_to_something_is_searched_as_keeping_it():
+    from callbot.llm.offline.knowledge_agent import standalone
+
+    assert standalone("How long do you hang on to the call recordings?") == "How long do you keep the call recordings?"
+    assert standalone("Hang on, do you hold onto transcripts?") == "Do you keep transcripts?"

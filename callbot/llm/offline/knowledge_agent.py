@@ -52,14 +52,16 @@ PREAMBLE = re.compile(r"^(?:\W*(?:actually|okay|ok|so|and|oh|well|hang on|wait|r
 CONNECTS = re.compile(r"\b(?:hook|plug|tie|link)(?:s|ed)?\s+(?:in)?to\b|\b(?:hook|link)s? up (?:to|with)\b|"
                       r"\bsync(?:s|ed)? (?:up )?(?:with|to)\b|\bplays? nice(?:ly)? with\b|\bworks? with\b|\btalks? to\b(?= [A-Z])",
                       re.IGNORECASE)
+KEEPS = re.compile(r"\b(?:hang|hold)(?:s|ing)? on ?to\b", re.IGNORECASE)
 
 
 def standalone(question: str) -> str:
     """The question as it is searched, rephrased the way the tool asks a model to: without what
     leads up to it ("Actually, hang on, before we go any further, ..."), and with the everyday words for
-    connecting to another product said as the documents say it ("does it hook into HubSpot?": integrate)."""
+    connecting to another product, or for keeping something, said as the documents say it ("does it
+    hook into HubSpot?": integrate; "how long do you hang on to recordings?": keep)."""
     asked = PREAMBLE.sub("", question).strip() or question
-    asked = CONNECTS.sub("integrate with", asked)
+    asked = KEEPS.sub("keep", CONNECTS.sub("integrate with", asked))
     return asked[:1].upper() + asked[1:] if asked[:1].islower() else asked
 
 
