@@ -168,3 +168,31 @@ def test_hanging_on_to_something_is_searched_as_keeping_it():
 
     assert standalone("How long do you hang on to the call recordings?") == "How long do you keep the call recordings?"
     assert standalone("Hang on, do you hold onto transcripts?") == "Do you keep transcripts?"
+
+
+def test_months_time_zones_and_greetings_are_nobodys_name():
+    said = "We have fifteen people in BD. We'd look at this for the next fiscal year, so October."
+    assert not {"first_name", "last_name"} & set(extract(said, "first_name", {}))
+    assert not {"first_name", "last_name"} & set(extract("Tuesday, three p.m. Eastern.", "last_name", {}))
+    assert not {"first_name", "last_name"} & set(extract("Mahalo, that is great.", "first_name", {}))
+    # a company may start with one
+    assert extract("Hi, Haruto Sato from Pacific Rim Imports.", None, {})["company"] == "Pacific Rim Imports"
+
+
+def test_a_name_after_a_bare_greeting_or_before_a_full_stop():
+    found = extract("Afternoon. Marcus Oyelaran-Whitfield, business development, out of Arlington.", None, {})
+    assert (found["first_name"], found["last_name"]) == ("Marcus", "Oyelaran-Whitfield")
+    found = extract("Aloha, good morning, well, morning for me. This is Leilani Kahananui, K-A-H-A-N-A-N-U-I. "
+                    "I run sales operations at Kai Moana Insurance Brokers in Honolulu.", None, {})
+    assert (found["first_name"], found["last_name"]) == ("Leilani", "Kahananui")
+
+
+def test_a_person_asked_for_by_name_is_a_transfer_and_a_product_talking_to_another_is_not():
+    from callbot.llm.offline.intents import classify
+
+    assert classify("Actually, is Priya Shah there today? She sent me an email.") == "human"
+    assert classify("Yes, please, connect me to Priya.") == "human"
+    assert classify("Can I speak to Alex Kim?") == "human"
+    assert classify("Does it talk to Salesforce?") != "human"
+    assert classify("Is Tuesday free?") != "human"
+    assert classify("Could I talk to Priya on Tuesday?") != "human"  # a meeting with her

@@ -48,7 +48,13 @@ NOT_NAMES = (
     "enough anyway shoot gosh sorry pardon excuse alors bonjour oui non donc bon voilà euh salut madame "
     "monsieur responsable directeur directrice gérant gérante chef now then chez nous vous écoutez première "
     "d'accord dites ici c'est kidding joking ha never mind")
-NOT_A_NAME = frozenset(NOT_NAMES.split())
+NOT_A_NAME = frozenset(NOT_NAMES.split())  # neither a person's name nor the first word of a company's
+# Not a person's name either, though a company's may start with one ("Pacific Rim Imports"): months
+# that are nobody's first name, time zones, greetings and thanks in other languages
+NOT_A_PERSON = NOT_A_NAME | frozenset(
+    "january february march september october november december eastern central pacific mountain "
+    "atlantic hawaii hawaiian alaska alaskan gmt utc est edt cst cdt mst mdt pst pdt cet bst "
+    "aloha mahalo namaste shalom howdy greetings g'day ciao hola gracias danke grazie obrigado salaam".split())
 ROLE_WORDS = re.compile(
     r"\b(?:vp|svp|evp|avp|vice|president|head|director|manager|lead|leader|chief|officer|ceo|cto|cfo|coo|cro|"
     r"cmo|founder|co-founder|cofounder|owner|partner|engineer|developer|analyst|rep|representative|executive|"
@@ -77,7 +83,7 @@ NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|t
                         re.IGNORECASE)
 HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|yes|yeah)\W+)*"
                            rf"({NAME}(?:\s+{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
-OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|good (?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui|ciao|hola|salut|hallo|kia ora)(?: there)?\W+)+"
+OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui|ciao|hola|salut|hallo|kia ora|aloha|howdy|namaste|shalom|greetings)(?: there)?\W+)+"
                           r"([A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+){1,2})(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
 SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+),\s+(?i:(?:(?:the|a|an|and)\s+)?"
                            r"(?=(?:[\w-]+\s+){0,3}(?:vp|head|director|manager|lead|chief|owner|founder|president|"
@@ -129,7 +135,7 @@ def spelled_words(text: str) -> list[str]:
     """Capitalised words followed by their own spelling ("Achebe. A-C-H-E-B-E"), in order."""
     return [m.group(1) for m in WORD_THEN_LETTERS.finditer(text)
             if _folded(m.group(1)) == _folded(re.sub(r"[^A-Za-z]", "", m.group(2)))
-            and m.group(1).lower() not in NOT_A_NAME]
+            and m.group(1).lower() not in NOT_A_PERSON]
 
 
 def _folded(word: str) -> str:
@@ -170,7 +176,7 @@ def _names_after_a_name(match: re.Match) -> bool:
     """"Doug Pruitt, Pruitt Roofing": the repeated word ends a capitalised name, and the second one
     starts a company named after it; not a restart ("Tomasz, Tomasz Nowicki")."""
     before = re.search(r"\b([A-Z][\w'-]+)\s+$", match.string[:match.start()])
-    return bool(before) and before.group(1).lower() not in NOT_A_NAME and "'" not in before.group(1) \
+    return bool(before) and before.group(1).lower() not in NOT_A_PERSON and "'" not in before.group(1) \
         and match.group(1)[0].isupper()
 
 
@@ -197,7 +203,7 @@ def _name_tokens(text: str, capitalised: bool) -> list[str]:
     text = re.sub(rf"^(\s*{NAME}),\s+(?=[A-ZÀ-ÖØ-Þ][\w'’-]+\s*(?:[.!?]|$|,\s+(?:I|I'm|we|we're|my|our)\b))", r"\1 ",
                   text)  # "Siobhan, Kowalczyk.", "Zsófia, Kovács-Tóth, I lead ..."
     for token in re.findall(rf"{NAME}|\S+", text):
-        if not re.fullmatch(NAME, token) or token.lower() in NOT_A_NAME:
+        if not re.fullmatch(NAME, token) or token.lower() in NOT_A_PERSON:
             break
         if capitalised and not token[0].isupper() and token.lower() not in CONSTANTS.prefixes:
             break
@@ -220,13 +226,13 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
         for match, field in ((first, "first_name"), (last, "last_name")):
             said = next((g for g in match.groups() if g), "") if match else ""
             explicit = match is not None and not match.group(1)  # "An is my first name"
-            if said and (said.split()[0].lower() not in NOT_A_NAME or explicit):
+            if said and (said.split()[0].lower() not in NOT_A_PERSON or explicit):
                 found[field] = " ".join(person([w])["first_name"] if w[:1].isupper() or not capitalised else w
                                         for w in said.split())
                 spans.append(match.span())
         if "last_name" in found and "first_name" not in found and (whole := re.search(
                 rf"\b({NAME})\s+{re.escape(found['last_name'])}\b", text, re.IGNORECASE)) and \
-                whole.group(1).lower() not in NOT_A_NAME and (whole.group(1)[0].isupper() or not capitalised):
+                whole.group(1).lower() not in NOT_A_PERSON and (whole.group(1)[0].isupper() or not capitalised):
             found["first_name"] = person([whole.group(1)])["first_name"]  # "Beatriz Nascimento da Silva, the last name is ..."
         elif "last_name" in found and "first_name" not in found:
             masked = _mask(text, spans)
@@ -236,15 +242,15 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
         if found:
             return found, spans
     here = HERE_SPEAKING.search(text)
-    if here and here.group(1).split()[0].lower() not in NOT_A_NAME:
+    if here and here.group(1).split()[0].lower() not in NOT_A_PERSON:
         tokens = _name_tokens(here.group(1), capitalised)
         if tokens:
             return person(tokens[:3]), [here.span(1)]
     opening = OPENING_NAME.search(text)  # "Hi, Marcus Reid, I lead revenue operations at ..."
-    if opening and not {t.lower() for t in opening.group(1).split()} & NOT_A_NAME:
+    if opening and not {t.lower() for t in opening.group(1).split()} & NOT_A_PERSON:
         return person(opening.group(1).split()), [opening.span(1)]
     for sentence in SENTENCE_NAME.finditer(text):  # "... from London. Mariam Haddad, head of client services"
-        if not {t.lower() for t in sentence.group(1).split()} & NOT_A_NAME:
+        if not {t.lower() for t in sentence.group(1).split()} & NOT_A_PERSON:
             return person(sentence.group(1).split()), [sentence.span(1)]
     for intro in NAME_INTRO.finditer(text):
         said = intro.group(0).lower()
@@ -254,7 +260,7 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
         if said.startswith("it") and not asked_name and not (opens and capitalised):
             continue  # "it's Acme Logistics" answers another question; "Hey, it's Greg Thompson" opens a call
         if said.startswith("this") and not asked_name and (not capitalised or not (opens or re.match(
-                r"\s*[A-Z][\w'’-]+\s+[A-Z][\w'’-]+\s*(?:,|from\b|at\b|with\b|here\b)", text[intro.end():]))):
+                r"\s*[A-Z][\w'’-]+\s+[A-Z][\w'’-]+\s*(?:,|\.|from\b|at\b|with\b|here\b)", text[intro.end():]))):
             continue  # "this is Dana" opens a call; "this is urgent" is not a name
         rest = text[intro.end():]
         tokens = _name_tokens(rest, capitalised)[:5]
@@ -271,7 +277,7 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
                 return person(full.group(1).split()), [(intro.start(), full.end())]  # "I'm Gio. Giovanni Russo."
             again = re.compile(rf"\b{re.escape(tokens[0])}\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)").search(text, end) \
                 if len(tokens) == 1 and tokens[0][:1].isupper() else None
-            if again and again.group(1).lower() not in NOT_A_NAME:  # "I'm Niamh, that's N-I-A-M-H ... Niamh Okonkwo-Daly."
+            if again and again.group(1).lower() not in NOT_A_PERSON:  # "I'm Niamh, that's N-I-A-M-H ... Niamh Okonkwo-Daly."
                 return person([tokens[0], again.group(1)]), [(intro.start(), end), again.span()]
             return person(tokens), [(intro.start(), end)]
     return {}, []
@@ -711,7 +717,7 @@ def _spelled_name(text: str, asked: str) -> dict[str, str]:
         if words and lowered == words[-1].lower():
             continue
         words.append(token.capitalize() if token.isupper() and len(token) > 2 else token)
-    if not 1 <= len(words) <= 3 or any(w.lower() in NOT_A_NAME for w in words):
+    if not 1 <= len(words) <= 3 or any(w.lower() in NOT_A_PERSON for w in words):
         return {}
     if asked == "last_name" and len(words) == 1:
         return {"last_name": words[0]}
@@ -785,9 +791,9 @@ def _corrected_value(text: str, lead: Mapping[str, Any]) -> dict[str, Any]:
     """The name or company the correction says ("it's Marc with a C"), in the field it resembles."""
     match = SPELLED_AS.search(text) or CORRECTED_NAME.search(SPELLING_TAIL.sub("", text))
     said = match.group(1) if match else FILLERS.sub("", SPELLING_TAIL.sub("", text)).strip(" .,!")
-    while said.split() and said.split()[-1].lower() in NOT_A_NAME:  # "it's Kowalczyk now"
+    while said.split() and said.split()[-1].lower() in NOT_A_PERSON:  # "it's Kowalczyk now"
         said = said.rsplit(None, 1)[0] if " " in said else ""
-    if not said or len(said.split()) > 4 or said.split()[0].lower() in NOT_A_NAME:
+    if not said or len(said.split()) > 4 or said.split()[0].lower() in NOT_A_PERSON:
         return {}
     candidates = {field: str(lead[field]) for field in ("first_name", "last_name", "company") if lead.get(field)}
     if not candidates:

@@ -54,9 +54,16 @@ HUMAN = _any(
     r"\b(?:parler|discuter)\b(?: \w+){0,2} (?:à|a|avec) quelqu'un\b",
 )
 
-# a person the caller has just named, asked for ("... Priya Shah sent me a proposal. Is she available?")
-PERSON_NAMED = re.compile(r"\b(?:put|patch|transfer|connect) me (?:to|with|through to|over to) (?:her|him)\b|"
-                          r"\bis (?:she|he) (?:available|there|around|in|free)\b", re.IGNORECASE)
+# a person asked for, just named or by name ("... Priya Shah sent me a proposal. Is she available?", "is
+# Priya Shah there today?", "connect me to Priya"); a name is written with capitals, and "does it talk
+# to Salesforce?" asks about an integration
+_PERSON = (r"(?!(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tomorrow|noon|next|this)\b)"
+           r"(?-i:[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)")
+PERSON_NAMED = re.compile(rf"\b(?:put|patch|transfer|connect) me (?:to|with|through to|over to) (?:her|him|{_PERSON})\b|"
+                          r"\bis (?:she|he) (?:available|there|around|in|free)\b|"
+                          rf"\bis {_PERSON} (?:there|around|in|free|available)(?: (?:today|now|right now|at the moment|"
+                          r"to (?:talk|speak|chat)))?\s*[?.!]|"
+                          rf"\b(?:can|could|may) i (?:speak|talk) (?:to|with) {_PERSON}\b", re.IGNORECASE)
 
 GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|bye-bye|bye bye|nothing else|that will be all|that'll be all|have a "
                      r"(?:good|nice|great|lovely) (?:day|one|weekend|evening|afternoon)|take care|i'm all set|that's "
@@ -168,7 +175,7 @@ def classify(text: str, confirming: bool = False) -> str | None:
         return "refuse"
     if HUMAN.search(text) and not mentions_time(text) and not WHEN_TO_TALK.search(text):  # (times: a meeting)
         return "human"  # ("talk to someone next Tuesday morning" asks for a meeting)
-    if (named := PERSON_NAMED.search(text)) and not mentions_time(_sentence(text, named)):
+    if (named := PERSON_NAMED.search(text)) and not mentions_time(_sentence(text, named).replace(named.group(0), "")):
         return "human"  # "Priya sent me a proposal last week. Is she available?"
     if GOODBYE.search(text) or (not confirming and GOODBYE_UNLESS_CONFIRMING.search(text)):
         return "goodbye"
