@@ -51,10 +51,11 @@ NOT_NAMES = (
 NOT_A_NAME = frozenset(NOT_NAMES.split())  # neither a person's name nor the first word of a company's
 # Not a person's name either, though a company's may start with one ("Pacific Rim Imports"): months
 # that are nobody's first name, time zones, greetings and thanks in other languages
-NOT_A_PERSON = NOT_A_NAME | frozenset(
+NOT_PERSON_NAMES = (
     "january february march september october november december eastern central pacific mountain "
     "atlantic hawaii hawaiian alaska alaskan gmt utc est edt cst cdt mst mdt pst pdt cet bst "
-    "aloha mahalo namaste shalom howdy greetings g'day ciao hola gracias danke grazie obrigado salaam".split())
+    "aloha mahalo namaste shalom howdy greetings g'day ciao hola gracias danke grazie obrigado salaam")
+NOT_A_PERSON = NOT_A_NAME | frozenset(NOT_PERSON_NAMES.split())
 ROLE_WORDS = re.compile(
     r"\b(?:vp|svp|evp|avp|vice|president|head|director|manager|lead|leader|chief|officer|ceo|cto|cfo|coo|cro|"
     r"cmo|founder|co-founder|cofounder|owner|partner|engineer|developer|analyst|rep|representative|executive|"
