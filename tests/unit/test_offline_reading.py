@@ -196,3 +196,26 @@ def test_a_person_asked_for_by_name_is_a_transfer_and_a_product_talking_to_anoth
     assert classify("Does it talk to Salesforce?") != "human"
     assert classify("Is Tuesday free?") != "human"
     assert classify("Could I talk to Priya on Tuesday?") != "human"  # a meeting with her
+
+
+def test_names_with_particles_said_before_speaking_or_after_a_greeting():
+    found = extract("Good morning, Pieter van der Linde speaking, van der Linde with a small v.", None, {})
+    assert (found["first_name"], found["last_name"]) == ("Pieter", "van der Linde")
+    found = extract("Oui, bonjour. Jean-Baptiste de Villeneuve, avec un petit d.", None, {}, "fr-FR")
+    assert (found["first_name"], found["last_name"]) == ("Jean-Baptiste", "de Villeneuve")
+    assert not {"first_name", "last_name"} & set(
+        extract("Est-ce qu'on peut prendre un rendez-vous lundi à 17 heures, heure de Paris ?", "first_name", {}, "fr-FR"))
+
+
+def test_a_title_of_a_company_in_a_city_and_a_team_between_two_timelines():
+    found = extract("I am the managing director of Tulip Direct Imports in Miami.", None, {})
+    assert (found["role"], found["company"]) == ("managing director", "Tulip Direct Imports")
+    found = extract("Before Valentine's Day florists call us non-stop, and my twenty-seven salespeople cannot take "
+                    "them all. We want something running before Valentine's, so early February.", "first_name", {})
+    assert found["team_size"] == 27 and "February" in found["timeline"]
+
+
+def test_can_all_our_data_stay_in_the_country_is_a_product_question():
+    from callbot.llm.offline.intents import is_product_question
+
+    assert is_product_question("Second: can all our data stay inside the United States? Nothing overseas.")

@@ -54,7 +54,7 @@ NOT_A_NAME = frozenset(NOT_NAMES.split())  # neither a person's name nor the fir
 NOT_PERSON_NAMES = (
     "january february march september october november december eastern central pacific mountain "
     "atlantic hawaii hawaiian alaska alaskan gmt utc est edt cst cdt mst mdt pst pdt cet bst "
-    "aloha mahalo namaste shalom howdy greetings g'day ciao hola gracias danke grazie obrigado salaam")
+    "aloha mahalo namaste shalom howdy greetings g'day ciao hola gracias danke grazie obrigado salaam heure")
 NOT_A_PERSON = NOT_A_NAME | frozenset(NOT_PERSON_NAMES.split())
 ROLE_WORDS = re.compile(
     r"\b(?:vp|svp|evp|avp|vice|president|head|director|manager|lead|leader|chief|officer|ceo|cto|cfo|coo|cro|"
@@ -82,10 +82,11 @@ SMALL_TALK_WORDS = re.compile(r"\b(?:weather|day going|how are you|how's it goin
 NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|this is|i'm|i am|it's|it is|"
                         r"je m'appelle|je suis(?=\s+[A-Z][\w'’-]+\s+[A-Z])|je me nomme|je me présente,?|moi c'est|mon nom est|mon nom c'est)\s+",
                         re.IGNORECASE)
+_PARTICLES = r"(?:(?:da|de|del|della|der|di|do|dos|du|van|von|den|la|le|ter|ten)\s+)*"  # (lower case)
 HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|yes|yeah)\W+)*"
-                           rf"({NAME}(?:\s+{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
+                           rf"({NAME}(?:\s+{_PARTICLES}{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
 OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui|ciao|hola|salut|hallo|kia ora|aloha|howdy|namaste|shalom|greetings)(?: there)?\W+)+"
-                          r"([A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+){1,2})(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
+                          rf"([A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+(?-i:{_PARTICLES})[A-ZÀ-ÖØ-Þ][\w'’-]+){{1,2}})(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
 SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+),\s+(?i:(?:(?:the|a|an|and)\s+)?"
                            r"(?=(?:[\w-]+\s+){0,3}(?:vp|head|director|manager|lead|chief|owner|founder|president|"
                            r"ceo|cto|coo|cfo|partner|coordinator|specialist|officer)\b|i'm|i am|here|calling|from))")
@@ -214,6 +215,14 @@ def _name_tokens(text: str, capitalised: bool) -> list[str]:
     return tokens
 
 
+def _name_words(tokens: list[str]) -> list[str]:
+    """At most three words of a name, or five with particles ("Pieter van der Linde")."""
+    tokens = tokens[:5]
+    if len(tokens) > 3 and not {t.lower() for t in tokens[1:-1]} & set(CONSTANTS.prefixes):
+        return tokens[:3]
+    return tokens
+
+
 FULL_NAME_NEXT = re.compile(r"\s*[.,]\s+([A-Z][\w'’-]+\s+[A-Z][\w'’-]+)\s*(?:[.!?]|$)")
 
 
@@ -246,7 +255,7 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
     if here and here.group(1).split()[0].lower() not in NOT_A_PERSON:
         tokens = _name_tokens(here.group(1), capitalised)
         if tokens:
-            return person(tokens[:3]), [here.span(1)]
+            return person(_name_words(tokens)), [here.span(1)]
     opening = OPENING_NAME.search(text)  # "Hi, Marcus Reid, I lead revenue operations at ..."
     if opening and not {t.lower() for t in opening.group(1).split()} & NOT_A_PERSON:
         return person(opening.group(1).split()), [opening.span(1)]
@@ -264,9 +273,7 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
                 r"\s*[A-Z][\w'’-]+\s+[A-Z][\w'’-]+\s*(?:,|\.|from\b|at\b|with\b|here\b)", text[intro.end():]))):
             continue  # "this is Dana" opens a call; "this is urgent" is not a name
         rest = text[intro.end():]
-        tokens = _name_tokens(rest, capitalised)[:5]
-        if len(tokens) > 3 and not {t.lower() for t in tokens[1:-1]} & set(CONSTANTS.prefixes):
-            tokens = tokens[:3]  # more than three words only with particles
+        tokens = _name_words(_name_tokens(rest, capitalised))
         if tokens and said.startswith(("i'm", "i am")) and not capitalised and asked not in ("first_name", "last_name"):
             after = rest[len(" ".join(tokens)):]
             if len(tokens) > 2 or not re.match(r"\s*(?:[,.!?]|$|from\b|at\b|with\b|and\b|here\b)", after):
@@ -477,7 +484,8 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
         if found is None:
             continue
         said, *rest = re.split(r"\s+(?:at|from|with|for|chez)\s+(?=[A-Z])", found[0], maxsplit=1)
-        if not rest and (of := re.match(rf"(.+?)\s+of\s+({COMPANY_NAME})$", said)) and \
+        if not rest and (of := re.match(rf"(.+?)\s+of\s+({COMPANY_NAME})(?:\s+(?:in|out of|based in)\s+[A-Z][\w'’ .-]*)?$",
+                                        said)) and \
                 len(of.group(2).split()) >= 2 and not DEPARTMENT.match(of.group(2)):
             said, rest = of.group(1), [of.group(2)]  # "COO of Liberty Bell Home Care"
         said = re.sub(r"^(?:i'm|i am)\s+(?:the |a |an )?", "", said, flags=re.IGNORECASE)
@@ -625,15 +633,15 @@ WHEN_CALLS_ARE_LOST = re.compile(r",?\s+(?:we|they|our \w+)\s+(?:\w+\s+)?(?:miss
                                  re.IGNORECASE)
 
 
-def timeline(text: str) -> tuple[dict[str, Any], Span] | None:
+def timeline(text: str) -> tuple[dict[str, Any], list[Span]] | None:
     """When they want to start: every timeline phrase of the utterance ("as soon as possible, within a
-    few weeks" keeps both)."""
+    few weeks" keeps both), each with its span (what is said between them is read for the rest)."""
     matches = [m for m in TIMELINE.finditer(text) if not PAST.search(text[max(0, m.start() - 50):m.start()])
                and not WHEN_CALLS_ARE_LOST.match(text, m.end())]
     if not matches:
         return None
     said = ", ".join(dict.fromkeys(m.group(0) for m in matches))
-    return {"timeline": said}, (matches[0].start(), matches[-1].end())
+    return {"timeline": said}, [m.span() for m in matches]
 
 
 ACKNOWLEDGEMENT = re.compile(r"(?:i see|got it|okay|ok|right|sure|alright|all right|fine|good|great|understood|makes sense|"
@@ -855,7 +863,8 @@ SAID_AGAIN = re.compile(r"\s*,\s*(?:sorry|i mean|no|actually|or rather|make (?:t
                         re.IGNORECASE)
 
 
-FINDERS: tuple[Callable[[str], tuple[dict[str, Any], Span] | None], ...] = (consent, role, need, company, timeline)
+FINDERS: tuple[Callable[[str], tuple[dict[str, Any], Span | list[Span]] | None], ...] = (
+    consent, role, need, company, timeline)
 
 
 def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str = "en-US") -> dict[str, Any]:
@@ -889,9 +898,10 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
     for finder in FINDERS:
         masked = _mask(working, spans)
         result = company(masked, capitalised) if finder is company else finder(masked)
-        if result and not any(s < result[1][1] and result[1][0] < e for s, e in spans):
+        taken = (result[1] if isinstance(result[1], list) else [result[1]]) if result else []
+        if result and not any(s < end and start < e for start, end in taken for s, e in spans):
             found = {**result[0], **found}
-            spans.append(result[1])
+            spans += taken
     remaining = _mask(working, spans)
     for clause in CLAUSES.finditer(remaining):  # by clause: number words become digits, offsets move
         size = team_size(_numeric(clause.group(0), language))

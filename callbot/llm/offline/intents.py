@@ -139,7 +139,7 @@ PRODUCT_QUESTION = _any(
     r"platform|app|tool|service|ai)\b",
     r"\best-ce que (?:votre|le|ce|cet) (?:assistant|système|produit|logiciel|outil|service|robot)\b|"
     r"\b(?:votre|le) (?:assistant|système|produit|logiciel|outil) (?:peut|sait|fait)-il\b",
-    r"\b(?:can|could|will|would|does|is)\s+(?:our|my|the)\s+(?:\w+\s+)?data\b|\bstay in the (?:us|u\.s\.|eu|uk)\b|"
+    r"\b(?:can|could|will|would|does|is)\s+(?:all\s+(?:of\s+)?)?(?:our|my|the)\s+(?:\w+\s+)?data\b|\bstay in the (?:us|u\.s\.|eu|uk)\b|"
     r"\b(?:add|remove|drop|reduce)\b.{0,25}\bseats?\b|\bseats?\b.{0,25}\b(?:add|remove|drop|reduce)\b",
 )
 # Topic words alone ("we need an integration") state a need; with a question form they ask.
