@@ -82,7 +82,8 @@ SMALL_TALK_WORDS = re.compile(r"\b(?:weather|day going|how are you|how's it goin
 NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|this is|i'm|i am|it's|it is|"
                         r"je m'appelle|je suis(?=\s+[A-Z][\w'’-]+\s+[A-Z])|je me nomme|je me présente,?|moi c'est|mon nom est|mon nom c'est)\s+",
                         re.IGNORECASE)
-_PARTICLES = r"(?:(?:da|de|del|della|der|di|do|dos|du|van|von|den|la|le|ter|ten)\s+)*"  # (lower case)
+PARTICLE = r"(?:da|de|del|della|der|di|do|dos|das|du|van|von|den|la|le|bin|ibn|al|el|ter|ten)"
+_PARTICLES = rf"(?:{PARTICLE}\s+)*"
 HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|yes|yeah)\W+)*"
                            rf"({NAME}(?:\s+{_PARTICLES}{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
 OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui|ciao|hola|salut|hallo|kia ora|aloha|howdy|namaste|shalom|greetings)(?: there)?\W+)+"
@@ -95,7 +96,6 @@ SPELLED = re.compile(r"(?<![\w'’])(?:[A-Za-z](?:\s*-\s*|\s+)){2,}[A-Za-z](?![\
 SPELLED_WITH_COMMAS = re.compile(r"(?<![\w'’])(?:[A-Za-z]\s*,\s*){2,}[A-Za-z](?![\w'’])")  # "S, Z, C, Z, E, P, A, N"
 SPELLING_TAIL = re.compile(r"\b(?:with(?:out)? an? [a-z]|with two [a-z]'?s|no [a-z] in|spelled|spelt|as in \w+)\b.*$",
                            re.IGNORECASE)
-PARTICLE = r"(?:da|de|del|della|der|di|do|dos|das|du|van|von|den|la|le|bin|ibn|al|el|ter|ten)"
 FAMILY_NAME = (rf"(?:{PARTICLE}\s+)+{NAME}(?:\s+(?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]+)?|{NAME}(?:\s+{PARTICLE})+\s+{NAME}|{NAME}")
 # ("Nascimento da Silva", "Ruiz de Alarcón", "de la Cruz Ortega")
 LAST_NAME = re.compile(rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
