@@ -3,8 +3,8 @@
 Words are lowercased and stripped of accents (a caller's "securite" finds "sécurité"), stop words of
 the language dropped (the lists of `bm25s.stopwords`), and stemmed with the language's Snowball
 stemmer (`PyStemmer`: "intégrations" and "intégrer" meet). A few stems that name the same thing
-on a sales page are then made one (`_SAME`: a "seat" is a "user", "kept" is "keep", "yearly" is
-"annual"), so that a caller's word finds the page's. Scoring is BM25 (Lucene's
+on a sales page are then made one (`_SAME`: a "seat" is a "user", "kept" is "keep", a "reduction"
+is a "saving"), so that a caller's word finds the page's. Scoring is BM25 (Lucene's
 variant, k1 = 1.5, b = 0.75) by `bm25s`. Rare words weigh most: a product name, a code or a number
 that a question shares with one chunk puts that chunk first, which is what the vector side misses.
 
@@ -72,8 +72,9 @@ def keyword_terms(text: str, language: str) -> list[str]:
 # Kept short and general on purpose, each entry measured (bench/README.md, knowledge base): merging
 # "cost" into "price" made every chunk of a pricing page match (its title says "Pricing") and lost
 # the chunk that gives the cost; "cheaper" as "discount" answered "the cheaper plan" with the
-# annual discount. Neither is kept.
-_SAME = {"en": {"seat": "user", "licens": "user", "licenc": "user", "year": "annual",
+# annual discount. Neither is kept, nor "year" as "annual" ("yearly" stems to "year", and so do the
+# "years" of "how many years have you been around?"), which changed no figure.
+_SAME = {"en": {"seat": "user", "licens": "user", "licenc": "user",
                 "kept": "keep", "retain": "keep", "retent": "keep", "paid": "pay", "save": "discount",
                 "reduct": "discount"}}
 
