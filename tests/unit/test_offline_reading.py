@@ -219,3 +219,59 @@ def test_can_all_our_data_stay_in_the_country_is_a_product_question():
     from callbot.llm.offline.intents import is_product_question
 
     assert is_product_question("Second: can all our data stay inside the United States? Nothing overseas.")
+
+
+@pytest.mark.parametrize(("said", "role", "company"), [
+    ("Afternoon. Marcus Oyelaran-Whitfield, business development, Capitol Ridge Systems, out of Arlington.",
+     "business development", "Capitol Ridge Systems"),
+    ("I'm Beatriz Sousa-Ferreira, sales director, Atlântico Seafood, New Bedford, eighteen reps.", "sales director",
+     "Atlântico Seafood"),
+])
+def test_a_title_and_a_company_said_as_a_list(said, role, company):
+    found = extract(said, None, {})
+    assert (found["role"], found["company"]) == (role, company)
+
+
+def test_a_need_told_at_the_end_of_a_long_list_is_only_its_own_clauses():
+    found = extract("Hi, okay, all at once: we need this before Lent, I'm Beatriz Sousa-Ferreira, sales director, "
+                    "Atlântico Seafood, eighteen reps, and restaurants call at five in the morning and nobody's there.",
+                    None, {})
+    assert found["need"] == "restaurants call at five in the morning and nobody's there"
+
+
+def test_how_a_name_is_written_answers_no_question_about_the_company():
+    said = "Sousa-Ferreira with a hyphen. Beatriz with a z at the end, B-E-A-T-R-I-Z."
+    assert "company" not in extract(said, "company", {"first_name": "Beatriz", "last_name": "Sousa-Ferreira"})
+
+
+def test_a_count_said_again_after_hang_on_replaces_the_first():
+    said = "We've got about thirty in sales. Hang on. Thirty-two, actually, we just hired two in Round Rock."
+    assert extract(said, None, {})["team_size"] == 32
+
+
+def test_a_company_renamed_is_read_under_its_new_name():
+    said = "Oh, sorry, no, we're not Brightwater Pools anymore, we changed the name last year. It's Brightwater Pool and Spa."
+    assert extract(said, None, {"company": "Brightwater Pools"})["company"] == "Brightwater Pool and Spa"
+
+
+def test_a_french_founder_their_company_and_a_spring_start():
+    found = extract("J'ai fondé Villeneuve Talents, un cabinet de recrutement à Lyon.", None, {}, "fr-FR")
+    assert (found["role"], found["company"]) == ("fondateur", "Villeneuve Talents")
+    found = extract("Nous sommes six consultants, et le téléphone sonne dans le vide. On aimerait démarrer au printemps.",
+                    "timeline", {}, "fr-FR")
+    assert found["timeline"] == "au printemps" and "sonne dans le vide" in found["need"]
+
+
+@pytest.mark.parametrize(("said", "intent"), [
+    ("One question. When your assistant passes a chef to one of my reps, does my rep know what the call's about?",
+     "question"),
+    ("Nos clients connaissent notre numéro. Est-ce que je pourrais le garder, ce numéro, avec votre système ?",
+     "question"),
+    ("Your assistant sounds great.", None),
+    ("Thank you. Out.", "goodbye"),
+    ("I want out of my contract.", None),
+])
+def test_questions_about_what_the_product_does_and_a_short_goodbye(said, intent):
+    from callbot.llm.offline.intents import classify
+
+    assert classify(said) == intent

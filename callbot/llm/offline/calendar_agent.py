@@ -163,7 +163,8 @@ def opening(turn: Turn) -> Decision:
 
 ANY_TIME = re.compile(r"\bany ?time\b|\bwhenever\b|\b(?:the )?(?:first|earliest) (?:time|slot|one)? ?(?:you have|you've got|"
                       r"available|that's free)\b|\bwhichever is (?:earliest|first)\b", re.IGNORECASE)
-BOOK_IT = re.compile(r"\b(?:book|lock|take) (?:it|that|this)\b|\bréserve[rz]?\b(?: \w+)? (?:créneau|rendez-vous|ça)\b",
+BOOK_IT = re.compile(r"\b(?:book|lock|take) (?:it|that|this)\b|\bréserve[rz]?\b(?: \w+)? (?:créneau|rendez-vous|ça)\b|"
+                     r"\b(?:je|on) (?:le |la )?prends?\b",
                      re.IGNORECASE)
 
 

@@ -380,7 +380,7 @@ TIMELINE = re.compile(
     r"spring|fall|the holidays)|(?:timeline|timing)(?:'s| is) flexible|second half of (?:the|this|next) year|"
     r"first half of (?:the|this|next) year|(?:in|by|during|for) the (?:first|second|third|fourth|last|next) (?:quarter|"
     r"half)|d'ici (?:l'été|l'automne|l'hiver|le printemps|la fin de l'année|la rentrée|(?!la\b|le\b|les\b)\w+)|"
-    r"(?:pour|avant|après|dès) la rentrée|(?:avant|après|pour) (?:les fêtes|noël|l'été|l'hiver|l'automne|le printemps)|"
+    r"(?:pour|avant|après|dès) la rentrée|(?:dès le |au )printemps|(?:dès l'|en )(?:été|automne|hiver)|(?:avant|après|pour) (?:les fêtes|noël|l'été|l'hiver|l'automne|le printemps)|"
     r"(?:en|dès|début|fin|mi-|avant|d'ici|pour|disons|vers) (?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
     r"octobre|novembre|décembre)|"
     r"(?:cet|cette|l'année|le mois|le trimestre) (?:été|automne|hiver|année|prochaine?)|(?:in|within) (?:the next )?(?:a |one )?(?:month|week|year) or (?:two|so))\b",
@@ -457,12 +457,17 @@ OWN_A_BUSINESS = re.compile(
     r"(" + COMPANY_NAME + r")(?=\s*[,.;!?]|$)")  # "I run a coffee roastery, Crema Collective"
 
 
+LISTED_COMPANY = re.compile(rf",\s+({COMPANY_NAME})(?=\s*(?:[,.;!?]|$))")  # the next item of a list: ", Acme Logistics,"
+
+
 def role(text: str) -> tuple[dict[str, Any], Span] | None:
     """A role ("I'm the VP of Sales", "I run dispatch"), and the company when it follows ("... at Acme")."""
-    owner = re.search(r"(?i:\bi (own|co-?own|founded|started|co-?founded|run)\s+(?:the company,?\s+)?)(" + COMPANY_NAME + ")", text)
+    owner = re.search(r"(?i:\b(?:i|j['’]ai) (own|co-?own|founded|started|co-?founded|run|fondé|créé|cofondé|co-fondé|repris)"
+                      r"\s+(?:the company,?\s+)?)(" + COMPANY_NAME + ")", text)
     if owner:
         title = {"founded": "founder", "started": "founder", "cofounded": "co-founder", "co-founded": "co-founder",
-                 "coown": "co-owner", "co-own": "co-owner"}.get(owner.group(1).lower(), "owner")
+                 "coown": "co-owner", "co-own": "co-owner", "fondé": "fondateur", "créé": "fondateur",
+                 "cofondé": "cofondateur", "co-fondé": "cofondateur", "repris": "gérant"}.get(owner.group(1).lower(), "owner")
         return {"role": title, "company": owner.group(2)}, owner.span()
     owner = OWN_A_BUSINESS.search(text)  # "I own a small event planning company called Saffron Events"
     if owner:
@@ -494,6 +499,9 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
                     re.IGNORECASE):
             continue  # "I'm calling about your AI phone agent thing"
         stated = intro.group(0).lower().startswith("my")
+        if not rest and _title_like(said) and (listed := LISTED_COMPANY.match(text, found[1][1])) and \
+                _names_a_company(listed.group(1)):  # "Marcus Whitfield, business development, Capitol Ridge Systems"
+            return {"role": said, "company": listed.group(1)}, (intro.start(), listed.end())
         if intro.group(0).startswith(",") and not rest and not _title_like(said):
             continue  # ", the dispatcher calls us", "yes, partners at the end": words about something else
         if not intro.group(0).strip() and not _title_like(said):
@@ -506,7 +514,7 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
 
 _TITLE_WORDS_TEXT = """of and & the for to senior junior general regional national global deputy executive vice chief
 assistant associate office account accounts service services care team front desk practice store clinic events event ops
-it hr co"""
+it hr co development partnerships procurement purchasing admissions recruiting recruitment dispatch"""
 TITLE_WORDS = frozenset(_TITLE_WORDS_TEXT.split())
 
 
@@ -560,7 +568,8 @@ PROBLEM = re.compile(
     r"no one|hang(?:s)? up|qualif(?:y|ied|ying)|keep up|fast enough|after hours|too many|swamped|buried|drown(?:ing)?|"
     r"struggl(?:e|ing)|want|need|answer(?:ed|ing)?|wait(?:s|ing)?|voicemail|goes unanswered|slip through|like|love|"
     r"hoping|ring(?:s|ing)? (?:nonstop|off the hook|all day|and rings?)|triag\w*|automat\w*|handl\w*|route|routing|"
-    r"rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és|e|ent)|perd(?:re|ons|u|us)|personne ne répond|répondeur|aimerait|voudrions|"
+    r"rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és|e|ent)|perd(?:re|ons|u|us)|personne ne (?:répond|décroche)|répondeur|"
+    r"sonnen?t? (?:dans le vide|sans (?:arrêt|réponse))|aimerait|voudrions|"
     r"voudrait|souhait\w*|besoin)\b",
     re.IGNORECASE)
 ABOUT_CALLS = re.compile(r"\b(?:calls?|call in|calling|phones?|line|leads|inquir(?:y|ies)|enquir(?:y|ies)|"
@@ -578,19 +587,25 @@ def consent(text: str) -> tuple[dict[str, Any], Span] | None:
 
 
 def problem(text: str) -> tuple[dict[str, Any], Span] | None:
-    """The caller's need told as a problem ("our front desk misses too many new-patient calls")."""
-    for sentence in re.finditer(r"[^.!?]+", text):
-        said = sentence.group(0).strip(" ,")
-        if not said or "?" in text[sentence.end():sentence.end() + 1] or (time_spans(said) and not LOSS.search(said)):
+    """The caller's need told as a problem ("our front desk misses too many new-patient calls"); in a
+    long sentence of several things, from its first words about calls."""
+    for sentence in re.finditer(r"[^.!?:]+", text):
+        start, end = sentence.span()
+        clauses = list(re.finditer(r"[^,;]+", sentence.group(0)))  # (with those masked out: other things said)
+        told = [c for c in clauses if PROBLEM.search(c.group(0)) and ABOUT_CALLS.search(c.group(0))]
+        if len(clauses) > 2 and told:  # "we need this before Lent, I'm ..., sales director, ..., and nobody answers":
+            start += next(c for c in clauses if ABOUT_CALLS.search(c.group(0))).start()  # from the first words about calls
+        said = text[start:end].strip(" ,")
+        if not said or "?" in text[end:end + 1] or (time_spans(said) and not LOSS.search(said)):
             continue  # a time is a meeting wish, unless calls are lost then ("we lose buyers after six in the evening")
-        said = re.sub(r"^[\s,;:-]+|^(?:et|alors|donc|mais)\s+|^(?:in total|all told)\W+(?:and\s+)?", "",
+        said = re.sub(r"^[\s,;:-]+|^(?:et|alors|donc|mais|and)\s+|^(?:in total|all told)\W+(?:and\s+)?", "",
                       FILLERS.sub("", re.sub(r"\s+", " ", said)))
         if PROBLEM.search(said) and ABOUT_CALLS.search(said) and not NOT_A_NEED.search(said) \
                 and not re.match(r"\W*(?:(?:hi|hello|hey|yes|yeah|so)\W+)*(?:i.m|i am|we.re|we are)(?: just)? calling\b",
                                  said, re.IGNORECASE) \
                 and classify(said) not in ("book", "human", "question"):
             said = re.sub(r"\s*,\s*(?:,\s*)+", ", ", said).strip(" ,")
-            return {"need": said[:1].lower() + said[1:]}, sentence.span()
+            return {"need": said[:1].lower() + said[1:]}, (start, end)
     return None
 
 
@@ -654,6 +669,11 @@ REPORTED = re.compile(r"\W*(?:he|she|they|my \w+|a \w+ of mine)\s+(?:said|says|t
 TIME_ZONE_SAID = re.compile(r"\b(?:eastern|central|mountain|pacific|atlantic|alaska|hawaii)(?: standard| daylight)? time\b|"
                             r"\btime ?zone\b|\bheure de (?:paris|montréal|new york)\b|\byour time\b|"
                             r"^\W*(?:eastern|central|mountain|pacific)\W*$", re.IGNORECASE)
+
+
+# how a name is written ("Sousa-Ferreira with a hyphen. Beatriz with a z at the end"): no answer to another question
+HOW_IT_IS_WRITTEN = re.compile(r"\b(?:with(?:out)? (?:an? |the )?(?:[a-z]|hyphen|dash|accent|apostrophe|space|capital)|"
+                               r"hyphen(?:ated)?|spelled|spelt|as in)\b", re.IGNORECASE)
 
 
 def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dict[str, Any]:
@@ -745,7 +765,7 @@ FIELD_WORDS = {"details": r"details|info|information", "email": r"e-?mail|addres
                "last_name": r"last name|surname",
                "company": r"company|employer", "role": r"role|title|job", "team_size": r"team|how many|size",
                "timeline": r"timeline|when", "need": r"need|problem"}
-CORRECTION = re.compile(r"(?:^|[.!?]\s+)\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops|and)\W+)*(?:no+|nope|sorry|actually|oops|wait|i mean|correction|not quite|that's wrong|"
+CORRECTION = re.compile(r"(?:^|[.!?]\s+)\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops|and)\W+)*(?:no+|nope|sorry|actually|oops|wait|hang on|hold on|i mean|correction|not quite|that's wrong|"
                         r"that's not right|wrong)\b|\bactually,? no\b|\bno,? wait\b|\bwait,? (?:no|sorry|actually)\b|"
                         r"\bsorry,? (?:i mean|i meant|scratch|we're now|it's now)\b|\bwe (?:rebranded|renamed|changed (?:our|the) "
                         r"name)\b|"
@@ -754,6 +774,9 @@ CORRECTION = re.compile(r"(?:^|[.!?]\s+)\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops|an
 SPELLED_AS = re.compile(rf"\bspell(?:ed|t)\b(?: the [\w-]+ way| differently| like this)?,?\s+({NAME})\b(?!\s+{NAME})",
                         re.IGNORECASE)  # "my name's spelled the unusual way, KATLYN" (the letters already joined)
 RENAMED = re.compile(rf"\W*(?i:(?:oh|ah|well|and)\W+)*(?i:sorry|actually|i mean|no|oops|wait)\W+({COMPANY_NAME})(?=\s*[,.;!?]|$)")
+RENAMED_TO = re.compile(rf"\b(?i:changed (?:our|the|its) name|renamed|rebranded|(?:not|no longer) [A-Z][^.!?]{{0,40}}?any ?more)"
+                        rf"[^.!?]*[.!?,]?\s+(?i:(?:so |and |but )?(?:now )?(?:it's|it is|we're|we are|now)\s+(?:now\s+)?"
+                        rf"(?:called\s+)?)({COMPANY_NAME})")
 CORRECTED_NAME = re.compile(rf"\b(?:it's|it is|that's|that is|i'm|its)\s+({NAME}(?:\s+{NAME})?)", re.IGNORECASE)
 
 
@@ -934,6 +957,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
     elif marker and found.get("company") and (renamed := RENAMED.match(text, marker.start())) and \
             difflib.SequenceMatcher(None, renamed.group(1).lower(), found["company"].lower()).ratio() >= 0.5:
         found["company"] = renamed.group(1)  # "VP of sales at Redwood Analytics. Sorry, Redline Analytics, we rebranded"
+    if capitalised and (new_name := RENAMED_TO.search(text)) and _names_a_company(new_name.group(1)):
+        found["company"] = new_name.group(1)  # "we changed the name last year. It's Brightwater Pool and Spa."
     changed = {k for k in ("email", "first_name", "last_name") if k in found and found[k] != lead.get(k)}
     if asked == "email_confirmed" and changed and changed <= {"first_name", "last_name"} and not lead.get("first_name") \
             and yes_or_no(re.split(r"(?<=[.!?;])\s+", text.strip())[0]) is True:
@@ -957,7 +982,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         found = {**spelled, **found}
     elif asked and asked not in found and asked != "email" and not LEAVING.search(text) \
             and (not found or asked in ("first_name", "last_name")) \
-            and classify(text) != "question" and not ("email" in found and asked in (
+            and classify(text) != "question" and not (asked in ("company", "role") and HOW_IT_IS_WRITTEN.search(text)) \
+            and not ("email" in found and asked in (
             "first_name", "last_name")) and not (re.search(r"\bspell", text, re.IGNORECASE)
                                                  and asked not in ("first_name", "last_name")):
         for clause in CLAUSES.finditer(text):

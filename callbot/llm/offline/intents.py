@@ -68,7 +68,7 @@ PERSON_NAMED = re.compile(rf"\b(?:put|patch|transfer|connect) me (?:to|with|thro
 GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|bye-bye|bye bye|nothing else|that will be all|that'll be all|have a "
                      r"(?:good|nice|great|lovely) (?:day|one|weekend|evening|afternoon)|take care|i'm all set|that's "
                      r"everything|talk soon|see ya|catch you later|that should do it|au revoir|bonne journée|rien d'autre|"
-                     r"c'est tout)\b", re.IGNORECASE)
+                     r"c'est tout|over and out|signing off)\b|(?:^|[.!?]\s+)out\W*$", re.IGNORECASE)
 GOODBYE_UNLESS_CONFIRMING = re.compile(r"\bthat'?s (?:all|it)\b", re.IGNORECASE)
 
 CANCEL = re.compile(r"\bcancel\b.{0,20}\b(?:meeting|appointment|demo|call|booking)\b|\bcancel (?:it|that)\b|"
@@ -137,6 +137,12 @@ PRODUCT_QUESTION = _any(
     # what the product does, asked of it ("Can your assistant put reservations into OpenTable?")
     r"\b(?:can|could|does|do|will|would|is|are)\s+(?:your|the|this)\s+(?:assistant|bot|system|product|software|agent|"
     r"platform|app|tool|service|ai)\b",
+    # a question about what the product does for the caller's people ("When your assistant passes a chef
+    # to one of my reps, does my rep know what the call's about?"), or with it ("... avec votre système ?")
+    r"\byour (?:assistant|bot|system|product|software|platform|app|tool|service|ai)\b(?=[^.!]*\?)",
+    r"\b(?:does|do|will|would|can|could)\s+(?:my|our)\s+(?:reps?|team|staff|agents?|people|salespeople|callers?|"
+    r"customers?|clients?)\b(?=[^.!]*\?)",
+    r"\bvotre (?:assistant|système|produit|logiciel|outil|service|solution|robot)\b(?=[^.!]*\?)",
     r"\best-ce que (?:votre|le|ce|cet) (?:assistant|système|produit|logiciel|outil|service|robot)\b|"
     r"\b(?:votre|le) (?:assistant|système|produit|logiciel|outil) (?:peut|sait|fait)-il\b",
     r"\b(?:can|could|will|would|does|is)\s+(?:all\s+(?:of\s+)?)?(?:our|my|the)\s+(?:\w+\s+)?data\b|\bstay in the (?:us|u\.s\.|eu|uk)\b|"
