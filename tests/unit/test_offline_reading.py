@@ -275,3 +275,65 @@ def test_questions_about_what_the_product_does_and_a_short_goodbye(said, intent)
     from callbot.llm.offline.intents import classify
 
     assert classify(said) == intent
+
+
+@pytest.mark.parametrize(("said", "asked", "expected"), [
+    ("Okay, that's good. So. Radek Dvořák, R-A-D-E-K, D-V-O-R-A-K. I own Bohemia Crystal Imports in Berwyn.", None,
+     {"first_name": "Radek", "last_name": "Dvořák", "company": "Bohemia Crystal Imports"}),
+    ("My name is Choi, Min-jun Choi. Choi is the family name, C-H-O-I. Min-jun is first name.", None,
+     {"first_name": "Min-jun", "last_name": "Choi"}),
+    ("I'll be quick: Seun Adeyemi, that's short for Oluwaseun, sales director at Ironbridge Trades Staffing.", None,
+     {"first_name": "Seun", "last_name": "Adeyemi", "company": "Ironbridge Trades Staffing"}),
+    ("Hi, Lucinda Marchetti-Boyd, Bluegrass Equine Pharmacy, in Lexington.", None,
+     {"first_name": "Lucinda", "company": "Bluegrass Equine Pharmacy"}),
+    ("Hi! Eeva-Liisa Kärkkäinen. I do sales at Northern Löyly Sauna Company, up in Marquette.", None,
+     {"role": "sales", "company": "Northern Löyly Sauna Company"}),
+    ("We install garage doors. Thirteen CSRs, and on Monday mornings everybody calls at once.", None, {"team_size": 13}),
+    ("Email, no. I don't give email on the phone. You can send a text message to this number.", None,
+     {"consent": True}),
+])
+def test_names_companies_and_counts_said_the_way_strangers_list_them(said, asked, expected):
+    fields = extract(said, asked, {}, "en-US")
+    assert {k: fields.get(k) for k in expected} == expected
+
+
+@pytest.mark.parametrize("said", ["Thank you. Na shledanou, goodbye.", "Timeline, yesterday, honestly.",
+                                  "Monday at three thirty in the afternoon, my time, Central. Possible?"])
+def test_goodbyes_field_labels_and_questions_are_not_a_name(said):
+    assert not {"first_name", "last_name"} & set(extract(said, "first_name", {}))
+
+
+def test_a_french_company_said_after_the_name():
+    found = extract("Bonjour, Maëlle Vandenbroucke, de la Maison Pralinor, à Bruxelles.", None, {}, "fr-FR")
+    assert found["company"] == "Maison Pralinor"
+
+
+@pytest.mark.parametrize(("said", "intent"), [
+    ("About my meeting with Alex. I need to cancel, we've got a, no. No, wait, scratch that, don't cancel it. "
+     "Can you move it to Thursday, nine thirty in the morning?", "reschedule"),
+    ("So we close at five, but people call at nine at night. Can the assistant say something different after "
+     "closing time?", "question"),
+    ("Monday at three thirty in the afternoon, my time, Central. Possible?", "book"),
+    ("If we used you, would he get some kind of weekly report in his inbox?", "question"),
+    ("Les données de nos appels, est-ce qu'elles peuvent rester en Europe ?", "question"),
+    ("Yes, text is okay. Now, can I meet somebody Friday, eleven o'clock in the morning?", "book"),
+    ("Please cancel my meeting.", "cancel"),
+])
+def test_what_the_caller_wants_when_they_take_something_back_or_ask_around_it(said, intent):
+    from callbot.llm.offline.intents import classify
+
+    assert classify(said) == intent
+
+
+@pytest.mark.parametrize(("said", "wanted"), [
+    ("The inspector moved our visit to Tuesday afternoon. None of those will work. Do you have anything Thursday, "
+     "late morning?", "2026-12-10T11:00:00"),
+    ("Alors jeudi à 16 heures, heure de Bruxelles, ça irait ?", "2026-12-10T10:00:00"),
+    ("Est-ce qu'on pourrait se parler jeudi, en fin de matinée, heure de Bruxelles ?", "2026-12-10T05:00:00"),
+    ("Thursday at 3pm London time", "2026-12-10T10:00:00"),
+    ("Tuesday at 2 pm PST", "2026-12-08T17:00:00"),
+])
+def test_the_day_asked_for_last_and_a_city_s_time(said, wanted):
+    from callbot.llm.offline.dates import preferred_time
+
+    assert preferred_time(said, "2026-12-07T14:00:00+00:00", "America/New_York") == wanted

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import dateparser
 
@@ -41,17 +41,27 @@ MINUTE_WORDS = {"thirty": 30, "fifteen": 15, "forty-five": 45}
 PERIODS = {"before noon": 10, "before lunch": 10, "avant midi": 10, "fin de matinée": 11, "fin d'après-midi": 16, "début d'après-midi": 13, "end of the day": 16, "end of day": 16, "late afternoon": 16, "early afternoon": 13, "late morning": 11,
            "first thing in the morning": 9, "early morning": 9, "after lunch": 13, "morning": 10, "matin": 10,
            "afternoon": 14, "après-midi": 14, "noon": 12, "midi": 12, "evening": 17}
-SAID_ZONES = {  # the zones callers name after a time ("2 pm Pacific", "10 am CET")
-    r"pacific(?: time)?|pt|pst|pdt|west coast(?: time)?": "America/Los_Angeles",
-    r"mountain(?: time)?|mt|mst|mdt": "America/Denver",
-    r"central(?: time)?|ct|cst|cdt": "America/Chicago",
-    r"eastern(?: time)?|et|est|edt|east coast(?: time)?|new york time": "America/New_York",
-    r"london time|uk time|gmt|bst": "Europe/London",
-    r"paris time|cet|cest|central european time|heure de paris": "Europe/Paris",
+SAID_ZONES = {  # the zones callers name after a time ("2 pm Pacific", "10 am CET"); abbreviations in capitals
+    r"pacific(?: time)?|(?-i:PT|PST|PDT)|west coast(?: time)?": "America/Los_Angeles",
+    r"mountain(?: time)?|(?-i:MT|MST|MDT)": "America/Denver",
+    r"central(?: time)?|(?-i:CT|CST|CDT)": "America/Chicago",
+    r"eastern(?: time)?|(?-i:ET|EST|EDT)|east coast(?: time)?|new york time": "America/New_York",
+    r"london time|uk time|(?-i:GMT|BST)": "Europe/London",
+    r"paris time|(?-i:CET|CEST)|central european time|heure de paris": "Europe/Paris",
     r"arizona(?: time)?|phoenix time": "America/Phoenix",
-    r"hawaii(?: time)?|hawaiian time|hst": "Pacific/Honolulu",
-    r"alaska(?: time)?|akst": "America/Anchorage",
+    r"hawaii(?: time)?|hawaiian time|(?-i:HST)": "Pacific/Honolulu",
+    r"alaska(?: time)?|(?-i:AKST)": "America/Anchorage",
 }
+# a city's time, said with its name ("Brussels time", "heure de Bruxelles", "time in Tokyo"): every city the
+# IANA database names a zone after, and the French names of the ones callers name most
+CITY_NAMES_FR = {"bruxelles": "Europe/Brussels", "genève": "Europe/Zurich", "londres": "Europe/London",
+                 "lisbonne": "Europe/Lisbon", "varsovie": "Europe/Warsaw", "vienne": "Europe/Vienna",
+                 "copenhague": "Europe/Copenhagen", "athènes": "Europe/Athens", "montréal": "America/Toronto",
+                 "québec": "America/Toronto", "lyon": "Europe/Paris", "marseille": "Europe/Paris"}
+CITY_ZONES = {**{zone.rsplit("/", 1)[-1].replace("_", " ").lower(): zone for zone in sorted(available_timezones())
+                 if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/"))}, **CITY_NAMES_FR}
+_CITY = "|".join(sorted((re.escape(city) for city in CITY_ZONES), key=len, reverse=True))
+SAID_CITY = re.compile(rf"\b(?:heure (?:de |d')|time in |(?=\w+(?: \w+)?(?:'s)? time\b))({_CITY})\b", re.IGNORECASE)
 ZONE_REACH = 22  # characters after the time where its zone is said
 SAID_ZONE = re.compile(r"\b(" + "|".join(SAID_ZONES) + r")\b", re.IGNORECASE)
 ZONE_NAMES = {"America/New_York": "Eastern Time", "America/Chicago": "Central Time",
@@ -82,7 +92,8 @@ def local_now(now_iso: str, timezone: str) -> datetime:
     return (now.astimezone(zone) if now.tzinfo else now).replace(tzinfo=None)
 
 
-OTHER_DAY = re.compile(r"\b(?:what|how) about\b|\binstead\b|\brather\b|\bbut\b|\bmaybe\b|\b(?:could|can) we (?:try|do)\b",
+OTHER_DAY = re.compile(r"\b(?:what|how) about\b|\binstead\b|\brather\b|\bbut\b|\bmaybe\b|\b(?:could|can) we (?:try|do)\b|"
+                       r"\b(?:do|would) you have\b|\banything\b|\bnone of\b|\b(?:won't|will not|doesn't|does not) work\b",
                        re.IGNORECASE)
 
 
@@ -178,10 +189,13 @@ def _time_at(text: str) -> tuple[int | None, int, bool, int]:
 def said_zone(text: str) -> str | None:
     """The IANA zone the caller named ("Pacific" -> America/Los_Angeles), if any."""
     match = SAID_ZONE.search(text)
+    city = SAID_CITY.search(text)
+    if city and (match is None or city.start() < match.start()):
+        return CITY_ZONES[city.group(1).lower()]
     if match is None:
         return None
-    said = match.group(1).lower()
-    return next(zone for pattern, zone in SAID_ZONES.items() if re.fullmatch(pattern, said))
+    said = match.group(1)
+    return next(zone for pattern, zone in SAID_ZONES.items() if re.fullmatch(pattern, said, re.IGNORECASE))
 
 
 def requested(text: str, now: datetime, timezone: str) -> Requested:
@@ -193,6 +207,11 @@ def requested(text: str, now: datetime, timezone: str) -> Requested:
     period = next((hour for word, hour in PERIODS.items()
                    if re.search(rf"(?<!good )\b{word}\b", text, re.IGNORECASE)), None)
     zone = said_zone(text[end:end + ZONE_REACH]) if hour is not None else None  # "2 pm Pacific", "at 11, Central time"
+    if hour is None and period is not None and (zone := said_zone(text)) and zone != timezone:
+        there = datetime.combine(day or now.date(), time(period), ZoneInfo(zone))  # "late morning, Brussels time"
+        here = there.astimezone(ZoneInfo(timezone or "UTC"))
+        return Requested(here.date() if day else None, here.weekday() if weekday is not None else None, None, 0,
+                         meridiem_given, here.hour, zone)
     if zone and zone != timezone:
         base = day or now.date()
         there = datetime.combine(base, time(hour, minute), ZoneInfo(zone))

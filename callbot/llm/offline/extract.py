@@ -47,14 +47,15 @@ NOT_NAMES = (
     "letter dr mr mrs ms doctor dot dash underscore plus hyphen at i'm im we're it's that's ha haha huh wow fair "
     "enough anyway shoot gosh sorry pardon excuse alors bonjour oui non donc bon voilà euh salut madame "
     "monsieur responsable directeur directrice gérant gérante chef now then chez nous vous écoutez première "
-    "d'accord dites ici c'est kidding joking ha never mind")
+    "d'accord dites ici c'est kidding joking ha never mind timeline budget role title possible")
 NOT_A_NAME = frozenset(NOT_NAMES.split())  # neither a person's name nor the first word of a company's
 # Not a person's name either, though a company's may start with one ("Pacific Rim Imports"): months
 # that are nobody's first name, time zones, greetings and thanks in other languages
 NOT_PERSON_NAMES = (
     "january february march september october november december eastern central pacific mountain "
     "atlantic hawaii hawaiian alaska alaskan gmt utc est edt cst cdt mst mdt pst pdt cet bst "
-    "aloha mahalo namaste shalom howdy greetings g'day ciao hola gracias danke grazie obrigado salaam heure")
+    "aloha mahalo namaste shalom howdy greetings g'day ciao hola gracias danke grazie obrigado obrigada salaam heure "
+    "kiitos shledanou tschüss adiós adeus arrivederci sayonara")
 NOT_A_PERSON = NOT_A_NAME | frozenset(NOT_PERSON_NAMES.split())
 ROLE_WORDS = re.compile(
     r"\b(?:vp|svp|evp|avp|vice|president|head|director|manager|lead|leader|chief|officer|ceo|cto|cfo|coo|cro|"
@@ -88,9 +89,12 @@ HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|aftern
                            rf"({NAME}(?:\s+{_PARTICLES}{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
 OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui|ciao|hola|salut|hallo|kia ora|aloha|howdy|namaste|shalom|greetings)(?: there)?\W+)+"
                           rf"([A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+(?-i:{_PARTICLES})[A-ZÀ-ÖØ-Þ][\w'’-]+){{1,2}})(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
-SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+),\s+(?i:(?:(?:the|a|an|and)\s+)?"
+SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?:])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+),\s+(?i:(?:(?:the|a|an|and)\s+)?"
                            r"(?=(?:[\w-]+\s+){0,3}(?:vp|head|director|manager|lead|chief|owner|founder|president|"
-                           r"ceo|cto|coo|cfo|partner|coordinator|specialist|officer)\b|i'm|i am|here|calling|from))")
+                           r"ceo|cto|coo|cfo|partner|coordinator|specialist|officer)\b|i'm|i am|here|calling|from|"
+                           r"that's short|short for))")
+# a name followed by the spelling of one of its words ("Radek Dvořák, RADEK, DVORAK", once collapsed)
+NAME_THEN_SPELLING = re.compile(r"(?:^|(?<=[.!?:])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+)\s+([A-ZÀ-ÖØ-Þ][\w'’-]+),?\s+([A-Z]{2,})\b")
 # (the name's two words written with capitals, whatever the case of what follows: "Central time, I'm in ..." is none)
 SPELLED = re.compile(r"(?<![\w'’])(?:[A-Za-z](?:\s*-\s*|\s+)){2,}[A-Za-z](?![\w'’])")
 SPELLED_WITH_COMMAS = re.compile(r"(?<![\w'’])(?:[A-Za-z]\s*,\s*){2,}[A-Za-z](?![\w'’])")  # "S, Z, C, Z, E, P, A, N"
@@ -101,11 +105,11 @@ FAMILY_NAME = (rf"(?:{PARTICLE}\s+)+{NAME}(?:\s+(?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]+)
 LAST_NAME = re.compile(rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
                        rf"\s+({FAMILY_NAME})(?=\s*(?:[,.!?;]|$|\s+(?:and|but|with|all)\b))|"
                        rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
-                       rf"\s+({NAME})|\b({FAMILY_NAME}) is (?:my|the) (?:last name|surname|family name)\b|"
+                       rf"\s+({NAME})|\b({FAMILY_NAME}) is (?:my |the )?(?:last name|surname|family name)\b|"
                        rf"\b(?:last name|surname|family name),?\s+(?-i:([A-ZÀ-ÖØ-Þ][\w'’-]*))", re.IGNORECASE)
 FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?\s+({NAME})|"
                         rf"\bfirst name,?\s+((?-i:[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)?))(?=\s*[,.]\s*(?:two|both|(?:it's|that's) two)\b)|"
-                        rf"\b({NAME}) is (?:my|the) (?:first|given) name\b", re.IGNORECASE)
+                        rf"\b({NAME}) is (?:my |the )?(?:first|given) name\b", re.IGNORECASE)
 
 
 SPELLED_AGAIN = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that is|it's|spelled|spelt)\s*)?,?\s*)(\1)\b(?!['’])",
@@ -262,6 +266,10 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
     for sentence in SENTENCE_NAME.finditer(text):  # "... from London. Mariam Haddad, head of client services"
         if not {t.lower() for t in sentence.group(1).split()} & NOT_A_PERSON:
             return person(sentence.group(1).split()), [sentence.span(1)]
+    for spelled in NAME_THEN_SPELLING.finditer(text):
+        if _folded(spelled.group(3)) in (_folded(spelled.group(1)), _folded(spelled.group(2))) and \
+                not {spelled.group(1).lower(), spelled.group(2).lower()} & NOT_A_PERSON:
+            return person([spelled.group(1), spelled.group(2)]), [spelled.span()]
     for intro in NAME_INTRO.finditer(text):
         said = intro.group(0).lower()
         asked_name = asked in ("first_name", "last_name", "name_confirmed")
@@ -296,7 +304,7 @@ COMPANY_NAME = r"(?:[A-Z0-9][\w'&-]*(?:\s+(?:&|and(?=\s+[A-Z])(?!\s+I\b|\s+I')|(
 COMPANY_INTRO = re.compile(
     r"\b(?:i work (?:at|for|with)|i'm (?:at|with|from)|i am (?:at|with|from)|we(?:'re| are) (?:at|with|from)|"
     r"calling from|from|here at|over at|company is(?: called)?|company's called|company called|representing|"
-    r"on behalf of|chez|pour la société|(?<=\s)à l'(?=[A-ZÀ-ÖØ-Þ])|(?<=\s)à la (?=[A-ZÀ-ÖØ-Þ])|de la société|the (?:place|business|shop|store|dealership|practice|firm|agency) is(?: called)?|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
+    r"on behalf of|chez|pour la société|(?<=, )de(?: la)?(?=\s+[A-ZÀ-ÖØ-Þ])|(?<=\s)à l'(?=[A-ZÀ-ÖØ-Þ])|(?<=\s)à la (?=[A-ZÀ-ÖØ-Þ])|de la société|the (?:place|business|shop|store|dealership|practice|firm|agency) is(?: called)?|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
     r"(?:it's|it is|we're|we are|now it's)(?=\s+[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*\s+now\b)|now called|renamed to|"
     r"(?<=\bhere),|(?<=\bspeaking),|(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
     r"(?:put|use|write|make it|should be|is)|(?:company's|company is) (?:now )?called|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
@@ -319,7 +327,8 @@ TEAM_DEPARTMENT = re.compile(
     r"\b(?:people|folks|of us|staff|reps|agents|members)\s+(?:in|on|doing|working in)\s+(?:the\s+|our\s+)?"
     r"((?:customer (?:service|support|success|care)|support|sales|operations|dispatch|scheduling|reception|"
     r"the front desk|front desk|intake|billing|marketing|inside sales)(?: team)?)\b", re.IGNORECASE)
-ROLE_VERB = re.compile(r"\bi\s+(run|manage|lead|head(?: up)?|oversee|look after|own|handle|coordinate|"
+ROLE_VERB = re.compile(r"\bi\s+(run|manage|lead|head(?: up)?|oversee|look after|own|handle|coordinate|do(?= (?:sales|marketing|"
+                       r"business development|partnerships|operations|ops|dispatch|recruiting|procurement|purchasing)\b)|"
                        r"supervise|am in charge of|'m in charge of|work in|work on)\s+(?:the |our |a )?" + PHRASE,
                        re.IGNORECASE)
 FRENCH_ROLE_VERB = re.compile(r"\bje\s+(dirige|gère|pilote|supervise|m'occupe de|m'occupe du|m'occupe des)\s+"
@@ -349,7 +358,8 @@ PEOPLE = (r"(?:people|persons|person|reps|representatives|users|seats|licen[cs]e
           r"account executives|reps|of us|in the team|on the team|on my team|on our team|personnes|salariés|employés|"
           r"commerciaux|conseillers|agents)")
 APPROX = r"(?:about|around|roughly|maybe|approximately|some|like|over|under|nearly|almost|just over|just under|close to)"
-PEOPLE_COUNT = re.compile(rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,2}}{PEOPLE}\b", re.IGNORECASE)  # "about 40 sales reps"
+PEOPLE_COUNT = re.compile(rf"\b(\d+)\s+(?:[a-z-]+\s+){{0,2}}(?:{PEOPLE}|(?-i:[A-Z]{{2,4}}s))\b", re.IGNORECASE)
+# ("about 40 sales reps", "13 CSRs")
 # the other ways a team's size is said (a number of people, PEOPLE_COUNT, is looked for first)
 TEAM = re.compile(
     rf"\b(?:team of|headcount of|group of|crew of|équipe de)\s+(?:{APPROX}\s+)?(\d+)\b|"
@@ -482,7 +492,7 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
         said, *rest = re.split(r"\s+(?:at|for|with|de|chez)\s+(?=[A-Z])|\s+d['’](?=[A-Z])", verb.group(2), maxsplit=1)
         rest = [m.group(0) for m in [re.match(COMPANY_NAME, rest[0])] if m] if rest else []
         if said and said.split()[0].lower() not in ("a", "an", "some", "it", "that", "this") and len(said.split()) <= 6:
-            words = verb.group(1).lower().replace("'m ", "am ")
+            words = verb.group(1).lower().replace("'m ", "am ").replace("do", "")  # ("I do sales": sales)
             return {"role": f"{words} {said}".strip(), **({"company": rest[0]} if rest else {})}, verb.span()
     for intro in ROLE_INTRO.finditer(text):
         found = _phrase(text, intro.end(), 14)
@@ -555,7 +565,8 @@ CONSENT_YES = re.compile(
     r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)(?:\s+(?:and|or|&)|\s*,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
     r"(?:\s+me)?.{0,30}\b(?:fine|ok|okay|good|great|"
     r"works?|both|either|whatever)\b|\byou (?:can|may) (?:email|e-mail|text|contact|reach)\b(?! me (?:at|on)\b)|\b(?:email|e-mail) "
-    r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?) (?:is|are) fine\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
+    r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?|sms) (?:is|are) (?:fine|ok|okay|good)\b|"
+    r"\byou (?:can|may) send (?:me )?(?:a |an )?(?:texts?|sms|text messages?|e-?mails?)\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
     r"\bvous pouvez me contacter\b|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|\b(?:e-?mails?|texts?|sms) yes\b|"
@@ -910,6 +921,11 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
     named, named_spans = names(working, asked, correcting)
     found.update(named)
     spans += named_spans
+    if named_spans and (listed := LISTED_COMPANY.match(working, max(end for _, end in named_spans))) and \
+            len(listed.group(1).split()) >= 2 and _names_a_company(listed.group(1)) and \
+            not (_title_like(listed.group(1)) or ROLE_WORDS.search(listed.group(1))):
+        found["company"] = listed.group(1)  # "Hi, Lucinda Marchetti-Boyd, Bluegrass Equine Pharmacy, in Lexington."
+        spans.append(listed.span())
     first = found.get("first_name") or lead.get("first_name")
     if first and "last_name" not in found and not lead.get("last_name"):
         spelled = [w for w in spelled_words(spoken)  # (not the first name, nor a longer form of it: "Meg", "Meghan")

@@ -71,8 +71,11 @@ GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|bye-bye|bye bye|nothing else|th
                      r"c'est tout|over and out|signing off)\b|(?:^|[.!?]\s+)out\W*$", re.IGNORECASE)
 GOODBYE_UNLESS_CONFIRMING = re.compile(r"\bthat'?s (?:all|it)\b", re.IGNORECASE)
 
-CANCEL = re.compile(r"\bcancel\b.{0,20}\b(?:meeting|appointment|demo|call|booking)\b|\bcancel (?:it|that)\b|"
-                    r"\bannuler\b", re.IGNORECASE)
+CANCEL = re.compile(r"(?<!don't )(?<!do not )(?<!not )(?:\bcancel\b.{0,20}\b(?:meeting|appointment|demo|call|booking)\b|"
+                    r"\bcancel (?:it|that)\b|\bannuler\b)", re.IGNORECASE)
+# what the caller takes back, mid-utterance: what they say after it is what they want
+TAKEN_BACK = re.compile(r"\b(?:scratch that|never mind|forget (?:that|it)|no,? wait|wait,? no|actually,? no|"
+                        r"i changed my mind|on second thought)\b", re.IGNORECASE)
 RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:a )?conflict with (?:the|my|our) (?:[\w-]+ ){0,2}(?:meeting|call|demo|"
                         r"follow-up|appointment)\b|\bcan't make (?:it|the meeting|our meeting|my meeting)\b|\b(?:push|move|bump|shift) (?:it|that|this)(?: back)? (?:to|until|till)\b|\b(?:move|change|push|shift)\s+(?:my|the|our|this|that)\s+(?:meeting|"
                         r"appointment|demo|booking|call)\b(?!\s+notes)|\bdéplacer\b|"
@@ -143,6 +146,9 @@ PRODUCT_QUESTION = _any(
     r"\b(?:does|do|will|would|can|could)\s+(?:my|our)\s+(?:reps?|team|staff|agents?|people|salespeople|callers?|"
     r"customers?|clients?)\b(?=[^.!]*\?)",
     r"\bvotre (?:assistant|système|produit|logiciel|outil|service|solution|robot)\b(?=[^.!]*\?)",
+    r"\bif (?:we|i) (?:used|use|bought|buy|signed up|sign up|went with|go with|switched to|switch to) (?:you|it|this|"
+    r"northwind|your)\b(?=[^.!]*\?)|\breports?\b(?=[^.!]*\?)",
+    r"\b(?:données|hébergé\w*|rester en (?:europe|france|belgique|suisse))\b(?=[^.!]*\?)",
     r"\best-ce que (?:votre|le|ce|cet) (?:assistant|système|produit|logiciel|outil|service|robot)\b|"
     r"\b(?:votre|le) (?:assistant|système|produit|logiciel|outil) (?:peut|sait|fait)-il\b",
     r"\b(?:can|could|will|would|does|is)\s+(?:all\s+(?:of\s+)?)?(?:our|my|the)\s+(?:\w+\s+)?data\b|\bstay in the (?:us|u\.s\.|eu|uk)\b|"
@@ -161,10 +167,15 @@ PRODUCT_TOPIC_ONLY = 4  # a short utterance naming a topic ("pricing", "integrat
 
 # with a time, a meeting: "talk to sales next week", "actually, let's just do it. Tomorrow after lunch?"
 TALK_OR_AGREE = re.compile(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b|\blet's (?:meet|talk|chat)\b|"
+                           r"\b(?:can|could|may) (?:i|we) (?:meet|see) (?:someone|somebody|a rep|one of)\b|"
                            r"\b(?:peut|pourrait|pourrions|pouvons)(?:-on| on|-nous| nous)? (?:se|nous) (?:parler|voir|rencontrer)\b|"
                            r"\blet's (?:just )?(?:do|book|set up) (?:it|that|one|a time|a meeting)\b|"
                            r"\b(?:can|could|shall|should) (?:we|i) (?:do|make it|say|book)\b(?!.*\binstead\b)|\bhow about\b(?!.*\binstead\b)",
                            re.IGNORECASE)
+
+
+TIME_ASKED = re.compile(r"\b(?:possible|doable|free|available|open|okay|ok|work|works|good for you|ça irait|possible)\s*\?",
+                        re.IGNORECASE)  # "Monday at three thirty, my time. Possible?"
 
 
 def _sentence(text: str, match: re.Match) -> str:
@@ -179,6 +190,9 @@ def classify(text: str, confirming: bool = False) -> str | None:
     "that's it" confirms rather than ends the call."""
     if REFUSE.search(text):
         return "refuse"
+    taken_back = list(TAKEN_BACK.finditer(text))
+    if taken_back and (after := text[taken_back[-1].end():]).strip(" ,.!?"):
+        return classify(after, confirming)  # "I need to cancel, no, wait, scratch that. Can you move it to Thursday?"
     if HUMAN.search(text) and not mentions_time(text) and not WHEN_TO_TALK.search(text):  # (times: a meeting)
         return "human"  # ("talk to someone next Tuesday morning" asks for a meeting)
     if (named := PERSON_NAMED.search(text)) and not mentions_time(_sentence(text, named).replace(named.group(0), "")):
@@ -188,7 +202,8 @@ def classify(text: str, confirming: bool = False) -> str | None:
     for intent, pattern in (("cancel", CANCEL), ("reschedule", RESCHEDULE)):
         if pattern.search(text):
             return intent
-    if (BOOK.search(text) or WHEN_TO_TALK.search(text) or (TALK_OR_AGREE.search(text) and mentions_time(text))) \
+    if (BOOK.search(text) or WHEN_TO_TALK.search(text) or
+            ((TALK_OR_AGREE.search(text) or TIME_ASKED.search(text)) and mentions_time(text))) \
             and not DECLINE_MEETING.search(text):
         return "book"
     if is_product_question(text):
@@ -222,7 +237,8 @@ def about_bot(text: str) -> bool:
 
 
 def is_product_question(text: str) -> bool:
-    if not PRODUCT_QUESTION.search(text) or mentions_time(text):
-        return False
+    asking = PRODUCT_QUESTION.search(text)
+    if not asking or mentions_time(_sentence(text, asking)):
+        return False  # ("people call at nine at night. Can the assistant say something different after hours?")
     return bool(ALWAYS_A_QUESTION.search(text) or QUESTION_FORM.search(text)
                 or len(text.split()) <= PRODUCT_TOPIC_ONLY)
