@@ -310,9 +310,9 @@ def test_a_french_company_said_after_the_name():
 
 @pytest.mark.parametrize(("said", "intent"), [
     ("About my meeting with Alex. I need to cancel, we've got a, no. No, wait, scratch that, don't cancel it. "
-     "Can you move it to Thursday, nine thirty in the morning?", "reschedule"),
+     + "Can you move it to Thursday, nine thirty in the morning?", "reschedule"),
     ("So we close at five, but people call at nine at night. Can the assistant say something different after "
-     "closing time?", "question"),
+     + "closing time?", "question"),
     ("Monday at three thirty in the afternoon, my time, Central. Possible?", "book"),
     ("If we used you, would he get some kind of weekly report in his inbox?", "question"),
     ("Les données de nos appels, est-ce qu'elles peuvent rester en Europe ?", "question"),
@@ -327,7 +327,7 @@ def test_what_the_caller_wants_when_they_take_something_back_or_ask_around_it(sa
 
 @pytest.mark.parametrize(("said", "wanted"), [
     ("The inspector moved our visit to Tuesday afternoon. None of those will work. Do you have anything Thursday, "
-     "late morning?", "2026-12-10T11:00:00"),
+     + "late morning?", "2026-12-10T11:00:00"),
     ("Alors jeudi à 16 heures, heure de Bruxelles, ça irait ?", "2026-12-10T10:00:00"),
     ("Est-ce qu'on pourrait se parler jeudi, en fin de matinée, heure de Bruxelles ?", "2026-12-10T05:00:00"),
     ("Thursday at 3pm London time", "2026-12-10T10:00:00"),
