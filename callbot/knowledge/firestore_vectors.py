@@ -123,7 +123,7 @@ class FirestoreKnowledge(HybridSearch):
             if self._loaded is None or self._loaded[0] != revision:
                 chunks = {s.id: StoredChunk.from_document(s.to_dict())
                           for s in self.chunks.select(list(StoredChunk.FIELDS)).stream()}
-                index = KeywordIndex((key, c.language, c.keyword_text) for key, c in chunks.items())
+                index = KeywordIndex((key, c.language, c.keyword_text, c.headings) for key, c in chunks.items())
                 self._loaded = (revision, chunks, index)
             return self._loaded[1], self._loaded[2]
 

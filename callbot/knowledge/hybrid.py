@@ -70,6 +70,11 @@ class StoredChunk:
         """What the keyword index counts: the document's title, the headings and the text."""
         return f"{self.title} {self.heading} {self.text}"
 
+    @property
+    def headings(self) -> str:
+        """The document's title and the chunk's headings (whose initials name acronyms)."""
+        return f"{self.title} > {self.heading}"
+
     def passage(self, score: float) -> Passage:
         return Passage(text=self.text, source=self.source, title=self.title, score=min(max(score, 0.0), 1.0),
                        heading=self.heading or "", page=self.page, language=self.locale or self.language)
@@ -115,6 +120,9 @@ class HybridSearch(ABC):
         if k <= 0 or not question.strip():
             return []
         wanted = primary_language(language)
+        if self.mode != "vector" and self._chunks_and_index()[1].unknown_names(question, wanted) and \
+                (not self.fallback_language or self._chunks_and_index()[1].unknown_names(question, self.fallback_language)):
+            return []  # "Are you FedRAMP authorized?": a name no document holds, and the base says nothing of it
         own = self._candidates(question, wanted)
         if self._answers(own):
             return self._fused(own, k)

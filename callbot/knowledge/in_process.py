@@ -40,7 +40,8 @@ class InProcessKnowledge(HybridSearch):
         vectors = np.array([vector for _, vector in chunks], dtype=np.float64).reshape(len(chunks), -1)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         self._vectors = vectors / np.where(norms == 0, 1, norms)
-        self._index = KeywordIndex((key, chunk.language, chunk.keyword_text) for key, chunk in self._chunks.items())
+        self._index = KeywordIndex((key, chunk.language, chunk.keyword_text, chunk.headings)
+                                   for key, chunk in self._chunks.items())
         self.skipped: dict[str, str] = {}  # file -> why it gave no text, as ingestion reports it
 
     @classmethod

@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from babel import Locale
+
 from callbot.spoken import fold
 
 _WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
@@ -59,10 +61,22 @@ def _stop_words(language: str) -> frozenset[str]:
     return frozenset(fold(w) for w in words)
 
 
+# places said several ways, as one word before anything else ("the States", "U.S.", "US" in capitals: "USA";
+# "EU", "European Union": "Europe"), so that "us" the pronoun stays a stop word and the region is found
+_PLACES = ((re.compile(r"\b(?:(?i:the )?United States(?: of America)?|the States|U\.S\.(?:A\.)?|USA|US)(?![\w.])"), "USA"),
+           (re.compile(r"\b(?:EU|(?i:european union)|(?i:l'union européenne))\b"), "Europe"))
+
+
+def _places(text: str) -> str:
+    for pattern, said in _PLACES:
+        text = pattern.sub(said, text)
+    return text
+
+
 def keyword_terms(text: str, language: str) -> list[str]:
     """The terms BM25 counts in `text` written in `language` (a primary subtag: "en", "fr")."""
     stop = _stop_words(language)
-    words = [w for w in _WORD.findall(fold(text).replace("'", " ").replace("’", " ")) if w not in stop]
+    words = [w for w in _WORD.findall(fold(_places(text)).replace("'", " ").replace("’", " ")) if w not in stop]
     stemmer = _stemmer(language)
     same = _SAME.get(language, {})
     return [same.get(w, w) for w in (stemmer.stemWords(words) if stemmer else words) if len(w) > 1 or w.isdigit()]
@@ -79,15 +93,34 @@ _SAME = {"en": {"seat": "user", "licens": "user", "licenc": "user",
                 "reduct": "discount"}}
 
 
+# a word written as a name: capitals inside it ("FedRAMP", "ServiceTitan", "SOC"), or a capital that does
+# not start the sentence ("integrate with Pipedrive")
+NAME_LIKE = re.compile(r"\b[A-Za-z]+[A-Z][\w-]*|(?<=[^\s.!?¿¡:;\"'(]\s)[A-Z][\w-]+")
+
+
+# capitalised words that name no product: months and days in English and French, and languages ("Does it
+# speak Italian?" is answered by the page of the languages it speaks, whether or not it names Italian)
+NOT_NAMES = frozenset([
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "janvier", "février",
+    "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre", "lundi", "mardi",
+    "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]) | frozenset(
+    name.lower() for locale in ("en", "fr") for name in Locale(locale).languages.values() if " " not in name)
+
+
 class KeywordIndex:
     """BM25 indexes of chunks by language, built once from (key, language, text)."""
 
-    def __init__(self, chunks: Iterable[tuple[str, str, str]]) -> None:
+    def __init__(self, chunks: Iterable[tuple[str, str, str] | tuple[str, str, str, str]]) -> None:
+        """`chunks`: (key, language, text), or (key, language, text, headings): the chunk's title and
+        headings, whose initials are known acronyms ("Service level agreement": "SLA")."""
         import bm25s
 
         by_language: dict[str, list[tuple[str, list[str]]]] = {}
-        for key, language, text in chunks:
+        self._acronyms: dict[str, set[str]] = {}
+        for key, language, text, *headings in chunks:
             by_language.setdefault(language, []).append((key, keyword_terms(text, language)))
+            self._acronyms.setdefault(language, set()).update(*(_initials(h) for h in headings))
         self._keys: dict[str, list[str]] = {}
         self._terms: dict[str, list[frozenset[str]]] = {}
         self._idf: dict[str, dict[str, float]] = {}
@@ -103,6 +136,16 @@ class KeywordIndex:
                 for term in terms:
                     frequencies[term] = frequencies.get(term, 0) + 1
             self._idf[language] = {term: _idf(len(entries), n) for term, n in frequencies.items()}
+
+    def unknown_names(self, question: str, language: str) -> list[str]:
+        """The names in `question` (a product, a standard, a company: a word written with a capital
+        inside a sentence, or in capitals) that no chunk of `language` holds, neither as a word nor, for
+        letters in capitals, as the initials of words said together ("SLA": "service level agreement")."""
+        known = self._idf.get(language, {})
+        acronyms = self._acronyms.get(language, set())
+        return [word for word in NAME_LIKE.findall(_places(question))
+                if word.lower() not in NOT_NAMES and not (word.isupper() and word.lower() in acronyms)
+                and (terms := keyword_terms(word, language)) and not any(term in known for term in terms)]
 
     def __len__(self) -> int:
         return sum(len(keys) for keys in self._keys.values())
@@ -121,6 +164,13 @@ class KeywordIndex:
         return [KeywordHit(self._keys[language][i], float(scores[i]),
                            round(sum(w for t, w in weights.items() if t in self._terms[language][i]) / total, 3))
                 for i in ranked]
+
+
+def _initials(text: str) -> set[str]:
+    """The initials of every two to five words said in a row ("service level agreement": "sla", "la",
+    "sl"...), lowercase."""
+    words = re.findall(r"[^\W\d_]+", text)
+    return {"".join(w[0] for w in words[i:i + n]).lower() for n in range(2, 6) for i in range(len(words) - n + 1)}
 
 
 def _idf(documents: int, containing: int) -> float:

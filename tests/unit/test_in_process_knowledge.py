@@ -52,3 +52,8 @@ def test_what_no_document_says_returns_nothing(knowledge):
 def test_the_retrieval_mode_is_checked():
     with pytest.raises(ValueError, match="unknown retrieval mode"):
         InProcessKnowledge([], OfflineEmbedder(), OFFLINE_THRESHOLD, mode="fuzzy")
+
+
+def test_a_question_about_a_name_no_document_holds_is_declined(knowledge):
+    assert knowledge.search(question="Do you integrate with Pipedrive?", language="en-US") == []
+    assert knowledge.search(question="Do you integrate with HubSpot?", language="en-US")

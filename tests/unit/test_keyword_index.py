@@ -72,3 +72,19 @@ def test_a_callers_word_for_a_thing_finds_the_pages_word():
     assert index.search("How long do you retain recordings?", "en", 1)[0].key == "retention#0"  # "kept"
     assert index.search("Is there any reduction for paying up front?", "en", 1)[0].key == "annual#0"  # "saves"
     assert keyword_terms("licences", "en") == keyword_terms("seats", "en") == keyword_terms("users", "en")
+
+
+def test_a_name_no_chunk_holds_is_unknown_and_an_acronym_of_a_heading_is_known():
+    index = KeywordIndex([*CHUNKS, ("sla#0", "en", "Service level agreement. Available 99.9 percent of the month.",
+                                    "Service level agreement > Availability")])
+    assert index.unknown_names("Are you FedRAMP authorised?", "en") == ["FedRAMP"]
+    assert index.unknown_names("Does it work with Pipedrive?", "en") == ["Pipedrive"]
+    assert index.unknown_names("Does it work with HubSpot?", "en") == []
+    assert index.unknown_names("Is there a 99.9 percent SLA?", "en") == []  # Service Level Agreement
+    assert index.unknown_names("Can we meet in October? Does it speak Italian?", "en") == []  # a month, a language
+
+
+def test_the_united_states_and_the_eu_are_found_however_they_are_said():
+    assert keyword_terms("Can our data stay in the United States?", "en")[-1] == "usa"
+    assert keyword_terms("Data is stored in the EU or US region", "en")[-3:] == ["europ", "usa", "region"]
+    assert "usa" not in keyword_terms("Can you call us back?", "en")  # ("us" the pronoun is not the country)

@@ -337,3 +337,11 @@ def test_the_day_asked_for_last_and_a_city_s_time(said, wanted):
     from callbot.llm.offline.dates import preferred_time
 
     assert preferred_time(said, "2026-12-07T14:00:00+00:00", "America/New_York") == wanted
+
+
+def test_a_question_that_points_back_is_searched_with_what_it_points_to():
+    from callbot.llm.offline.knowledge_agent import questions
+
+    said = "We have a Cisco phone system, installed two years ago. Could your assistant work with that?"
+    assert questions(said) == [said.replace("work with", "integrate with")]
+    assert questions("We're a small team. Does it work with HubSpot?") == ["Does it integrate with HubSpot?"]

@@ -43,14 +43,27 @@ def questions(text: str) -> list[str]:
                 asked.append(part)  # one question, with what the caller said around it
     asking = [a for a in asked if QUESTION_FORM.search(a)]
     found = (asking if len(asking) < len(asked) and asking else asked) or [text]  # "... HubSpot ? C'est notre CRM."
-    return [standalone(q) for q in found]
+    return [standalone(_with_what_it_points_to(q, text)) for q in found]
+
+
+POINTS_BACK = re.compile(r"\b(?:that|this|those|these|them)\b(?!\s+(?:one|way|kind|sort|is|are)\b)", re.IGNORECASE)
+
+
+def _with_what_it_points_to(question: str, text: str) -> str:
+    """`question`, with the sentence before it when it points back to it ("We have a Cisco phone system.
+    Could your assistant work with that?") and names nothing itself."""
+    start = text.find(question)
+    if start <= 0 or not POINTS_BACK.search(question) or re.search(r"(?<=\w\s)[A-Z]", question):
+        return question
+    before = [s.strip() for s in re.findall(r"[^.!?]+[.!?]?", text[:start]) if s.strip()]
+    return f"{before[-1]} {question}" if before and not QUESTION_FORM.search(before[-1]) else question
 
 
 PREAMBLE = re.compile(r"^(?:\W*(?:actually|okay|ok|so|and|oh|well|hang on|wait|right|also|one more thing|quick (?:one|question)|"
                       r"(?:my )?last (?:one|question)|first(?: off| thing)?|by the way|before (?:i|we) go (?:any )?further|"
                       r"before anything else)\b)+\W*", re.IGNORECASE)
 CONNECTS = re.compile(r"\b(?:hook|plug|tie|link)(?:s|ed)?\s+(?:in)?to\b|\b(?:hook|link)s? up (?:to|with)\b|"
-                      r"\bsync(?:s|ed)? (?:up )?(?:with|to)\b|\bplays? nice(?:ly)? with\b|\bworks? with\b|\btalks? to\b(?= [A-Z])",
+                      r"\bsync(?:s|ed)? (?:up )?(?:with|to)\b|\bplays? nice(?:ly)? with\b|\bworks? with\b|\btalks? to\b(?= (?-i:[A-Z]))",
                       re.IGNORECASE)
 KEEPS = re.compile(r"\b(?:hang|hold)(?:s|ing)? on ?to\b", re.IGNORECASE)
 
