@@ -345,3 +345,40 @@ def test_a_question_that_points_back_is_searched_with_what_it_points_to():
     said = "We have a Cisco phone system, installed two years ago. Could your assistant work with that?"
     assert questions(said) == [said.replace("work with", "integrate with")]
     assert questions("We're a small team. Does it work with HubSpot?") == ["Does it integrate with HubSpot?"]
+
+
+@pytest.mark.parametrize(("said", "asked", "expected"), [
+    ("Hola, hi. I'm María José Fernández de Córdoba. Fernández de Córdoba is the last name, all of it.", None,
+     {"first_name": "María José", "last_name": "Fernández de Córdoba"}),
+    ("Buongiorno, hi. Lorenzo Dalla Costa, Dalla Costa is two words. I'm the general manager at Dalla Costa RV Center.",
+     None, {"first_name": "Lorenzo", "last_name": "Dalla Costa", "company": "Dalla Costa RV Center"}),
+    ("People call from Europe at two in the morning and we lose them.", None, {"company": None}),
+    ("Oh, that's too late for New York, huh.", None, {"company": None}),
+    ("Motorhomes, travel trailers, fifth wheels. We've got twelve salespeople.", "first_name",
+     {"first_name": None, "team_size": 12}),
+])
+def test_compound_first_names_foreign_greetings_and_places_that_are_no_company(said, asked, expected):
+    fields = extract(said, asked, {}, "en-US")
+    assert {k: fields.get(k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(("said", "intent"), [
+    ("So we sell franchises. People see our ads and call to ask how much it costs to open one.", None),
+    ("Customers ask about pricing all day. How much is it per user?", "question"),
+    ("When the assistant calls somebody back and gets their voicemail, does it just hang up, or does it leave a "
+     + "message?", "question"),
+    ("Can you hear me?", None),
+    ("Could you spell that?", None),
+])
+def test_a_direct_question_about_the_product_and_what_the_caller_s_customers_ask(said, intent):
+    from callbot.llm.offline.intents import classify
+
+    assert classify(said) == intent
+
+
+def test_the_direct_question_is_searched_rather_than_what_leads_up_to_it():
+    from callbot.llm.offline.knowledge_agent import questions
+
+    said = ("Our legal team sent me one question before they'll even read the contract: which outside companies "
+            "would touch our callers' data? Like, who hosts it.")
+    assert questions(said) == ["Which outside companies would touch our callers' data?"]

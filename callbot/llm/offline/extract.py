@@ -18,13 +18,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from nameparser import HumanName
 from nameparser.config import CONSTANTS
 from phonenumbers import Leniency, PhoneNumberMatcher
 from text_to_num import alpha2digit
 
-from callbot.llm.offline.dates import time_spans
+from callbot.llm.offline.dates import CITY_ZONES, time_spans
 from callbot.llm.offline.intents import classify, declines_meeting
 from callbot.spoken import find_email, fold, parse_number, yes_or_no
 
@@ -55,7 +56,8 @@ NOT_PERSON_NAMES = (
     "january february march september october november december eastern central pacific mountain "
     "atlantic hawaii hawaiian alaska alaskan gmt utc est edt cst cdt mst mdt pst pdt cet bst "
     "aloha mahalo namaste shalom howdy greetings g'day ciao hola gracias danke grazie obrigado obrigada salaam heure "
-    "kiitos shledanou tschüss adiós adeus arrivederci sayonara")
+    "kiitos shledanou tschüss adiós adeus arrivederci sayonara buongiorno buonasera buenos buenas merhaba "
+    "konnichiwa jambo sawubona")
 NOT_A_PERSON = NOT_A_NAME | frozenset(NOT_PERSON_NAMES.split())
 ROLE_WORDS = re.compile(
     r"\b(?:vp|svp|evp|avp|vice|president|head|director|manager|lead|leader|chief|officer|ceo|cto|cfo|coo|cro|"
@@ -87,7 +89,9 @@ PARTICLE = r"(?:da|de|del|della|der|di|do|dos|das|du|van|von|den|la|le|bin|ibn|a
 _PARTICLES = rf"(?:{PARTICLE}\s+)*"
 HERE_SPEAKING = re.compile(rf"^\W*(?:(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|yes|yeah)\W+)*"
                            rf"({NAME}(?:\s+{_PARTICLES}{NAME})?)\s+(?:here|speaking)\b", re.IGNORECASE)
-OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui|ciao|hola|salut|hallo|kia ora|aloha|howdy|namaste|shalom|greetings)(?: there)?\W+)+"
+OPENING_NAME = re.compile(r"^\W*(?i:(?:yeah|yes|oh|well|so|hi|hello|hey|(?:good )?(?:morning|afternoon|evening)|bonjour|bonsoir|allô|oui|ciao|hola|salut|hallo|kia ora|aloha|howdy|namaste|shalom|greetings|buongiorno|buonasera|"
+                          r"buenos días|buenos dias|buenas|bom dia|boa tarde|guten tag|hej|hei|moin|merhaba|salaam|salam|"
+                          r"konnichiwa|ni hao|jambo|sawubona)(?: there)?\W+)+"
                           rf"([A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+(?-i:{_PARTICLES})[A-ZÀ-ÖØ-Þ][\w'’-]+){{1,2}})(?=\s*(?:,|\.|$|from\b|at\b|with\b|here\b))")
 SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?:])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A-ZÀ-ÖØ-Þ][\w'’-]+),\s+(?i:(?:(?:the|a|an|and)\s+)?"
                            r"(?=(?:[\w-]+\s+){0,3}(?:vp|head|director|manager|lead|chief|owner|founder|president|"
@@ -245,9 +249,12 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
                                         for w in said.split())
                 spans.append(match.span())
         if "last_name" in found and "first_name" not in found and (whole := re.search(
-                rf"\b({NAME})\s+{re.escape(found['last_name'])}\b", text, re.IGNORECASE)) and \
-                whole.group(1).lower() not in NOT_A_PERSON and (whole.group(1)[0].isupper() or not capitalised):
-            found["first_name"] = person([whole.group(1)])["first_name"]  # "Beatriz Nascimento da Silva, the last name is ..."
+                rf"\b((?:{NAME}\s+)?{NAME})\s+{re.escape(found['last_name'])}\b", text, re.IGNORECASE)) and \
+                (given := [w for w in whole.group(1).split() if w.lower() not in NOT_A_PERSON
+                           and (w[0].isupper() or not capitalised)][-2:]):
+            # "Beatriz Nascimento da Silva, the last name is ...", "I'm María José Fernández de Córdoba. Fernández
+            # de Córdoba is the last name"
+            found["first_name"] = " ".join(person([w])["first_name"] for w in given)
         elif "last_name" in found and "first_name" not in found:
             masked = _mask(text, spans)
             given = names(masked, asked, correcting)[0].get("first_name") if masked.strip() else None
@@ -428,7 +435,8 @@ def company(text: str, capitalised: bool | None = None) -> tuple[dict[str, Any],
             if bare and (len(name.split()) < 2 and not re.search(r"[&A-Z]{2}|\d", name)) and \
                     not re.search(r"\b(?:i|we)\b.{0,30}$", text[:intro.start()], re.IGNORECASE):
                 continue  # "meet with Alex", "for Tuesday": not a company
-            if name and _names_a_company(name) and not re.fullmatch(r"(?:Dr|Mr|Mrs|Ms|St)", name):
+            if name and _names_a_company(name) and not re.fullmatch(r"(?:Dr|Mr|Mrs|Ms|St)", name) and \
+                    name.lower() not in PLACES:  # ("people call from Europe", "too late for New York")
                 return {"company": name}, (intro.start(), intro.end() + len(match.group(0)))
             continue
         if intro.group(0).strip().lower() in ("at", "for", "with"):
@@ -444,6 +452,12 @@ def company(text: str, capitalised: bool | None = None) -> tuple[dict[str, Any],
     if named and named.split()[0].lower() not in NOT_A_NAME and not ROLE_WORDS.search(named):
         return {"company": named.strip()}, match.span()
     return None
+
+
+# places, which callers name after "from", "for" and "at" as they name companies: countries, regions and
+# continents (in English and French), and the cities that name a time zone
+PLACES = frozenset(name.lower() for locale in ("en", "fr") for name in Locale(locale).territories.values()) | \
+    frozenset(CITY_ZONES)
 
 
 # first words of capitalised company names ("Great Lakes Parcel") that are not names on their own
@@ -685,6 +699,9 @@ TIME_ZONE_SAID = re.compile(r"\b(?:eastern|central|mountain|pacific|atlantic|ala
 # how a name is written ("Sousa-Ferreira with a hyphen. Beatriz with a z at the end"): no answer to another question
 HOW_IT_IS_WRITTEN = re.compile(r"\b(?:with(?:out)? (?:an? |the )?(?:[a-z]|hyphen|dash|accent|apostrophe|space|capital)|"
                                r"hyphen(?:ated)?|spelled|spelt|as in)\b", re.IGNORECASE)
+
+
+LIST_GOES_ON = re.compile(r",\s+[a-z][\w' -]*,\s+(?:and\s+)?[a-z]")
 
 
 def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dict[str, Any]:
@@ -1005,6 +1022,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         for clause in CLAUSES.finditer(text):
             if any(s < clause.end() and clause.start() < e for s, e in spans):
                 continue
+            if asked in ("first_name", "last_name") and LIST_GOES_ON.match(text, clause.end()):
+                break  # "Motorhomes, travel trailers, fifth wheels.": the first of a list of things
             bare = _bare(asked, clause[0], _numeric(clause[0], language), capitalised)
             if bare:
                 found = {**bare, **found}

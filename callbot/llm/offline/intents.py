@@ -142,7 +142,12 @@ PRODUCT_QUESTION = _any(
     r"platform|app|tool|service|ai)\b",
     # a question about what the product does for the caller's people ("When your assistant passes a chef
     # to one of my reps, does my rep know what the call's about?"), or with it ("... avec votre système ?")
-    r"\byour (?:assistant|bot|system|product|software|platform|app|tool|service|ai)\b(?=[^.!]*\?)",
+    r"\b(?:your|the) (?:assistant|bot|system|product|software|platform|app|tool|service|ai)\b(?=[^.!]*\?)",
+    # any direct question about what it or you do ("... does it just hang up, or does it leave a message?");
+    # the knowledge base answers it or declines
+    r"\b(?:does|do|can|could|will|would|is|are)\s+(?:it|you|you guys|y'all)\b(?![^.!?]*\b(?:hear|there|repeat|say "
+    r"(?:that|it)|spell|again|understand|a robot|a bot|a human|a person|real|human|still|sure|free|available|open|"
+    r"call me|send me|text me|email me|book|schedule|transfer|put me)\b)(?=[^.!]*\?)",
     r"\b(?:does|do|will|would|can|could)\s+(?:my|our)\s+(?:reps?|team|staff|agents?|people|salespeople|callers?|"
     r"customers?|clients?)\b(?=[^.!]*\?)",
     r"\bvotre (?:assistant|système|produit|logiciel|outil|service|solution|robot)\b(?=[^.!]*\?)",
@@ -236,9 +241,23 @@ def about_bot(text: str) -> bool:
     return bool(ABOUT_BOT.search(text))
 
 
+def _asks(text: str, topic: re.Match) -> bool:
+    sentence = _sentence(text, topic)
+    before = sentence[:max(sentence.find(topic.group(0)), 0)]
+    return not mentions_time(sentence) and ("?" in sentence or not REPORTED_QUESTION.search(before))
+
+
+# what the caller's own customers ask ("people see our ads and call to ask how much it costs"): their need
+REPORTED_QUESTION = re.compile(r"\b(?:people|customers|clients|callers|they|patients|buyers|prospects|homeowners|guests|"
+                               r"candidates|families|students|shoppers)\b[^.?!]{0,40}?\b(?:ask(?:s|ing)?|call(?:s|ing)? "
+                               r"(?:in )?to (?:ask|find out|know)|want(?:s)? to know|wonder(?:s|ing)?)\b", re.IGNORECASE)
+
+
 def is_product_question(text: str) -> bool:
-    asking = PRODUCT_QUESTION.search(text)
-    if not asking or mentions_time(_sentence(text, asking)):
-        return False  # ("people call at nine at night. Can the assistant say something different after hours?")
+    """Whether `text` asks about the product: a topic of it, asked (not in a sentence that names a time:
+    "people call at nine at night. Can the assistant say something different after hours?" asks; nor
+    in one that tells what the caller's own customers ask)."""
+    if not any(_asks(text, topic) for topic in PRODUCT_QUESTION.finditer(text)):
+        return False
     return bool(ALWAYS_A_QUESTION.search(text) or QUESTION_FORM.search(text)
                 or len(text.split()) <= PRODUCT_TOPIC_ONLY)

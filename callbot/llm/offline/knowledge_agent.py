@@ -43,6 +43,10 @@ def questions(text: str) -> list[str]:
                 asked.append(part)  # one question, with what the caller said around it
     asking = [a for a in asked if QUESTION_FORM.search(a)]
     found = (asking if len(asking) < len(asked) and asking else asked) or [text]  # "... HubSpot ? C'est notre CRM."
+    direct = [part.strip() for part in re.split(r"(?<=[.!?])\s+|:\s+", text) if part.strip().endswith("?")]
+    if direct and not any(q.rstrip().endswith("?") for q in found) and \
+            not any(q in d or d in q for q in found for d in direct):
+        found = direct  # "my legal team sent one question: which outside companies would touch our data?"
     return [standalone(_with_what_it_points_to(q, text)) for q in found]
 
 
