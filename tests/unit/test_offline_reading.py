@@ -382,3 +382,14 @@ def test_the_direct_question_is_searched_rather_than_what_leads_up_to_it():
     said = ("Our legal team sent me one question before they'll even read the contract: which outside companies "
             "would touch our callers' data? Like, who hosts it.")
     assert questions(said) == ["Which outside companies would touch our callers' data?"]
+
+
+def test_a_discount_for_a_year_paid_ahead_however_it_is_asked():
+    from callbot.llm.offline.intents import classify
+    from callbot.llm.offline.knowledge_agent import questions
+
+    said = "And if we paid for the whole year up front, is there any kind of break on that?"
+    assert classify(said) == "question"
+    assert questions(said) == ["If we pay annually, is there a discount on that?"]
+    assert questions("Hi, quick question before anything else, does your thing work with HubSpot?") == [
+        "Does your thing integrate with HubSpot?"]

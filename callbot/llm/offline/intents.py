@@ -134,7 +134,7 @@ PRODUCT_QUESTION = _any(
     r"\bapplication mobile\b|\bappli\b|\bcombien\b|\bprix\b|\btarifs?\b|\bcoût\b|\bcoûte\b|\bintègre\b|\bintégration\b|\bsécurité\b|\bessai gratuit\b",
     r"\bon-?prem(?:ise|ises)?\b|\bself-?host(?:ed|ing)?\b|\bmobile app\b|\b(?:iphone|android|ios) app\b|\bapi\b|"
     r"\bhubspot\b|\bsalesforce\b|\boutlook\b|\bgoogle calendar\b|\bcrm\b|\bcosts?\b|\bper (?:user|seat|month)\b|"
-    r"\bsetup fees?\b|\bdiscount\b|\b(?:pay|paid|billed|billing) (?:annually|yearly|monthly|up front)\b|\bcontract\b|\bhipaa\b|\bsso\b|\bsla\b|\buptime\b|\brecordings?\b|"
+    r"\bsetup fees?\b|\bdiscount\b|\bany (?:kind of |sort of )?(?:break|deal)\b|\bup ?front\b|\b(?:pay|paid|billed|billing) (?:annually|yearly|monthly|up front)\b|\bcontract\b|\bhipaa\b|\bsso\b|\bsla\b|\buptime\b|\brecordings?\b|"
     r"\bretention\b|\blanguages?\b|\bvoices\b|\b(?:custom|other|different|french|spanish|male|female|a|the|its|which|what|your) voice\b|\bsupport(?:ed)?\b|\bhow long does\b|\bset ?up\b.{0,20}\btake\b|"
     r"\bhow long (?:before|until|till|would it take|will it take|to (?:get|go) (?:live|started|up))\b",
     # what the product does, asked of it ("Can your assistant put reservations into OpenTable?")

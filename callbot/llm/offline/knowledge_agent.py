@@ -63,22 +63,29 @@ def _with_what_it_points_to(question: str, text: str) -> str:
     return f"{before[-1]} {question}" if before and not QUESTION_FORM.search(before[-1]) else question
 
 
-PREAMBLE = re.compile(r"^(?:\W*(?:actually|okay|ok|so|and|oh|well|hang on|wait|right|also|one more thing|quick (?:one|question)|"
+PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|actually|okay|ok|so|and|oh|well|hang on|wait|right|also|one more thing|"
+                      r"(?:a |one )?quick (?:one|question)(?: for you)?|"
                       r"(?:my )?last (?:one|question)|first(?: off| thing)?|by the way|before (?:i|we) go (?:any )?further|"
                       r"before anything else)\b)+\W*", re.IGNORECASE)
 CONNECTS = re.compile(r"\b(?:hook|plug|tie|link)(?:s|ed)?\s+(?:in)?to\b|\b(?:hook|link)s? up (?:to|with)\b|"
                       r"\bsync(?:s|ed)? (?:up )?(?:with|to)\b|\bplays? nice(?:ly)? with\b|\bworks? with\b|\btalks? to\b(?= (?-i:[A-Z]))",
                       re.IGNORECASE)
 KEEPS = re.compile(r"\b(?:hang|hold)(?:s|ing)? on ?to\b", re.IGNORECASE)
+CHEAPER = re.compile(r"\b(?:any (?:kind of |sort of )?(?:break|deal)|a (?:break|deal))\b(?= on\b| for\b| if\b|\W*$)",
+                     re.IGNORECASE)  # "is there any kind of break on that?": a discount
+YEAR_AHEAD = re.compile(r"\b(?:pay|paid|paying)\s+(?:for\s+)?(?:the\s+whole|a\s+whole|a\s+full|the|a|one)\s+year\s+"
+                        r"(?:up ?front|in advance|at once|all at once)\b", re.IGNORECASE)
 
 
 def standalone(question: str) -> str:
     """The question as it is searched, rephrased the way the tool asks a model to: without what
     leads up to it ("Actually, hang on, before we go any further, ..."), and with the everyday words for
-    connecting to another product, or for keeping something, said as the documents say it ("does it
-    hook into HubSpot?": integrate; "how long do you hang on to recordings?": keep)."""
+    connecting to another product, for keeping something, for a discount and for paying a year ahead,
+    said as the documents say them ("does it hook into HubSpot?": integrate; "how long do you hang on to
+    recordings?": keep; "if we paid for the whole year up front, is there any kind of break?")."""
     asked = PREAMBLE.sub("", question).strip() or question
     asked = KEEPS.sub("keep", CONNECTS.sub("integrate with", asked))
+    asked = YEAR_AHEAD.sub("pay annually", CHEAPER.sub("a discount", asked))
     return asked[:1].upper() + asked[1:] if asked[:1].islower() else asked
 
 
