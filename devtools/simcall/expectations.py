@@ -9,6 +9,7 @@
         lead_fields_mention: {need: "missed calls"}   # the field's text contains this (case-insensitive)
         lead_fields_absent: [role]        # these fields were not recorded (nothing invented)
         meeting: booked | moved | cancelled | none
+        meeting_at: "Tuesday 15:00 America/New_York"   # when it starts, in that zone (the weekday may be left out)
         transferred_to: present | absent
         knowledge_sources: [pricing.md]   # each of these was cited
         unanswered_questions: 1           # how many
@@ -26,7 +27,9 @@ The same expectations serve the end-to-end tests (offline engine) and `callbot e
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 def check(report: dict[str, Any], expect: dict[str, Any]) -> list[str]:
@@ -75,6 +78,8 @@ def _outcome(outcome: dict[str, Any], expect: dict[str, Any]) -> list[str]:
             failures.append(f"lead field {field} is {got!r}, expected none")
     if "meeting" in expect and _meeting_state(outcome.get("meeting")) != expect["meeting"]:
         failures.append(f"meeting is {_meeting_state(outcome.get('meeting'))}, expected {expect['meeting']}")
+    if "meeting_at" in expect and (said := _meeting_at(outcome.get("meeting"), str(expect["meeting_at"]))):
+        failures.append(said)
     missing = [s for s in expect.get("knowledge_sources", []) if s not in (outcome.get("knowledge_sources") or [])]
     if missing:
         failures.append(f"sources not cited: {missing} (cited: {outcome.get('knowledge_sources')})")
@@ -83,6 +88,19 @@ def _outcome(outcome: dict[str, Any], expect: dict[str, Any]) -> list[str]:
         failures.append(f"unanswered questions {outcome.get('unanswered_questions')}, "
                         f"expected {expect['unanswered_questions']}")
     return failures
+
+
+def _meeting_at(meeting: dict[str, Any] | None, expected: str) -> str:
+    """Why the meeting does not start at `expected` ("[weekday] HH:MM zone"), or "" when it does."""
+    *day, clock, zone = expected.split()
+    if not meeting or meeting.get("status") == "cancelled":
+        return f"no meeting, expected one at {expected}"
+    start = meeting.get("start")
+    start = (start if isinstance(start, datetime) else datetime.fromisoformat(str(start))).astimezone(ZoneInfo(zone))
+    said = f"{start.strftime('%A')} {start.strftime('%H:%M')} {zone}"
+    if start.strftime("%H:%M") != clock or (day and start.strftime("%A").lower() != day[0].lower()):
+        return f"meeting starts {said}, expected {expected}"
+    return ""
 
 
 def _presence(value: Any) -> str:

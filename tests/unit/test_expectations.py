@@ -1,4 +1,4 @@
-"""The scenario expectations on the post-call part of a call's report."""
+"""The scenario expectations on a call's report: the post-call part, and when the meeting starts."""
 
 from devtools.simcall.expectations import check
 
@@ -25,3 +25,19 @@ def test_each_shortfall_is_named():
 def test_a_report_without_post_call_work_fails_a_post_call_expectation():
     assert check({"errors": [], "transcript": [], "outcome": {}}, {"post_call": {"status": "processed"}}) == [
         "post_call.status is None, expected 'processed'"]
+
+
+def meeting_report(start: str, status: str = "booked") -> dict:
+    return {"errors": [], "transcript": [],
+            "outcome": {"meeting": {"start": start, "timezone": "America/New_York", "status": status}}}
+
+
+def test_when_the_meeting_starts_is_checked_in_the_zone_named():
+    booked = meeting_report("2026-12-08T20:00:00+00:00")  # Tuesday 15:00 in New York
+    assert check(booked, {"outcome": {"meeting_at": "Tuesday 15:00 America/New_York"}}) == []
+    assert check(booked, {"outcome": {"meeting_at": "14:00 America/Chicago"}}) == []
+    assert check(booked, {"outcome": {"meeting_at": "Wednesday 15:00 America/New_York"}}) == [
+        "meeting starts Tuesday 15:00 America/New_York, expected Wednesday 15:00 America/New_York"]
+    assert check(meeting_report("2026-12-08T20:00:00+00:00", "cancelled"),
+                 {"outcome": {"meeting_at": "15:00 America/New_York"}}) == [
+        "no meeting, expected one at 15:00 America/New_York"]

@@ -393,3 +393,29 @@ def test_a_discount_for_a_year_paid_ahead_however_it_is_asked():
     assert questions(said) == ["If we pay annually, is there a discount on that?"]
     assert questions("Hi, quick question before anything else, does your thing work with HubSpot?") == [
         "Does your thing integrate with HubSpot?"]
+
+
+@pytest.mark.parametrize(("said", "callers_zone", "theirs", "wanted"), [
+    ("So, Wednesday at one o'clock my time, Pacific. Can we lock that in?", None, False, "2026-12-09T16:00:00"),
+    ("mercredi à 16 h 30, heure de Paris", None, False, "2026-12-09T10:30:00"),
+    ("Mercredi à 15 h 30, heure de Paris ? Ah non, pardon. Plutôt 16 h 30, heure de Paris.", None, False,
+     "2026-12-09T10:30:00"),
+    ("Tuesday at ten, Chicago time. Ah, no, wait, Tuesday is the recital. Wednesday at ten, Chicago time.", None,
+     False, "2026-12-09T11:00:00"),
+    ("So we're good for Wednesday, ten my time?", "America/Phoenix", False, "2026-12-09T12:00:00"),
+    ("Oui, mercredi, 16 h 30, c'est parfait.", "Europe/Paris", True, "2026-12-09T10:30:00"),
+    ("Oui, mercredi, 16 h 30, c'est parfait.", "Europe/Paris", False, "2026-12-09T16:30:00"),
+])
+def test_times_taken_back_said_in_the_caller_s_zone_or_in_french(said, callers_zone, theirs, wanted):
+    from callbot.llm.offline.dates import preferred_time
+
+    assert preferred_time(said, "2026-12-07T14:00:00+00:00", "America/New_York", callers_zone, theirs) == wanted
+
+
+def test_an_offered_time_is_read_from_its_french_label():
+    from datetime import datetime
+
+    from callbot.llm.offline.dates import option_time
+
+    option = {"id": "slot-1", "label": "mercredi 9 décembre à 10 h 30, heure de New York"}
+    assert option_time(option, datetime(2026, 12, 7, 9, 0), "America/New_York") == datetime(2026, 12, 9, 10, 30)

@@ -11,7 +11,17 @@ from callbot.agents.calendar.tools import book_meeting, cancel_meeting, find_slo
 from callbot.agents.lead.tools import record_details
 from callbot.agents.state import declined_email
 from callbot.agents.supervisor.tools import end_call, transfer_to_lead
-from callbot.llm.offline.dates import local_now, option_time, preferred_time, requested, slot_label, slot_time
+from callbot.llm.offline.dates import (
+    local_now,
+    option_time,
+    preferred_time,
+    requested,
+    said_clock,
+    said_clocks,
+    said_zone,
+    slot_label,
+    slot_time,
+)
 from callbot.llm.offline.intents import classify, none_of_those
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
@@ -137,7 +147,9 @@ def _preferred(turn: Turn, text: str) -> str | None:
     moved = MOVED_TO.search(text) if _booked(turn) else None
     if moved and preferred_time(moved.group(1), turn.context.get("now", ""), _timezone(turn)):
         text = moved.group(1)
-    preferred = preferred_time(text, turn.context.get("now", ""), _timezone(turn))
+    zone = _callers_zone(turn)
+    preferred = preferred_time(text, turn.context.get("now", ""), _timezone(turn), zone,
+                               theirs=_said_before_in(turn, text, zone))
     meeting = turn.meeting
     if meeting and (later := DAYS_LATER.search(text)):  # "push it one day later, same time"
         now = local_now(turn.context.get("now", ""), _timezone(turn))
@@ -156,6 +168,19 @@ def _preferred(turn: Turn, text: str) -> str | None:
     return preferred
 
 
+def _callers_zone(turn: Turn) -> str | None:
+    """The time zone the caller last named ("Arizona time", "heure de Paris"), if any."""
+    return next((zone for said in reversed(turn.caller_said()) if (zone := said_zone(said))), None)
+
+
+def _said_before_in(turn: Turn, text: str, zone: str | None) -> bool:
+    """Whether the time `text` names was said earlier with `zone` ("16 h 30, heure de Paris", then
+    "oui, 16 h 30, c'est parfait"): the same time, in the caller's zone."""
+    clock = said_clock(text)
+    return bool(zone and clock and not said_zone(text) and any(
+        said_zone(said) == zone and clock in said_clocks(said) for said in turn.caller_said()[:-1]))
+
+
 def opening(turn: Turn) -> Decision:
     wish = str(turn.lead.get("meeting_preference") or "")
     return turn.call(find_slots, args={"preferred_time": _preferred(turn, wish) or ""})
@@ -164,7 +189,7 @@ def opening(turn: Turn) -> Decision:
 ANY_TIME = re.compile(r"\bany ?time\b|\bwhenever\b|\b(?:the )?(?:first|earliest) (?:time|slot|one)? ?(?:you have|you've got|"
                       r"available|that's free)\b|\bwhichever is (?:earliest|first)\b", re.IGNORECASE)
 BOOK_IT = re.compile(r"\b(?:book|lock|take) (?:it|that|this)\b|\bréserve[rz]?\b(?: \w+)? (?:créneau|rendez-vous|ça)\b|"
-                     r"\b(?:je|on) (?:le |la )?prends?\b",
+                     r"\b(?:je|on) (?:le |la )?prends?\b|\bréservez(?:-le|-la)?\b",
                      re.IGNORECASE)
 
 
@@ -187,9 +212,11 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     chosen = pick(turn, text) if turn.options else None
     told = record_details.name in turn.done_since_utterance()
     accepts = yes_or_no(text) is True and not none_of_those(text) and (
-        not told or re.search(r"\b(?:book|lock|works?|perfect|sounds good|go ahead|do it|take it)\b", text, re.IGNORECASE))
+        not told or re.search(r"\b(?:book|lock|works?|perfect|sounds good|go ahead|do it|take it|parfait|réserve[rz]?|"
+                              r"ça marche|ça me va|je (?:le |la )?prends)\b", text, re.IGNORECASE))
     book_it = BOOK_IT.search(text)
-    if chosen is None and accepts and turn.options and (_offered_exact(turn) or book_it):
+    if chosen is None and accepts and turn.options and (_offered_exact(turn) or book_it) and \
+            not _another_time(turn, text):
         chosen = _as_offered(turn)[0]  # "yes, book it": the time offered first (the one asked for, if free)
     if chosen is not None:
         return _take(turn, chosen)
@@ -209,6 +236,21 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     if sum(1 for said in turn.bot_texts()[-2:] if phrase(Phrase.DIDNT_CATCH, turn.language) in said):
         return Decision(phrase(Phrase.ASK_PREFERRED_TIME, turn.language))  # not the same three slots again
     return offer(turn, _as_offered(turn), prefix=phrase(Phrase.DIDNT_CATCH, turn.language))
+
+
+def _another_time(turn: Turn, text: str) -> bool:
+    """Whether `text` names a time none of the offered options is at ("Yes, Wednesday, book it." when
+    Tuesday was offered): that time is looked for, not the first offered one booked."""
+    preferred = _preferred(turn, text)
+    if not preferred:
+        return False
+    now = local_now(turn.context.get("now", ""), _timezone(turn))
+    starts = [start for option in turn.options if (start := option_time(option, now, _timezone(turn)))]
+    readings = {requested(text, now, _timezone(turn), _callers_zone(turn), theirs=theirs) for theirs in (False, True)}
+    return not any((wanted.weekday is None or start.weekday() == wanted.weekday) and
+                   (wanted.day is None or wanted.weekday is not None or start.date() == wanted.day) and
+                   (wanted.hour is None or (start.hour, start.minute) == (wanted.hour, wanted.minute))
+                   for start in starts for wanted in readings)  # ("16 h 30", said again in the caller's own zone)
 
 
 def _offer_again(turn: Turn) -> str:

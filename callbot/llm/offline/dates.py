@@ -32,10 +32,13 @@ TIMES = (
                re.IGNORECASE),  # "three in the afternoon"
     re.compile(r"\b(\d{1,2}):(\d{2})\b()"),
     re.compile(r"\b(?:at|around|@)\s+(\d{1,2})(?:\s*h(\d{2})?)?\b()", re.IGNORECASE),
-    re.compile(r"\b(\d{1,2})\s*(?:o'?clock|heures?|h(\d{2})?)()", re.IGNORECASE),
+    re.compile(r"\b(\d{1,2})\s*(?:o'?clock|heures?|h)(?:\s?(\d{2})\b)?()", re.IGNORECASE),  # "16 h 30", "16h30"
     re.compile(r"\b(?:make it|at|around|for|to)\s+(\d{1,2})(?::(\d{2}))?()(?=\s+(?:in the )?(?:afternoon|morning|"
                r"evening|instead|then|that day|the same day))", re.IGNORECASE),
-    re.compile(rf"\b(?:at|around)\s+({'|'.join(HOUR_WORDS)})(?:\s+(thirty|fifteen|forty-five))?\b()", re.IGNORECASE),
+    re.compile(rf"\b(?:at|around)\s+({'|'.join(HOUR_WORDS)})(?:\s+(thirty|fifteen|forty-five))?\b(?:\s+o'?clock\b)?()",
+               re.IGNORECASE),
+    re.compile(rf"\b({'|'.join(HOUR_WORDS)})(?:\s+(thirty|fifteen|forty-five))?()(?=,?\s+(?:(?:my|our|your) time|sharp|"
+               r"o'?clock|(?:eastern|central|mountain|pacific)(?: time)?)\b)", re.IGNORECASE),  # "Wednesday, ten my time?"
 )
 MINUTE_WORDS = {"thirty": 30, "fifteen": 15, "forty-five": 45}
 PERIODS = {"before noon": 10, "before lunch": 10, "avant midi": 10, "fin de matinée": 11, "fin d'après-midi": 16, "début d'après-midi": 13, "end of the day": 16, "end of day": 16, "late afternoon": 16, "early afternoon": 13, "late morning": 11,
@@ -62,7 +65,7 @@ CITY_ZONES = {**{zone.rsplit("/", 1)[-1].replace("_", " ").lower(): zone for zon
                  if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/"))}, **CITY_NAMES_FR}
 _CITY = "|".join(sorted((re.escape(city) for city in CITY_ZONES), key=len, reverse=True))
 SAID_CITY = re.compile(rf"\b(?:heure (?:de |d')|time in |(?=\w+(?: \w+)?(?:'s)? time\b))({_CITY})\b", re.IGNORECASE)
-ZONE_REACH = 22  # characters after the time where its zone is said
+ZONE_REACH = 32  # characters after the time where its zone is said
 SAID_ZONE = re.compile(r"\b(" + "|".join(SAID_ZONES) + r")\b", re.IGNORECASE)
 ZONE_NAMES = {"America/New_York": "Eastern Time", "America/Chicago": "Central Time",
               "America/Denver": "Mountain Time", "America/Los_Angeles": "Pacific Time"}
@@ -93,6 +96,7 @@ def local_now(now_iso: str, timezone: str) -> datetime:
 
 
 OTHER_DAY = re.compile(r"\b(?:what|how) about\b|\binstead\b|\brather\b|\bbut\b|\bmaybe\b|\b(?:could|can) we (?:try|do)\b|"
+                       r"\b(?:no|wait|sorry|actually|pardon|plutôt|non)\b|"
                        r"\b(?:do|would) you have\b|\banything\b|\bnone of\b|\b(?:won't|will not|doesn't|does not) work\b",
                        re.IGNORECASE)
 
@@ -169,21 +173,38 @@ def _time_at(text: str) -> tuple[int | None, int, bool, int]:
     """The time of day in `text`, and where its words end (-1 when there is none)."""
     text = _clock(text)
     for pattern in TIMES:
-        match = pattern.search(text)
-        if match is None:
-            continue
-        hour_said, minute_said, meridiem = match.group(1), match.group(2), match.group(3)
-        hour = int(hour_said) if hour_said.isdigit() else HOUR_WORDS[hour_said.lower()]
-        minute = int(minute_said) if minute_said and minute_said.isdigit() else MINUTE_WORDS.get(
-            (minute_said or "").lower(), 0)
-        if hour > 23 or minute > 59:
-            continue
-        if meridiem:
-            hour = hour % 12 + (12 if meridiem.lower() in ("p", "afternoon", "evening") else 0)
-        elif 1 <= hour <= 7:
-            hour += 12
-        return hour, minute, bool(meridiem), match.end()
+        for match in pattern.finditer(text):
+            if (clock := _clock_of(match)) is not None:
+                return *clock, bool(match.group(3)), match.end()
+            break
     return None, 0, False, -1
+
+
+def _clock_of(match: re.Match) -> tuple[int, int] | None:
+    """The hour (0-23) and minute a match of `TIMES` says, None when it is no time of day."""
+    hour_said, minute_said, meridiem = match.group(1), match.group(2), match.group(3)
+    hour = int(hour_said) if hour_said.isdigit() else HOUR_WORDS[hour_said.lower()]
+    minute = int(minute_said) if minute_said and minute_said.isdigit() else MINUTE_WORDS.get(
+        (minute_said or "").lower(), 0)
+    if hour > 23 or minute > 59:
+        return None
+    if meridiem:
+        hour = hour % 12 + (12 if meridiem.lower() in ("p", "afternoon", "evening") else 0)
+    elif 1 <= hour <= 7:
+        hour += 12
+    return hour, minute
+
+
+def said_clocks(text: str) -> set[tuple[int, int]]:
+    """Every hour and minute `text` names, as said."""
+    text = _clock(text)
+    return {clock for pattern in TIMES for match in pattern.finditer(text) if (clock := _clock_of(match))}
+
+
+def said_clock(text: str) -> tuple[int, int] | None:
+    """The hour and minute of the time of day `text` names, as said (before any zone is applied)."""
+    hour, minute, _, _ = _time_at(text)
+    return (hour, minute) if hour is not None else None
 
 
 def said_zone(text: str) -> str | None:
@@ -198,15 +219,30 @@ def said_zone(text: str) -> str | None:
     return next(zone for pattern, zone in SAID_ZONES.items() if re.fullmatch(pattern, said, re.IGNORECASE))
 
 
-def requested(text: str, now: datetime, timezone: str) -> Requested:
+# a time taken back for another in the same breath ("Wednesday at 15:30? Ah non, pardon ... plutôt 16 h 30")
+TIME_TAKEN_BACK = re.compile(r"\b(?:no|non|pardon|sorry|actually|rather|plutôt|instead|make it|i mean|scratch that|"
+                             r"wait|en fait)\b", re.IGNORECASE)
+MY_TIME = re.compile(r"\b(?:my|our) (?:time|end)\b|\blocal time\b|\bheure locale\b|\bchez (?:moi|nous)\b",
+                     re.IGNORECASE)
+
+
+def requested(text: str, now: datetime, timezone: str, callers_zone: str | None = None,
+              theirs: bool = False) -> Requested:
     """What `text` says about when, read against `now` (naive local time in `timezone`); a time said
-    in another zone is given in `timezone`."""
+    in another zone is given in `timezone`. `callers_zone`: the zone the caller named earlier, which
+    "ten, my time" means (and a time without a zone, when `theirs`)."""
     text = _clock(text)  # (clock words as digits first: the time's end is then an offset in this text)
     day, weekday = _day(text, now, timezone)
     hour, minute, meridiem_given, end = _time_at(text)
+    if hour is not None and (back := [m for m in TIME_TAKEN_BACK.finditer(text) if m.start() >= end]):
+        later = _time_at(text[back[0].end():])
+        if later[0] is not None:  # the time said after taking the first one back
+            hour, minute, meridiem_given, end = *later[:3], back[0].end() + later[3]
     period = next((hour for word, hour in PERIODS.items()
                    if re.search(rf"(?<!good )\b{word}\b", text, re.IGNORECASE)), None)
     zone = said_zone(text[end:end + ZONE_REACH]) if hour is not None else None  # "2 pm Pacific", "at 11, Central time"
+    if hour is not None and zone is None and callers_zone and (theirs or MY_TIME.search(text)):
+        zone = callers_zone  # "So we're good for Wednesday, ten my time?"
     if hour is None and period is not None and (zone := said_zone(text)) and zone != timezone:
         there = datetime.combine(day or now.date(), time(period), ZoneInfo(zone))  # "late morning, Brussels time"
         here = there.astimezone(ZoneInfo(timezone or "UTC"))
@@ -241,10 +277,12 @@ def mentions_time(text: str) -> bool:
     return requested(text, datetime(2000, 1, 1), "UTC").named
 
 
-def preferred_time(text: str, now_iso: str, timezone: str) -> str | None:
-    """The time `text` asks for as an ISO local date-time ("2026-12-01T10:00:00"), None if it names none."""
+def preferred_time(text: str, now_iso: str, timezone: str, callers_zone: str | None = None,
+                   theirs: bool = False) -> str | None:
+    """The time `text` asks for as an ISO local date-time ("2026-12-01T10:00:00"), None if it names none;
+    `callers_zone` and `theirs` as for `requested`."""
     now = local_now(now_iso, timezone)
-    wanted = requested(text, now, timezone)
+    wanted = requested(text, now, timezone, callers_zone, theirs)
     if not wanted.named:
         return None
     hour = wanted.hour if wanted.hour is not None else wanted.period if wanted.period is not None else 9
@@ -280,15 +318,26 @@ LABEL = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sund
 MONTH_NUMBERS = {name: index + 1 for index, name in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
      "november", "december"))}
+FRENCH_LABEL = re.compile(r"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) (\d{1,2})(?:er)? ([a-zéû]+) à "
+                          r"(\d{1,2}) h (\d{2})", re.IGNORECASE)  # "mercredi 9 décembre à 10 h 30"
+FRENCH_MONTHS = {name: index + 1 for index, name in enumerate(
+    ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+     "décembre"))}
 
 
 def option_time(option: dict, now: datetime, timezone: str) -> datetime | None:
-    """When an offered slot starts: from its `start`, or read from its label."""
+    """When an offered slot starts: from its `start`, or read from its label (English or French)."""
     start = slot_time(option, timezone)
-    match = None if start else LABEL.search(str(option.get("label", "")))
-    if start or match is None or match.group(1).lower() not in MONTH_NUMBERS:
+    label = str(option.get("label", ""))
+    if start:
         return start
-    month, day = MONTH_NUMBERS[match.group(1).lower()], int(match.group(2))
-    hour = int(match.group(3)) % 12 + (12 if match.group(5).lower() == "p" else 0)
+    if (french := FRENCH_LABEL.search(label)) and french.group(2).lower() in FRENCH_MONTHS:
+        month, day, hour, minute = FRENCH_MONTHS[french.group(2).lower()], int(french.group(1)), int(
+            french.group(3)), int(french.group(4))
+    elif (match := LABEL.search(label)) and match.group(1).lower() in MONTH_NUMBERS:
+        month, day = MONTH_NUMBERS[match.group(1).lower()], int(match.group(2))
+        hour, minute = int(match.group(3)) % 12 + (12 if match.group(5).lower() == "p" else 0), int(match.group(4))
+    else:
+        return None
     year = now.year + (1 if (month, day) < (now.month, now.day) else 0)
-    return datetime(year, month, day, hour, int(match.group(4)))
+    return datetime(year, month, day, hour, minute)
