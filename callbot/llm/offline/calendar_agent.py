@@ -165,6 +165,18 @@ def _preferred(turn: Turn, text: str) -> str | None:
         day = option_time(meeting, now, _timezone(turn))
         if day is not None:
             preferred = day.date().isoformat() + preferred[10:]
+    elif preferred and not meeting and re.search(r"\b(?:same day|that day|that same day|ce jour-là|le même jour)\b", text,
+                                                 re.IGNORECASE):
+        # "How about 10 am Pacific that day?": the day of the time asked for before, or of the times offered
+        earlier = str(turn.lead.get("meeting_preference") or "")
+        now = local_now(turn.context.get("now", ""), _timezone(turn))
+        if requested(text, now, _timezone(turn)).day is not None:
+            return preferred  # "none of those, I'm busy that day. Anything Friday?": the day named
+        before = requested(earlier, now, _timezone(turn)).day if earlier else None
+        offered = [start for option in turn.options if (start := option_time(option, now, _timezone(turn)))]
+        day = before or (offered[0].date() if offered else None)
+        if day is not None:
+            preferred = day.isoformat() + preferred[10:]
     return preferred
 
 
