@@ -419,3 +419,12 @@ def test_an_offered_time_is_read_from_its_french_label():
 
     option = {"id": "slot-1", "label": "mercredi 9 décembre à 10 h 30, heure de New York"}
     assert option_time(option, datetime(2026, 12, 7, 9, 0), "America/New_York") == datetime(2026, 12, 9, 10, 30)
+
+
+def test_a_french_title_at_a_company_and_a_question_about_trying_it_free():
+    from callbot.llm.offline.intents import classify
+
+    found = extract("Je suis directeur des ventes aux Sucreries du Rang Double.", None, {}, "fr-FR")
+    assert (found["role"], found["company"]) == ("directeur des ventes", "Sucreries du Rang Double")
+    assert classify("Est-ce qu'on peut l'essayer gratuitement, votre affaire ? Faut-il une carte de crédit ?") == \
+        "question"

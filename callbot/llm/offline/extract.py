@@ -512,7 +512,7 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
         found = _phrase(text, intro.end(), 14)
         if found is None:
             continue
-        said, *rest = re.split(r"\s+(?:at|from|with|for|chez)\s+(?=[A-Z])", found[0], maxsplit=1)
+        said, *rest = re.split(r"\s+(?:at|from|with|for|chez|aux)\s+(?=[A-Z])", found[0], maxsplit=1)
         if not rest and (of := re.match(rf"(.+?)\s+of\s+({COMPANY_NAME})(?:\s+(?:in|out of|based in)\s+[A-Z][\w'’ .-]*)?$",
                                         said)) and \
                 len(of.group(2).split()) >= 2 and not DEPARTMENT.match(of.group(2)):

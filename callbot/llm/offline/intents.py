@@ -131,7 +131,8 @@ PRODUCT_QUESTION = _any(
     r"\b(?:try|test) (?:it|northwind|the product|this) (?:out|first|before)\b|\bbefore (?:we|i) (?:buy|sign|commit)\b",
     r"\bfree trial\b|\btrial\b|\bonboarding\b|\bdo you (?:have|offer|support)\b|\bis there an?\b|\bcan it\b",
     r"\bhow does it work\b|\bwhat does (?:it|northwind voice|northwind) do\b|\bfeatures?\b|\bplans?\b",
-    r"\bapplication mobile\b|\bappli\b|\bcombien\b|\bprix\b|\btarifs?\b|\bcoût\b|\bcoûte\b|\bintègre\b|\bintégration\b|\bsécurité\b|\bessai gratuit\b",
+    r"\bapplication mobile\b|\bappli\b|\bcombien\b|\bprix\b|\btarifs?\b|\bcoût\b|\bcoûte\b|\bintègre\b|\bintégration\b|\bsécurité\b|\bessai gratuit\b|"
+    r"\bessayer\b|\bgratuit(?:e|ement)?\b|\bcarte (?:de crédit|bancaire)\b|\babonnement\b|\bengagement\b|\brésilier\b",
     r"\bon-?prem(?:ise|ises)?\b|\bself-?host(?:ed|ing)?\b|\bmobile app\b|\b(?:iphone|android|ios) app\b|\bapi\b|"
     r"\bhubspot\b|\bsalesforce\b|\boutlook\b|\bgoogle calendar\b|\bcrm\b|\bcosts?\b|\bper (?:user|seat|month)\b|"
     r"\bsetup fees?\b|\bdiscount\b|\bany (?:kind of |sort of )?(?:break|deal)\b|\bup ?front\b|\b(?:pay|paid|billed|billing) (?:annually|yearly|monthly|up front)\b|\bcontract\b|\bhipaa\b|\bsso\b|\bsla\b|\buptime\b|\brecordings?\b|"
