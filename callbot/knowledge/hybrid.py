@@ -120,8 +120,9 @@ class HybridSearch(ABC):
         if k <= 0 or not question.strip():
             return []
         wanted = primary_language(language)
-        if self.mode != "vector" and self._chunks_and_index()[1].unknown_names(question, wanted) and \
-                (not self.fallback_language or self._chunks_and_index()[1].unknown_names(question, self.fallback_language)):
+        index = self._chunks_and_index()[1]
+        if self.mode != "vector" and index.unknown_names(question, wanted) and \
+                (not self.fallback_language or index.unknown_names(question, self.fallback_language, wanted)):
             return []  # "Are you FedRAMP authorized?": a name no document holds, and the base says nothing of it
         own = self._candidates(question, wanted)
         if self._answers(own):

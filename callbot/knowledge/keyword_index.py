@@ -96,6 +96,8 @@ _SAME = {"en": {"seat": "user", "licens": "user", "licenc": "user",
 # a word written as a name: capitals inside it ("FedRAMP", "ServiceTitan", "SOC"), or a capital that does
 # not start the sentence ("integrate with Pipedrive")
 NAME_LIKE = re.compile(r"\b[A-Za-z]+[A-Z][\w-]*|(?<=[^\s.!?¿¡:;\"'(]\s)[A-Z][\w-]+")
+CAPITALS_INSIDE = re.compile(r"\b[A-Za-z]+[A-Z][\w-]*")
+NOUNS_CAPITALISED = frozenset({"de", "lb"})  # languages that write every noun with a capital
 
 
 # capitalised words that name no product: months and days in English and French, and languages ("Does it
@@ -137,13 +139,16 @@ class KeywordIndex:
                     frequencies[term] = frequencies.get(term, 0) + 1
             self._idf[language] = {term: _idf(len(entries), n) for term, n in frequencies.items()}
 
-    def unknown_names(self, question: str, language: str) -> list[str]:
-        """The names in `question` (a product, a standard, a company: a word written with a capital
-        inside a sentence, or in capitals) that no chunk of `language` holds, neither as a word nor, for
-        letters in capitals, as the initials of words said together ("SLA": "service level agreement")."""
+    def unknown_names(self, question: str, language: str, asked_in: str | None = None) -> list[str]:
+        """The names in `question`, asked in `asked_in` (default: `language`): a product, a standard, a
+        company, written with a capital inside a sentence, or with capitals inside the word (only these
+        in German, which capitalises every noun); those that no chunk of `language` holds, neither as a
+        word nor, for letters in capitals, as the initials of words said together ("SLA": "service level
+        agreement")."""
         known = self._idf.get(language, {})
         acronyms = self._acronyms.get(language, set())
-        return [word for word in NAME_LIKE.findall(_places(question))
+        names = CAPITALS_INSIDE if (asked_in or language) in NOUNS_CAPITALISED else NAME_LIKE
+        return [word for word in names.findall(_places(question))
                 if word.lower() not in NOT_NAMES and not (word.isupper() and word.lower() in acronyms)
                 and (terms := keyword_terms(word, language)) and not any(term in known for term in terms)]
 

@@ -88,3 +88,9 @@ def test_the_united_states_and_the_eu_are_found_however_they_are_said():
     assert keyword_terms("Can our data stay in the United States?", "en")[-1] == "usa"
     assert keyword_terms("Data is stored in the EU or US region", "en")[-3:] == ["europ", "usa", "region"]
     assert "usa" not in keyword_terms("Can you call us back?", "en")  # ("us" the pronoun is not the country)
+
+
+def test_german_nouns_are_not_names():
+    index = KeywordIndex(CHUNKS)
+    assert index.unknown_names("Wie viel kostet es pro Benutzer?", "en", asked_in="de") == []
+    assert index.unknown_names("Funktioniert es mit HubSpot und ServiceTitan?", "en", asked_in="de") == ["ServiceTitan"]
