@@ -181,7 +181,7 @@ TALK_OR_AGREE = re.compile(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebo
                            re.IGNORECASE)
 
 
-TIME_ASKED = re.compile(r"\b(?:possible|doable|free|available|open|okay|ok|work|works|good for you|ça irait|possible)\s*\?",
+TIME_ASKED = re.compile(r"\b(?:possible|doable|free|available|open|okay|ok|work|works|good for you|ça irait)\s*\?",
                         re.IGNORECASE)  # "Monday at three thirty, my time. Possible?"
 
 
