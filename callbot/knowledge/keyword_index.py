@@ -100,14 +100,11 @@ CAPITALS_INSIDE = re.compile(r"\b[A-Za-z]+[A-Z][\w-]*")
 NOUNS_CAPITALISED = frozenset({"de", "lb"})  # languages that write every noun with a capital
 
 
-# capitalised words that name no product: months and days in English and French, and languages ("Does it
-# speak Italian?" is answered by the page of the languages it speaks, whether or not it names Italian)
-NOT_NAMES = frozenset([
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "janvier", "février",
-    "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre", "lundi", "mardi",
-    "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]) | frozenset(
-    name.lower() for locale in ("en", "fr") for name in Locale(locale).languages.values() if " " not in name)
+# capitalised words that name no product: months, days and languages, in English and French (from `babel`;
+# "Does it speak Italian?" is answered by the page of the languages it speaks, whether or not it names Italian)
+NOT_NAMES = frozenset(name.lower() for locale in map(Locale, ("en", "fr"))
+                      for name in (*locale.months["format"]["wide"].values(), *locale.days["format"]["wide"].values(),
+                                   *locale.languages.values()) if " " not in name)
 
 
 class KeywordIndex:
