@@ -29,6 +29,7 @@ caller's language from them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -38,6 +39,7 @@ from callbot.knowledge.keyword_index import KeywordHit, KeywordIndex
 
 CANDIDATES = 20  # chunks each retriever ranks before fusion
 RRF_K = 60
+NAMED_HITS = 3  # keyword hits looked at for a rare name the question asks about
 LANGUAGE_PREFERENCE = 0.15  # how much less similar the caller's own pages may be than the fallback's and still answer
 KEYWORD_COVERAGE = 0.5  # of the question's terms (IDF-weighted) the best keyword hit must hold to answer alone
 Mode = Literal["hybrid", "vector", "keyword"]
@@ -127,6 +129,9 @@ class HybridSearch(ABC):
         own = self._candidates(question, wanted)
         if self._answers(own):
             return self._fused(own, k)
+        if self._names_held(question, wanted, own):  # the chunks that hold the name first
+            names = index.rare_names(question, wanted)
+            return self._fused(own, k, first=lambda key: index.holds(key, wanted, names))
         if not self.fallback_language or wanted == self.fallback_language:
             return []
         other = self._candidates(question, self.fallback_language)
@@ -141,15 +146,29 @@ class HybridSearch(ABC):
         hits = self._chunks_and_index()[1].search(question, language, CANDIDATES) if self.mode != "vector" else []
         return Candidates(similarities, hits)
 
-    def _fused(self, candidates: Candidates, k: int) -> list[Passage]:
-        """The candidates ranked by reciprocal rank fusion, the best `k`."""
+    def _fused(self, candidates: Candidates, k: int, first: Callable[[str], bool] | None = None) -> list[Passage]:
+        """The candidates ranked by reciprocal rank fusion (those `first` picks before the rest), the best `k`."""
         similarities, hits = candidates.similarities, candidates.hits
         chunks = self._chunks_and_index()[0]
         ranked = reciprocal_rank_fusion([sorted(similarities, key=lambda key: -similarities[key]),
                                          [hit.key for hit in hits]])
         coverage = {hit.key: hit.coverage for hit in hits}
+        if first is not None:
+            ranked = sorted(ranked, key=lambda key: not first(key))
         best = [key for key in ranked if key in chunks][:k]
         return [chunks[key].passage(similarities.get(key, coverage.get(key, 0.0))) for key in best]
+
+    def _names_held(self, question: str, language: str, candidates: Candidates) -> bool:
+        """The question names something rare ("HubSpot") that one of the best keyword hits holds, and
+        every other word of it is in the base: that chunk answers, however the rest of the question is
+        worded ("does it write everything into HubSpot?")."""
+        if self.mode == "vector" or not candidates.hits:
+            return False
+        index = self._chunks_and_index()[1]
+        names = index.rare_names(question, language)
+        if not names or index.unseen_terms(question, language):
+            return False  # ("does HubSpot have a mobile app?": the base says nothing of an app)
+        return any(index.holds(hit.key, language, names) for hit in candidates.hits[:NAMED_HITS])
 
     def _answers(self, candidates: Candidates) -> bool:
         hits = candidates.hits

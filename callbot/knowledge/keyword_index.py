@@ -97,7 +97,8 @@ _SAME = {"en": {"seat": "user", "licens": "user", "licenc": "user",
 # not start the sentence ("integrate with Pipedrive")
 NAME_LIKE = re.compile(r"\b[A-Za-z]+[A-Z][\w-]*|(?<=[^\s.!?¿¡:;\"'(]\s)[A-Z][\w-]+")
 CAPITALS_INSIDE = re.compile(r"\b[A-Za-z]+[A-Z][\w-]*")
-NOUNS_CAPITALISED = frozenset({"de", "lb"})  # languages that write every noun with a capital
+NOUNS_CAPITALISED = frozenset({"de", "lb"})
+RARE_NAME_SHARE = 0.1  # a name held by at most this share of a language's chunks is rare  # languages that write every noun with a capital
 
 
 # capitalised words that name no product: months, days and languages, in English and French (from `babel`;
@@ -148,6 +149,26 @@ class KeywordIndex:
         return [word for word in names.findall(_places(question))
                 if word.lower() not in NOT_NAMES and not (word.isupper() and word.lower() in acronyms)
                 and (terms := keyword_terms(word, language)) and not any(term in known for term in terms)]
+
+    def rare_names(self, question: str, language: str) -> set[str]:
+        """The terms of the names in `question` that few chunks of `language` hold (at most one in
+        `RARE_NAME_SHARE`): a product or a partner named ("HubSpot", "Geotab"), whose chunks answer a
+        question about it however the rest of it is worded. The company's own name, said everywhere, is none."""
+        keys = self._keys.get(language) or []
+        rare = _idf(len(keys), max(1, int(len(keys) * RARE_NAME_SHARE)))
+        idf = self._idf.get(language, {})
+        return {term for word in NAME_LIKE.findall(_places(question)) if word.lower() not in NOT_NAMES
+                for term in keyword_terms(word, language) if idf.get(term, 0.0) >= rare}
+
+    def unseen_terms(self, question: str, language: str) -> list[str]:
+        """The terms of `question` that no chunk of `language` holds."""
+        idf = self._idf.get(language, {})
+        return [term for term in keyword_terms(question, language) if term not in idf]
+
+    def holds(self, key: str, language: str, terms: set[str]) -> bool:
+        """Whether the chunk `key` of `language` holds every one of `terms`."""
+        keys = self._keys.get(language) or []
+        return key in keys and terms <= self._terms[language][keys.index(key)]
 
     def __len__(self) -> int:
         return sum(len(keys) for keys in self._keys.values())

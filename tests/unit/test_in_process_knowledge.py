@@ -57,3 +57,11 @@ def test_the_retrieval_mode_is_checked():
 def test_a_question_about_a_name_no_document_holds_is_declined(knowledge):
     assert knowledge.search(question="Do you integrate with Pipedrive?", language="en-US") == []
     assert knowledge.search(question="Do you integrate with HubSpot?", language="en-US")
+
+
+def test_a_rare_name_asked_about_in_other_words_finds_its_page_unless_the_rest_is_unknown(folder):
+    keyword = InProcessKnowledge.from_folder(folder, OfflineEmbedder(), OFFLINE_THRESHOLD, mode="keyword")
+    # a third of the question's weight is HubSpot's, too little for the keyword search alone, but the name is rare
+    [best, *_] = keyword.search(question="Does HubSpot save the plan?", language="en-US")
+    assert best.source == "integrations.md"
+    assert keyword.search(question="Does HubSpot have a mobile app?", language="en-US") == []  # no app anywhere
