@@ -83,6 +83,9 @@ SPELLED_OUT = {"@": "at", ".": "dot", "-": "dash", "_": "underscore", "+": "plus
 SPELLED_OUT_FR = {"@": "arobase", ".": "point", "-": "tiret", "_": "tiret bas", "+": "plus"}
 
 
+LETTERS_SPELLED = re.compile(r"[a-z](?:-[a-z])+")
+
+
 def _tokens(text: str) -> list[tuple[str, int, int]]:
     """Words with their offsets; punctuation that ends a phrase becomes a BREAK token."""
     tokens = []
@@ -92,9 +95,11 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
         if stripped in ",;!?" or not stripped:
             tokens.append((BREAK, start, match.end()))
             continue
-        tokens.append((stripped.replace("’", "'"), start, start + len(stripped)))
+        end = start + len(stripped)
+        said = stripped.replace("-", "") if LETTERS_SPELLED.fullmatch(stripped) else stripped  # "dot c-o": "co"
+        tokens.append((said.replace("’", "'"), start, end))
         if stripped != word:
-            tokens.append((BREAK, start + len(stripped), match.end()))
+            tokens.append((BREAK, end, match.end()))
     return tokens
 
 

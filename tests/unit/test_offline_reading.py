@@ -428,3 +428,101 @@ def test_a_french_title_at_a_company_and_a_question_about_trying_it_free():
     assert (found["role"], found["company"]) == ("directeur des ventes", "Sucreries du Rang Double")
     assert classify("Est-ce qu'on peut l'essayer gratuitement, votre affaire ? Faut-il une carte de crédit ?") == \
         "question"
+
+
+@pytest.mark.parametrize(("said", "asked", "language", "expected"), [
+    ("Sure, sure. Aisha Bello, that's A-I-S-H-A, and Bello is B-E-L-L-O. The company is Bello Staffing Partners, "
+     + "we're a recruiting agency, twenty-two recruiters.", "first_name", "en-US",
+     {"first_name": "Aisha", "last_name": "Bello", "company": "Bello Staffing Partners", "team_size": 22}),
+    ("So we manage about four hundred apartments and the phones are mad, tenants and landlords ringing at all hours. "
+     + "I'm the office manager, there's fourteen of us in the office.", None, "en-US",
+     {"team_size": 14, "role": "office manager"}),
+    ("Oh, and first: do you keep the data in Europe? We'd need that for GDPR.", None, "en-US", {"company": None}),
+    ("No, that's all. Thanks a million, bye bye.", "team_size", "en-US", {"team_size": None}),
+    ("Cool. My email is kwame at asante digital dot c-o. Dot co, not dot com.", "email", "en-US",
+     {"email": "kwame@asantedigital.co"}),
+    ("Bonjour, ici Karim Benali, B-E-N-A-L-I, directeur commercial chez Vinexia.", None, "fr-FR",
+     {"first_name": "Karim", "last_name": "Benali", "company": "Vinexia"}),
+    ("On aimerait ne plus rater d'appels de clients d'ici la rentrée.", None, "fr-FR", {"first_name": None}),
+])
+def test_spellings_after_the_name_counts_of_people_and_what_is_not_a_company(said, asked, language, expected):
+    fields = extract(said, asked, {}, language)
+    assert {k: fields.get(k) for k in expected} == expected
+
+
+def test_a_caller_who_gives_no_details_in_french_is_not_asked_for_them():
+    from callbot.llm.offline.extract import declined
+
+    assert "first_name" in declined("Je préfère ne pas donner mon nom ni mes coordonnées pour l'instant.", None)
+
+
+@pytest.mark.parametrize(("said", "zone"), [
+    ("Could I meet someone on Monday at three in the afternoon, Irish time?", "Europe/Dublin"),
+    ("Two pm German time works.", "Europe/Berlin"),
+    ("Noon Japanese time", "Asia/Tokyo"),
+    ("Ten am Ireland time", "Europe/Dublin"),
+    ("Two pm English time", None),  # the language of a country of many zones names none
+])
+def test_a_country_s_time_said_by_its_name_or_its_language(said, zone):
+    from callbot.llm.offline.dates import said_zone
+
+    assert said_zone(said) == zone
+
+
+def test_every_question_of_an_utterance_is_searched_and_a_question_word_may_come_late():
+    from callbot.llm.offline.knowledge_agent import questions
+    from callbot.llm.offline.policy import OTHER_QUESTION
+
+    assert len(questions("Est-ce que les données restent en Europe ? Et est-ce qu'on peut se connecter avec Okta, "
+                         "en authentification unique ?")) == 2
+    assert questions("How much is it per user? Are you a robot, by the way?") == ["How much is it per user?"]
+    assert OTHER_QUESTION.search("And during maintenance, where do the calls go?")
+    assert OTHER_QUESTION.search("Et pendant la maintenance, les appels vont où ?")
+    assert not OTHER_QUESTION.search("Sorry, what?")
+
+
+@pytest.mark.parametrize(("said", "intent"), [
+    ("I've got that follow-up with Alex coming up, and something came up. Can we move it? I don't want to cancel it.",
+     "reschedule"),
+    ("I want to cancel my meeting.", "cancel"),
+    ("Maybe in the next couple of months? Could I, um, talk to someone about it? Like a meeting?", "book"),
+    ("Can I talk to a person? I don't want a meeting.", "human"),
+])
+def test_a_meeting_moved_not_cancelled_and_talking_to_someone_in_a_meeting(said, intent):
+    from callbot.llm.offline.intents import classify
+
+    assert classify(said) == intent
+
+
+@pytest.mark.parametrize(("said", "language", "expected"), [
+    ("On voudrait démarrer avant la rentrée de septembre. Et oui, vous pouvez me recontacter.", "fr-FR",
+     {"timeline": "avant la rentrée de septembre", "consent": True}),
+    ("Alors je me présente : Julien Marchetti, je suis associé dans un cabinet d'expertise comptable à Lyon, "
+     + "Fiducia Conseil. On est une trentaine, trente-deux exactement.", "fr-FR",
+     {"first_name": "Julien", "role": "associé", "company": "Fiducia Conseil", "team_size": 32}),
+    ("I'm a partner at a small accounting firm in Leeds, Ashby & Cole. We're about thirty, thirty-two exactly.",
+     "en-US", {"role": "partner", "company": "Ashby & Cole", "team_size": 32}),
+    ("The clinic is Rojas Physical Therapy, and we're, uh, nine people.", "en-US",
+     {"company": "Rojas Physical Therapy", "team_size": 9}),
+    ("I run operations at Lakeshore Forklift, well, no, it's Lakeshore Material Handling now, we changed the name in "
+     + "the spring.", "en-US", {"company": "Lakeshore Material Handling", "timeline": None}),
+    ("We already have Twilio SIP trunks, does your thing work with that, or do we need new numbers?", "en-US",
+     {"need": None}),
+])
+def test_a_role_at_a_business_described_then_named_counts_made_exact_and_a_need_asked_is_no_need(said, language,
+                                                                                                   expected):
+    fields = extract(said, None, {}, language)
+    assert {k: fields.get(k) for k in expected} == expected
+
+
+def test_a_question_asked_with_a_meeting_is_answered_and_the_meeting_then_offered():
+    from devtools.conversation import Conversation
+
+    call = Conversation(caller="+14155550150", knowledge="hybrid")  # Jordan Ellis, a known contact
+    said = " ".join(call.say("Hi, Jordan Ellis. Two things: does it write everything into HubSpot? We're moving off "
+                             "Salesforce. And I want to get a meeting in."))
+    assert "HubSpot" in said
+    call.say("Yes, email and text are fine.")
+    from devtools.evaluate import tools_called
+
+    assert "find_slots" in tools_called(call.state.get("messages") or [])  # the times offered

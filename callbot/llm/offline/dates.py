@@ -15,6 +15,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 import dateparser
+from babel import Locale
+from babel.core import get_global
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -63,7 +65,32 @@ CITY_NAMES_FR = {"bruxelles": "Europe/Brussels", "genève": "Europe/Zurich", "lo
                  "québec": "America/Toronto", "lyon": "Europe/Paris", "marseille": "Europe/Paris"}
 CITY_ZONES = {**{zone.rsplit("/", 1)[-1].replace("_", " ").lower(): zone for zone in sorted(available_timezones())
                  if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/"))}, **CITY_NAMES_FR}
-_CITY = "|".join(sorted((re.escape(city) for city in CITY_ZONES), key=len, reverse=True))
+
+
+def _one_time(zones: list[str]) -> str | None:
+    """The zone of a country whose clocks all show one time (its zones agree in winter and in summer)."""
+    offsets = {(ZoneInfo(z).utcoffset(datetime(2026, 1, 15)), ZoneInfo(z).utcoffset(datetime(2026, 7, 15)))
+               for z in zones if z in available_timezones()}
+    return zones[0] if len(offsets) == 1 else None
+
+
+def _national_zones() -> dict[str, str]:
+    """A country's time said by its name or its language's ("Ireland time", "Irish time", "German time"), for
+    the countries that have one (from the CLDR data `babel` ships)."""
+    territory_zones, likely = get_global("territory_zones"), get_global("likely_subtags")
+    zones = {code: zone for code, listed in territory_zones.items() if (zone := _one_time(listed))}
+    english = Locale("en")
+    named = {name.lower(): zones[code] for code, name in english.territories.items() if code in zones}
+    for language, name in english.languages.items():
+        territory = likely.get(language, "").rsplit("_", 1)[-1]
+        if territory in zones and "_" not in language:
+            named.setdefault(name.lower(), zones[territory])
+    return named
+
+
+NATIONAL_ZONES = _national_zones()
+TIME_ZONES_NAMED = {**NATIONAL_ZONES, **CITY_ZONES}  # a city's time, or a country's
+_CITY = "|".join(sorted((re.escape(city) for city in TIME_ZONES_NAMED), key=len, reverse=True))
 SAID_CITY = re.compile(rf"\b(?:heure (?:de |d')|time in |(?=\w+(?: \w+)?(?:'s)? time\b))({_CITY})\b", re.IGNORECASE)
 ZONE_REACH = 32  # characters after the time where its zone is said
 SAID_ZONE = re.compile(r"\b(" + "|".join(SAID_ZONES) + r")\b", re.IGNORECASE)
@@ -212,7 +239,7 @@ def said_zone(text: str) -> str | None:
     match = SAID_ZONE.search(text)
     city = SAID_CITY.search(text)
     if city and (match is None or city.start() < match.start()):
-        return CITY_ZONES[city.group(1).lower()]
+        return TIME_ZONES_NAMED[city.group(1).lower()]
     if match is None:
         return None
     said = match.group(1)

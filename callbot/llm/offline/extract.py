@@ -64,7 +64,7 @@ ROLE_WORDS = re.compile(
     r"cmo|founder|co-founder|cofounder|owner|partner|engineer|developer|analyst|rep|representative|executive|"
     r"specialist|coordinator|administrator|admin|consultant|architect|supervisor|associate|assistant|principal|"
     r"gm|md|dispatcher|recruiter|broker|agent|planner|buyer|controller|accountant|nurse|doctor|dentist|responsable|"
-    r"directeur|directrice|gérant|gérante|chef|fondateur|fondatrice|"
+    r"directeur|directrice|gérant|gérante|chef|fondateur|fondatrice|associé|associée|commercial|commerciale|comptable|avocat|avocate|"
     r"teacher|realtor|marketer|strategist|producer|editor|secretary|treasurer|superintendent)s?\b", re.IGNORECASE)
 CLAUSE_END = (r"(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|because|where|who|we|we're|we've|i|i'm|i've|as|calling|looking|"
               r"could|can|would|do|does|is|are|how|what|(?:my|our) (?:name|email|e-mail|role|title|company|team|"
@@ -83,7 +83,7 @@ SMALL_TALK_WORDS = re.compile(r"\b(?:weather|day going|how are you|how's it goin
 
 # --- names -------------------------------------------------------------------------------------------
 NAME_INTRO = re.compile(r"\b(?:my name is|my name's|name's|the name is|call me|this is|i'm|i am|it's|it is|"
-                        r"je m'appelle|je suis(?=\s+[A-Z][\w'’-]+\s+[A-Z])|je me nomme|je me présente,?|moi c'est|mon nom est|mon nom c'est)\s+",
+                        r"je m'appelle|(?:je suis|(?<!['’])ici)(?=\s+(?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]+\s+(?-i:[A-ZÀ-ÖØ-Þ]))|je me nomme|je me présente\s*[,:]?|moi c'est|mon nom est|mon nom c'est)\s+",
                         re.IGNORECASE)
 PARTICLE = r"(?:da|de|del|della|der|di|do|dos|das|du|van|von|den|la|le|bin|ibn|al|el|ter|ten)"
 _PARTICLES = rf"(?:{PARTICLE}\s+)*"
@@ -129,8 +129,22 @@ def _collapse_spelling(text: str) -> str:
     collapsed = SPELLED_WITH_COMMAS.sub(word, SPELLED.sub(word, text))
     collapsed = SPELLED_AGAIN.sub(lambda m: m.group(0) if _names_after_a_name(m) and not m.group(3).isupper()
                                   else m.group(1), collapsed)
-    return SPELLED_UNACCENTED.sub(lambda m: m.group(1) if _folded(m.group(1)) == _folded(m.group(3)) else m.group(0),
-                                  collapsed)  # "Zsófia, ZSOFIA": the letters of a name with accents
+    collapsed = SPELLED_UNACCENTED.sub(lambda m: m.group(1) if _folded(m.group(1)) == _folded(m.group(3)) else m.group(0),
+                                       collapsed)  # "Zsófia, ZSOFIA": the letters of a name with accents
+    return SPELLING_OF_EARLIER.sub(_without_spelling_of_earlier, collapsed)
+
+
+# a spelling given after the name it spells, with words between: "Aisha Bello, that's AISHA, and Bello is BELLO"
+SPELLING_OF_EARLIER = re.compile(r",?\s*(?:and\s+)?(?:([A-ZÀ-ÖØ-Þ][\w'’-]+)\s+)?(?:that's|that is|it's|is|spelled|spelt)"
+                                 r"\s+([A-Z]{3,})\b(?!['’])(?=\s*(?:[,.;!?]|$))")
+
+
+def _without_spelling_of_earlier(match: re.Match[str]) -> str:
+    spelled = _folded(match.group(2))
+    if match.group(1) and _folded(match.group(1)) != spelled:
+        return match.group(0)
+    earlier = {_folded(w) for w in re.findall(r"[A-ZÀ-ÖØ-Þ][\w'’-]*", match.string[:match.start()])}
+    return "" if spelled in earlier else match.group(0)
 
 
 SPELLED_UNACCENTED = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that is|it's|spelled|spelt)\s*)?,?\s*)"
@@ -311,7 +325,7 @@ COMPANY_NAME = r"(?:[A-Z0-9][\w'&-]*(?:\s+(?:&|and(?=\s+[A-Z])(?!\s+I\b|\s+I')|(
 COMPANY_INTRO = re.compile(
     r"\b(?:i work (?:at|for|with)|i'm (?:at|with|from)|i am (?:at|with|from)|we(?:'re| are) (?:at|with|from)|"
     r"calling from|from|here at|over at|company is(?: called)?|company's called|company called|representing|"
-    r"on behalf of|chez|pour la société|(?<=, )de(?: la)?(?=\s+[A-ZÀ-ÖØ-Þ])|(?<=\s)à l'(?=[A-ZÀ-ÖØ-Þ])|(?<=\s)à la (?=[A-ZÀ-ÖØ-Þ])|de la société|the (?:place|business|shop|store|dealership|practice|firm|agency) is(?: called)?|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
+    r"on behalf of|chez|pour la société|(?<=, )de(?: la)?(?=\s+[A-ZÀ-ÖØ-Þ])|(?<=\s)à l'(?=[A-ZÀ-ÖØ-Þ])|(?<=\s)à la (?=[A-ZÀ-ÖØ-Þ])|de la société|the (?:place|business|shop|store|dealership|practice|firm|agency|clinic|office|salon|studio|restaurant|bakery|garage|company|brand|school|hotel|center|centre) (?:is|is called|name is|name's)(?: called)?|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
     r"(?:it's|it is|we're|we are|now it's)(?=\s+[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*\s+now\b)|now called|renamed to|"
     r"(?<=\bhere),|(?<=\bspeaking),|(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
     r"(?:put|use|write|make it|should be|is)|(?:company's|company is) (?:now )?called|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
@@ -376,7 +390,7 @@ TEAM = re.compile(
     r"[a-z]+(?:ers|ors|ists|ians|ants|ents|ees|ives|givers|hands|smiths)\b|"
     rf"\b(\d+)\s+(?:[^\W\d_]+(?:eurs|iers|ières|ants|antes|istes|aux|trices|ées|és))\b|"  # "7 négociateurs"
     rf"\b(?:we're|we are|there are|there's|we have|we've got|we got|on est|nous sommes|on n'est que|on est que|"
-    rf"nous ne sommes que)\s+(?:{APPROX}\s+)?(\d+)(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|in total|all told|total|strong|in|on|across|au|à|dans|et)\b))",
+    rf"nous ne sommes que)\s+(?:{APPROX}\s+)?(\d+)(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|in total|all told|total|strong|in|on|across|au|à|dans|et|exactly|exactement|precisely)\b))",
     re.IGNORECASE)
 DOZENS = re.compile(r"\b(?:a |one )?(couple(?: of)?|few|half a|two|three|four|five)?\s*dozens?\b", re.IGNORECASE)
 COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple(?: of)?|\d+)"
@@ -397,7 +411,7 @@ TIMELINE = re.compile(
     r"spring|fall|the holidays)|(?:timeline|timing)(?:'s| is) flexible|second half of (?:the|this|next) year|"
     r"first half of (?:the|this|next) year|(?:in|by|during|for) the (?:first|second|third|fourth|last|next) (?:quarter|"
     r"half)|d'ici (?:l'été|l'automne|l'hiver|le printemps|la fin de l'année|la rentrée|(?!la\b|le\b|les\b)\w+)|"
-    r"(?:pour|avant|après|dès) la rentrée|(?:dès le |au )printemps|(?:dès l'|en )(?:été|automne|hiver)|(?:avant|après|pour) (?:les fêtes|noël|l'été|l'hiver|l'automne|le printemps)|"
+    r"(?:pour|avant|après|dès) la rentrée(?: de septembre| scolaire)?|(?:dès le |au )printemps|(?:dès l'|en )(?:été|automne|hiver)|(?:avant|après|pour) (?:les fêtes|noël|l'été|l'hiver|l'automne|le printemps)|"
     r"(?:en|dès|début|fin|mi-|avant|d'ici|pour|disons|vers) (?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
     r"octobre|novembre|décembre)|"
     r"(?:cet|cette|l'année|le mois|le trimestre) (?:été|automne|hiver|année|prochaine?)|(?:in|within) (?:the next )?(?:a |one )?(?:month|week|year) or (?:two|so))\b",
@@ -432,6 +446,9 @@ def company(text: str, capitalised: bool | None = None) -> tuple[dict[str, Any],
             if bare and re.search(r"\b(?:meet(?:ing)?|talk|speak|chat|call|demo|session|time)\s*$", text[:intro.start()],
                                   re.IGNORECASE):
                 continue  # "a meeting with Alex": a person
+            if bare and re.search(r"\b(?:that|it|this|them|compliant|comply|complies|certified|ready|aligned)\s*$",
+                                  text[:intro.start()], re.IGNORECASE):
+                continue  # "we'd need that for GDPR", "compliant with HIPAA": what it is for
             if bare and (len(name.split()) < 2 and not re.search(r"[&A-Z]{2}|\d", name)) and \
                     not re.search(r"\b(?:i|we)\b.{0,30}$", text[:intro.start()], re.IGNORECASE):
                 continue  # "meet with Alex", "for Tuesday": not a company
@@ -481,6 +498,12 @@ OWN_A_BUSINESS = re.compile(
     r"(" + COMPANY_NAME + r")(?=\s*[,.;!?]|$)")  # "I run a coffee roastery, Crema Collective"
 
 
+# a role at a business described, then named: "je suis associé dans un cabinet d'expertise comptable à Lyon, Fiducia
+# Conseil", "I'm a partner at a small accounting firm in Leeds, Ashby & Cole"
+ROLE_AT_A_BUSINESS = re.compile(
+    r"(?i:\b(?:je suis|i'm|i am)\s+(?:an? |the |un |une |l['’]|le |la )?((?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+"
+    r"(?:dans|chez|at|in|with|for)\s+(?:un|une|a|an)\s+(?:[\w'’-]+\s+){0,5}?[\w'’-]+"
+    r"(?:\s+(?:à|in|en)\s+[A-ZÀ-ÖØ-Þ][\w-]+(?:\s+[A-Z][\w-]+)?)?),\s+(" + COMPANY_NAME + r")(?=\s*[,.;!?]|$)")
 LISTED_COMPANY = re.compile(rf",\s+({COMPANY_NAME})(?=\s*(?:[,.;!?]|$))")  # the next item of a list: ", Acme Logistics,"
 
 
@@ -501,6 +524,10 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
             return None
         named = owner.group(2) or owner.group(3) or owner.group(5)
         return {"role": title, **({"company": named} if named else {})}, owner.span()
+    described = ROLE_AT_A_BUSINESS.search(text)
+    if described and _title_like(described.group(1)) and _names_a_company(described.group(2)) and \
+            described.group(2).lower() not in PLACES:
+        return {"role": described.group(1), "company": described.group(2)}, described.span()
     verb = ROLE_VERB.search(text) or FRENCH_ROLE_VERB.search(text)
     if verb:
         said, *rest = re.split(r"\s+(?:at|for|with|de|chez)\s+(?=[A-Z])|\s+d['’](?=[A-Z])", verb.group(2), maxsplit=1)
@@ -553,6 +580,9 @@ NEED_GOES_ON = re.compile(r"\s+and\s+(?!(?:we|i|our|my)\b)[a-z]+(?:s|es)?\b[^.!?
 
 def need(text: str) -> tuple[dict[str, Any], Span] | None:
     for match in NEED.finditer(text):
+        if re.match(r"[^.!?]*\?", text[match.start():]) and re.search(r"\b(?:do|does|did|can|could|will|would|should|"
+                                                                    r"is|are)\s+(?:(?:we|i)\s+)?$", text[:match.start()], re.IGNORECASE):
+            continue  # "or do we need new numbers?": asked, not a need
         said = next((g for g in match.groups() if g), "").strip()
         more = NEED_GOES_ON.match(text, match.end())  # "... takes the first pass at calls and routes them ..."
         if more and not TIMELINE.search(more.group(0)) and not time_spans(more.group(0)):
@@ -582,7 +612,7 @@ CONSENT_YES = re.compile(
     r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?|sms) (?:is|are) (?:fine|ok|okay|good)\b|"
     r"\byou (?:can|may) send (?:me )?(?:a |an )?(?:texts?|sms|text messages?|e-?mails?)\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
-    r"\bvous pouvez me contacter\b|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
+    r"\bvous pouvez (?:me|nous) (?:re)?contacter\b|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|\b(?:e-?mails?|texts?|sms) yes\b|"
     r"\b(?:un |des )?(?:sms|textos?)\b.{0,30}\b(?:ça me va|ça me convient|c'est bon|pas de (?:problème|souci)|volontiers)\b",
     re.IGNORECASE)
@@ -643,6 +673,11 @@ def _count(said: str) -> int | None:
     return int(digits.group(0)) if digits else parse_number(said)
 
 
+ABOUT_FR_COUNTS = {"dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "quarantaine": 40,
+                   "cinquantaine": 50, "soixantaine": 60, "centaine": 100}
+ABOUT_FR = re.compile(rf"\b(?:on est|nous sommes|on n'est qu'|nous ne sommes qu')\s*une ({'|'.join(ABOUT_FR_COUNTS)})\b"
+                      rf"|\bune ({'|'.join(ABOUT_FR_COUNTS)}) de (?:personnes|salariés|employés|commerciaux|conseillers|agents)\b",
+                      re.IGNORECASE)
 ME_AND_OTHERS = re.compile(r"\b(?:just )?(?:me|myself) and (\d+|one|two|three|four|five|six|seven|eight|nine|ten) "
                            r"(?:others?|more|colleagues?|other \w+)\b", re.IGNORECASE)
 
@@ -656,6 +691,8 @@ def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
         return {"team_size": _count(match.group(0))}, match.span()
     if others := ME_AND_OTHERS.search(text):  # "just me and 2 others": 3
         return {"team_size": (_count(others.group(1)) or 0) + 1}, others.span()
+    if about := ABOUT_FR.search(text):  # "on est une trentaine"
+        return {"team_size": ABOUT_FR_COUNTS[about.group(1).lower()]}, about.span()
     match = PEOPLE_COUNT.search(text) or TEAM.search(text)
     if not match:
         return None
@@ -664,7 +701,7 @@ def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
 
 
 PAST = re.compile(r"\b(?:rebranded|renamed|started|launched|began|merged|opened|founded|hired|switched|joined|moved "
-                  r"offices|was|were)\s+(?:\w+\s+)?$|\b(?:gotten|received|got|had)\s+(?:\w+\s+){0,3}(?:e-?mails?|calls?|messages?|texts?|voicemails?)\b"
+                  r"offices|was|were|changed (?:the|our|its) name)\s+(?:\w+\s+)?$|\b(?:gotten|received|got|had)\s+(?:\w+\s+){0,3}(?:e-?mails?|calls?|messages?|texts?|voicemails?)\b"
                   r"(?:\s+\w+){0,4}\s+$", re.IGNORECASE)  # "we rebranded in the spring": not when
 
 
@@ -788,17 +825,19 @@ LEAVING = re.compile(r"\b(?:other line|gotta go|got to go|have to (?:run|go)|cal
 # --- declined fields and corrections ------------------------------------------------------------------
 DECLINE = re.compile(r"\b(?:(?:i'd|i would) rather not|prefer not|no need to take (?:my|any) (?:details|name|info)|i'd prefer not|not comfortable|don't want to "
                      r"(?:give|share|say)|won't (?:give|share)|rather not say|skip (?:that|it)|pass on that|"
-                     r"none of your business|not telling|no comment|not going to (?:give|share))\b", re.IGNORECASE)
-FIELD_WORDS = {"details": r"details|info|information", "email": r"e-?mail|address", "first_name": r"(?:first )?name",
-               "last_name": r"last name|surname",
-               "company": r"company|employer", "role": r"role|title|job", "team_size": r"team|how many|size",
+                     r"none of your business|not telling|no comment|not going to (?:give|share)|"
+                     r"(?:je )?préfère(?:rais)? ne pas|je ne (?:souhaite|veux) pas (?:donner|communiquer|laisser)|"
+                     r"sans (?:donner|laisser) (?:mon|mes))\b", re.IGNORECASE)
+FIELD_WORDS = {"details": r"details|info|information|coordonnées", "email": r"e-?mail|address|adresse|courriel",
+               "first_name": r"(?:first )?name|nom|prénom", "last_name": r"last name|surname|nom de famille",
+               "company": r"company|employer|société|entreprise", "role": r"role|title|job", "team_size": r"team|how many|size",
                "timeline": r"timeline|when", "need": r"need|problem"}
 CORRECTION = re.compile(r"(?:^|[.!?]\s+)\W*(?:(?:oh|ah|um+|uh+|hmm+|well|oops|and)\W+)*(?:no+|nope|sorry|actually|oops|wait|hang on|hold on|i mean|correction|not quite|that's wrong|"
                         r"that's not right|wrong)\b|\bactually,? no\b|\bno,? wait\b|\bwait,? (?:no|sorry|actually)\b|"
                         r"\bsorry,? (?:i mean|i meant|scratch|we're now|it's now)\b|\bwe (?:rebranded|renamed|changed (?:our|the) "
                         r"name)\b|"
                         r"\b(?:make (?:that|it)|i meant|i mean|scratch that|"
-                        r"not \w+,? (?:it's|but)|correction)\b", re.IGNORECASE)
+                        r"not \w+,? (?:it's|but)|correction)\b|,\s*(?:well,?\s*)?no,\s+(?=(?:it's|it is)\b)", re.IGNORECASE)
 SPELLED_AS = re.compile(rf"\bspell(?:ed|t)\b(?: the [\w-]+ way| differently| like this)?,?\s+({NAME})\b(?!\s+{NAME})",
                         re.IGNORECASE)  # "my name's spelled the unusual way, KATLYN" (the letters already joined)
 RENAMED = re.compile(rf"\W*(?i:(?:oh|ah|well|and)\W+)*(?i:sorry|actually|i mean|no|oops|wait)\W+({COMPANY_NAME})(?=\s*[,.;!?]|$)")
@@ -894,9 +933,13 @@ def _digits_in_words(text: str, language: str) -> str:
         return text
 
 
+NOT_A_COUNT = re.compile(r"\b(?:thanks|thank you) a (?:million|thousand|hundred)\b|\bone in a million\b|"
+                         r"\b(?:a )?million (?:thanks|times)\b", re.IGNORECASE)  # manners, not numbers
+
+
 def _numeric(text: str, language: str) -> str:
     """`text` with number words as digits, its times, phone numbers and emails masked out."""
-    masked = _mask(text, time_spans(text))
+    masked = _mask(text, [*time_spans(text), *(m.span() for m in NOT_A_COUNT.finditer(text))])
     phones = [(m.start, m.end) for m in PhoneNumberMatcher(masked, "US", leniency=Leniency.POSSIBLE)]
     masked = _mask(masked, phones)
     try:
@@ -910,7 +953,8 @@ ADDRESS_CONFIRMED = re.compile(r"\b(?:that|the|this|my) (?:e-?mail(?: address)?|
                                r"(?:correct|right)\b", re.IGNORECASE)
 TOTAL = re.compile(r"\b(?:so|that's|that makes|which makes|making)\W+(?:about |around )?(\d+)\s+(?:of us|people|in total|total)\b|"
                    r"\b(\d+)\s+(?:people |of us )?in total\b|\b(?:in total|all told|total of)\W+(\d+)\b", re.IGNORECASE)
-SAID_AGAIN = re.compile(r"\s*,\s*(?:sorry|i mean|no|actually|or rather|make (?:that|it)|wait)\s*,?\s*(\d+)\b(?!\s*(?:am|pm|a\.m|p\.m|:))",
+SAID_AGAIN = re.compile(r"\s*,\s*(?:sorry|i mean|no|actually|or rather|make (?:that|it)|wait)\s*,?\s*(\d+)\b(?!\s*(?:am|pm|a\.m|p\.m|:))|"
+                        r"\s*,\s*(\d+)\s+(?:exactement|exactly|precisely|to be exact)\b",  # "une trentaine, 32 exactement"
                         re.IGNORECASE)
 
 
@@ -959,15 +1003,18 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
             found = {**result[0], **found}
             spans += taken
     remaining = _mask(working, spans)
-    for clause in CLAUSES.finditer(remaining):  # by clause: number words become digits, offsets move
-        size = team_size(_numeric(clause.group(0), language))
+    counted = [(clause, size) for clause in CLAUSES.finditer(remaining)  # by clause: number words become digits,
+               if (size := team_size(_numeric(clause.group(0), language)))]  # offsets move
+    # a count of people wins over a count of other things said first ("400 apartments ... 14 of us")
+    counted.sort(key=lambda said: not PEOPLE_COUNT.search(_numeric(said[0].group(0), language)))
+    for clause, size in counted[:1]:
         if size:
             found = {**size[0], **found}
             noun = re.search(rf"\b{PEOPLE}\b|\b[a-z]+(?:ers|ors|ists|ians|ants|ents|ees|ives)\b", clause.group(0),
                              re.IGNORECASE)
             spans.append((clause.start(), clause.start() + noun.end()) if noun else clause.span())
             if fixed := SAID_AGAIN.match(_numeric(remaining[clause.end():], language)):
-                found["team_size"] = int(fixed.group(1))  # "eighteen agents, sorry, nineteen"
+                found["team_size"] = int(next(g for g in fixed.groups() if g))  # "eighteen agents, sorry, nineteen"
             if total := TOTAL.search(_numeric(remaining[clause.start():], language)):
                 found["team_size"] = int(next(g for g in total.groups() if g))  # "... and 3 coordinators, so, 5 of us"
             break

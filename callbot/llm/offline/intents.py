@@ -71,12 +71,13 @@ GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|bye-bye|bye bye|nothing else|th
                      r"c'est tout|over and out|signing off)\b|(?:^|[.!?]\s+)out\W*$", re.IGNORECASE)
 GOODBYE_UNLESS_CONFIRMING = re.compile(r"\bthat'?s (?:all|it)\b", re.IGNORECASE)
 
-CANCEL = re.compile(r"(?<!don't )(?<!do not )(?<!not )(?:\bcancel\b.{0,20}\b(?:meeting|appointment|demo|call|booking)\b|"
+CANCEL = re.compile(r"(?<!don't )(?<!do not )(?<!not )(?<!don't want to )(?<!do not want to )(?<!not to )(?<!rather not )"
+                    r"(?<!without )(?<!don't need to )(?:\bcancel\b.{0,20}\b(?:meeting|appointment|demo|call|booking)\b|"
                     r"\bcancel (?:it|that)\b|\bannuler\b)", re.IGNORECASE)
 # what the caller takes back, mid-utterance: what they say after it is what they want
 TAKEN_BACK = re.compile(r"\b(?:scratch that|never mind|forget (?:that|it)|no,? wait|wait,? no|actually,? no|"
                         r"i changed my mind|on second thought)\b", re.IGNORECASE)
-RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:a )?conflict with (?:the|my|our) (?:[\w-]+ ){0,2}(?:meeting|call|demo|"
+RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:can|could) (?:we|i|you) (?:move|push|shift|bump) (?:it|that|this)\b(?! (?:up|on))|\b(?:a )?conflict with (?:the|my|our) (?:[\w-]+ ){0,2}(?:meeting|call|demo|"
                         r"follow-up|appointment)\b|\bcan't make (?:it|the meeting|our meeting|my meeting)\b|\b(?:push|move|bump|shift) (?:it|that|this)(?: back)? (?:to|until|till)\b|\b(?:move|change|push|shift)\s+(?:my|the|our|this|that)\s+(?:meeting|"
                         r"appointment|demo|booking|call)\b(?!\s+notes)|\bdéplacer\b|"
                         r"\b(?:push|move|bump|shift) (?:it|that|this|the meeting|my meeting)\b.{0,20}\b(?:later|earlier|back|forward)\b",
@@ -102,6 +103,8 @@ BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25
                   r"(?:reps?|sales|salespeople|team)\b|"
                   r"\bprendre (?:un )?rendez-vous\b|\bréserver\b|\b(?:un|le|mon|notre) rendez-vous (?:avec|pour|le|lundi|mardi|mercredi|"
                   r"jeudi|vendredi)\b|\bvos disponibilités\b|\bun créneau\b", re.IGNORECASE)
+A_MEETING = re.compile(r"\b(?:like|maybe|say|as in) (?:a|an) (?:meeting|demo|appointment|video call)\b",
+                       re.IGNORECASE)  # "could I talk to someone about it? Like a meeting?"
 DECLINE_MEETING = re.compile(
     r"\b(?:don't|do not|no need to|not (?:ready|interested) (?:to|in)|won't) (?:want to |need to |be )?"
     r"(?:book|schedule|meet|set up|(?:have|take) (?:a |the |any )?(?:meeting|demo|call))\b"
@@ -167,7 +170,7 @@ ALWAYS_A_QUESTION = re.compile(r"\bhow much\b|\bhow long does\b|\bdo you (?:guys
 QUESTION_FORM = re.compile(r"\?|^\W*(?:what|how|which|do|does|did|is|are|can|could|would|will|tell me|est-ce)\b|"
                            r"^\W*(?:where|when|why|who)(?:'s|\s+(?:is|are|do|does|did|can|could|would|will|should|"
                            r"was|were)\b)|\b(?:what|how|know|hear|learn|tell me|wondering|curious|question|"
-                           r"quel|quelle)\b", re.IGNORECASE)
+                           r"quel|quelle|combien|comment|pourquoi|quand)\b", re.IGNORECASE)
 PRODUCT_TOPIC_ONLY = 4  # a short utterance naming a topic ("pricing", "integrations?") asks about it
 
 
@@ -200,8 +203,9 @@ def classify(text: str, confirming: bool = False) -> str | None:
     taken_back = list(TAKEN_BACK.finditer(text))
     if taken_back and (after := text[taken_back[-1].end():]).strip(" ,.!?"):
         return classify(after, confirming)  # "I need to cancel, no, wait, scratch that. Can you move it to Thursday?"
-    if HUMAN.search(text) and not mentions_time(text) and not WHEN_TO_TALK.search(text):  # (times: a meeting)
-        return "human"  # ("talk to someone next Tuesday morning" asks for a meeting)
+    if HUMAN.search(text) and not mentions_time(text) and not WHEN_TO_TALK.search(text) and \
+            not A_MEETING.search(text):  # (a time, or a meeting: a meeting)
+        return "human"  # ("talk to someone next Tuesday morning", "talk to someone about it? Like a meeting?")
     if (named := PERSON_NAMED.search(text)) and not mentions_time(_sentence(text, named).replace(named.group(0), "")):
         return "human"  # "Priya sent me a proposal last week. Is she available?"
     if GOODBYE.search(text) or (not confirming and GOODBYE_UNLESS_CONFIRMING.search(text)):
@@ -209,7 +213,7 @@ def classify(text: str, confirming: bool = False) -> str | None:
     for intent, pattern in (("cancel", CANCEL), ("reschedule", RESCHEDULE)):
         if pattern.search(text):
             return intent
-    if (BOOK.search(text) or WHEN_TO_TALK.search(text) or
+    if (BOOK.search(text) or WHEN_TO_TALK.search(text) or A_MEETING.search(text) or
             ((TALK_OR_AGREE.search(text) or TIME_ASKED.search(text)) and mentions_time(text))) \
             and not DECLINE_MEETING.search(text):
         return "book"

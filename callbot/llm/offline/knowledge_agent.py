@@ -9,7 +9,7 @@ from callbot.agents.knowledge.tools import search_knowledge
 from callbot.agents.supervisor.tools import transfer_to_calendar, transfer_to_lead
 from callbot.knowledge.keyword_index import keyword_terms
 from callbot.knowledge.memory import keywords
-from callbot.llm.offline.intents import QUESTION_FORM, is_product_question
+from callbot.llm.offline.intents import QUESTION_FORM, about_bot, classify, is_product_question, small_talk
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
 from callbot.spoken import join
@@ -34,13 +34,16 @@ def questions(text: str) -> list[str]:
     asked = []
     for sentence in sentences:  # the part that asks, without "I'm X from Y, we're evaluating vendors —"
         for part in (p.strip() for p in re.split(r"\s+[—–]\s+|\s+-\s+|;\s*|:\s+", sentence) if p.strip()):
-            clauses = [c.strip() for c in re.split(r",\s+(?=(?:and |so |but )?(?:does|do|is|are|can|could|how|what|"
-                                                    r"where|when|which)\b)", part) if c.strip()]
+            clauses = [c.strip() for c in re.split(r",\s+(?=(?:and |so |but |et |mais )?(?:does|do|is|are|can|could|how|what|"
+                                                    r"where|when|which|est-ce|combien|comment|quel|quelle|où|"
+                                                    r"peut-on|y a-t-il)\b)", part) if c.strip()]
             asking = [c for c in clauses if is_product_question(c)]
             if len(asking) > 1:
                 asked += asking  # two questions in one breath: searched one by one
             elif is_product_question(part) or asking:
                 asked.append(part)  # one question, with what the caller said around it
+            elif asked and asked[-1].endswith("?") and part.endswith("?") and len(part.split()) >= 4 and not (small_talk(part) or about_bot(part)):
+                asked.append(part)  # "... en Europe ? Et est-ce qu'on peut se connecter avec Okta ?": the next one
     asking = [a for a in asked if QUESTION_FORM.search(a)]
     found = (asking if len(asking) < len(asked) and asking else asked) or [text]  # "... HubSpot ? C'est notre CRM."
     direct = [part.strip() for part in re.split(r"(?<=[.!?])\s+|:\s+", text) if part.strip().endswith("?")]
@@ -167,4 +170,7 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
     if searched < len(asked):  # the next question of the same utterance
         return turn.call(search_knowledge, args={"question": asked[searched]}, text=answer)
     known = bool(result.data.get("passages"))
+    if classify(turn.utterance or "") == "book" and not turn.meeting:  # the meeting asked for with the question
+        then = on_utterance(turn, "book")
+        return Decision(join(answer, then.text), then.tool, then.args)
     return Decision(join(answer, _resume(turn, Phrase.KB_MORE if known else Phrase.DONT_KNOW_MORE)))

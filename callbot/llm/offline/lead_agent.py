@@ -147,6 +147,8 @@ def next_question(turn: Turn) -> str | None:
     meeting); a question just asked twice without an answer waits for later."""
     lead = turn.lead
     wanted = booking_missing(lead, turn.caller_number) if lead.get("wants_meeting") is True else missing_fields(lead)
+    if "first_name" in (lead.get("declined") or []) and lead.get("wants_meeting") is not True:
+        wanted = []  # an anonymous caller: no lead to save, so nothing to ask (consent included) unless they book
     if lead.get("email") and "email_confirmed" in wanted:  # read back as soon as it is heard
         wanted = ["email_confirmed", *[f for f in wanted if f != "email_confirmed"]]
     for field in wanted:

@@ -63,8 +63,11 @@ def decide(turn: Turn) -> Decision:
 # a question of the caller's that no pattern names, asked in full: searched rather than "didn't catch that"
 OTHER_QUESTION = re.compile(r"(?:^|[.!?]\s+)(?:and |so |but |also |oh,? |et )?(?:do|does|is|are|can|could|will|would|what|how|"
                             r"which|est-ce qu(?:e\b|['’])|peut-on|faut-il|y a-t-il)(?![^?]*\b(?:repeat|again|say that|mean|hear me|"
-                            r"still there|real person|robot|spell|my name|email|right)\b)(?:\s+[^\s?]+){3,}\s*\?",
-                            re.IGNORECASE)
+                            r"still there|real person|robot|spell|my name|email|right)\b)(?:\s+[^\s?]+){3,}\s*\?|"
+                            r"(?:^|[.!?]\s+)(?=(?:[^\s.!?]+\s+){3,}[^.!?]*\?)(?![^?]*\b(?:repeat|again|say that|mean|hear me|"
+                            r"still there|real person|robot|spell|my name|email|right)\b)[^.!?]*\b(?:where|when|who|why|how|"
+                            r"what|which|où|quand|comment|combien|quels?|quelles?|qui|pourquoi)\b[^.!?]*\?",
+                            re.IGNORECASE)  # (or a question word in the middle: "and during maintenance, where do calls go?")
 
 
 def _agent(turn: Turn) -> ModuleType:
@@ -127,6 +130,8 @@ def respond(turn: Turn) -> Decision:
     if intent is None and not set(done) - set(HANDOFF_TOOLS) and OTHER_QUESTION.search(text) and not mentions_time(text) and \
             not (small_talk(text) or about_bot(text) or asks_when_meeting(text)):
         intent = "question"  # "do my consultants need a certification to set it up?": the knowledge base may say
+    if intent == "book" and search_knowledge.name not in done and turn.agent != "calendar" and asks_too(text):
+        intent = "question"  # "does it write into HubSpot? And I want to get a meeting in": the answer, then the meeting
     if intent == "question" and small_talk(text) and not is_product_question(re.sub(SMALL_TALK, "", text)):
         intent = None  # "how's your day going? the phones haven't stopped ringing": small talk
     if intent == "question" and declines_meeting(text):
@@ -146,6 +151,15 @@ def respond(turn: Turn) -> Decision:
         if answer is True and len(text.split()) <= SHORT_YES:
             return Decision(phrase(Phrase.WHAT_ELSE, language))
     return _agent(turn).on_utterance(turn, intent)
+
+
+def asks_too(text: str) -> bool:
+    """A direct product question in an utterance that asks for something else too."""
+    return any(sentence.rstrip().endswith("?") and is_product_question(sentence) and not mentions_time(sentence)
+               and not BOOKING_ASKED.search(sentence) for sentence in re.findall(r"[^.!?]+[.!?]?", text))
+
+
+BOOKING_ASKED = re.compile(r"\b(?:book|schedule|meeting|demo|appointment|slot|available|free)\b", re.IGNORECASE)
 
 
 def _via_lead(turn: Turn) -> Decision | None:
