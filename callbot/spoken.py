@@ -12,6 +12,10 @@ import unicodedata
 
 from callbot.phrases import Phrase, phrase
 
+# where a written sentence ends (and a closing quote or bracket after it): not after "a.m.", "p.m.", "e.g." or
+# "i.e." ("from 8 a.m. to 6 p.m. Eastern Time" is one sentence)
+SENTENCE_END = re.compile(r"(?<![ap]\.m\.)(?<!e\.g\.)(?<!i\.e\.)(?<=[.!?])[\"')\]]*\s+(?=\S)")
+
 
 def fold(text: str) -> str:
     """Lower case without accents, for comparing what was said with what is written: "Intégrations" ->
@@ -77,6 +81,9 @@ BEFORE_EMAIL = {"is", "it's", "its", "email", "e-mail", "address", "mail", "me",
                 "okay", "ok", "so", "um", "uh", "it", "my", "the", "that's", "thats", "and", "was", "i", "reach",
                 "contact", "use", "try", "actually", "no", "sorry", "oh", "well", "send", "c'est", "est", "at",
                 "arobase"}
+# how an address is written, said between commas inside it ("..., no apostrophe, at ..."): not part of it
+ASIDES = {"no", "without", "all", "lowercase", "lower", "small", "capital", "with"}
+ASIDE_WORDS = 3
 # words said between the letters of an address that are not part of it: "the letter a, dot, then p r z"
 CONNECTIVES = {"then", "letter"}
 SPELLED_OUT = {"@": "at", ".": "dot", "-": "dash", "_": "underscore", "+": "plus"}
@@ -138,6 +145,11 @@ def _local(tokens: list[tuple[str, int, int]], index: int) -> tuple[str, int] | 
     start = index - 1
     if start > 0 and tokens[start][0] == BREAK:  # "yusuf, Y U S U F, at ...": the spelling, then "at"
         start -= 1
+    aside = start  # "siobhan dot oneill, no apostrophe, at ...": a word on how it is written, not part of it
+    while aside > 0 and tokens[aside][0] != BREAK and start - aside < ASIDE_WORDS:
+        aside -= 1
+    if 0 < aside < start and tokens[aside][0] == BREAK and tokens[aside + 1][0] in ASIDES:
+        start = aside - 1
     joined = False
     for position in range(start, max(-1, index - 16), -1):
         token = tokens[position][0]

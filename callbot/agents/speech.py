@@ -14,8 +14,7 @@ from typing import Any
 from langgraph.config import get_stream_writer
 
 from callbot.agents.tool_text import looks_like_code
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=\S)")
+from callbot.spoken import SENTENCE_END as _SENTENCE_END
 
 
 def split_sentences(text: str) -> list[str]:

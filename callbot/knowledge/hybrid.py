@@ -39,7 +39,8 @@ from callbot.knowledge.keyword_index import KeywordHit, KeywordIndex
 
 CANDIDATES = 20  # chunks each retriever ranks before fusion
 RRF_K = 60
-NAMED_HITS = 3  # keyword hits looked at for a rare name the question asks about
+NAMED_HITS = 3
+  # keyword hits looked at for a rare name the question asks about
 LANGUAGE_PREFERENCE = 0.15  # how much less similar the caller's own pages may be than the fallback's and still answer
 KEYWORD_COVERAGE = 0.5  # of the question's terms (IDF-weighted) the best keyword hit must hold to answer alone
 Mode = Literal["hybrid", "vector", "keyword"]

@@ -66,12 +66,14 @@ def test_reciprocal_rank_fusion_puts_first_what_both_rankings_rank_high():
 def test_a_callers_word_for_a_thing_finds_the_pages_word():
     chunks = [*CHUNKS, ("seats#0", "en", "Fees. There are no setup fees and no long-term contract."),
               ("retention#0", "en", "Retention. Call recordings are kept for 30 days by default."),
-              ("annual#0", "en", "Annual billing saves 15 percent against paying month to month.")]
+              ("annual#0", "en", "Annual billing saves 15 percent against paying month to month."),
+              ("sla#0", "en", "The assistant is available 99.9 percent of each calendar month.")]
     index = KeywordIndex(chunks)
     assert index.search("Is it charged by the seat?", "en", 1)[0].key == "pricing#0"  # "per user"
     assert index.search("How long do you retain recordings?", "en", 1)[0].key == "retention#0"  # "kept"
     assert index.search("Is there any reduction for paying up front?", "en", 1)[0].key == "annual#0"  # "saves"
     assert keyword_terms("licences", "en") == keyword_terms("seats", "en") == keyword_terms("users", "en")
+    assert index.search("What uptime do you commit to?", "en", 1)[0].key == "sla#0"  # "available"
 
 
 def test_a_name_no_chunk_holds_is_unknown_and_an_acronym_of_a_heading_is_known():

@@ -639,7 +639,8 @@ def test_a_french_caller_answered_from_an_english_page_hears_that_it_is_in_engli
     reply = ask(system("knowledge", language="fr-FR"), HumanMessage("Combien ça coûte ?"),
                 *tool_turn("search_knowledge", {"question": "Combien ça coûte ?"}, {"passages": [english]}))
     assert reply.content.startswith("Notre page Pricing en parle, mais seulement en anglais : Northwind Voice costs 49")
-    french = {**PRICING, "language": "fr-FR", "title": "Tarifs"}
+    french = {**PRICING, "language": "fr-FR", "title": "Tarifs",
+              "text": "Northwind Voice coûte 49 dollars par utilisateur et par mois avec l'offre Team."}
     reply = ask(system("knowledge", language="fr-FR"), HumanMessage("Combien ça coûte ?"),
                 *tool_turn("search_knowledge", {"question": "Combien ça coûte ?"}, {"passages": [french]}))
     assert "Cela vient de notre page Tarifs." in reply.content

@@ -134,7 +134,7 @@ def test_more_of_what_strangers_say_is_read(said, asked, lead, expected):
 
 @pytest.mark.parametrize(("said", "searched"), [
     ("Actually, hang on, before we go any further, does this thing hook into HubSpot?",
-     ["Does this thing integrate with HubSpot?"]),
+     ["Does it integrate with HubSpot?"]),
     ("How much is it per seat, and does it plug into HubSpot?", ["How much is it per seat", "Does it integrate with HubSpot?"]),
     ("Before I go any further, does it work with HubSpot?", ["Does it integrate with HubSpot?"]),
 ])
@@ -392,7 +392,7 @@ def test_a_discount_for_a_year_paid_ahead_however_it_is_asked():
     assert classify(said) == "question"
     assert questions(said) == ["If we pay annually, is there a discount on that?"]
     assert questions("Hi, quick question before anything else, does your thing work with HubSpot?") == [
-        "Does your thing integrate with HubSpot?"]
+        "Does it integrate with HubSpot?"]
 
 
 @pytest.mark.parametrize(("said", "callers_zone", "theirs", "wanted"), [
@@ -526,3 +526,68 @@ def test_a_question_asked_with_a_meeting_is_answered_and_the_meeting_then_offere
     from devtools.evaluate import tools_called
 
     assert "find_slots" in tools_called(call.state.get("messages") or [])  # the times offered
+
+
+@pytest.mark.parametrize(("said", "asked", "language", "expected"), [
+    ("Sure, it's siobhan dot oneill, no apostrophe, at kestrel p m dot com.", "email", "en-US",
+     {"email": "siobhan.oneill@kestrelpm.com"}),
+    ("I'm the, um, leasing coordinator.", "role", "en-US", {"role": "leasing coordinator"}),
+    ("Harbourview Insurance Brokers. That's harbour with a u, British spelling, my partner's from Dublin.", "email",
+     "en-US", {"company": "Harbourview Insurance Brokers", "role": None}),
+    ("Hi, Vikram Nair, Nair Immigration Law in Denver, there are six of us, and I'm the managing attorney.", None,
+     "en-US", {"company": "Nair Immigration Law", "role": "managing attorney", "team_size": 6}),
+    ("Alors je suis Camille Dubois, je suis associée au cabinet Atelier Lumen, on est quatorze.", None, "fr-FR",
+     {"role": "associée", "company": "Atelier Lumen", "team_size": 14}),
+    ("Yes, I consent to be contacted.", "role", "en-US", {"consent": True}),
+])
+def test_asides_in_an_address_a_company_said_alone_and_titles_of_more_trades(said, asked, language, expected):
+    fields = extract(said, asked, {}, language)
+    assert {k: fields.get(k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(("said", "question"), [
+    ("Alright, last one, can we enforce single sign-on through Okta?", True),
+    ("Can I spell it for you?", False),
+    ("Can we do Tuesday at 3?", False),
+])
+def test_what_the_caller_could_do_with_it_is_a_product_question(said, question):
+    from callbot.llm.offline.intents import is_product_question
+
+    assert is_product_question(said) is question
+
+
+def test_a_question_rephrased_is_one_and_its_manner_and_filler_are_not_searched():
+    from callbot.llm.offline.knowledge_agent import questions, standalone
+
+    assert len(questions("And what about running it on-premise, like, can we host it on our own servers?")) == 1
+    assert questions("Hi there, um, quick question before anything else, how much does your thing cost? Like per "
+                     "person?") == ["How much does it cost? Like per person?"]
+    assert standalone("What uptime do you commit to, in writing?") == "What uptime do you commit to?"
+    assert standalone("If I pay for the whole year, is it cheaper?") == "If I pay annually, is it a discount?"
+    assert standalone("Which is the cheaper plan?") == "Which is the cheaper plan?"
+
+
+def test_a_follow_up_question_is_searched_with_the_question_it_follows():
+    from devtools.conversation import Conversation
+
+    call = Conversation()
+    call.say("I'm comparing a few providers. What are your support hours?")
+    call.say("And what about it on weekends?")
+    searched = [c["args"]["question"] for m in call.state["messages"] for c in getattr(m, "tool_calls", [])
+                if c["name"] == "search_knowledge"]
+    assert searched[-1] == "What are your support hours? What about it on weekends?"
+
+
+def test_a_passage_that_shares_no_word_of_the_question_does_not_answer_it():
+    from callbot.llm.offline.knowledge_agent import _shares_a_term
+
+    passage = {"text": "Northwind Voice is based in New York and sells to companies in North America.", "language": "en"}
+    assert not _shares_a_term(passage, "Can we run Northwind Voice on our own servers?", "Northwind Voice")
+    assert _shares_a_term(passage, "Where are you based?", "Northwind Voice")
+
+
+def test_a_sentence_does_not_end_at_a_m_or_p_m():
+    from callbot.agents.speech import split_sentences
+
+    assert split_sentences("Support is open from 8 a.m. to 6 p.m. Eastern Time. Nights go to email.") == [
+        "Support is open from 8 a.m. to 6 p.m. Eastern Time.", "Nights go to email."]

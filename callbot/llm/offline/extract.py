@@ -65,7 +65,9 @@ ROLE_WORDS = re.compile(
     r"specialist|coordinator|administrator|admin|consultant|architect|supervisor|associate|assistant|principal|"
     r"gm|md|dispatcher|recruiter|broker|agent|planner|buyer|controller|accountant|nurse|doctor|dentist|responsable|"
     r"directeur|directrice|gérant|gérante|chef|fondateur|fondatrice|associé|associée|commercial|commerciale|comptable|avocat|avocate|"
-    r"teacher|realtor|marketer|strategist|producer|editor|secretary|treasurer|superintendent)s?\b", re.IGNORECASE)
+    r"teacher|realtor|marketer|strategist|producer|editor|secretary|treasurer|superintendent|attorney|lawyer|"
+    r"paralegal|counsel|solicitor|pharmacist|therapist|physician|surgeon|veterinarian|vet|optometrist|chiropractor|"
+    r"hygienist|technician|foreman|estimator|underwriter|adjuster|auditor|bookkeeper|receptionist)s?\b", re.IGNORECASE)
 CLAUSE_END = (r"(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|because|where|who|we|we're|we've|i|i'm|i've|as|calling|looking|"
               r"could|can|would|do|does|is|are|how|what|(?:my|our) (?:name|email|e-mail|role|title|company|team|"
               r"number))\b))")
@@ -167,6 +169,7 @@ def _folded(word: str) -> str:
 
 
 HESITATIONS = re.compile(r"\b(?:um+|uh+|erm|er)\b(?!-)[,.]?\s*|,\s*you know\b(?=,)|\b(?<=, )like,\s*", re.IGNORECASE)
+PAUSED_HESITATION = re.compile(r"(?<=\w),\s*(?:um+|uh+|erm|er)\b(?!-)([,.])\s*(?=[a-z])", re.IGNORECASE)
 RESTART = re.compile(r"\b([^\W\d_][\w'-]+),\s+\1\b(?!')", re.IGNORECASE)  # "Tomasz, Tomasz Nowicki"
 HYPHEN_SAID = re.compile(r"\b([A-ZÀ-ÖØ-Þ][\w'’]*)\s+hyphen\s+([A-ZÀ-ÖØ-Þ][\w'’]*)")
 PAUSED_INTRO = re.compile(r"\b(i'm|i am|it's|this is|we're|we are|we have|we've got|from|at|with|for)\s*,\s*(?=\w)", re.IGNORECASE)  # "I'm, Tomasz"
@@ -175,6 +178,7 @@ PAUSED_INTRO = re.compile(r"\b(i'm|i am|it's|this is|we're|we are|we have|we've 
 def _fluent(text: str) -> str:
     """`text` without the hesitations of speech ("I'm, uh, Tomasz, Tomasz Nowicki, from, um, Great
     Lakes Parcel" reads "I'm Tomasz Nowicki, from Great Lakes Parcel"); the words themselves kept."""
+    text = PAUSED_HESITATION.sub(lambda m: ". " if m.group(1) == "." else " ", text)  # "I'm the, um, leasing ..."
     text = HESITATIONS.sub("", text)
     text = HYPHEN_SAID.sub(r"\1-\2", text)  # "Wójcik hyphen Nowak"
     text = re.sub(r"(?:\s*,){2,}", ",", text)
@@ -325,7 +329,9 @@ COMPANY_NAME = r"(?:[A-Z0-9][\w'&-]*(?:\s+(?:&|and(?=\s+[A-Z])(?!\s+I\b|\s+I')|(
 COMPANY_INTRO = re.compile(
     r"\b(?:i work (?:at|for|with)|i'm (?:at|with|from)|i am (?:at|with|from)|we(?:'re| are) (?:at|with|from)|"
     r"calling from|from|here at|over at|company is(?: called)?|company's called|company called|representing|"
-    r"on behalf of|chez|pour la société|(?<=, )de(?: la)?(?=\s+[A-ZÀ-ÖØ-Þ])|(?<=\s)à l'(?=[A-ZÀ-ÖØ-Þ])|(?<=\s)à la (?=[A-ZÀ-ÖØ-Þ])|de la société|the (?:place|business|shop|store|dealership|practice|firm|agency|clinic|office|salon|studio|restaurant|bakery|garage|company|brand|school|hotel|center|centre) (?:is|is called|name is|name's)(?: called)?|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
+    r"on behalf of|(?:au|du|chez le|dans le) (?:cabinet|studio|groupe|bureau|garage|restaurant|magasin)|"
+    r"(?:à la|de la|chez la|dans la) (?:société|clinique|boutique|agence|pharmacie)|"
+    r"(?:à l'|de l'|chez l'|dans l')(?:agence|entreprise|étude)|chez|pour la société|(?<=, )de(?: la)?(?=\s+[A-ZÀ-ÖØ-Þ])|(?<=\s)à l'(?=[A-ZÀ-ÖØ-Þ])|(?<=\s)à la (?=[A-ZÀ-ÖØ-Þ])|de la société|the (?:place|business|shop|store|dealership|practice|firm|agency|clinic|office|salon|studio|restaurant|bakery|garage|company|brand|school|hotel|center|centre) (?:is|is called|name is|name's)(?: called)?|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
     r"(?:it's|it is|we're|we are|now it's)(?=\s+[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*\s+now\b)|now called|renamed to|"
     r"(?<=\bhere),|(?<=\bspeaking),|(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
     r"(?:put|use|write|make it|should be|is)|(?:company's|company is) (?:now )?called|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
@@ -504,7 +510,16 @@ ROLE_AT_A_BUSINESS = re.compile(
     r"(?i:\b(?:je suis|i'm|i am)\s+(?:an? |the |un |une |l['’]|le |la )?((?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+"
     r"(?:dans|chez|at|in|with|for)\s+(?:un|une|a|an)\s+(?:[\w'’-]+\s+){0,5}?[\w'’-]+"
     r"(?:\s+(?:à|in|en)\s+[A-ZÀ-ÖØ-Þ][\w-]+(?:\s+[A-Z][\w-]+)?)?),\s+(" + COMPANY_NAME + r")(?=\s*[,.;!?]|$)")
-LISTED_COMPANY = re.compile(rf",\s+({COMPANY_NAME})(?=\s*(?:[,.;!?]|$))")  # the next item of a list: ", Acme Logistics,"
+# words that end the name of a business ("Harbourview Insurance Brokers"): a sentence of capitalised words ending
+# in one of them names the caller's company, whatever was asked
+BUSINESS_WORDS = ("Inc|LLC|Ltd|Limited|Group|Partners|Brokers|Insurance|Solutions|Services|Systems|Logistics|Labs|"
+                  "Agency|Consulting|Holdings|Associates|Company|Co|Corp|Corporation|Law|Legal|Dental|Clinic|Realty|"
+                  "Properties|Management|Media|Marketing|Technologies|Foods|Freight|Health|Healthcare|Therapy|Motors|"
+                  "Construction|Roofing|Plumbing|Electric|Staffing|Capital|Studio|Studios|Architects|Accounting|"
+                  "Pharmacy|Imports|Distribution|Transport|Manufacturing|Energy|Solar|Homes|Builders")
+COMPANY_ALONE = re.compile(rf"(?:^|(?<=[.!?])\s+)((?:[A-Z][\w'&-]*\s+){{1,4}}(?:{BUSINESS_WORDS}))\.?(?=\s|$)")
+LISTED_COMPANY = re.compile(rf",\s+({COMPANY_NAME})(?:\s+(?:in|out of|based in)\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)?"
+                            rf"(?=\s*(?:[,.;!?]|$))")  # the next item of a list: ", Acme Logistics,"
 
 
 def role(text: str) -> tuple[dict[str, Any], Span] | None:
@@ -539,16 +554,19 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
         found = _phrase(text, intro.end(), 14)
         if found is None:
             continue
-        said, *rest = re.split(r"\s+(?:at|from|with|for|chez|aux)\s+(?=[A-Z])", found[0], maxsplit=1)
+        said, *rest = re.split(r"\s+(?:at|from|with|for|chez|aux)\s+(?=[A-Z])|\s+(?:au|à la|chez le|du|de la)\s+"
+                               r"(?:(?:cabinet|studio|groupe|bureau|agence|société|clinique)\s+)?(?=[A-Z])", found[0], maxsplit=1)
         if not rest and (of := re.match(rf"(.+?)\s+of\s+({COMPANY_NAME})(?:\s+(?:in|out of|based in)\s+[A-Z][\w'’ .-]*)?$",
                                         said)) and \
                 len(of.group(2).split()) >= 2 and not DEPARTMENT.match(of.group(2)):
             said, rest = of.group(1), [of.group(2)]  # "COO of Liberty Bell Home Care"
-        said = re.sub(r"^(?:i'm|i am)\s+(?:the |a |an )?", "", said, flags=re.IGNORECASE)
+        said = re.sub(r"^(?:i'm|i am|je suis)\s+(?:the |a |an |le |la |l'|un |une )?", "", said, flags=re.IGNORECASE)
         rest = [m.group(0) for m in [re.match(COMPANY_NAME, rest[0])] if m] if rest else []
-        if re.match(r"(?:calling|ringing|phoning|looking|interested|wondering|just|here|doing|curious)\b", said,
-                    re.IGNORECASE):
-            continue  # "I'm calling about your AI phone agent thing"
+        if re.match(r"(?:calling|ringing|phoning|looking|interested|wondering|just|here|doing|curious)\b|"
+                    r"(?:my|our|his|her|their) \w+'s\b", said, re.IGNORECASE):
+            continue  # "I'm calling about your AI phone agent thing", "my partner's from Dublin"
+        if rest and rest[0].lower() in PLACES:
+            rest = []  # "... from Dublin": a place
         stated = intro.group(0).lower().startswith("my")
         if not rest and _title_like(said) and (listed := LISTED_COMPANY.match(text, found[1][1])) and \
                 _names_a_company(listed.group(1)):  # "Marcus Whitfield, business development, Capitol Ridge Systems"
@@ -614,7 +632,8 @@ CONSENT_YES = re.compile(
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
     r"\bvous pouvez (?:me|nous) (?:re)?contacter\b|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|\b(?:e-?mails?|texts?|sms) yes\b|"
-    r"\b(?:un |des )?(?:sms|textos?)\b.{0,30}\b(?:ça me va|ça me convient|c'est bon|pas de (?:problème|souci)|volontiers)\b",
+    r"\b(?:un |des )?(?:sms|textos?)\b.{0,30}\b(?:ça me va|ça me convient|c'est bon|pas de (?:problème|souci)|volontiers)\b|"
+    r"\bi (?:consent|agree) to (?:be(?:ing)? contacted|contact)\b",
     re.IGNORECASE)
 LOSS = re.compile(r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|nobody|no one|voicemail|unanswered|overwhelm\w*|"
                   r"swamped|rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us))\b", re.IGNORECASE)
@@ -1002,6 +1021,10 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         if result and not any(s < end and start < e for start, end in taken for s, e in spans):
             found = {**result[0], **found}
             spans += taken
+    if "company" not in found and not lead.get("company") and asked != "company" and \
+            (alone := COMPANY_ALONE.search(_mask(working, spans))) and alone.group(1).lower() not in PLACES:
+        found["company"] = alone.group(1)  # "Harbourview Insurance Brokers.", said while asked for something else
+        spans.append(alone.span(1))
     remaining = _mask(working, spans)
     counted = [(clause, size) for clause in CLAUSES.finditer(remaining)  # by clause: number words become digits,
                if (size := team_size(_numeric(clause.group(0), language)))]  # offsets move

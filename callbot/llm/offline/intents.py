@@ -152,6 +152,10 @@ PRODUCT_QUESTION = _any(
     r"\b(?:does|do|can|could|will|would|is|are)\s+(?:it|you|you guys|y'all)\b(?![^.!?]*\b(?:hear|there|repeat|say "
     r"(?:that|it)|spell|again|understand|a robot|a bot|a human|a person|real|human|still|sure|free|available|open|"
     r"call me|send me|text me|email me|book|schedule|transfer|put me)\b)(?=[^.!]*\?)",
+    # what the caller could do with it ("can we enforce single sign-on through Okta?")
+    r"\b(?:can|could)\s+(?:we|i)\s+(?!(?:talk|speak|book|schedule|meet|move|change|cancel|reschedule|get|set|do|have|"
+    r"make|go|push|switch|see|chat|call|reach|come|start|just|please|also|spell|ask|give|leave|tell|repeat|confirm|add|"
+    r"say|hear|hold|finish|put|send|text|email|e-mail|be|maybe)\b)[a-z]+\b(?=[^.!]*\?)",
     r"\b(?:does|do|will|would|can|could)\s+(?:my|our)\s+(?:reps?|team|staff|agents?|people|salespeople|callers?|"
     r"customers?|clients?)\b(?=[^.!]*\?)",
     r"\bvotre (?:assistant|système|produit|logiciel|outil|service|solution|robot)\b(?=[^.!]*\?)",

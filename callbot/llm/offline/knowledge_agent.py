@@ -12,19 +12,22 @@ from callbot.knowledge.memory import keywords
 from callbot.llm.offline.intents import QUESTION_FORM, about_bot, classify, is_product_question, small_talk
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
-from callbot.spoken import join
+from callbot.spoken import SENTENCE_END, join
 
 SHORT_SENTENCE = 80  # a first sentence this short is followed by the second one
 
 
 def first_sentences(text: str) -> str:
     """The first sentence of `text`, and the second when the first is short, verbatim."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
+    sentences = [s for s in SENTENCE_END.split(" ".join(text.split())) if s]
     if not sentences:
         return ""
     if len(sentences) > 1 and len(sentences[0]) < SHORT_SENTENCE:
         return f"{sentences[0]} {sentences[1]}"
     return sentences[0]
+
+
+FOLLOW_UP_WORDS = 4  # a question this short after another one completes it ("Like per person?")
 
 
 def questions(text: str) -> list[str]:
@@ -34,7 +37,8 @@ def questions(text: str) -> list[str]:
     asked = []
     for sentence in sentences:  # the part that asks, without "I'm X from Y, we're evaluating vendors —"
         for part in (p.strip() for p in re.split(r"\s+[—–]\s+|\s+-\s+|;\s*|:\s+", sentence) if p.strip()):
-            clauses = [c.strip() for c in re.split(r",\s+(?=(?:and |so |but |et |mais )?(?:does|do|is|are|can|could|how|what|"
+            clauses = [c.strip() for c in re.split(r"(?<!\blike)(?<!\bi mean)(?<!\bor rather),\s+"  # (a rephrasing)
+                                                    r"(?=(?:and |so |but |et |mais )?(?:does|do|is|are|can|could|how|what|"
                                                     r"where|when|which|est-ce|combien|comment|quel|quelle|où|"
                                                     r"peut-on|y a-t-il)\b)", part) if c.strip()]
             asking = [c for c in clauses if is_product_question(c)]
@@ -42,7 +46,9 @@ def questions(text: str) -> list[str]:
                 asked += asking  # two questions in one breath: searched one by one
             elif is_product_question(part) or asking:
                 asked.append(part)  # one question, with what the caller said around it
-            elif asked and asked[-1].endswith("?") and part.endswith("?") and len(part.split()) >= 4 and not (small_talk(part) or about_bot(part)):
+            elif asked and asked[-1].endswith("?") and part.endswith("?") and len(part.split()) < FOLLOW_UP_WORDS:
+                asked[-1] = f"{asked[-1]} {part}"  # "How much does it cost? Like per person?": one question
+            elif asked and asked[-1].endswith("?") and part.endswith("?") and not (small_talk(part) or about_bot(part)):
                 asked.append(part)  # "... en Europe ? Et est-ce qu'on peut se connecter avec Okta ?": the next one
     asking = [a for a in asked if QUESTION_FORM.search(a)]
     found = (asking if len(asking) < len(asked) and asking else asked) or [text]  # "... HubSpot ? C'est notre CRM."
@@ -53,6 +59,24 @@ def questions(text: str) -> list[str]:
     return [standalone(_with_what_it_points_to(q, text)) for q in found]
 
 
+def asked_of(turn: Turn) -> list[str]:
+    """The questions of the caller's latest utterance (`questions`); a first one that follows up on the
+    question of the utterance before, with that question ("What uptime do you commit to?" ... "And if you
+    miss it, what do we get back?")."""
+    asked = questions(turn.utterance or "")
+    said = turn.caller_said()
+    if len(said) >= 2 and len(asked) == 1 and FOLLOWS_UP.search(turn.utterance or "") and \
+            not is_product_question(turn.utterance or "") and \
+            len(keyword_terms(asked[0], turn.language[:2])) <= FOLLOW_UP_TERMS and is_product_question(said[-2]):
+        before = [q for q in questions(said[-2]) if QUESTION_FORM.search(q)]
+        if before:
+            asked[0] = f"{before[-1]} {asked[0]}"
+    return asked
+
+
+FOLLOWS_UP = re.compile(r"^\W*(?:and|so|but|what about|how about|et|mais)\b.*\b(?:it|that|this|them|those|ça|cela)\b|"
+                        r"^\W*(?:what|how) about (?:it|that|this|them|those)\b", re.IGNORECASE)
+FOLLOW_UP_TERMS = 3  # a follow-up names little of its own
 POINTS_BACK = re.compile(r"\b(?:that|this|those|these|them)\b(?!\s+(?:one|way|kind|sort|is|are)\b)", re.IGNORECASE)
 
 
@@ -66,7 +90,9 @@ def _with_what_it_points_to(question: str, text: str) -> str:
     return f"{before[-1]} {question}" if before and not QUESTION_FORM.search(before[-1]) else question
 
 
-PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|actually|okay|ok|so|and|oh|well|hang on|wait|right|also|one more thing|"
+IN_WRITING = re.compile(r",?\s*\b(?:in writing|on paper|contractually|par écrit)\b", re.IGNORECASE)
+YOUR_THING = re.compile(r"\b(?:your|this|the) (?:thing|stuff|whole thing|thingy)\b", re.IGNORECASE)
+PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|there|um+|uh+|erm|listen|look|actually|okay|ok|so|and|oh|well|hang on|wait|right|also|one more thing|"
                       r"(?:a |one )?quick (?:one|question)(?: for you)?|"
                       r"(?:my )?last (?:one|question)|first(?: off| thing)?|by the way|before (?:i|we) go (?:any )?further|"
                       r"before anything else)\b)+\W*", re.IGNORECASE)
@@ -74,10 +100,12 @@ CONNECTS = re.compile(r"\b(?:hook|plug|tie|link)(?:s|ed)?\s+(?:in)?to\b|\b(?:hoo
                       r"\bsync(?:s|ed)? (?:up )?(?:with|to)\b|\bplays? nice(?:ly)? with\b|\bworks? with\b|\btalks? to\b(?= (?-i:[A-Z]))",
                       re.IGNORECASE)
 KEEPS = re.compile(r"\b(?:hang|hold)(?:s|ing)? on ?to\b", re.IGNORECASE)
-CHEAPER = re.compile(r"\b(?:any (?:kind of |sort of )?(?:break|deal)|a (?:break|deal))\b(?= on\b| for\b| if\b|\W*$)",
-                     re.IGNORECASE)  # "is there any kind of break on that?": a discount
-YEAR_AHEAD = re.compile(r"\b(?:pay|paid|paying)\s+(?:for\s+)?(?:the\s+whole|a\s+whole|a\s+full|the|a|one)\s+year\s+"
-                        r"(?:up ?front|in advance|at once|all at once)\b", re.IGNORECASE)
+CHEAPER = re.compile(r"\b(?:any (?:kind of |sort of )?(?:break|deal)|a (?:break|deal))\b(?= on\b| for\b| if\b|\W*$)|"
+                     r"\b(?:any |a (?:bit |little )?)?(?:cheaper|less expensive)\b(?=\s+(?:if|when|for|that way)\b|\W*$)",
+                     re.IGNORECASE)  # "is there any kind of break on that?", "is it cheaper?": a discount
+YEAR_AHEAD = re.compile(r"\b(?:pay|paid|paying)\s+(?:for\s+)?(?:(?:the\s+whole|a\s+whole|a\s+full|the|a|one)\s+year\s+"
+                        r"(?:up ?front|in advance|at once|all at once)|(?:the\s+whole|a\s+whole|a\s+full)\s+year)\b",
+                        re.IGNORECASE)
 
 
 def standalone(question: str) -> str:
@@ -87,6 +115,8 @@ def standalone(question: str) -> str:
     said as the documents say them ("does it hook into HubSpot?": integrate; "how long do you hang on to
     recordings?": keep; "if we paid for the whole year up front, is there any kind of break?")."""
     asked = PREAMBLE.sub("", question).strip() or question
+    asked = YOUR_THING.sub("it", asked)  # "how much does your thing cost?"
+    asked = IN_WRITING.sub("", asked)  # "what uptime do you commit to, in writing?": how, not what
     asked = KEEPS.sub("keep", CONNECTS.sub("integrate with", asked))
     asked = YEAR_AHEAD.sub("pay annually", CHEAPER.sub("a discount", asked))
     return asked[:1].upper() + asked[1:] if asked[:1].islower() else asked
@@ -117,7 +147,7 @@ def _resume(turn: Turn, fallback: Phrase) -> str:
 def relevant_sentences(text: str, question: str) -> str:
     """The sentence of a passage that shares most words with the question (the first one when none
     does), and the next one when it is short: the answer in the passage's own words."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
+    sentences = [s for s in SENTENCE_END.split(" ".join(text.split())) if s]
     wanted = keywords(question)
     if not sentences or not wanted:
         return first_sentences(text)
@@ -138,7 +168,7 @@ def best_passage(passages: list[dict], question: str, language: str) -> dict:
     wanted = set(keyword_terms(question, language[:2]))
     def shared(passage: dict) -> int:
         heading = set(keyword_terms(str(passage.get("heading") or ""), language[:2]))
-        sentences = re.split(r"(?<=[.!?])\s+", " ".join(str(passage["text"]).split()))
+        sentences = SENTENCE_END.split(" ".join(str(passage["text"]).split()))
         return max((len(wanted & (heading | set(keyword_terms(s, language[:2])))) for s in sentences), default=0)
     scores = [shared(p) for p in passages]
     return passages[max(range(len(passages)), key=lambda i: (scores[i], -i))]
@@ -151,6 +181,9 @@ def _answer(turn: Turn, result: ToolResult) -> str:
     question = f'{result.args.get("question") or ""} {turn.utterance or ""}'  # (what the caller added)
     asked = str(result.args.get("question") or turn.utterance or "")  # (not the other questions said with it)
     best = best_passage(passages, asked, str(passages[0].get("language") or turn.language))
+    same_language = str(best.get("language") or turn.language)[:2] == turn.language[:2]  # (else no word is shared)
+    if same_language and not _shares_a_term(best, question, turn.company):
+        return phrase(Phrase.DONT_KNOW, turn.language)  # found, but it says nothing of what was asked
     title = best.get("title") or best.get("source") or turn.company
     answer = relevant_sentences(best["text"], question)
     written_in = str(best.get("language") or turn.language)
@@ -159,13 +192,22 @@ def _answer(turn: Turn, result: ToolResult) -> str:
     return join(answer, phrase(Phrase.KB_SOURCE, turn.language, title=title))
 
 
+def _shares_a_term(passage: dict, question: str, company: str) -> bool:
+    """Whether the passage (with its heading) says any word of the question, the company's name aside: a
+    passage the search ranked first that shares none ("can we run it on our own servers?": "Northwind
+    Voice is based in New York ...") does not answer it."""
+    language = str(passage.get("language") or "en")[:2]
+    said = set(keyword_terms(f'{passage.get("heading") or ""} {passage["text"]}', language))
+    return bool((set(keyword_terms(question, language)) - set(keyword_terms(company, language))) & said)
+
+
 def after_tool(turn: Turn, result: ToolResult) -> Decision:
     if not result.is_from(search_knowledge):
         return Decision(phrase(Phrase.ANYTHING_ELSE, turn.language))
     answer = _answer(turn, result)
     if answer and answer in turn.said_since_utterance():
         answer = ""  # two questions of one utterance answered by the same passage: said once
-    asked = questions(turn.utterance or "")
+    asked = asked_of(turn)
     searched = turn.done_since_utterance().count(search_knowledge.name)
     if searched < len(asked):  # the next question of the same utterance
         return turn.call(search_knowledge, args={"question": asked[searched]}, text=answer)

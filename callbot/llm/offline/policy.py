@@ -138,7 +138,7 @@ def respond(turn: Turn) -> Decision:
         intent = None  # "I'll hold off on a meeting until I hear about pricing": a no, not a question
     if intent == "question" and search_knowledge.name not in done:
         if turn.agent == "knowledge":
-            return turn.call(search_knowledge, args={"question": knowledge_agent.questions(text)[0]})
+            return turn.call(search_knowledge, args={"question": knowledge_agent.asked_of(turn)[0]})
         if not (turn.agent == "calendar" and mentions_time(text)):
             return turn.call(transfer_to_knowledge)
     if previous == phrase(Phrase.ACTION_FAILED, language) and re.search(r"\bcall (?:me )?back\b|\bcallback\b", text,
