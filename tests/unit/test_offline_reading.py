@@ -135,7 +135,7 @@ def test_more_of_what_strangers_say_is_read(said, asked, lead, expected):
 @pytest.mark.parametrize(("said", "searched"), [
     ("Actually, hang on, before we go any further, does this thing hook into HubSpot?",
      ["Does it integrate with HubSpot?"]),
-    ("How much is it per seat, and does it plug into HubSpot?", ["How much is it per seat", "Does it integrate with HubSpot?"]),
+    ("How much is it per seat, and does it plug into HubSpot?", ["What does it cost per seat", "Does it integrate with HubSpot?"]),
     ("Before I go any further, does it work with HubSpot?", ["Does it integrate with HubSpot?"]),
 ])
 def test_a_question_is_searched_as_it_stands_on_its_own(said, searched):
@@ -475,7 +475,7 @@ def test_every_question_of_an_utterance_is_searched_and_a_question_word_may_come
 
     assert len(questions("Est-ce que les données restent en Europe ? Et est-ce qu'on peut se connecter avec Okta, "
                          "en authentification unique ?")) == 2
-    assert questions("How much is it per user? Are you a robot, by the way?") == ["How much is it per user?"]
+    assert questions("How much is it per user? Are you a robot, by the way?") == ["What does it cost per user?"]
     assert OTHER_QUESTION.search("And during maintenance, where do the calls go?")
     assert OTHER_QUESTION.search("Et pendant la maintenance, les appels vont où ?")
     assert not OTHER_QUESTION.search("Sorry, what?")
@@ -591,3 +591,34 @@ def test_a_sentence_does_not_end_at_a_m_or_p_m():
 
     assert split_sentences("Support is open from 8 a.m. to 6 p.m. Eastern Time. Nights go to email.") == [
         "Support is open from 8 a.m. to 6 p.m. Eastern Time.", "Nights go to email."]
+
+
+@pytest.mark.parametrize(("said", "asked", "language", "lead", "expected"), [
+    ("Yes, that's it. And yes, please do follow up.", "email_confirmed", "en-US", {}, {"consent": True}),
+    ("Yep, you got it. And sure, somebody can give me a holler.", "email_confirmed", "en-US", {}, {"consent": True}),
+    ("Oui, c'est exact. Vous pouvez m'envoyer de la documentation à cette adresse.", "email_confirmed", "fr-FR", {},
+     {"consent": True}),
+    ("Kwame, K-W-A-M-E, Mensah, M-E-N-S-A-H. Company's Brightpath Solar, I'm head of sales.", "first_name", "en-US",
+     {}, {"first_name": "Kwame", "last_name": "Mensah", "company": "Brightpath Solar"}),
+    ("Oh. It's Annika. Annika Lindqvist, L-I-N-D-Q-V-I-S-T. From Fjord Outdoor Gear.", None, "en-US", {},
+     {"first_name": "Annika", "last_name": "Lindqvist", "company": "Fjord Outdoor Gear"}),
+    ("Oh, and the company, Lismore Property Management.", "email", "en-US", {},
+     {"company": "Lismore Property Management"}),
+    ("On est une vingtaine, non, vingt-deux en fait.", None, "fr-FR", {}, {"team_size": 22}),
+    ("It's jaewon dot park at silverline ins dot com. J-A-E-W-O-N, no dash in the email.", "email", "en-US",
+     {"first_name": "Jae-won", "last_name": "Park"}, {"first_name": None, "email": "jaewon.park@silverlineins.com"}),
+])
+def test_consent_said_as_a_follow_up_a_name_said_bare_and_a_name_spelled_without_its_hyphen(said, asked, language,
+                                                                                              lead, expected):
+    fields = extract(said, asked, lead, language)
+    assert {k: fields.get(k) for k in expected} == expected
+
+
+def test_how_much_is_asked_as_what_it_costs_and_a_french_can_we_is_a_product_question():
+    from callbot.llm.offline.intents import classify
+    from callbot.llm.offline.knowledge_agent import questions
+
+    assert questions("Okay. Um. How much is it?") == ["What does it cost?"]
+    assert classify("Dernière chose : est-ce qu'on peut imposer l'authentification unique avec Microsoft Entra ?") == \
+        "question"
+    assert classify("Est-ce qu'on peut prendre rendez-vous jeudi ?") == "book"

@@ -194,7 +194,7 @@ def _respelled_name(spoken: str, lead: Mapping[str, Any]) -> dict[str, str]:
         spelled = re.sub(r"[^A-Za-z]", "", match.group(0)).capitalize()
         for field in ("last_name", "first_name"):
             held = str(lead.get(field) or "")
-            if len(spelled) >= 3 and held and held.casefold() != spelled.casefold() and \
+            if len(spelled) >= 3 and held and _folded(held) != _folded(spelled) and \
                     difflib.SequenceMatcher(None, held.casefold(), spelled.casefold()).ratio() >= 0.75:
                 return {field: spelled}
     return {}
@@ -249,6 +249,10 @@ def _name_words(tokens: list[str]) -> list[str]:
     return tokens
 
 
+BARE_FULL_NAME = re.compile(r"^\W*([A-ZÀ-ÖØ-Þ][\w'’-]+),?\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)(?=\s*[.!?])")
+# a name said as a sentence of its own, before where the caller works: "Annika Lindqvist. From Fjord Outdoor Gear."
+NAME_THEN_WHERE = re.compile(r"(?:^|(?<=[.!?])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+),?\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)(?=\s*[.,]\s+"
+                             r"(?i:from|at|with|i'm|i am|i work|i run|i manage|we're|we are|my company|our company)\b)")
 FULL_NAME_NEXT = re.compile(r"\s*[.,]\s+([A-Z][\w'’-]+\s+[A-Z][\w'’-]+)\s*(?:[.!?]|$)")
 
 
@@ -291,6 +295,10 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
     for sentence in SENTENCE_NAME.finditer(text):  # "... from London. Mariam Haddad, head of client services"
         if not {t.lower() for t in sentence.group(1).split()} & NOT_A_PERSON:
             return person(sentence.group(1).split()), [sentence.span(1)]
+    bare = BARE_FULL_NAME.match(text) if asked in ("first_name", "last_name") else None
+    bare = bare or NAME_THEN_WHERE.search(text)
+    if bare and capitalised and not {bare.group(1).lower(), bare.group(2).lower()} & NOT_A_PERSON:
+        return person([bare.group(1), bare.group(2)]), [bare.span()]  # "Kwame, Mensah. Company's ...", asked the name
     for spelled in NAME_THEN_SPELLING.finditer(text):
         if _folded(spelled.group(3)) in (_folded(spelled.group(1)), _folded(spelled.group(2))) and \
                 not {spelled.group(1).lower(), spelled.group(2).lower()} & NOT_A_PERSON:
@@ -333,7 +341,7 @@ COMPANY_INTRO = re.compile(
     r"(?:à la|de la|chez la|dans la) (?:société|clinique|boutique|agence|pharmacie)|"
     r"(?:à l'|de l'|chez l'|dans l')(?:agence|entreprise|étude)|chez|pour la société|(?<=, )de(?: la)?(?=\s+[A-ZÀ-ÖØ-Þ])|(?<=\s)à l'(?=[A-ZÀ-ÖØ-Þ])|(?<=\s)à la (?=[A-ZÀ-ÖØ-Þ])|de la société|the (?:place|business|shop|store|dealership|practice|firm|agency|clinic|office|salon|studio|restaurant|bakery|garage|company|brand|school|hotel|center|centre) (?:is|is called|name is|name's)(?: called)?|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
     r"(?:it's|it is|we're|we are|now it's)(?=\s+[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*\s+now\b)|now called|renamed to|"
-    r"(?<=\bhere),|(?<=\bspeaking),|(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
+    r"(?<=\bhere),|(?<=\bspeaking),|(?<=\bthe company),|(?<=\bthe business),|(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
     r"(?:put|use|write|make it|should be|is)|(?:company's|company is) (?:now )?called|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
     re.IGNORECASE)
 NOT_COMPANY = re.compile(r"^(?:(?:the (?:moment|end|start|beginning|same)|about|around|least|most|once|q[1-4]|"
@@ -633,7 +641,12 @@ CONSENT_YES = re.compile(
     r"\bvous pouvez (?:me|nous) (?:re)?contacter\b|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|\b(?:e-?mails?|texts?|sms) yes\b|"
     r"\b(?:un |des )?(?:sms|textos?)\b.{0,30}\b(?:ça me va|ça me convient|c'est bon|pas de (?:problème|souci)|volontiers)\b|"
-    r"\bi (?:consent|agree) to (?:be(?:ing)? contacted|contact)\b",
+    r"\bi (?:consent|agree) to (?:be(?:ing)? contacted|contact)\b|"
+    r"\bvous pouvez m'envoyer (?:de la documentation|des informations|de l'information|de l'info|des infos|un devis|"
+    r"une proposition)\b|"
+    r"\b(?:please (?:do )?|you can |feel free to |happy for you to |go ahead and )(?:follow up|reach out|get in touch)\b|"
+    r"\b(?:someone|somebody|you|your team|a rep) (?:can|could|may) (?:give me a (?:call|ring|holler|shout|buzz)|"
+    r"follow up|reach out|get in touch|reach me)\b",
     re.IGNORECASE)
 LOSS = re.compile(r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|nobody|no one|voicemail|unanswered|overwhelm\w*|"
                   r"swamped|rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us))\b", re.IGNORECASE)
@@ -972,7 +985,7 @@ ADDRESS_CONFIRMED = re.compile(r"\b(?:that|the|this|my) (?:e-?mail(?: address)?|
                                r"(?:correct|right)\b", re.IGNORECASE)
 TOTAL = re.compile(r"\b(?:so|that's|that makes|which makes|making)\W+(?:about |around )?(\d+)\s+(?:of us|people|in total|total)\b|"
                    r"\b(\d+)\s+(?:people |of us )?in total\b|\b(?:in total|all told|total of)\W+(\d+)\b", re.IGNORECASE)
-SAID_AGAIN = re.compile(r"\s*,\s*(?:sorry|i mean|no|actually|or rather|make (?:that|it)|wait)\s*,?\s*(\d+)\b(?!\s*(?:am|pm|a\.m|p\.m|:))|"
+SAID_AGAIN = re.compile(r"\s*,\s*(?:sorry|i mean|no|non|pardon|actually|or rather|make (?:that|it)|wait|en fait|plutôt)\s*,?\s*(\d+)\b(?!\s*(?:am|pm|a\.m|p\.m|:))|"
                         r"\s*,\s*(\d+)\s+(?:exactement|exactly|precisely|to be exact)\b",  # "une trentaine, 32 exactement"
                         re.IGNORECASE)
 

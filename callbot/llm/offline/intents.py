@@ -156,6 +156,8 @@ PRODUCT_QUESTION = _any(
     r"\b(?:can|could)\s+(?:we|i)\s+(?!(?:talk|speak|book|schedule|meet|move|change|cancel|reschedule|get|set|do|have|"
     r"make|go|push|switch|see|chat|call|reach|come|start|just|please|also|spell|ask|give|leave|tell|repeat|confirm|add|"
     r"say|hear|hold|finish|put|send|text|email|e-mail|be|maybe)\b)[a-z]+\b(?=[^.!]*\?)",
+    r"\b(?:est-ce qu(?:e |')on peut|peut-on|pouvons-nous|on peut)\s+(?!(?:parler|prendre|réserver|fixer|déplacer|"
+    r"annuler|avoir un rendez-vous)\b)[\w'-]+\b(?=[^.!]*\?)",
     r"\b(?:does|do|will|would|can|could)\s+(?:my|our)\s+(?:reps?|team|staff|agents?|people|salespeople|callers?|"
     r"customers?|clients?)\b(?=[^.!]*\?)",
     r"\bvotre (?:assistant|système|produit|logiciel|outil|service|solution|robot)\b(?=[^.!]*\?)",

@@ -90,6 +90,8 @@ def _with_what_it_points_to(question: str, text: str) -> str:
     return f"{before[-1]} {question}" if before and not QUESTION_FORM.search(before[-1]) else question
 
 
+HOW_MUCH = re.compile(r"\bhow much (?:is it|is that|is this|would it be|would that be|do you charge|are you)\b",
+                      re.IGNORECASE)
 IN_WRITING = re.compile(r",?\s*\b(?:in writing|on paper|contractually|par écrit)\b", re.IGNORECASE)
 YOUR_THING = re.compile(r"\b(?:your|this|the) (?:thing|stuff|whole thing|thingy)\b", re.IGNORECASE)
 PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|there|um+|uh+|erm|listen|look|actually|okay|ok|so|and|oh|well|hang on|wait|right|also|one more thing|"
@@ -116,6 +118,7 @@ def standalone(question: str) -> str:
     recordings?": keep; "if we paid for the whole year up front, is there any kind of break?")."""
     asked = PREAMBLE.sub("", question).strip() or question
     asked = YOUR_THING.sub("it", asked)  # "how much does your thing cost?"
+    asked = HOW_MUCH.sub("what does it cost", asked)  # "how much is it?": its price, as the pages say it
     asked = IN_WRITING.sub("", asked)  # "what uptime do you commit to, in writing?": how, not what
     asked = KEEPS.sub("keep", CONNECTS.sub("integrate with", asked))
     asked = YEAR_AHEAD.sub("pay annually", CHEAPER.sub("a discount", asked))
