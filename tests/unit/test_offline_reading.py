@@ -622,3 +622,13 @@ def test_how_much_is_asked_as_what_it_costs_and_a_french_can_we_is_a_product_que
     assert classify("Dernière chose : est-ce qu'on peut imposer l'authentification unique avec Microsoft Entra ?") == \
         "question"
     assert classify("Est-ce qu'on peut prendre rendez-vous jeudi ?") == "book"
+
+
+def test_weather_and_travel_talk_is_small_talk_and_alrighty_is_a_yes():
+    from callbot.llm.offline.intents import small_talk
+    from callbot.spoken import yes_or_no
+
+    assert small_talk("Gosh, you sound real natural. Is it raining up there in New York?")
+    assert small_talk("Say, do you folks ever get down to Nashville? Best hot chicken in the country.")
+    assert not small_talk("Is it compliant with GDPR?")
+    assert yes_or_no("Alrighty, thank you kindly. Bye now.") is True

@@ -122,7 +122,10 @@ NONE_OF_THOSE = re.compile(
 SMALL_TALK = re.compile(r"\bhow are you\b|\bhow's (?:it going|your day|everything|life)\b|\bhow you doing\b|"
                         r"\bhow is your day\b|\bweather\b|\bhope you(?:'re| are) (?:well|doing well)\b|"
                         r"\bnice day\b|\bhappy (?:friday|monday|holidays)\b|\bcomment allez-vous\b|"
-                        r"\bça va\b", re.IGNORECASE)
+                        r"\bça va\b|\b(?:is it|it's|it is) (?:raining|snowing|sunny|pouring|freezing|cold|hot|nice)\b"
+                        r"(?! (?:in|on|with) (?:the|your) (?:app|product|system)\b)|"
+                        r"\b(?:do|did) you(?: \w+)? ever (?:get|come|been|make it) (?:down |up |out |over )?to [^.!?]*",
+                        re.IGNORECASE)
 ABOUT_BOT = re.compile(r"\bare you (?:a |an )?(?:robot|bot|real|human|person|ai|machine|computer)\b|"
                        r"\bwho am i (?:talking|speaking) (?:to|with)\b|\bwho(?:'s| is) this\b", re.IGNORECASE)
 
