@@ -632,3 +632,11 @@ def test_weather_and_travel_talk_is_small_talk_and_alrighty_is_a_yes():
     assert small_talk("Say, do you folks ever get down to Nashville? Best hot chicken in the country.")
     assert not small_talk("Is it compliant with GDPR?")
     assert yes_or_no("Alrighty, thank you kindly. Bye now.") is True
+
+
+def test_a_price_asked_for_a_headcount_is_searched_as_the_price_per_user_without_hesitations():
+    from callbot.llm.offline.knowledge_agent import standalone
+
+    assert standalone("What does it cost for, um, a firm of about fifteen people?") == "What does it cost per user?"
+    assert standalone("How much would it be for 40 reps?") == "What does it cost per user?"
+    assert standalone("Is it good for people in sales?") == "Is it good for people in sales?"

@@ -90,6 +90,11 @@ def _with_what_it_points_to(question: str, text: str) -> str:
     return f"{before[-1]} {question}" if before and not QUESTION_FORM.search(before[-1]) else question
 
 
+HESITATION = re.compile(r",?\s*\b(?:um+|uh+|erm)\b,?(?=\s)", re.IGNORECASE)
+HEADCOUNT = re.compile(r"\bfor\s+(?:(?:a|an|our|my)\s+(?:[\w-]+\s+)?(?:firm|team|company|office|business|shop|practice|"
+                       r"agency|clinic|group)\s+of\s+|(?:a team of\s+)?)(?:about |around |roughly |some |maybe )?"
+                       r"(?:\d+|[a-z]+(?:-[a-z]+)?)\s+(?:people|users|seats|reps|agents|employees|staff|lawyers|attorneys|"
+                       r"salespeople|persons)\b", re.IGNORECASE)
 HOW_MUCH = re.compile(r"\bhow much (?:is it|is that|is this|would it be|would that be|do you charge|are you)\b",
                       re.IGNORECASE)
 IN_WRITING = re.compile(r",?\s*\b(?:in writing|on paper|contractually|par écrit)\b", re.IGNORECASE)
@@ -118,6 +123,8 @@ def standalone(question: str) -> str:
     recordings?": keep; "if we paid for the whole year up front, is there any kind of break?")."""
     asked = PREAMBLE.sub("", question).strip() or question
     asked = YOUR_THING.sub("it", asked)  # "how much does your thing cost?"
+    asked = HESITATION.sub("", asked)  # "what does it cost for, um, a firm ..."
+    asked = HEADCOUNT.sub("per user", asked)  # "for a firm of about fifteen people": the price per user
     asked = HOW_MUCH.sub("what does it cost", asked)  # "how much is it?": its price, as the pages say it
     asked = IN_WRITING.sub("", asked)  # "what uptime do you commit to, in writing?": how, not what
     asked = KEEPS.sub("keep", CONNECTS.sub("integrate with", asked))
