@@ -39,8 +39,7 @@ from callbot.knowledge.keyword_index import KeywordHit, KeywordIndex
 
 CANDIDATES = 20  # chunks each retriever ranks before fusion
 RRF_K = 60
-NAMED_HITS = 3
-  # keyword hits looked at for a rare name the question asks about
+NAMED_HITS = 3  # keyword hits looked at for a rare name the question asks about
 LANGUAGE_PREFERENCE = 0.15  # how much less similar the caller's own pages may be than the fallback's and still answer
 KEYWORD_COVERAGE = 0.5  # of the question's terms (IDF-weighted) the best keyword hit must hold to answer alone
 Mode = Literal["hybrid", "vector", "keyword"]
@@ -130,8 +129,7 @@ class HybridSearch(ABC):
         own = self._candidates(question, wanted)
         if self._answers(own):
             return self._fused(own, k)
-        if self._names_held(question, wanted, own):  # the chunks that hold the name first
-            names = index.rare_names(question, wanted)
+        if names := self._names_held(question, wanted, own):  # the chunks that hold the name first
             return self._fused(own, k, first=lambda key: index.holds(key, wanted, names))
         if not self.fallback_language or wanted == self.fallback_language:
             return []
@@ -159,17 +157,18 @@ class HybridSearch(ABC):
         best = [key for key in ranked if key in chunks][:k]
         return [chunks[key].passage(similarities.get(key, coverage.get(key, 0.0))) for key in best]
 
-    def _names_held(self, question: str, language: str, candidates: Candidates) -> bool:
-        """The question names something rare ("HubSpot") that one of the best keyword hits holds, and
-        every other word of it is in the base: that chunk answers, however the rest of the question is
-        worded ("does it write everything into HubSpot?")."""
+    def _names_held(self, question: str, language: str, candidates: Candidates) -> set[str]:
+        """The terms of the rare names the question asks about ("HubSpot"), when one of the best keyword
+        hits holds them and every other word of the question is in the base: that chunk answers, however
+        the rest of the question is worded ("does it write everything into HubSpot?"); else none."""
         if self.mode == "vector" or not candidates.hits:
-            return False
+            return set()
         index = self._chunks_and_index()[1]
         names = index.rare_names(question, language)
         if not names or index.unseen_terms(question, language):
-            return False  # ("does HubSpot have a mobile app?": the base says nothing of an app)
-        return any(index.holds(hit.key, language, names) for hit in candidates.hits[:NAMED_HITS])
+            return set()  # ("does HubSpot have a mobile app?": the base says nothing of an app)
+        held = any(index.holds(hit.key, language, names) for hit in candidates.hits[:NAMED_HITS])
+        return names if held else set()
 
     def _answers(self, candidates: Candidates) -> bool:
         hits = candidates.hits

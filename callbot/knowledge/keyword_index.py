@@ -97,8 +97,8 @@ _SAME = {"en": {"seat": "user", "licens": "user", "licenc": "user",
 # not start the sentence ("integrate with Pipedrive")
 NAME_LIKE = re.compile(r"\b[A-Za-z]+[A-Z][\w-]*|(?<=[^\s.!?¿¡:;\"'(]\s)[A-Z][\w-]+")
 CAPITALS_INSIDE = re.compile(r"\b[A-Za-z]+[A-Z][\w-]*")
-NOUNS_CAPITALISED = frozenset({"de", "lb"})
-RARE_NAME_SHARE = 0.1  # a name held by at most this share of a language's chunks is rare  # languages that write every noun with a capital
+NOUNS_CAPITALISED = frozenset({"de", "lb"})  # languages that write every noun with a capital
+RARE_NAME_SHARE = 0.1  # a name held by at most this share of a language's chunks is rare
 
 
 # capitalised words that name no product: months, days and languages, in English and French (from `babel`;
@@ -123,6 +123,7 @@ class KeywordIndex:
             self._acronyms.setdefault(language, set()).update(*(_initials(h) for h in headings))
         self._keys: dict[str, list[str]] = {}
         self._terms: dict[str, list[frozenset[str]]] = {}
+        self._terms_of: dict[str, dict[str, frozenset[str]]] = {}  # by language, each chunk's terms by its key
         self._idf: dict[str, dict[str, float]] = {}
         self._indexes: dict[str, bm25s.BM25] = {}
         for language, entries in by_language.items():
@@ -131,6 +132,7 @@ class KeywordIndex:
             self._indexes[language] = index
             self._keys[language] = [key for key, _ in entries]
             self._terms[language] = [frozenset(terms) for _, terms in entries]
+            self._terms_of[language] = dict(zip(self._keys[language], self._terms[language], strict=True))
             frequencies: dict[str, int] = {}
             for terms in self._terms[language]:
                 for term in terms:
@@ -167,8 +169,8 @@ class KeywordIndex:
 
     def holds(self, key: str, language: str, terms: set[str]) -> bool:
         """Whether the chunk `key` of `language` holds every one of `terms`."""
-        keys = self._keys.get(language) or []
-        return key in keys and terms <= self._terms[language][keys.index(key)]
+        held = self._terms_of.get(language, {}).get(key)
+        return held is not None and terms <= held
 
     def __len__(self) -> int:
         return sum(len(keys) for keys in self._keys.values())
