@@ -59,6 +59,7 @@ class CallSession:
         self._cleared: set[str] = set()
         self._speech_started_ms = 0
         self._over_bot = False  # the caller started speaking while the bot was speaking
+        self._owed_at_start = False  # ... or while the bot still owed the rest of its reply
         self._barged_in = False
         self._background: set[asyncio.Task] = set()
         self._timings: dict[int, TurnTiming] = {}
@@ -116,14 +117,17 @@ class CallSession:
                 self._timers.caller_active()
                 self.playback.set_hold(True)
                 self._over_bot, self._barged_in = self.playback.speaking, False
+                self._owed_at_start = self._reply_owed
             elif isinstance(event, SpeechEnded):
                 endpointed = now_ms()
                 speech_ended = endpointed - (self._endpointer.stream_ms - event.at_ms)
-                over_bot_only = self._over_bot and not self._barged_in
-                self._over_bot = False
+                # an "okay" begun while the bot was speaking, or still owed its answer, is no turn
+                # even if the answer comes in before the transcript does
+                backchannel_time = (self._over_bot and not self._barged_in) or self._owed_at_start
+                self._over_bot = self._owed_at_start = False
                 tentative, self._tentative = self._tentative, None
                 self._closing_utterances += 1
-                self._spawn(self._utterance_ended(event, speech_ended, endpointed, over_bot_only, tentative))
+                self._spawn(self._utterance_ended(event, speech_ended, endpointed, backchannel_time, tentative))
         if self._early_final is not None:
             self._preempt(self._early_final)
         if self._over_bot and not self._barged_in and self._endpointer.in_speech \
@@ -142,7 +146,7 @@ class CallSession:
                 or self._closing_utterances or not self._stt.final_ready():
             return
         text = stt.final_text().strip()
-        if not text or (self._reply_owed and self._barge_in.is_backchannel(text)):
+        if not text or ((self._reply_owed or self._owed_at_start) and self._barge_in.is_backchannel(text)):
             return  # an "okay" while the bot is still answering is left to the closed utterance
         self._seq += 1
         sent = now_ms()
@@ -184,7 +188,7 @@ class CallSession:
             "turn_seq": tentative.turn_seq, "at_ms": self._speech_started_ms, "ended_at_ms": speech_ended_ms})
 
     async def _utterance_ended(self, event: SpeechEnded, speech_ended_ms: int, endpointed_ms: int,
-                               over_bot_only: bool, tentative: TentativeTurn | None) -> None:
+                               backchannel_time: bool, tentative: TentativeTurn | None) -> None:
         try:
             async with self._utterances:
                 transcript: Transcript = await self._stt.transcribe(event.audio)
@@ -194,14 +198,15 @@ class CallSession:
                     return
                 if tentative is not None:
                     self._withdraw(tentative)
-                await self._answer(transcript, text, speech_ended_ms, endpointed_ms, over_bot_only)
+                await self._answer(transcript, text, speech_ended_ms, endpointed_ms, backchannel_time)
         finally:
             self._closing_utterances -= 1
 
     async def _answer(self, transcript: Transcript, text: str, speech_ended_ms: int, endpointed_ms: int,
-                      over_bot_only: bool) -> None:
-        """Publish the closed utterance as the caller's next turn (or ignore it)."""
-        if not text or ((over_bot_only or self._reply_owed) and self._barge_in.is_backchannel(text)):
+                      backchannel_time: bool) -> None:
+        """Publish the closed utterance as the caller's next turn (or ignore it): a backchannel said
+        over the bot or while it owed its answer (`backchannel_time`, or owed still) is no turn."""
+        if not text or ((backchannel_time or self._reply_owed) and self._barge_in.is_backchannel(text)):
             log.info("utterance ignored: %s", "backchannel" if text else "no transcript",
                      extra={"call_id": self.call_id})
             self.playback.set_hold(False)

@@ -1,5 +1,7 @@
 """Barge-in versus backchannels, call timers, handover and recording, with fake services."""
 
+import asyncio
+import threading
 import time
 
 import numpy as np
@@ -11,6 +13,7 @@ from callbot.messages import BotInterrupted, BotSpeech, CallEnded, UserUtterance
 from stream_relay import twilio_wire
 from stream_relay.app import create_app
 from stream_relay.barge_in import BargeInPolicy
+from stream_relay.speech.scripted_stt import ScriptedSpeechToText
 from tests.fakes.relay import fake_services
 from tests.support.relay_stream import BASE, open_stream, sign, speak, start, wait_published
 
@@ -74,6 +77,59 @@ def test_a_backchannel_while_the_bot_still_owes_its_answer_is_not_a_turn():
         ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 4))
     assert [u.text for u in services.publisher.of_type(UserUtterance)] == ["What does it cost?",
                                                                          "And is there a trial?"]
+
+
+class HeldTranscripts(ScriptedSpeechToText):
+    """Scripted STT whose transcripts wait until the test lets them go, as a slow recognizer's do."""
+
+    def __init__(self, transcripts):
+        super().__init__(transcripts)
+        self.waiting = threading.Event()
+        self.release = threading.Event()
+        self.returned = threading.Event()
+
+    async def transcribe(self, utterance_mulaw):
+        self.waiting.set()
+        while not self.release.is_set():
+            await asyncio.sleep(0.01)
+        transcript = await super().transcribe(utterance_mulaw)
+        self.returned.set()
+        return transcript
+
+
+def test_a_backchannel_said_while_the_answer_was_owed_is_no_turn_when_the_answer_beats_its_transcript():
+    """The caller says "Okay." during a knowledge search; the answer comes in while the recognizer is
+    still on the "Okay.": it is still a backchannel, and the answer plays."""
+    stt = HeldTranscripts(["What does it cost?", "Okay."])
+    stt.release.set()
+    services = fake_services(preemptive_turns=False)
+    services.stt_factory = lambda call_id, language, parameters: stt
+    with TestClient(create_app(services)) as client, open_stream(client, services) as ws:
+        start(ws, services, [])
+        services.replies.deliver(reply("Hello.", is_last=True))
+        seen = read_until(ws, twilio_wire.PlayMark)
+        ws.send_text(twilio_wire.mark_echo_message("MZ1", seen[-1].name, 2))
+        speak(ws, "What does it cost?", silence_ms=1200)
+        wait_published(services, UserUtterance)
+        services.replies.deliver(reply("One moment.", turn=1, is_last=False))
+        seen = read_until(ws, twilio_wire.PlayMark)
+        ws.send_text(twilio_wire.mark_echo_message("MZ1", seen[-1].name, 3))
+        time.sleep(2)  # the filler has played out: "Okay." is said in the silence before the answer
+        stt.waiting.clear()
+        stt.release.clear()
+        speak(ws, "Okay.", silence_ms=1200)
+        assert stt.waiting.wait(5)  # the relay is waiting for the "Okay."'s transcript
+        services.replies.deliver(reply("It is 49 dollars per user.", turn=1, segment=1, is_last=True))
+        time.sleep(0.3)
+        stt.returned.clear()
+        stt.release.set()
+        assert stt.returned.wait(5)
+        time.sleep(0.3)
+        assert [u.text for u in services.publisher.of_type(UserUtterance)] == ["What does it cost?"]
+        seen = read_until(ws, twilio_wire.PlayMark)
+        assert seen[-1].name == "1.1.end"  # the answer played, not dropped for a new turn
+        ws.send_text(twilio_wire.mark_echo_message("MZ1", seen[-1].name, 4))
+        ws.send_text(twilio_wire.stop_message("MZ1", "CA200", "AC1", 5))
 
 
 def test_a_barge_in_reports_what_was_heard_to_the_agent():
