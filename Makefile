@@ -49,9 +49,12 @@ $(TF_STAMP): Makefile
 demo: install
 	$(BIN)/callbot demo
 
-# every tier (tests/unit, tests/integration, tests/e2e) after the static checks
+# every tier after the static checks: the unit tests (fakes, no processes) on two workers, then the
+# integration and end-to-end tiers one at a time (they start emulators and servers, and measure calls in
+# real time, which two workers would slow and disturb)
 test: lint
-	$(BIN)/pytest -q -m "not lint"
+	$(BIN)/pytest -q -m unit -n 2
+	$(BIN)/pytest -q -m "not lint and not unit"
 
 # the unit tests alone (fakes, no processes), on two workers
 test-fast: install
