@@ -126,6 +126,9 @@ class HybridSearch(ABC):
         if self.mode != "vector" and index.unknown_names(question, wanted) and \
                 (not self.fallback_language or index.unknown_names(question, self.fallback_language, wanted)):
             return []  # "Are you FedRAMP authorized?": a name no document holds, and the base says nothing of it
+        if self.mode != "vector" and index.unknown_things(question, wanted) and \
+                (not self.fallback_language or index.unknown_things(question, self.fallback_language)):
+            return []  # "Is there a mobile app?": a thing asked for of which no document says a word
         own = self._candidates(question, wanted)
         if self._answers(own):
             return self._fused(own, k)

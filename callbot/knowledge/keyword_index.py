@@ -98,6 +98,13 @@ _SAME = {"en": {"seat": "user", "licens": "user", "licenc": "user",
 NAME_LIKE = re.compile(r"\b[A-Za-z]+[A-Z][\w-]*|(?<=[^\s.!?¿¡:;\"'(]\s)[A-Z][\w-]+")
 CAPITALS_INSIDE = re.compile(r"\b[A-Za-z]+[A-Z][\w-]*")
 NOUNS_CAPITALISED = frozenset({"de", "lb"})  # languages that write every noun with a capital
+# a question whether the company has a thing, and the thing ("a mobile app" up to "so I can ..."): English and French
+THING_ASKED = re.compile(
+    r"\b(?:is there|are there|do you (?:guys |folks )?(?:have|offer|sell|make)|does (?:it|northwind(?: voice)?) "
+    r"(?:have|come with|offer)|have you got|y a-t-il|il y a|avez-vous|vous avez|proposez-vous|vous proposez)\s+"
+    r"(?:(?:a|an|any|some|un|une|des|du|de la)\s+)(?P<thing>[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*){0,2}?)"
+    r"(?=\s*(?:[,.;!?]|$|\s(?:so|for|that|which|where|to|with|on|in|or|and|pour|qui|que|avec|sur|afin|ou|et)\b))",
+    re.IGNORECASE)
 RARE_NAME_SHARE = 0.1  # a name held by at most this share of a language's chunks is rare
 
 
@@ -151,6 +158,19 @@ class KeywordIndex:
         return [word for word in names.findall(_places(question))
                 if word.lower() not in NOT_NAMES and not (word.isupper() and word.lower() in acronyms)
                 and (terms := keyword_terms(word, language)) and not any(term in known for term in terms)]
+
+    def unknown_things(self, question: str, language: str) -> list[str]:
+        """The things `question` asks whether the company has ("is there a mobile app?", "do you offer a
+        white-label version?", "y a-t-il une application mobile ?") of which no chunk of `language`
+        holds a single word: the base says nothing of them, however well the rest of the question
+        matches a page ("so I can check the calls from my phone" matches the recording page)."""
+        idf = self._idf.get(language, {})
+        unknown = []
+        for match in THING_ASKED.finditer(question):
+            terms = keyword_terms(match.group("thing"), language)
+            if terms and not any(term in idf for term in terms):
+                unknown.append(match.group("thing"))
+        return unknown
 
     def rare_names(self, question: str, language: str) -> set[str]:
         """The terms of the names in `question` that few chunks of `language` hold (at most one in

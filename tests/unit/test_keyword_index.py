@@ -87,6 +87,15 @@ def test_a_name_no_chunk_holds_is_unknown_and_an_acronym_of_a_heading_is_known()
     assert index.unknown_names("Can we meet in October? Does it speak Italian?", "en") == []  # a month, a language
 
 
+def test_a_thing_asked_for_that_no_chunk_says_a_word_of_is_unknown():
+    index = KeywordIndex(CHUNKS)
+    assert index.unknown_things("Is there a mobile app, so I can check the calls from my phone?", "en") == ["mobile app"]
+    assert index.unknown_things("Y a-t-il une application mobile ?", "fr") == ["application mobile"]
+    assert index.unknown_things("Is there a Team plan for small shops?", "en") == []  # a word of it is held
+    assert index.unknown_things("Do you have a per user price?", "en") == []
+    assert index.unknown_things("Can I check the calls from my phone?", "en") == []  # asks for no thing
+
+
 def test_the_united_states_and_the_eu_are_found_however_they_are_said():
     assert keyword_terms("Can our data stay in the United States?", "en")[-1] == "usa"
     assert keyword_terms("Data is stored in the EU or US region", "en")[-3:] == ["europ", "usa", "region"]
