@@ -42,6 +42,7 @@ class Phrase(StrEnum):
     REFUSAL = auto()
     DIDNT_CATCH_REPEAT = auto()
     DIDNT_CATCH = auto()
+    TAKE_YOUR_TIME = auto()
     THANKS = auto()
     THANKS_NAME = auto()
     GOT_IT = auto()
@@ -148,6 +149,7 @@ PHRASES: dict[Phrase, Wording] = {
     Phrase.DIDNT_CATCH_REPEAT: Wording({EN: "Sorry, I didn't catch that. Could you say it again?",
                                         FR: "Désolé, je n'ai pas bien compris. Pouvez-vous répéter ?"}),
     Phrase.DIDNT_CATCH: Wording({EN: "Sorry, I didn't catch that.", FR: "Désolé, je n'ai pas bien compris."}),
+    Phrase.TAKE_YOUR_TIME: Wording({EN: "Sure, take your time.", FR: "Bien sûr, prenez votre temps."}),
     Phrase.THANKS: Wording({EN: "Thanks.", FR: "Merci."}),
     Phrase.THANKS_NAME: Wording({EN: "Thanks, {name}.", FR: "Merci, {name}."}),
     Phrase.GOT_IT: Wording({EN: "Got it.", FR: "C'est noté."}),

@@ -640,3 +640,55 @@ def test_a_price_asked_for_a_headcount_is_searched_as_the_price_per_user_without
     assert standalone("What does it cost for, um, a firm of about fifteen people?") == "What does it cost per user?"
     assert standalone("How much would it be for 40 reps?") == "What does it cost per user?"
     assert standalone("Is it good for people in sales?") == "Is it good for people in sales?"
+
+
+def test_a_name_said_unasked_with_its_hyphen_spelled_is_taken():
+    found = extract("Mei-Ling Zhao. M-E-I, hyphen, L-I-N-G, and Zhao is Z-H-A-O. The firm is Zhao Legal Group.",
+                    "email", {})
+    assert (found["first_name"], found["last_name"], found["company"]) == ("Mei-Ling", "Zhao", "Zhao Legal Group")
+
+
+def test_a_caller_who_did_not_hear_gets_the_question_again_and_one_who_asks_to_wait_gets_time():
+    from devtools.conversation import Conversation
+
+    call = Conversation()
+    asked = call.say("Hi, I'm Dana Whitfield from Acme Logistics.")[-1]
+    assert call.say("Sorry, say that again? You broke up, I'm under a bridge.") == [asked]
+    assert call.say("Hang on.") == ["Sure, take your time."]
+    call.say("I'm the VP of Sales.")  # the answer to the question asked before the wait
+    assert call.state["lead"].get("role") == "VP of Sales" and "timeline" not in call.state["lead"]
+
+
+def test_my_time_with_the_city_the_caller_is_in_names_its_zone():
+    from callbot.llm.offline.dates import said_zone
+
+    assert said_zone("Thursday at eleven, my time. I'm in Phoenix.") == "America/Phoenix"
+    assert said_zone("we're based in Chicago, so two pm our time") == "America/Chicago"
+    assert said_zone("I'm in Phoenix this week.") is None  # where they are, not a time's zone
+
+
+def test_a_returning_caller_moves_a_meeting_they_need_to_move_and_a_cancelled_one_stays_cancelled():
+    from devtools.conversation import Conversation
+    from devtools.evaluate import tools_called
+
+    call = Conversation(caller="+14155550199")  # Sam Rivera, with a meeting booked
+    call.say("Hey, it's Sam. I've got that follow-up with Alex coming up and I need to move it.")
+    assert "transfer_to_calendar" in tools_called(call.state["messages"]) and call.state["meeting"]["status"] == "booked"
+
+    call = Conversation(caller="+14155550199", knowledge="hybrid")
+    call.say("Hi, Sam Rivera here. I need to cancel the meeting I have with Alex.")
+    again = " ".join(call.say("Just cancel it, please."))
+    assert "is cancelled" in again and "don't see a meeting" not in again
+    answer = " ".join(call.say("Yes, cancel it. Quick question though, if we come back to you later, is there a setup fee?"))
+    assert "setup fee" in answer and call.state["meeting"]["status"] == "cancelled"
+
+
+@pytest.mark.parametrize(("said", "waits"), [
+    ("Hang on.", True), ("Okay, sorry, one sec, let me grab a pen.", True), ("Un instant.", True),
+    ("Oh, hang on, before I forget, is there any kind of break on the price if we pay for the year?", False),
+    ("Hold on a second, we're actually closer to forty people now, and I run operations there.", False),
+])
+def test_a_wait_is_asked_in_a_few_words_that_ask_nothing_else(said, waits):
+    from callbot.llm.offline.intents import asks_to_wait
+
+    assert asks_to_wait(said) is waits

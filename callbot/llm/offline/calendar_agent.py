@@ -215,6 +215,9 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     text = turn.utterance or ""
     if intent == "cancel" and _booked(turn):
         return turn.call(cancel_meeting)
+    if intent == "cancel" and turn.meeting and turn.meeting.get("status") == "cancelled":
+        label = slot_label(turn.meeting, _timezone(turn))  # "just cancel it, please", said again: it is
+        return Decision(phrase(Phrase.CANCELLED, turn.language, label=label))
     if intent in ("cancel", "reschedule") and not _booked(turn):
         return Decision(phrase(Phrase.NO_MEETING, turn.language))
     if turn.lead.get("wants_meeting") is False and intent not in ("book", "reschedule"):

@@ -92,6 +92,8 @@ NATIONAL_ZONES = _national_zones()
 TIME_ZONES_NAMED = {**NATIONAL_ZONES, **CITY_ZONES}  # a city's time, or a country's
 _CITY = "|".join(sorted((re.escape(city) for city in TIME_ZONES_NAMED), key=len, reverse=True))
 SAID_CITY = re.compile(rf"\b(?:heure (?:de |d')|time in |(?=\w+(?: \w+)?(?:'s)? time\b))({_CITY})\b", re.IGNORECASE)
+LOCATED_IN = re.compile(rf"\b(?:i'm|i am|we're|we are|(?:i'm |we're |i am |we are )?based|located)\s+(?:in|out of)\s+({_CITY})\b|"
+                        rf"\b(?:je suis|nous sommes|on est)\s+(?:à|a)\s+({_CITY})\b", re.IGNORECASE)
 ZONE_REACH = 32  # characters after the time where its zone is said
 SAID_ZONE = re.compile(r"\b(" + "|".join(SAID_ZONES) + r")\b", re.IGNORECASE)
 ZONE_NAMES = {"America/New_York": "Eastern Time", "America/Chicago": "Central Time",
@@ -235,11 +237,14 @@ def said_clock(text: str) -> tuple[int, int] | None:
 
 
 def said_zone(text: str) -> str | None:
-    """The IANA zone the caller named ("Pacific" -> America/Los_Angeles), if any."""
+    """The IANA zone the caller named ("Pacific" -> America/Los_Angeles), if any: "eleven, my time.
+    I'm in Phoenix" names Phoenix's."""
     match = SAID_ZONE.search(text)
     city = SAID_CITY.search(text)
     if city and (match is None or city.start() < match.start()):
         return TIME_ZONES_NAMED[city.group(1).lower()]
+    if match is None and MY_TIME.search(text) and (located := LOCATED_IN.search(text)):
+        return TIME_ZONES_NAMED[(located.group(1) or located.group(2)).lower()]
     if match is None:
         return None
     said = match.group(1)

@@ -100,7 +100,7 @@ SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?:])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A
                            r"ceo|cto|coo|cfo|partner|coordinator|specialist|officer)\b|i'm|i am|here|calling|from|"
                            r"that's short|short for))")
 # a name followed by the spelling of one of its words ("Radek Dvořák, RADEK, DVORAK", once collapsed)
-NAME_THEN_SPELLING = re.compile(r"(?:^|(?<=[.!?:])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+)\s+([A-ZÀ-ÖØ-Þ][\w'’-]+),?\s+([A-Z]{2,})\b")
+NAME_THEN_SPELLING = re.compile(r"(?:^|(?<=[.!?:])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+)\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)[,.]?\s+([A-Z]{2,}(?:-[A-Z]{2,})?)\b")
 # (the name's two words written with capitals, whatever the case of what follows: "Central time, I'm in ..." is none)
 SPELLED = re.compile(r"(?<![\w'’])(?:[A-Za-z](?:\s*-\s*|\s+)){2,}[A-Za-z](?![\w'’])")
 SPELLED_WITH_COMMAS = re.compile(r"(?<![\w'’])(?:[A-Za-z]\s*,\s*){2,}[A-Za-z](?![\w'’])")  # "S, Z, C, Z, E, P, A, N"
@@ -118,6 +118,7 @@ FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s|:)(?: actually| really| just)?(
                         rf"\b({NAME}) is (?:my |the )?(?:first|given) name\b", re.IGNORECASE)
 
 
+SPELLED_HYPHEN = re.compile(r"\b([A-Z]{2,}),?\s+(?:hyphen|dash),?\s+([A-Z]{2,})\b")
 SPELLED_AGAIN = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that is|it's|spelled|spelt)\s*)?,?\s*)(\1)\b(?!['’])",
                            re.IGNORECASE)
 
@@ -129,6 +130,7 @@ def _collapse_spelling(text: str) -> str:
         letters = re.sub(r"[^A-Za-z]", "", match.group(0))
         return letters if len(letters) >= 3 else match.group(0)
     collapsed = SPELLED_WITH_COMMAS.sub(word, SPELLED.sub(word, text))
+    collapsed = SPELLED_HYPHEN.sub(r"\1-\2", collapsed)  # "M-E-I, hyphen, L-I-N-G": MEI-LING
     collapsed = SPELLED_AGAIN.sub(lambda m: m.group(0) if _names_after_a_name(m) and not m.group(3).isupper()
                                   else m.group(1), collapsed)
     collapsed = SPELLED_UNACCENTED.sub(lambda m: m.group(1) if _folded(m.group(1)) == _folded(m.group(3)) else m.group(0),

@@ -77,7 +77,7 @@ CANCEL = re.compile(r"(?<!don't )(?<!do not )(?<!not )(?<!don't want to )(?<!do 
 # what the caller takes back, mid-utterance: what they say after it is what they want
 TAKEN_BACK = re.compile(r"\b(?:scratch that|never mind|forget (?:that|it)|no,? wait|wait,? no|actually,? no|"
                         r"i changed my mind|on second thought)\b", re.IGNORECASE)
-RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:can|could) (?:we|i|you) (?:move|push|shift|bump) (?:it|that|this)\b(?! (?:up|on))|\b(?:a )?conflict with (?:the|my|our) (?:[\w-]+ ){0,2}(?:meeting|call|demo|"
+RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:need|want|have|'d like|would like|got) to (?:move|push|shift|bump|change) (?:it|that|the (?:meeting|call|demo|appointment|follow-up)|my (?:meeting|call|demo|appointment)|our (?:meeting|call|demo|appointment))\b|\b(?:can|could) (?:we|i|you) (?:move|push|shift|bump) (?:it|that|this)\b(?! (?:up|on))|\b(?:a )?conflict with (?:the|my|our) (?:[\w-]+ ){0,2}(?:meeting|call|demo|"
                         r"follow-up|appointment)\b|\bcan't make (?:it|the meeting|our meeting|my meeting)\b|\b(?:push|move|bump|shift) (?:it|that|this)(?: back)? (?:to|until|till)\b|\b(?:move|change|push|shift)\s+(?:my|the|our|this|that)\s+(?:meeting|"
                         r"appointment|demo|booking|call)\b(?!\s+notes)|\bdéplacer\b|"
                         r"\b(?:push|move|bump|shift) (?:it|that|this|the meeting|my meeting)\b.{0,20}\b(?:later|earlier|back|forward)\b",
@@ -234,6 +234,33 @@ def classify(text: str, confirming: bool = False) -> str | None:
 MEETING_WHEN = re.compile(r"\bwhen(?:'s| is| was) (?:my|our|the) (?:call|meeting|demo|appointment)\b|"
                           r"\bwhat (?:time|day) is (?:my|our|the) (?:call|meeting|demo|appointment)\b|"
                           r"\bremind me when\b|\bwhen am i (?:meeting|seeing)\b", re.IGNORECASE)
+
+
+# the caller did not hear the bot ("sorry, say that again? you broke up"), or asks it to wait ("hang on")
+REPEAT_ASKED = re.compile(
+    r"\b(?:say (?:that|it) again|(?:can|could|would) you (?:please )?repeat|repeat (?:that|it|the question)|"
+    r"come again|you broke up|you(?:'re| are) breaking up|(?:i )?didn't (?:catch|hear|get) (?:that|you|it|the last part)|"
+    r"what was (?:that|the question)|what was the (?:first|second|third|last) one again|"
+    r"(?:vous )?pouvez(?:-vous)? répéter|répétez|je n'ai pas (?:entendu|saisi)|vous avez coupé)\b|"
+    r"^\W*(?:sorry|pardon|excuse me|what)\W*\?\W*$", re.IGNORECASE)
+WAIT_ASKED = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|sorry|yeah|uh+|um+|oh|euh|pardon|désolée?)\W+)*(?:hang on|hold on|one (?:sec(?:ond)?|moment|minute)|"
+    r"just a (?:sec(?:ond)?|moment|minute)|give me (?:a|one) (?:sec(?:ond)?|moment|minute)|bear with me|"
+    r"wait a (?:sec(?:ond)?|moment|minute)|un instant|une seconde|une minute|attendez|ne quittez pas)\b[^.!?]*[.!?]*\W*$",
+    re.IGNORECASE)
+
+
+WAIT_WORDS = 10  # "Hang on, before I forget, is there ...?" asks something: no wait
+
+
+def asks_to_repeat(text: str) -> bool:
+    """"Sorry, say that again? You broke up": the bot's last words, again (not an answer to them)."""
+    return bool(REPEAT_ASKED.search(text)) and len(text.split()) <= 16
+
+
+def asks_to_wait(text: str) -> bool:
+    """"Hang on.", "One sec, let me grab a pen.": a moment, and nothing to record."""
+    return bool(WAIT_ASKED.match(text)) and "?" not in text and len(text.split()) <= WAIT_WORDS
 
 
 def asks_when_meeting(text: str) -> bool:

@@ -100,7 +100,7 @@ HOW_MUCH = re.compile(r"\bhow much (?:is it|is that|is this|would it be|would th
 IN_WRITING = re.compile(r",?\s*\b(?:in writing|on paper|contractually|par écrit)\b", re.IGNORECASE)
 YOUR_THING = re.compile(r"\b(?:your|this|the) (?:thing|stuff|whole thing|thingy)\b", re.IGNORECASE)
 PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|there|um+|uh+|erm|listen|look|actually|okay|ok|so|and|oh|well|hang on|wait|right|also|one more thing|"
-                      r"(?:a |one )?quick (?:one|question)(?: for you)?|"
+                      r"(?:a |one )?quick (?:one|question)(?: for you)?(?: though)?|though|"
                       r"(?:my )?last (?:one|question)|first(?: off| thing)?|by the way|before (?:i|we) go (?:any )?further|"
                       r"before anything else)\b)+\W*", re.IGNORECASE)
 CONNECTS = re.compile(r"\b(?:hook|plug|tie|link)(?:s|ed)?\s+(?:in)?to\b|\b(?:hook|link)s? up (?:to|with)\b|"

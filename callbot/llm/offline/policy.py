@@ -33,6 +33,8 @@ from callbot.llm.offline.dates import mentions_time
 from callbot.llm.offline.intents import (
     SMALL_TALK,
     about_bot,
+    asks_to_repeat,
+    asks_to_wait,
     asks_when_meeting,
     classify,
     declines_meeting,
@@ -98,9 +100,15 @@ def respond(turn: Turn) -> Decision:
         return Decision(phrase(Phrase.DIDNT_CATCH_REPEAT, language))
     done = turn.done_since_utterance()
     previous = turn.previous_bot_text
+    if not done and asks_to_wait(text):
+        return Decision(phrase(Phrase.TAKE_YOUR_TIME, language))  # (the question it waits on stays asked: Turn)
+    if not done and previous and asks_to_repeat(text):
+        return Decision(previous)
     asks_more = turn.asked_anything_else
     intent = classify(text, confirming=previous.rstrip().endswith("?") and not asks_more)
     booked = bool(turn.meeting) and turn.meeting.get("status", "booked") == "booked"
+    if intent == "cancel" and turn.meeting and turn.meeting.get("status") == "cancelled" and asks_too(text):
+        intent = "question"  # "yes, cancel it. Quick question though, is there a setup fee?": it is cancelled already
     if intent is None and booked and mentions_time(text) and MOVE_WORDS.search(text):
         intent = "reschedule"  # "can we keep the same day but make it 3 instead?"
     if intent in (None, "question") and lead_agent.offered_meeting(turn) and (

@@ -21,10 +21,11 @@ from langchain_core.tools import BaseTool
 from callbot.agents.context import parse_context
 from callbot.agents.state import booking_missing, missing_fields
 from callbot.agents.supervisor.tools import HANDOFFS
-from callbot.phrases import DEFAULT_LANGUAGE
+from callbot.phrases import DEFAULT_LANGUAGE, LANGUAGES, Phrase, phrase
 
 HANDOFF_TOOLS = tuple(HANDOFFS)
 ANYTHING_ELSE = ("anything else", "autre chose")
+WAITED = frozenset(phrase(Phrase.TAKE_YOUR_TIME, language) for language in LANGUAGES)  # "Sure, take your time."
 
 
 class ToolNotBound(LookupError):
@@ -113,10 +114,12 @@ class Turn:
 
     @property
     def previous_bot_text(self) -> str:
-        """What the bot said before the caller's latest utterance (the question it answers)."""
+        """What the bot said before the caller's latest utterance (the question it answers): a "take
+        your time" the caller asked for is passed over, as the question before it is still open."""
         end = self._latest_human_index()
         end = len(self.messages) if end is None else end
-        return next((m.text for m in reversed(self.messages[:end]) if isinstance(m, AIMessage) and m.text), "")
+        return next((m.text for m in reversed(self.messages[:end])
+                     if isinstance(m, AIMessage) and m.text and m.text not in WAITED), "")
 
     @property
     def asked_anything_else(self) -> bool:
