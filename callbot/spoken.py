@@ -37,7 +37,8 @@ YES = re.compile(r"\b(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|absolutel
                  r"alright|alrighty|all right|"
                  r"sounds good|please do|go ahead|perfect|great|that works|works for me|lock it in|book it|that's it|i do|i agree|fine|"
                  r"that's the one|spot on|you got it|that's me|oui|d'accord|exact|c'est ça|c'est bien ça|bien sûr|"
-                 r"volontiers|parfait|ça me va|ça marche|très bien|entendu)\b",
+                 r"volontiers|parfait|ça me va|ça marche|très bien|entendu)\b|"
+                 r"^\W*(?:very )?good\b(?! (?:morning|afternoon|evening|question|point|to know|luck|news))",
                  re.IGNORECASE)
 
 

@@ -692,3 +692,38 @@ def test_a_wait_is_asked_in_a_few_words_that_ask_nothing_else(said, waits):
     from callbot.llm.offline.intents import asks_to_wait
 
     assert asks_to_wait(said) is waits
+
+
+def test_a_spelling_cut_short_takes_the_name_it_began_and_the_whole_spelling_later_completes_a_held_one():
+    said = ("Agnieszka Wojciechowska. Let me spell it. A-G-N-I-E-S-Z-K-A. Last name W-O-J-C-I-E... sorry, before "
+            "I forget, does this work with HubSpot?")
+    assert extract(said, "first_name", {}) == {"first_name": "Agnieszka", "last_name": "Wojciechowska"}
+    assert extract("Okay, good. So the last name, from the top: W-O-J-C-I-E-C-H-O-W-S-K-A.", "need",
+                   {"first_name": "Agnieszka", "last_name": "Wojcie"}) == {"last_name": "Wojciechowska"}
+
+
+def test_what_leads_up_to_a_question_is_not_searched():
+    from callbot.llm.offline.knowledge_agent import questions, standalone
+
+    assert standalone("Sorry, before I forget, does this work with HubSpot?") == "Does this integrate with HubSpot?"
+    assert questions("Yes, cancel it. Quick question though, if we come back to you later, is there a setup fee?") \
+        == ["If we come back to you later, is there a setup fee?"]
+
+
+@pytest.mark.parametrize(("said", "asked", "expected"), [
+    ("Lagoon Print Co. Commercial printing. I'm the owner.", "company", {"company": "Lagoon Print Co", "role": "owner"}),
+    ("Well, it's complicated. We have forty people.", "company", {"team_size": 40}),
+    ("Owner. We're about ten people.", "role", {"role": "Owner", "team_size": 10}),
+    ("Well, it's complicated. We have forty people.", "role", {"team_size": 40}),
+    ("We miss print orders when we're on the press. Want it ASAP.", "need",
+     {"need": "we miss print orders when we're on the press", "timeline": "ASAP"}),
+])
+def test_the_answer_said_first_is_taken_with_what_follows_it(said, asked, expected):
+    assert extract(said, asked, {}) == expected
+
+
+def test_good_alone_is_a_yes_and_good_to_know_is_not():
+    from callbot.spoken import yes_or_no
+
+    assert yes_or_no("Good. Bye.") is True and yes_or_no("Very good.") is True
+    assert yes_or_no("Good to know.") is None and yes_or_no("Good morning.") is None

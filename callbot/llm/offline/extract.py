@@ -45,7 +45,7 @@ NOT_NAMES = (
     "a an guess think wondering correct right exactly yep yup bye goodbye perfect honestly office hours "
     "absolutely definitely totally cool awesome nice lovely cheers speaking hmm mhm oui non merci bonjour "
     "monday tuesday wednesday thursday friday saturday sunday today tomorrow morning noon pm am email text "
-    "letter dr mr mrs ms doctor dot dash underscore plus hyphen at i'm im we're it's that's ha haha huh wow fair "
+    "letter dr mr mrs ms doctor dot dash underscore plus hyphen at i'm im we're it's that's ha haha huh wow fair last "
     "enough anyway shoot gosh sorry pardon excuse alors bonjour oui non donc bon voilà euh salut madame "
     "monsieur responsable directeur directrice gérant gérante chef now then chez nous vous écoutez première "
     "d'accord dites ici c'est kidding joking ha never mind timeline budget role title possible")
@@ -196,8 +196,9 @@ def _respelled_name(spoken: str, lead: Mapping[str, Any]) -> dict[str, str]:
         spelled = re.sub(r"[^A-Za-z]", "", match.group(0)).capitalize()
         for field in ("last_name", "first_name"):
             held = str(lead.get(field) or "")
-            if len(spelled) >= 3 and held and _folded(held) != _folded(spelled) and \
-                    difflib.SequenceMatcher(None, held.casefold(), spelled.casefold()).ratio() >= 0.75:
+            if len(spelled) >= 3 and held and _folded(held) != _folded(spelled) and (
+                    difflib.SequenceMatcher(None, held.casefold(), spelled.casefold()).ratio() >= 0.75
+                    or (len(_folded(held)) >= 3 and _folded(spelled).startswith(_folded(held)))):  # "Wojcie": cut short
                 return {field: spelled}
     return {}
 
@@ -272,6 +273,10 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
                 found[field] = " ".join(person([w])["first_name"] if w[:1].isupper() or not capitalised else w
                                         for w in said.split())
                 spans.append(match.span())
+        if "last_name" in found and len(_folded(found["last_name"])) >= 3 and (fuller := [
+                w for w in re.findall(r"[A-ZÀ-ÖØ-Þ][\w'’-]+", text) if _folded(w) != _folded(found["last_name"])
+                and _folded(w).startswith(_folded(found["last_name"]))]):
+            found["last_name"] = fuller[0]  # "Wojciechowska ... last name W-O-J-C-I-E... sorry": a spelling cut short
         if "last_name" in found and "first_name" not in found and (whole := re.search(
                 rf"\b((?:{NAME}\s+)?{NAME})\s+{re.escape(found['last_name'])}\b", text, re.IGNORECASE)) and \
                 (given := [w for w in whole.group(1).split() if w.lower() not in NOT_A_PERSON
@@ -663,7 +668,8 @@ PROBLEM = re.compile(
     re.IGNORECASE)
 ABOUT_CALLS = re.compile(r"\b(?:calls?|call in|calling|phones?|line|leads|inquir(?:y|ies)|enquir(?:y|ies)|"
                          r"requests?|bookings?|prospects?|customers?|patients?|callers?|guests?|clients?|"
-                         r"buyers?|shippers?|families|appels?|clients?|prospects?|patients?|téléphone)\b", re.IGNORECASE)
+                         r"buyers?|shippers?|families|orders?|jobs?|quotes?|reservations?|appointments?|"
+                         r"appels?|clients?|prospects?|patients?|commandes?|téléphone)\b", re.IGNORECASE)
 
 
 def consent(text: str) -> tuple[dict[str, Any], Span] | None:
@@ -791,6 +797,8 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
     if field not in ("first_name", "last_name", "name_confirmed") and re.search(r"\b(?:name|e-?mail|spell\w*)\b", said,
                                                                               re.IGNORECASE):
         return {}  # "oh, and my last name": about another field
+    if field not in ("first_name", "last_name", "name_confirmed", "email") and re.search(r"\b[A-Z]{7,}\b", said):
+        return {}  # "from the top: WOJCIECHOWSKA", a word spelled letter by letter: a name, not this answer
     if field in ("first_name", "last_name", "name_confirmed"):
         said = SPELLING_TAIL.sub("", said).strip()
         if len(said.replace(".", "")) < 2:
@@ -996,6 +1004,15 @@ FINDERS: tuple[Callable[[str], tuple[dict[str, Any], Span | list[Span]] | None],
     consent, role, need, company, timeline)
 
 
+# the answer first, then other things ("Lagoon Print Co. Commercial printing. I'm the owner."): a company's
+# capitalised name, or a role's first sentence, is taken as the answer though other fields were found after it
+NAMED_FIRST = re.compile(r"\s*[A-Z0-9][\w'&-]*(?:\s+(?:&|and|of|de|the|[A-Z0-9][\w'&-]*))*(?=\s*[.!]|$)")
+TOLD_FIRST = re.compile(r"[^.!?]*?\b(?:vp|svp|head|director|manager|lead|chief|ceo|cto|cfo|coo|cmo|founder|co-founder|owner|"
+                        r"partner|president|supervisor|coordinator|administrator|dispatcher|principal|associate)\b[^.!?]*(?=[.!])",
+                        re.IGNORECASE)
+NO_MATCH = re.compile(r"(?!)")
+
+
 def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str = "en-US") -> dict[str, Any]:
     """The fields `text` gives that `lead` does not already hold with the same value, and the fields
     the caller declined (`declined`)."""
@@ -1099,7 +1116,9 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
             (spelled := _spelled_name(text, asked)):
         found = {**spelled, **found}
     elif asked and asked not in found and asked != "email" and not LEAVING.search(text) \
-            and (not found or asked in ("first_name", "last_name")) \
+            and (not found or asked in ("first_name", "last_name") or (
+                (first := (NAMED_FIRST if asked == "company" else TOLD_FIRST if asked == "role" else NO_MATCH).match(text))
+                and not any(s < first.end() and first.start() < e for s, e in spans))) \
             and classify(text) != "question" and not (asked in ("company", "role") and HOW_IT_IS_WRITTEN.search(text)) \
             and not ("email" in found and asked in (
             "first_name", "last_name")) and not (re.search(r"\bspell", text, re.IGNORECASE)

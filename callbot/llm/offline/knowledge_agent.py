@@ -102,6 +102,7 @@ YOUR_THING = re.compile(r"\b(?:your|this|the) (?:thing|stuff|whole thing|thingy)
 PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|there|um+|uh+|erm|listen|look|actually|okay|ok|so|and|oh|well|hang on|wait|right|also|one more thing|"
                       r"(?:a |one )?quick (?:one|question)(?: for you)?(?: though)?|though|"
                       r"(?:my )?last (?:one|question)|first(?: off| thing)?|by the way|before (?:i|we) go (?:any )?further|"
+                      r"sorry|excuse me|before i forget|while i (?:have|'ve got) you|real quick|"
                       r"before anything else)\b)+\W*", re.IGNORECASE)
 CONNECTS = re.compile(r"\b(?:hook|plug|tie|link)(?:s|ed)?\s+(?:in)?to\b|\b(?:hook|link)s? up (?:to|with)\b|"
                       r"\bsync(?:s|ed)? (?:up )?(?:with|to)\b|\bplays? nice(?:ly)? with\b|\bworks? with\b|\btalks? to\b(?= (?-i:[A-Z]))",
