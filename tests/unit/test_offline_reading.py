@@ -727,3 +727,36 @@ def test_good_alone_is_a_yes_and_good_to_know_is_not():
 
     assert yes_or_no("Good. Bye.") is True and yes_or_no("Very good.") is True
     assert yes_or_no("Good to know.") is None and yes_or_no("Good morning.") is None
+
+
+def test_what_a_business_does_is_no_name_and_a_name_said_last_is_the_one_asked_for():
+    said = ("Yeah so, I own a couple of event venues, Oliveira Event Spaces. Weddings, corporate parties. Did you "
+            "catch the game last night, by the way?")
+    assert "first_name" not in extract(said, "first_name", {})
+    later = "Thirty minutes of me talking, my wife would say that's easy. Okay. Rafael Oliveira, O-L-I-V-E-I-R-A."
+    assert extract(later, "last_name", {}) == {"first_name": "Rafael", "last_name": "Oliveira"}
+
+
+def test_a_question_rephrased_after_like_is_one_question_and_where_were_we_asks_again():
+    from callbot.llm.offline.intents import asks_to_repeat
+    from callbot.llm.offline.knowledge_agent import questions
+
+    assert questions("Okay, serious question: can the assistant talk in my voice? Like, actually sound like me?") \
+        == ["Can the assistant talk in my voice? Like, actually sound like me?"]
+    assert asks_to_repeat("Sorry, I'm back. Where were we?")
+
+
+def test_the_name_is_asked_again_after_a_question_of_the_callers_is_answered():
+    from devtools.conversation import Conversation
+
+    call = Conversation(knowledge="hybrid")
+    call.say("Hi there.")
+    call.say("I own a couple of event venues, Oliveira Event Spaces. Did you catch the game last night?")
+    said = call.say("Ha, fair enough. Serious question: can the assistant talk in my voice?")
+    assert said[-1] == "May I have your first and last name?"  # asked twice before, but a question came between
+
+
+def test_awesome_is_a_yes():
+    from callbot.spoken import yes_or_no
+
+    assert yes_or_no("Awesome, thanks. Bye.") is True

@@ -253,6 +253,8 @@ def _name_words(tokens: list[str]) -> list[str]:
 
 
 BARE_FULL_NAME = re.compile(r"^\W*([A-ZÀ-ÖØ-Þ][\w'’-]+),?\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)(?=\s*[.!?])")
+# the name asked for, said as the utterance's last sentence ("... my wife would say that's easy. Okay. Rafael Oliveira.")
+NAME_LAST_SAID = re.compile(r"(?<=[.!?])\s+([A-ZÀ-ÖØ-Þ][\w'’-]+),?\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)\s*[.!]?\s*$")
 # a name said as a sentence of its own, before where the caller works: "Annika Lindqvist. From Fjord Outdoor Gear."
 NAME_THEN_WHERE = re.compile(r"(?:^|(?<=[.!?])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+),?\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)(?=\s*[.,]\s+"
                              r"(?i:from|at|with|i'm|i am|i work|i run|i manage|we're|we are|my company|our company)\b)")
@@ -303,6 +305,9 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
         if not {t.lower() for t in sentence.group(1).split()} & NOT_A_PERSON:
             return person(sentence.group(1).split()), [sentence.span(1)]
     bare = BARE_FULL_NAME.match(text) if asked in ("first_name", "last_name") else None
+    if asked in ("first_name", "last_name") and not bare and (last_said := NAME_LAST_SAID.search(text)) and \
+            not re.fullmatch(BUSINESS_WORDS, last_said.group(2), re.IGNORECASE):
+        bare = last_said
     bare = bare or NAME_THEN_WHERE.search(text)
     if bare and capitalised and not {bare.group(1).lower(), bare.group(2).lower()} & NOT_A_PERSON:
         return person([bare.group(1), bare.group(2)]), [bare.span()]  # "Kwame, Mensah. Company's ...", asked the name
@@ -778,7 +783,9 @@ HOW_IT_IS_WRITTEN = re.compile(r"\b(?:with(?:out)? (?:an? |the )?(?:[a-z]|hyphen
                                r"hyphen(?:ated)?|spelled|spelt|as in)\b", re.IGNORECASE)
 
 
-LIST_GOES_ON = re.compile(r",\s+[a-z][\w' -]*,\s+(?:and\s+)?[a-z]")
+LIST_GOES_ON = re.compile(r",\s+[a-z][\w' -]*,\s+(?:and\s+)?[a-z]|"
+                          r",\s+(?!(?:that|it|yes|yeah|please|thanks|sorry|um|uh|and|but|i|my)\b)[a-z][\w'-]*\s+[a-z][\w'-]*s\s*[.!]")
+# ("Weddings, corporate parties.": what a business does, not a name)
 
 
 def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dict[str, Any]:

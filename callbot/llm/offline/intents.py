@@ -240,7 +240,8 @@ MEETING_WHEN = re.compile(r"\bwhen(?:'s| is| was) (?:my|our|the) (?:call|meeting
 REPEAT_ASKED = re.compile(
     r"\b(?:say (?:that|it) again|(?:can|could|would) you (?:please )?repeat|repeat (?:that|it|the question)|"
     r"come again|you broke up|you(?:'re| are) breaking up|(?:i )?didn't (?:catch|hear|get) (?:that|you|it|the last part)|"
-    r"what was (?:that|the question)|what was the (?:first|second|third|last) one again|"
+    r"what was (?:that|the question)|where were we|"
+    r"what was the (?:first|second|third|last) one again|"
     r"(?:vous )?pouvez(?:-vous)? répéter|répétez|je n'ai pas (?:entendu|saisi)|vous avez coupé)\b|"
     r"^\W*(?:sorry|pardon|excuse me|what)\W*\?\W*$", re.IGNORECASE)
 WAIT_ASKED = re.compile(

@@ -27,6 +27,7 @@ def first_sentences(text: str) -> str:
     return sentences[0]
 
 
+REPHRASED = re.compile(r"\W*(?:like|i mean|you know|as in|meaning)\b,?", re.IGNORECASE)  # "Like, actually sound like me?"
 FOLLOW_UP_WORDS = 4  # a question this short after another one completes it ("Like per person?")
 
 
@@ -46,7 +47,8 @@ def questions(text: str) -> list[str]:
                 asked += asking  # two questions in one breath: searched one by one
             elif is_product_question(part) or asking:
                 asked.append(part)  # one question, with what the caller said around it
-            elif asked and asked[-1].endswith("?") and part.endswith("?") and len(part.split()) < FOLLOW_UP_WORDS:
+            elif asked and asked[-1].endswith("?") and part.endswith("?") and (
+                    len(part.split()) < FOLLOW_UP_WORDS or REPHRASED.match(part)):
                 asked[-1] = f"{asked[-1]} {part}"  # "How much does it cost? Like per person?": one question
             elif asked and asked[-1].endswith("?") and part.endswith("?") and not (small_talk(part) or about_bot(part)):
                 asked.append(part)  # "... en Europe ? Et est-ce qu'on peut se connecter avec Okta ?": the next one

@@ -139,10 +139,19 @@ def should_save(turn: Turn, leaving: bool = False) -> bool:
 
 
 def _times_asked(turn: Turn, text: str) -> int:
-    return sum(1 for said in turn.bot_texts() if text in said)
+    """How many times in a row the bot asked `text`: another question, or an answer to one of the
+    caller's, in between starts the count again (asking the name after answering about voices is no nagging)."""
+    answered = phrase(Phrase.KB_SOURCE, turn.language, title="|").split("|")[0]
+    times = 0
+    for said in reversed(turn.bot_texts()):
+        if text in said:
+            times += 1
+        elif times and ("?" in said or answered in said):
+            break
+    return times
 
 
-def next_question(turn: Turn) -> str | None:
+def next_question(turn: Turn, answered: bool = False) -> str | None:
     """The question for what is missing next (what booking needs first, when the caller wants a
     meeting); a question just asked twice without an answer waits for later."""
     lead = turn.lead
@@ -153,8 +162,8 @@ def next_question(turn: Turn) -> str | None:
         wanted = ["email_confirmed", *[f for f in wanted if f != "email_confirmed"]]
     for field in wanted:
         text = question(turn, field, lead)
-        if _times_asked(turn, text) < ASKED_TWICE:
-            return text
+        if _times_asked(turn, text) < ASKED_TWICE or (answered and _times_asked(turn, text) == ASKED_TWICE):
+            return text  # (`answered`: a question of the caller's was just answered, the count starts again)
     if lead.get("wants_meeting") is True and wanted:
         return question(turn, wanted[0], lead)  # the meeting they asked for cannot be booked without it
     return None
@@ -198,7 +207,7 @@ def resume(turn: Turn) -> str:
     if turn.options and not turn.meeting:
         return ""  # the calendar specialist offers the times again
     if engaged and not turn.meeting:
-        asking = next_question(turn)
+        asking = next_question(turn, answered=True)
         if asking:
             return asking
         if lead.get("wants_meeting") is None:
