@@ -126,6 +126,11 @@ def _booked(turn: Turn) -> bool:
     return bool(meeting) and meeting.get("status", "booked") == "booked"
 
 
+def cancelled(turn: Turn) -> bool:
+    """The caller's meeting was cancelled (in this call or before)."""
+    return bool(turn.meeting) and turn.meeting.get("status") == "cancelled"
+
+
 def _rescheduling(turn: Turn) -> bool:
     return _booked(turn) and (turn.context.get("pending_intent") == "reschedule"
                               or any(classify(said) == "reschedule" for said in turn.caller_said()))
@@ -215,7 +220,7 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     text = turn.utterance or ""
     if intent == "cancel" and _booked(turn):
         return turn.call(cancel_meeting)
-    if intent == "cancel" and turn.meeting and turn.meeting.get("status") == "cancelled":
+    if intent == "cancel" and cancelled(turn):
         label = slot_label(turn.meeting, _timezone(turn))  # "just cancel it, please", said again: it is
         return Decision(phrase(Phrase.CANCELLED, turn.language, label=label))
     if intent in ("cancel", "reschedule") and not _booked(turn):

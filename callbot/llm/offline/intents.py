@@ -252,11 +252,12 @@ WAIT_ASKED = re.compile(
 
 
 WAIT_WORDS = 10  # "Hang on, before I forget, is there ...?" asks something: no wait
+REPEAT_WORDS = 16  # a longer utterance says more than "say that again"
 
 
 def asks_to_repeat(text: str) -> bool:
     """"Sorry, say that again? You broke up": the bot's last words, again (not an answer to them)."""
-    return bool(REPEAT_ASKED.search(text)) and len(text.split()) <= 16
+    return bool(REPEAT_ASKED.search(text)) and len(text.split()) <= REPEAT_WORDS
 
 
 def asks_to_wait(text: str) -> bool:

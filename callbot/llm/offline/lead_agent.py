@@ -162,8 +162,8 @@ def next_question(turn: Turn, answered: bool = False) -> str | None:
         wanted = ["email_confirmed", *[f for f in wanted if f != "email_confirmed"]]
     for field in wanted:
         text = question(turn, field, lead)
-        if _times_asked(turn, text) < ASKED_TWICE or (answered and _times_asked(turn, text) == ASKED_TWICE):
-            return text  # (`answered`: a question of the caller's was just answered, the count starts again)
+        if _times_asked(turn, text) < ASKED_TWICE + answered:
+            return text  # (`answered`: a question of the caller's was just answered: once more)
     if lead.get("wants_meeting") is True and wanted:
         return question(turn, wanted[0], lead)  # the meeting they asked for cannot be booked without it
     return None

@@ -107,7 +107,7 @@ def respond(turn: Turn) -> Decision:
     asks_more = turn.asked_anything_else
     intent = classify(text, confirming=previous.rstrip().endswith("?") and not asks_more)
     booked = bool(turn.meeting) and turn.meeting.get("status", "booked") == "booked"
-    if intent == "cancel" and turn.meeting and turn.meeting.get("status") == "cancelled" and asks_too(text):
+    if intent == "cancel" and calendar_agent.cancelled(turn) and asks_too(text):
         intent = "question"  # "yes, cancel it. Quick question though, is there a setup fee?": it is cancelled already
     if intent is None and booked and mentions_time(text) and MOVE_WORDS.search(text):
         intent = "reschedule"  # "can we keep the same day but make it 3 instead?"
