@@ -114,7 +114,10 @@ def next_step(agent: str, state: ConversationState, context: dict[str, Any]) -> 
     last_tool = getattr(messages[-1], "name", None) if messages and getattr(messages[-1], "type", "") == "tool" else None
     if agent == "knowledge":
         if last_tool == "search_knowledge":
-            return "answer the caller's question from the passages returned, naming the page's title"
+            return ("answer the caller's question from the passages returned, naming the page's title; when they "
+                    "do not answer it, call `note_unanswered` with the question")
+        if last_tool == "note_unanswered":
+            return "tell the caller you don't know and that a specialist will follow up"
         return "call `search_knowledge` with the caller's question"
     lead = context["lead"]
     wants = lead.get("wants_meeting")

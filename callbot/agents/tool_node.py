@@ -70,6 +70,8 @@ def make_tool_node(actions: dict[str, ActionSpec], context: Callable[[Conversati
             content, changes = _run_local(name, args, view)
             update["messages"].append(_result(call, content))
             for key, value in changes.items():
+                if key in APPENDED:  # (the state's reducer appends: two notes of one step are both kept)
+                    value = [*update.get(key, []), *value]
                 view[key] = value
                 update[key] = value
             if HANDOFFS.get(name) in HOLD_ON_HANDOFF_TO:
@@ -79,6 +81,7 @@ def make_tool_node(actions: dict[str, ActionSpec], context: Callable[[Conversati
     return tools
 
 
+APPENDED = ("unanswered_questions",)  # state keys whose updates are appended to what the state holds
 HOLD_ON_HANDOFF_TO = ("knowledge", "calendar")  # specialists whose first step is an action (search, slots)
 
 
@@ -111,6 +114,12 @@ def _run_local(name: str, args: dict[str, Any], view: dict[str, Any]) -> tuple[A
         if not_said:
             result["not_recorded"] = {f: "the caller has not said this in the call: ask them" for f in not_said}
         return result, {"lead": lead}
+    if name == "note_unanswered":
+        question = " ".join(str(args.get("question") or "").split())
+        if not question:
+            return {"error": "no question given: pass the caller's question"}, {}
+        return {"noted": question, "next": "tell the caller you don't know and that a specialist will follow up"}, {
+            "unanswered_questions": [question]}
     if name in HANDOFFS:
         changes: dict[str, Any] = {"active_agent": HANDOFFS[name]}
         if HANDOFFS[name] == "knowledge":

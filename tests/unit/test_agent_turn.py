@@ -149,6 +149,21 @@ def test_an_action_tool_pauses_the_graph_with_a_filler_and_resumes_with_the_resu
     assert json.loads(tool[0].content)["passages"][0]["source"] == "pricing.md"
 
 
+def test_a_question_the_passages_found_do_not_answer_is_noted_for_a_specialist(handler, publisher, model):
+    start(handler, publisher, "CA4n")
+    model.script += [call("transfer_to_knowledge"), call("search_knowledge", {"question": "on-premise?"}, "q1")]
+    deliver(handler, UserUtterance(call_id="CA4n", turn_seq=1, relay_instance="r1", text="Can we run it on-premise?"))
+    request = publisher.of_type(ActionRequested)[-1]
+    model.script += [call("note_unanswered", {"question": "Can it run on-premise?"}, "n1"),
+                     call("note_unanswered", {"question": "Is there a mobile app?"}, "n2"),
+                     AIMessage("I don't know that. A specialist will follow up.")]
+    deliver(handler, complete(request, passages=[{"text": "We are based in New York.", "source": "company.md"}]))
+    values = state(handler, "CA4n")
+    assert values["unanswered_questions"] == ["Can it run on-premise?", "Is there a mobile app?"]  # both kept
+    assert values["knowledge_sources"] == ["company.md"]
+    assert said(publisher, 3)[-1][2] == "A specialist will follow up."
+
+
 def test_an_action_is_recorded_with_what_was_asked_and_what_came_back(handler, publisher, model, call_log):
     start(handler, publisher, "CA4b")
     model.script += [call("transfer_to_knowledge"), call("search_knowledge", {"question": "price?"}, "q1")]

@@ -586,6 +586,15 @@ def test_a_passage_that_shares_no_word_of_the_question_does_not_answer_it():
     assert _shares_a_term(passage, "Where are you based?", "Northwind Voice")
 
 
+def test_a_question_the_passages_found_do_not_answer_is_declined_and_noted():
+    from devtools.conversation import Conversation
+
+    call = Conversation(knowledge="hybrid")
+    said = call.say("Hi. Can we run Northwind Voice on our own servers, like on-premise?")
+    assert any("don't know" in line for line in said)
+    assert call.state["unanswered_questions"] == ["Can we run Northwind Voice on our own servers, like on-premise?"]
+
+
 def test_a_sentence_does_not_end_at_a_m_or_p_m():
     from callbot.agents.speech import split_sentences
 

@@ -1,6 +1,10 @@
-"""Knowledge tools: search the company's knowledge base. Runs in the knowledge_action function."""
+"""Knowledge tools: search the company's knowledge base (runs in the knowledge_action function), and
+note a question the passages found do not answer (the graph's state only, for a specialist to follow
+up after the call: a search that finds nothing notes its question itself)."""
 
 from __future__ import annotations
+
+from langchain_core.tools import tool
 
 from callbot.agents.action_tools import ActionContext, ActionSpec, action_tool
 from callbot.messages import ActionPort
@@ -29,5 +33,17 @@ def _result(result: dict, args: dict, state: dict, ctx: ActionContext) -> tuple[
     return {"passages": passages}, {"knowledge_sources": sources}
 
 
+@tool(parse_docstring=True)
+def note_unanswered(question: str) -> str:
+    """Note a product question that the passages `search_knowledge` returned do not answer, so that a
+    specialist follows it up after the call; then tell the caller you don't know and that a specialist
+    will follow up. (A search that returns no passage notes its question itself.)
+
+    Args:
+        question: the caller's question, rephrased to stand on its own.
+    """
+    return question
+
+
 ACTIONS = {"search_knowledge": ActionSpec(search_knowledge, _args, _result, reads_only=True)}
-TOOLS = [search_knowledge]
+TOOLS = [search_knowledge, note_unanswered]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from callbot.agents.knowledge.tools import search_knowledge
+from callbot.agents.knowledge.tools import note_unanswered, search_knowledge
 from callbot.agents.supervisor.tools import transfer_to_calendar, transfer_to_lead
 from callbot.knowledge.keyword_index import keyword_terms
 from callbot.knowledge.memory import keywords
@@ -187,16 +187,17 @@ def best_passage(passages: list[dict], question: str, language: str) -> dict:
     return passages[max(range(len(passages)), key=lambda i: (scores[i], -i))]
 
 
-def _answer(turn: Turn, result: ToolResult) -> str:
+def _answer(turn: Turn, result: ToolResult) -> str | None:
+    """The answer from the passages found; None when they were found but do not answer."""
     passages = [p for p in result.data.get("passages") or [] if isinstance(p, dict) and p.get("text")]
     if not passages:
-        return phrase(Phrase.DONT_KNOW, turn.language)
+        return phrase(Phrase.DONT_KNOW, turn.language)  # (the search noted the question)
     question = f'{result.args.get("question") or ""} {turn.utterance or ""}'  # (what the caller added)
     asked = str(result.args.get("question") or turn.utterance or "")  # (not the other questions said with it)
     best = best_passage(passages, asked, str(passages[0].get("language") or turn.language))
     same_language = str(best.get("language") or turn.language)[:2] == turn.language[:2]  # (else no word is shared)
     if same_language and not _shares_a_term(best, question, turn.company):
-        return phrase(Phrase.DONT_KNOW, turn.language)  # found, but it says nothing of what was asked
+        return None  # found, but it says nothing of what was asked
     title = best.get("title") or best.get("source") or turn.company
     answer = relevant_sentences(best["text"], question)
     written_in = str(best.get("language") or turn.language)
@@ -215,16 +216,29 @@ def _shares_a_term(passage: dict, question: str, company: str) -> bool:
 
 
 def after_tool(turn: Turn, result: ToolResult) -> Decision:
+    if result.is_from(note_unanswered):
+        return _go_on(turn, "", known=False)  # ("I don't know" was said with the note)
     if not result.is_from(search_knowledge):
         return Decision(phrase(Phrase.ANYTHING_ELSE, turn.language))
     answer = _answer(turn, result)
-    if answer and answer in turn.said_since_utterance():
-        answer = ""  # two questions of one utterance answered by the same passage: said once
+    if answer is None:  # the passages found do not answer it: noted for a specialist, as a search finding none
+        return turn.call(note_unanswered, args={"question": str(result.args.get("question") or turn.utterance or "")},
+                         text=_said_once(turn, phrase(Phrase.DONT_KNOW, turn.language)))
+    return _go_on(turn, _said_once(turn, answer), known=bool(result.data.get("passages")))
+
+
+def _said_once(turn: Turn, answer: str) -> str:
+    """Two questions of one utterance answered by the same passage (or both unknown): said once."""
+    return "" if answer and answer in turn.said_since_utterance() else answer
+
+
+def _go_on(turn: Turn, answer: str, known: bool) -> Decision:
+    """After a question's answer: the next question of the same utterance, the meeting asked for with
+    it, or back to where the call was."""
     asked = asked_of(turn)
     searched = turn.done_since_utterance().count(search_knowledge.name)
     if searched < len(asked):  # the next question of the same utterance
         return turn.call(search_knowledge, args={"question": asked[searched]}, text=answer)
-    known = bool(result.data.get("passages"))
     if classify(turn.utterance or "") == "book" and not turn.meeting:  # the meeting asked for with the question
         then = on_utterance(turn, "book")
         return Decision(join(answer, then.text), then.tool, then.args)
