@@ -114,6 +114,39 @@ def test_the_answer_is_read_from_the_passage_that_says_it_whatever_its_rank():
     assert best_passage(passages, "Are there setup fees?", "en-US") is passages[0]
 
 
+def test_a_name_the_caller_used_weighs_more_in_choosing_the_passage():
+    from callbot.llm.offline.knowledge_agent import best_passage
+
+    passages = [{"text": "After each call it writes the summary and the meeting to your CRM.", "heading": "Overview"},
+                {"text": "It integrates with Salesforce and HubSpot: every call is written to the CRM record.",
+                 "heading": "Integrations > CRM"}]
+    asked = "Does it write the calls back into Salesforce, or do we have to do that by hand?"
+    assert best_passage(passages, asked, "en-US") is passages[1]
+    assert best_passage(passages, asked.replace("Salesforce", "the system"), "en-US") is passages[0]
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Before I go further: where would our call data be stored? We have people in Europe, so GDPR matters to us.",
+     ["Where would our call data be stored? We have people in Europe, so GDPR matters to us."]),
+    ("Does it connect to our CRM? We use HubSpot.", ["Does it connect to our CRM? We use HubSpot."]),
+    ("Is there a setup fee? I'm Dana from Acme Logistics.", ["Is there a setup fee?"]),  # who they are: not searched
+    ("Is there a setup fee? We're a small team.", ["Is there a setup fee?"]),
+])
+def test_a_question_is_searched_with_the_setting_said_around_it(said, expected):
+    from callbot.llm.offline.knowledge_agent import questions
+
+    assert questions(said) == expected
+
+
+def test_a_name_the_caller_used_that_the_answer_leaves_out_is_answered_from_the_passages_found():
+    from devtools.conversation import Conversation
+
+    call = Conversation(knowledge="hybrid")
+    said = call.say("Where would our call data be stored? We have people in Europe, so GDPR matters to us.")
+    assert any(line.startswith("Data is stored in the EU or US region") for line in said)
+    assert any("GDPR compliant" in line for line in said)
+
+
 @pytest.mark.parametrize(("said", "asked", "lead", "expected"), [
     ("So, we're a craft brewery, Hopfield Brewing Company, in Milwaukee, I'm Tomasz, head of sales.", None, {},
      {"company": "Hopfield Brewing Company", "first_name": "Tomasz"}),

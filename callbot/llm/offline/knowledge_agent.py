@@ -58,7 +58,8 @@ def questions(text: str) -> list[str]:
     if direct and not any(q.rstrip().endswith("?") for q in found) and \
             not any(q in d or d in q for q in found for d in direct):
         found = direct  # "my legal team sent one question: which outside companies would touch our data?"
-    return [standalone(_with_what_it_points_to(q, text)) for q in found]
+    found = [_with_what_it_points_to(q, text) for q in found]
+    return [standalone(_with_its_setting(found[0], text) if len(found) == 1 else q) for q in found]
 
 
 def asked_of(turn: Turn) -> list[str]:
@@ -90,6 +91,21 @@ def _with_what_it_points_to(question: str, text: str) -> str:
         return question
     before = [s.strip() for s in re.findall(r"[^.!?]+[.!?]?", text[:start]) if s.strip()]
     return f"{before[-1]} {question}" if before and not QUESTION_FORM.search(before[-1]) else question
+
+
+SETTING = re.compile(r"\b(?!(?:OK|AM|PM)\b)[A-Z]{2,}[0-9]*\b|\b[Ww]e(?: use|'re on| are on| run)\s+(?:[a-z]+\s+)?[A-Z]")
+INTRODUCES = re.compile(r"\b(?:i'm|i am|my name|this is|calling from|i work)\b", re.IGNORECASE)
+
+
+def _with_its_setting(question: str, text: str) -> str:
+    """`question`, with the sentence said around it that names the setting it is asked in: a
+    regulation or a product in capitals ("... stored? We have people in Europe, so GDPR matters to us.")
+    or what the caller uses ("Does it connect to our CRM? We use HubSpot."), not who they are."""
+    if question not in text:
+        return question
+    around = [s.strip() for s in re.split(r"(?<=[.!?:])\s+", text.replace(question, " ")) if s.strip()]
+    setting = [s for s in around if SETTING.search(s) and not INTRODUCES.search(s) and not s.endswith("?")]
+    return " ".join([question, *setting[:1]])
 
 
 HESITATION = re.compile(r",?\s*\b(?:um+|uh+|erm)\b,?(?=\s)", re.IGNORECASE)
@@ -173,16 +189,29 @@ def relevant_sentences(text: str, question: str) -> str:
     return sentences[best]
 
 
-def best_passage(passages: list[dict], question: str, language: str) -> dict:
+NAMED = re.compile(r"(?<=[\w,;:'’)] )[A-Z][\w'’-]*|\b[A-Z][A-Z0-9]+\b")  # capitalised inside a sentence, or an acronym
+
+
+def named_terms(question: str, language: str, company: str = "") -> set[str]:
+    """The terms of the names the caller used ("Salesforce", "GDPR", "Team"), the company's own aside."""
+    names = " ".join(NAMED.findall(question))
+    return set(keyword_terms(names, language[:2])) - set(keyword_terms(company, language[:2]))
+
+
+def best_passage(passages: list[dict], question: str, language: str, company: str = "") -> dict:
     """The passage whose best sentence, read with its section's heading, shares the most terms with the
-    question (stemmed, accents aside); the search's order breaks ties: an answer may be in the second
-    or third passage returned, as a reader of all three would find it ("how much do we save paying
-    yearly?": the "Annual billing" section, not "Fees and seats" ranked above it for "monthly")."""
+    question (stemmed, accents aside), a name the caller used counting twice ("does it write the calls
+    back into Salesforce?": the CRM section, not "after each call it writes the summary ..."); the
+    search's order breaks ties: an answer may be in the second or third passage returned, as a reader of
+    all three would find it ("how much do we save paying yearly?": the "Annual billing" section, not
+    "Fees and seats" ranked above it for "monthly")."""
     wanted = set(keyword_terms(question, language[:2]))
+    named = named_terms(question, language, company)
     def shared(passage: dict) -> int:
         heading = set(keyword_terms(str(passage.get("heading") or ""), language[:2]))
         sentences = SENTENCE_END.split(" ".join(str(passage["text"]).split()))
-        return max((len(wanted & (heading | set(keyword_terms(s, language[:2])))) for s in sentences), default=0)
+        return max((len(wanted & (heading | set(keyword_terms(s, language[:2])))) +
+                    len(named & set(keyword_terms(s, language[:2]))) for s in sentences), default=0)
     scores = [shared(p) for p in passages]
     return passages[max(range(len(passages)), key=lambda i: (scores[i], -i))]
 
@@ -194,7 +223,7 @@ def _answer(turn: Turn, result: ToolResult) -> str | None:
         return phrase(Phrase.DONT_KNOW, turn.language)  # (the search noted the question)
     question = f'{result.args.get("question") or ""} {turn.utterance or ""}'  # (what the caller added)
     asked = str(result.args.get("question") or turn.utterance or "")  # (not the other questions said with it)
-    best = best_passage(passages, asked, str(passages[0].get("language") or turn.language))
+    best = best_passage(passages, asked, str(passages[0].get("language") or turn.language), turn.company)
     same_language = str(best.get("language") or turn.language)[:2] == turn.language[:2]  # (else no word is shared)
     if same_language and not _shares_a_term(best, question, turn.company):
         return None  # found, but it says nothing of what was asked
@@ -203,7 +232,22 @@ def _answer(turn: Turn, result: ToolResult) -> str | None:
     written_in = str(best.get("language") or turn.language)
     if written_in[:2] != turn.language[:2]:  # a French caller, an English page: said as it is written, and why
         return phrase(Phrase.KB_OTHER_LANGUAGE, turn.language, title=title, answer=answer)
+    answer = join(answer, _on_the_name_left_out(passages, answer, question, turn))
     return join(answer, phrase(Phrase.KB_SOURCE, turn.language, title=title))
+
+
+def _on_the_name_left_out(passages: list[dict], answer: str, question: str, turn: Turn) -> str:
+    """The sentence of the passages found that says a name the caller used and the answer leaves out
+    ("where would our data be stored? ... so GDPR matters to us": "... SOC 2 Type II certified and GDPR
+    compliant ..."); "" when the answer says every one, or no passage does."""
+    language = turn.language[:2]
+    left_out = named_terms(question, language, turn.company) - set(keyword_terms(answer, language))
+    if not left_out:
+        return ""
+    sentences = [s for p in passages if str(p.get("language") or turn.language)[:2] == language
+                 for s in SENTENCE_END.split(" ".join(str(p.get("text") or "").split())) if s and s not in answer]
+    said = [len(left_out & set(keyword_terms(s, language))) for s in sentences]
+    return sentences[max(range(len(sentences)), key=lambda i: (said[i], -i))] if any(said) else ""
 
 
 def _shares_a_term(passage: dict, question: str, company: str) -> bool:
