@@ -23,7 +23,7 @@ def serving(app: Any, name: str) -> Iterator[str]:
     """Serve `app` on 127.0.0.1 for the block; yields its root URL ("http://127.0.0.1:PORT")."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, lifespan="off"))
+                                           access_log=False, lifespan="off", timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, name=f"{name}-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT_S

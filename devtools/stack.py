@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from callbot.bus import topology
@@ -35,7 +36,7 @@ from devtools.processes import (
     patched_environ,
     signals_deferred,
     spawn,
-    stop_group,
+    stop_groups,
     wait_http_ok,
     wait_listening,
     wait_logged,
@@ -45,6 +46,7 @@ from devtools.workflows_emulator import spawn_workflows_emulator, wait_workflows
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = ROOT / ".callbot" / "stack"
+STORES = {f"{kind}-emulator" for kind in KINDS}  # stopped last: every other process writes to them
 PROJECT_ID = "callbot-local"
 # every function, with its functions-framework signature type: Pub/Sub push (cloudevent) or HTTP
 FUNCTIONS = {name: "cloudevent" if name in topology.PUSHED_FUNCTIONS else "http" for name in DEPLOYED_FUNCTIONS}
@@ -351,8 +353,8 @@ def down(state_dir: Path = DEFAULT_STATE_DIR) -> list[str]:
     info = load(state_dir)
     if info is None:
         return []
-    for process in reversed(list(info.processes.values())):
-        stop_group(process["pid"])
+    for stage in _stop_stages(list(info.processes.items())):
+        stop_groups([process["pid"] for _, process in stage])
     _state_file(state_dir).unlink(missing_ok=True)
     return list(info.processes)
 
@@ -365,11 +367,18 @@ def _stop_on_failure(started: list[Child]) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        for child in reversed(started):
-            child.stop()
+        for stage in _stop_stages([(child.name, child) for child in started]):
+            stop_groups([child.pid for _, child in stage])
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_stages(named: list[tuple[str, Any]]) -> list[list[tuple[str, Any]]]:
+    """The order a stack stops in: every process that uses the emulators together (the relay, the
+    functions, the local servers), then the emulators they write to."""
+    stores = [(name, p) for name, p in named if name in STORES]
+    return [[(name, p) for name, p in named if name not in STORES], stores]
 
 
 def _exit_on_sigterm(signum, frame) -> None:
