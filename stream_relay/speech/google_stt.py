@@ -69,6 +69,8 @@ MAX_CHUNK_BYTES = 3200  # 400 ms per request, well below v2's 15 KB limit on `au
 POLL_S = 0.05  # how often an idle request generator checks whether its stream should end
 ONSET_GRACE_S = 0.6  # finals this recent when an utterance starts are its beginning (see Restarts)
 MAX_STREAM_S = 290.0  # restart at the latest here: Google ends a stream at 300 s (v2) or 305 s (v1)
+BACKLOG_BYTES = BYTES_PER_SECOND // 5  # pending audio beyond 200 ms: the stream is not keeping up
+BACKLOG_WAIT_S = 5.0  # how long `transcribe()` waits at most for a final whose audio was still held
 HEALTHY_STREAM_S = 10.0  # a stream that lived this long resets the count of consecutive failures
 # v1: an enhanced variant exists only for these models, per the "enhanced models" page.
 V1_ENHANCED_MODELS = frozenset({"phone_call", "video"})
@@ -206,8 +208,9 @@ class GoogleSpeechToText:
     """The SpeechToText port on one Google streaming session per call, restarted as needed.
 
     `clock` (seconds, monotonic) measures stream age: tests inject a fake one to simulate long calls.
-    `transcribe()` waits up to `final_timeout_s` for the final results of the utterance, and if they
-    do not come in time it falls back to the latest interim hypothesis.
+    `transcribe()` waits up to `final_timeout_s` for the final results of the utterance, counted from
+    when its audio has gone out (while no stream is open, or audio piles up, it waits for that too, up
+    to BACKLOG_WAIT_S), and if they do not come in time it falls back to the latest interim hypothesis.
     """
 
     def __init__(
@@ -326,6 +329,7 @@ class GoogleSpeechToText:
         loop = asyncio.get_running_loop()
         woken = asyncio.Event()
         deadline = loop.time() + self._final_timeout_s
+        latest = loop.time() + BACKLOG_WAIT_S
         with self._cond:
             self._waiter = (loop, woken)
         try:
@@ -334,13 +338,21 @@ class GoogleSpeechToText:
                 with self._cond:
                     if self._failed or self._closing or (self._finals and not self._interim):
                         break
-                remaining = deadline - loop.time()
+                    # no stream is open (the first opening, a switch, a reopening after an error), or
+                    # it lags: the utterance's audio has not reached Google, so neither has its final
+                    held = not self._live_stream or self._pending_bytes > BACKLOG_BYTES
+                now = loop.time()
+                if held:
+                    deadline = min(max(deadline, now + self._final_timeout_s), latest)
+                remaining = deadline - now
                 if remaining <= 0:
                     break
+                if held:
+                    remaining = min(remaining, POLL_S)  # (nothing wakes us when the audio goes out)
                 try:
                     await asyncio.wait_for(woken.wait(), remaining)
                 except TimeoutError:
-                    break
+                    continue  # (the deadline is checked again: it may have moved)
         finally:
             with self._cond:
                 self._waiter = None

@@ -504,6 +504,22 @@ async def test_audio_waits_while_the_stream_is_down_and_only_the_oldest_is_dropp
     assert any(r.message.startswith("speech stream is not taking audio") for r in caplog.records)
 
 
+async def test_an_utterance_said_while_no_stream_is_open_waits_for_its_final(servers, engines, clock, caplog):
+    """The caller speaks while the stream is down (here: reopening after an error; on a busy relay:
+    the call's first stream still opening): its final can only come once its audio has gone out, so
+    the transcript waits for it rather than coming back empty after `final_timeout_s`."""
+    fake = FakeSpeech("v1", fail=lambda number, stream: grpc.StatusCode.UNAVAILABLE if number == 0 else None)
+    stt = engines(servers(fake), clock=clock, backoff_s=1.5, final_timeout_s=0.3)
+    caller = Caller(stt, clock, fake)
+    await until(lambda: any(r.message.startswith("speech stream failed") for r in caplog.records))
+    stt.utterance_started()
+    caller.feed("hello")
+    for _ in range(10):
+        caller.feed()
+    assert (await stt.transcribe(b"")).text == "hello"
+    assert len(fake.streams) == 2
+
+
 @pytest.mark.parametrize(("status", "streams"),
                          [(grpc.StatusCode.INVALID_ARGUMENT, 2), (grpc.StatusCode.PERMISSION_DENIED, 1)])
 async def test_a_permanent_error_is_not_retried_and_transcripts_come_back_empty(
