@@ -131,6 +131,8 @@ def test_a_name_the_caller_used_weighs_more_in_choosing_the_passage():
     ("Does it connect to our CRM? We use HubSpot.", ["Does it connect to our CRM? We use HubSpot."]),
     ("Is there a setup fee? I'm Dana from Acme Logistics.", ["Is there a setup fee?"]),  # who they are: not searched
     ("Is there a setup fee? We're a small team.", ["Is there a setup fee?"]),
+    ("Can we run it on our own servers? Like, on-prem? Our IT guy's going to ask.",  # one question, said twice
+     ["Can we run it on our own servers? Like, on-prem?"]),
 ])
 def test_a_question_is_searched_with_the_setting_said_around_it(said, expected):
     from callbot.llm.offline.knowledge_agent import questions

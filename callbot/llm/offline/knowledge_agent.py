@@ -43,12 +43,13 @@ def questions(text: str) -> list[str]:
                                                     r"where|when|which|est-ce|combien|comment|quel|quelle|où|"
                                                     r"peut-on|y a-t-il)\b)", part) if c.strip()]
             asking = [c for c in clauses if is_product_question(c)]
-            if len(asking) > 1:
+            if asked and asked[-1].endswith("?") and part.endswith("?") and REPHRASED.match(part):
+                asked[-1] = f"{asked[-1]} {part}"  # "... on our own servers? Like, on-prem?": said again
+            elif len(asking) > 1:
                 asked += asking  # two questions in one breath: searched one by one
             elif is_product_question(part) or asking:
                 asked.append(part)  # one question, with what the caller said around it
-            elif asked and asked[-1].endswith("?") and part.endswith("?") and (
-                    len(part.split()) < FOLLOW_UP_WORDS or REPHRASED.match(part)):
+            elif asked and asked[-1].endswith("?") and part.endswith("?") and len(part.split()) < FOLLOW_UP_WORDS:
                 asked[-1] = f"{asked[-1]} {part}"  # "How much does it cost? Like per person?": one question
             elif asked and asked[-1].endswith("?") and part.endswith("?") and not (small_talk(part) or about_bot(part)):
                 asked.append(part)  # "... en Europe ? Et est-ce qu'on peut se connecter avec Okta ?": the next one
@@ -93,7 +94,7 @@ def _with_what_it_points_to(question: str, text: str) -> str:
     return f"{before[-1]} {question}" if before and not QUESTION_FORM.search(before[-1]) else question
 
 
-SETTING = re.compile(r"\b(?!(?:OK|AM|PM)\b)[A-Z]{2,}[0-9]*\b|\b[Ww]e(?: use|'re on| are on| run)\s+(?:[a-z]+\s+)?[A-Z]")
+SETTING = re.compile(r"\b[A-Z]{3,}[0-9]*\b|\b[Ww]e(?: use|'re on| are on| run)\s+(?:[a-z]+\s+)?[A-Z]")
 INTRODUCES = re.compile(r"\b(?:i'm|i am|my name|this is|calling from|i work)\b", re.IGNORECASE)
 
 
