@@ -152,6 +152,9 @@ def test_a_name_the_caller_used_that_the_answer_leaves_out_is_answered_from_the_
 @pytest.mark.parametrize(("said", "asked", "lead", "expected"), [
     ("So, we're a craft brewery, Hopfield Brewing Company, in Milwaukee, I'm Tomasz, head of sales.", None, {},
      {"company": "Hopfield Brewing Company", "first_name": "Tomasz"}),
+    ("Fine. Kwame Mensah, K-W-A-M-E, M-E-N-S-A-H. Keystone Commercial Realty.", None, {},  # ("M-E, M-E": no restart)
+     {"first_name": "Kwame", "last_name": "Mensah", "company": "Keystone Commercial Realty"}),
+    ("Kwame Mensah, K-W-A-M-E M-E-N-S-A-H.", None, {}, {"first_name": "Kwame", "last_name": "Mensah"}),
     ("Can I get a meeting Wednesday at ten? Your time, Eastern, that's fine.", "company", {}, {"company": None}),
     ("Yes. Email yes, texts yes.", "email_confirmed", {"email": "ifeoma@copperlinesigns.com"},
      {"email_confirmed": True, "consent": True}),
@@ -628,6 +631,14 @@ def test_a_question_the_passages_found_do_not_answer_is_declined_and_noted():
     said = call.say("Hi. Can we run Northwind Voice on our own servers, like on-premise?")
     assert any("don't know" in line for line in said)
     assert call.state["unanswered_questions"] == ["Can we run Northwind Voice on our own servers, like on-premise?"]
+
+
+@pytest.mark.parametrize("said", ["Before I tell you anything, am I talking to a real person or a bot?",
+                                  "Huh. Is this a robot?", "Am I speaking with an AI?"])
+def test_a_caller_who_asks_whether_the_bot_is_a_person_is_told(said):
+    from devtools.conversation import Conversation
+
+    assert "virtual assistant" in " ".join(Conversation().say(said))
 
 
 def test_a_sentence_does_not_end_at_a_m_or_p_m():

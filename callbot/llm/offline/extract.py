@@ -172,7 +172,7 @@ def _folded(word: str) -> str:
 
 HESITATIONS = re.compile(r"\b(?:um+|uh+|erm|er)\b(?!-)[,.]?\s*|,\s*you know\b(?=,)|\b(?<=, )like,\s*", re.IGNORECASE)
 PAUSED_HESITATION = re.compile(r"(?<=\w),\s*(?:um+|uh+|erm|er)\b(?!-)([,.])\s*(?=[a-z])", re.IGNORECASE)
-RESTART = re.compile(r"\b([^\W\d_][\w'-]+),\s+\1\b(?!')", re.IGNORECASE)  # "Tomasz, Tomasz Nowicki"
+RESTART = re.compile(r"(?<!-)\b([^\W\d_][\w'-]+),\s+\1\b(?!')", re.IGNORECASE)  # "Tomasz, Tomasz Nowicki"
 HYPHEN_SAID = re.compile(r"\b([A-ZÀ-ÖØ-Þ][\w'’]*)\s+hyphen\s+([A-ZÀ-ÖØ-Þ][\w'’]*)")
 PAUSED_INTRO = re.compile(r"\b(i'm|i am|it's|this is|we're|we are|we have|we've got|from|at|with|for)\s*,\s*(?=\w)", re.IGNORECASE)  # "I'm, Tomasz"
 
@@ -312,7 +312,8 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
     if bare and capitalised and not {bare.group(1).lower(), bare.group(2).lower()} & NOT_A_PERSON:
         return person([bare.group(1), bare.group(2)]), [bare.span()]  # "Kwame, Mensah. Company's ...", asked the name
     for spelled in NAME_THEN_SPELLING.finditer(text):
-        if _folded(spelled.group(3)) in (_folded(spelled.group(1)), _folded(spelled.group(2))) and \
+        first, last = _folded(spelled.group(1)), _folded(spelled.group(2))
+        if _folded(spelled.group(3)) in (first, last, first + last) and \
                 not {spelled.group(1).lower(), spelled.group(2).lower()} & NOT_A_PERSON:
             return person([spelled.group(1), spelled.group(2)]), [spelled.span()]
     for intro in NAME_INTRO.finditer(text):

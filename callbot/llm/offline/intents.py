@@ -127,7 +127,9 @@ SMALL_TALK = re.compile(r"\bhow are you\b|\bhow's (?:it going|your day|everythin
                         r"\b(?:do|did) you(?: \w+)? ever (?:get|come|been|make it) (?:down |up |out |over )?to [^.!?]*",
                         re.IGNORECASE)
 ABOUT_BOT = re.compile(r"\bare you (?:a |an )?(?:robot|bot|real|human|person|ai|machine|computer)\b|"
-                       r"\bwho am i (?:talking|speaking) (?:to|with)\b|\bwho(?:'s| is) this\b", re.IGNORECASE)
+                       r"\bwho am i (?:talking|speaking) (?:to|with)\b|\bwho(?:'s| is) this\b|"
+                       r"\bam i (?:talking|speaking) (?:to|with) (?:a |an )?(?:real|human|person|robot|bot|ai|machine|computer)\b|"
+                       r"\bis this (?:a |an )?(?:real person|human|robot|bot|ai|machine|recording)\b", re.IGNORECASE)
 
 PRODUCT_QUESTION = _any(
     r"\bwhat does (?:it|northwind voice|northwind|that) cost\b|\bhow much\b|\bpric(?:e|es|ed|ing)\b",
