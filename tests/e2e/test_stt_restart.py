@@ -3,7 +3,8 @@
 Google ends a streaming recognition after about five minutes; the relay restarts its stream before
 that, between utterances. Five minutes cannot run in the suite, so time is scaled down: the fake
 Speech service (devtools/fake_speech.py) aborts any stream older than 12 s, and the relay restarts at
-8 s between utterances, at 11 s at the latest. A one-minute call of ten turns crosses several restarts.
+8 s between utterances, at 11 s at the latest. A call of six turns, under a minute, crosses several
+restarts.
 """
 
 import json
