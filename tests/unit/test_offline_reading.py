@@ -3,6 +3,9 @@ the rest, said the way strangers say them; and what it must not read into other 
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from callbot.llm.offline.extract import extract
@@ -133,6 +136,8 @@ def test_a_name_the_caller_used_weighs_more_in_choosing_the_passage():
     ("Is there a setup fee? We're a small team.", ["Is there a setup fee?"]),
     ("Can we run it on our own servers? Like, on-prem? Our IT guy's going to ask.",  # one question, said twice
      ["Can we run it on our own servers? Like, on-prem?"]),
+    ("Attendez, votre truc, ça marche avec Outlook ?", ["Ça s'intègre à Outlook ?"]),
+    ("Est-ce compatible avec Outlook ?", ["Est-ce que ça s'intègre à Outlook ?"]),
 ])
 def test_a_question_is_searched_with_the_setting_said_around_it(said, expected):
     from callbot.llm.offline.knowledge_agent import questions
@@ -155,6 +160,8 @@ def test_a_name_the_caller_used_that_the_answer_leaves_out_is_answered_from_the_
     ("Fine. Kwame Mensah, K-W-A-M-E, M-E-N-S-A-H. Keystone Commercial Realty.", None, {},  # ("M-E, M-E": no restart)
      {"first_name": "Kwame", "last_name": "Mensah", "company": "Keystone Commercial Realty"}),
     ("Kwame Mensah, K-W-A-M-E M-E-N-S-A-H.", None, {}, {"first_name": "Kwame", "last_name": "Mensah"}),
+    ("Sure, you can call me back.", "consent", {}, {"consent": True}),
+    ("You can call me Dan.", None, {}, {"first_name": "Dan", "consent": None}),
     ("Can I get a meeting Wednesday at ten? Your time, Eastern, that's fine.", "company", {}, {"company": None}),
     ("Yes. Email yes, texts yes.", "email_confirmed", {"email": "ifeoma@copperlinesigns.com"},
      {"email_confirmed": True, "consent": True}),
@@ -639,6 +646,23 @@ def test_a_caller_who_asks_whether_the_bot_is_a_person_is_told(said):
     from devtools.conversation import Conversation
 
     assert "virtual assistant" in " ".join(Conversation().say(said))
+
+
+def test_a_booked_meeting_moved_to_a_time_in_the_callers_zone_is_taken_as_they_leave():
+    from devtools.conversation import Conversation
+
+    call = Conversation(language="fr-FR", caller="+33612345678")
+    for said in ["Bonjour, Karim Benali, de Rhône Hydraulique. Je voudrais un rendez-vous avec un commercial.",
+                 "C'est k point benali arobase rhone tiret hydraulique point fr.", "Oui, c'est ça.",
+                 "Vous pouvez me rappeler, pas de souci.", "Mardi prochain, vous avez quoi ?", "Le premier, ça ira."]:
+        call.say(said)
+    booked = call.state["meeting"]["start"]
+    call.say("Ah non, attendez, mardi matin j'ai un audit. Plutôt mardi à dix-sept heures, heure de Lyon ?")
+    call.say("Voilà, mardi dix-sept heures. Merci, au revoir.")
+    meeting = call.state["meeting"]
+    assert meeting["moved_from"] == booked
+    start = datetime.fromisoformat(meeting["start"]).astimezone(ZoneInfo("Europe/Paris"))
+    assert (start.weekday(), start.hour, start.minute) == (1, 17, 0)
 
 
 def test_a_sentence_does_not_end_at_a_m_or_p_m():

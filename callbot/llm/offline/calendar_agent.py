@@ -22,7 +22,7 @@ from callbot.llm.offline.dates import (
     slot_label,
     slot_time,
 )
-from callbot.llm.offline.intents import classify, none_of_those
+from callbot.llm.offline.intents import asks_to_move, classify, none_of_those
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
 from callbot.spoken import either, join, yes_or_no
@@ -78,6 +78,18 @@ def pick(turn: Turn, text: str) -> dict[str, Any] | None:
             return options[index]
     if not wanted.named:
         return _the_time_asked_for(turn, options, now) if yes_or_no(text) is True else None
+    matching = _matching(turn, options, wanted, now)
+    zone = _callers_zone(turn)
+    if not matching and wanted.hour is not None and zone and not said_zone(text):
+        # "Plutôt mardi à dix-sept heures, heure de Lyon ?", then "Voilà, mardi dix-sept heures": Lyon's time
+        matching = _matching(turn, options, requested(text, now, _timezone(turn), zone, theirs=True), now)
+    if len(matching) > 1 and wanted.hour is None:
+        return None  # "can we do Monday morning?" when all three are on Monday morning: not a choice yet
+    return matching[0] if matching else None
+
+
+def _matching(turn: Turn, options: list[dict[str, Any]], wanted: Any, now: Any) -> list[dict[str, Any]]:
+    """The options at the day and time `wanted` says."""
     matching = []
     for option in options:
         start = option_time(option, now, _timezone(turn))
@@ -94,9 +106,7 @@ def pick(turn: Turn, text: str) -> dict[str, Any] | None:
         if wanted.period is not None and wanted.hour is None and (start.hour < 12) != (wanted.period < 12):
             continue
         matching.append(option)
-    if len(matching) > 1 and wanted.hour is None:
-        return None  # "can we do Monday morning?" when all three are on Monday morning: not a choice yet
-    return matching[0] if matching else None
+    return matching
 
 
 NOON = re.compile(r"\b(?:noon|midday|lunchtime|midi)\b", re.IGNORECASE)
@@ -133,7 +143,8 @@ def cancelled(turn: Turn) -> bool:
 
 def _rescheduling(turn: Turn) -> bool:
     return _booked(turn) and (turn.context.get("pending_intent") == "reschedule"
-                              or any(classify(said) == "reschedule" for said in turn.caller_said()))
+                              or any(classify(said) == "reschedule" for said in turn.caller_said())
+                              or any(asks_to_move(said) for said in turn.caller_said()[-2:]))  # (just now)
 
 
 # "I've got that ten a.m. meeting ... can we push it to the afternoon": the new time follows the move

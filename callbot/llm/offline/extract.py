@@ -651,7 +651,7 @@ CONSENT_YES = re.compile(
     r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?|sms) (?:is|are) (?:fine|ok|okay|good)\b|"
     r"\byou (?:can|may) send (?:me )?(?:a |an )?(?:texts?|sms|text messages?|e-?mails?)\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
-    r"\bvous pouvez (?:me|nous) (?:re)?contacter\b|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
+    r"\bvous pouvez (?:me|nous) (?:re)?(?:contacter|rappeler)\b|\byou (?:can|may) call (?:me|us) back\b|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|\b(?:e-?mails?|texts?|sms) yes\b|"
     r"\b(?:un |des )?(?:sms|textos?)\b.{0,30}\b(?:ça me va|ça me convient|c'est bon|pas de (?:problème|souci)|volontiers)\b|"
     r"\bi (?:consent|agree) to (?:be(?:ing)? contacted|contact)\b|"

@@ -283,6 +283,16 @@ def small_talk(text: str) -> bool:
     return bool(SMALL_TALK.search(text))
 
 
+MOVE_WORDS = re.compile(r"\b(?:instead|make it|switch|change|move|push|bump|later|earlier|rather|plutôt|à la place|"
+                        r"décaler|déplacer)\b", re.IGNORECASE)
+
+
+def asks_to_move(text: str) -> bool:
+    """A time said with a word that moves one ("can we make it 3 instead?", "plutôt mardi à 17 h ?"): with
+    a meeting booked, it is moved."""
+    return mentions_time(text) and bool(MOVE_WORDS.search(text))
+
+
 def about_bot(text: str) -> bool:
     return bool(ABOUT_BOT.search(text))
 

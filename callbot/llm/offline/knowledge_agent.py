@@ -118,7 +118,7 @@ HOW_MUCH = re.compile(r"\bhow much (?:is it|is that|is this|would it be|would th
                       re.IGNORECASE)
 IN_WRITING = re.compile(r",?\s*\b(?:in writing|on paper|contractually|par écrit)\b", re.IGNORECASE)
 YOUR_THING = re.compile(r"\b(?:your|this|the) (?:thing|stuff|whole thing|thingy)\b", re.IGNORECASE)
-PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|there|um+|uh+|erm|listen|look|actually|okay|ok|so|and|oh|well|hang on|wait|right|also|one more thing|"
+PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|there|um+|uh+|erm|listen|look|actually|okay|ok|so|and|oh|well|hang on|wait|attendez|right|also|one more thing|"
                       r"(?:a |one )?quick (?:one|question)(?: for you)?(?: though)?|though|"
                       r"(?:my )?last (?:one|question)|first(?: off| thing)?|by the way|before (?:i|we) go (?:any )?further|"
                       r"sorry|excuse me|before i forget|while i (?:have|'ve got) you|real quick|"
@@ -126,6 +126,8 @@ PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|there|um+|uh+|erm|listen|look|act
 CONNECTS = re.compile(r"\b(?:hook|plug|tie|link)(?:s|ed)?\s+(?:in)?to\b|\b(?:hook|link)s? up (?:to|with)\b|"
                       r"\bsync(?:s|ed)? (?:up )?(?:with|to)\b|\bplays? nice(?:ly)? with\b|\bworks? with\b|\btalks? to\b(?= (?-i:[A-Z]))",
                       re.IGNORECASE)
+CONNECTS_FR = re.compile(r"\b(?:est-ce (?=compatible)|(?:marche|fonctionne|est compatible|compatible)\s+avec\b)", re.IGNORECASE)  # "ça marche avec Outlook ?"
+YOUR_THING_FR = re.compile(r"\bvotre (?:truc|machin|bidule|outil|système)\s*,?\s*(?=ça\b|il\b)", re.IGNORECASE)
 KEEPS = re.compile(r"\b(?:hang|hold)(?:s|ing)? on ?to\b", re.IGNORECASE)
 CHEAPER = re.compile(r"\b(?:any (?:kind of |sort of )?(?:break|deal)|a (?:break|deal))\b(?= on\b| for\b| if\b|\W*$)|"
                      r"\b(?:any |a (?:bit |little )?)?(?:cheaper|less expensive)\b(?=\s+(?:if|when|for|that way)\b|\W*$)",
@@ -142,11 +144,12 @@ def standalone(question: str) -> str:
     said as the documents say them ("does it hook into HubSpot?": integrate; "how long do you hang on to
     recordings?": keep; "if we paid for the whole year up front, is there any kind of break?")."""
     asked = PREAMBLE.sub("", question).strip() or question
-    asked = YOUR_THING.sub("it", asked)  # "how much does your thing cost?"
+    asked = YOUR_THING.sub("it", YOUR_THING_FR.sub("", asked))  # "how much does your thing cost?", "votre truc, ça ..."
     asked = HESITATION.sub("", asked)  # "what does it cost for, um, a firm ..."
     asked = HEADCOUNT.sub("per user", asked)  # "for a firm of about fifteen people": the price per user
     asked = HOW_MUCH.sub("what does it cost", asked)  # "how much is it?": its price, as the pages say it
     asked = IN_WRITING.sub("", asked)  # "what uptime do you commit to, in writing?": how, not what
+    asked = CONNECTS_FR.sub(lambda m: "est-ce que ça " if m.group(0).lower().startswith("est-ce") else "s'intègre à", asked)
     asked = KEEPS.sub("keep", CONNECTS.sub("integrate with", asked))
     asked = YEAR_AHEAD.sub("pay annually", CHEAPER.sub("a discount", asked))
     return asked[:1].upper() + asked[1:] if asked[:1].islower() else asked

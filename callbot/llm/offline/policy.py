@@ -33,6 +33,7 @@ from callbot.llm.offline.dates import mentions_time
 from callbot.llm.offline.intents import (
     SMALL_TALK,
     about_bot,
+    asks_to_move,
     asks_to_repeat,
     asks_to_wait,
     asks_when_meeting,
@@ -50,7 +51,6 @@ MAX_HANDOFFS = 2  # per utterance; a third would mean two specialists passing th
 NOISE = re.compile(r"^(?:\W|um+|uh+|hmm+|mm+|er+|ah+|erm|euh+)*$", re.IGNORECASE)
 SLOT_WORDS = re.compile(r"\b(?:first|second|third|last|earliest|latest) (?:one|slot|time|option)\b|\bnone of (?:those|them)\b",
                         re.IGNORECASE)
-MOVE_WORDS = re.compile(r"\b(?:instead|make it|switch|change|move|push|bump|later|earlier|rather)\b", re.IGNORECASE)
 SHORT_YES = 3  # words: "yes please", a "yes" that asks for nothing in particular
 CONTINUE_AFTER = (record_details.name, save_lead.name)  # results after which the same utterance goes on
 
@@ -109,7 +109,7 @@ def respond(turn: Turn) -> Decision:
     booked = bool(turn.meeting) and turn.meeting.get("status", "booked") == "booked"
     if intent == "cancel" and calendar_agent.cancelled(turn) and asks_too(text):
         intent = "question"  # "yes, cancel it. Quick question though, is there a setup fee?": it is cancelled already
-    if intent is None and booked and mentions_time(text) and MOVE_WORDS.search(text):
+    if intent is None and booked and asks_to_move(text):
         intent = "reschedule"  # "can we keep the same day but make it 3 instead?"
     if intent in (None, "question") and lead_agent.offered_meeting(turn) and (
             mentions_time(text) or SLOT_WORDS.search(text)):
