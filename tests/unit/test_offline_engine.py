@@ -178,7 +178,7 @@ def test_booking_with_details_records_them_first():
 
 
 @pytest.mark.parametrize("said, intent", [
-    ("book a demo", "book"), ("Can you move my meeting?", "reschedule"), ("I need to reschedule my meeting", "reschedule"),
+    ("book a demo", "book"), ("Can we do a meeting this week?", "book"), ("Can you move my meeting?", "reschedule"), ("I need to reschedule my meeting", "reschedule"),
     ("change my meeting", "reschedule"), ("push my meeting to next week", "reschedule"), ("Cancel my meeting", "cancel"),
     ("I've got a conflict with the follow-up with Alex", "reschedule")])
 def test_the_lead_specialist_hands_calendar_requests_over_once_saved_or_returning(said, intent):

@@ -138,6 +138,8 @@ def test_a_name_the_caller_used_weighs_more_in_choosing_the_passage():
      ["Can we run it on our own servers? Like, on-prem?"]),
     ("Attendez, votre truc, ça marche avec Outlook ?", ["Ça s'intègre à Outlook ?"]),
     ("Est-ce compatible avec Outlook ?", ["Est-ce que ça s'intègre à Outlook ?"]),
+    ("Yeah, hi, how fast can you guys set this up? We're slammed.",
+     ["How long does onboarding take to get up and running?"]),
 ])
 def test_a_question_is_searched_with_the_setting_said_around_it(said, expected):
     from callbot.llm.offline.knowledge_agent import questions
@@ -161,6 +163,13 @@ def test_a_name_the_caller_used_that_the_answer_leaves_out_is_answered_from_the_
      {"first_name": "Kwame", "last_name": "Mensah", "company": "Keystone Commercial Realty"}),
     ("Kwame Mensah, K-W-A-M-E M-E-N-S-A-H.", None, {}, {"first_name": "Kwame", "last_name": "Mensah"}),
     ("Sure, you can call me back.", "consent", {}, {"consent": True}),
+    ("As soon as possible, like this month. And sure, you can call me.", "company", {}, {"consent": True}),
+    ("Name's Tomas Aguilar, that's T-O-M-A-S, A-G-U-I-L-A-R. Mesa Verde Heating and Air. I'm the owner.", None, {},
+     {"first_name": "Tomas", "last_name": "Aguilar", "company": "Mesa Verde Heating and Air", "role": "owner"}),
+    ("I'm Dana Whitfield. Eastern Time.", None, {}, {"company": None}),
+    ("It's Mesa Verde Heating and Air.", "company", {}, {"company": "Mesa Verde Heating and Air", "first_name": None}),
+    ("No, none of those work, I'm out on jobs all day. Got anything next week?", "company", {}, {"company": None}),
+    ("Nah, those are bad too.", "company", {}, {"company": None}),
     ("You can call me Dan.", None, {}, {"first_name": "Dan", "consent": None}),
     ("Can I get a meeting Wednesday at ten? Your time, Eastern, that's fine.", "company", {}, {"company": None}),
     ("Yes. Email yes, texts yes.", "email_confirmed", {"email": "ifeoma@copperlinesigns.com"},

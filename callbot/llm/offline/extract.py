@@ -25,8 +25,8 @@ from nameparser.config import CONSTANTS
 from phonenumbers import Leniency, PhoneNumberMatcher
 from text_to_num import alpha2digit
 
-from callbot.llm.offline.dates import CITY_ZONES, time_spans
-from callbot.llm.offline.intents import classify, declines_meeting
+from callbot.llm.offline.dates import CITY_ZONES, MONTHS, WEEKDAYS, time_spans
+from callbot.llm.offline.intents import classify, declines_meeting, none_of_those
 from callbot.spoken import find_email, fold, parse_number, yes_or_no
 
 Span = tuple[int, int]
@@ -321,7 +321,7 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
         asked_name = asked in ("first_name", "last_name", "name_confirmed")
         opens = re.match(r"^\W*(?:(?:hi|hello|hey|yes|yeah|good (?:morning|afternoon|evening))(?: there)?\W+)*$",
                          text[:intro.start()], re.IGNORECASE)
-        if said.startswith("it") and not asked_name and not (opens and capitalised):
+        if said.startswith("it") and (asked in ("company", "role") or not asked_name and not (opens and capitalised)):
             continue  # "it's Acme Logistics" answers another question; "Hey, it's Greg Thompson" opens a call
         if said.startswith("this") and not asked_name and (not capitalised or not (opens or re.match(
                 r"\s*[A-Z][\w'’-]+\s+[A-Z][\w'’-]+\s*(?:,|\.|from\b|at\b|with\b|here\b)", text[intro.end():]))):
@@ -539,6 +539,23 @@ BUSINESS_WORDS = ("Inc|LLC|Ltd|Limited|Group|Partners|Brokers|Insurance|Solution
                   "Construction|Roofing|Plumbing|Electric|Staffing|Capital|Studio|Studios|Architects|Accounting|"
                   "Pharmacy|Imports|Distribution|Transport|Manufacturing|Energy|Solar|Homes|Builders")
 COMPANY_ALONE = re.compile(rf"(?:^|(?<=[.!?])\s+)((?:[A-Z][\w'&-]*\s+){{1,4}}(?:{BUSINESS_WORDS}))\.?(?=\s|$)")
+NAMED_ALONE = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'&-]*(?:\s+(?:(?:and|&|of|the)\s+)?[A-Z][\w'&-]*){1,5})\.(?=\s|$)")
+
+
+def _named_alone(text: str, found: Mapping[str, Any], lead: Mapping[str, Any]) -> re.Match[str] | None:
+    """A sentence of capitalised words alone, said by a caller who gave their name ("Name's Tomas Aguilar.
+    Mesa Verde Heating and Air. I'm the owner."): their company's name."""
+    if not (found.get("first_name") or lead.get("first_name")):
+        return None
+    named = {w.lower() for held in (found, lead) for key in ("first_name", "last_name") for w in str(held.get(key) or "").split()}
+    for match in NAMED_ALONE.finditer(text):
+        words = {w.lower() for w in re.findall(r"[\w'&-]+", match.group(1))} - {"and", "&", "of", "the"}
+        if not words & (NOT_A_PERSON | named | set(WEEKDAYS) | set(MONTHS.split("|"))) and \
+                not TIME_ZONE_SAID.search(match.group(1)):
+            return match
+    return None
+
+
 LISTED_COMPANY = re.compile(rf",\s+({COMPANY_NAME})(?:\s+(?:in|out of|based in)\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)?"
                             rf"(?=\s*(?:[,.;!?]|$))")  # the next item of a list: ", Acme Logistics,"
 
@@ -651,7 +668,7 @@ CONSENT_YES = re.compile(
     r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?|sms) (?:is|are) (?:fine|ok|okay|good)\b|"
     r"\byou (?:can|may) send (?:me )?(?:a |an )?(?:texts?|sms|text messages?|e-?mails?)\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
-    r"\bvous pouvez (?:me|nous) (?:re)?(?:contacter|rappeler)\b|\byou (?:can|may) call (?:me|us) back\b|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
+    r"\bvous pouvez (?:me|nous) (?:re)?(?:contacter|rappeler)\b|\byou (?:can|may) call (?:me|us)(?: back)?(?=\s*(?:[.!,;]|$|(?:any ?time|whenever)\b))|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|\b(?:e-?mails?|texts?|sms) yes\b|"
     r"\b(?:un |des )?(?:sms|textos?)\b.{0,30}\b(?:ça me va|ça me convient|c'est bon|pas de (?:problème|souci)|volontiers)\b|"
     r"\bi (?:consent|agree) to (?:be(?:ing)? contacted|contact)\b|"
@@ -792,10 +809,10 @@ LIST_GOES_ON = re.compile(r",\s+[a-z][\w' -]*,\s+(?:and\s+)?[a-z]|"
 def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dict[str, Any]:
     """`said` as the answer to the question for `field`, when it can be one (`numeric`: the same
     clause with number words as digits and times masked)."""
-    if classify(said) or declines_meeting(said) or re.search(r"\b(?:spell|let me|hold on|one (?:sec|moment)|shoot|"
+    if classify(said) or declines_meeting(said) or none_of_those(said) or re.search(r"\b(?:spell|let me|hold on|one (?:sec|moment)|shoot|"
                                                                 r"oops|damn|gotta go|got to go|other line)\b", said,
                                                                 re.IGNORECASE):
-        return {}  # a request, a question, a goodbye or a pause answers no question
+        return {}  # a request, a question, a goodbye, times turned down or a pause answers no question
     said = FILLERS.sub("", said.strip()).strip(" '\"")
     words = said.split()
     if not words or (field != "timeline" and UNKNOWN.search(said)) or yes_or_no(said) is not None and len(words) < 3:
@@ -837,9 +854,12 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
     if field in ("company", "role") and re.search(r"\b(?:you|me|i|we|us|my|your|our|contact|call|email)\b", said,
                                                   re.IGNORECASE):
         return {}  # "and you may contact me" is neither a company nor a role
-    if field == "company" and (re.match(r"^(?:a|an|some|small|big|large)\b", said, re.IGNORECASE)
+    if field == "company" and (re.match(r"^(?:a|an|some|small|big|large|those|these|that|this|they|it|out|nothing|"
+                                        r"none|neither)\b", said, re.IGNORECASE)
                                or said.split()[0].lower() in NOT_A_NAME):
         return {}
+    if field == "company" and capitalised and not any(w[:1].isupper() for w in words):
+        return {}  # "... I'm out on jobs all day": a transcript that writes capitals writes a company's name with them
     if field == "role" and re.match(r"^(?:and|but|so|or|if|because)\b", said, re.IGNORECASE):
         return {}
     if field == "need":
@@ -1062,7 +1082,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
             found = {**result[0], **found}
             spans += taken
     if "company" not in found and not lead.get("company") and asked != "company" and \
-            (alone := COMPANY_ALONE.search(_mask(working, spans))) and alone.group(1).lower() not in PLACES:
+            (alone := COMPANY_ALONE.search(_mask(working, spans)) or _named_alone(_mask(working, spans), found, lead)) \
+            and alone.group(1).lower() not in PLACES:
         found["company"] = alone.group(1)  # "Harbourview Insurance Brokers.", said while asked for something else
         spans.append(alone.span(1))
     remaining = _mask(working, spans)

@@ -118,7 +118,7 @@ HOW_MUCH = re.compile(r"\bhow much (?:is it|is that|is this|would it be|would th
                       re.IGNORECASE)
 IN_WRITING = re.compile(r",?\s*\b(?:in writing|on paper|contractually|par écrit)\b", re.IGNORECASE)
 YOUR_THING = re.compile(r"\b(?:your|this|the) (?:thing|stuff|whole thing|thingy)\b", re.IGNORECASE)
-PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|there|um+|uh+|erm|listen|look|actually|okay|ok|so|and|oh|well|hang on|wait|attendez|right|also|one more thing|"
+PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|yeah|yep|there|um+|uh+|erm|listen|look|actually|okay|ok|so|and|oh|well|hang on|wait|attendez|right|also|one more thing|"
                       r"(?:a |one )?quick (?:one|question)(?: for you)?(?: though)?|though|"
                       r"(?:my )?last (?:one|question)|first(?: off| thing)?|by the way|before (?:i|we) go (?:any )?further|"
                       r"sorry|excuse me|before i forget|while i (?:have|'ve got) you|real quick|"
@@ -128,6 +128,9 @@ CONNECTS = re.compile(r"\b(?:hook|plug|tie|link)(?:s|ed)?\s+(?:in)?to\b|\b(?:hoo
                       re.IGNORECASE)
 CONNECTS_FR = re.compile(r"\b(?:est-ce (?=compatible)|(?:marche|fonctionne|est compatible|compatible)\s+avec\b)", re.IGNORECASE)  # "ça marche avec Outlook ?"
 YOUR_THING_FR = re.compile(r"\bvotre (?:truc|machin|bidule|outil|système)\s*,?\s*(?=ça\b|il\b)", re.IGNORECASE)
+SETUP_TIME = re.compile(r"\bhow (?:fast|quickly|soon)\b[^?.!]*?\b(?:set (?:it |this |that |us |everything )?up|"
+                        r"get (?:it |this |us )?(?:up and )?(?:running|going|live)|go live|be live|onboard\w*)\b",
+                        re.IGNORECASE)  # "how fast can you guys set this up?": how long onboarding takes
 KEEPS = re.compile(r"\b(?:hang|hold)(?:s|ing)? on ?to\b", re.IGNORECASE)
 CHEAPER = re.compile(r"\b(?:any (?:kind of |sort of )?(?:break|deal)|a (?:break|deal))\b(?= on\b| for\b| if\b|\W*$)|"
                      r"\b(?:any |a (?:bit |little )?)?(?:cheaper|less expensive)\b(?=\s+(?:if|when|for|that way)\b|\W*$)",
@@ -150,6 +153,7 @@ def standalone(question: str) -> str:
     asked = HOW_MUCH.sub("what does it cost", asked)  # "how much is it?": its price, as the pages say it
     asked = IN_WRITING.sub("", asked)  # "what uptime do you commit to, in writing?": how, not what
     asked = CONNECTS_FR.sub(lambda m: "est-ce que ça " if m.group(0).lower().startswith("est-ce") else "s'intègre à", asked)
+    asked = SETUP_TIME.sub("how long does onboarding take to get up and running", asked)
     asked = KEEPS.sub("keep", CONNECTS.sub("integrate with", asked))
     asked = YEAR_AHEAD.sub("pay annually", CHEAPER.sub("a discount", asked))
     return asked[:1].upper() + asked[1:] if asked[:1].islower() else asked
