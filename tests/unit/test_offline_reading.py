@@ -140,6 +140,7 @@ def test_a_name_the_caller_used_weighs_more_in_choosing_the_passage():
     ("Est-ce compatible avec Outlook ?", ["Est-ce que ça s'intègre à Outlook ?"]),
     ("Yeah, hi, how fast can you guys set this up? We're slammed.",
      ["How long does onboarding take to get up and running?"]),
+    ("What happens if you miss it? Do we get anything back?", ["What happens if you miss it? Do we get a credit?"]),
 ])
 def test_a_question_is_searched_with_the_setting_said_around_it(said, expected):
     from callbot.llm.offline.knowledge_agent import questions

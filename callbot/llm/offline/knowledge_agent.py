@@ -131,6 +131,8 @@ YOUR_THING_FR = re.compile(r"\bvotre (?:truc|machin|bidule|outil|système)\s*,?\
 SETUP_TIME = re.compile(r"\bhow (?:fast|quickly|soon)\b[^?.!]*?\b(?:set (?:it |this |that |us |everything )?up|"
                         r"get (?:it |this |us )?(?:up and )?(?:running|going|live)|go live|be live|onboard\w*)\b",
                         re.IGNORECASE)  # "how fast can you guys set this up?": how long onboarding takes
+MONEY_BACK = re.compile(r"\b(?:get|receive)\s+(?:anything|something|any money|money|some money|a refund)\s+back\b|"
+                        r"\bget (?:refunded|compensated)\b", re.IGNORECASE)  # "do we get anything back?": a credit
 KEEPS = re.compile(r"\b(?:hang|hold)(?:s|ing)? on ?to\b", re.IGNORECASE)
 CHEAPER = re.compile(r"\b(?:any (?:kind of |sort of )?(?:break|deal)|a (?:break|deal))\b(?= on\b| for\b| if\b|\W*$)|"
                      r"\b(?:any |a (?:bit |little )?)?(?:cheaper|less expensive)\b(?=\s+(?:if|when|for|that way)\b|\W*$)",
@@ -153,6 +155,7 @@ def standalone(question: str) -> str:
     asked = HOW_MUCH.sub("what does it cost", asked)  # "how much is it?": its price, as the pages say it
     asked = IN_WRITING.sub("", asked)  # "what uptime do you commit to, in writing?": how, not what
     asked = CONNECTS_FR.sub(lambda m: "est-ce que ça " if m.group(0).lower().startswith("est-ce") else "s'intègre à", asked)
+    asked = MONEY_BACK.sub("get a credit", asked)
     asked = SETUP_TIME.sub("how long does onboarding take to get up and running", asked)
     asked = KEEPS.sub("keep", CONNECTS.sub("integrate with", asked))
     asked = YEAR_AHEAD.sub("pay annually", CHEAPER.sub("a discount", asked))
