@@ -178,7 +178,8 @@ def test_booking_with_details_records_them_first():
 
 
 @pytest.mark.parametrize("said, intent", [
-    ("book a demo", "book"), ("Can we do a meeting this week?", "book"), ("Can you move my meeting?", "reschedule"), ("I need to reschedule my meeting", "reschedule"),
+    ("book a demo", "book"), ("Can we do a meeting this week?", "book"), ("Can you move my meeting?", "reschedule"),
+    ("I need to reschedule my meeting", "reschedule"),
     ("change my meeting", "reschedule"), ("push my meeting to next week", "reschedule"), ("Cancel my meeting", "cancel"),
     ("I've got a conflict with the follow-up with Alex", "reschedule")])
 def test_the_lead_specialist_hands_calendar_requests_over_once_saved_or_returning(said, intent):
@@ -191,7 +192,8 @@ def test_the_lead_specialist_hands_calendar_requests_over_once_saved_or_returnin
     "Can somebody show me how it works Thursday morning?",
     "Actually, you know what, let's just do it. Is tomorrow after lunch possible?",
     "Est-ce qu'on pourrait prendre rendez-vous mardi prochain ?",
-    "Can we book a new one for next week instead, Tuesday or Wednesday afternoon?"])
+    "Can we book a new one for next week instead, Tuesday or Wednesday afternoon?",
+    "What have you got early next week for a meeting?"])
 def test_meetings_asked_for_in_other_words(said):
     assert classify(said) == "book"
 

@@ -171,6 +171,7 @@ def test_a_name_the_caller_used_that_the_answer_leaves_out_is_answered_from_the_
     ("It's Mesa Verde Heating and Air.", "company", {}, {"company": "Mesa Verde Heating and Air", "first_name": None}),
     ("No, none of those work, I'm out on jobs all day. Got anything next week?", "company", {}, {"company": None}),
     ("Nah, those are bad too.", "company", {}, {"company": None}),
+    ("Yep, that's it. And sure, you guys can reach out.", "email_confirmed", {}, {"consent": True}),
     ("You can call me Dan.", None, {}, {"first_name": "Dan", "consent": None}),
     ("Can I get a meeting Wednesday at ten? Your time, Eastern, that's fine.", "company", {}, {"company": None}),
     ("Yes. Email yes, texts yes.", "email_confirmed", {"email": "ifeoma@copperlinesigns.com"},

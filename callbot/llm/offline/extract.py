@@ -664,7 +664,7 @@ CONSENT_NO = re.compile(r"\b(?:don't|do not|please don't|no|not)\s+(?:text|texts
 CONSENT_YES = re.compile(
     r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)(?:\s+(?:and|or|&)|\s*,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
     r"(?:\s+me)?.{0,30}\b(?:fine|ok|okay|good|great|"
-    r"works?|both|either|whatever)\b|\byou (?:can|may) (?:email|e-mail|text|contact|reach)\b(?! me (?:at|on)\b)|\b(?:email|e-mail) "
+    r"works?|both|either|whatever)\b|\byou (?:guys |all |folks |people )?(?:can|may) (?:email|e-mail|text|contact|reach)\b(?! me (?:at|on)\b)|\b(?:email|e-mail) "
     r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?|sms) (?:is|are) (?:fine|ok|okay|good)\b|"
     r"\byou (?:can|may) send (?:me )?(?:a |an )?(?:texts?|sms|text messages?|e-?mails?)\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"

@@ -89,6 +89,7 @@ BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25
                   r"\b(?:want|like|get|need|see|book|have|do)\b.{0,12}\bdemo\b|\bdemo (?:call|meeting)\b|"
                   r"\b(?:can|could|shall) we (?:meet|set (?:something|a time) up)\b|"
                   r"\b(?:can|could|shall) (?:we|i) (?:do|have|get|grab) (?:a|the) (?:meeting|call|demo)\b|"
+                  r"\bwhat (?:have you got|do you have|have you)\b.{0,30}\bfor (?:a|the) (?:meeting|call|demo)\b|"
                   r"\bsit down with (?:someone|somebody|you|one of you|a rep|sales|your team)\b|"
                   r"\b(?:meet|meeting) with (?:a |one of your |your )?(?:sales|rep|someone)\b|"
                   r"\bon the (?:books|calendar)\b|\bwalk (?:me|us) through\b|\bshow (?:me|us) how (?:it|this) works\b|"
