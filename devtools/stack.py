@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from callbot.bus import topology
@@ -353,8 +352,7 @@ def down(state_dir: Path = DEFAULT_STATE_DIR) -> list[str]:
     info = load(state_dir)
     if info is None:
         return []
-    for stage in _stop_stages(list(info.processes.items())):
-        stop_groups([process["pid"] for _, process in stage])
+    _stop({name: process["pid"] for name, process in info.processes.items()})
     _state_file(state_dir).unlink(missing_ok=True)
     return list(info.processes)
 
@@ -367,18 +365,17 @@ def _stop_on_failure(started: list[Child]) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        for stage in _stop_stages([(child.name, child) for child in started]):
-            stop_groups([child.pid for _, child in stage])
+        _stop({child.name: child.pid for child in started})
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _stop_stages(named: list[tuple[str, Any]]) -> list[list[tuple[str, Any]]]:
-    """The order a stack stops in: every process that uses the emulators together (the relay, the
-    functions, the local servers), then the emulators they write to."""
-    stores = [(name, p) for name, p in named if name in STORES]
-    return [[(name, p) for name, p in named if name not in STORES], stores]
+def _stop(pids: dict[str, int]) -> None:
+    """Stop a stack's process groups (by name): every process that uses the emulators together (the
+    relay, the functions, the local servers), then the emulators they write to."""
+    stop_groups([pid for name, pid in pids.items() if name not in STORES])
+    stop_groups([pid for name, pid in pids.items() if name in STORES])
 
 
 def _exit_on_sigterm(signum, frame) -> None:

@@ -4,7 +4,7 @@ book (or move) the one they pick, cancel when asked."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from callbot.agents.calendar.tools import book_meeting, cancel_meeting, find_slots, reschedule_meeting
@@ -12,6 +12,7 @@ from callbot.agents.lead.tools import record_details
 from callbot.agents.state import declined_email
 from callbot.agents.supervisor.tools import end_call, transfer_to_lead
 from callbot.llm.offline.dates import (
+    Requested,
     local_now,
     option_time,
     preferred_time,
@@ -79,8 +80,7 @@ def pick(turn: Turn, text: str) -> dict[str, Any] | None:
     if not wanted.named:
         return _the_time_asked_for(turn, options, now) if yes_or_no(text) is True else None
     matching = _matching(turn, options, wanted, now)
-    zone = _callers_zone(turn)
-    if not matching and wanted.hour is not None and zone and not said_zone(text):
+    if not matching and wanted.hour is not None and not said_zone(text) and (zone := _callers_zone(turn)):
         # "Plutôt mardi à dix-sept heures, heure de Lyon ?", then "Voilà, mardi dix-sept heures": Lyon's time
         matching = _matching(turn, options, requested(text, now, _timezone(turn), zone, theirs=True), now)
     if len(matching) > 1 and wanted.hour is None:
@@ -88,7 +88,7 @@ def pick(turn: Turn, text: str) -> dict[str, Any] | None:
     return matching[0] if matching else None
 
 
-def _matching(turn: Turn, options: list[dict[str, Any]], wanted: Any, now: Any) -> list[dict[str, Any]]:
+def _matching(turn: Turn, options: list[dict[str, Any]], wanted: Requested, now: datetime) -> list[dict[str, Any]]:
     """The options at the day and time `wanted` says."""
     matching = []
     for option in options:

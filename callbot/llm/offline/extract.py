@@ -539,6 +539,7 @@ BUSINESS_WORDS = ("Inc|LLC|Ltd|Limited|Group|Partners|Brokers|Insurance|Solution
                   "Construction|Roofing|Plumbing|Electric|Staffing|Capital|Studio|Studios|Architects|Accounting|"
                   "Pharmacy|Imports|Distribution|Transport|Manufacturing|Energy|Solar|Homes|Builders")
 COMPANY_ALONE = re.compile(rf"(?:^|(?<=[.!?])\s+)((?:[A-Z][\w'&-]*\s+){{1,4}}(?:{BUSINESS_WORDS}))\.?(?=\s|$)")
+NOT_A_COMPANY_WORDS = NOT_A_PERSON | frozenset(WEEKDAYS) | frozenset(MONTHS.split("|"))  # (in a sentence alone)
 NAMED_ALONE = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'&-]*(?:\s+(?:(?:and|&|of|the)\s+)?[A-Z][\w'&-]*){1,5})\.(?=\s|$)")
 
 
@@ -550,7 +551,7 @@ def _named_alone(text: str, found: Mapping[str, Any], lead: Mapping[str, Any]) -
     named = {w.lower() for held in (found, lead) for key in ("first_name", "last_name") for w in str(held.get(key) or "").split()}
     for match in NAMED_ALONE.finditer(text):
         words = {w.lower() for w in re.findall(r"[\w'&-]+", match.group(1))} - {"and", "&", "of", "the"}
-        if not words & (NOT_A_PERSON | named | set(WEEKDAYS) | set(MONTHS.split("|"))) and \
+        if not words & (NOT_A_COMPANY_WORDS | named) and \
                 not TIME_ZONE_SAID.search(match.group(1)):
             return match
     return None
