@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -90,6 +91,10 @@ def _parser() -> _Parser:
                                  "short documents scored by their words (the default, what the corpus is held to); "
                                  "hybrid, knowledge_base/ searched as the local stack searches it (its local "
                                  "embedding model and keyword index, the same gate)")
+    evaluation.add_argument("--now", type=_instant, default=None,
+                            help="at the text level, the calls' \"now\" as an ISO date-time with its offset "
+                                 "(e.g. 2026-12-08T09:00-05:00): the calendar and the agents read days and free "
+                                 "times against it, to replay a run of another day; default: the machine's clock")
     evaluation.add_argument("--show", action="store_true", help="print the transcript of each failed scenario")
     commands.add_parser("demo", help="start a stack, place the demo call, print it, stop the stack")
     _kb_parser(commands)
@@ -251,6 +256,16 @@ def _place(info: stack.StackInfo, scenario: sc.Scenario, report_path: Path | Non
     return 0 if report.ok and not failures else 1
 
 
+def _instant(text: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an ISO date-time: {text!r}") from error
+    if at.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset (e.g. 2026-12-08T09:00-05:00)")
+    return at
+
+
 def _eval(args: argparse.Namespace) -> int:
     from devtools import evaluate
 
@@ -266,8 +281,11 @@ def _eval(args: argparse.Namespace) -> int:
         settings = AgentTurnSettings(llm_provider=args.provider)
         progress = None if args.provider == "offline" else (
             lambda verdict: print(evaluate.progress_line(verdict), file=sys.stderr, flush=True))
-        verdicts = evaluate.evaluate_text(selected, chat_model(settings), settings, progress, args.knowledge)
+        verdicts = evaluate.evaluate_text(selected, chat_model(settings), settings, progress, args.knowledge,
+                                          clock=(lambda: args.now) if args.now else None)
     else:
+        if args.now:
+            raise UsageError("--now applies to --level text only: the stack's processes read the machine's clock")
         verdicts = evaluate.evaluate(args.state_dir.parent / f"eval-{args.provider}", args.provider, selected)
     print(evaluate.render(args.provider, verdicts))
     if args.show:

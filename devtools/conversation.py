@@ -56,9 +56,9 @@ class Conversation:
         self.call_log = MemoryCallLog()
         self.settings = settings or AgentTurnSettings()
         model = model or OfflineDialogueModel(company_name=self.settings.company_name)
-        self.handler = TurnHandler(build_graph(InMemorySaver(), model, self.settings), self.publisher,
-                                   self.settings, self.call_log)
         clock = clock or (lambda: datetime.now(UTC))
+        self.handler = TurnHandler(build_graph(InMemorySaver(), model, self.settings, clock), self.publisher,
+                                   self.settings, self.call_log)
         self.calendar = demo_calendar(clock)  # the calendar_action process's own copy of the demo data
         ports = {ActionPort.CRM: crm_operations.bind(demo_crm(demo_calendar(clock))),
                  ActionPort.CALENDAR: calendar_operations.bind(self.calendar, clock),
@@ -133,11 +133,13 @@ class Conversation:
 
 
 def converse(scenario: scenarios.Scenario, call_id: str = "CAtext", model: Any = None,
-             settings: AgentTurnSettings | None = None, knowledge: str = "keyword") -> Conversation:
+             settings: AgentTurnSettings | None = None, knowledge: str = "keyword",
+             clock: Callable[[], datetime] | None = None) -> Conversation:
     """`scenario`'s caller steps said to a new conversation, until the call ends (audio steps,
-    pauses and waits mean nothing at the text level; a barge-in's words are said)."""
+    pauses and waits mean nothing at the text level; a barge-in's words are said). `clock`: the
+    call's "now" for the agents and the calendar (the machine's clock when None)."""
     conversation = Conversation(call_id=call_id, caller=scenario.caller_number, language=scenario.language,
-                                model=model, settings=settings, knowledge=knowledge)
+                                model=model, settings=settings, knowledge=knowledge, clock=clock)
     for step in scenario.steps:
         if conversation.ended:
             break

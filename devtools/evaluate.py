@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 from uuid import UUID
@@ -117,10 +118,12 @@ def text_call_id(name: str) -> str:
 
 
 def evaluate_text(selected: dict[str, scenarios.Scenario], model: Any = None, settings: Any = None,
-                  progress: Callable[[Verdict], None] | None = None, knowledge: str = "keyword") -> list[Verdict]:
+                  progress: Callable[[Verdict], None] | None = None, knowledge: str = "keyword",
+                  clock: Callable[[], datetime] | None = None) -> list[Verdict]:
     """Run the `selected` scenarios at the text level on `model` (the offline engine when None),
     timing each of its steps; `progress` is told each verdict as it is reached; `knowledge`: which
-    knowledge base the calls search (`devtools.conversation.KNOWLEDGE`)."""
+    knowledge base the calls search (`devtools.conversation.KNOWLEDGE`); `clock`: the calls' "now"
+    (the machine's clock when None)."""
     from devtools.conversation import converse, text_level
 
     verdicts = []
@@ -128,7 +131,7 @@ def evaluate_text(selected: dict[str, scenarios.Scenario], model: Any = None, se
         timer = StepTimer()
         with _AgentErrors() as errors:
             conversation = converse(scenario, call_id=text_call_id(name), model=timer.timing(model), settings=settings,
-                                    knowledge=knowledge)
+                                    knowledge=knowledge, clock=clock)
         failures = check(conversation.report(), text_level(scenario.expect))
         messages = conversation.state.get("messages") or []
         notes = [*errors.notes(), *timer.notes(), *tool_errors(messages)]

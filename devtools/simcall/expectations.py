@@ -8,8 +8,11 @@
         lead_fields: {last_name: "O'Brien", email: dana+calls@acme-logistics.com}   # exactly these values
         lead_fields_mention: {need: "missed calls"}   # the field's text contains this (case-insensitive)
         lead_fields_absent: [role]        # these fields were not recorded (nothing invented)
-        meeting: booked | moved | cancelled | none
-        meeting_at: "Tuesday 15:00 America/New_York"   # when it starts, in that zone (the weekday may be left out)
+        meeting: booked | moved | cancelled | none   # moved: a meeting the caller had before the call
+                                          # (only a known caller has one) is now at another time; one
+                                          # booked on this call and moved during it is booked
+        meeting_at: "Tuesday 15:00 America/New_York"   # when it starts, in that zone (the weekday may be
+                                          # left out; "same-day 14:00 ..." is the day it was moved from)
         transferred_to: present | absent
         knowledge_sources: [pricing.md]   # each of these was cited
         unanswered_questions: 1           # how many
@@ -76,8 +79,9 @@ def _outcome(outcome: dict[str, Any], expect: dict[str, Any]) -> list[str]:
         got = (outcome.get("lead_fields") or {}).get(field)
         if got not in (None, ""):
             failures.append(f"lead field {field} is {got!r}, expected none")
-    if "meeting" in expect and _meeting_state(outcome.get("meeting")) != expect["meeting"]:
-        failures.append(f"meeting is {_meeting_state(outcome.get('meeting'))}, expected {expect['meeting']}")
+    state = _meeting_state(outcome.get("meeting"), known_caller=bool(outcome.get("known_caller")))
+    if "meeting" in expect and state != expect["meeting"]:
+        failures.append(f"meeting is {state}, expected {expect['meeting']}")
     if "meeting_at" in expect and (said := _meeting_at(outcome.get("meeting"), str(expect["meeting_at"]))):
         failures.append(said)
     missing = [s for s in expect.get("knowledge_sources", []) if s not in (outcome.get("knowledge_sources") or [])]
@@ -91,25 +95,33 @@ def _outcome(outcome: dict[str, Any], expect: dict[str, Any]) -> list[str]:
 
 
 def _meeting_at(meeting: dict[str, Any] | None, expected: str) -> str:
-    """Why the meeting does not start at `expected` ("[weekday] HH:MM zone"), or "" when it does."""
+    """Why the meeting does not start at `expected` ("[weekday|same-day] HH:MM zone"), or "" when it does."""
     *day, clock, zone = expected.split()
     if not meeting or meeting.get("status") == "cancelled":
         return f"no meeting, expected one at {expected}"
-    start = meeting.get("start")
-    start = (start if isinstance(start, datetime) else datetime.fromisoformat(str(start))).astimezone(ZoneInfo(zone))
+    start = _at(meeting.get("start"), zone)
     said = f"{start.strftime('%A')} {start.strftime('%H:%M')} {zone}"
+    if day and day[0].lower() == "same-day":
+        if not meeting.get("moved_from"):
+            return f"meeting starts {said} and was not moved, expected {expected}"
+        day = [_at(meeting["moved_from"], zone).strftime("%A")]
     if start.strftime("%H:%M") != clock or (day and start.strftime("%A").lower() != day[0].lower()):
         return f"meeting starts {said}, expected {expected}"
     return ""
+
+
+def _at(when: Any, zone: str) -> datetime:
+    return (when if isinstance(when, datetime) else datetime.fromisoformat(str(when))).astimezone(ZoneInfo(zone))
 
 
 def _presence(value: Any) -> str:
     return "present" if value else "absent"
 
 
-def _meeting_state(meeting: dict[str, Any] | None) -> str:
+def _meeting_state(meeting: dict[str, Any] | None, known_caller: bool) -> str:
     if not meeting:
         return "none"
     if meeting.get("status") == "cancelled":
         return "cancelled"
-    return "moved" if meeting.get("rescheduled") or meeting.get("moved_from") else "booked"
+    moved = meeting.get("rescheduled") or meeting.get("moved_from")
+    return "moved" if moved and known_caller else "booked"

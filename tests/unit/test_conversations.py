@@ -1,9 +1,17 @@
 """Every agent scenario (`tests/scenarios/*.yaml`) as a conversation in one process: the graph on
 the offline dialogue engine, the action functions' handlers on the demo company's in-memory data.
 The end-to-end tests place the same calls through every process; these find a broken rule in a
-second, and check the scenarios' expectations themselves (`devtools.simcall.expectations`)."""
+second, and check the scenarios' expectations themselves (`devtools.simcall.expectations`).
 
+Each scenario is held at a fixed "now", one of `CLOCKS` chosen by its name, so the suite's verdict does
+not depend on the day it runs (the free times offered, the day a returning caller's meeting falls on,
+what "next Tuesday" means); across the corpus the calls fall on every day of the week, in and out of
+business hours. `callbot eval --level text --now ...` replays the corpus at any other instant."""
+
+import zlib
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,12 +21,21 @@ from devtools.simcall import scenario as scenarios
 from devtools.simcall.expectations import check
 
 SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
+NEW_YORK = ZoneInfo("America/New_York")
+CLOCKS = [datetime(2026, 12, day, hour, minute, tzinfo=NEW_YORK) for day, hour, minute in (
+    (7, 13, 45), (8, 9, 0), (9, 16, 0), (10, 11, 0), (11, 15, 0), (12, 10, 0), (13, 20, 0), (14, 7, 0))]
+
+
+def clock_of(path: Path) -> datetime:
+    """The scenario's fixed "now": the same on every run, spread over the week across the corpus."""
+    return CLOCKS[zlib.crc32(path.stem.encode()) % len(CLOCKS)]
 
 
 def converse(path: Path) -> tuple[scenarios.Scenario, Conversation, list[str]]:
     """The scenario's caller, said to the bot until the call ends (`devtools.conversation.converse`)."""
     scenario = scenarios.load(path)
-    conversation = text_level_call(scenario, call_id=f"CA{path.stem}")
+    at = clock_of(path)
+    conversation = text_level_call(scenario, call_id=f"CA{path.stem}", clock=lambda: at)
     return scenario, conversation, conversation.said
 
 

@@ -41,3 +41,28 @@ def test_when_the_meeting_starts_is_checked_in_the_zone_named():
     assert check(meeting_report("2026-12-08T20:00:00+00:00", "cancelled"),
                  {"outcome": {"meeting_at": "15:00 America/New_York"}}) == [
         "no meeting, expected one at 15:00 America/New_York"]
+
+
+def moved_report(known_caller: bool) -> dict:
+    report = meeting_report("2026-12-09T19:00:00+00:00")  # Wednesday 14:00 in New York
+    report["outcome"]["meeting"]["moved_from"] = "2026-12-09T15:00:00+00:00"  # from Wednesday 10:00
+    report["outcome"]["known_caller"] = {"first_name": "Sam"} if known_caller else None
+    return report
+
+
+def test_a_meeting_moved_is_one_the_caller_had_before_the_call():
+    assert check(moved_report(known_caller=True), {"outcome": {"meeting": "moved"}}) == []
+    # a new caller's meeting, booked on this call and moved during it, is booked
+    assert check(moved_report(known_caller=False), {"outcome": {"meeting": "booked"}}) == []
+    assert check(moved_report(known_caller=False), {"outcome": {"meeting": "moved"}}) == [
+        "meeting is booked, expected moved"]
+
+
+def test_a_move_to_the_same_day_is_checked_against_the_day_it_was_moved_from():
+    moved = moved_report(known_caller=True)
+    assert check(moved, {"outcome": {"meeting_at": "same-day 14:00 America/New_York"}}) == []
+    moved["outcome"]["meeting"]["moved_from"] = "2026-12-08T15:00:00+00:00"  # it was on Tuesday
+    assert check(moved, {"outcome": {"meeting_at": "same-day 14:00 America/New_York"}}) == [
+        "meeting starts Wednesday 14:00 America/New_York, expected same-day 14:00 America/New_York"]
+    assert check(meeting_report("2026-12-09T19:00:00+00:00"), {"outcome": {"meeting_at": "same-day 14:00 America/New_York"}}) == [
+        "meeting starts Wednesday 14:00 America/New_York and was not moved, expected same-day 14:00 America/New_York"]

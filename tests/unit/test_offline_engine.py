@@ -494,6 +494,7 @@ def test_a_caller_who_asked_to_book_goes_to_the_calendar_once_saved():
     ("Monday or Tuesday morning next week would suit me best.", "2026-11-30T10:00:00"),
     ("early next week", "2026-11-30T09:00:00"), ("end of the day on Friday", "2026-11-27T16:00:00"),
     ("mardi prochain, en fin de matinée", "2026-12-01T11:00:00"),
+    ("I'm tied up all Tuesday morning, could we try Thursday afternoon instead?", "2026-11-26T14:00:00"),
     ("Est-ce qu'on peut prendre rendez-vous jeudi à quinze heures ?", "2026-11-26T15:00:00")])
 def test_the_calendar_finds_slots_near_the_time_named(said, preferred):
     reply = ask(system("calendar", lead=DANA, lead_saved=True), HumanMessage(said))
@@ -504,6 +505,15 @@ def test_a_time_named_while_options_are_offered_finds_new_slots():
     reply = ask(system("calendar", lead=DANA, lead_saved=True, meeting_options=SLOTS), AIMessage(OFFER),
                 HumanMessage("What about Friday at 3?"))
     assert call_of(reply) == ("find_slots", {"preferred_time": "2026-11-27T15:00:00"})
+
+
+def test_next_weekday_said_on_that_weekday_is_not_todays_offered_time():
+    today = [{"id": "t1", "label": "Tuesday, November 24 at 2:00 PM Eastern Time", "start": "2026-11-24T14:00:00-05:00",
+              "timezone": TZ, "rep": "Alex Kim"}]  # (the call is on Tuesday, November 24)
+    reply = ask(system("calendar", lead=DANA, lead_saved=True, meeting_options=today),
+                AIMessage("I can offer Tuesday, November 24 at 2:00 PM Eastern Time. Does that work?"),
+                HumanMessage("Let's do next Tuesday afternoon, if you've got room."))
+    assert call_of(reply) == ("find_slots", {"preferred_time": "2026-12-01T14:00:00"})
 
 
 def test_found_slots_are_offered_by_their_labels():

@@ -13,6 +13,12 @@ from callbot.llm.offline.extract import extract
 pytestmark = pytest.mark.unit
 
 
+def call_time() -> datetime:
+    """The conversations' "now", fixed so what "mardi prochain" means and which times are free never
+    depend on the day the suite runs: Monday, December 7 2026, 10:00 in New York."""
+    return datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+
+
 @pytest.mark.parametrize(("said", "asked", "expected"), [
     ("So, I'm Niamh, that's N-I-A-M-H, it's pronounced Neev, Irish spelling. Niamh Okonkwo-Daly. I run operations at "
      + "Riverbend Animal Health.", None, {"first_name": "Niamh", "last_name": "Okonkwo-Daly",
@@ -151,7 +157,7 @@ def test_a_question_is_searched_with_the_setting_said_around_it(said, expected):
 def test_a_name_the_caller_used_that_the_answer_leaves_out_is_answered_from_the_passages_found():
     from devtools.conversation import Conversation
 
-    call = Conversation(knowledge="hybrid")
+    call = Conversation(clock=call_time, knowledge="hybrid")
     said = call.say("Where would our call data be stored? We have people in Europe, so GDPR matters to us.")
     assert any(line.startswith("Data is stored in the EU or US region") for line in said)
     assert any("GDPR compliant" in line for line in said)
@@ -574,7 +580,7 @@ def test_a_role_at_a_business_described_then_named_counts_made_exact_and_a_need_
 def test_a_question_asked_with_a_meeting_is_answered_and_the_meeting_then_offered():
     from devtools.conversation import Conversation
 
-    call = Conversation(caller="+14155550150", knowledge="hybrid")  # Jordan Ellis, a known contact
+    call = Conversation(clock=call_time, caller="+14155550150", knowledge="hybrid")  # Jordan Ellis, a known contact
     said = " ".join(call.say("Hi, Jordan Ellis. Two things: does it write everything into HubSpot? We're moving off "
                              "Salesforce. And I want to get a meeting in."))
     assert "HubSpot" in said
@@ -626,7 +632,7 @@ def test_a_question_rephrased_is_one_and_its_manner_and_filler_are_not_searched(
 def test_a_follow_up_question_is_searched_with_the_question_it_follows():
     from devtools.conversation import Conversation
 
-    call = Conversation()
+    call = Conversation(clock=call_time)
     call.say("I'm comparing a few providers. What are your support hours?")
     call.say("And what about it on weekends?")
     searched = [c["args"]["question"] for m in call.state["messages"] for c in getattr(m, "tool_calls", [])
@@ -645,7 +651,7 @@ def test_a_passage_that_shares_no_word_of_the_question_does_not_answer_it():
 def test_a_question_the_passages_found_do_not_answer_is_declined_and_noted():
     from devtools.conversation import Conversation
 
-    call = Conversation(knowledge="hybrid")
+    call = Conversation(clock=call_time, knowledge="hybrid")
     said = call.say("Hi. Can we run Northwind Voice on our own servers, like on-premise?")
     assert any("don't know" in line for line in said)
     assert call.state["unanswered_questions"] == ["Can we run Northwind Voice on our own servers, like on-premise?"]
@@ -656,13 +662,13 @@ def test_a_question_the_passages_found_do_not_answer_is_declined_and_noted():
 def test_a_caller_who_asks_whether_the_bot_is_a_person_is_told(said):
     from devtools.conversation import Conversation
 
-    assert "virtual assistant" in " ".join(Conversation().say(said))
+    assert "virtual assistant" in " ".join(Conversation(clock=call_time).say(said))
 
 
 def test_a_booked_meeting_moved_to_a_time_in_the_callers_zone_is_taken_as_they_leave():
     from devtools.conversation import Conversation
 
-    call = Conversation(language="fr-FR", caller="+33612345678")
+    call = Conversation(clock=call_time, language="fr-FR", caller="+33612345678")
     for said in ["Bonjour, Karim Benali, de Rhône Hydraulique. Je voudrais un rendez-vous avec un commercial.",
                  "C'est k point benali arobase rhone tiret hydraulique point fr.", "Oui, c'est ça.",
                  "Vous pouvez me rappeler, pas de souci.", "Mardi prochain, vous avez quoi ?", "Le premier, ça ira."]:
@@ -741,7 +747,7 @@ def test_a_name_said_unasked_with_its_hyphen_spelled_is_taken():
 def test_a_caller_who_did_not_hear_gets_the_question_again_and_one_who_asks_to_wait_gets_time():
     from devtools.conversation import Conversation
 
-    call = Conversation()
+    call = Conversation(clock=call_time)
     asked = call.say("Hi, I'm Dana Whitfield from Acme Logistics.")[-1]
     assert call.say("Sorry, say that again? You broke up, I'm under a bridge.") == [asked]
     assert call.say("Hang on.") == ["Sure, take your time."]
@@ -761,11 +767,11 @@ def test_a_returning_caller_moves_a_meeting_they_need_to_move_and_a_cancelled_on
     from devtools.conversation import Conversation
     from devtools.evaluate import tools_called
 
-    call = Conversation(caller="+14155550199")  # Sam Rivera, with a meeting booked
+    call = Conversation(clock=call_time, caller="+14155550199")  # Sam Rivera, with a meeting booked
     call.say("Hey, it's Sam. I've got that follow-up with Alex coming up and I need to move it.")
     assert "transfer_to_calendar" in tools_called(call.state["messages"]) and call.state["meeting"]["status"] == "booked"
 
-    call = Conversation(caller="+14155550199", knowledge="hybrid")
+    call = Conversation(clock=call_time, caller="+14155550199", knowledge="hybrid")
     call.say("Hi, Sam Rivera here. I need to cancel the meeting I have with Alex.")
     again = " ".join(call.say("Just cancel it, please."))
     assert "is cancelled" in again and "don't see a meeting" not in again
@@ -839,7 +845,7 @@ def test_a_question_rephrased_after_like_is_one_question_and_where_were_we_asks_
 def test_the_name_is_asked_again_after_a_question_of_the_callers_is_answered():
     from devtools.conversation import Conversation
 
-    call = Conversation(knowledge="hybrid")
+    call = Conversation(clock=call_time, knowledge="hybrid")
     call.say("Hi there.")
     call.say("I own a couple of event venues, Oliveira Event Spaces. Did you catch the game last night?")
     said = call.say("Ha, fair enough. Serious question: can the assistant talk in my voice?")

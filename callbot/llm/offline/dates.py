@@ -130,19 +130,20 @@ OTHER_DAY = re.compile(r"\b(?:what|how) about\b|\binstead\b|\brather\b|\bbut\b|\
                        re.IGNORECASE)
 
 
-def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | None]:
+def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | None, tuple[int, int] | None]:
+    """The day `text` asks for, its weekday when it was named by one, and where it is said."""
     days = list(DAY.finditer(text))
     if not days:
-        return None, None
+        return None, None, None
     weekdays = [m for m in days if m.group(0).lower().split()[-1] in WEEKDAYS + WEEKDAYS_FR]
     if any(m.group(0).lower() == "next week" for m in days):
         # "next week, Tuesday afternoon", "Monday or Tuesday morning next week": that weekday of next
         # week; "early next week", "next week": its Monday
         monday = now.date() + timedelta(days=7 - now.weekday())
         if not weekdays:
-            return monday, None
+            return monday, None, days[0].span()
         weekday = _weekday(weekdays[0].group(0).lower().split()[-1])
-        return monday + timedelta(days=weekday or 0), weekday
+        return monday + timedelta(days=weekday or 0), weekday, weekdays[0].span()
     match = days[0]
     if len(days) > 1 and (OTHER_DAY.search(text, days[0].end(), days[-1].start()) or
                           re.match(r"[\w\s]{0,20}\binstead\b", text[days[-1].end():])):
@@ -152,8 +153,26 @@ def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | No
                 "TIMEZONE": timezone or "UTC"}
     parsed = dateparser.parse(said, languages=["en", "fr"], settings=settings)
     if parsed is None:
-        return None, None
-    return parsed.date(), _weekday(said.split()[-1])
+        return None, None, None
+    weekday = _weekday(said.split()[-1])
+    if said.startswith("next ") and (parsed.date() - now.date()).days >= 7:
+        weekday = None  # "next Tuesday" said on a Tuesday: that date, not today's Tuesday
+    return parsed.date(), weekday, match.span()
+
+
+PERIOD = re.compile(rf"(?<!good )\b(?:{'|'.join(PERIODS)})\b", re.IGNORECASE)  # (the longest first, as listed)
+
+
+def _period(text: str, day_span: tuple[int, int] | None) -> int | None:
+    """The hour the part of the day said in `text` stands for; when several are said, the one said
+    nearest the day asked for ("all Tuesday morning, could we try Thursday afternoon?": afternoon),
+    else the first in `PERIODS`' order."""
+    said = sorted(PERIOD.finditer(text), key=lambda m: list(PERIODS).index(m.group(0).lower()))
+    if not said:
+        return None
+    if day_span is not None:
+        said.sort(key=lambda m: min(abs(m.start() - day_span[1]), abs(day_span[0] - m.end())))
+    return PERIODS[said[0].group(0).lower()]
 
 
 def _weekday(word: str) -> int | None:
@@ -264,14 +283,13 @@ def requested(text: str, now: datetime, timezone: str, callers_zone: str | None 
     in another zone is given in `timezone`. `callers_zone`: the zone the caller named earlier, which
     "ten, my time" means (and a time without a zone, when `theirs`)."""
     text = _clock(text)  # (clock words as digits first: the time's end is then an offset in this text)
-    day, weekday = _day(text, now, timezone)
+    day, weekday, day_span = _day(text, now, timezone)
     hour, minute, meridiem_given, end = _time_at(text)
     if hour is not None and (back := [m for m in TIME_TAKEN_BACK.finditer(text) if m.start() >= end]):
         later = _time_at(text[back[0].end():])
         if later[0] is not None:  # the time said after taking the first one back
             hour, minute, meridiem_given, end = *later[:3], back[0].end() + later[3]
-    period = next((hour for word, hour in PERIODS.items()
-                   if re.search(rf"(?<!good )\b{word}\b", text, re.IGNORECASE)), None)
+    period = _period(text, day_span)
     zone = said_zone(text[end:end + ZONE_REACH]) if hour is not None else None  # "2 pm Pacific", "at 11, Central time"
     if hour is not None and zone is None and callers_zone and (theirs or MY_TIME.search(text)):
         zone = callers_zone  # "So we're good for Wednesday, ten my time?"
