@@ -495,6 +495,7 @@ def test_a_caller_who_asked_to_book_goes_to_the_calendar_once_saved():
     ("early next week", "2026-11-30T09:00:00"), ("end of the day on Friday", "2026-11-27T16:00:00"),
     ("mardi prochain, en fin de matinée", "2026-12-01T11:00:00"),
     ("I'm tied up all Tuesday morning, could we try Thursday afternoon instead?", "2026-11-26T14:00:00"),
+    ("Is there anything the Monday after next, first thing? Nine thirty?", "2026-12-07T09:30:00"),
     ("Est-ce qu'on peut prendre rendez-vous jeudi à quinze heures ?", "2026-11-26T15:00:00")])
 def test_the_calendar_finds_slots_near_the_time_named(said, preferred):
     reply = ask(system("calendar", lead=DANA, lead_saved=True), HumanMessage(said))
@@ -514,6 +515,12 @@ def test_next_weekday_said_on_that_weekday_is_not_todays_offered_time():
                 AIMessage("I can offer Tuesday, November 24 at 2:00 PM Eastern Time. Does that work?"),
                 HumanMessage("Let's do next Tuesday afternoon, if you've got room."))
     assert call_of(reply) == ("find_slots", {"preferred_time": "2026-12-01T14:00:00"})
+
+
+def test_first_thing_in_the_morning_is_no_choice_of_the_first_time_offered():
+    reply = ask(system("calendar", lead=DANA, lead_saved=True, meeting_options=SLOTS), AIMessage(OFFER),
+                HumanMessage("No, none of those. Anything on Wednesday, first thing? Nine thirty?"))
+    assert call_of(reply) == ("find_slots", {"preferred_time": "2026-11-25T09:30:00"})
 
 
 def test_found_slots_are_offered_by_their_labels():

@@ -856,3 +856,33 @@ def test_awesome_is_a_yes():
     from callbot.spoken import yes_or_no
 
     assert yes_or_no("Awesome, thanks. Bye.") is True
+
+
+@pytest.mark.parametrize("said", [
+    "Alors, avant toute chose, je voudrais savoir où sont hébergées les données, et si vous êtes certifiés.",
+    "D'accord. Et l'authentification unique avec Microsoft, c'est possible chez vous?",
+    "Is single sign-on with Microsoft possible?"])
+def test_an_indirect_question_and_is_it_possible_are_product_questions(said):
+    from callbot.llm.offline.intents import classify
+
+    assert classify(said) == "question"
+
+
+def test_a_returning_caller_who_asks_to_move_with_a_question_is_answered_then_asked_when():
+    from devtools.conversation import Conversation
+
+    call = Conversation(clock=call_time, caller="+14155550199")  # Sam Rivera, with a meeting booked
+    said = " ".join(call.say("Hey, it's Sam. My week got scrambled, so I need to shift that meeting. And quick one: "
+                             "does your thing book meetings into Outlook calendars?"))
+    assert "Outlook" in said and said.endswith("What day and time would work better for you?")
+    assert "Sorry" not in " ".join(call.say("Thursday afternoon?"))
+    assert call.state["meeting_options"] and call.state["meeting"]["status"] == "booked"
+    call = Conversation(clock=call_time, caller="+14155550199")
+    assert call.say("Hi, it's Sam. I need to move my meeting.")[-1] == "What day and time would work better for you?"
+
+
+def test_talking_to_someone_asked_with_what_times_there_are_is_a_meeting_not_a_transfer():
+    from callbot.llm.offline.intents import classify
+
+    assert classify("Okay. I'd want to talk to someone before we try it though. What do you have this week?") == "book"
+    assert classify("What do you have for integrations?") == "question"

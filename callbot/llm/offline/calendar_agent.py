@@ -10,10 +10,11 @@ from typing import Any
 from callbot.agents.calendar.tools import book_meeting, cancel_meeting, find_slots, reschedule_meeting
 from callbot.agents.lead.tools import record_details
 from callbot.agents.state import declined_email
-from callbot.agents.supervisor.tools import end_call, transfer_to_lead
+from callbot.agents.supervisor.tools import end_call, transfer_to_knowledge, transfer_to_lead
 from callbot.llm.offline.dates import (
     Requested,
     local_now,
+    mentions_time,
     option_time,
     preferred_time,
     requested,
@@ -23,7 +24,7 @@ from callbot.llm.offline.dates import (
     slot_label,
     slot_time,
 )
-from callbot.llm.offline.intents import asks_to_move, classify, none_of_those
+from callbot.llm.offline.intents import asks_to_move, classify, is_product_question, none_of_those
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
 from callbot.spoken import either, join, yes_or_no
@@ -31,10 +32,11 @@ from callbot.spoken import either, join, yes_or_no
 OFFERED = 3
 BY_TIME = ((r"\b(?:earliest|soonest|first available|earliest available|earlier (?:one|time|slot))\b", min),
            (r"\b(?:latest|last (?:available|one you've got)|later (?:one|time|slot)|latter)\b", max))
-ORDINALS = ((r"\b(?:first|1st|premier|première)\b", 0),
+NOT_A_RANK = r"(?! (?:thing|of all|off|week|name|minute))"  # "first thing in the morning", "last week"
+ORDINALS = ((rf"\b(?:first|1st|premier|première)\b{NOT_A_RANK}", 0),
             (r"\b(?:second|2nd|middle|deuxième|seconde?)\b", 1),
             (r"\b(?:third|3rd|troisième)\b", 2),
-            (r"\b(?:last|final|dernier|dernière)\b", -1))
+            (rf"\b(?:last|final|dernier|dernière)\b{NOT_A_RANK}", -1))
 
 
 def _timezone(turn: Turn) -> str:
@@ -262,6 +264,10 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
         return Decision(phrase(Phrase.WHICH_TIME, turn.language))  # "yes" to the times: which one
     if not turn.options and not _booked(turn) and not turn.asked_anything_else:
         return opening(turn)
+    if intent == "reschedule" and not turn.options:  # "I need to move it": to when, after any question asked with it
+        if any(is_product_question(s) for s in re.findall(r"[^.!?]+\?", text) if not mentions_time(s)):
+            return turn.call(transfer_to_knowledge)
+        return Decision(phrase(Phrase.ASK_PREFERRED_TIME, turn.language))
     if turn.asked_anything_else or not turn.options:
         return Decision(join(phrase(Phrase.DIDNT_CATCH, turn.language), phrase(Phrase.ANYTHING_ELSE, turn.language)))
     if sum(1 for said in turn.bot_texts()[-2:] if phrase(Phrase.DIDNT_CATCH, turn.language) in said):
@@ -291,7 +297,11 @@ def _offer_again(turn: Turn) -> str:
 
 
 def resume(turn: Turn) -> str:
-    """The times again, after a question in the middle of choosing."""
+    """The times again, after a question in the middle of choosing; or the time the booked meeting is
+    to move to, when the caller asked to move it with the question and said no time yet."""
+    if not turn.options and _booked(turn) and not turn.meeting.get("moved_from") and \
+            classify(turn.utterance or "") == "reschedule" and not _preferred(turn, turn.utterance or ""):
+        return phrase(Phrase.ASK_PREFERRED_TIME, turn.language)
     if not turn.options or turn.meeting:
         return ""
     options = either(_labels(turn, _as_offered(turn)[:OFFERED]), turn.language)

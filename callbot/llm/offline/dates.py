@@ -23,7 +23,7 @@ WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dim
 MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 DAY = re.compile(
-    rf"\b(?:(?:next|this|coming) )?(?:{'|'.join(WEEKDAYS + WEEKDAYS_FR)})\b|\b(?:the )?day after tomorrow\b|"
+    rf"\b(?:(?:next|this|coming) )?(?:{'|'.join(WEEKDAYS + WEEKDAYS_FR)})\b(?: after next\b)?|\b(?:the )?day after tomorrow\b|"
     rf"\btomorrow\b|\btoday\b|\bdemain\b|\baujourd'hui\b|\bnext week\b|"
     rf"\b(?:{MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{MONTHS})\b", re.IGNORECASE)
 HOUR_WORDS = {word: index + 1 for index, word in enumerate(
@@ -149,6 +149,9 @@ def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | No
                           re.match(r"[\w\s]{0,20}\binstead\b", text[days[-1].end():])):
         match = days[-1]  # "I'm at a venue all Monday. What about Friday?": the day asked for is the last
     said = re.sub(r"\b(?:coming|prochain)\s*", "", match.group(0).lower()).strip()
+    if said.endswith(" after next"):  # "the Monday after next": a week after the next Monday
+        weekday = _weekday(said.split()[0])
+        return now.date() + timedelta(days=(weekday - now.weekday() - 1) % 7 + 8), None, match.span()
     settings = {"RELATIVE_BASE": now, "PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": False,
                 "TIMEZONE": timezone or "UTC"}
     parsed = dateparser.parse(said, languages=["en", "fr"], settings=settings)

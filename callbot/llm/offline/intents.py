@@ -38,6 +38,8 @@ HUMAN_TARGET = (r"(?:a |an |the |one of your |your )?(?:real |live |actual )?(?:
                 r"somebody|representative|rep|agent|operator|sales ?reps?|salesperson|sales person|colleague|manager|"
                 r"supervisor)")
 WHEN_TO_TALK = re.compile(r"\bwhen (?:can|could) (?:i|we) (?:talk|speak|meet|chat)\b|\b(?:which|what) (?:times?|slots?|days?)\b|"
+                          r"\bwhat (?:do you have|have you got|(?:is|'s) (?:free|open))(?: available)? (?:this|next|later|"
+                          r"tomorrow|today|on \w+day)\b|"
                           r"\bavailab(?:le|ility)\b", re.IGNORECASE)  # asking for a meeting time, not a transfer
 HUMAN = _any(
     rf"\b(?:talk|speak|chat)\b(?: \w+){{1,3}} (?:to|with) {HUMAN_TARGET}\b",
@@ -171,6 +173,9 @@ PRODUCT_QUESTION = _any(
     r"\bif (?:we|i) (?:used|use|bought|buy|signed up|sign up|went with|go with|switched to|switch to) (?:you|it|this|"
     r"northwind|your)\b(?=[^.!]*\?)|\breports?\b(?=[^.!]*\?)",
     r"\b(?:données|hébergé\w*|rester en (?:europe|france|belgique|suisse))\b(?=[^.!]*\?)",
+    # an indirect question ("je voudrais savoir où sont hébergées les données"), and "is X possible?"
+    r"\b(?:je (?:voudrais|voulais|veux|souhaite|souhaiterais)|j'aimerais|j'aurais voulu) savoir\b",
+    r"\bc'est possible(?: chez vous| avec vous)?\s*\?|\bis\b[^.?!]{3,60}\bpossible\s*\?",
     r"\best-ce que (?:votre|le|ce|cet) (?:assistant|système|produit|logiciel|outil|service|robot)\b|"
     r"\b(?:votre|le) (?:assistant|système|produit|logiciel|outil) (?:peut|sait|fait)-il\b",
     r"\b(?:can|could|will|would|does|is)\s+(?:all\s+(?:of\s+)?)?(?:our|my|the)\s+(?:\w+\s+)?data\b|\bstay in the (?:us|u\.s\.|eu|uk)\b|"
@@ -183,7 +188,7 @@ ALWAYS_A_QUESTION = re.compile(r"\bhow much\b|\bhow long does\b|\bdo you (?:guys
 QUESTION_FORM = re.compile(r"\?|^\W*(?:what|how|which|do|does|did|is|are|can|could|would|will|tell me|est-ce)\b|"
                            r"^\W*(?:where|when|why|who)(?:'s|\s+(?:is|are|do|does|did|can|could|would|will|should|"
                            r"was|were)\b)|\b(?:what|how|know|hear|learn|tell me|wondering|curious|question|"
-                           r"quel|quelle|combien|comment|pourquoi|quand)\b", re.IGNORECASE)
+                           r"quel|quelle|combien|comment|pourquoi|quand|savoir)\b", re.IGNORECASE)
 PRODUCT_TOPIC_ONLY = 4  # a short utterance naming a topic ("pricing", "integrations?") asks about it
 
 

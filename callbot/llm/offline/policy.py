@@ -32,6 +32,7 @@ from callbot.llm.offline import calendar_agent, knowledge_agent, lead_agent
 from callbot.llm.offline.dates import mentions_time
 from callbot.llm.offline.intents import (
     SMALL_TALK,
+    WHEN_TO_TALK,
     about_bot,
     asks_to_move,
     asks_to_repeat,
@@ -134,6 +135,9 @@ def respond(turn: Turn) -> Decision:
         return Decision(join(phrase(Phrase.MEETING_IS, language, label=label, with_rep=rep),
                              phrase(Phrase.ANYTHING_ELSE, language)))
     if intent in ("reschedule", "cancel") and turn.agent != "calendar":
+        if turn.agent == "knowledge" and transfer_to_knowledge.name in done and search_knowledge.name not in done \
+                and (asked := knowledge_agent.asked_of(turn)):  # sent here by the calendar for the question asked
+            return turn.call(search_knowledge, args={"question": asked[0]})  # with the move: answered first
         return turn.call(transfer_to_calendar, args={"intent": intent})
     if intent is None and not set(done) - set(HANDOFF_TOOLS) and OTHER_QUESTION.search(text) and not mentions_time(text) and \
             not (small_talk(text) or about_bot(text) or asks_when_meeting(text)):
@@ -164,7 +168,8 @@ def respond(turn: Turn) -> Decision:
 def asks_too(text: str) -> bool:
     """A direct product question in an utterance that asks for something else too."""
     return any(sentence.rstrip().endswith("?") and is_product_question(sentence) and not mentions_time(sentence)
-               and not BOOKING_ASKED.search(sentence) for sentence in re.findall(r"[^.!?]+[.!?]?", text))
+               and not BOOKING_ASKED.search(sentence) and not WHEN_TO_TALK.search(sentence)
+               for sentence in re.findall(r"[^.!?]+[.!?]?", text))
 
 
 BOOKING_ASKED = re.compile(r"\b(?:book|schedule|meeting|demo|appointment|slot|available|free)\b", re.IGNORECASE)
