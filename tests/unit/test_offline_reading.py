@@ -886,3 +886,28 @@ def test_talking_to_someone_asked_with_what_times_there_are_is_a_meeting_not_a_t
 
     assert classify("Okay. I'd want to talk to someone before we try it though. What do you have this week?") == "book"
     assert classify("What do you have for integrations?") == "question"
+
+
+def test_call_me_anytime_is_consent_and_no_name():
+    assert extract("Oh sure, you can call me anytime.", "consent", {"first_name": "Bernadette"}) == {"consent": True}
+
+
+def test_a_need_told_with_you_know_at_its_end_is_no_question():
+    said = ("Uh, so the thing is, when it's ten below out, the phone rings all night, and we miss, like, half of "
+            "those, 'cause nobody's picking up at two in the morning, you know?")
+    need = extract(said, "last_name", {"first_name": "Dwayne"}).get("need", "")
+    assert "we miss" in need and not need.startswith("thing is") and not need.endswith("you know")
+
+
+def test_a_no_to_the_meeting_said_when_consent_is_asked_is_not_a_no_to_being_contacted():
+    said = "No, I won't book a meeting yet. I need to take it to our board first. Maybe someone could just email me?"
+    assert extract(said, "consent", {}).get("consent") is True
+    assert "consent" not in extract("No, I won't book a meeting yet.", "consent", {})
+    assert extract("No thanks, no calls please.", "consent", {}) == {"consent": False}
+
+
+@pytest.mark.parametrize("said", ["Yes, good. Thank you. Tschüss.", "Perfect, ciao!"])
+def test_goodbyes_in_other_languages_end_the_call(said):
+    from callbot.llm.offline.intents import classify
+
+    assert classify(said, confirming=True) == "goodbye"

@@ -48,7 +48,8 @@ NOT_NAMES = (
     "letter dr mr mrs ms doctor dot dash underscore plus hyphen at i'm im we're it's that's ha haha huh wow fair last "
     "enough anyway shoot gosh sorry pardon excuse alors bonjour oui non donc bon voilà euh salut madame "
     "monsieur responsable directeur directrice gérant gérante chef now then chez nous vous écoutez première "
-    "d'accord dites ici c'est kidding joking ha never mind timeline budget role title possible")
+    "d'accord dites ici c'est kidding joking ha never mind timeline budget role title possible anytime anyplace "
+    "whenever later soon asap tonight weekday weekdays weekends evenings mornings afternoons")
 NOT_A_NAME = frozenset(NOT_NAMES.split())  # neither a person's name nor the first word of a company's
 # Not a person's name either, though a company's may start with one ("Pacific Rim Imports"): months
 # that are nobody's first name, time zones, greetings and thanks in other languages
@@ -705,9 +706,13 @@ def consent(text: str) -> tuple[dict[str, Any], Span] | None:
     return None
 
 
+TAG_QUESTION = re.compile(r"\b(?:you know|ya know|y'know|know what i mean|right)\s*\?", re.IGNORECASE)
+
+
 def problem(text: str) -> tuple[dict[str, Any], Span] | None:
     """The caller's need told as a problem ("our front desk misses too many new-patient calls"); in a
     long sentence of several things, from its first words about calls."""
+    told_only = TAG_QUESTION.sub(lambda m: m.group(0).replace("?", "."), text)  # ("..., you know?" asks nothing)
     for sentence in re.finditer(r"[^.!?:]+", text):
         start, end = sentence.span()
         clauses = list(re.finditer(r"[^,;]+", sentence.group(0)))  # (with those masked out: other things said)
@@ -715,9 +720,10 @@ def problem(text: str) -> tuple[dict[str, Any], Span] | None:
         if len(clauses) > 2 and told:  # "we need this before Lent, I'm ..., sales director, ..., and nobody answers":
             start += next(c for c in clauses if ABOUT_CALLS.search(c.group(0))).start()  # from the first words about calls
         said = text[start:end].strip(" ,")
-        if not said or "?" in text[end:end + 1] or (time_spans(said) and not LOSS.search(said)):
+        if not said or "?" in told_only[end:end + 1] or (time_spans(said) and not LOSS.search(said)):
             continue  # a time is a meeting wish, unless calls are lost then ("we lose buyers after six in the evening")
-        said = re.sub(r"^[\s,;:-]+|^(?:et|alors|donc|mais|and)\s+|^(?:in total|all told)\W+(?:and\s+)?", "",
+        said = re.sub(r"^[\s,;:-]+|^(?:et|alors|donc|mais|and)\s+|^(?:in total|all told)\W+(?:and\s+)?|"
+                      r"^(?:the )?thing is\W+|[\s,]+(?:you know|ya know|y'know|right)\W*$", "",
                       FILLERS.sub("", re.sub(r"\s+", " ", said)))
         if PROBLEM.search(said) and ABOUT_CALLS.search(said) and not NOT_A_NEED.search(said) \
                 and not re.match(r"\W*(?:(?:hi|hello|hey|yes|yeah|so)\W+)*(?:i.m|i am|we.re|we are)(?: just)? calling\b",
@@ -1133,6 +1139,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         found |= {"email_confirmed": True, **({"name_confirmed": True} if lead.get("first_name") else {})}
     if asked in ("email_confirmed", "name_confirmed", "consent") and not changed:
         answer = yes_or_no(re.split(r"(?<=[.!?;])\s+", text.strip())[0])  # "Yes, that's right. But no texts."
+        if asked == "consent" and answer is False and declines_meeting(re.split(r"(?<=[.!?;])\s+", text.strip())[0]):
+            answer = found.get("consent")  # "No, I won't book a meeting yet. Maybe someone could email me?": the meeting's no
         if answer is None and re.search(r"\b(?:it's|that's|that is|it is) (?:correct|right)\b", text, re.IGNORECASE):
             answer = True  # "No meeting for now. But yes, you can email me at that address, it's correct"
         if answer is True and asked in ("email_confirmed", "name_confirmed"):

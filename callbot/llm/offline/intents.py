@@ -70,7 +70,7 @@ PERSON_NAMED = re.compile(rf"\b(?:put|patch|transfer|connect) me (?:to|with|thro
 GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|bye-bye|bye bye|nothing else|that will be all|that'll be all|have a "
                      r"(?:good|nice|great|lovely) (?:day|one|weekend|evening|afternoon)|take care|i'm all set|that's "
                      r"everything|talk soon|see ya|catch you later|that should do it|au revoir|bonne journée|rien d'autre|"
-                     r"c'est tout|over and out|signing off)\b|(?:^|[.!?]\s+)out\W*$", re.IGNORECASE)
+                     r"c'est tout|over and out|signing off|tschüss|tschuss|ciao|adiós|adios|auf wiedersehen)\b|(?:^|[.!?]\s+)out\W*$", re.IGNORECASE)
 GOODBYE_UNLESS_CONFIRMING = re.compile(r"\bthat'?s (?:all|it)\b", re.IGNORECASE)
 
 CANCEL = re.compile(r"(?<!don't )(?<!do not )(?<!not )(?<!don't want to )(?<!do not want to )(?<!not to )(?<!rather not )"
