@@ -62,9 +62,10 @@ def _stop_words(language: str) -> frozenset[str]:
 
 
 # places said several ways, as one word before anything else ("the States", "U.S.", "US" in capitals: "USA";
-# "EU", "European Union": "Europe"), so that "us" the pronoun stays a stop word and the region is found
+# "EU", "European Union": "Europe"; "the United Kingdom", "Britain", "U.K.": "UK"), so that "us" the pronoun stays a stop word and the region is found
 _PLACES = ((re.compile(r"\b(?:(?i:the )?United States(?: of America)?|the States|U\.S\.(?:A\.)?|USA|US)(?![\w.])"), "USA"),
-           (re.compile(r"\b(?:EU|(?i:european union)|(?i:l'union européenne))\b"), "Europe"))
+           (re.compile(r"\b(?:EU|(?i:european union)|(?i:l'union européenne))\b"), "Europe"),
+           (re.compile(r"\b(?:(?i:the )?United Kingdom|U\.K\.|UK|(?i:great )?Britain|(?i:le )?Royaume-Uni)(?![\w.])"), "UK"))
 
 
 def _places(text: str) -> str:

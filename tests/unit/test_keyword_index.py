@@ -100,6 +100,8 @@ def test_the_united_states_and_the_eu_are_found_however_they_are_said():
     assert keyword_terms("Can our data stay in the United States?", "en")[-1] == "usa"
     assert keyword_terms("Data is stored in the EU or US region", "en")[-3:] == ["europ", "usa", "region"]
     assert "usa" not in keyword_terms("Can you call us back?", "en")  # ("us" the pronoun is not the country)
+    assert keyword_terms("Can we get a local UK number?", "en")[2] == keyword_terms(
+        "numbers in the United Kingdom", "en")[-1] == keyword_terms("des numéros au Royaume-Uni", "fr")[-1] == "uk"
 
 
 def test_german_nouns_are_not_names():

@@ -147,6 +147,12 @@ def test_a_name_the_caller_used_weighs_more_in_choosing_the_passage():
     ("Yeah, hi, how fast can you guys set this up? We're slammed.",
      ["How long does onboarding take to get up and running?"]),
     ("What happens if you miss it? Do we get anything back?", ["What happens if you miss it? Do we get a credit?"]),
+    ("So two things really: can you give us a local UK number, and how long does it take to get it all up and running?",
+     ["Can you give us a local UK number", "How long does it take to get it all up and running?"]),
+    ("Hm. Okay. Do you do penetration testing? Who does it, and how often?",  # one thing asked of, twice
+     ["Do you do penetration testing? Who does it, and how often?"]),
+    ("Does it work with HubSpot? Does it work with Outlook?",
+     ["Does it integrate with HubSpot?", "Does it integrate with Outlook?"]),
 ])
 def test_a_question_is_searched_with_the_setting_said_around_it(said, expected):
     from callbot.llm.offline.knowledge_agent import questions

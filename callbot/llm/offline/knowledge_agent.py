@@ -29,6 +29,8 @@ def first_sentences(text: str) -> str:
 
 REPHRASED = re.compile(r"\W*(?:like|i mean|you know|as in|meaning)\b,?", re.IGNORECASE)  # "Like, actually sound like me?"
 FOLLOW_UP_WORDS = 4  # a question this short after another one completes it ("Like per person?")
+OF_THE_SAME = re.compile(r"^\W*(?:and\s+)?(?:who|when|where|why|how often|how long)\b[^?]*\b(?:it|that|them)\b", re.IGNORECASE)
+POINTING_WORDS = 6  # a question this short that points back ("Who does it, and how often?") asks of the last one
 
 
 def questions(text: str) -> list[str]:
@@ -42,9 +44,12 @@ def questions(text: str) -> list[str]:
                                                     r"(?=(?:and |so |but |et |mais )?(?:does|do|is|are|can|could|how|what|"
                                                     r"where|when|which|est-ce|combien|comment|quel|quelle|où|"
                                                     r"peut-on|y a-t-il)\b)", part) if c.strip()]
-            asking = [c for c in clauses if is_product_question(c)]
-            if asked and asked[-1].endswith("?") and part.endswith("?") and REPHRASED.match(part):
-                asked[-1] = f"{asked[-1]} {part}"  # "... on our own servers? Like, on-prem?": said again
+            asking = [c for c in clauses  # (a clause of a question is asked too: "can you X, and how long ...?")
+                      if is_product_question(f"{c.rstrip(',')}?" if part.endswith("?") and not c.endswith("?") else c)]
+            if asked and asked[-1].endswith("?") and part.endswith("?") and (
+                    REPHRASED.match(part) or (len(part.split()) <= POINTING_WORDS and OF_THE_SAME.search(part))):
+                asked[-1] = f"{asked[-1]} {part}"  # "... on our own servers? Like, on-prem?": said again; "Do you
+                # do penetration testing? Who does it, and how often?": of the same thing
             elif len(asking) > 1:
                 asked += asking  # two questions in one breath: searched one by one
             elif is_product_question(part) or asking:
