@@ -917,3 +917,18 @@ def test_goodbyes_in_other_languages_end_the_call(said):
     from callbot.llm.offline.intents import classify
 
     assert classify(said, confirming=True) == "goodbye"
+
+
+def test_a_caller_who_calls_for_their_boss_gives_the_boss_as_the_lead():
+    said = ("Hi there, good afternoon. So I'm calling on behalf of my boss, Daniel Okafor, he's the VP of Sales at "
+            "Maplecrest Insurance here in Toronto. I'm his executive assistant, Priyanka.")
+    assert extract(said, None, {}) == {"first_name": "Daniel", "last_name": "Okafor", "role": "VP of Sales",
+                                       "company": "Maplecrest Insurance"}
+    assert extract("I'm calling for Acme Logistics.", None, {}) == {"company": "Acme Logistics"}
+
+
+def test_a_question_told_for_someone_else_is_asked():
+    from callbot.llm.offline.knowledge_agent import questions
+
+    assert questions("He specifically wants to know whether this works with HubSpot, because that's what they use.") == [
+        "Does it integrate with HubSpot, because that's what they use."]

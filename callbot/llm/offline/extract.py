@@ -1048,6 +1048,14 @@ TOLD_FIRST = re.compile(r"[^.!?]*?\b(?:vp|svp|head|director|manager|lead|chief|c
 NO_MATCH = re.compile(r"(?!)")
 
 
+# a caller who calls for someone else, named in full: that person is the lead
+_SUPERIOR = (r"(?:boss|manager|supervisor|employer|principal|director|ceo|cfo|coo|cto|vp|president|owner|founder|"
+             r"partner|head of \w+(?: \w+)?|vp of \w+(?: \w+)?)")
+ON_BEHALF = re.compile(rf"\b(?:on behalf of|calling for|booking (?:this )?for|setting (?:this|it) up for)\s+"
+                       rf"(?i:my|our)\s+(?i:{_SUPERIOR}),?\s+((?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]+)\s+((?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]+)\b")
+FOR_ANOTHER = re.compile(r"\b(?:i'm|i am)\s+(?:his|her|their)\b[^.!?]*", re.IGNORECASE)  # what the caller is to them
+
+
 def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str = "en-US") -> dict[str, Any]:
     """The fields `text` gives that `lead` does not already hold with the same value, and the fields
     the caller declined (`declined`)."""
@@ -1065,9 +1073,16 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         spans.append(email[1])
     working = _mask(text, spans)
     correcting = bool(CORRECTION.search(text))
-    named, named_spans = names(working, asked, correcting)
-    found.update(named)
-    spans += named_spans
+    named_spans: list[Span] = []
+    if behalf := ON_BEHALF.search(working):  # "calling on behalf of my boss, Daniel Okafor": the lead is the boss,
+        found |= {"first_name": behalf.group(1), "last_name": behalf.group(2)}  # not the assistant who calls
+        spans.append(behalf.span())
+        spans += [m.span() for m in FOR_ANOTHER.finditer(working)]  # ("I'm his executive assistant, Priyanka")
+        working = _mask(working, spans)
+    else:
+        named, named_spans = names(working, asked, correcting)
+        found.update(named)
+        spans += named_spans
     if named_spans and (listed := LISTED_COMPANY.match(working, max(end for _, end in named_spans))) and \
             len(listed.group(1).split()) >= 2 and _names_a_company(listed.group(1)) and \
             not (_title_like(listed.group(1)) or ROLE_WORDS.search(listed.group(1))):
@@ -1116,6 +1131,8 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         later = [counted.group(1)] if counted else re.findall(r"(?<!not )(?<!said )(?<!was )\b(\d+)\b", after)
         if later and 0 < int(later[0]) < 1_000_000:  # "make that 32, not 25": the first said after it
             found["team_size"] = int(later[0])
+    if behalf and found.get("role"):  # "my boss, Daniel Okafor, he's the VP of Sales": "VP of Sales"
+        found["role"] = re.sub(r"^(?:he|she)(?:'s| is) (?:the |our |a |an )?", "", found["role"], flags=re.IGNORECASE)
     if "role" not in found and not lead.get("role") and (team := TEAM_DEPARTMENT.search(working)):
         found["role"] = team.group(1)  # "we're 12 people in customer service": where they work
     if "need" not in found and (told := problem(_mask(working, spans))):

@@ -147,6 +147,11 @@ YEAR_AHEAD = re.compile(r"\b(?:pay|paid|paying)\s+(?:for\s+)?(?:(?:the\s+whole|a
                         re.IGNORECASE)
 
 
+# a question told for someone ("He specifically wants to know whether this works with HubSpot"): asked
+WANTS_TO_KNOW = re.compile(r"^[^?]{0,40}?\b(?:wants?|wanted|would like|'d like|asked me|needs?) to (?:know|ask|find out|"
+                           r"check) (?:whether|if) (this|it|you|your \w+|the \w+)\s+", re.IGNORECASE)
+
+
 def standalone(question: str) -> str:
     """The question as it is searched, rephrased the way the tool asks a model to: without what
     leads up to it ("Actually, hang on, before we go any further, ..."), and with the everyday words for
@@ -154,6 +159,7 @@ def standalone(question: str) -> str:
     said as the documents say them ("does it hook into HubSpot?": integrate; "how long do you hang on to
     recordings?": keep; "if we paid for the whole year up front, is there any kind of break?")."""
     asked = PREAMBLE.sub("", question).strip() or question
+    asked = WANTS_TO_KNOW.sub(lambda m: "Do you " if m.group(1).lower() == "you" else "Does it ", asked)
     asked = YOUR_THING.sub("it", YOUR_THING_FR.sub("", asked))  # "how much does your thing cost?", "votre truc, ça ..."
     asked = HESITATION.sub("", asked)  # "what does it cost for, um, a firm ..."
     asked = HEADCOUNT.sub("per user", asked)  # "for a firm of about fifteen people": the price per user
