@@ -932,3 +932,24 @@ def test_a_question_told_for_someone_else_is_asked():
 
     assert questions("He specifically wants to know whether this works with HubSpot, because that's what they use.") == [
         "Does it integrate with HubSpot, because that's what they use."]
+
+
+def test_a_french_owner_who_runs_a_named_business_gives_its_company():
+    said = "Alors voilà, je m'appelle Yannick Le Goff, je gère Nautisme Iroise, on loue des bateaux à Brest."
+    assert extract(said, None, {}, "fr-FR") == {"first_name": "Yannick", "last_name": "Le Goff",
+                                                 "company": "Nautisme Iroise", "role": "gérant"}
+
+
+def test_french_ways_of_agreeing_to_be_contacted_and_of_asking_to_talk_to_someone_at_a_time():
+    from callbot.llm.offline.intents import classify
+
+    assert extract("Oui, d'accord pour être recontacté.", "timeline", {}, "fr-FR") == {"consent": True}
+    assert classify("J'aimerais en parler avec quelqu'un. Jeudi, n'importe quand après quinze heures.") == "book"
+    assert classify("Je voudrais parler à quelqu'un, s'il vous plaît.") == "human"
+
+
+def test_a_french_question_about_what_was_said_before_is_searched_with_it():
+    from callbot.llm.offline.knowledge_agent import questions
+
+    said = "On a un numéro que tous nos clients connaissent depuis vingt ans. Est-ce qu'on peut le garder?"
+    assert questions(said) == [said]

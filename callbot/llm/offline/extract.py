@@ -380,6 +380,7 @@ ROLE_VERB = re.compile(r"\bi\s+(run|manage|lead|head(?: up)?|oversee|look after|
                        r"business development|partnerships|operations|ops|dispatch|recruiting|procurement|purchasing)\b)|"
                        r"supervise|am in charge of|'m in charge of|work in|work on)\s+(?:the |our |a )?" + PHRASE,
                        re.IGNORECASE)
+RUNS_A_BUSINESS = {"run": "owner", "own": "owner", "manage": "manager", "gère": "gérant", "dirige": "dirigeant"}
 FRENCH_ROLE_VERB = re.compile(r"\bje\s+(dirige|gère|pilote|supervise|m'occupe de|m'occupe du|m'occupe des)\s+"
                               r"(?:l'|le |la |les )?" + PHRASE, re.IGNORECASE)  # "je dirige l'équipe commerciale de ..."
 NEED = re.compile(
@@ -587,6 +588,9 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
     if verb:
         said, *rest = re.split(r"\s+(?:at|for|with|de|chez)\s+(?=[A-Z])|\s+d['’](?=[A-Z])", verb.group(2), maxsplit=1)
         rest = [m.group(0) for m in [re.match(COMPANY_NAME, rest[0])] if m] if rest else []
+        if said and said[0].isupper() and not rest and verb.group(1).lower() in RUNS_A_BUSINESS and \
+                _names_a_company(said) and not (_title_like(said) or ROLE_WORDS.search(said) or DEPARTMENT.match(said)):
+            return {"role": RUNS_A_BUSINESS[verb.group(1).lower()], "company": said}, verb.span()  # "je gère Nautisme Iroise"
         if said and said.split()[0].lower() not in ("a", "an", "some", "it", "that", "this") and len(said.split()) <= 6:
             words = verb.group(1).lower().replace("'m ", "am ").replace("do", "")  # ("I do sales": sales)
             return {"role": f"{words} {said}".strip(), **({"company": rest[0]} if rest else {})}, verb.span()
@@ -674,6 +678,7 @@ CONSENT_YES = re.compile(
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|\b(?:e-?mails?|texts?|sms) yes\b|"
     r"\b(?:un |des )?(?:sms|textos?)\b.{0,30}\b(?:ça me va|ça me convient|c'est bon|pas de (?:problème|souci)|volontiers)\b|"
     r"\bi (?:consent|agree) to (?:be(?:ing)? contacted|contact)\b|"
+    r"\b(?:d'accord|ok|okay|oui) pour (?:être|etre) (?:re)?contactée?s?\b|"
     r"\bvous pouvez m'envoyer (?:de la documentation|des informations|de l'information|de l'info|des infos|un devis|"
     r"une proposition)\b|"
     r"\b(?:please (?:do )?|you can |feel free to |happy for you to |go ahead and )(?:follow up|reach out|get in touch)\b|"

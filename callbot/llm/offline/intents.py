@@ -195,7 +195,8 @@ PRODUCT_TOPIC_ONLY = 4  # a short utterance naming a topic ("pricing", "integrat
 # with a time, a meeting: "talk to sales next week", "actually, let's just do it. Tomorrow after lunch?"
 TALK_OR_AGREE = re.compile(r"\b(?:talk|speak|meet) (?:to|with) (?:someone|somebody|sales|a rep)\b|\blet's (?:meet|talk|chat)\b|"
                            r"\b(?:can|could|may) (?:i|we) (?:meet|see) (?:someone|somebody|a rep|one of)\b|"
-                           r"\brendez-vous\b|"
+                           r"\brendez-vous\b|\b(?:parler|discuter|échanger) (?:avec|à) (?:quelqu'un|un commercial|un conseiller|"
+                           r"une conseillère|votre équipe)\b|"
                            r"\b(?:peut|pourrait|pourrions|pouvons)(?:-on| on|-nous| nous)? (?:se|nous) (?:parler|voir|rencontrer)\b|"
                            r"\blet's (?:just )?(?:do|book|set up) (?:it|that|one|a time|a meeting)\b|"
                            r"\b(?:can|could|shall|should) (?:we|i) (?:do|make it|say|book)\b(?!.*\binstead\b)|\bhow about\b(?!.*\binstead\b)",

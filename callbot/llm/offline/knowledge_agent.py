@@ -86,7 +86,9 @@ def asked_of(turn: Turn) -> list[str]:
 FOLLOWS_UP = re.compile(r"^\W*(?:and|so|but|what about|how about|et|mais)\b.*\b(?:it|that|this|them|those|ça|cela)\b|"
                         r"^\W*(?:what|how) about (?:it|that|this|them|those)\b", re.IGNORECASE)
 FOLLOW_UP_TERMS = 3  # a follow-up names little of its own
-POINTS_BACK = re.compile(r"\b(?:that|this|those|these|them)\b(?!\s+(?:one|way|kind|sort|is|are)\b)", re.IGNORECASE)
+POINTS_BACK = re.compile(r"\b(?:that|this|those|these|them)\b(?!\s+(?:one|way|kind|sort|is|are)\b)|"
+                         r"\b(?:peut|pouvons|pourrait|pourrions|faut|doit|dois|veux|voudrais)(?:-on)?\s+(?:le|la|les|l')\s*"
+                         r"(?=[a-zéèêà]{3,})", re.IGNORECASE)  # (or "est-ce qu'on peut le garder ?": what was said before)
 
 
 def _with_what_it_points_to(question: str, text: str) -> str:
