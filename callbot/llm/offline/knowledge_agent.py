@@ -29,7 +29,7 @@ def first_sentences(text: str) -> str:
 
 REPHRASED = re.compile(r"\W*(?:like|i mean|you know|as in|meaning)\b,?", re.IGNORECASE)  # "Like, actually sound like me?"
 FOLLOW_UP_WORDS = 4  # a question this short after another one completes it ("Like per person?")
-OF_THE_SAME = re.compile(r"^\W*(?:and\s+)?(?:who|when|where|why|how often|how long)\b[^?]*\b(?:it|that|them)\b", re.IGNORECASE)
+OF_THE_SAME = re.compile(r"^\W*(?:and\s+)?(?:who|when|where|why|how often)\b[^?]*\b(?:it|that|them)\b", re.IGNORECASE)
 POINTING_WORDS = 6  # a question this short that points back ("Who does it, and how often?") asks of the last one
 
 
