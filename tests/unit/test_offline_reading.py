@@ -953,3 +953,11 @@ def test_a_french_question_about_what_was_said_before_is_searched_with_it():
 
     said = "On a un numéro que tous nos clients connaissent depuis vingt ans. Est-ce qu'on peut le garder?"
     assert questions(said) == [said]
+
+
+@pytest.mark.parametrize(("said", "consent"), [
+    ("Fine. No, I don't want a meeting, and please don't add me to any call or email lists.", False),
+    ("I don't want to be contacted, thanks.", False),
+    ("I'll call you back later to book.", None)])
+def test_a_caller_who_asks_to_be_left_off_lists_does_not_consent(said, consent):
+    assert extract(said, "role", {}).get("consent") is consent

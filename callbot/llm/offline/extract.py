@@ -666,7 +666,9 @@ def need(text: str) -> tuple[dict[str, Any], Span] | None:
 
 CONSENT_NO = re.compile(r"\b(?:don't|do not|please don't|no|not)\s+(?:text|texts|sms|texting|call|calls|email|emails|"
                         r"contact|by text)\b(?:\s+me)?|\b(?:no|not) text(?:s|ing)?(?: messages)?,? (?:please|thanks)\b|\b(?:email|e-mail) only\b|\bnot by text\b|"
-                        r"\bpas de sms\b", re.IGNORECASE)
+                        r"\bpas de sms\b|\b(?:don't|do not) (?:add|put) me (?:on|to|in)\b[^.!?]{0,30}\blists?\b|"
+                        r"\b(?:don't|do not) (?:want to be|wanna be) contacted\b|"
+                        r"\bne (?:me )?(?:contactez|rappelez|recontactez) pas\b", re.IGNORECASE)
 CONSENT_YES = re.compile(
     r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)(?:\s+(?:and|or|&)|\s*,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
     r"(?:\s+me)?.{0,30}\b(?:fine|ok|okay|good|great|"
