@@ -35,7 +35,7 @@ NO = re.compile(r"^\W*(?:no|nope|nah|non)\b(?!\s+(?:meeting|demo|call|rush|hurry
                 r"incorrect|don't|do not|rather not|no thanks?|no thank you|pas (?:correct|d'accord))\b", re.IGNORECASE)
 YES = re.compile(r"\b(?:yes|yeah|yep|yup|ya|sure|correct|right|exactly|absolutely|definitely|of course|ok|okay|"
                  r"alright|alrighty|all right|"
-                 r"sounds good|please do|go ahead|perfect|great|awesome|excellent|wonderful|brilliant|that works|works for me|lock it in|book it|that's it|i do|i agree|fine|"
+                 r"sounds good|please do|go ahead|perfect|great|awesome|excellent|wonderful|brilliant|cool|lovely|that works|works for me|lock it in|book it|that's it|i do|i agree|fine|"
                  r"that's the one|spot on|you got it|that's me|oui|d'accord|exact|c'est ça|c'est bien ça|bien sûr|"
                  r"volontiers|parfait|ça me va|ça marche|très bien|entendu)\b|"
                  r"^\W*(?:very )?good\b(?! (?:morning|afternoon|evening|question|point|to know|luck|news))",

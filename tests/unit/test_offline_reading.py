@@ -961,3 +961,28 @@ def test_a_french_question_about_what_was_said_before_is_searched_with_it():
     ("I'll call you back later to book.", None)])
 def test_a_caller_who_asks_to_be_left_off_lists_does_not_consent(said, consent):
     assert extract(said, "role", {}).get("consent") is consent
+
+
+def test_put_through_to_sales_taken_back_for_a_call_on_the_calendar_is_a_meeting():
+    from callbot.llm.offline.intents import classify
+
+    said = ("Can you put me through to someone in sales? I mean, not right now, I've got a standup in five minutes. "
+            "I mean get a proper call on the calendar with a rep.")
+    assert classify(said) == "book"
+    assert classify("Can you put me through to someone in sales?") == "human"
+    assert extract(said, "team_size", {}) == {}  # (five minutes is no team)
+    assert "team_size" not in extract(said, None, {"team_size": 35, "first_name": "Aarav"})
+
+
+@pytest.mark.parametrize(("said", "intent"), [("Does this do single sign-on with Okta?", "question"),
+                                              ("Is this thing on?", None), ("Is this a robot?", None)])
+def test_does_this_asks_about_the_product(said, intent):
+    from callbot.llm.offline.intents import classify
+
+    assert classify(said) == intent
+
+
+def test_cool_is_a_yes():
+    from callbot.spoken import yes_or_no
+
+    assert yes_or_no("Cool, thanks. Bye.") is True

@@ -78,7 +78,7 @@ CANCEL = re.compile(r"(?<!don't )(?<!do not )(?<!not )(?<!don't want to )(?<!do 
                     r"\bcancel (?:it|that)\b|\bannuler\b)", re.IGNORECASE)
 # what the caller takes back, mid-utterance: what they say after it is what they want
 TAKEN_BACK = re.compile(r"\b(?:scratch that|never mind|forget (?:that|it)|no,? wait|wait,? no|actually,? no|"
-                        r"i changed my mind|on second thought)\b", re.IGNORECASE)
+                        r"i changed my mind|on second thought|i mean,? not (?:right )?now)\b", re.IGNORECASE)
 RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:need|want|have|'d like|would like|got) to (?:move|push|shift|bump|change) (?:it|that|the (?:meeting|call|demo|appointment|follow-up)|my (?:meeting|call|demo|appointment)|our (?:meeting|call|demo|appointment))\b|\b(?:can|could) (?:we|i|you) (?:move|push|shift|bump) (?:it|that|this)\b(?! (?:up|on))|\b(?:a )?conflict with (?:the|my|our) (?:[\w-]+ ){0,2}(?:meeting|call|demo|"
                         r"follow-up|appointment)\b|\bcan't make (?:it|the meeting|our meeting|my meeting)\b|\b(?:push|move|bump|shift) (?:it|that|this)(?: back)? (?:to|until|till)\b|\b(?:move|change|push|shift)\s+(?:my|the|our|this|that)\s+(?:meeting|"
                         r"appointment|demo|booking|call)\b(?!\s+notes)|\bdéplacer\b|"
@@ -107,7 +107,8 @@ BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25
                   r"(?:reps?|sales|salespeople|team)\b|"
                   r"\bprendre (?:un )?rendez-vous\b|\bréserver\b|\b(?:un|le|mon|notre) rendez-vous (?:avec|pour|le|lundi|mardi|mercredi|"
                   r"jeudi|vendredi)\b|\bvos disponibilités\b|\bun créneau\b", re.IGNORECASE)
-A_MEETING = re.compile(r"\b(?:like|maybe|say|as in) (?:a|an) (?:meeting|demo|appointment|video call)\b",
+A_MEETING = re.compile(r"\b(?:like|maybe|say|as in) (?:a|an) (?:meeting|demo|appointment|video call)\b|"
+                       r"\b(?:a|an) (?:proper |real |quick |short )?(?:call|meeting|chat|time) on (?:the|my|our|your) calendar\b",
                        re.IGNORECASE)  # "could I talk to someone about it? Like a meeting?"
 DECLINE_MEETING = re.compile(
     r"\b(?:don't|do not|no need to|not (?:ready|interested) (?:to|in)|won't) (?:want to |need to |be )?"
@@ -161,6 +162,7 @@ PRODUCT_QUESTION = _any(
     r"\b(?:does|do|can|could|will|would|is|are)\s+(?:it|you|you guys|y'all)\b(?![^.!?]*\b(?:hear|there|repeat|say "
     r"(?:that|it)|spell|again|understand|a robot|a bot|a human|a person|real|human|still|sure|free|available|open|"
     r"call me|send me|text me|email me|book|schedule|transfer|put me)\b)(?=[^.!]*\?)",
+    r"\b(?:does|can|could|will|would) this (?!(?:time|day|slot|one|work for you)\b)[a-z]+\b(?=[^.!]*\?)",  # "does this do SSO?"
     # what the caller could do with it ("can we enforce single sign-on through Okta?")
     r"\b(?:can|could)\s+(?:we|i)\s+(?!(?:talk|speak|book|schedule|meet|move|change|cancel|reschedule|get|set|do|have|"
     r"make|go|push|switch|see|chat|call|reach|come|start|just|please|also|spell|ask|give|leave|tell|repeat|confirm|add|"
