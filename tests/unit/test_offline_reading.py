@@ -986,3 +986,27 @@ def test_cool_is_a_yes():
     from callbot.spoken import yes_or_no
 
     assert yes_or_no("Cool, thanks. Bye.") is True
+
+
+def test_times_are_said_in_the_zone_the_caller_named_with_the_companys_after_them():
+    from devtools.conversation import Conversation
+
+    call = Conversation(clock=call_time)
+    for said in [("Hi, I'm Eleanor Whitcombe, head of operations at Hartwell Interiors in London. I'd like to book a "
+                  "meeting, Thursday at three in the afternoon, London time."), "eleanor at hartwell dot co dot uk",
+                 "Yes.", "Yes, you can contact me."]:
+        offered = " ".join(call.say(said))
+    assert "3:00 PM London time (10:00 AM Eastern Time) is free" in offered
+    assert "3:00 PM London time (10:00 AM Eastern Time)" in " ".join(call.say("Lovely, book it."))
+    assert call.state["meeting"]["start"].startswith("2026-12-10T10:00:00-05:00")
+
+
+def test_a_zone_without_a_name_of_its_own_is_said_by_its_city():
+    from callbot.agents.calendar.labels import speak_time_for
+
+    assert speak_time_for("2026-12-10T10:00:00-05:00", "America/New_York", "Europe/Paris", "fr-FR") == (
+        "jeudi 10 décembre à 16 h 00, heure de Paris (10 h 00, heure de New York)")
+    assert speak_time_for("2026-12-10T10:00:00-05:00", "America/New_York", "Europe/Berlin") == (
+        "Thursday, December 10 at 4:00 PM Berlin time (10:00 AM Eastern Time)")
+    assert speak_time_for("2026-12-10T10:00:00-05:00", "America/New_York", None) == (
+        "Thursday, December 10 at 10:00 AM Eastern Time")

@@ -16,12 +16,35 @@ _FR_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", 
               "octobre", "novembre", "décembre"]
 
 
+def zone_name(timezone: str, language: str = "en-US") -> str:
+    """How a time zone is said: "Eastern Time", "London time", "heure de Lyon" for a zone not listed."""
+    named = ZONE_NAMES["fr-FR" if language.startswith("fr") else "en-US"].get(timezone)
+    if named:
+        return named
+    city = timezone.rsplit("/", 1)[-1].replace("_", " ")
+    return f"heure de {city}" if language.startswith("fr") else f"{city} time"
+
+
 def speak_time(start: datetime | str, timezone: str, language: str = "en-US") -> str:
     when = datetime.fromisoformat(start) if isinstance(start, str) else start
     local = when.astimezone(ZoneInfo(timezone))
-    zone = ZONE_NAMES.get(language, {}).get(timezone, timezone.replace("_", " "))
+    zone = zone_name(timezone, language)
     if language.startswith("fr"):
         return (f"{_FR_DAYS[local.weekday()]} {local.day} {_FR_MONTHS[local.month - 1]} à "
                 f"{local.hour} h {local.minute:02d}, {zone}")
     hour = local.strftime("%I:%M %p").lstrip("0")
     return f"{local.strftime('%A, %B')} {local.day} at {hour} {zone}"
+
+
+def speak_time_for(start: datetime | str, timezone: str, callers_zone: str | None, language: str = "en-US") -> str:
+    """The time in the caller's zone, when they named one, with the company's time after it: "Thursday,
+    December 10 at 3:00 PM London time (10:00 AM Eastern Time)"; else in the company's zone."""
+    if not callers_zone or callers_zone == timezone:
+        return speak_time(start, timezone, language)
+    when = datetime.fromisoformat(start) if isinstance(start, str) else start
+    local = when.astimezone(ZoneInfo(timezone))
+    if language.startswith("fr"):
+        ours = f"{local.hour} h {local.minute:02d}, {zone_name(timezone, language)}"
+    else:
+        ours = f"{local.strftime('%I:%M %p').lstrip('0')} {zone_name(timezone, language)}"
+    return f"{speak_time(when, callers_zone, language)} ({ours})"

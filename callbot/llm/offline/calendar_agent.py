@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from callbot.agents.calendar.labels import speak_time_for
 from callbot.agents.calendar.tools import book_meeting, cancel_meeting, find_slots, reschedule_meeting
 from callbot.agents.lead.tools import record_details
 from callbot.agents.state import declined_email
@@ -44,7 +45,15 @@ def _timezone(turn: Turn) -> str:
 
 
 def _labels(turn: Turn, slots: list[dict[str, Any]]) -> list[str]:
-    return [slot_label(slot, _timezone(turn)) for slot in slots]
+    return [_said(turn, slot) for slot in slots]
+
+
+def _said(turn: Turn, slot: dict[str, Any]) -> str:
+    """How a time is said: in the zone the caller named, with the company's time after it, or as labelled."""
+    zone = _callers_zone(turn)
+    if zone and zone != _timezone(turn) and slot.get("start"):
+        return speak_time_for(slot["start"], _timezone(turn), zone, turn.language)
+    return slot_label(slot, _timezone(turn))
 
 
 def offer(turn: Turn, slots: list[dict[str, Any]], prefix: str = "") -> Decision:
@@ -330,7 +339,7 @@ def _exact_free(turn: Turn, slot: dict[str, Any]) -> str:
 
 
 def meeting_said(turn: Turn, meeting: dict[str, Any]) -> tuple[str, str]:
-    label = slot_label(meeting, _timezone(turn))
+    label = _said(turn, meeting)
     rep = phrase(Phrase.WITH_REP, turn.language, rep=meeting["rep"]) if meeting.get("rep") else ""
     return label, rep
 
