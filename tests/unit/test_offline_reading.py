@@ -1010,3 +1010,18 @@ def test_a_zone_without_a_name_of_its_own_is_said_by_its_city():
         "Thursday, December 10 at 4:00 PM Berlin time (10:00 AM Eastern Time)")
     assert speak_time_for("2026-12-10T10:00:00-05:00", "America/New_York", None) == (
         "Thursday, December 10 at 10:00 AM Eastern Time")
+
+
+@pytest.mark.parametrize(("leaving", "booked"), [("Thank you. Goodbye.", True),
+                                                 ("Thanks, I'll think about it. Bye.", False), ("No thanks, bye.", False)])
+def test_thanks_and_goodbye_to_the_very_time_asked_for_takes_it(leaving, booked):
+    from devtools.conversation import Conversation
+
+    call = Conversation(clock=call_time)
+    for said in ["Hi, I'm Ngozi Eze, IT director at Triangle Pediatric Partners.", "ngozi at trianglepeds dot org",
+                 "That's correct, and yes, your team may contact me.",
+                 "Could we do Monday at nine thirty in the morning?"]:
+        call.say(said)
+    assert "is free" in call.said[-2]
+    call.say(leaving)
+    assert bool(call.state.get("meeting")) is booked and call.ended

@@ -390,6 +390,11 @@ def confirmation(turn: Turn, result: ToolResult) -> str:
     return ""
 
 
+THANKS = re.compile(r"\b(?:thank you|thanks|thank u|cheers|merci)\b", re.IGNORECASE)
+NOT_YET = re.compile(r"\b(?:think (?:about|it over)|get back|check (?:with|my)|not sure|maybe|call (?:you )?back|later|"
+                     r"another time|hold off|réfléchir|rappellerai)\b", re.IGNORECASE)
+
+
 def taken_on_leaving(turn: Turn) -> Decision | None:
     """The booking of the time the caller takes as they say goodbye ("perfect, book it, bye"), or
     None when they take none."""
@@ -399,7 +404,9 @@ def taken_on_leaving(turn: Turn) -> Decision | None:
     if turn.lead.get("wants_meeting") is False or yes_or_no(text) is False:
         return None  # "no meeting yet, I have to run it past my boss first. Bye."
     chosen = pick(turn, text)
-    if chosen is None and yes_or_no(text) is True and not none_of_those(text) and _offered_exact(turn):
+    thanks = THANKS.search(text) and yes_or_no(text) is None and not NOT_YET.search(text)  # "Thank you. Goodbye."
+    # to the very time they asked for: taken
+    if chosen is None and (yes_or_no(text) is True or thanks) and not none_of_those(text) and _offered_exact(turn):
         chosen = _as_offered(turn)[0]
     if chosen is None:
         return None
