@@ -185,6 +185,20 @@ def test_a_folder_of_ones_own_scenarios_runs_at_the_text_level(tmp_path, capsys)
     assert "no folder of scenarios" in capsys.readouterr().err
 
 
+def test_a_text_level_run_is_held_at_the_instant_asked_for(tmp_path, capsys):
+    """--now: "next Tuesday" said on a Tuesday is a week later, whatever the day the run is on."""
+    (tmp_path / "next_tuesday.yaml").write_text(
+        'caller: {number: "+13125550147"}\nsteps:\n'
+        '  - say: "Hi, I\'m Dana Lee from Acme Logistics. Email is dana at acme dot com. Yes, you may contact me."\n'
+        '  - say: "Yes, that\'s right."\n  - say: "Can we meet next Tuesday at 10 am?"\n  - say: "Yes, book it."\n'
+        'expect:\n  outcome: {meeting: booked, meeting_at: "Tuesday 10:00 America/New_York"}\n'
+        '  bot_says: ["booked for Tuesday, December 15 at 10:00 AM"]\n')
+    assert cli.main(["eval", "--level", "text", "--now", "2026-12-08T09:00-05:00", "--scenarios-dir", str(tmp_path),
+                     "--show"]) == 0, capsys.readouterr().out
+    assert cli.main(["eval", "--level", "text", "--now", "2026-12-07T09:00-05:00", "--scenarios-dir",
+                     str(tmp_path)]) == 1  # (on Monday, December 7, next Tuesday is the next day)
+
+
 def test_a_scenario_with_a_long_name_gets_a_call_id_a_call_may_have():
     from devtools.evaluate import text_call_id
 
