@@ -1025,3 +1025,12 @@ def test_thanks_and_goodbye_to_the_very_time_asked_for_takes_it(leaving, booked)
     assert "is free" in call.said[-2]
     call.say(leaving)
     assert bool(call.state.get("meeting")) is booked and call.ended
+
+
+def test_a_question_about_a_sports_team_is_small_talk_and_someone_to_show_how_it_works_is_a_meeting():
+    from callbot.llm.offline.intents import classify, small_talk
+
+    said = ("Say, do you folks follow the Jaguars? No? Never mind. Anyway, can somebody show me how it all works? "
+            "Sometime next week?")
+    assert small_talk(said) and classify(said) == "book"
+    assert classify("Do you follow up with leads?") == "question" and not small_talk("Do you follow up with leads?")

@@ -87,6 +87,7 @@ RESCHEDULE = re.compile(r"\bre-?schedule\b|\b(?:need|want|have|'d like|would lik
 BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25}\b(?:demo|meeting|call"
                   r"(?!\s*cent)|appointment|time with|slot|chat with (?:sales|a rep|someone)|session)\b|"
                   r"\b(?:grab|find|get)\s+(?:a|some|us a)\s+(?:demo|meeting|call|time|slot|session)\b|"
+                  r"\b(?:someone|somebody|a rep|one of you)\s+(?:show|walk)\s+(?:me|us)\s+(?:how|through)\b|"
                   r"\bbook (?:me|us|something|it|that|this|a time|a slot|a new one|another one|a new (?:meeting|time))\b|\bsign (?:me|us) up for a (?:demo|call|meeting)\b|"
                   r"\b(?:want|like|get|need|see|book|have|do)\b.{0,12}\bdemo\b|\bdemo (?:call|meeting)\b|"
                   r"\b(?:can|could|shall) we (?:meet|set (?:something|a time) up)\b|"
@@ -129,7 +130,9 @@ SMALL_TALK = re.compile(r"\bhow are you\b|\bhow's (?:it going|your day|everythin
                         r"\bnice day\b|\bhappy (?:friday|monday|holidays)\b|\bcomment allez-vous\b|"
                         r"\bça va\b|\b(?:is it|it's|it is) (?:raining|snowing|sunny|pouring|freezing|cold|hot|nice)\b"
                         r"(?! (?:in|on|with) (?:the|your) (?:app|product|system)\b)|"
-                        r"\b(?:do|did) you(?: \w+)? ever (?:get|come|been|make it) (?:down |up |out |over )?to [^.!?]*",
+                        r"\b(?:do|did) you(?: \w+)? ever (?:get|come|been|make it) (?:down |up |out |over )?to [^.!?]*|"
+                        r"\b(?:do|did) you (?:folks |guys |all )?(?:follow|watch|catch) (?:the )?(?!(?:calls?|leads?|"
+                        r"up|through)\b)\w+[^.!?]*",
                         re.IGNORECASE)
 ABOUT_BOT = re.compile(r"\bare you (?:a |an )?(?:robot|bot|real|human|person|ai|machine|computer)\b|"
                        r"\bwho am i (?:talking|speaking) (?:to|with)\b|\bwho(?:'s| is) this\b|"
