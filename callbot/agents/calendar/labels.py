@@ -17,7 +17,7 @@ _FR_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", 
 
 
 def zone_name(timezone: str, language: str = "en-US") -> str:
-    """How a time zone is said: "Eastern Time", "London time", "heure de Lyon" for a zone not listed."""
+    """How a time zone is said: "Eastern Time"; by its city for a zone not listed ("Berlin time", "heure de Berlin")."""
     named = ZONE_NAMES["fr-FR" if language.startswith("fr") else "en-US"].get(timezone)
     if named:
         return named
@@ -28,12 +28,16 @@ def zone_name(timezone: str, language: str = "en-US") -> str:
 def speak_time(start: datetime | str, timezone: str, language: str = "en-US") -> str:
     when = datetime.fromisoformat(start) if isinstance(start, str) else start
     local = when.astimezone(ZoneInfo(timezone))
-    zone = zone_name(timezone, language)
     if language.startswith("fr"):
-        return (f"{_FR_DAYS[local.weekday()]} {local.day} {_FR_MONTHS[local.month - 1]} à "
-                f"{local.hour} h {local.minute:02d}, {zone}")
-    hour = local.strftime("%I:%M %p").lstrip("0")
-    return f"{local.strftime('%A, %B')} {local.day} at {hour} {zone}"
+        return f"{_FR_DAYS[local.weekday()]} {local.day} {_FR_MONTHS[local.month - 1]} à {_clock(local, timezone, language)}"
+    return f"{local.strftime('%A, %B')} {local.day} at {_clock(local, timezone, language)}"
+
+
+def _clock(local: datetime, timezone: str, language: str) -> str:
+    """The time of day and its zone: "10:00 AM Eastern Time", "16 h 00, heure de Paris"."""
+    if language.startswith("fr"):
+        return f"{local.hour} h {local.minute:02d}, {zone_name(timezone, language)}"
+    return f"{local.strftime('%I:%M %p').lstrip('0')} {zone_name(timezone, language)}"
 
 
 def speak_time_for(start: datetime | str, timezone: str, callers_zone: str | None, language: str = "en-US") -> str:
@@ -42,9 +46,5 @@ def speak_time_for(start: datetime | str, timezone: str, callers_zone: str | Non
     if not callers_zone or callers_zone == timezone:
         return speak_time(start, timezone, language)
     when = datetime.fromisoformat(start) if isinstance(start, str) else start
-    local = when.astimezone(ZoneInfo(timezone))
-    if language.startswith("fr"):
-        ours = f"{local.hour} h {local.minute:02d}, {zone_name(timezone, language)}"
-    else:
-        ours = f"{local.strftime('%I:%M %p').lstrip('0')} {zone_name(timezone, language)}"
+    ours = _clock(when.astimezone(ZoneInfo(timezone)), timezone, language)
     return f"{speak_time(when, callers_zone, language)} ({ours})"

@@ -759,6 +759,9 @@ ME_AND_OTHERS = re.compile(r"\b(?:just )?(?:me|myself) and (\d+|one|two|three|fo
                            r"(?:others?|more|colleagues?|other \w+)\b", re.IGNORECASE)
 
 
+NOT_PEOPLE_UNITS = r"\s*(?:minutes?|mins?|hours?|hrs?|seconds?|days?|weeks?|months?|years?|percent|%)"  # after a number
+
+
 def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
     """A count of people; `text` has its number words as digits and its times masked. A number of
     people wins over other counts ("six clinics and about forty people": forty)."""
@@ -856,8 +859,7 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
         return person(tokens)
     if field == "team_size":
         value = _count(FILLERS.sub("", numeric.strip())) if re.search(r"\d|dozen", numeric) else None
-        if re.search(r"\d+\s*(?:minutes?|mins?|hours?|hrs?|seconds?|days?|weeks?|months?|years?|percent|%)", numeric,
-                     re.IGNORECASE):
+        if re.search(rf"\d+{NOT_PEOPLE_UNITS}", numeric, re.IGNORECASE):
             return {}  # "I've got a standup in five minutes": a length of time, not a team
         return {"team_size": value} if value and len(words) <= 8 else {}
     if field != "timeline" and (TIMELINE.search(said) or time_spans(said) or TIME_ZONE_SAID.search(said)):
@@ -967,8 +969,7 @@ def _correction(text: str, lead: Mapping[str, Any], found: dict[str, Any]) -> di
     if not CORRECTION.search(text) or found:
         return {}
     text = re.sub(r"\b(?:last|this|next) (?:week|month|year)\b", "", text, flags=re.IGNORECASE)
-    number = re.search(r"\b(\d+)\b(?!\s*(?:minutes?|mins?|hours?|hrs?|seconds?|days?|weeks?|months?|years?|percent|%))",
-                       _numeric(text, "en-US"))  # ("a standup in five minutes" is no count of people)
+    number = re.search(rf"\b(\d+)\b(?!{NOT_PEOPLE_UNITS})", _numeric(text, "en-US"))  # ("in five minutes": no count)
     sized = ({"team_size": int(number.group(1))} if number and lead.get("team_size") and not time_spans(text)
              and not TIMELINE.search(text) and not find_email(text, expecting=True) else {})  # "mike 42, sorry, 24"
     return {**_corrected_value(text, lead), **sized}
