@@ -15,7 +15,6 @@ from callbot.agents.supervisor.tools import end_call, transfer_to_knowledge, tra
 from callbot.llm.offline.dates import (
     Requested,
     local_now,
-    mentions_time,
     option_time,
     preferred_time,
     requested,
@@ -25,7 +24,7 @@ from callbot.llm.offline.dates import (
     slot_label,
     slot_time,
 )
-from callbot.llm.offline.intents import asks_to_move, classify, is_product_question, none_of_those
+from callbot.llm.offline.intents import asks_to_move, asks_too, classify, declines_meeting, none_of_those
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
 from callbot.spoken import either, join, yes_or_no
@@ -45,12 +44,13 @@ def _timezone(turn: Turn) -> str:
 
 
 def _labels(turn: Turn, slots: list[dict[str, Any]]) -> list[str]:
-    return [_said(turn, slot) for slot in slots]
-
-
-def _said(turn: Turn, slot: dict[str, Any]) -> str:
-    """How a time is said: in the zone the caller named, with the company's time after it, or as labelled."""
     zone = _callers_zone(turn)
+    return [_said(turn, slot, zone) for slot in slots]
+
+
+def _said(turn: Turn, slot: dict[str, Any], zone: str | None) -> str:
+    """How a time is said: in `zone`, the one the caller named, with the company's time after it; or as
+    labelled."""
     if zone and zone != _timezone(turn) and slot.get("start"):
         return speak_time_for(slot["start"], _timezone(turn), zone, turn.language)
     return slot_label(slot, _timezone(turn))
@@ -274,7 +274,7 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     if not turn.options and not _booked(turn) and not turn.asked_anything_else:
         return opening(turn)
     if intent == "reschedule" and not turn.options:  # "I need to move it": to when, after any question asked with it
-        if any(is_product_question(s) for s in re.findall(r"[^.!?]+\?", text) if not mentions_time(s)):
+        if asks_too(text, booking_words=True):
             return turn.call(transfer_to_knowledge)
         return Decision(phrase(Phrase.ASK_PREFERRED_TIME, turn.language))
     if turn.asked_anything_else or not turn.options:
@@ -339,7 +339,7 @@ def _exact_free(turn: Turn, slot: dict[str, Any]) -> str:
 
 
 def meeting_said(turn: Turn, meeting: dict[str, Any]) -> tuple[str, str]:
-    label = _said(turn, meeting)
+    label = _said(turn, meeting, _callers_zone(turn))
     rep = phrase(Phrase.WITH_REP, turn.language, rep=meeting["rep"]) if meeting.get("rep") else ""
     return label, rep
 
@@ -391,8 +391,8 @@ def confirmation(turn: Turn, result: ToolResult) -> str:
 
 
 THANKS = re.compile(r"\b(?:thank you|thanks|thank u|cheers|merci)\b", re.IGNORECASE)
-NOT_YET = re.compile(r"\b(?:think (?:about|it over)|get back|check (?:with|my)|not sure|maybe|call (?:you )?back|later|"
-                     r"another time|hold off|réfléchir|rappellerai)\b", re.IGNORECASE)
+UNDECIDED = re.compile(r"\b(?:think (?:about|it over)|get back|check (?:with|my)|not sure|maybe|call (?:you )?back|later|"
+                       r"another time|réfléchir|rappellerai)\b", re.IGNORECASE)  # (beyond a meeting declined)
 
 
 def taken_on_leaving(turn: Turn) -> Decision | None:
@@ -404,7 +404,8 @@ def taken_on_leaving(turn: Turn) -> Decision | None:
     if turn.lead.get("wants_meeting") is False or yes_or_no(text) is False:
         return None  # "no meeting yet, I have to run it past my boss first. Bye."
     chosen = pick(turn, text)
-    thanks = THANKS.search(text) and yes_or_no(text) is None and not NOT_YET.search(text)  # "Thank you. Goodbye."
+    thanks = THANKS.search(text) and yes_or_no(text) is None and not declines_meeting(text) \
+        and not UNDECIDED.search(text)  # "Thank you. Goodbye."
     # to the very time they asked for: taken
     if chosen is None and (yes_or_no(text) is True or thanks) and not none_of_those(text) and _offered_exact(turn):
         chosen = _as_offered(turn)[0]

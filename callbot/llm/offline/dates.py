@@ -18,6 +18,8 @@ import dateparser
 from babel import Locale
 from babel.core import get_global
 
+from callbot.agents.calendar.labels import zone_name
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -96,8 +98,6 @@ LOCATED_IN = re.compile(rf"\b(?:i'm|i am|we're|we are|(?:i'm |we're |i am |we ar
                         rf"\b(?:je suis|nous sommes|on est)\s+(?:à|a)\s+({_CITY})\b", re.IGNORECASE)
 ZONE_REACH = 32  # characters after the time where its zone is said
 SAID_ZONE = re.compile(r"\b(" + "|".join(SAID_ZONES) + r")\b", re.IGNORECASE)
-ZONE_NAMES = {"America/New_York": "Eastern Time", "America/Chicago": "Central Time",
-              "America/Denver": "Mountain Time", "America/Los_Angeles": "Pacific Time"}
 
 
 @dataclass(frozen=True)
@@ -363,7 +363,7 @@ def slot_label(slot: dict, timezone: str) -> str:
         return str(slot.get("id", ""))
     zone = slot.get("timezone") or timezone
     clock = start.strftime("%I:%M %p").lstrip("0")
-    return f"{start.strftime('%A, %B')} {start.day} at {clock} {ZONE_NAMES.get(zone, zone)}".strip()
+    return f"{start.strftime('%A, %B')} {start.day} at {clock} {zone_name(zone)}".strip()
 
 
 LABEL = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),? ([a-z]+) (\d{1,2})"

@@ -330,3 +330,15 @@ def is_product_question(text: str) -> bool:
         return False
     return bool(ALWAYS_A_QUESTION.search(text) or QUESTION_FORM.search(text)
                 or len(text.split()) <= PRODUCT_TOPIC_ONLY)
+
+
+BOOKING_ASKED = re.compile(r"\b(?:book|schedule|meeting|demo|appointment|slot|available|free)\b", re.IGNORECASE)
+
+
+def asks_too(text: str, *, booking_words: bool = False) -> bool:
+    """A direct product question in an utterance that asks for something else too. A sentence with a
+    time in it is no such question; nor, unless `booking_words`, one that speaks of booking ("does your
+    thing book into Outlook?" asks, said while moving a meeting; not while asking for one)."""
+    return any(sentence.rstrip().endswith("?") and is_product_question(sentence) and not mentions_time(sentence)
+               and (booking_words or not BOOKING_ASKED.search(sentence) and not WHEN_TO_TALK.search(sentence))
+               for sentence in re.findall(r"[^.!?]+[.!?]?", text))

@@ -32,11 +32,11 @@ from callbot.llm.offline import calendar_agent, knowledge_agent, lead_agent
 from callbot.llm.offline.dates import mentions_time
 from callbot.llm.offline.intents import (
     SMALL_TALK,
-    WHEN_TO_TALK,
     about_bot,
     asks_to_move,
     asks_to_repeat,
     asks_to_wait,
+    asks_too,
     asks_when_meeting,
     classify,
     declines_meeting,
@@ -163,16 +163,6 @@ def respond(turn: Turn) -> Decision:
         if answer is True and len(text.split()) <= SHORT_YES:
             return Decision(phrase(Phrase.WHAT_ELSE, language))
     return _agent(turn).on_utterance(turn, intent)
-
-
-def asks_too(text: str) -> bool:
-    """A direct product question in an utterance that asks for something else too."""
-    return any(sentence.rstrip().endswith("?") and is_product_question(sentence) and not mentions_time(sentence)
-               and not BOOKING_ASKED.search(sentence) and not WHEN_TO_TALK.search(sentence)
-               for sentence in re.findall(r"[^.!?]+[.!?]?", text))
-
-
-BOOKING_ASKED = re.compile(r"\b(?:book|schedule|meeting|demo|appointment|slot|available|free)\b", re.IGNORECASE)
 
 
 def _via_lead(turn: Turn) -> Decision | None:
