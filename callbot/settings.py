@@ -95,7 +95,8 @@ class RelaySettings(CommonSettings):
     whisper_threads: int = Field(default=1, ge=1)
     google_tts_voices: dict[str, str] = {"en-US": "en-US-Neural2-F", "fr-FR": "fr-FR-Neural2-A"}
     espeak_voices: dict[str, str] = {"en-US": "en-us", "fr-FR": "fr-fr"}
-    tts_speaking_rate: float = Field(default=1.0, gt=0.25, le=4.0)
+    tts_speaking_rate: float = Field(default=1.0, gt=0.25, le=4.0, description="how fast every voice speaks, the "
+                                     "tone voice too (the end-to-end suite's stack speaks at 3: see tests/e2e/conftest.py)")
     scripted_stt_final_ms: int = Field(
         default=0, ge=0, description="scripted STT: its final result is ready this long after the caller's last "
         "loud frame, as a streaming engine's would be; 0: at once (the latency benchmark sets it: see "

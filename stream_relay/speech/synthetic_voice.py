@@ -20,6 +20,7 @@ import numpy as np
 
 from stream_relay import mulaw
 
+CHARS_PER_SECOND = 14.0  # a calm speaking pace
 MIN_DURATION_MS = 300
 WORD_GAP_MS = 60
 _FADE_MS = 10
@@ -27,7 +28,7 @@ _ENVELOPE_FLOOR = 0.2  # syllable troughs, relative to syllable peaks (-14 dB)
 _TOP_HZ = 3400.0  # telephone band edge: no harmonics above it
 
 
-def speech_duration_ms(text: str, chars_per_second: float = 14.0) -> int:
+def speech_duration_ms(text: str, chars_per_second: float = CHARS_PER_SECOND) -> int:
     """How long `text` takes to say, rounded to whole 20 ms frames, at least MIN_DURATION_MS."""
     if chars_per_second <= 0:
         raise ValueError(f"chars_per_second must be positive, got {chars_per_second}")
@@ -38,7 +39,7 @@ def speech_duration_ms(text: str, chars_per_second: float = 14.0) -> int:
 
 def synthesize(
     text: str,
-    chars_per_second: float = 14.0,
+    chars_per_second: float = CHARS_PER_SECOND,
     pitch_hz: float = 120.0,
     level_dbfs: float = -18.0,
 ) -> np.ndarray:
@@ -61,7 +62,7 @@ def synthesize(
 
 def synthesize_mulaw(
     text: str,
-    chars_per_second: float = 14.0,
+    chars_per_second: float = CHARS_PER_SECOND,
     pitch_hz: float = 120.0,
     level_dbfs: float = -18.0,
 ) -> bytes:

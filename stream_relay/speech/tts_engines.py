@@ -14,7 +14,7 @@ def make_tts(settings: RelaySettings) -> TextToSpeech:
         case "tone":
             from stream_relay.speech.tone_tts import ToneTextToSpeech
 
-            return ToneTextToSpeech(latency_ms=settings.tone_tts_latency_ms)
+            return ToneTextToSpeech(latency_ms=settings.tone_tts_latency_ms, speaking_rate=settings.tts_speaking_rate)
         case "espeak":
             from stream_relay.speech.espeak_tts import EspeakTextToSpeech
 

@@ -16,8 +16,10 @@ def stack_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def local_stack(stack_dir):
+    # the bot speaks three times as fast as a person: a call's time is mostly its audio, played in real time
     info = stack.up(stack_dir, stt="scripted", tts="tone",
-                    settings={"CALLBOT_SILENCE_REPROMPT_S": "3", "CALLBOT_SILENCE_HANGUP_S": "3"})
+                    settings={"CALLBOT_SILENCE_REPROMPT_S": "3", "CALLBOT_SILENCE_HANGUP_S": "3",
+                              "CALLBOT_TTS_SPEAKING_RATE": "3"})
     try:
         yield info
     finally:

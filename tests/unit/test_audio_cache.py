@@ -174,6 +174,15 @@ def test_make_tts_builds_the_configured_engines() -> None:
         make_tts(settings.model_copy(update={"tts_engine": "festival"}))
 
 
+async def test_the_tone_voice_speaks_at_the_speaking_rate_under_a_voice_id_of_its_own() -> None:
+    calm = make_tts(RelaySettings(tts_engine="tone"))
+    fast = make_tts(RelaySettings(tts_engine="tone", tts_speaking_rate=3.0))
+    line = "Thanks, Dana. Which of those times works best for you?"
+    calm_audio, fast_audio = await calm.synthesize(line, "en-US"), await fast.synthesize(line, "en-US")
+    assert len(fast_audio) * 2.5 < len(calm_audio)  # 8 kHz mu-law: a byte a sample
+    assert calm.voice_id == "tone:180" and fast.voice_id != calm.voice_id  # (so never each other's cached audio)
+
+
 def test_main_builds_the_cache_with_the_tone_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("callbot.logs.configure", lambda level="INFO": None)
     argv = ["--store", str(tmp_path), "--engine", "tone", "--language", "fr-FR"]
