@@ -940,6 +940,13 @@ def test_a_french_owner_who_runs_a_named_business_gives_its_company():
                                                  "company": "Nautisme Iroise", "role": "gérant"}
 
 
+def test_a_department_run_is_a_role_and_the_business_after_it_the_company():
+    assert extract("I run Sales Operations at Acme Freight.", None, {}) == {
+        "role": "run Sales Operations", "company": "Acme Freight"}
+    assert extract("I run Customer Success at Brightline.", None, {})["company"] == "Brightline"
+    assert extract("I run Growth Partners, a consultancy.", None, {}) == {"role": "owner", "company": "Growth Partners"}
+
+
 def test_french_ways_of_agreeing_to_be_contacted_and_of_asking_to_talk_to_someone_at_a_time():
     from callbot.llm.offline.intents import classify
 
@@ -1034,3 +1041,13 @@ def test_a_question_about_a_sports_team_is_small_talk_and_someone_to_show_how_it
             "Sometime next week?")
     assert small_talk(said) and classify(said) == "book"
     assert classify("Do you follow up with leads?") == "question" and not small_talk("Do you follow up with leads?")
+
+
+def test_a_word_of_the_companys_name_asked_about_as_a_thing_is_a_word_of_the_question():
+    from callbot.llm.offline.knowledge_agent import _shares_a_term
+
+    voices = {"heading": "Stock voices", "text": "The assistant comes with 12 natural-sounding stock voices.", "language": "en"}
+    about = {"heading": "About us", "text": "Northwind Voice is based in New York.", "language": "en"}
+    assert _shares_a_term(voices, "How many voices are there to choose from?", "Northwind Voice")
+    assert not _shares_a_term(about, "Can Northwind Voice run on our own servers?", "Northwind Voice")
+    assert not _shares_a_term(about, "Does Northwind run on our own servers?", "Northwind Voice")

@@ -563,10 +563,21 @@ LISTED_COMPANY = re.compile(rf",\s+({COMPANY_NAME})(?:\s+(?:in|out of|based in)\
                             rf"(?=\s*(?:[,.;!?]|$))")  # the next item of a list: ", Acme Logistics,"
 
 
+DEPARTMENT_WORDS = {"operations", "ops", "success", "development", "enablement", "team", "services", "service",
+                    "department", "desk", "relations", "resources", "experience", "care", "ventes", "commercial"}
+
+
+def _a_department(name: str) -> bool:
+    """Whether `name` is the name of a department ("Sales Operations", "Customer Success"), not a business's."""
+    return all(DEPARTMENT.fullmatch(word) or word.lower() in DEPARTMENT_WORDS for word in name.split())
+
+
 def role(text: str) -> tuple[dict[str, Any], Span] | None:
     """A role ("I'm the VP of Sales", "I run dispatch"), and the company when it follows ("... at Acme")."""
     owner = re.search(r"(?i:\b(?:i|j['’]ai) (own|co-?own|founded|started|co-?founded|run|fondé|créé|cofondé|co-fondé|repris)"
                       r"\s+(?:the company,?\s+)?)(" + COMPANY_NAME + ")", text)
+    if owner and _a_department(owner.group(2)):
+        owner = None  # "I run Sales Operations at Acme": a department run, not a business owned
     if owner:
         title = {"founded": "founder", "started": "founder", "cofounded": "co-founder", "co-founded": "co-founder",
                  "coown": "co-owner", "co-own": "co-owner", "fondé": "fondateur", "créé": "fondateur",

@@ -277,10 +277,18 @@ def _on_the_name_left_out(passages: list[dict], answer: str, question: str, turn
 def _shares_a_term(passage: dict, question: str, company: str) -> bool:
     """Whether the passage (with its heading) says any word of the question, the company's name aside: a
     passage the search ranked first that shares none ("can we run it on our own servers?": "Northwind
-    Voice is based in New York ...") does not answer it."""
+    Voice is based in New York ...") does not answer it. The company's name is set aside as a name, not
+    word by word: "how many voices are there?" asks about voices, even for Northwind Voice."""
     language = str(passage.get("language") or "en")[:2]
     said = set(keyword_terms(f'{passage.get("heading") or ""} {passage["text"]}', language))
-    return bool((set(keyword_terms(question, language)) - set(keyword_terms(company, language))) & said)
+    return bool(set(keyword_terms(without_name(question, company), language)) & said)
+
+
+def without_name(text: str, company: str) -> str:
+    """`text` without the company's name, said whole or by its first word ("Northwind Voice", "Northwind")."""
+    if not company.strip():
+        return text
+    return re.sub(rf"\b(?:{re.escape(company)}|{re.escape(company.split()[0])})\b", " ", text, flags=re.IGNORECASE)
 
 
 def after_tool(turn: Turn, result: ToolResult) -> Decision:
