@@ -1051,3 +1051,18 @@ def test_a_word_of_the_companys_name_asked_about_as_a_thing_is_a_word_of_the_que
     assert _shares_a_term(voices, "How many voices are there to choose from?", "Northwind Voice")
     assert not _shares_a_term(about, "Can Northwind Voice run on our own servers?", "Northwind Voice")
     assert not _shares_a_term(about, "Does Northwind run on our own servers?", "Northwind Voice")
+
+
+def test_a_company_said_alone_with_where_it_is_and_calls_that_go_unanswered():
+    said = "Hector Villanueva, V-I-L-L-A-N-U-E-V-A. Lone Star Equipment Rental, out of Dallas. I'm the general manager."
+    assert extract(said, "first_name", {})["company"] == "Lone Star Equipment Rental"
+    told = extract("We've got forty-five employees. Contractors call in for rentals while the counter guys are "
+                   "slammed, and half those calls go unanswered.", "email", {})
+    assert told["team_size"] == 45 and "half those calls go unanswered" in told["need"]
+
+
+def test_a_sentence_that_starts_with_the_and_no_title_is_no_role():
+    told = extract("About ninety people. The leads from our ads call in and land in voicemail half the time.", "email", {})
+    assert "role" not in told and told["need"].startswith("leads from our ads call in")
+    assert extract("Thanks. The sales manager at SunRow Solar.", "role", {}) == {"role": "sales manager",
+                                                                                "company": "SunRow Solar"}

@@ -542,7 +542,9 @@ BUSINESS_WORDS = ("Inc|LLC|Ltd|Limited|Group|Partners|Brokers|Insurance|Solution
                   "Pharmacy|Imports|Distribution|Transport|Manufacturing|Energy|Solar|Homes|Builders")
 COMPANY_ALONE = re.compile(rf"(?:^|(?<=[.!?])\s+)((?:[A-Z][\w'&-]*\s+){{1,4}}(?:{BUSINESS_WORDS}))\.?(?=\s|$)")
 NOT_A_COMPANY_WORDS = NOT_A_PERSON | frozenset(WEEKDAYS) | frozenset(MONTHS.split("|"))  # (in a sentence alone)
-NAMED_ALONE = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'&-]*(?:\s+(?:(?:and|&|of|the)\s+)?[A-Z][\w'&-]*){1,5})\.(?=\s|$)")
+NAMED_ALONE = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'&-]*(?:\s+(?:(?:and|&|of|the)\s+)?[A-Z][\w'&-]*){1,5})"
+                         r"(?:,?\s+(?:out of|based in|in|from)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)?\.(?=\s|$)")
+# ("Lone Star Equipment Rental, out of Dallas.": where it is, after its name)
 
 
 def _named_alone(text: str, found: Mapping[str, Any], lead: Mapping[str, Any]) -> re.Match[str] | None:
@@ -628,7 +630,7 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
             return {"role": said, "company": listed.group(1)}, (intro.start(), listed.end())
         if intro.group(0).startswith(",") and not rest and not _title_like(said):
             continue  # ", the dispatcher calls us", "yes, partners at the end": words about something else
-        if not intro.group(0).strip() and not _title_like(said):
+        if not re.sub(r"(?i)^(?:the|a|an|our|their)\s+$", "", intro.group(0)).strip() and not _title_like(said):
             continue  # a sentence that starts with a title is one ("Sales manager at SunRow Solar."), no other
         if said and (stated or ROLE_WORDS.search(said.split()[0])
                      or ROLE_WORDS.search(said) and (not intro.group(0).startswith(",") or rest)):
@@ -703,7 +705,7 @@ LOSS = re.compile(r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|nobody|no one|voic
 PROBLEM = re.compile(
     r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|can't|cannot|can not|couldn't|overwhelm(?:ed)?|on hold|nobody|"
     r"no one|hang(?:s)? up|qualif(?:y|ied|ying)|keep up|fast enough|after hours|too many|swamped|buried|drown(?:ing)?|"
-    r"struggl(?:e|ing)|want|need|answer(?:ed|ing)?|wait(?:s|ing)?|voicemail|goes unanswered|slip through|like|love|"
+    r"struggl(?:e|ing)|want|need|answer(?:ed|ing)?|wait(?:s|ing)?|voicemail|unanswered|slammed|slip through|like|love|"
     r"hoping|ring(?:s|ing)? (?:nonstop|off the hook|all day|and rings?)|triag\w*|automat\w*|handl\w*|route|routing|"
     r"rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és|e|ent)|perd(?:re|ons|u|us)|personne ne (?:répond|décroche)|répondeur|"
     r"sonnen?t? (?:dans le vide|sans (?:arrêt|réponse))|aimerait|voudrions|"
