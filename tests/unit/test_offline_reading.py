@@ -1066,3 +1066,11 @@ def test_a_sentence_that_starts_with_the_and_no_title_is_no_role():
     assert "role" not in told and told["need"].startswith("leads from our ads call in")
     assert extract("Thanks. The sales manager at SunRow Solar.", "role", {}) == {"role": "sales manager",
                                                                                 "company": "SunRow Solar"}
+
+
+def test_a_name_spelled_in_small_letters_after_other_words_and_a_company_said_when_the_name_was_asked():
+    said = "Cool. So, uh, Tomasz Kowalski. That's T-o-m-a-s-z, and Kowalski, k-o-w-a-l-s-k-i."
+    assert extract(said, None, {}) == {"first_name": "Tomasz", "last_name": "Kowalski"}
+    told = extract("Cascade Solar. I'm the sales manager. We're about thirty people total.", "first_name", {})
+    assert told["company"] == "Cascade Solar" and "first_name" not in told
+    assert extract("Jude Law.", "first_name", {}) == {"first_name": "Jude", "last_name": "Law"}

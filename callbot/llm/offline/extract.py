@@ -101,8 +101,12 @@ SENTENCE_NAME = re.compile(r"(?:^|(?<=[.!?:])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+\s+[A
                            r"ceo|cto|coo|cfo|partner|coordinator|specialist|officer)\b|i'm|i am|here|calling|from|"
                            r"that's short|short for))")
 # a name followed by the spelling of one of its words ("Radek Dvořák, RADEK, DVORAK", once collapsed)
-NAME_THEN_SPELLING = re.compile(r"(?:^|(?<=[.!?:])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+)\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)[,.]?\s+([A-Z]{2,}(?:-[A-Z]{2,})?)\b")
-# (the name's two words written with capitals, whatever the case of what follows: "Central time, I'm in ..." is none)
+_NAME_SPELLED = (r"([A-ZÀ-ÖØ-Þ][\w'’-]+)\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)[,.]?\s+(?:(?i:that's|that is|it's|spelled|spelt),?\s+)?"
+                 r"([A-Z]{2,}(?:-[A-Z]{2,})?)\b")
+NAME_THEN_SPELLING = re.compile(r"(?:^|(?<=[.!?:])\s+)" + _NAME_SPELLED)
+NAME_THEN_SPELLING_ANYWHERE = re.compile(r"(?<![\w'’-])" + _NAME_SPELLED)
+# (the name's two words written with capitals, whatever the case of what follows: "Central time, I'm in ..." is none;
+# after other words, when nothing else named the caller: "So, uh, Tomasz Kowalski. That's T-o-m-a-s-z")
 SPELLED = re.compile(r"(?<![\w'’])(?:[A-Za-z](?:\s*-\s*|\s+)){2,}[A-Za-z](?![\w'’])")
 SPELLED_WITH_COMMAS = re.compile(r"(?<![\w'’])(?:[A-Za-z]\s*,\s*){2,}[A-Za-z](?![\w'’])")  # "S, Z, C, Z, E, P, A, N"
 SPELLING_TAIL = re.compile(r"\b(?:with(?:out)? an? [a-z]|with two [a-z]'?s|no [a-z] in|spelled|spelt|as in \w+)\b.*$",
@@ -128,7 +132,7 @@ def _collapse_spelling(text: str) -> str:
     """"K O W A L S K I" and "K-O-W-A-L-S-K-I" as the word they spell; a word followed by its own
     spelling ("Siobhan, that's S-I-O-B-H-A-N") said once."""
     def word(match: re.Match[str]) -> str:
-        letters = re.sub(r"[^A-Za-z]", "", match.group(0))
+        letters = re.sub(r"[^A-Za-z]", "", match.group(0)).upper()  # ("T-o-m-a-s-z", as "T-O-M-A-S-Z")
         return letters if len(letters) >= 3 else match.group(0)
     collapsed = SPELLED_WITH_COMMAS.sub(word, SPELLED.sub(word, text))
     collapsed = SPELLED_HYPHEN.sub(r"\1-\2", collapsed)  # "M-E-I, hyphen, L-I-N-G": MEI-LING
@@ -307,16 +311,15 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
             return person(sentence.group(1).split()), [sentence.span(1)]
     bare = BARE_FULL_NAME.match(text) if asked in ("first_name", "last_name") else None
     if asked in ("first_name", "last_name") and not bare and (last_said := NAME_LAST_SAID.search(text)) and \
-            not re.fullmatch(BUSINESS_WORDS, last_said.group(2), re.IGNORECASE):
+            not _a_business_word(last_said.group(2)):
         bare = last_said
     bare = bare or NAME_THEN_WHERE.search(text)
+    if bare and _a_business_word(bare.group(2)):
+        bare = None  # "Cascade Solar. I'm the sales manager.": the company, said when the name was asked
     if bare and capitalised and not {bare.group(1).lower(), bare.group(2).lower()} & NOT_A_PERSON:
         return person([bare.group(1), bare.group(2)]), [bare.span()]  # "Kwame, Mensah. Company's ...", asked the name
-    for spelled in NAME_THEN_SPELLING.finditer(text):
-        first, last = _folded(spelled.group(1)), _folded(spelled.group(2))
-        if _folded(spelled.group(3)) in (first, last, first + last) and \
-                not {spelled.group(1).lower(), spelled.group(2).lower()} & NOT_A_PERSON:
-            return person([spelled.group(1), spelled.group(2)]), [spelled.span()]
+    if spelled := _name_then_its_spelling(text, NAME_THEN_SPELLING):
+        return spelled
     for intro in NAME_INTRO.finditer(text):
         said = intro.group(0).lower()
         asked_name = asked in ("first_name", "last_name", "name_confirmed")
@@ -343,7 +346,18 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
             if again and again.group(1).lower() not in NOT_A_PERSON:  # "I'm Niamh, that's N-I-A-M-H ... Niamh Okonkwo-Daly."
                 return person([tokens[0], again.group(1)]), [(intro.start(), end), again.span()]
             return person(tokens), [(intro.start(), end)]
-    return {}, []
+    return _name_then_its_spelling(text, NAME_THEN_SPELLING_ANYWHERE) or ({}, [])
+
+
+
+def _name_then_its_spelling(text: str, pattern: re.Pattern[str]) -> tuple[dict[str, str], list[Span]] | None:
+    """Two capitalised words followed by the spelling of one of them (or both): the caller's name."""
+    for spelled in pattern.finditer(text):
+        first, last = _folded(spelled.group(1)), _folded(spelled.group(2))
+        if _folded(spelled.group(3)) in (first, last, first + last) and \
+                not {spelled.group(1).lower(), spelled.group(2).lower()} & NOT_A_PERSON:
+            return person([spelled.group(1), spelled.group(2)]), [spelled.span()]
+    return None
 
 
 # --- company, role, need, team size, timeline -----------------------------------------------------------
@@ -545,6 +559,11 @@ NOT_A_COMPANY_WORDS = NOT_A_PERSON | frozenset(WEEKDAYS) | frozenset(MONTHS.spli
 NAMED_ALONE = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'&-]*(?:\s+(?:(?:and|&|of|the)\s+)?[A-Z][\w'&-]*){1,5})"
                          r"(?:,?\s+(?:out of|based in|in|from)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)?\.(?=\s|$)")
 # ("Lone Star Equipment Rental, out of Dallas.": where it is, after its name)
+
+
+def _a_business_word(word: str) -> bool:
+    """Whether `word` ends the name of a business ("Solar", "Logistics"); not one that is also a surname."""
+    return bool(re.fullmatch(BUSINESS_WORDS, word, re.IGNORECASE)) and word.lower() not in ("law", "co", "homes")
 
 
 def _named_alone(text: str, found: Mapping[str, Any], lead: Mapping[str, Any]) -> re.Match[str] | None:
