@@ -1074,3 +1074,8 @@ def test_a_name_spelled_in_small_letters_after_other_words_and_a_company_said_wh
     told = extract("Cascade Solar. I'm the sales manager. We're about thirty people total.", "first_name", {})
     assert told["company"] == "Cascade Solar" and "first_name" not in told
     assert extract("Jude Law.", "first_name", {}) == {"first_name": "Jude", "last_name": "Law"}
+
+
+def test_a_name_said_alone_before_a_sentence_that_names_the_business():
+    said = "Okay. Mathieu Tremblay, T-r-e-m-b-l-a-y. Tremblay Assurances, with an s at the end. It's an insurance brokerage."
+    assert extract(said, None, {}) == {"first_name": "Mathieu", "last_name": "Tremblay", "company": "Tremblay Assurances"}

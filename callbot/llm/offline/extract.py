@@ -313,9 +313,8 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
     if asked in ("first_name", "last_name") and not bare and (last_said := NAME_LAST_SAID.search(text)) and \
             not _a_business_word(last_said.group(2)):
         bare = last_said
-    bare = bare or NAME_THEN_WHERE.search(text)
-    if bare and _a_business_word(bare.group(2)):
-        bare = None  # "Cascade Solar. I'm the sales manager.": the company, said when the name was asked
+    bare = next((said for said in (bare, NAME_THEN_WHERE.search(text), NAME_THEN_COMPANY.search(text))
+                 if said and not _a_business_word(said.group(2))), None)  # (not "Cascade Solar. I'm the ...")
     if bare and capitalised and not {bare.group(1).lower(), bare.group(2).lower()} & NOT_A_PERSON:
         return person([bare.group(1), bare.group(2)]), [bare.span()]  # "Kwame, Mensah. Company's ...", asked the name
     if spelled := _name_then_its_spelling(text, NAME_THEN_SPELLING):
@@ -553,8 +552,12 @@ BUSINESS_WORDS = ("Inc|LLC|Ltd|Limited|Group|Partners|Brokers|Insurance|Solution
                   "Agency|Consulting|Holdings|Associates|Company|Co|Corp|Corporation|Law|Legal|Dental|Clinic|Realty|"
                   "Properties|Management|Media|Marketing|Technologies|Foods|Freight|Health|Healthcare|Therapy|Motors|"
                   "Construction|Roofing|Plumbing|Electric|Staffing|Capital|Studio|Studios|Architects|Accounting|"
-                  "Pharmacy|Imports|Distribution|Transport|Manufacturing|Energy|Solar|Homes|Builders")
-COMPANY_ALONE = re.compile(rf"(?:^|(?<=[.!?])\s+)((?:[A-Z][\w'&-]*\s+){{1,4}}(?:{BUSINESS_WORDS}))\.?(?=\s|$)")
+                  "Pharmacy|Imports|Distribution|Transport|Manufacturing|Energy|Solar|Homes|Builders|Supply|Rentals?|Travel|"
+                  "Brokerage|Glass|Assurances?|Immobilier|Conseil|Transports")
+COMPANY_ALONE = re.compile(rf"(?:^|(?<=[.!?])\s+)((?:[A-Z][\w'&-]*\s+){{1,4}}(?:{BUSINESS_WORDS}))[.,]?(?=\s|$)")
+# a name said as a sentence of its own before one that names a business: "Mathieu Tremblay. Tremblay Assurances, ..."
+NAME_THEN_COMPANY = re.compile(rf"(?:^|(?<=[.!?])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+),?\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)[.,]\s+"
+                               rf"(?=(?:[A-Z][\w'&-]*\s+){{1,4}}(?:{BUSINESS_WORDS})\b)")
 NOT_A_COMPANY_WORDS = NOT_A_PERSON | frozenset(WEEKDAYS) | frozenset(MONTHS.split("|"))  # (in a sentence alone)
 NAMED_ALONE = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'&-]*(?:\s+(?:(?:and|&|of|the)\s+)?[A-Z][\w'&-]*){1,5})"
                          r"(?:,?\s+(?:out of|based in|in|from)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)?\.(?=\s|$)")
