@@ -1079,3 +1079,11 @@ def test_a_name_spelled_in_small_letters_after_other_words_and_a_company_said_wh
 def test_a_name_said_alone_before_a_sentence_that_names_the_business():
     said = "Okay. Mathieu Tremblay, T-r-e-m-b-l-a-y. Tremblay Assurances, with an s at the end. It's an insurance brokerage."
     assert extract(said, None, {}) == {"first_name": "Mathieu", "last_name": "Tremblay", "company": "Tremblay Assurances"}
+
+
+def test_a_day_and_a_time_said_alone_is_a_meeting_asked_for_then():
+    from callbot.llm.offline.intents import classify
+
+    assert classify("Tuesday, four pm, Eastern.") == "book"
+    assert classify("Mardi à 16 h.") == "book"
+    assert classify("We close at 5 on Fridays.") is None and classify("Next quarter.") is None

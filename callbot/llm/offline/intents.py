@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from callbot.llm.offline.dates import mentions_time
+from callbot.llm.offline.dates import mentions_time, said_clock
 
 
 def _any(*patterns: str) -> re.Pattern[str]:
@@ -238,12 +238,24 @@ def classify(text: str, confirming: bool = False) -> str | None:
         if pattern.search(text):
             return intent
     if (BOOK.search(text) or WHEN_TO_TALK.search(text) or A_MEETING.search(text) or
-            ((TALK_OR_AGREE.search(text) or TIME_ASKED.search(text)) and mentions_time(text))) \
-            and not DECLINE_MEETING.search(text):
+            ((TALK_OR_AGREE.search(text) or TIME_ASKED.search(text)) and mentions_time(text)) or
+            a_day_and_time_only(text)) and not DECLINE_MEETING.search(text):
         return "book"
     if is_product_question(text):
         return "question"
     return None
+
+
+A_DAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|tomorrow|lundi|mardi|mercredi|jeudi|vendredi|"
+                   r"demain)\b", re.IGNORECASE)
+DAY_AND_TIME_WORDS = 8  # "Tuesday, four pm, Eastern.": a time said alone is a meeting asked for then
+
+
+def a_day_and_time_only(text: str) -> bool:
+    """Whether `text` is a day and a time of day, and little else ("Tuesday, four pm, Eastern.", "Thursday at
+    ten works"): said unasked, the time the caller wants to meet."""
+    return len(text.split()) <= DAY_AND_TIME_WORDS and bool(A_DAY.search(text)) and said_clock(text) is not None \
+        and "?" not in text
 
 
 MEETING_WHEN = re.compile(r"\bwhen(?:'s| is| was) (?:my|our|the) (?:call|meeting|demo|appointment)\b|"
