@@ -1087,3 +1087,14 @@ def test_a_day_and_a_time_said_alone_is_a_meeting_asked_for_then():
     assert classify("Tuesday, four pm, Eastern.") == "book"
     assert classify("Mardi à 16 h.") == "book"
     assert classify("We close at 5 on Fridays.") is None and classify("Next quarter.") is None
+    assert classify("Soon as possible. Thursday, ten, your time?") == "book"
+    assert classify("Do you answer calls Sunday at 10?") is None
+    assert extract("Yep, that's it. And sure, you can call or email.", "email_confirmed", {})["consent"] is True
+
+
+def test_a_name_of_two_letters_spelled_and_a_caller_who_asks_whether_this_is_a_person():
+    from callbot.llm.offline.intents import about_bot
+
+    assert extract("Fine. Wei Ng. That's N-g. Bayview Staffing.", None, {}) == {
+        "first_name": "Wei", "last_name": "Ng", "company": "Bayview Staffing"}
+    assert about_bot("Wait, is this a person?")

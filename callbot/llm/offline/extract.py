@@ -128,6 +128,10 @@ SPELLED_AGAIN = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that is|it
                            re.IGNORECASE)
 
 
+SPELLED_TWO = re.compile(r"(?:(?<=(?i:that's) )|(?<=(?i:that is) )|(?<=(?i:spelled) )|(?<=(?i:it's) ))"
+                         r"([A-Za-z])\s*-\s*([A-Za-z])(?![\w'’-])")  # a name of two letters, spelled
+
+
 def _collapse_spelling(text: str) -> str:
     """"K O W A L S K I" and "K-O-W-A-L-S-K-I" as the word they spell; a word followed by its own
     spelling ("Siobhan, that's S-I-O-B-H-A-N") said once."""
@@ -135,6 +139,7 @@ def _collapse_spelling(text: str) -> str:
         letters = re.sub(r"[^A-Za-z]", "", match.group(0)).upper()  # ("T-o-m-a-s-z", as "T-O-M-A-S-Z")
         return letters if len(letters) >= 3 else match.group(0)
     collapsed = SPELLED_WITH_COMMAS.sub(word, SPELLED.sub(word, text))
+    collapsed = SPELLED_TWO.sub(lambda m: (m.group(1) + m.group(2)).upper(), collapsed)  # "Wei Ng. That's N-g."
     collapsed = SPELLED_HYPHEN.sub(r"\1-\2", collapsed)  # "M-E-I, hyphen, L-I-N-G": MEI-LING
     collapsed = SPELLED_AGAIN.sub(lambda m: m.group(0) if _names_after_a_name(m) and not m.group(3).isupper()
                                   else m.group(1), collapsed)
@@ -719,6 +724,7 @@ CONSENT_YES = re.compile(
     r"\bvous pouvez m'envoyer (?:de la documentation|des informations|de l'information|de l'info|des infos|un devis|"
     r"une proposition)\b|"
     r"\b(?:please (?:do )?|you can |feel free to |happy for you to |go ahead and )(?:follow up|reach out|get in touch)\b|"
+    r"\byou (?:can|may) (?:call|phone|ring) (?:me )?(?:or|and) (?:e-?mail|text)\b|"
     r"\b(?:someone|somebody|you|your team|a rep) (?:can|could|may) (?:give me a (?:call|ring|holler|shout|buzz)|"
     r"follow up|reach out|get in touch|reach me)\b",
     re.IGNORECASE)

@@ -137,7 +137,8 @@ SMALL_TALK = re.compile(r"\bhow are you\b|\bhow's (?:it going|your day|everythin
 ABOUT_BOT = re.compile(r"\bare you (?:a |an )?(?:robot|bot|real|human|person|ai|machine|computer)\b|"
                        r"\bwho am i (?:talking|speaking) (?:to|with)\b|\bwho(?:'s| is) this\b|"
                        r"\bam i (?:talking|speaking) (?:to|with) (?:a |an )?(?:real|human|person|robot|bot|ai|machine|computer)\b|"
-                       r"\bis this (?:a |an )?(?:real person|human|robot|bot|ai|machine|recording)\b", re.IGNORECASE)
+                       r"\b(?:is this|is that|are you talking to me as) (?:a |an )?(?:real person|person|human|robot|bot|ai|"
+                       r"machine|recording)\b", re.IGNORECASE)
 
 PRODUCT_QUESTION = _any(
     r"\bwhat does (?:it|northwind voice|northwind|that) cost\b|\bhow much\b|\bpric(?:e|es|ed|ing)\b",
@@ -253,9 +254,9 @@ DAY_AND_TIME_WORDS = 8  # "Tuesday, four pm, Eastern.": a time said alone is a m
 
 def a_day_and_time_only(text: str) -> bool:
     """Whether `text` is a day and a time of day, and little else ("Tuesday, four pm, Eastern.", "Thursday at
-    ten works"): said unasked, the time the caller wants to meet."""
+    ten works", "Soon as possible. Thursday, ten, your time?"): said unasked, the time the caller wants to meet."""
     return len(text.split()) <= DAY_AND_TIME_WORDS and bool(A_DAY.search(text)) and said_clock(text) is not None \
-        and "?" not in text
+        and not is_product_question(text)  # ("Thursday, ten, your time?" asks for it; "do you answer at ten on Sunday?" not)
 
 
 MEETING_WHEN = re.compile(r"\bwhen(?:'s| is| was) (?:my|our|the) (?:call|meeting|demo|appointment)\b|"
