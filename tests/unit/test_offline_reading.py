@@ -1098,3 +1098,9 @@ def test_a_name_of_two_letters_spelled_and_a_caller_who_asks_whether_this_is_a_p
     assert extract("Fine. Wei Ng. That's N-g. Bayview Staffing.", None, {}) == {
         "first_name": "Wei", "last_name": "Ng", "company": "Bayview Staffing"}
     assert about_bot("Wait, is this a person?")
+
+
+def test_how_to_reach_the_caller_and_thanks_are_no_need():
+    said = "Best number for me is my cell, not this line. Nine one seven, five five five, zero one four two."
+    assert "need" not in extract(said, "need", {})
+    assert "need" not in extract("No, don't book anything. Thanks, bye.", "need", {})

@@ -924,9 +924,15 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
         return {}
     if field == "need":
         said = re.sub(r"^(?:to|help (?:us |me )?(?:with |to )?)\s*", "", said, flags=re.IGNORECASE)
-        if NOT_A_NEED.search(said):
+        if NOT_A_NEED.search(said) or THANKS_ONLY.match(said) or said.lower().startswith("not "):
             return {}
     return {field: said}
+
+
+# how to reach the caller ("best number for me is my cell, not this line"): no answer to the question asked
+CALL_ME_ON = re.compile(r"\b(?:(?:best|good|better) (?:number|way) (?:for me|to reach me)|(?:call|reach|text) me (?:on|at)|"
+                        r"my (?:cell|mobile|direct line|number) is)\b", re.IGNORECASE)
+THANKS_ONLY = re.compile(r"^\W*(?:thanks|thank you|cheers|merci)\W*$", re.IGNORECASE)
 
 
 def _spelled_name(text: str, asked: str) -> dict[str, str]:
@@ -1223,7 +1229,7 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
     elif asked in ("first_name", "last_name") and not named and "email" not in found and \
             (spelled := _spelled_name(text, asked)):
         found = {**spelled, **found}
-    elif asked and asked not in found and asked != "email" and not LEAVING.search(text) \
+    elif asked and asked not in found and asked != "email" and not LEAVING.search(text) and not CALL_ME_ON.search(text) \
             and (not found or asked in ("first_name", "last_name") or (
                 (first := (NAMED_FIRST if asked == "company" else TOLD_FIRST if asked == "role" else NO_MATCH).match(text))
                 and not any(s < first.end() and first.start() < e for s, e in spans))) \
