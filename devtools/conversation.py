@@ -67,6 +67,7 @@ class Conversation:
         self.run_seconds: list[float] = []  # agent_turn handler runs (LLM steps included), one per delivery
         self.lines: list[str] = []
         self.said: list[str] = []
+        self.hung_up = False  # the caller hung up before the bot ended the call
         self._record(self._deliver(CallStarted(call_id=call_id, turn_seq=0, relay_instance="r",
                                                          from_number=caller, language=language)))
 
@@ -127,7 +128,8 @@ class Conversation:
         call = self.call_log.document(self.call_id) or CallDocument()
         if state.get("transfer"):
             call.transferred_to = TRANSFER_NUMBER
-        ended_by = "transfer" if state.get("transfer") else "bot" if state.get("end_call") else "caller"
+        ended_by = "transfer" if state.get("transfer") else "caller" if self.hung_up else \
+            "bot" if state.get("end_call") else "caller"
         return {"errors": [], "ended_by": ended_by, "outcome": _outcome(call),
                 "transcript": [{"speaker": "bot", "text": text} for text in self.said]}
 
@@ -137,16 +139,23 @@ def converse(scenario: scenarios.Scenario, call_id: str = "CAtext", model: Any =
              clock: Callable[[], datetime] | None = None) -> Conversation:
     """`scenario`'s caller steps said to a new conversation, until the call ends (audio steps,
     pauses and waits mean nothing at the text level; a barge-in's words are said). `clock`: the
-    call's "now" for the agents and the calendar (the machine's clock when None)."""
+    call's "now" for the agents and the calendar (the machine's clock when None). A caller who hangs up
+    right after speaking ("Bye." then hang up) hangs up before the bot's reply, as on a call."""
     conversation = Conversation(call_id=call_id, caller=scenario.caller_number, language=scenario.language,
                                 model=model, settings=settings, knowledge=knowledge, clock=clock)
-    for step in scenario.steps:
+    for step, following in zip(scenario.steps, [*scenario.steps[1:], None]):
         if conversation.ended:
             break
         if isinstance(step, (scenarios.Say, scenarios.BargeIn)):  # (a backchannel is not a turn)
             conversation.say(step.text)
         elif isinstance(step, scenarios.Dtmf):
             conversation.press(step.digits)
+        elif isinstance(step, (scenarios.Hangup, scenarios.Drop)):
+            conversation.hung_up = True
+            break
+        if isinstance(following, (scenarios.Hangup, scenarios.Drop)) and not conversation.state.get("transfer"):
+            conversation.hung_up = True
+            break
     return conversation
 
 
