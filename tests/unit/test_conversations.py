@@ -63,3 +63,12 @@ def test_the_checker_reports_what_a_call_falls_short_of():
                               "outcome": {"lead": "present", "meeting": "booked", "knowledge_sources": ["pricing.md"],
                                           "lead_fields": {"last_name": "O'Brien"}, "unanswered_questions": 0}})
     assert len(failures) == 9
+
+
+@pytest.mark.parametrize(("after_goodbye", "ended_by"), [(["hangup"], "caller"), (["wait_bot", "hangup"], "bot")])
+def test_a_caller_who_hangs_up_as_they_say_goodbye_ends_the_call_before_the_bots_goodbye(after_goodbye, ended_by):
+    steps = [{"wait_bot": {}}, {"say": "How much is it per user?"}, {"wait_bot": {}}, {"say": "Okay, that's all. Bye."},
+             *({step: {}} for step in after_goodbye)]
+    scenario = scenarios.parse({"steps": steps})
+    at = CLOCKS[0]
+    assert text_level_call(scenario, clock=lambda: at).report()["ended_by"] == ended_by

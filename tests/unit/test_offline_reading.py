@@ -1104,3 +1104,45 @@ def test_how_to_reach_the_caller_and_thanks_are_no_need():
     said = "Best number for me is my cell, not this line. Nine one seven, five five five, zero one four two."
     assert "need" not in extract(said, "need", {})
     assert "need" not in extract("No, don't book anything. Thanks, bye.", "need", {})
+
+
+def test_my_time_is_the_time_where_the_caller_said_they_are():
+    from callbot.llm.offline.dates import located_zone, place_zone, said_zone
+    from devtools.conversation import Conversation
+
+    assert said_zone("What about Monday? Nine thirty, my time. Chicago.") == "America/Chicago"
+    assert located_zone("Haddad Auto Glass, in Chicago. I own it.") == "America/Chicago"
+    assert located_zone("We're based out of Seattle.") == "America/Los_Angeles"
+    assert located_zone("I'm in sales at Acme.") is None  # a department, not a place
+    assert (place_zone("Dallas"), place_zone("Texas"), place_zone("Washington")) == (
+        "America/Chicago", "America/Chicago", "America/New_York")  # (a state, unless a US city has its name)
+
+    call = Conversation(clock=call_time)
+    for said in ["Hi, I want to set up a call with one of your sales people.",
+                 "Fatima Haddad. H-a-d-d-a-d. Haddad Auto Glass, in Chicago. I own it.",
+                 "fatima at haddad auto glass dot com. All one word.", "Yes. And yes, you can contact me.",
+                 "None of those work. What about Thursday? Ten thirty, my time."]:
+        call.say(said)
+    assert call.state["lead"]["role"] == "owner"
+    call.say("Yes, book it.")
+    start = datetime.fromisoformat(call.state["meeting"]["start"]).astimezone(ZoneInfo("America/Chicago"))
+    assert (start.weekday(), start.hour, start.minute) == (3, 10, 30)
+
+
+def test_a_question_after_a_no_to_the_meeting_is_answered():
+    from devtools.conversation import Conversation
+
+    call = Conversation(clock=call_time)
+    call.say("Hi, I just want to know your prices. How much is it?")
+    answer = " ".join(call.say("No meeting, no. Are there any setup fees, though?"))
+    assert "setup fees" in answer and "meeting" not in call.state
+
+
+def test_a_domain_spelled_after_it_is_said_a_count_corrected_and_contacting_me_is_fine():
+    said = "So it's anna dot h-o-f-f-m-a-n-n at keystonetax, k-e-y-s-t-o-n-e-t-a-x, dot com."
+    assert extract(said, "email", {})["email"] == "anna.hoffmann@keystonetax.com"
+    said = "How many of us? Um, twenty. No wait, with the new location it's more like thirty-five. Yeah, thirty-five."
+    assert extract(said, "team_size", {}) == {"team_size": 35}
+    assert extract("Yep, that's right. And yes, contacting me is fine.", "consent", {})["consent"] is True
+    assert extract("Fatima Benali, Atlas Freight Brokers, I'm the sales director.", None, {})["company"] == \
+        "Atlas Freight Brokers"

@@ -124,8 +124,8 @@ FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s|:)(?: actually| really| just)?(
 
 
 SPELLED_HYPHEN = re.compile(r"\b([A-Z]{2,}),?\s+(?:hyphen|dash),?\s+([A-Z]{2,})\b")
-SPELLED_AGAIN = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that is|it's|spelled|spelt)\s*)?,?\s*)(\1)\b(?!['’])",
-                           re.IGNORECASE)
+SPELLED_AGAIN = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that is|it's|spelled|spelt)\s*)?,?\s*)(\1)\b(?!['’])"
+                           r"(?:,(?=\s*(?:dot|point)\b))?", re.IGNORECASE)  # ("at keystonetax, K-E-Y-..., dot com")
 
 
 SPELLED_TWO = re.compile(r"(?:(?<=(?i:that's) )|(?<=(?i:that is) )|(?<=(?i:spelled) )|(?<=(?i:it's) ))"
@@ -601,8 +601,14 @@ def _a_department(name: str) -> bool:
     return all(DEPARTMENT.fullmatch(word) or word.lower() in DEPARTMENT_WORDS for word in name.split())
 
 
+# the business owned, said after its name: "Haddad Auto Glass, in Chicago. I own it."
+OWNS_IT = re.compile(r"(?i)\bi (own|co-?own|run) (?:(?<=own )it|the (?:place|business|company|shop|firm|practice|agency))\b")
+
+
 def role(text: str) -> tuple[dict[str, Any], Span] | None:
     """A role ("I'm the VP of Sales", "I run dispatch"), and the company when it follows ("... at Acme")."""
+    if owns := OWNS_IT.search(text):
+        return {"role": "co-owner" if owns.group(1).lower().startswith("co") else "owner"}, owns.span()
     owner = re.search(r"(?i:\b(?:i|j['’]ai) (own|co-?own|founded|started|co-?founded|run|fondé|créé|cofondé|co-fondé|repris)"
                       r"\s+(?:the company,?\s+)?)(" + COMPANY_NAME + ")", text)
     if owner and _a_department(owner.group(2)):
@@ -720,6 +726,8 @@ CONSENT_YES = re.compile(
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|\b(?:e-?mails?|texts?|sms) yes\b|"
     r"\b(?:un |des )?(?:sms|textos?)\b.{0,30}\b(?:ça me va|ça me convient|c'est bon|pas de (?:problème|souci)|volontiers)\b|"
     r"\bi (?:consent|agree) to (?:be(?:ing)? contacted|contact)\b|"
+    r"\b(?:contacting|e-?mailing|texting|reaching) (?:me|us)(?: (?:by|via|over) [\w ]{1,20}?)? (?:is|'s) "
+    r"(?:fine|ok|okay|good|great|alright|no problem)\b|"  # "And yes, contacting me is fine."
     r"\b(?:d'accord|ok|okay|oui) pour (?:être|etre) (?:re)?contactée?s?\b|"
     r"\bvous pouvez m'envoyer (?:de la documentation|des informations|de l'information|de l'info|des infos|un devis|"
     r"une proposition)\b|"
@@ -1142,9 +1150,11 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         named, named_spans = names(working, asked, correcting)
         found.update(named)
         spans += named_spans
-    if named_spans and (listed := LISTED_COMPANY.match(working, max(end for _, end in named_spans))) and \
+    named_end = len(working[:max((end for _, end in named_spans), default=0)].rstrip(", "))  # (a span may take the comma)
+    if named_spans and (listed := LISTED_COMPANY.match(working, named_end)) and \
             len(listed.group(1).split()) >= 2 and _names_a_company(listed.group(1)) and \
-            not (_title_like(listed.group(1)) or ROLE_WORDS.search(listed.group(1))):
+            (_a_business_word(listed.group(1).split()[-1]) or  # ("Atlas Freight Brokers": brokers, a business)
+             not (_title_like(listed.group(1)) or ROLE_WORDS.search(listed.group(1)))):
         found["company"] = listed.group(1)  # "Hi, Lucinda Marchetti-Boyd, Bluegrass Equine Pharmacy, in Lexington."
         spans.append(listed.span())
     first = found.get("first_name") or lead.get("first_name")
@@ -1183,13 +1193,6 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
             if total := TOTAL.search(_numeric(remaining[clause.start():], language)):
                 found["team_size"] = int(next(g for g in total.groups() if g))  # "... and 3 coordinators, so, 5 of us"
             break
-    if "team_size" in found and correcting:  # "maybe 15 reps, actually no, wait, it's 22 now": the last one
-        marker = CORRECTION.search(text)
-        after = _numeric(text[marker.end():], language) if marker else ""
-        counted = PEOPLE_COUNT.search(after)  # "so it's more like 35 agents now"
-        later = [counted.group(1)] if counted else re.findall(r"(?<!not )(?<!said )(?<!was )\b(\d+)\b", after)
-        if later and 0 < int(later[0]) < 1_000_000:  # "make that 32, not 25": the first said after it
-            found["team_size"] = int(later[0])
     if behalf and found.get("role"):  # "my boss, Daniel Okafor, he's the VP of Sales": "VP of Sales"
         found["role"] = re.sub(r"^(?:he|she)(?:'s| is) (?:the |our |a |an )?", "", found["role"], flags=re.IGNORECASE)
     if "role" not in found and not lead.get("role") and (team := TEAM_DEPARTMENT.search(working)):
@@ -1246,6 +1249,13 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
             if bare:
                 found = {**bare, **found}
                 break
+    if "team_size" in found and correcting:  # "maybe 15 reps, actually no, wait, it's 22 now": the last one
+        marker = CORRECTION.search(text)
+        after = _numeric(text[marker.end():], language) if marker else ""
+        counted = PEOPLE_COUNT.search(after)  # "so it's more like 35 agents now"
+        later = [counted.group(1)] if counted else re.findall(r"(?<!not )(?<!said )(?<!was )\b(\d+)\b", after)
+        if later and 0 < int(later[0]) < 1_000_000:  # "make that 32, not 25": the first said after it
+            found["team_size"] = int(later[0])
     if not {"first_name", "last_name"} & set(found) and (respelled := _respelled_name(spoken, lead)):
         found.update(respelled)  # "my last name, no T at the end. It's Schmid, S-C-H-M-I-D"
     if not found and lead.get("email") and correcting:

@@ -146,7 +146,8 @@ def respond(turn: Turn) -> Decision:
         intent = "question"  # "does it write into HubSpot? And I want to get a meeting in": the answer, then the meeting
     if intent == "question" and small_talk(text) and not is_product_question(re.sub(SMALL_TALK, "", text)):
         intent = None  # "how's your day going? the phones haven't stopped ringing": small talk
-    if intent == "question" and declines_meeting(text):
+    if intent == "question" and declines_meeting(text) and not any(
+            is_product_question(said) and not declines_meeting(said) for said in re.split(r"(?<=[.!?])\s+", text)):
         intent = None  # "I'll hold off on a meeting until I hear about pricing": a no, not a question
     if intent == "question" and search_knowledge.name not in done:
         if turn.agent == "knowledge":
