@@ -27,3 +27,6 @@ class Passage(BaseModel):
 
 class KnowledgePort(Protocol):
     def search(self, *, question: str, language: str, k: int = 3) -> list[Passage]: ...
+
+    def warm(self) -> None:
+        """Load what the first search would need (a model, an index), before any caller asks."""

@@ -118,6 +118,12 @@ class HybridSearch(ABC):
     def _chunks_and_index(self) -> tuple[dict[str, StoredChunk], KeywordIndex]:
         """The chunks by id, and their keyword index."""
 
+    def warm(self) -> None:
+        """Load what the first search would: the embedding model (a first query) and the chunks with their
+        keyword index, so that a new instance does not make its first caller wait for them."""
+        self.embedder.embed_query("warm")
+        self._chunks_and_index()
+
     def search(self, *, question: str, language: str, k: int = 3) -> list[Passage]:
         if k <= 0 or not question.strip():
             return []

@@ -72,6 +72,9 @@ class MemoryKnowledge:
         self._lock = threading.Lock()
         self.calls: list[tuple[str, dict]] = []
 
+    def warm(self) -> None:
+        """Nothing to load: the passages were indexed at construction."""
+
     def search(self, *, question: str, language: str, k: int = 3) -> list[Passage]:
         with self._lock:
             self.calls.append(("search", {"question": question, "language": language, "k": k}))

@@ -8,11 +8,12 @@ import functions_framework
 
 from callbot.action_functions.settings import ActionSettings
 from callbot.bus.entry import deliver, deliver_unconverted
-from functions.knowledge_action.bootstrap import action_handler
+from functions.knowledge_action.bootstrap import action_handler, warm
 
 # read at instance start: settings a deployment got wrong (a memory backend outside dev) stop the
 # instance here rather than fail its first message
 ActionSettings()
+warm()  # the embedding model and the keyword index, loaded before the first question
 
 
 @functions_framework.cloud_event

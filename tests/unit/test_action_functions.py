@@ -258,6 +258,34 @@ def test_the_knowledge_base_is_searched_in_the_call_language(function, publisher
     assert all(p["score"] >= 0.34 for p in passages)
 
 
+class WarmedKnowledge:
+    """A knowledge base that records being warmed, or fails to be."""
+
+    def __init__(self, fails: bool = False) -> None:
+        self.fails, self.warmed = fails, 0
+
+    def warm(self) -> None:
+        if self.fails:
+            raise ConnectionError("Firestore unavailable")
+        self.warmed += 1
+
+    def search(self, *, question: str, language: str, k: int = 3) -> list:
+        return []
+
+
+def test_knowledge_action_loads_its_knowledge_base_at_instance_start_and_starts_when_it_cannot(function, publisher,
+                                                                                             monkeypatch):
+    warmed = WarmedKnowledge()
+    post = function("knowledge_action", make_knowledge=warmed)
+    assert warmed.warmed == 1  # before any question
+    assert post(request(ActionPort.KNOWLEDGE, "search_knowledge", {"question": "pricing"})).status_code == 200
+    assert warmed.warmed == 1  # built once
+    failing = WarmedKnowledge(fails=True)
+    knowledge_bootstrap.action_handler.cache_clear()
+    post = function("knowledge_action", make_knowledge=failing)  # the instance starts all the same
+    assert post(request(ActionPort.KNOWLEDGE, "search_knowledge", {"question": "pricing"})).status_code == 500
+
+
 # -- ActionHandler on its own
 
 def test_the_handler_reports_result_and_duration_and_raises_when_the_report_cannot_be_published(publisher):
