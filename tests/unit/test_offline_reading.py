@@ -1146,3 +1146,38 @@ def test_a_domain_spelled_after_it_is_said_a_count_corrected_and_contacting_me_i
     assert extract("Yep, that's right. And yes, contacting me is fine.", "consent", {})["consent"] is True
     assert extract("Fatima Benali, Atlas Freight Brokers, I'm the sales director.", None, {})["company"] == \
         "Atlas Freight Brokers"
+
+
+@pytest.mark.parametrize(("said", "asked", "expected"), [
+    ("Grace Okonkwo. We get a lot of calls from families looking for care, and we miss a lot of them after five o'clock.",
+     "need", {"need": "we get a lot of calls from families looking for care, and we miss a lot of them after five o'clock"}),
+    ("Candidates and clients ring constantly and we can't always get to the phone. We're looking to decide this month.", None,
+     {"need": "candidates and clients ring constantly and we can't always get to the phone", "timeline": "this month"}),
+    ("So I'm calling because my brother-in-law uses something like this for his plumbing business and he loves it.",
+     None, {}),
+    ("We've been looking for a way to answer calls at night.", None, {"need": "answer calls at night"}),
+    ("No, I'd rather you didn't contact me for now.", "timeline", {"consent": False}),
+    ("No meeting for now, thanks. Bye.", "timeline", {}),
+])
+def test_a_need_is_the_callers_own_and_neither_a_decision_nor_thanks(said, asked, expected):
+    assert extract(said, asked, {}) == expected
+
+
+def test_a_name_spelled_again_after_an_aside_on_its_accent():
+    said = "Mon e-mail, c'est c point lefevre, sans accent, l-e-f-e-v-r-e, arobase ateliermoreau, en un seul mot, point f r."
+    assert extract(said, "email", {}, "fr-FR")["email"] == "c.lefevre@ateliermoreau.fr"
+
+
+def test_the_booked_time_said_again_is_the_meeting_and_an_answers_sentence_is_said_once():
+    from devtools.conversation import Conversation
+
+    call = Conversation(clock=call_time)
+    for said in ["Aisha Rahman, head of business development at Kestrel Recruitment in London.",
+                 "It's aisha dot rahman at kestrelrecruitment dot co dot uk.", "Yes, that's right. Happy to be contacted.",
+                 "Could we book a call for Tuesday at two p.m. UK time?", "Yes, please book it."]:
+        call.say(said)
+    booked = dict(call.state["meeting"])
+    again = " ".join(call.say("Yes, Tuesday at two, London time. Lovely, please book it."))
+    assert call.state["meeting"] == booked and "Your meeting is on Tuesday, December 8 at 2:00 PM London time" in again
+    answer = call.say("Are you GDPR compliant, and can our data be kept in the EU?")
+    assert len(answer) == len(set(answer))

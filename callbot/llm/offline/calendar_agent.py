@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from callbot.agents.calendar.labels import speak_time_for
 from callbot.agents.calendar.tools import book_meeting, cancel_meeting, find_slots, reschedule_meeting
@@ -53,8 +54,9 @@ def _labels(turn: Turn, slots: list[dict[str, Any]]) -> list[str]:
 def _said(turn: Turn, slot: dict[str, Any], zone: str | None) -> str:
     """How a time is said: in `zone`, the one the caller named, with the company's time after it; or as
     labelled."""
-    if zone and zone != _timezone(turn) and slot.get("start"):
-        return speak_time_for(slot["start"], _timezone(turn), zone, turn.language)
+    now = local_now(turn.context.get("now", ""), _timezone(turn))
+    if zone and zone != _timezone(turn) and (start := option_time(slot, now, _timezone(turn))):
+        return speak_time_for(start.replace(tzinfo=ZoneInfo(_timezone(turn))), _timezone(turn), zone, turn.language)
     return slot_label(slot, _timezone(turn))
 
 
@@ -270,6 +272,10 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
     if chosen is not None:
         return _take(turn, chosen)
     preferred = _preferred(turn, text)
+    if preferred and _booked(turn) and not _rescheduling(turn) and _the_meeting_at(turn, preferred):
+        label, rep = meeting_said(turn, turn.meeting)  # "Yes, Tuesday at two, London time. Book it.", said once booked
+        return Decision(join(phrase(Phrase.MEETING_IS, turn.language, label=label, with_rep=rep),
+                             phrase(Phrase.ANYTHING_ELSE, turn.language)))
     if preferred:
         return turn.call(find_slots, args={"preferred_time": preferred})
     if told and turn.options:  # details given while choosing: the choice again, nothing else
@@ -322,6 +328,13 @@ def resume(turn: Turn) -> str:
         return ""
     options = either(_labels(turn, _as_offered(turn)[:OFFERED]), turn.language)
     return phrase(Phrase.RESUME_SLOTS, turn.language, options=options)
+
+
+def _the_meeting_at(turn: Turn, preferred: str) -> bool:
+    """Whether the booked meeting is at the time `preferred` names, to the minute."""
+    now = local_now(turn.context.get("now", ""), _timezone(turn))
+    start = option_time(turn.meeting or {}, now, _timezone(turn))
+    return bool(start) and start.isoformat() == preferred and said_clock(turn.utterance or "") is not None
 
 
 def _exact(turn: Turn, slot: dict[str, Any], preferred: str) -> bool:

@@ -124,7 +124,8 @@ FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s|:)(?: actually| really| just)?(
 
 
 SPELLED_HYPHEN = re.compile(r"\b([A-Z]{2,}),?\s+(?:hyphen|dash),?\s+([A-Z]{2,})\b")
-SPELLED_AGAIN = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that is|it's|spelled|spelt)\s*)?,?\s*)(\1)\b(?!['’])"
+SPELLED_AGAIN = re.compile(r"\b([^\W\d_][\w'’-]+)(,?\s*(?:(?:that's|that is|it's|spelled|spelt|sans accents?|no accents?|"
+                           r"without (?:the |an )?accents?)\s*)?,?\s*)(\1)\b(?!['’])"
                            r"(?:,(?=\s*(?:dot|point)\b))?", re.IGNORECASE)  # ("at keystonetax, K-E-Y-..., dot com")
 
 
@@ -401,12 +402,17 @@ ROLE_VERB = re.compile(r"\bi\s+(run|manage|lead|head(?: up)?|oversee|look after|
 RUNS_A_BUSINESS = {"run": "owner", "own": "owner", "manage": "manager", "gère": "gérant", "dirige": "dirigeant"}
 FRENCH_ROLE_VERB = re.compile(r"\bje\s+(dirige|gère|pilote|supervise|m'occupe de|m'occupe du|m'occupe des)\s+"
                               r"(?:l'|le |la |les )?" + PHRASE, re.IGNORECASE)  # "je dirige l'équipe commerciale de ..."
+# "looking" said of the caller, with no subject ("Looking to automate ...", "we've been looking for ..."), not of
+# someone else ("calls from families looking for care")
+UNSAID_SUBJECT = (r"(?:(?<![\w'] )|(?<=been )|(?<=just )|(?<=also )|(?<=really )|(?<=mostly )|(?<=currently )|(?<='re )|"
+                  r"(?<='m )|(?<= am )|(?<= are ))")
 NEED = re.compile(
     r"\b(?:(?:we|i)(?:'d| would)?(?: really| mostly| just| also)? (?:want|need|like|love|hope|plan)|(?:we|i)(?:'re| are|'m| am)"
-    r"(?: really| mostly| just| also)? (?:looking|trying|hoping|planning)|looking|(?:we|i) (?:wanna|gotta))\s+to\s+" + PHRASE +
+    r"(?: really| mostly| just| also)? (?:looking|trying|hoping|planning)|" + UNSAID_SUBJECT + r"looking|(?:we|i) (?:wanna|gotta))"
+    r"\s+to\s+" + PHRASE +
     r"|\b(?:(?:what|all) (?:we|i) (?:really )?(?:need|want) is(?: to)?|(?:our|the|my) (?:main |biggest |real )?(?:problem|"
     r"issue|challenge|pain(?: point)?|goal|headache) is(?: that)?)\s+([^.!?]+)" +
-    r"|\b(?:help (?:us|me)(?: with)?|looking for|we need|i need|we want|interested in|looking at (?:your product|you|"
+    r"|\b(?:help (?:us|me)(?: with)?|" + UNSAID_SUBJECT + r"looking for|we need|i need|we want|interested in|looking at (?:your product|you|"
     r"you guys|northwind(?: voice)?|this|it|your (?:service|solution|tool)) for)\s+" + PHRASE +
     r"|\b(?:we|i) (?:keep|are|'re) ((?:missing|losing|dropping|drowning in|struggling with|overwhelmed by|"
     r"swamped with)\s+.+?)" + CLAUSE_END,
@@ -417,7 +423,8 @@ NOT_A_NEED = re.compile(r"^(?:book|schedule|set up|talk|speak|know|ask|learn|hea
                         r"a meeting|a demo|a call|someone|a person|a human|the price|pricing|information|"
                         r"more information|info|check|see|meet|give|have a|book|try|the|it|that|this|you|"
                         r"go ahead|do that|get (?:in touch|back|a call)|pilot|be up|be ready|be live|be set up|have it|fix it|sort it|get it|"
-                        r"something|anything|it\b|this\b|that\b|have (?:something|it|this|that)|calling about)\b",
+                        r"something|anything|it\b|this\b|that\b|have (?:something|it|this|that)|calling about|"
+                        r"decide|choose|make (?:a|the|our) (?:decision|choice)|compare|evaluate)\b",
                         re.IGNORECASE)
 PEOPLE = (r"(?:people|persons|person|reps|representatives|users|seats|licen[cs]es|agents|employees|staff|staffers|"
           r"salespeople|sales people|sellers|members|folks|callers|drivers|dispatchers|technicians|techs|engineers|"
@@ -714,6 +721,7 @@ CONSENT_NO = re.compile(r"\b(?:don't|do not|please don't|no|not)\s+(?:text|texts
                         r"contact|by text)\b(?:\s+me)?|\b(?:no|not) text(?:s|ing)?(?: messages)?,? (?:please|thanks)\b|\b(?:email|e-mail) only\b|\bnot by text\b|"
                         r"\bpas de sms\b|\b(?:don't|do not) (?:add|put) me (?:on|to|in)\b[^.!?]{0,30}\blists?\b|"
                         r"\b(?:don't|do not) (?:want to be|wanna be) contacted\b|"
+                        r"\b(?:rather|prefer(?: it if)?) (?:you )?(?:didn't|did not|not|don't) (?:contact|call|e-?mail|text|reach)\b|"
                         r"\bne (?:me )?(?:contactez|rappelez|recontactez) pas\b", re.IGNORECASE)
 CONSENT_YES = re.compile(
     r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)(?:\s+(?:and|or|&)|\s*,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
@@ -782,7 +790,8 @@ def problem(text: str) -> tuple[dict[str, Any], Span] | None:
                       r"^(?:the )?thing is\W+|[\s,]+(?:you know|ya know|y'know|right)\W*$", "",
                       FILLERS.sub("", re.sub(r"\s+", " ", said)))
         if PROBLEM.search(said) and ABOUT_CALLS.search(said) and not NOT_A_NEED.search(said) \
-                and not re.match(r"\W*(?:(?:hi|hello|hey|yes|yeah|so)\W+)*(?:i.m|i am|we.re|we are)(?: just)? calling\b",
+                and not re.match(r"\W*(?:(?:hi|hello|hey|yes|yeah|so)\W+)*(?:(?:i.m|i am|we.re|we are)(?: just)? )?calling\b"
+                                 r"(?! because (?:we|our|i)\b)",
                                  said, re.IGNORECASE) \
                 and classify(said) not in ("book", "human", "question"):
             said = re.sub(r"\s*,\s*(?:,\s*)+", ", ", said).strip(" ,")
@@ -883,8 +892,9 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
     words = said.split()
     if not words or (field != "timeline" and UNKNOWN.search(said)) or yes_or_no(said) is not None and len(words) < 3:
         return {}
-    if SMALL_TALK_WORDS.search(said) or ACKNOWLEDGEMENT.fullmatch(said.strip(" .,!")) or REPORTED.match(said):
-        return {}
+    if SMALL_TALK_WORDS.search(said) or ACKNOWLEDGEMENT.fullmatch(said.strip(" .,!")) or REPORTED.match(said) or \
+            THANKS_ONLY.match(said):
+        return {}  # ("No meeting for now, thanks.": no timeline)
     if field not in ("first_name", "last_name", "name_confirmed") and re.search(r"\b(?:name|e-?mail|spell\w*)\b", said,
                                                                               re.IGNORECASE):
         return {}  # "oh, and my last name": about another field
@@ -932,7 +942,7 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
         return {}
     if field == "need":
         said = re.sub(r"^(?:to|help (?:us |me )?(?:with |to )?)\s*", "", said, flags=re.IGNORECASE)
-        if NOT_A_NEED.search(said) or THANKS_ONLY.match(said) or said.lower().startswith("not "):
+        if NOT_A_NEED.search(said) or said.lower().startswith("not "):
             return {}
     return {field: said}
 

@@ -304,8 +304,11 @@ def after_tool(turn: Turn, result: ToolResult) -> Decision:
 
 
 def _said_once(turn: Turn, answer: str) -> str:
-    """Two questions of one utterance answered by the same passage (or both unknown): said once."""
-    return "" if answer and answer in turn.said_since_utterance() else answer
+    """Two questions of one utterance answered by the same passage (or both unknown): said once; a
+    sentence the answer to the one before already said ("... GDPR compliant ...", "That's from our
+    Security page.") is not said again."""
+    said = turn.said_since_utterance()
+    return " ".join(s for s in SENTENCE_END.split(answer) if s and s not in said)
 
 
 def _go_on(turn: Turn, answer: str, known: bool) -> Decision:
