@@ -91,7 +91,8 @@ def keyword_terms(text: str, language: str) -> list[str]:
 # "years" of "how many years have you been around?"), which changed no figure.
 _SAME = {"en": {"seat": "user", "licens": "user", "licenc": "user",
                 "kept": "keep", "retain": "keep", "retent": "keep", "paid": "pay", "save": "discount",
-                "reduct": "discount", "uptim": "avail", "guarante": "commit", "sla": "commit"}}
+                "reduct": "discount", "uptim": "avail", "guarante": "commit", "sla": "commit", "pen": "penetr",
+                "pentest": "penetr"}}
 
 
 # a word written as a name: capitals inside it ("FedRAMP", "ServiceTitan", "SOC"), or a capital that does

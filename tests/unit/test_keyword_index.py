@@ -75,6 +75,8 @@ def test_a_callers_word_for_a_thing_finds_the_pages_word():
     assert keyword_terms("licences", "en") == keyword_terms("seats", "en") == keyword_terms("users", "en")
     assert index.search("What uptime do you commit to?", "en", 1)[0].key == "sla#0"  # "available"
     assert keyword_terms("guarantee", "en") == keyword_terms("commitment", "en") == keyword_terms("SLA", "en")
+    assert keyword_terms("pen test", "en") == keyword_terms("penetration test", "en")
+    assert keyword_terms("pentests", "en") == keyword_terms("penetration", "en")
 
 
 def test_a_name_no_chunk_holds_is_unknown_and_an_acronym_of_a_heading_is_known():
