@@ -68,6 +68,7 @@ class Phrase(StrEnum):
     NO_PROBLEM_SHORT = auto()
     SMALL_TALK_REPLY = auto()
     ABOUT_ME = auto()
+    WHY_DETAILS = auto()
     ASK_PREFERRED_TIME = auto()
     EXACT_FREE = auto()
     RESUME_SLOTS = auto()
@@ -187,6 +188,10 @@ PHRASES: dict[Phrase, Wording] = {
     Phrase.ABOUT_ME: Wording({EN: "I'm {company}'s virtual assistant, and I can set you up with our sales team.",
                               FR: "Je suis l'assistant virtuel de {company}, et je peux vous mettre en relation avec "
                                   "notre équipe commerciale."}),
+    Phrase.WHY_DETAILS: Wording({EN: "Just a few details, so our sales team knows who you are and can follow up "
+                                     "with you.",
+                                 FR: "Juste quelques informations, pour que notre équipe commerciale sache qui vous "
+                                     "êtes et puisse vous recontacter."}),
     Phrase.ASK_PREFERRED_TIME: Wording({EN: "What day and time would work better for you?",
                                         FR: "Quel jour et quelle heure vous conviendraient mieux ?"}),
     Phrase.EXACT_FREE: Wording({EN: "{label} is free{with_rep}. Shall I book it?",

@@ -1181,3 +1181,53 @@ def test_the_booked_time_said_again_is_the_meeting_and_an_answers_sentence_is_sa
     assert call.state["meeting"] == booked and "Your meeting is on Tuesday, December 8 at 2:00 PM London time" in again
     answer = call.say("Are you GDPR compliant, and can our data be kept in the EU?")
     assert len(answer) == len(set(answer))
+
+
+def test_a_day_taken_back_for_another_and_a_question_announced_first_is_no_need():
+    from callbot.llm.offline.dates import requested
+
+    now = datetime(2026, 12, 7, 10, 0)
+    said = "Can we meet Thursday at ten? Oh, sorry, no, Friday. Friday at ten, Thursday's our staff meeting."
+    wanted = requested(said, now, "America/New_York")
+    assert (wanted.day.isoformat(), wanted.hour) == ("2026-12-11", 10)
+    said = "I've got a patient in like five minutes, so quick question first: does it speak Spanish?"
+    assert "need" not in extract(said, None, {})
+
+
+def test_what_it_points_back_to_and_how_long_are_read_for_the_answer():
+    from callbot.llm.offline.knowledge_agent import questions, topic
+
+    said = "One question. Clients know our toll-free number. Can we keep it, and how long does porting take?"
+    assert questions(said)[0] == "Clients know our toll-free number. Can we keep it"
+    assert topic("How long does porting take?") == "How does porting take?"
+
+
+@pytest.mark.parametrize(("said", "intent"), [
+    ("Good. That's all, thanks.", "goodbye"),
+    ("What's the first thing you've got?", "book"),
+    ("What's the first thing you do on a call?", None),
+])
+def test_leaving_with_thanks_while_a_question_is_open_and_the_first_time_free(said, intent):
+    from callbot.llm.offline.intents import classify
+
+    assert classify(said, confirming=True) == intent
+
+
+def test_a_caller_who_asks_why_their_details_are_needed_is_told_not_searched():
+    from devtools.conversation import Conversation
+    from devtools.evaluate import tools_called
+
+    call = Conversation(clock=call_time)
+    call.say("Wait, is this a person?")
+    said = call.say("Huh. Okay. So what do you need from me?")
+    assert "follow up with you" in said[0] and "search_knowledge" not in tools_called(call.state["messages"])
+
+
+def test_a_condition_stays_with_its_question_and_a_second_one_says_what_it_is_about():
+    from callbot.llm.offline.knowledge_agent import questions
+
+    said = "One more thing. If we go with the bigger plan, do we get an actual person to call, like an account manager?"
+    assert questions(said) == [said.removeprefix("One more thing. ")]
+    said = "My ops guy was asking how long onboarding takes, and whether we get a dedicated person to help us with it?"
+    first, second = questions(said)
+    assert "onboarding" in first and second.startswith("Whether we get a dedicated person") and "onboarding" in second

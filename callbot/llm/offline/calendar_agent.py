@@ -234,7 +234,7 @@ def opening(turn: Turn) -> Decision:
     return turn.call(find_slots, args={"preferred_time": _preferred(turn, wish) or ""})
 
 
-ANY_TIME = re.compile(r"\bany ?time\b|\bwhenever\b|\b(?:the )?(?:first|earliest) (?:time|slot|one)? ?(?:you have|you've got|"
+ANY_TIME = re.compile(r"\bany ?time\b|\bwhenever\b|\b(?:the )?(?:first|earliest) (?:time|slot|one|thing)? ?(?:you have|you've got|"
                       r"available|that's free)\b|\bwhichever is (?:earliest|first)\b", re.IGNORECASE)
 BOOK_IT = re.compile(r"\b(?:book|lock|take) (?:it|that|this)\b|\bréserve[rz]?\b(?: \w+)? (?:créneau|rendez-vous|ça)\b|"
                      r"\b(?:je|on) (?:le |la )?prends?\b|\bréservez(?:-le|-la)?\b",

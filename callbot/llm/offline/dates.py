@@ -190,9 +190,13 @@ def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | No
         weekday = _weekday(weekdays[0].group(0).lower().split()[-1])
         return monday + timedelta(days=weekday or 0), weekday, weekdays[0].span()
     match = days[0]
-    if len(days) > 1 and (OTHER_DAY.search(text, days[0].end(), days[-1].start()) or
-                          re.match(r"[\w\s]{0,20}\binstead\b", text[days[-1].end():])):
-        match = days[-1]  # "I'm at a venue all Monday. What about Friday?": the day asked for is the last
+    others = list(OTHER_DAY.finditer(text, days[0].end(), days[-1].start())) if len(days) > 1 else []
+    if others:  # "I'm at a venue all Monday. What about Friday?", "Thursday at ten? Oh, sorry, no, Friday. Friday
+        # at ten, Thursday's our staff meeting": the first day said after, not one said of ("Tuesday is the recital")
+        after = [m for m in days if m.start() >= others[-1].end() and not re.match(r"(?:'s|\s+is|\s+was)\b", text[m.end():])]
+        match = after[0] if after else days[-1]
+    elif len(days) > 1 and re.match(r"[\w\s]{0,20}\binstead\b", text[days[-1].end():]):
+        match = days[-1]  # "Monday's bad. Tuesday instead?"
     said = re.sub(r"\b(?:coming|prochain)\s*", "", match.group(0).lower()).strip()
     if said.endswith(" after next"):  # "the Monday after next": a week after the next Monday
         weekday = _weekday(said.split()[0])

@@ -773,6 +773,11 @@ def consent(text: str) -> tuple[dict[str, Any], Span] | None:
 TAG_QUESTION = re.compile(r"\b(?:you know|ya know|y'know|know what i mean|right)\s*\?", re.IGNORECASE)
 
 
+# "I've got a patient in like five minutes, so quick question first": a question announced, no need
+QUESTION_FIRST = re.compile(r"\b(?:quick|one|a|couple of|few) (?:quick )?questions?(?: first)?\b|\bquestions? first\b",
+                            re.IGNORECASE)
+
+
 def problem(text: str) -> tuple[dict[str, Any], Span] | None:
     """The caller's need told as a problem ("our front desk misses too many new-patient calls"); in a
     long sentence of several things, from its first words about calls."""
@@ -793,7 +798,7 @@ def problem(text: str) -> tuple[dict[str, Any], Span] | None:
                 and not re.match(r"\W*(?:(?:hi|hello|hey|yes|yeah|so)\W+)*(?:(?:i.m|i am|we.re|we are)(?: just)? )?calling\b"
                                  r"(?! because (?:we|our|i)\b)",
                                  said, re.IGNORECASE) \
-                and classify(said) not in ("book", "human", "question"):
+                and classify(said) not in ("book", "human", "question") and not QUESTION_FIRST.search(said):
             said = re.sub(r"\s*,\s*(?:,\s*)+", ", ", said).strip(" ,")
             return {"need": said[:1].lower() + said[1:]}, (start, end)
     return None

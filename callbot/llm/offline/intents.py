@@ -70,7 +70,8 @@ PERSON_NAMED = re.compile(rf"\b(?:put|patch|transfer|connect) me (?:to|with|thro
 GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|bye-bye|bye bye|nothing else|that will be all|that'll be all|have a "
                      r"(?:good|nice|great|lovely) (?:day|one|weekend|evening|afternoon)|take care|i'm all set|that's "
                      r"everything|talk soon|see ya|catch you later|that should do it|au revoir|bonne journée|rien d'autre|"
-                     r"c'est tout|over and out|signing off|tschüss|tschuss|ciao|adiós|adios|auf wiedersehen)\b|(?:^|[.!?]\s+)out\W*$", re.IGNORECASE)
+                     r"c'est tout|over and out|signing off|tschüss|tschuss|ciao|adiós|adios|auf wiedersehen|"
+                     r"that'?s all,? (?:thanks|thank you|for (?:now|today)))\b|(?:^|[.!?]\s+)out\W*$", re.IGNORECASE)
 GOODBYE_UNLESS_CONFIRMING = re.compile(r"\bthat'?s (?:all|it)\b", re.IGNORECASE)
 
 CANCEL = re.compile(r"(?<!don't )(?<!do not )(?<!not )(?<!don't want to )(?<!do not want to )(?<!not to )(?<!rather not )"
@@ -94,6 +95,8 @@ BOOK = re.compile(r"\b(?:book|schedule|set up|setup|arrange|organi[sz]e)\b.{0,25
                   r"\b(?:can|could|shall) (?:we|i) (?:do|have|get|grab) (?:a|the) (?:meeting|call|demo)\b|"
                   r"\bwhat (?:have you got|do you have|have you)\b.{0,30}\bfor (?:a|the) (?:meeting|call|demo)\b|"
                   r"\bsit down with (?:someone|somebody|you|one of you|a rep|sales|your team)\b|"
+                  r"\bwhat(?:'s| is) the (?:first|earliest|soonest|next)(?: (?:thing|time|slot|opening|one))? (?:you(?:'ve| have)? "
+                  r"got|you have|available|open|free)\b|"  # "What's the first thing you've got?"
                   r"\b(?:meet|meeting) with (?:a |one of your |your )?(?:sales|rep|someone)\b|"
                   r"\bon the (?:books|calendar)\b|\bwalk (?:me|us) through\b|\bshow (?:me|us) how (?:it|this) works\b|"
                   r"\btalk (?:me|us) through\b|\bprendre (?:un )?rendez-vous\b|"
@@ -154,7 +157,8 @@ PRODUCT_QUESTION = _any(
     r"\bhubspot\b|\bsalesforce\b|\boutlook\b|\bgoogle calendar\b|\bcrm\b|\bcosts?\b|\bper (?:user|seat|month)\b|"
     r"\bsetup fees?\b|\bdiscount\b|\bany (?:kind of |sort of )?(?:break|deal)\b|\bup ?front\b|\b(?:pay|paid|billed|billing) (?:annually|yearly|monthly|up front)\b|\bcontract\b|\bhipaa\b|\bsso\b|\bsla\b|\buptime\b|\brecordings?\b|"
     r"\bretention\b|\blanguages?\b|\bvoices\b|\b(?:custom|other|different|french|spanish|male|female|a|the|its|which|what|your) voice\b|\bsupport(?:ed)?\b|\bhow long does\b|\bset ?up\b.{0,20}\btake\b|"
-    r"\bhow long (?:before|until|till|would it take|will it take|to (?:get|go) (?:live|started|up))\b",
+    r"\bhow long (?:before|until|till|would it take|will it take|to (?:get|go) (?:live|started|up))\b|"
+    r"\b(?:dedicated|named) (?:person|manager|specialist|rep|contact)\b|\baccount manager\b|\bcustomer success\b",
     # what the product does, asked of it ("Can your assistant put reservations into OpenTable?")
     r"\b(?:can|could|does|do|will|would|is|are)\s+(?:your|the|this)\s+(?:assistant|bot|system|product|software|agent|"
     r"platform|app|tool|service|ai)\b",
@@ -321,6 +325,17 @@ def asks_to_move(text: str) -> bool:
 
 def about_bot(text: str) -> bool:
     return bool(ABOUT_BOT.search(text))
+
+
+# the caller asks what the bot wants of them, or why ("So what do you need from me?", "Why do you need my name?")
+WHY_DETAILS = re.compile(r"\bwhat (?:do|would|else do) you need (?:from me|from us|to know)\b|"
+                         r"\bwhy do you (?:need|want) (?:my|our|the|to know)\b|\bwhy (?:are|do) you ask(?:ing)?\b|"
+                         r"\bwhat(?:'s| is) (?:this|that|it) for\b|\bpourquoi (?:vous avez besoin|avez-vous besoin)\b|"
+                         r"\bde quoi avez-vous besoin\b", re.IGNORECASE)
+
+
+def asks_why_details(text: str) -> bool:
+    return bool(WHY_DETAILS.search(text))
 
 
 def _asks(text: str, topic: re.Match) -> bool:

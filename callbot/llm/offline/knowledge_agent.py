@@ -42,16 +42,18 @@ def questions(text: str) -> list[str]:
         for part in (p.strip() for p in re.split(r"\s+[—–]\s+|\s+-\s+|;\s*|:\s+", sentence) if p.strip()):
             clauses = [c.strip() for c in re.split(r"(?<!\blike)(?<!\bi mean)(?<!\bor rather),\s+"  # (a rephrasing)
                                                     r"(?=(?:and |so |but |et |mais )?(?:does|do|is|are|can|could|how|what|"
-                                                    r"where|when|which|est-ce|combien|comment|quel|quelle|où|"
+                                                    r"where|when|which|whether|est-ce|combien|comment|quel|quelle|où|"
                                                     r"peut-on|y a-t-il)\b)", part) if c.strip()]
             asking = [c for c in clauses  # (a clause of a question is asked too: "can you X, and how long ...?")
-                      if is_product_question(f"{c.rstrip(',')}?" if part.endswith("?") and not c.endswith("?") else c)]
+                      if is_product_question(f"{c.rstrip(',')}?" if part.endswith("?") and not c.endswith("?") else c)
+                      and not CONDITION.match(c)]  # ("If we go with the bigger plan, do we get ...": one question)
             if asked and asked[-1].endswith("?") and part.endswith("?") and (
                     REPHRASED.match(part) or (len(part.split()) <= POINTING_WORDS and OF_THE_SAME.search(part))):
                 asked[-1] = f"{asked[-1]} {part}"  # "... on our own servers? Like, on-prem?": said again; "Do you
                 # do penetration testing? Who does it, and how often?": of the same thing
-            elif len(asking) > 1:
-                asked += asking  # two questions in one breath: searched one by one
+            elif len(asking) > 1:  # two questions in one breath: searched one by one, a later one that says
+                asked += [asking[0], *(f"{c} {asking[0]}" if IT.search(c) else c for c in asking[1:])]  # "it" with
+                # what it is ("how long onboarding takes, and whether we get a dedicated person to help us with it")
             elif is_product_question(part) or asking:
                 asked.append(part)  # one question, with what the caller said around it
             elif asked and asked[-1].endswith("?") and part.endswith("?") and len(part.split()) < FOLLOW_UP_WORDS:
@@ -86,7 +88,11 @@ def asked_of(turn: Turn) -> list[str]:
 FOLLOWS_UP = re.compile(r"^\W*(?:and|so|but|what about|how about|et|mais)\b.*\b(?:it|that|this|them|those|ça|cela)\b|"
                         r"^\W*(?:what|how) about (?:it|that|this|them|those)\b", re.IGNORECASE)
 FOLLOW_UP_TERMS = 3  # a follow-up names little of its own
+CONDITION = re.compile(r"\W*(?:and |so |but )?(?:if|once|since|because|si|quand)\b", re.IGNORECASE)
+IT = re.compile(r"\b(?:with|for|on|about|into|of|from|through|keep|port|move|transfer) (?:it|them)\b", re.IGNORECASE)
+# ("help us with it": a thing said before; "does it plug into HubSpot?": the product)
 POINTS_BACK = re.compile(r"\b(?:that|this|those|these|them)\b(?!\s+(?:one|way|kind|sort|is|are)\b)|"
+                         r"\b(?:keep|port|move|transfer|bring|reuse) it\b|"  # ("our toll-free number. Can we keep it?")
                          r"\b(?:peut|pouvons|pourrait|pourrions|faut|doit|dois|veux|voudrais)(?:-on)?\s+(?:le|la|les|l')\s*"
                          r"(?=[a-zéèêà]{3,})", re.IGNORECASE)  # (or "est-ce qu'on peut le garder ?": what was said before)
 
@@ -98,7 +104,7 @@ def _with_what_it_points_to(question: str, text: str) -> str:
     if start <= 0 or not POINTS_BACK.search(question) or re.search(r"(?<=\w\s)[A-Z]", question):
         return question
     before = [s.strip() for s in re.findall(r"[^.!?]+[.!?]?", text[:start]) if s.strip()]
-    return f"{before[-1]} {question}" if before and not QUESTION_FORM.search(before[-1]) else question
+    return f"{before[-1]} {question}" if before and not before[-1].endswith("?") else question
 
 
 SETTING = re.compile(r"\b[A-Z]{3,}[0-9]*\b|\b[Ww]e(?: use|'re on| are on| run)\s+(?:[a-z]+\s+)?[A-Z]")
@@ -197,6 +203,17 @@ def _resume(turn: Turn, fallback: Phrase) -> str:
     return line if line != phrase(Phrase.KB_MORE, turn.language) else phrase(fallback, turn.language)
 
 
+# the words of "how long does porting take?" that ask for the kind of answer (a length), not its topic
+ANSWER_KIND = re.compile(r"\b(how|combien de) (long|much|many|often|soon|fast|quickly|far|temps)\b", re.IGNORECASE)
+
+
+def topic(question: str) -> str:
+    """`question` without the words that only say what kind of answer it wants, for choosing the page
+    ("how long does porting take?": porting's, not the one that says "how long it takes" of onboarding);
+    within the page, they still point to the sentence ("Onboarding takes about two weeks ...")."""
+    return ANSWER_KIND.sub(r"\1", question)
+
+
 def relevant_sentences(text: str, question: str) -> str:
     """The sentence of a passage that shares most words with the question (the first one when none
     does), and the next one when it is short: the answer in the passage's own words."""
@@ -229,7 +246,7 @@ def best_passage(passages: list[dict], question: str, language: str, company: st
     search's order breaks ties: an answer may be in the second or third passage returned, as a reader of
     all three would find it ("how much do we save paying yearly?": the "Annual billing" section, not
     "Fees and seats" ranked above it for "monthly")."""
-    wanted = set(keyword_terms(question, language[:2]))
+    wanted = set(keyword_terms(topic(question), language[:2]))
     named = named_terms(question, language, company)
     def shared(passage: dict) -> int:
         heading = set(keyword_terms(str(passage.get("heading") or ""), language[:2]))

@@ -17,7 +17,7 @@ from callbot.agents.tool_node import recorded
 from callbot.llm.offline.contact import phone_given, refuses_email, without_email
 from callbot.llm.offline.dates import mentions_time
 from callbot.llm.offline.extract import extract
-from callbot.llm.offline.intents import about_bot, declines_meeting, small_talk
+from callbot.llm.offline.intents import about_bot, asks_why_details, declines_meeting, small_talk
 from callbot.llm.offline.turn import Decision, Turn
 from callbot.phrases import Phrase, phrase
 from callbot.spoken import join, read_back, yes_or_no
@@ -236,6 +236,8 @@ def on_utterance(turn: Turn, intent: str | None) -> Decision:
             prefix = phrase(Phrase.SMALL_TALK_REPLY, turn.language)
         elif about_bot(text):
             prefix = phrase(Phrase.ABOUT_ME, turn.language, company=turn.company)
+        elif asks_why_details(text):
+            prefix = phrase(Phrase.WHY_DETAILS, turn.language)  # then the question again
         elif asked in ("email_confirmed", "name_confirmed") and yes_or_no(text) is False:
             key = Phrase.SPELL_EMAIL if asked == "email_confirmed" and turn.lead.get("name_confirmed") else \
                 Phrase.WHAT_TO_CORRECT

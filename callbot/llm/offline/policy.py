@@ -32,12 +32,14 @@ from callbot.llm.offline import calendar_agent, knowledge_agent, lead_agent
 from callbot.llm.offline.dates import mentions_time
 from callbot.llm.offline.intents import (
     SMALL_TALK,
+    WHY_DETAILS,
     about_bot,
     asks_to_move,
     asks_to_repeat,
     asks_to_wait,
     asks_too,
     asks_when_meeting,
+    asks_why_details,
     classify,
     declines_meeting,
     is_product_question,
@@ -140,10 +142,12 @@ def respond(turn: Turn) -> Decision:
             return turn.call(search_knowledge, args={"question": asked[0]})  # with the move: answered first
         return turn.call(transfer_to_calendar, args={"intent": intent})
     if intent is None and not set(done) - set(HANDOFF_TOOLS) and OTHER_QUESTION.search(text) and not mentions_time(text) and \
-            not (small_talk(text) or about_bot(text) or asks_when_meeting(text)):
+            not (small_talk(text) or about_bot(text) or asks_when_meeting(text) or asks_why_details(text)):
         intent = "question"  # "do my consultants need a certification to set it up?": the knowledge base may say
     if intent == "book" and search_knowledge.name not in done and turn.agent != "calendar" and asks_too(text):
         intent = "question"  # "does it write into HubSpot? And I want to get a meeting in": the answer, then the meeting
+    if intent == "question" and asks_why_details(text) and not is_product_question(WHY_DETAILS.sub("", text)):
+        intent = None  # "Why do you need my name?": about the call, not the product
     if intent == "question" and small_talk(text) and not is_product_question(re.sub(SMALL_TALK, "", text)):
         intent = None  # "how's your day going? the phones haven't stopped ringing": small talk
     if intent == "question" and declines_meeting(text) and not any(
