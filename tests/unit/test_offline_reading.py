@@ -1158,6 +1158,7 @@ def test_a_domain_spelled_after_it_is_said_a_count_corrected_and_contacting_me_i
     ("We've been looking for a way to answer calls at night.", None, {"need": "answer calls at night"}),
     ("No, I'd rather you didn't contact me for now.", "timeline", {"consent": False}),
     ("No meeting for now, thanks. Bye.", "timeline", {}),
+    ("I'd like to get going pretty much right away.", None, {"timeline": "going pretty much right away"}),
 ])
 def test_a_need_is_the_callers_own_and_neither_a_decision_nor_thanks(said, asked, expected):
     assert extract(said, asked, {}) == expected

@@ -422,7 +422,7 @@ NOT_A_NEED = re.compile(r"^(?:book|schedule|set up|talk|speak|know|ask|learn|hea
                         r"reschedule|move|find out|understand|start|get started|begin|go live|roll|kick off|sit down|"
                         r"a meeting|a demo|a call|someone|a person|a human|the price|pricing|information|"
                         r"more information|info|check|see|meet|give|have a|book|try|the|it|that|this|you|"
-                        r"go ahead|do that|get (?:in touch|back|a call)|pilot|be up|be ready|be live|be set up|have it|fix it|sort it|get it|"
+                        r"go ahead|do that|get (?:in touch|back|a call|going|moving|rolling|this going|it going)|get$|go$|pilot|be up|be ready|be live|be set up|have it|fix it|sort it|get it|"
                         r"something|anything|it\b|this\b|that\b|have (?:something|it|this|that)|calling about|"
                         r"decide|choose|make (?:a|the|our) (?:decision|choice)|compare|evaluate)\b",
                         re.IGNORECASE)
