@@ -27,7 +27,14 @@ from callbot.llm.offline.dates import (
     slot_label,
     slot_time,
 )
-from callbot.llm.offline.intents import asks_to_move, asks_too, classify, declines_meeting, none_of_those
+from callbot.llm.offline.intents import (
+    THANKS,
+    asks_to_move,
+    asks_too,
+    classify,
+    declines_meeting,
+    none_of_those,
+)
 from callbot.llm.offline.turn import Decision, ToolResult, Turn
 from callbot.phrases import Phrase, phrase
 from callbot.spoken import either, join, yes_or_no
@@ -410,7 +417,6 @@ def confirmation(turn: Turn, result: ToolResult) -> str:
     return ""
 
 
-THANKS = re.compile(r"\b(?:thank you|thanks|thank u|cheers|merci)\b", re.IGNORECASE)
 UNDECIDED = re.compile(r"\b(?:think (?:about|it over)|get back|check (?:with|my)|not sure|maybe|call (?:you )?back|later|"
                        r"another time|réfléchir|rappellerai)\b", re.IGNORECASE)  # (beyond a meeting declined)
 

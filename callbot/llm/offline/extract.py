@@ -26,7 +26,7 @@ from phonenumbers import Leniency, PhoneNumberMatcher
 from text_to_num import alpha2digit
 
 from callbot.llm.offline.dates import CITY_ZONES, MONTHS, WEEKDAYS, time_spans
-from callbot.llm.offline.intents import classify, declines_meeting, none_of_those
+from callbot.llm.offline.intents import THANKS_WORDS, classify, declines_meeting, none_of_those
 from callbot.spoken import find_email, fold, parse_number, yes_or_no
 
 Span = tuple[int, int]
@@ -354,7 +354,6 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
     return _name_then_its_spelling(text, NAME_THEN_SPELLING_ANYWHERE) or ({}, [])
 
 
-
 def _name_then_its_spelling(text: str, pattern: re.Pattern[str]) -> tuple[dict[str, str], list[Span]] | None:
     """Two capitalised words followed by the spelling of one of them (or both): the caller's name."""
     for spelled in pattern.finditer(text):
@@ -566,10 +565,11 @@ BUSINESS_WORDS = ("Inc|LLC|Ltd|Limited|Group|Partners|Brokers|Insurance|Solution
                   "Construction|Roofing|Plumbing|Electric|Staffing|Capital|Studio|Studios|Architects|Accounting|"
                   "Pharmacy|Imports|Distribution|Transport|Manufacturing|Energy|Solar|Homes|Builders|Supply|Rentals?|Travel|"
                   "Brokerage|Glass|Assurances?|Immobilier|Conseil|Transports")
-COMPANY_ALONE = re.compile(rf"(?:^|(?<=[.!?])\s+)((?:[A-Z][\w'&-]*\s+){{1,4}}(?:{BUSINESS_WORDS}))[.,]?(?=\s|$)")
+A_BUSINESS_NAME = rf"(?:[A-Z][\w'&-]*\s+){{1,4}}(?:{BUSINESS_WORDS})"  # "Harbourview Insurance Brokers"
+COMPANY_ALONE = re.compile(rf"(?:^|(?<=[.!?])\s+)({A_BUSINESS_NAME})[.,]?(?=\s|$)")
 # a name said as a sentence of its own before one that names a business: "Mathieu Tremblay. Tremblay Assurances, ..."
 NAME_THEN_COMPANY = re.compile(rf"(?:^|(?<=[.!?])\s+)([A-ZÀ-ÖØ-Þ][\w'’-]+),?\s+([A-ZÀ-ÖØ-Þ][\w'’-]+)[.,]\s+"
-                               rf"(?=(?:[A-Z][\w'&-]*\s+){{1,4}}(?:{BUSINESS_WORDS})\b)")
+                               rf"(?={A_BUSINESS_NAME}\b)")
 NOT_A_COMPANY_WORDS = NOT_A_PERSON | frozenset(WEEKDAYS) | frozenset(MONTHS.split("|"))  # (in a sentence alone)
 NAMED_ALONE = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][\w'&-]*(?:\s+(?:(?:and|&|of|the)\s+)?[A-Z][\w'&-]*){1,5})"
                          r"(?:,?\s+(?:out of|based in|in|from)\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)?\.(?=\s|$)")
@@ -599,8 +599,10 @@ LISTED_COMPANY = re.compile(rf",\s+({COMPANY_NAME})(?:\s+(?:in|out of|based in)\
                             rf"(?=\s*(?:[,.;!?]|$))")  # the next item of a list: ", Acme Logistics,"
 
 
-DEPARTMENT_WORDS = {"operations", "ops", "success", "development", "enablement", "team", "services", "service",
-                    "department", "desk", "relations", "resources", "experience", "care", "ventes", "commercial"}
+# words of a department's name that a job title holds too ("head of client services", "Customer Care")
+UNIT_WORDS = frozenset({"ops", "development", "team", "services", "service", "desk", "care"})
+DEPARTMENT_WORDS = UNIT_WORDS | {"operations", "success", "enablement", "department", "relations", "resources",
+                                 "experience", "ventes", "commercial"}
 
 
 def _a_department(name: str) -> bool:
@@ -679,9 +681,9 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
 
 
 _TITLE_WORDS_TEXT = """of and & the for to senior junior general regional national global deputy executive vice chief
-assistant associate office account accounts service services care team front desk practice store clinic events event ops
-it hr co development partnerships procurement purchasing admissions recruiting recruitment dispatch"""
-TITLE_WORDS = frozenset(_TITLE_WORDS_TEXT.split())
+assistant associate office account accounts front practice store clinic events event it hr co partnerships procurement
+purchasing admissions recruiting recruitment dispatch"""
+TITLE_WORDS = frozenset(_TITLE_WORDS_TEXT.split()) | UNIT_WORDS
 
 
 def _title_like(said: str) -> bool:
@@ -948,14 +950,14 @@ def _bare(field: str, said: str, numeric: str, capitalised: bool = False) -> dic
     if field == "need":
         said = re.sub(r"^(?:to|help (?:us |me )?(?:with |to )?)\s*", "", said, flags=re.IGNORECASE)
         if NOT_A_NEED.search(said) or said.lower().startswith("not "):
-            return {}
+            return {}  # ("not this line": an answer to something else; a problem told may start so: `problem`)
     return {field: said}
 
 
 # how to reach the caller ("best number for me is my cell, not this line"): no answer to the question asked
 CALL_ME_ON = re.compile(r"\b(?:(?:best|good|better) (?:number|way) (?:for me|to reach me)|(?:call|reach|text) me (?:on|at)|"
                         r"my (?:cell|mobile|direct line|number) is)\b", re.IGNORECASE)
-THANKS_ONLY = re.compile(r"^\W*(?:thanks|thank you|cheers|merci)\W*$", re.IGNORECASE)
+THANKS_ONLY = re.compile(rf"^\W*(?:{THANKS_WORDS})\W*$", re.IGNORECASE)
 
 
 def _spelled_name(text: str, asked: str) -> dict[str, str]:

@@ -72,6 +72,8 @@ GOODBYE = re.compile(r"\b(?:bye|goodbye|good bye|bye-bye|bye bye|nothing else|th
                      r"everything|talk soon|see ya|catch you later|that should do it|au revoir|bonne journée|rien d'autre|"
                      r"c'est tout|over and out|signing off|tschüss|tschuss|ciao|adiós|adios|auf wiedersehen|"
                      r"that'?s all,? (?:thanks|thank you|for (?:now|today)))\b|(?:^|[.!?]\s+)out\W*$", re.IGNORECASE)
+THANKS_WORDS = r"thank you|thanks|thank u|cheers|merci"
+THANKS = re.compile(rf"\b(?:{THANKS_WORDS})\b", re.IGNORECASE)
 GOODBYE_UNLESS_CONFIRMING = re.compile(r"\bthat'?s (?:all|it)\b", re.IGNORECASE)
 
 CANCEL = re.compile(r"(?<!don't )(?<!do not )(?<!not )(?<!don't want to )(?<!do not want to )(?<!not to )(?<!rather not )"
