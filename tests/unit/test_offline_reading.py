@@ -1232,3 +1232,70 @@ def test_a_condition_stays_with_its_question_and_a_second_one_says_what_it_is_ab
     said = "My ops guy was asking how long onboarding takes, and whether we get a dedicated person to help us with it?"
     first, second = questions(said)
     assert "onboarding" in first and second.startswith("Whether we get a dedicated person") and "onboarding" in second
+
+
+def test_a_need_said_again_in_other_words_is_noted_with_the_first_and_an_event_stays_with_its_date():
+    lead = {"first_name": "Olumide", "need": "the front desks just can't keep up with the phones"}
+    said = "What we need is something that picks up when the front desk is busy, because we keep missing new patient calls."
+    need = extract(said, None, lead)["need"]
+    assert need.startswith(lead["need"] + "; ") and "new patient calls" in need
+    assert "need" not in extract("We need help with the phones.", None, {"need": "help with the phones"})
+    said = "We're a family agency, eleven people. I'd like something in place before open enrollment in the fall."
+    assert extract(said, None, {})["timeline"] == "before open enrollment in the fall"
+    said = "When the AC breaks in July everybody calls at once and we're missing calls. My nephew says I need one of these AI things."
+    found = extract(said, None, {})
+    assert "timeline" not in found and "missing calls" in found["need"]
+    assert extract("We want to start within thirty days.", None, {})["timeline"] == "within thirty days"
+    said = "Can we do the demo Saturday morning? That's the only time I'm not running around."
+    assert "timeline" not in extract(said, "timeline", {})
+
+
+def test_names_counts_and_consent_said_the_way_strangers_say_them():
+    said = "Hi, I'm Wei Chen. Wei is my first name, Chen is the last. I'm head of revenue operations at Ledgerline."
+    found = extract(said, None, {})
+    assert (found["first_name"], found["last_name"], found["company"]) == ("Wei", "Chen", "Ledgerline")
+    assert extract("Yes, that's correct. And yes to being contacted.", "email_confirmed", {"email": "w@l.com"})["consent"]
+    assert extract("Correct. Yeah, contact is fine.", "email_confirmed", {"email": "w@l.com"})["consent"]
+    assert extract("I've got eight reps. Well, nine, we just hired one. Nine.", None, {})["team_size"] == 9
+    lead = {"first_name": "Vikram", "company": "Ironclad Cyber"}
+    said = "Last name Raghunathan. And the company is actually Ironclad Cyber Defense, that's the full name, sorry."
+    assert extract(said, "last_name", lead)["company"] == "Ironclad Cyber Defense"
+
+
+@pytest.mark.parametrize(("said", "email"), [
+    ("Oh wait, no, sorry, that's our old domain. It's harborviewins dot com. H-a-r-b-o-r-v-i-e-w-i-n-s dot com.",
+     "megan.osullivan@harborviewins.com"),
+    ("No, the domain is harborview dot net, not harborviewinsurance dot com.", "megan.osullivan@harborview.net"),
+    ("No, it's dot net, not dot com.", "megan.osullivan@harborviewinsurance.net"),
+])
+def test_an_email_domain_corrected_keeps_the_name_before_the_at(said, email):
+    lead = {"first_name": "Megan", "email": "megan.osullivan@harborviewinsurance.com"}
+    assert extract(said, "email_confirmed", lead)["email"] == email
+
+
+@pytest.mark.parametrize(("said", "day", "hour"), [
+    ("Could we do Thursday at ten? Oh, wait, sorry, not Thursday, I have a board meeting. Friday. Friday at ten.",
+     "2026-12-11", 10),
+    ("Est-ce qu'on pourrait faire ça mardi à quatorze heures ? Ah non, pardon, pas mardi, mercredi.", "2026-12-09", 14),
+])
+def test_a_day_said_not_to_be_the_one_is_not_taken(said, day, hour):
+    from callbot.llm.offline.dates import requested
+
+    wanted = requested(said, datetime(2026, 12, 7, 10, 0), "America/New_York")
+    assert (wanted.day.isoformat(), wanted.hour) == (day, hour)
+
+
+def test_noon_named_is_a_time_and_french_callers_roles_and_prices():
+    from callbot.llm.offline.dates import requested
+    from callbot.llm.offline.intents import asks_too
+    from callbot.llm.offline.knowledge_agent import standalone
+
+    wanted = requested("If Saturday's no good, then Friday at noon.", datetime(2026, 12, 7, 10, 0), "America/New_York")
+    assert (wanted.day.isoformat(), wanted.hour, wanted.minute) == ("2026-12-11", 12, 0)
+    said = "Karim Benali. Je suis le gérant de Benali Transports, à Lyon."
+    found = extract(said, None, {}, "fr-FR")
+    assert (found["role"], found["company"]) == ("gérant", "Benali Transports")
+    said = "Oui. On a quarante-cinq conseillers, et le problème, c'est que le soir les appels tombent sur la boîte vocale et on les perd."
+    assert extract(said, None, {}, "fr-FR")["need"].startswith("le soir les appels")
+    assert not asks_too("Je voudrais juste réserver une démo lundi après-midi, heure française. C'est possible ?")
+    assert standalone("Avant tout, c'est combien, votre solution ?").startswith("Combien ça coûte")

@@ -175,6 +175,9 @@ OTHER_DAY = re.compile(r"\b(?:what|how) about\b|\binstead\b|\brather\b|\bbut\b|\
                        re.IGNORECASE)
 
 
+NOT_THAT_DAY = re.compile(r"\b(?:not|pas)\s+(?:on\s+|le\s+)?$", re.IGNORECASE)  # "sorry, not Thursday, Friday"
+
+
 def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | None, tuple[int, int] | None]:
     """The day `text` asks for, its weekday when it was named by one, and where it is said."""
     days = list(DAY.finditer(text))
@@ -193,7 +196,8 @@ def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | No
     others = list(OTHER_DAY.finditer(text, days[0].end(), days[-1].start())) if len(days) > 1 else []
     if others:  # "I'm at a venue all Monday. What about Friday?", "Thursday at ten? Oh, sorry, no, Friday. Friday
         # at ten, Thursday's our staff meeting": the first day said after, not one said of ("Tuesday is the recital")
-        after = [m for m in days if m.start() >= others[-1].end() and not re.match(r"(?:'s|\s+is|\s+was)\b", text[m.end():])]
+        after = [m for m in days if m.start() >= others[-1].end() and not re.match(r"(?:'s|\s+is|\s+was)\b", text[m.end():])
+                 and not NOT_THAT_DAY.search(text, 0, m.start())]
         match = after[0] if after else days[-1]
     elif len(days) > 1 and re.match(r"[\w\s]{0,20}\binstead\b", text[days[-1].end():]):
         match = days[-1]  # "Monday's bad. Tuesday instead?"
@@ -255,10 +259,14 @@ FRENCH_HOUR = re.compile(rf"\b({'|'.join(sorted(FRENCH_HOURS, key=len, reverse=T
                          re.IGNORECASE)
 
 
+AT_NOON = re.compile(r"\b(?:(?:at|for|by) (?:twelve )?|twelve )(?:noon|midday)\b|\b(?:à|a) midi\b(?! et)", re.IGNORECASE)
+
+
 def _clock(text: str) -> str:
     """Clock times said in words as digits: "half past nine" -> "9:30", "nine thirty" -> "9:30",
     "quinze heures" -> "15 heures"."""
     text = FRENCH_HOUR.sub(lambda m: f"{FRENCH_HOURS[m.group(1).lower()]} heures", text)
+    text = AT_NOON.sub("at 12:00", text)
     def hour(said: str) -> int:
         return int(said) if said.isdigit() else HOUR_WORDS[said.lower()]
     for pattern, written in CLOCK_WORDS:

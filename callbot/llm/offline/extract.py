@@ -116,7 +116,7 @@ FAMILY_NAME = (rf"(?:{PARTICLE}\s+)+{NAME}(?:\s+(?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]+)
 LAST_NAME = re.compile(rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
                        rf"\s+({FAMILY_NAME})(?=\s*(?:[,.!?;]|$|\s+(?:and|but|with|all)\b))|"
                        rf"\b(?:last name|surname|family name)(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?"
-                       rf"\s+({NAME})|\b({FAMILY_NAME}) is (?:my |the )?(?:last name|surname|family name)\b|"
+                       rf"\s+({NAME})|\b({FAMILY_NAME}) is (?:my |the )?(?:last name|surname|family name|last(?: one)?(?=\s*[,.!?;]|$))\b|"
                        rf"\b(?:last name|surname|family name),?\s+(?-i:([A-ZÀ-ÖØ-Þ][\w'’-]*))", re.IGNORECASE)
 FIRST_NAME = re.compile(rf"\bfirst name(?: is|'s|:)(?: actually| really| just)?(?: spelled| spelt)?\s+({NAME})|"
                         rf"\bfirst name,?\s+((?-i:[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)?))(?=\s*[,.]\s*(?:two|both|(?:it's|that's) two)\b)|"
@@ -297,6 +297,10 @@ def names(text: str, asked: str | None, correcting: bool = False) -> tuple[dict[
             # "Beatriz Nascimento da Silva, the last name is ...", "I'm María José Fernández de Córdoba. Fernández
             # de Córdoba is the last name"
             found["first_name"] = " ".join(person([w])["first_name"] for w in given)
+        elif "first_name" in found and "last_name" not in found and (whole := re.search(
+                rf"\b{re.escape(found['first_name'])}\s+({NAME})\b", _mask(text, spans), re.IGNORECASE)) and \
+                whole.group(1).lower() not in NOT_A_PERSON and (whole.group(1)[0].isupper() or not capitalised):
+            found["last_name"] = person(["X", whole.group(1)])["last_name"]  # "I'm Wei Chen. Wei is my first name"
         elif "last_name" in found and "first_name" not in found:
             masked = _mask(text, spans)
             given = names(masked, asked, correcting)[0].get("first_name") if masked.strip() else None
@@ -368,10 +372,10 @@ def _name_then_its_spelling(text: str, pattern: re.Pattern[str]) -> tuple[dict[s
 COMPANY_NAME = r"(?:[A-Z0-9][\w'&-]*(?:\s+(?:&|and(?=\s+[A-Z])(?!\s+I\b|\s+I')|(?:y|et|del|du|la)(?=\s+[A-Z])|of|de|the|(?!I\b|I')[A-Z0-9][\w'&-]*))*)"
 COMPANY_INTRO = re.compile(
     r"\b(?:i work (?:at|for|with)|i'm (?:at|with|from)|i am (?:at|with|from)|we(?:'re| are) (?:at|with|from)|"
-    r"calling from|from|here at|over at|company is(?: called)?|company's called|company called|representing|"
+    r"calling from|from|here at|over at|company is(?: actually| really| now)?(?: called)?|company's called|company called|representing|"
     r"on behalf of|(?:au|du|chez le|dans le) (?:cabinet|studio|groupe|bureau|garage|restaurant|magasin)|"
     r"(?:à la|de la|chez la|dans la) (?:société|clinique|boutique|agence|pharmacie)|"
-    r"(?:à l'|de l'|chez l'|dans l')(?:agence|entreprise|étude)|chez|pour la société|(?<=, )de(?: la)?(?=\s+[A-ZÀ-ÖØ-Þ])|(?<=\s)à l'(?=[A-ZÀ-ÖØ-Þ])|(?<=\s)à la (?=[A-ZÀ-ÖØ-Þ])|de la société|the (?:place|business|shop|store|dealership|practice|firm|agency|clinic|office|salon|studio|restaurant|bakery|garage|company|brand|school|hotel|center|centre) (?:is|is called|name is|name's)(?: called)?|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
+    r"(?:à l'|de l'|chez l'|dans l')(?:agence|entreprise|étude)|chez|pour la société|(?<=, )de(?: la)?(?=\s+[A-ZÀ-ÖØ-Þ])|(?<=\s)à l'(?=[A-ZÀ-ÖØ-Þ])|(?<=\s)à la (?=[A-ZÀ-ÖØ-Þ])|de la société|the (?:place|business|shop|store|dealership|practice|firm|agency|clinic|office|salon|studio|restaurant|bakery|garage|company|brand|school|hotel|center|centre) (?:is|is called|name is|name's)(?: actually| really| now)?(?: called)?|(?:the |my |our )?company(?:'s| is) (?:now )?called|"
     r"(?:it's|it is|we're|we are|now it's)(?=\s+[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*\s+now\b)|now called|renamed to|"
     r"(?<=\bhere),|(?<=\bspeaking),|(?<=\bthe company),|(?<=\bthe business),|(?:the |my |our )?company's|(?:for the company|company name|the company name),? (?:please )?"
     r"(?:put|use|write|make it|should be|is)|(?:company's|company is) (?:now )?called|put (?:it |us |me )?down as|(?:run|manage|lead|head|own|oversee|handle)\s+[\w\s]{1,30}?\s+(?:at|for)|at|for|with)\s+",
@@ -446,7 +450,8 @@ TEAM = re.compile(
     rf"nous ne sommes que)\s+(?:{APPROX}\s+)?(\d+)(?=\s*(?:[,.;!?]|$|\s(?:and|but|so|in total|all told|total|strong|in|on|across|au|à|dans|et|exactly|exactement|precisely)\b))",
     re.IGNORECASE)
 DOZENS = re.compile(r"\b(?:a |one )?(couple(?: of)?|few|half a|two|three|four|five)?\s*dozens?\b", re.IGNORECASE)
-COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|a couple(?: of)?|\d+)"
+COUNT = (r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|"
+         r"a few|a couple(?: of)?|\d+)")
 MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
          r"q[1-4]|spring|summer|fall|autumn|winter)")
 TIMELINE = re.compile(
@@ -653,13 +658,15 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
         found = _phrase(text, intro.end(), 14)
         if found is None:
             continue
-        said, *rest = re.split(r"\s+(?:at|from|with|for|chez|aux)\s+(?=[A-Z])|\s+(?:au|à la|chez le|du|de la)\s+"
+        said, *rest = re.split(r"\s+(?:at|from|with|for|chez|aux)\s+(?=[A-Z])|\s+d['’](?=[A-Z])|"
+                               r"\s+(?:au|à la|chez le|du|de la|de)\s+"
                                r"(?:(?:cabinet|studio|groupe|bureau|agence|société|clinique)\s+)?(?=[A-Z])", found[0], maxsplit=1)
         if not rest and (of := re.match(rf"(.+?)\s+of\s+({COMPANY_NAME})(?:\s+(?:in|out of|based in)\s+[A-Z][\w'’ .-]*)?$",
                                         said)) and \
                 len(of.group(2).split()) >= 2 and not DEPARTMENT.match(of.group(2)):
             said, rest = of.group(1), [of.group(2)]  # "COO of Liberty Bell Home Care"
-        said = re.sub(r"^(?:i'm|i am|je suis)\s+(?:the |a |an |le |la |l'|un |une )?", "", said, flags=re.IGNORECASE)
+        said = re.sub(r"^(?:i'm|i am|je suis)\s+(?:the |a |an |le |la |l'|un |une )?|^(?:le|la) (?=\w)|^l'(?=\w)", "", said,
+                      flags=re.IGNORECASE)
         rest = [m.group(0) for m in [re.match(COMPANY_NAME, rest[0])] if m] if rest else []
         if re.match(r"(?:calling|ringing|phoning|looking|interested|wondering|just|here|doing|curious)\b|"
                     r"(?:my|our|his|her|their) \w+'s\b", said, re.IGNORECASE):
@@ -711,12 +718,26 @@ def need(text: str) -> tuple[dict[str, Any], Span] | None:
         when = TIMELINE.search(said)
         end = match_end - (len(said) - when.start() if when else 0)
         said = said[:when.start()].strip() if when else said
-        vague = (len(said.split()) <= 4 and re.search(r"\b(?:those|them|it|that|this|these)\b", said, re.IGNORECASE)) or (
+        vague = (len(said.split()) <= 4 and re.search(r"\b(?:those|them|it|that|this|these)\b", said, re.IGNORECASE)) or \
+            re.match(r"(?:one of |some of )?(?:these|those) \w+(?: \w+)? things?\b", said, re.IGNORECASE) or (
             len(said.split()) <= 8 and re.search(r"\b(?:of |with )?(?:that|it|this|those|them)$", said, re.IGNORECASE))
         if said and not vague and not NOT_A_NEED.search(said) and len(said.split()) <= 15 and not time_spans(said) \
                 and classify(said) not in ("book", "human", "question"):
             return {"need": said}, (match.start(), end)
     return None
+
+
+def _need_added(stored: str, said: str) -> str:
+    """A need said after another one is noted with it ("the front desks can't keep up with the phones;
+    picks up when the front desk is busy, because we keep missing new patient calls"), unless one
+    says what the other does."""
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[a-z']{4,}", text.lower()))
+    if said.lower() in stored.lower() or words(said) <= words(stored) or len(stored.split()) + len(said.split()) > 40:
+        return stored
+    if stored.lower() in said.lower():
+        return said
+    return f"{stored}; {said}"
 
 
 CONSENT_NO = re.compile(r"\b(?:don't|do not|please don't|no|not)\s+(?:text|texts|sms|texting|call|calls|email|emails|"
@@ -729,10 +750,10 @@ CONSENT_YES = re.compile(
     r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)(?:\s+(?:and|or|&)|\s*,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
     r"(?:\s+me)?.{0,30}\b(?:fine|ok|okay|good|great|"
     r"works?|both|either|whatever)\b|\byou (?:guys |all |folks |people )?(?:can|may) (?:email|e-mail|text|contact|reach)\b(?! me (?:at|on)\b)|\b(?:email|e-mail) "
-    r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?|sms) (?:is|are) (?:fine|ok|okay|good)\b|"
+    r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?|sms|contact) (?:is|are) (?:fine|ok|okay|good)\b|"
     r"\byou (?:can|may) send (?:me )?(?:a |an )?(?:texts?|sms|text messages?|e-?mails?)\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
-    r"\bvous pouvez (?:me|nous) (?:re)?(?:contacter|rappeler)\b|\byou (?:can|may) call (?:me|us)(?: back)?(?=\s*(?:[.!,;]|$|(?:any ?time|whenever)\b))|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
+    r"\bvous pouvez (?:me|nous) (?:re)?(?:contacter|rappeler)\b|\byou (?:can|may) call (?:me|us)(?: back)?(?=\s*(?:[.!,;]|$|(?:any ?time|whenever)\b))|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?|being contacted|(?:the )?contact(?:ing me)?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
     r"\b(?:contact(?:ed)?|e-?mail(?:ed|s)?|text(?:ed|s)?|reach(?:ed)?)\b|\b(?:e-?mail|text|contact|reach) me\b|\bpar (?:e-?mail|sms)\b|\b(?:e-?mails?|texts?|sms) yes\b|"
     r"\b(?:un |des )?(?:sms|textos?)\b.{0,30}\b(?:ça me va|ça me convient|c'est bon|pas de (?:problème|souci)|volontiers)\b|"
     r"\bi (?:consent|agree) to (?:be(?:ing)? contacted|contact)\b|"
@@ -747,13 +768,13 @@ CONSENT_YES = re.compile(
     r"follow up|reach out|get in touch|reach me)\b",
     re.IGNORECASE)
 LOSS = re.compile(r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|nobody|no one|voicemail|unanswered|overwhelm\w*|"
-                  r"swamped|rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us))\b", re.IGNORECASE)
+                  r"swamped|rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us|s|ent)?|boîte vocale)\b", re.IGNORECASE)
 PROBLEM = re.compile(
     r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|can't|cannot|can not|couldn't|overwhelm(?:ed)?|on hold|nobody|"
     r"no one|hang(?:s)? up|qualif(?:y|ied|ying)|keep up|fast enough|after hours|too many|swamped|buried|drown(?:ing)?|"
     r"struggl(?:e|ing)|want|need|answer(?:ed|ing)?|wait(?:s|ing)?|voicemail|unanswered|slammed|slip through|like|love|"
     r"hoping|ring(?:s|ing)? (?:nonstop|off the hook|all day|and rings?)|triag\w*|automat\w*|handl\w*|route|routing|"
-    r"rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és|e|ent)|perd(?:re|ons|u|us)|personne ne (?:répond|décroche)|répondeur|"
+    r"rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és|e|ent)|perd(?:re|ons|u|us|s|ent)?|personne ne (?:répond|décroche)|répondeur|boîte vocale|"
     r"sonnen?t? (?:dans le vide|sans (?:arrêt|réponse))|aimerait|voudrions|"
     r"voudrait|souhait\w*|besoin)\b",
     re.IGNORECASE)
@@ -793,7 +814,7 @@ def problem(text: str) -> tuple[dict[str, Any], Span] | None:
         said = text[start:end].strip(" ,")
         if not said or "?" in told_only[end:end + 1] or (time_spans(said) and not LOSS.search(said)):
             continue  # a time is a meeting wish, unless calls are lost then ("we lose buyers after six in the evening")
-        said = re.sub(r"^[\s,;:-]+|^(?:et|alors|donc|mais|and)\s+|^(?:in total|all told)\W+(?:and\s+)?|"
+        said = re.sub(r"^[\s,;:-]+|^(?:et|alors|donc|mais|and)\s+|^c.est que\s+|^(?:in total|all told)\W+(?:and\s+)?|"
                       r"^(?:the )?thing is\W+|[\s,]+(?:you know|ya know|y'know|right)\W*$", "",
                       FILLERS.sub("", re.sub(r"\s+", " ", said)))
         if PROBLEM.search(said) and ABOUT_CALLS.search(said) and not NOT_A_NEED.search(said) \
@@ -845,6 +866,7 @@ def team_size(text: str) -> tuple[dict[str, Any], Span] | None:
     return ({"team_size": value}, match.span()) if 0 < value < 1_000_000 else None
 
 
+
 PAST = re.compile(r"\b(?:rebranded|renamed|started|launched|began|merged|opened|founded|hired|switched|joined|moved "
                   r"offices|was|were|changed (?:the|our|its) name)\s+(?:\w+\s+)?$|\b(?:gotten|received|got|had)\s+(?:\w+\s+){0,3}(?:e-?mails?|calls?|messages?|texts?|voicemails?)\b"
                   r"(?:\s+\w+){0,4}\s+$", re.IGNORECASE)  # "we rebranded in the spring": not when
@@ -859,11 +881,23 @@ def timeline(text: str) -> tuple[dict[str, Any], list[Span]] | None:
     """When they want to start: every timeline phrase of the utterance ("as soon as possible, within a
     few weeks" keeps both), each with its span (what is said between them is read for the rest)."""
     matches = [m for m in TIMELINE.finditer(text) if not PAST.search(text[max(0, m.start() - 50):m.start()])
-               and not WHEN_CALLS_ARE_LOST.match(text, m.end())]
+               and not WHEN_CALLS_ARE_LOST.match(text, m.end()) and not WHEN_IT_HAPPENS.search(text, 0, m.start())]
     if not matches:
         return None
-    said = ", ".join(dict.fromkeys(m.group(0) for m in matches))
-    return {"timeline": said}, [m.span() for m in matches]
+    spans = [(m.start() - (len(event.group(0)) if (event := EVENT_BEFORE.search(text, 0, m.start())) else 0), m.end())
+             for m in matches]
+    said = ", ".join(dict.fromkeys(text[s:e] for s, e in spans))
+    return {"timeline": said}, spans
+
+
+# "when the AC breaks in July everybody calls at once": when the problem comes, not when they want to start
+WHEN_IT_HAPPENS = re.compile(r"\bwhen\b(?![^,.;!?]*\b(?:want|need|like|start|live|launch|ready|go|budget)\w*\b)[^,.;!?]*$",
+                             re.IGNORECASE)
+
+
+# "before open enrollment in the fall": the event the date stands for goes with it
+EVENT_BEFORE = re.compile(r"\b(?:before|ahead of|in time for)\s+(?:the |our |open )?(?!(?:we|i|they|you|it|he|she)\b)"
+                          r"(?:[a-z]+\s+){1,3}$", re.IGNORECASE)
 
 
 ACKNOWLEDGEMENT = re.compile(r"(?:i see|got it|okay|ok|right|sure|alright|all right|fine|good|great|understood|makes sense|"
@@ -1023,12 +1057,25 @@ def declined(text: str, asked: str | None) -> list[str]:
     return [f for f in dict.fromkeys(fields) if f not in ("name_confirmed",)]
 
 
+TLDS = ("com", "net", "org", "io", "co", "ca", "us", "uk", "co.uk", "fr", "de", "ie", "au", "biz", "info", "ai", "app",
+        "dev", "be", "ch", "nl", "es", "it", "eu", "mx", "in", "nz", "health", "law", "edu", "gov")
+
+
 def _domain_corrected(text: str, email: str) -> dict[str, Any]:
     """The address with the ending the caller corrects ("it's dot net, not dot com")."""
     said = text.lower()
     wrong = set(re.findall(r"\bnot (?:dot|point) ([a-z]{2,6})\b", said))
     right = [tld for tld in re.findall(r"\b(?:dot|point) ([a-z]{2,6})\b", said) if tld not in wrong]
     ending = email.rsplit(".", 1)
+    joined = re.sub(r"\b([a-z])[\s-]+(?=[a-z]\b)", r"\1", said)  # ("h-a-r-b-o-r-v-i-e-w-i-n-s dot com")
+    domains = [f"{m.group(1)}.{m.group(2)}" for m in re.finditer(rf"(?<!\bdot )(?<!\bpoint )\b([a-z][a-z0-9-]+)\s+(?:dot|point)\s+"
+                                                                 rf"({'|'.join(TLDS)})\b", joined)
+               if m.group(1) not in ("dot", "point", "not", "is", "just", "and", "or", "the", "at", "no", "but", "pas")
+               and not re.search(r"\b(?:not|pas)\s+$", joined[:m.start()])]
+    if domains and "@" in email and domains[-1] != email.split("@")[1] and (
+            "domain" in said or CORRECTION.search(text)):  # "no, that's our old domain. It's harborviewins dot com"
+        fixed = f"{email.split('@')[0]}@{domains[-1]}"
+        return {"email": fixed} if _valid_email(fixed) else {}
     if not right or len(ending) != 2 or right[0] == ending[1]:
         return {}
     fixed = f"{ending[0]}.{right[0]}"
@@ -1114,7 +1161,7 @@ ADDRESS_CONFIRMED = re.compile(r"\b(?:that|the|this|my) (?:e-?mail(?: address)?|
                                r"(?:correct|right)\b", re.IGNORECASE)
 TOTAL = re.compile(r"\b(?:so|that's|that makes|which makes|making)\W+(?:about |around )?(\d+)\s+(?:of us|people|in total|total)\b|"
                    r"\b(\d+)\s+(?:people |of us )?in total\b|\b(?:in total|all told|total of)\W+(\d+)\b", re.IGNORECASE)
-SAID_AGAIN = re.compile(r"\s*,\s*(?:sorry|i mean|no|non|pardon|actually|or rather|make (?:that|it)|wait|en fait|plutôt)\s*,?\s*(\d+)\b(?!\s*(?:am|pm|a\.m|p\.m|:))|"
+SAID_AGAIN = re.compile(r"\s*[,.]\s*(?:sorry|i mean|no|non|pardon|actually|or rather|make (?:that|it)|wait|en fait|plutôt|well)\s*,?\s*(\d+)\b(?!\s*(?:am|pm|a\.m|p\.m|:))|"
                         r"\s*,\s*(\d+)\s+(?:exactement|exactly|precisely|to be exact)\b",  # "une trentaine, 32 exactement"
                         re.IGNORECASE)
 
@@ -1254,6 +1301,7 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
                 (first := (NAMED_FIRST if asked == "company" else TOLD_FIRST if asked == "role" else NO_MATCH).match(text))
                 and not any(s < first.end() and first.start() < e for s, e in spans))) \
             and classify(text) != "question" and not (asked in ("company", "role") and HOW_IT_IS_WRITTEN.search(text)) \
+            and not (asked == "timeline" and classify(text) == "book") \
             and not ("email" in found and asked in (
             "first_name", "last_name")) and not (re.search(r"\bspell", text, re.IGNORECASE)
                                                  and asked not in ("first_name", "last_name")):
@@ -1282,7 +1330,7 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
     if correcting and found.get("company") and found["company"] in (found.get("first_name"), found.get("last_name")):
         found.pop("company")  # "It's Kowalczyk now", said of a name: not a company renamed
     if lead.get("need") and "need" in found and not correcting:
-        found.pop("need")  # the first need said stays: later "we'd like to ..." is seldom a better one
+        found["need"] = _need_added(str(lead["need"]), found["need"])
     refused = declined(text, asked)
     if refused:
         found = {k: v for k, v in found.items() if k not in refused}

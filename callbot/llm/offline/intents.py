@@ -365,10 +365,16 @@ def is_product_question(text: str) -> bool:
 BOOKING_ASKED = re.compile(r"\b(?:book|schedule|meeting|demo|appointment|slot|available|free)\b", re.IGNORECASE)
 
 
+# whether what was just asked for can be had: of the sentence before, no product question
+IS_IT_POSSIBLE = re.compile(r"\W*(?:(?:et|and|so|alors)\W+)?(?:c'est|est-ce|ce serait|ça serait|is (?:that|it|this)|would (?:that|it|this) be)"
+                            r" (?:possible|faisable|doable)(?: chez vous| avec vous| for you)?\s*\?", re.IGNORECASE)
+
+
 def asks_too(text: str, *, booking_words: bool = False) -> bool:
     """A direct product question in an utterance that asks for something else too. A sentence with a
     time in it is no such question; nor, unless `booking_words`, one that speaks of booking ("does your
     thing book into Outlook?" asks, said while moving a meeting; not while asking for one)."""
     return any(sentence.rstrip().endswith("?") and is_product_question(sentence) and not mentions_time(sentence)
+               and not IS_IT_POSSIBLE.fullmatch(sentence.strip())  # ("Je voudrais réserver lundi. C'est possible ?")
                and (booking_words or not BOOKING_ASKED.search(sentence) and not WHEN_TO_TALK.search(sentence))
                for sentence in re.findall(r"[^.!?]+[.!?]?", text))

@@ -129,18 +129,22 @@ HEADCOUNT = re.compile(r"\bfor\s+(?:(?:a|an|our|my)\s+(?:[\w-]+\s+)?(?:firm|team
                        r"salespeople|persons)\b", re.IGNORECASE)
 HOW_MUCH = re.compile(r"\bhow much (?:is it|is that|is this|would it be|would that be|do you charge|are you)\b",
                       re.IGNORECASE)
+HOW_MUCH_FR = re.compile(r"\b(?:c'est|ça fait|ça coûte|ça revient à|ça vaut) combien\b|\bcombien (?:c'est|ça fait|ça vaut)\b",
+                         re.IGNORECASE)  # "c'est combien, votre solution ?"
 IN_WRITING = re.compile(r",?\s*\b(?:in writing|on paper|contractually|par écrit)\b", re.IGNORECASE)
 YOUR_THING = re.compile(r"\b(?:your|this|the) (?:thing|stuff|whole thing|thingy)\b", re.IGNORECASE)
 PREAMBLE = re.compile(r"^(?:\W*(?:hi|hey|hello|yeah|yep|there|um+|uh+|erm|listen|look|actually|okay|ok|so|and|oh|well|hang on|wait|attendez|right|also|one more thing|"
                       r"(?:a |one )?quick (?:one|question)(?: for you)?(?: though)?|though|"
                       r"(?:my )?last (?:one|question)|first(?: off| thing)?|by the way|before (?:i|we) go (?:any )?further|"
                       r"sorry|excuse me|before i forget|while i (?:have|'ve got) you|real quick|"
-                      r"before anything else)\b)+\W*", re.IGNORECASE)
+                      r"before anything else|avant tout|tout d'abord|d'abord|bon|alors|dites-moi)\b)+\W*", re.IGNORECASE)
 CONNECTS = re.compile(r"\b(?:hook|plug|tie|link)(?:s|ed)?\s+(?:in)?to\b|\b(?:hook|link)s? up (?:to|with)\b|"
                       r"\bsync(?:s|ed)? (?:up )?(?:with|to)\b|\bplays? nice(?:ly)? with\b|\bworks? with\b|\btalks? to\b(?= (?-i:[A-Z]))",
                       re.IGNORECASE)
 CONNECTS_FR = re.compile(r"\b(?:est-ce (?=compatible)|(?:marche|fonctionne|est compatible|compatible)\s+avec\b)", re.IGNORECASE)  # "ça marche avec Outlook ?"
-YOUR_THING_FR = re.compile(r"\bvotre (?:truc|machin|bidule|outil|système)\s*,?\s*(?=ça\b|il\b)", re.IGNORECASE)
+YOUR_THING_FR = re.compile(r"\bvotre (?:truc|machin|bidule|outil|système)\s*,?\s*(?=ça\b|il\b)|"
+                           r",\s*votre (?:solution|produit|service|outil|truc|système|assistant|offre)\s*(?=[?.!]|$)",
+                           re.IGNORECASE)  # ("c'est combien, votre solution ?")
 SETUP_TIME = re.compile(r"\bhow (?:fast|quickly|soon)\b[^?.!]*?\b(?:set (?:it |this |that |us |everything )?up|"
                         r"get (?:it |this |us )?(?:up and )?(?:running|going|live)|go live|be live|onboard\w*)\b",
                         re.IGNORECASE)  # "how fast can you guys set this up?": how long onboarding takes
@@ -171,7 +175,8 @@ def standalone(question: str) -> str:
     asked = YOUR_THING.sub("it", YOUR_THING_FR.sub("", asked))  # "how much does your thing cost?", "votre truc, ça ..."
     asked = HESITATION.sub("", asked)  # "what does it cost for, um, a firm ..."
     asked = HEADCOUNT.sub("per user", asked)  # "for a firm of about fifteen people": the price per user
-    asked = HOW_MUCH.sub("what does it cost", asked)  # "how much is it?": its price, as the pages say it
+    asked = HOW_MUCH.sub("what does it cost", HOW_MUCH_FR.sub("combien ça coûte", asked))  # "how much is it?": its
+    # price, as the pages say it
     asked = IN_WRITING.sub("", asked)  # "what uptime do you commit to, in writing?": how, not what
     asked = CONNECTS_FR.sub(lambda m: "est-ce que ça " if m.group(0).lower().startswith("est-ce") else "s'intègre à", asked)
     asked = MONEY_BACK.sub("get a credit", asked)
