@@ -1240,6 +1240,7 @@ def test_a_need_said_again_in_other_words_is_noted_with_the_first_and_an_event_s
     need = extract(said, None, lead)["need"]
     assert need.startswith(lead["need"] + "; ") and "new patient calls" in need
     assert "need" not in extract("We need help with the phones.", None, {"need": "help with the phones"})
+    assert "need" not in extract("Sure, call me, email me, whatever you want.", "consent", {"need": "the phones"})
     said = "We're a family agency, eleven people. I'd like something in place before open enrollment in the fall."
     assert extract(said, None, {})["timeline"] == "before open enrollment in the fall"
     said = "When the AC breaks in July everybody calls at once and we're missing calls. My nephew says I need one of these AI things."

@@ -733,8 +733,9 @@ def _need_added(stored: str, said: str) -> str:
     says what the other does."""
     def words(text: str) -> set[str]:
         return set(re.findall(r"[a-z']{4,}", text.lower()))
-    if said.lower() in stored.lower() or words(said) <= words(stored) or len(stored.split()) + len(said.split()) > 40:
-        return stored
+    if said.lower() in stored.lower() or words(said) <= words(stored) or len(stored.split()) + len(said.split()) > 40 \
+            or CONSENT_YES.search(said) or CONSENT_NO.search(said) or re.search(r"\bwhatever you (?:want|like)\b", said, re.IGNORECASE):
+        return stored  # ("Sure, call me, email me, whatever you want.": how to reach them)
     if stored.lower() in said.lower():
         return said
     return f"{stored}; {said}"
