@@ -50,6 +50,7 @@ class Phrase(StrEnum):
     GREAT = auto()
     GREAT_NAME = auto()
     HAPPY_TO_BOOK = auto()
+    TIME_NOTED = auto()
     ASK_FIRST_NAME = auto()
     ASK_LAST_NAME = auto()
     ASK_COMPANY = auto()
@@ -158,6 +159,7 @@ PHRASES: dict[Phrase, Wording] = {
     Phrase.GREAT: Wording({EN: "Great.", FR: "Parfait."}),
     Phrase.GREAT_NAME: Wording({EN: "Great, {name}.", FR: "Parfait, {name}."}),
     Phrase.HAPPY_TO_BOOK: Wording({EN: "Happy to set that up.", FR: "Avec plaisir."}),
+    Phrase.TIME_NOTED: Wording({EN: "I'll check that time in a moment.", FR: "Je regarde cet horaire dans un instant."}),
     Phrase.ASK_FIRST_NAME: Wording({EN: "May I have your first and last name?",
                                     FR: "Puis-je avoir votre prénom et votre nom ?"}),
     Phrase.ASK_LAST_NAME: Wording({EN: "And your last name?", FR: "Et votre nom de famille ?"}),

@@ -1300,3 +1300,16 @@ def test_noon_named_is_a_time_and_french_callers_roles_and_prices():
     assert extract(said, None, {}, "fr-FR")["need"].startswith("le soir les appels")
     assert not asks_too("Je voudrais juste réserver une démo lundi après-midi, heure française. C'est possible ?")
     assert standalone("Avant tout, c'est combien, votre solution ?").startswith("Combien ça coûte")
+
+
+def test_a_time_named_while_booking_still_needs_consent_is_kept_said_so_and_then_offered():
+    from devtools.conversation import Conversation
+
+    call = Conversation(clock=call_time)
+    for said in ["Hi, Vikram Raghunathan here, from Ironclad Cyber. I'd like to book a call with your sales team.",
+                 "vikram at ironcladcyber dot com.", "Correct."]:
+        call.say(said)
+    heard = call.say("Monday, ten a.m. Mountain time. Does that work?")
+    assert heard[0] == "I'll check that time in a moment." and "contact you" in heard[-1]
+    heard = " ".join(call.say("Yes, you can contact me."))
+    assert "10:00 AM Mountain Time" in heard and "is free" in heard

@@ -111,8 +111,11 @@ def acknowledge(turn: Turn, fields: dict[str, Any], intent: str | None) -> str:
         return phrase(Phrase.HAPPY_TO_BOOK, turn.language)
     if fields.get("declined") or fields.get("wants_meeting") is False:
         return phrase(Phrase.NO_PROBLEM_SHORT, turn.language)
-    if intent in ("goodbye", "human") or set(fields) <= {"meeting_preference"}:
+    if intent in ("goodbye", "human"):
         return ""
+    if set(fields) <= {"meeting_preference"}:  # a time said while booking still needs something of the caller's
+        return phrase(Phrase.TIME_NOTED, turn.language) if fields and booking_missing(
+            turn.lead, turn.caller_number) and turn.agent == "lead" else ""
     lead = recorded(dict(turn.lead), fields)
     if turn.agent == "lead" and not missing_fields(lead) and not turn.context.get("lead_saved"):
         return ""  # the "all set" line thanks them
