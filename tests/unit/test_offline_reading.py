@@ -1313,3 +1313,16 @@ def test_a_time_named_while_booking_still_needs_consent_is_kept_said_so_and_then
     assert heard[0] == "I'll check that time in a moment." and "contact you" in heard[-1]
     heard = " ".join(call.say("Yes, you can contact me."))
     assert "10:00 AM Mountain Time" in heard and "is free" in heard
+
+
+@pytest.mark.parametrize(("said", "need"), [
+    ("Lotus Freight, forty brokers, and we lose loads because nobody picks up after six. I want a demo.", "nobody picks up"),
+    ("Contractors call for orders at seven in the morning and we're not open yet. That's the problem.", "not open yet"),
+    ("We're nine people. Tenants ring about repairs at all hours and it's killing us.", "tenants ring about repairs"),
+])
+def test_a_problem_told_in_other_words_is_the_need(said, need):
+    assert need in extract(said, None, {})["need"]
+
+
+def test_closing_hours_said_alone_are_no_need():
+    assert "need" not in extract("We're closed on Sundays.", None, {})

@@ -769,6 +769,7 @@ CONSENT_YES = re.compile(
     r"follow up|reach out|get in touch|reach me)\b",
     re.IGNORECASE)
 LOSS = re.compile(r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|nobody|no one|voicemail|unanswered|overwhelm\w*|"
+                  r"(?:not|aren't|isn't) open(?: yet)?|closed|at all hours|"
                   r"swamped|rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us|s|ent)?|boîte vocale)\b", re.IGNORECASE)
 PROBLEM = re.compile(
     r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|can't|cannot|can not|couldn't|overwhelm(?:ed)?|on hold|nobody|"
@@ -776,10 +777,13 @@ PROBLEM = re.compile(
     r"struggl(?:e|ing)|want|need|answer(?:ed|ing)?|wait(?:s|ing)?|voicemail|unanswered|slammed|slip through|like|love|"
     r"hoping|ring(?:s|ing)? (?:nonstop|off the hook|all day|and rings?)|triag\w*|automat\w*|handl\w*|route|routing|"
     r"rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és|e|ent)|perd(?:re|ons|u|us|s|ent)?|personne ne (?:répond|décroche)|répondeur|boîte vocale|"
-    r"sonnen?t? (?:dans le vide|sans (?:arrêt|réponse))|aimerait|voudrions|"
+    r"sonnen?t? (?:dans le vide|sans (?:arrêt|réponse))|aimerait|voudrions|killing (?:us|me)|at all hours|"
+    r"(?:driv(?:es|ing)) (?:us|me) (?:crazy|nuts|mad|up the wall)|(?:not|aren't|isn't) open(?: yet)?|closed|nightmare|"
+    r"can't cope|"
     r"voudrait|souhait\w*|besoin)\b",
     re.IGNORECASE)
 ABOUT_CALLS = re.compile(r"\b(?:calls?|call in|calling|phones?|line|leads|inquir(?:y|ies)|enquir(?:y|ies)|"
+                         r"ring(?:s|ing)?|picks? up|picking up|tenants?|contractors?|residents?|"
                          r"requests?|bookings?|prospects?|customers?|patients?|callers?|guests?|clients?|"
                          r"buyers?|shippers?|families|orders?|jobs?|quotes?|reservations?|appointments?|"
                          r"appels?|clients?|prospects?|patients?|commandes?|téléphone)\b", re.IGNORECASE)
