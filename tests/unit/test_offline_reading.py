@@ -1326,3 +1326,44 @@ def test_a_problem_told_in_other_words_is_the_need(said, need):
 
 def test_closing_hours_said_alone_are_no_need():
     assert "need" not in extract("We're closed on Sundays.", None, {})
+
+
+def test_ninth_blind_set_names_counts_and_consent():
+    found = extract("I'm the office manager at Park and Sons Insurance. In Fort Lee.", None, {})
+    assert (found["role"], found["company"]) == ("office manager", "Park and Sons Insurance")
+    lead = {"first_name": "Rahul", "team_size": 12}
+    said = "Oh and actually, sorry, I said twelve, it's fifteen now. We just hired three SDRs last week. Fifteen."
+    assert extract(said, "need", lead)["team_size"] == 15
+    assert extract("rahul at ledgerlight dot io. Yes, email's fine for follow-up.", "email", {})["consent"] is True
+    said = "Our inbound sales line is basically unmanned after six p.m. and we're losing trials. Twelve people in sales."
+    assert extract(said, None, {})["need"].startswith("our inbound sales line is basically unmanned after six p.m.")
+    lead = {"first_name": "Kwame", "company": "Ridgeway Logistics"}
+    said = "Mensah, m-e-n-s-a-h. Oh and sorry, I said Ridgeway, it's Ridgeline. Ridgeline Logistics."
+    assert extract(said, "email", lead)["company"] == "Ridgeline Logistics"
+    found = extract("Je suis le propriétaire de Construction Boréal, on fait de la rénovation.", None, {}, "fr-FR")
+    assert (found["role"], found["company"]) == ("propriétaire", "Construction Boréal")
+
+
+@pytest.mark.parametrize(("said", "day", "hour", "minute"), [
+    ("Plutôt vendredi, à quinze heures trente, heure de Paris ?", "2026-12-11", 9, 30),
+    ("Mardi, à une heure et demie de l'après-midi, heure de Montréal.", "2026-12-08", 13, 30),
+    ("Thursday at ten? No, wait. Wait. Thursday I have the, uh, the dentist. Friday. Friday at ten in the morning.",
+     "2026-12-11", 10, 0),
+])
+def test_french_minutes_and_a_day_something_is_said_of(said, day, hour, minute):
+    from callbot.llm.offline.dates import requested
+
+    wanted = requested(said, datetime(2026, 12, 7, 10, 0), "America/New_York")
+    assert (wanted.day.isoformat(), wanted.hour, wanted.minute) == (day, hour, minute)
+
+
+def test_a_person_to_speak_with_and_what_they_have_is_a_meeting_and_a_declined_email_reads_the_name_back():
+    from callbot.llm.offline.intents import classify
+    from devtools.conversation import Conversation
+
+    assert classify("Yes, I'd like to speak with someone. What do you have?") == "book"
+    assert classify("Can I speak with someone?") == "human"
+    call = Conversation(clock=call_time)
+    call.say("Hi, Lars Henriksen here, from Fjord Outdoor Gear. I'm the sales manager.")
+    heard = call.say("I'll skip the email, thanks.")
+    assert "Lars Henriksen" in heard[-1] and heard[-1].endswith("?")

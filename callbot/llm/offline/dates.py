@@ -196,7 +196,9 @@ def _day(text: str, now: datetime, timezone: str) -> tuple[date | None, int | No
     others = list(OTHER_DAY.finditer(text, days[0].end(), days[-1].start())) if len(days) > 1 else []
     if others:  # "I'm at a venue all Monday. What about Friday?", "Thursday at ten? Oh, sorry, no, Friday. Friday
         # at ten, Thursday's our staff meeting": the first day said after, not one said of ("Tuesday is the recital")
-        after = [m for m in days if m.start() >= others[-1].end() and not re.match(r"(?:'s|\s+is|\s+was)\b", text[m.end():])
+        after = [m for m in days if m.start() >= others[-1].end() and not re.match(
+            r"(?:'s|\s+is|\s+was|\s+(?:i|we)\s+(?:have|had|got|can't|cannot)|\s+(?:i've|we've|i'm|we're|j'ai|je suis))\b",
+            text[m.end():], re.IGNORECASE)
                  and not NOT_THAT_DAY.search(text, 0, m.start())]
         match = after[0] if after else days[-1]
     elif len(days) > 1 and re.match(r"[\w\s]{0,20}\binstead\b", text[days[-1].end():]):
@@ -259,6 +261,8 @@ FRENCH_HOUR = re.compile(rf"\b({'|'.join(sorted(FRENCH_HOURS, key=len, reverse=T
                          re.IGNORECASE)
 
 
+FRENCH_MINUTE_WORDS = {"trente": 30, "quinze": 15, "quarante-cinq": 45, "et demie": 30, "et quart": 15}
+FRENCH_MINUTES = re.compile(rf"\b(\d{{1,2}}) heures? ({'|'.join(FRENCH_MINUTE_WORDS)})\b", re.IGNORECASE)  # "15 heures trente"
 AT_NOON = re.compile(r"\b(?:(?:at|for|by) (?:twelve )?|twelve )(?:noon|midday)\b|\b(?:à|a) midi\b(?! et)", re.IGNORECASE)
 
 
@@ -267,6 +271,7 @@ def _clock(text: str) -> str:
     "quinze heures" -> "15 heures"."""
     text = FRENCH_HOUR.sub(lambda m: f"{FRENCH_HOURS[m.group(1).lower()]} heures", text)
     text = AT_NOON.sub("at 12:00", text)
+    text = FRENCH_MINUTES.sub(lambda m: f"{m.group(1)}:{FRENCH_MINUTE_WORDS[m.group(2).lower()]:02d} heures", text)
     def hour(said: str) -> int:
         return int(said) if said.isdigit() else HOUR_WORDS[said.lower()]
     for pattern, written in CLOCK_WORDS:

@@ -66,6 +66,7 @@ ROLE_WORDS = re.compile(
     r"specialist|coordinator|administrator|admin|consultant|architect|supervisor|associate|assistant|principal|"
     r"gm|md|dispatcher|recruiter|broker|agent|planner|buyer|controller|accountant|nurse|doctor|dentist|responsable|"
     r"directeur|directrice|gérant|gérante|chef|fondateur|fondatrice|associé|associée|commercial|commerciale|comptable|avocat|avocate|"
+    r"propriétaire|patron|patronne|président|présidente|"
     r"teacher|realtor|marketer|strategist|producer|editor|secretary|treasurer|superintendent|attorney|lawyer|"
     r"paralegal|counsel|solicitor|pharmacist|therapist|physician|surgeon|veterinarian|vet|optometrist|chiropractor|"
     r"hygienist|technician|foreman|estimator|underwriter|adjuster|auditor|bookkeeper|receptionist)s?\b", re.IGNORECASE)
@@ -667,6 +668,9 @@ def role(text: str) -> tuple[dict[str, Any], Span] | None:
             said, rest = of.group(1), [of.group(2)]  # "COO of Liberty Bell Home Care"
         said = re.sub(r"^(?:i'm|i am|je suis)\s+(?:the |a |an |le |la |l'|un |une )?|^(?:le|la) (?=\w)|^l'(?=\w)", "", said,
                       flags=re.IGNORECASE)
+        if rest and (whole := re.match(COMPANY_NAME, text[found[1][0] + found[0].rfind(rest[0]):])) and \
+                len(whole.group(0)) > len(rest[0]):  # the phrase stops at "and": "at Park and Sons Insurance"
+            rest = [re.sub(r"\s+(?:and|&|of|the)$", "", whole.group(0).strip(" ."))]
         rest = [m.group(0) for m in [re.match(COMPANY_NAME, rest[0])] if m] if rest else []
         if re.match(r"(?:calling|ringing|phoning|looking|interested|wondering|just|here|doing|curious)\b|"
                     r"(?:my|our|his|her|their) \w+'s\b", said, re.IGNORECASE):
@@ -751,7 +755,7 @@ CONSENT_YES = re.compile(
     r"\b(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)(?:\s+(?:and|or|&)|\s*,)\s+(?:e-?mail(?:s|ing)?|text(?:s|ing)?|sms)\b"
     r"(?:\s+me)?.{0,30}\b(?:fine|ok|okay|good|great|"
     r"works?|both|either|whatever)\b|\byou (?:guys |all |folks |people )?(?:can|may) (?:email|e-mail|text|contact|reach)\b(?! me (?:at|on)\b)|\b(?:email|e-mail) "
-    r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?|sms|contact) (?:is|are) (?:fine|ok|okay|good)\b|"
+    r"(?:and|or) text me\b|\bcontact me by\b|\b(?:texts?|e-?mails?|sms|contact)(?:'s| is| are) (?:fine|ok|okay|good)\b|"
     r"\byou (?:can|may) send (?:me )?(?:a |an )?(?:texts?|sms|text messages?|e-?mails?)\b|\byou can send me (?:some |more )?(?:info|information|details)\b|\btexts? too\b|"
     r"\b(?:e-?mail|text)(?:'s| is) fine,? (?:and|plus) (?:texts?|e-?mails?)\b|"
     r"\bvous pouvez (?:me|nous) (?:re)?(?:contacter|rappeler)\b|\byou (?:can|may) call (?:me|us)(?: back)?(?=\s*(?:[.!,;]|$|(?:any ?time|whenever)\b))|\bm'écrire\b|\bm'envoyer (?:un|des) (?:textos?|sms|courriels?|e-?mails?)\b|\byes to (?:e-?mails?|texts?|being contacted|(?:the )?contact(?:ing me)?)\b|\bm'envoyer des (?:e-?mails|sms)\b|\b(?:okay|ok|fine|happy|glad|good|alright|comfortable) (?:with|for you to|to|if you)\b.{0,25}"
@@ -769,7 +773,7 @@ CONSENT_YES = re.compile(
     r"follow up|reach out|get in touch|reach me)\b",
     re.IGNORECASE)
 LOSS = re.compile(r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|nobody|no one|voicemail|unanswered|overwhelm\w*|"
-                  r"(?:not|aren't|isn't) open(?: yet)?|closed|at all hours|"
+                  r"(?:not|aren't|isn't) open(?: yet)?|closed|at all hours|unmanned|unstaffed|"
                   r"swamped|rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és)|perd(?:re|ons|u|us|s|ent)?|boîte vocale)\b", re.IGNORECASE)
 PROBLEM = re.compile(
     r"\b(?:miss(?:es|ed|ing)?|los(?:e|es|ing|t)|can't|cannot|can not|couldn't|overwhelm(?:ed)?|on hold|nobody|"
@@ -779,7 +783,7 @@ PROBLEM = re.compile(
     r"rat(?:er|ons|é|és|e|ent)|manqu(?:er|ons|é|és|e|ent)|perd(?:re|ons|u|us|s|ent)?|personne ne (?:répond|décroche)|répondeur|boîte vocale|"
     r"sonnen?t? (?:dans le vide|sans (?:arrêt|réponse))|aimerait|voudrions|killing (?:us|me)|at all hours|"
     r"(?:driv(?:es|ing)) (?:us|me) (?:crazy|nuts|mad|up the wall)|(?:not|aren't|isn't) open(?: yet)?|closed|nightmare|"
-    r"can't cope|"
+    r"can't cope|unmanned|unstaffed|"
     r"voudrait|souhait\w*|besoin)\b",
     re.IGNORECASE)
 ABOUT_CALLS = re.compile(r"\b(?:calls?|call in|calling|phones?|line|leads|inquir(?:y|ies)|enquir(?:y|ies)|"
@@ -810,7 +814,7 @@ def problem(text: str) -> tuple[dict[str, Any], Span] | None:
     """The caller's need told as a problem ("our front desk misses too many new-patient calls"); in a
     long sentence of several things, from its first words about calls."""
     told_only = TAG_QUESTION.sub(lambda m: m.group(0).replace("?", "."), text)  # ("..., you know?" asks nothing)
-    for sentence in re.finditer(r"[^.!?:]+", text):
+    for sentence in re.finditer(r"(?:\b[ap]\.m\.|[^.!?:])+", text):  # ("unmanned after six p.m. and we're losing ...")
         start, end = sentence.span()
         clauses = list(re.finditer(r"[^,;]+", sentence.group(0)))  # (with those masked out: other things said)
         told = [c for c in clauses if PROBLEM.search(c.group(0)) and ABOUT_CALLS.search(c.group(0))]
@@ -1323,7 +1327,10 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         marker = CORRECTION.search(text)
         after = _numeric(text[marker.end():], language) if marker else ""
         counted = PEOPLE_COUNT.search(after)  # "so it's more like 35 agents now"
-        later = [counted.group(1)] if counted else re.findall(r"(?<!not )(?<!said )(?<!was )\b(\d+)\b", after)
+        restated = re.match(r"[^.!?]*?\b(?:it's|it is|we're|we are)\s+(?:now\s+)?(\d+)\b(?!\s*(?:%|percent|minutes?|hours?|days?))",
+                            after)  # "I said twelve, it's fifteen now. We just hired three SDRs": fifteen
+        later = [restated.group(1)] if restated else [counted.group(1)] if counted else \
+            re.findall(r"(?<!not )(?<!said )(?<!was )\b(\d+)\b", after)
         if later and 0 < int(later[0]) < 1_000_000:  # "make that 32, not 25": the first said after it
             found["team_size"] = int(later[0])
     if not {"first_name", "last_name"} & set(found) and (respelled := _respelled_name(spoken, lead)):
@@ -1336,6 +1343,9 @@ def extract(text: str, asked: str | None, lead: Mapping[str, Any], language: str
         found.pop("company")  # "It's Kowalczyk now", said of a name: not a company renamed
     if lead.get("need") and "need" in found and not correcting:
         found["need"] = _need_added(str(lead["need"]), found["need"])
+    if found.get("company") and (fuller := re.search(
+            rf"\b{re.escape(found['company'])}\s*[.,]\s+({re.escape(found['company'])}(?:\s+[A-Z][\w&'’-]*)+)", text)):
+        found["company"] = fuller.group(1)  # "it's Ridgeline. Ridgeline Logistics.": the name said in full
     refused = declined(text, asked)
     if refused:
         found = {k: v for k, v in found.items() if k not in refused}

@@ -40,7 +40,8 @@ HUMAN_TARGET = (r"(?:a |an |the |one of your |your )?(?:real |live |actual )?(?:
 WHEN_TO_TALK = re.compile(r"\bwhen (?:can|could) (?:i|we) (?:talk|speak|meet|chat)\b|\b(?:which|what) (?:times?|slots?|days?)\b|"
                           r"\bwhat (?:do you have|have you got|(?:is|'s) (?:free|open))(?: available)? (?:this|next|later|"
                           r"tomorrow|today|on \w+day)\b|"
-                          r"\bavailab(?:le|ility)\b", re.IGNORECASE)  # asking for a meeting time, not a transfer
+                          r"\bavailab(?:le|ility)\b|\bwhat (?:do you have|have you got|'ve you got)\s*\?",
+                          re.IGNORECASE)  # asking for a meeting time, not a transfer ("... speak with someone. What do you have?")
 HUMAN = _any(
     rf"\b(?:talk|speak|chat)\b(?: \w+){{1,3}} (?:to|with) {HUMAN_TARGET}\b",
     r"\b(?:someone|somebody|anyone|a person|a human)\b(?: \w+){0,3} (?:i|we) (?:can|could) (?:speak|talk) (?:to|with)\b",

@@ -163,6 +163,8 @@ def next_question(turn: Turn, answered: bool = False) -> str | None:
         wanted = []  # an anonymous caller: no lead to save, so nothing to ask (consent included) unless they book
     if lead.get("email") and "email_confirmed" in wanted:  # read back as soon as it is heard
         wanted = ["email_confirmed", *[f for f in wanted if f != "email_confirmed"]]
+    elif declined_email(lead) and lead.get("first_name") and "name_confirmed" in wanted:
+        wanted = ["name_confirmed", *[f for f in wanted if f != "name_confirmed"]]  # the name read back instead
     for field in wanted:
         text = question(turn, field, lead)
         if _times_asked(turn, text) < ASKED_TWICE + answered:
