@@ -27,7 +27,7 @@ from text_to_num import alpha2digit
 
 from callbot.llm.offline.dates import CITY_ZONES, MONTHS, WEEKDAYS, time_spans
 from callbot.llm.offline.intents import THANKS_WORDS, classify, declines_meeting, none_of_those
-from callbot.spoken import find_email, fold, parse_number, yes_or_no
+from callbot.spoken import COMMON_TLDS, find_email, fold, parse_number, yes_or_no
 
 Span = tuple[int, int]
 NAME = r"[^\W\d_][\w'’-]*"
@@ -1066,10 +1066,6 @@ def declined(text: str, asked: str | None) -> list[str]:
     return [f for f in dict.fromkeys(fields) if f not in ("name_confirmed",)]
 
 
-TLDS = ("com", "net", "org", "io", "co", "ca", "us", "uk", "co.uk", "fr", "de", "ie", "au", "biz", "info", "ai", "app",
-        "dev", "be", "ch", "nl", "es", "it", "eu", "mx", "in", "nz", "health", "law", "edu", "gov")
-
-
 def _domain_corrected(text: str, email: str) -> dict[str, Any]:
     """The address with the ending the caller corrects ("it's dot net, not dot com")."""
     said = text.lower()
@@ -1078,7 +1074,7 @@ def _domain_corrected(text: str, email: str) -> dict[str, Any]:
     ending = email.rsplit(".", 1)
     joined = re.sub(r"\b([a-z])[\s-]+(?=[a-z]\b)", r"\1", said)  # ("h-a-r-b-o-r-v-i-e-w-i-n-s dot com")
     domains = [f"{m.group(1)}.{m.group(2)}" for m in re.finditer(rf"(?<!\bdot )(?<!\bpoint )\b([a-z][a-z0-9-]+)\s+(?:dot|point)\s+"
-                                                                 rf"({'|'.join(TLDS)})\b", joined)
+                                                                 rf"({'|'.join(sorted(COMMON_TLDS))})\b", joined)
                if m.group(1) not in ("dot", "point", "not", "is", "just", "and", "or", "the", "at", "no", "but", "pas")
                and not re.search(r"\b(?:not|pas)\s+$", joined[:m.start()])]
     if domains and "@" in email and domains[-1] != email.split("@")[1] and (
